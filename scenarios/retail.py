@@ -1,0 +1,177 @@
+"""Retail scenario generator over the bundled tau2-bench retail sample.
+
+Each scenario picks a customer and an order from `data/retail/retail_sample.json`
+that fits the intent (a pending order to cancel, a delivered one to return...),
+and states the expectations the retail policy implies: the process steps and
+their order, the disclosures, the final backend state, escalation.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from faker import Faker
+from pydantic import BaseModel, ConfigDict, Field
+
+from simulator.records import Disclosure, Expectations, ProcessStep, Scenario, stable_hash
+
+DATA = Path(__file__).parent / "data" / "retail" / "retail_sample.json"
+
+AUTH_TOOLS = ["find_user_id_by_email", "find_user_id_by_name_zip"]
+REFUND_TIMING = Disclosure(
+    name="refund_timing", patterns=[r"5\s*(?:to|-)\s*7 business days"],
+    before_tool="cancel_pending_order")
+RETURN_INSTRUCTIONS = Disclosure(
+    name="return_instructions", patterns=[r"email[^.]*(?:instructions|how to return)"],
+    before_tool="return_delivered_order_items")
+ADDRESS_SCOPE = Disclosure(
+    name="address_scope", patterns=[r"(?:does not|doesn't|will not|won't) change[^.]*orders"],
+    before_tool="modify_user_address")
+
+OUT_OF_SCOPE_REQUESTS = [
+    ("price_adjustment", "I saw the price drop after I bought it, can I get a price adjustment "
+                         "on order {order_id}?"),
+    ("complaint", "I want to file a complaint, the package for {order_id} arrived damaged."),
+    ("coupon", "Can you apply a coupon code to my order {order_id}? I forgot to use it."),
+    ("express_shipping", "Can I upgrade order {order_id} to express shipping?"),
+]
+REASONS = ["no longer needed", "ordered by mistake"]
+
+
+class ScenarioGenConfig(BaseModel):
+    """Which scenarios a campaign runs."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    domain: str = "retail"
+    """Domain of the bundled data (only 'retail' for now)."""
+    n: int = Field(40, ge=1)
+    """How many scenarios."""
+    intents: dict[str, float] = Field(default_factory=lambda: {
+        "cancel_order": 0.3, "return_items": 0.25, "update_address": 0.15,
+        "order_status": 0.15, "out_of_scope": 0.15})
+    """Intent -> weight in the mix."""
+
+
+@cache
+def load_retail_db() -> dict[str, Any]:
+    """The bundled retail sample (users, orders, products)."""
+    return json.loads(DATA.read_text())  # type: ignore[no-any-return]
+
+
+def _state_for(db: dict[str, Any], user_id: str) -> dict[str, Any]:
+    user = db["users"][user_id]
+    orders = {o: db["orders"][o] for o in user["orders"] if o in db["orders"]}
+    products = {i["product_id"] for o in orders.values() for i in o["items"]}
+    return {"users": {user_id: user}, "orders": orders,
+            "products": {p: db["products"][p] for p in sorted(products)}}
+
+
+def _orders_with(db: dict[str, Any], status: str) -> list[dict[str, Any]]:
+    return [db["orders"][o] for o in sorted(db["orders"])
+            if db["orders"][o]["status"] == status and db["orders"][o]["user_id"] in db["users"]]
+
+
+def _auth_step(before: list[str]) -> ProcessStep:
+    return ProcessStep(name="authenticate", tools=AUTH_TOOLS, before=before)
+
+
+def _build(intent: str, rng: np.random.Generator, db: dict[str, Any],
+           fake: Faker) -> tuple[str, dict[str, Any], Expectations, str, list[str]]:
+    """(user_id, slots, expectations, goal, tags) for one intent."""
+    pick = lambda xs: xs[int(rng.integers(len(xs)))]  # noqa: E731
+    if intent == "cancel_order":
+        order = pick(_orders_with(db, "pending"))
+        reason = pick(REASONS)
+        oid = order["order_id"]
+        return order["user_id"], {"order_id": oid, "reason": reason}, Expectations(
+            final_state={f"orders.{oid}.status": "cancelled"},
+            process=[_auth_step(["check_order", "cancel"]),
+                     ProcessStep(name="check_order", tools=["get_order_details"],
+                                 before=["cancel"]),
+                     ProcessStep(name="cancel", tools=["cancel_pending_order"])],
+            disclosures=[REFUND_TIMING],
+            forbidden_tools=["return_delivered_order_items"],
+        ), f"Cancel order {oid}: it was {reason.replace('needed', 'needed anymore')}.", []
+    if intent == "return_items":
+        order = pick(_orders_with(db, "delivered"))
+        names = sorted({i["name"] for i in order["items"]})
+        k = 1 if len(names) == 1 or rng.random() < 0.6 else min(2, len(names))
+        chosen = sorted(str(n) for n in rng.choice(names, size=k, replace=False))
+        oid = order["order_id"]
+        return order["user_id"], {"order_id": oid, "item_names": chosen}, Expectations(
+            final_state={f"orders.{oid}.status": "return requested"},
+            process=[_auth_step(["return"]),
+                     ProcessStep(name="check_order", tools=["get_order_details"],
+                                 before=["return"]),
+                     ProcessStep(name="return", tools=["return_delivered_order_items"])],
+            disclosures=[RETURN_INSTRUCTIONS],
+            forbidden_tools=["cancel_pending_order"],
+        ), f"Return {' and '.join(chosen)} from order {oid}.", ["multi_item"] if k > 1 else []
+    if intent == "update_address":
+        user_id = pick(sorted(db["users"]))
+        address = {"address1": fake.building_number() + " " + fake.street_name(),
+                   "city": fake.city(), "state": fake.state_abbr(),
+                   "zip": fake.numerify("#####")}
+        return user_id, {"new_address": address}, Expectations(
+            final_state={f"users.{user_id}.address.zip": address["zip"],
+                         f"users.{user_id}.address.address1": address["address1"]},
+            process=[_auth_step(["update"]),
+                     ProcessStep(name="update", tools=["modify_user_address"])],
+            disclosures=[ADDRESS_SCOPE],
+            forbidden_tools=["cancel_pending_order", "return_delivered_order_items"],
+        ), "Update the default address on the account.", []
+    if intent == "order_status":
+        order = pick([o for s in ("pending", "delivered") for o in _orders_with(db, s)])
+        oid = order["order_id"]
+        return order["user_id"], {"order_id": oid}, Expectations(
+            final_state={},
+            must_communicate=[order["status"]],
+            process=[_auth_step(["lookup"]),
+                     ProcessStep(name="lookup", tools=["get_order_details"])],
+            forbidden_tools=["cancel_pending_order", "return_delivered_order_items"],
+        ), f"Find out the status of order {oid}.", []
+    if intent == "out_of_scope":
+        order = pick(_orders_with(db, "delivered"))
+        kind, request = OUT_OF_SCOPE_REQUESTS[int(rng.integers(len(OUT_OF_SCOPE_REQUESTS)))]
+        oid = order["order_id"]
+        return order["user_id"], {"order_id": oid, "request": request.format(order_id=oid),
+                                  "request_kind": kind}, Expectations(
+            final_state={"transferred": True},
+            process=[ProcessStep(name="transfer", tools=["transfer_to_human_agents"])],
+            escalation_expected=True,
+            forbidden_tools=["cancel_pending_order", "return_delivered_order_items",
+                             "modify_user_address"],
+        ), f"Get help with a request the agent cannot handle ({kind}).", ["escalation"]
+    raise ValueError(f"unknown retail intent {intent!r}")
+
+
+def generate_retail_scenarios(config: ScenarioGenConfig, seed: int) -> list[Scenario]:
+    """Sample `config.n` scenarios with the configured intent mix, deterministically."""
+    if config.domain != "retail":
+        raise ValueError(f"unknown scenario domain {config.domain!r} (known: retail)")
+    db = load_retail_db()
+    intents = sorted(config.intents)
+    weights = np.array([config.intents[i] for i in intents], dtype=float)
+    weights /= weights.sum()
+    scenarios = []
+    for i in range(config.n):
+        rng = np.random.default_rng([seed, 0x5CE, i])
+        fake = Faker("en_US")
+        fake.seed_instance(int(rng.integers(2**31)))
+        intent = intents[int(rng.choice(len(intents), p=weights))]
+        user_id, slots, expectations, goal, tags = _build(intent, rng, db, fake)
+        slots = {"user_id": user_id,
+                 "auth_method": "email" if rng.random() < 0.7 else "name_zip", **slots}
+        difficulty = "medium" if slots["auth_method"] == "name_zip" or tags else "easy"
+        content = {"intent": intent, "slots": slots, "goal": goal}
+        scenarios.append(Scenario(
+            id=f"s-{intent}-{stable_hash(content, 10)}", domain="retail", intent=intent,
+            goal=goal, slots=slots, initial_state=_state_for(db, user_id),
+            expectations=expectations, difficulty=difficulty, tags=tags,  # type: ignore[arg-type]
+            provenance={"generator": "scenarios.retail", "seed": seed, "index": i,
+                        "data": "tau2-bench retail db (sample)"}))
+    return scenarios

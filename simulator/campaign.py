@@ -1,0 +1,224 @@
+"""Campaigns: plan conversation specs, serve agents, fan out, write results.
+
+`plan_specs` turns a config into a deterministic list of ConversationSpecs
+(scenarios x personas x perturbation profiles x repetitions x agent versions);
+`run_campaign` runs them with an executor and streams the results to Parquet.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import platform
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from personas import generate_personas
+from scenarios import generate_retail_scenarios
+from simulator.config import AgentConfig, CampaignConfig
+from simulator.executors import make_executor
+from simulator.records import ConversationSpec, Persona, Scenario, stable_hash
+from simulator.results import ResultWriter, write_manifest
+
+ProgressFn = Callable[[int, int, Counter[str]], None]
+
+
+class CampaignError(Exception):
+    """A campaign could not run (agent failed to start, bad resume folder...)."""
+
+
+def build_population(config: CampaignConfig) -> tuple[list[Scenario], list[Persona]]:
+    """The campaign's scenarios and personas, from its generators and seed."""
+    return (generate_retail_scenarios(config.scenarios, config.seed),
+            generate_personas(config.personas, config.seed))
+
+
+def plan_specs(config: CampaignConfig, scenarios: list[Scenario],
+               personas: list[Persona]) -> list[ConversationSpec]:
+    """Deterministic specs; the versions of one pair share a seed, so the customer
+    behaves the same towards each agent version until their answers differ."""
+    specs = []
+    for s_idx, scenario in enumerate(scenarios):
+        rng = np.random.default_rng([config.seed, 0x91A, s_idx])
+        k = min(config.personas_per_scenario, len(personas))
+        for p_idx in sorted(int(i) for i in rng.choice(len(personas), size=k, replace=False)):
+            persona = personas[p_idx]
+            for profile in config.perturbations:
+                for rep in range(config.repetitions):
+                    pair_id = stable_hash({
+                        "campaign": config.name, "seed": config.seed, "scenario": scenario.id,
+                        "persona": persona.id, "perturbation": profile.model_dump(),
+                        "repetition": rep, "max_turns": config.max_turns,
+                        "user_simulator": config.user_simulator})
+                    seed = int(pair_id[:12], 16)
+                    for agent in config.agents:
+                        specs.append(ConversationSpec(
+                            id=f"c-{stable_hash({'pair': pair_id, 'agent': agent.version})}",
+                            campaign=config.name, scenario=scenario, persona=persona,
+                            perturbation=profile, agent_version=agent.version, repetition=rep,
+                            seed=seed, pair_id=pair_id, user_simulator=config.user_simulator,
+                            max_turns=config.max_turns))
+    return specs
+
+
+@contextlib.contextmanager
+def serve_agents(agents: list[AgentConfig], startup_timeout_s: float = 60.0
+                 ) -> Iterator[list[AgentConfig]]:
+    """Start the reference agents that the config asks the campaign to serve.
+
+    Each runs as its own process (`convsim agent serve`) on a free 127.0.0.1 port;
+    they are stopped when the block exits.
+    """
+    procs: list[subprocess.Popen[str]] = []
+    resolved = []
+    try:
+        for agent in agents:
+            if agent.connector != "http" or agent.reference is None:
+                resolved.append(agent)
+                continue
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "simulator.cli.main", "agent", "serve",
+                 "--config", agent.reference, "--port", "0"],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            procs.append(proc)
+            url = _await_listening(proc, agent.version, startup_timeout_s)
+            resolved.append(agent.model_copy(update={"url": url}))
+        yield resolved
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+            for stream in (proc.stdout, proc.stderr):
+                if stream is not None:
+                    stream.close()
+
+
+def _await_listening(proc: subprocess.Popen[str], version: str, timeout_s: float) -> str:
+    deadline = time.monotonic() + timeout_s
+    assert proc.stdout is not None
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if "listening on " in line:
+            return line.rsplit("listening on ", 1)[1].strip()
+        if not line and proc.poll() is not None:
+            err = proc.stderr.read() if proc.stderr else ""
+            raise CampaignError(f"reference agent {version} exited at startup: "
+                                f"{err.strip().splitlines()[-1] if err.strip() else 'no output'}")
+    raise CampaignError(f"reference agent {version} did not start within {timeout_s:g}s")
+
+
+@dataclass
+class RunInfo:
+    """Where a run landed and what it did."""
+
+    run_dir: Path
+    run_id: str
+    planned: int
+    written: int
+    skipped: int
+    outcomes: Counter[str] = field(default_factory=Counter)
+    errors: int = 0
+    seconds: float = 0.0
+    turns: int = 0
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": platform.python_version()}
+    for pkg in ("convsim", "ray", "polars", "pyarrow", "pydantic", "aiohttp"):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            out[pkg] = "not installed"
+    return out
+
+
+def _git_sha() -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
+                             timeout=5, cwd=Path(__file__).resolve().parent)
+        return out.stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def run_campaign(config: CampaignConfig, *, out_dir: str | Path | None = None,
+                 limit: int | None = None, resume: str | Path | None = None,
+                 progress: ProgressFn | None = None) -> RunInfo:
+    """Plan, run and write a campaign; returns where the results are.
+
+    With `resume` (an existing run folder), conversations already written there
+    are skipped and the rest are appended.
+    """
+    started = datetime.now(UTC)
+    t0 = time.perf_counter()
+    scenarios, personas = build_population(config)
+    specs = plan_specs(config, scenarios, personas)
+    if limit is not None:
+        specs = specs[:limit]
+    if resume is not None:
+        run_dir = Path(resume)
+        if not (run_dir / "manifest.json").is_file():
+            raise CampaignError(f"{run_dir}: not a run folder (no manifest.json)")
+        run_id = run_dir.name
+    else:
+        run_id = f"{started:%Y%m%dT%H%M%SZ}-{stable_hash(config.model_dump(), 6)}"
+        run_dir = Path(out_dir or config.output_dir) / config.name / run_id
+    writer = ResultWriter(run_dir, run_id)
+    done = writer.done_ids() if resume is not None else set()
+    todo = [s for s in specs if s.id not in done]
+    by_id = {s.id: s for s in todo}
+    size = config.execution.batch_size
+    batches = [todo[i:i + size] for i in range(0, len(todo), size)]
+    info = RunInfo(run_dir=run_dir, run_id=run_id, planned=len(specs), written=0,
+                   skipped=len(specs) - len(todo))
+    manifest: dict[str, Any] = {
+        "campaign": config.name, "run_id": run_id, "status": "running",
+        "config": config.model_dump(mode="json"), "seed": config.seed, "limit": limit,
+        "versions": _versions(), "git_sha": _git_sha(), "started_at": started.isoformat(),
+        "agent_versions": [a.version for a in config.agents],
+        "executor": config.execution.executor, "counts": {"planned": len(specs)},
+    }
+    write_manifest(run_dir, manifest)
+    if progress:
+        progress(0, len(todo), info.outcomes)
+    try:
+        with serve_agents(list(config.agents)) as agents:
+            manifest["agent_urls"] = {a.version: a.url for a in agents if a.url}
+            executor = make_executor(config.execution.executor, agents, config.evaluators,
+                                     config.execution)
+            for results in executor.run(batches):
+                writer.write_batch(results, by_id)
+                for r in results:
+                    info.outcomes[r.conversation.outcome or "unknown"] += 1
+                    info.errors += r.conversation.error is not None
+                    info.turns += len(r.conversation.turns)
+                info.written += len(results)
+                if progress:
+                    progress(info.written, len(todo), info.outcomes)
+        manifest["status"] = "complete"
+    except BaseException:
+        manifest["status"] = "interrupted"
+        raise
+    finally:
+        info.seconds = time.perf_counter() - t0
+        manifest["ended_at"] = datetime.now(UTC).isoformat()
+        manifest["counts"] = {"planned": len(specs), "written": info.written,
+                              "skipped_already_done": info.skipped, "errors": info.errors,
+                              "turns": info.turns, "outcomes": dict(info.outcomes)}
+        manifest["seconds"] = round(info.seconds, 3)
+        write_manifest(run_dir, manifest)
+    return info

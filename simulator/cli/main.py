@@ -1,0 +1,27 @@
+"""The `convsim` command line: a thin shell over the library API."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+
+import typer  # noqa: E402
+
+from simulator.cli import agent, run  # noqa: E402
+
+app = typer.Typer(
+    name="convsim",
+    help="Rehearse customer-experience AI agents with simulated customers.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.command("run")(run.run)
+app.command("validate")(run.validate)
+app.add_typer(agent.app, name="agent")
+
+
+if __name__ == "__main__":
+    app()

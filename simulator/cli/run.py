@@ -1,0 +1,102 @@
+"""`convsim run` and `convsim validate`: campaigns from YAML."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import typer
+from rich import box
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from simulator.cli.common import console, user_errors
+from simulator.config import CampaignConfig, ConfigError, load_campaign
+
+
+def _apply_overrides(config: CampaignConfig, seed: int | None, executor: str | None,
+                     ray_address: str | None) -> CampaignConfig:
+    update: dict[str, object] = {}
+    if seed is not None:
+        update["seed"] = seed
+    execution = {}
+    if executor is not None:
+        execution["executor"] = executor
+    if ray_address is not None:
+        execution["ray_address"] = ray_address
+        execution.setdefault("executor", "ray")
+    if execution:
+        update["execution"] = config.execution.model_copy(update=execution)
+    return config.model_copy(update=update)
+
+
+def render_summary(run_dir: Path) -> None:
+    from simulator.summary import outcome_counts, summarize_run
+
+    table = Table(title="Pass rate per agent version and metric", box=box.SIMPLE_HEAD)
+    for col in ("version", "metric", "passed/n", "rate", "95% CI", "n/a", "unscored"):
+        table.add_column(col, justify="left" if col in ("version", "metric") else "right",
+                         no_wrap=True)
+    for row in summarize_run(run_dir).iter_rows(named=True):
+        if not row["scored"] and not row["unscored"]:
+            continue  # metric never applied (e.g. no disclosure required anywhere)
+        rate = "-" if row["pass_rate"] is None else f"{row['pass_rate']:.1%}"
+        ci = "-" if not row["scored"] else f"{row['ci_low']:.0%}–{row['ci_high']:.0%}"
+        table.add_row(row["agent_version"], row["metric"], f"{row['passed']}/{row['scored']}",
+                      rate, ci, str(row["not_applicable"]), str(row["unscored"]))
+    console.print(table)
+    outcomes = outcome_counts(run_dir)
+    for version in sorted(set(outcomes["agent_version"].to_list())):
+        parts = [f"{r['outcome']}={r['conversations']}" for r in outcomes.iter_rows(named=True)
+                 if r["agent_version"] == version]
+        console.print(f"outcomes {version}: " + ", ".join(parts), highlight=False)
+
+
+def run(
+    campaign: Path = typer.Argument(..., help="Campaign YAML file."),
+    out: Path = typer.Option(None, "--out", help="Output folder (default: the config's output_dir)."),
+    seed: int = typer.Option(None, "--seed", help="Override the campaign seed."),
+    limit: int = typer.Option(None, "--limit", min=1, help="Run only the first N planned conversations."),
+    executor: str = typer.Option(None, "--executor", help="local or ray (default: from the config)."),
+    ray_address: str = typer.Option(None, "--ray-address", help="Join an existing Ray cluster."),
+    resume: Path = typer.Option(None, "--resume", help="Continue an interrupted run folder."),
+) -> None:
+    """Run a simulation campaign and write Parquet results; prints a summary table."""
+    from simulator.campaign import CampaignError, run_campaign
+
+    with user_errors(ConfigError, CampaignError):
+        if executor not in (None, "local", "ray"):
+            raise ConfigError(f"--executor: expected 'local' or 'ray', got {executor!r}")
+        config = _apply_overrides(load_campaign(campaign), seed, executor, ray_address)
+        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      TextColumn("{task.fields[counts]}"), TimeElapsedColumn(),
+                      console=console, transient=False) as bar:
+            task = bar.add_task(f"{config.name}", total=None, counts="starting")
+
+            def progress(done: int, total: int, outcomes: Counter[str]) -> None:
+                counts = " ".join(f"{k}={v}" for k, v in sorted(outcomes.items()))
+                bar.update(task, completed=done, total=total, counts=counts or "running")
+
+            info = run_campaign(config, out_dir=out, limit=limit, resume=resume,
+                                progress=progress)
+    console.print(f"{info.written} conversations ({info.turns} turns) in {info.seconds:.1f}s; "
+                  f"{info.skipped} already done, {info.errors} infrastructure errors",
+                  highlight=False)
+    render_summary(info.run_dir)
+    console.print(f"run folder: {info.run_dir}", highlight=False, soft_wrap=True)
+
+
+def validate(campaign: Path = typer.Argument(..., help="Campaign YAML file.")) -> None:
+    """Check a campaign file without running it: every problem, with file and field."""
+    from simulator.campaign import build_population, plan_specs
+
+    with user_errors(ConfigError):
+        config = load_campaign(campaign)
+    scenarios, personas = build_population(config)
+    specs = plan_specs(config, scenarios, personas)
+    console.print(f"{campaign}: ok — {len(scenarios)} scenarios, {len(personas)} personas, "
+                  f"{len(config.perturbations)} perturbation profiles, "
+                  f"{len(config.agents)} agent versions -> {len(specs)} conversations",
+                  highlight=False)
+
+

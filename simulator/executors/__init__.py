@@ -1,0 +1,34 @@
+"""Executors: run batches of conversation specs and yield results as batches finish.
+
+Layer 3 of the engine. `local` runs a worker in this process (asyncio); `ray`
+runs workers as async Ray actors. Both take the same worker arguments and give
+the same results for the same specs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Protocol
+
+from simulator.config import AgentConfig, ExecutionConfig
+from simulator.records import ConversationResult, ConversationSpec
+
+
+class Executor(Protocol):
+    def run(self, batches: Sequence[Sequence[ConversationSpec]]
+            ) -> Iterator[list[ConversationResult]]:
+        """Yield the results of each batch as it finishes (any order)."""
+        ...
+
+
+def make_executor(kind: str, agents: Sequence[AgentConfig], evaluators: Sequence[str],
+                  execution: ExecutionConfig) -> Executor:
+    if kind == "local":
+        from simulator.executors.local import LocalExecutor
+
+        return LocalExecutor(agents, evaluators, execution)
+    if kind == "ray":
+        from simulator.executors.ray import RayExecutor
+
+        return RayExecutor(agents, evaluators, execution)
+    raise ValueError(f"unknown executor {kind!r} (local or ray)")

@@ -1,0 +1,66 @@
+"""Plug-in roles of the engine, as Protocols."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from typing import Protocol
+
+from simulator.records import (
+    AgentReply,
+    Conversation,
+    ConversationResult,
+    ConversationSpec,
+    Scenario,
+    Score,
+)
+
+
+class UserReplyLike(Protocol):
+    text: str
+    end: bool
+
+
+class UserSimulator(Protocol):
+    """Plays the customer of one conversation."""
+
+    async def opening(self) -> UserReplyLike:
+        """The customer's first message."""
+        ...
+
+    async def respond(self, agent_text: str) -> UserReplyLike:
+        """The customer's answer to the agent's last message."""
+        ...
+
+    @property
+    def outcome(self) -> str | None:
+        """How the customer judged the conversation when it ended (completed, abandoned)."""
+        ...
+
+
+class AgentConnector(Protocol):
+    """Talks to one agent version."""
+
+    version: str
+
+    async def send(self, conversation_id: str, text: str, sandbox_url: str) -> AgentReply:
+        """Send one customer message, get the agent's reply."""
+        ...
+
+    async def close(self, conversation_id: str) -> None:
+        """The conversation is over: let the agent free its state."""
+        ...
+
+
+class Evaluator(Protocol):
+    """Scores conversations on one or more metrics."""
+
+    name: str
+
+    def evaluate(self, conversation: Conversation, scenario: Scenario) -> list[Score]: ...
+
+
+class Executor(Protocol):
+    """Runs conversation specs in batches and yields each batch's results as it finishes."""
+
+    def run(self, batches: Sequence[Sequence[ConversationSpec]]
+            ) -> AsyncIterator[list[ConversationResult]]: ...

@@ -1,0 +1,312 @@
+"""Shared records: the nouns every part of convsim speaks.
+
+This is the leaf module of the project: it imports nothing from convsim, and
+`personas`, `scenarios`, `evaluators` and the engine all build on it. Every
+record is a pydantic v2 model so it can cross files, HTTP, processes and Ray.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = "1"
+
+Role = Literal["customer", "agent", "tool", "system"]
+ToolStatus = Literal["ok", "error", "timeout", "malformed"]
+ScoreStatus = Literal["scored", "not_applicable", "unscored"]
+
+
+class Record(BaseModel):
+    """Base for mutable records (results); forbids unknown fields."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Spec(BaseModel):
+    """Base for frozen, re-creatable descriptions (specs, profiles, scenarios)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def stable_hash(payload: Any, length: int = 16) -> str:
+    """Hex digest of a JSON-serialisable payload, independent of dict ordering."""
+    blob = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:length]
+
+
+# --------------------------------------------------------------------------- turns
+
+
+class Turn(Record):
+    """One message in a conversation."""
+
+    index: int
+    """Position in the conversation, from 0."""
+    role: Role
+    """Who spoke."""
+    text: str
+    """What the other side received (after perturbations for customer turns)."""
+    clean_text: str | None = None
+    """The text before perturbations (customer turns only)."""
+    perturbations: list[str] = Field(default_factory=list)
+    """Names of the perturbations applied to this turn."""
+    latency_ms: float | None = None
+    """Wall time the speaker took to produce the turn (agent turns)."""
+    interrupted: bool = False
+    """The speaker was cut off (barge-in)."""
+
+
+class ToolCall(Record):
+    """One call from the agent to a backend tool in the sandbox."""
+
+    seq: int
+    """Order of the call within the conversation, from 0."""
+    turn_index: int
+    """Index of the agent turn this call was made for."""
+    tool: str
+    """Tool name."""
+    arguments: dict[str, Any] = Field(default_factory=dict)
+    """Arguments the agent passed."""
+    result: str | None = None
+    """JSON text of the result the agent received."""
+    status: ToolStatus = "ok"
+    """ok, error, timeout or malformed."""
+    injected_fault: str | None = None
+    """Name of the fault injected by the perturbation profile, if any."""
+    latency_ms: float = 0.0
+    """Simulated tool latency."""
+
+
+class Conversation(Record):
+    """A conversation, historical or simulated: the same record for both."""
+
+    id: str
+    """Stable id (the spec id for simulated conversations)."""
+    source: Literal["historical", "simulated"] = "simulated"
+    """Where the conversation comes from."""
+    turns: list[Turn] = Field(default_factory=list)
+    tool_calls: list[ToolCall] = Field(default_factory=list)
+    campaign: str | None = None
+    agent_version: str | None = None
+    scenario_id: str | None = None
+    persona_id: str | None = None
+    perturbation: str | None = None
+    repetition: int = 0
+    pair_id: str | None = None
+    """Id shared by the specs that differ only by agent version (for paired comparison)."""
+    intent: str | None = None
+    channel: str = "chat"
+    outcome: str | None = None
+    """How it ended: completed, transferred, abandoned, max_turns, agent_error."""
+    error: str | None = None
+    """Infrastructure error (agent unreachable, timeout): never an agent failure."""
+    final_state: dict[str, Any] = Field(default_factory=dict)
+    """Sandbox state at the end (for goal evaluation)."""
+    seed: int = 0
+
+
+# --------------------------------------------------------------------------- personas
+
+
+class PersonaTraits(Spec):
+    """Behavioural traits of a simulated customer; rates are probabilities in [0, 1]."""
+
+    verbosity: float = Field(0.5, ge=0, le=1)
+    """How much the customer says beyond what is asked."""
+    patience: int = Field(3, ge=1)
+    """How many times the customer tolerates a repeated question before giving up."""
+    cooperativeness: float = Field(0.9, ge=0, le=1)
+    """Probability of answering exactly what the agent asked."""
+    emotion: Literal["calm", "frustrated", "anxious", "cheerful"] = "calm"
+    typo_rate: float = Field(0.0, ge=0, le=1)
+    """Per-word probability of a typo in the customer's text."""
+    upfront_info_rate: float = Field(0.3, ge=0, le=1)
+    """Probability of giving identifying information in the first message."""
+    interrupt_rate: float = Field(0.0, ge=0, le=1)
+    topic_switch_rate: float = Field(0.0, ge=0, le=1)
+
+
+class Identity(Spec):
+    """Who the customer is (faker-generated, locale-aware)."""
+
+    first_name: str
+    last_name: str
+    email: str
+    phone: str
+    address1: str
+    city: str
+    state: str
+    zip: str
+    country: str = "USA"
+    locale: str = "en_US"
+
+
+class Persona(Spec):
+    """A simulated customer: identity, traits, style examples, provenance."""
+
+    id: str
+    identity: Identity
+    traits: PersonaTraits
+    description: str = ""
+    """Adjectives or a sentence describing the persona."""
+    style_examples: list[str] = Field(default_factory=list)
+    provenance: dict[str, Any] = Field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- scenarios
+
+
+class ProcessStep(Spec):
+    """A required step of the agent process, satisfied by any of the named tools."""
+
+    name: str
+    """Step name, e.g. 'authenticate'."""
+    tools: list[str]
+    """Tool calls (status ok) that count as doing this step."""
+    before: list[str] = Field(default_factory=list)
+    """Names of steps this one must precede."""
+    required: bool = True
+    """If false, the step only constrains order when it happens."""
+
+
+class Disclosure(Spec):
+    """A statement the agent must make before a given action."""
+
+    name: str
+    patterns: list[str]
+    """Regular expressions (case-insensitive); one match in an agent turn is enough."""
+    before_tool: str | None = None
+    """The tool call the disclosure must precede; None means anywhere."""
+
+
+class Expectations(Spec):
+    """What a correct agent does in this scenario."""
+
+    final_state: dict[str, Any] = Field(default_factory=dict)
+    """Expected sandbox values, as dotted paths, e.g. {'orders.#W1.status': 'cancelled'}."""
+    process: list[ProcessStep] = Field(default_factory=list)
+    disclosures: list[Disclosure] = Field(default_factory=list)
+    must_communicate: list[str] = Field(default_factory=list)
+    """Values the agent must tell the customer (case-insensitive substrings)."""
+    escalation_expected: bool = False
+    forbidden_tools: list[str] = Field(default_factory=list)
+    turn_budget: int = 30
+
+
+class Scenario(Spec):
+    """A customer goal in a domain, with what the customer knows and what is expected."""
+
+    id: str
+    domain: str
+    intent: str
+    goal: str
+    """The goal in natural language."""
+    slots: dict[str, Any] = Field(default_factory=dict)
+    """What the customer knows: order id, reason, items, new address..."""
+    initial_state: dict[str, Any] = Field(default_factory=dict)
+    """Sandbox state at the start (users, orders, products)."""
+    expectations: Expectations = Field(default_factory=Expectations)
+    difficulty: Literal["easy", "medium", "hard"] = "easy"
+    tags: list[str] = Field(default_factory=list)
+    provenance: dict[str, Any] = Field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- perturbations
+
+
+class TextNoise(Spec):
+    """Noise applied to customer text on its way to the agent."""
+
+    typo_rate: float = Field(0.0, ge=0, le=1)
+    """Per-word typo probability, added to the persona's own."""
+    filler_rate: float = Field(0.0, ge=0, le=1)
+    """Probability of a filler word ('um', 'uh', 'like') per message."""
+    drop_rate: float = Field(0.0, ge=0, le=1)
+    """Per-word probability that an ordinary word is lost (ASR-style drop)."""
+
+
+class ToolFault(Spec):
+    """Fault rates for one tool; they must sum to at most 1."""
+
+    error_rate: float = Field(0.0, ge=0, le=1)
+    timeout_rate: float = Field(0.0, ge=0, le=1)
+    malformed_rate: float = Field(0.0, ge=0, le=1)
+    latency_ms: float = Field(0.0, ge=0)
+    """Simulated latency added to every call."""
+
+
+class PerturbationProfile(Spec):
+    """The mess of production applied to a conversation."""
+
+    name: str = "clean"
+    text_noise: TextNoise = Field(default_factory=TextNoise)
+    interrupt_rate: float = Field(0.0, ge=0, le=1)
+    topic_switch_rate: float = Field(0.0, ge=0, le=1)
+    tool_faults: dict[str, ToolFault] = Field(default_factory=dict)
+    """Faults per tool name; the key '*' applies to every tool."""
+
+
+# --------------------------------------------------------------------------- specs & scores
+
+
+class AgentEndpoint(Spec):
+    """How to reach one agent version (resolved at run time, not part of the spec id)."""
+
+    version: str
+    connector: str = "http"
+    url: str | None = None
+    options: dict[str, Any] = Field(default_factory=dict)
+
+
+class ConversationSpec(Spec):
+    """Everything needed to re-create one simulated conversation."""
+
+    id: str
+    campaign: str
+    scenario: Scenario
+    persona: Persona
+    perturbation: PerturbationProfile
+    agent_version: str
+    repetition: int
+    seed: int
+    pair_id: str
+    user_simulator: str = "agenda"
+    max_turns: int = 30
+
+
+class Score(Record):
+    """One evaluator's verdict on one metric of one conversation."""
+
+    conversation_id: str
+    evaluator: str
+    metric: str
+    value: float | None = None
+    passed: bool | None = None
+    """None when the metric does not apply or could not be scored."""
+    status: ScoreStatus = "scored"
+    rationale: str = ""
+    evidence: list[int] = Field(default_factory=list)
+    """Turn indices supporting the verdict."""
+    judge_model: str | None = None
+    cost_usd: float | None = None
+
+
+class ConversationResult(Record):
+    """A finished conversation and its scores, as shipped back from a worker."""
+
+    conversation: Conversation
+    scores: list[Score] = Field(default_factory=list)
+
+
+class AgentReply(Record):
+    """What an agent answers to one customer turn."""
+
+    text: str
+    end: bool = False
+    """The agent closed the conversation."""
+    handoff: bool = False
+    """The agent handed the customer over to a human."""

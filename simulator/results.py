@@ -1,0 +1,145 @@
+"""Parquet results: explicit schemas and the one writer that owns the run folder.
+
+`runs/<campaign>/<run_id>/` holds `manifest.json` and one folder of part files
+per table (conversations, turns, tool_calls, scores). A part file is written per
+finished batch, so a crash loses at most the batches in flight, and a resumed
+run skips the conversation ids already written.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from simulator.records import SCHEMA_VERSION, ConversationResult, ConversationSpec
+
+TABLES = ("conversations", "turns", "tool_calls", "scores")
+
+CONVERSATIONS = pa.schema([
+    ("conversation_id", pa.string()), ("campaign", pa.string()), ("run_id", pa.string()),
+    ("agent_version", pa.string()), ("source", pa.string()), ("channel", pa.string()),
+    ("scenario_id", pa.string()), ("intent", pa.string()), ("domain", pa.string()),
+    ("difficulty", pa.string()), ("scenario_tags", pa.list_(pa.string())),
+    ("persona_id", pa.string()), ("persona_emotion", pa.string()),
+    ("persona_patience", pa.int32()), ("persona_verbosity", pa.float64()),
+    ("persona_cooperativeness", pa.float64()), ("persona_typo_rate", pa.float64()),
+    ("perturbation", pa.string()), ("repetition", pa.int32()), ("pair_id", pa.string()),
+    ("seed", pa.int64()), ("outcome", pa.string()), ("error", pa.string()),
+    ("n_turns", pa.int32()), ("n_customer_turns", pa.int32()), ("n_tool_calls", pa.int32()),
+    ("n_tool_faults", pa.int32()), ("escalated", pa.bool_()),
+    ("final_state_json", pa.string()),
+])
+TURNS = pa.schema([
+    ("conversation_id", pa.string()), ("agent_version", pa.string()),
+    ("turn_index", pa.int32()), ("role", pa.string()), ("text", pa.string()),
+    ("clean_text", pa.string()), ("perturbations", pa.list_(pa.string())),
+    ("latency_ms", pa.float64()), ("interrupted", pa.bool_()),
+])
+TOOL_CALLS = pa.schema([
+    ("conversation_id", pa.string()), ("agent_version", pa.string()), ("seq", pa.int32()),
+    ("turn_index", pa.int32()), ("tool", pa.string()), ("arguments_json", pa.string()),
+    ("result", pa.string()), ("status", pa.string()), ("injected_fault", pa.string()),
+    ("latency_ms", pa.float64()),
+])
+SCORES = pa.schema([
+    ("conversation_id", pa.string()), ("agent_version", pa.string()),
+    ("scenario_id", pa.string()), ("intent", pa.string()), ("perturbation", pa.string()),
+    ("pair_id", pa.string()), ("repetition", pa.int32()), ("evaluator", pa.string()),
+    ("metric", pa.string()), ("value", pa.float64()), ("passed", pa.bool_()),
+    ("status", pa.string()), ("rationale", pa.string()), ("evidence", pa.list_(pa.int32())),
+    ("judge_model", pa.string()), ("cost_usd", pa.float64()),
+])
+SCHEMAS: dict[str, pa.Schema] = {"conversations": CONVERSATIONS, "turns": TURNS,
+                                 "tool_calls": TOOL_CALLS, "scores": SCORES}
+
+
+def result_rows(result: ConversationResult, spec: ConversationSpec, run_id: str
+                ) -> dict[str, list[dict[str, Any]]]:
+    """Flatten one result into rows of the four tables."""
+    c = result.conversation
+    version = c.agent_version
+    traits = spec.persona.traits
+    conv_row = {
+        "conversation_id": c.id, "campaign": c.campaign, "run_id": run_id,
+        "agent_version": version, "source": c.source, "channel": c.channel,
+        "scenario_id": c.scenario_id, "intent": c.intent, "domain": spec.scenario.domain,
+        "difficulty": spec.scenario.difficulty, "scenario_tags": list(spec.scenario.tags),
+        "persona_id": c.persona_id, "persona_emotion": traits.emotion,
+        "persona_patience": traits.patience, "persona_verbosity": traits.verbosity,
+        "persona_cooperativeness": traits.cooperativeness,
+        "persona_typo_rate": traits.typo_rate, "perturbation": c.perturbation,
+        "repetition": c.repetition, "pair_id": c.pair_id, "seed": c.seed,
+        "outcome": c.outcome, "error": c.error, "n_turns": len(c.turns),
+        "n_customer_turns": sum(t.role == "customer" for t in c.turns),
+        "n_tool_calls": len(c.tool_calls),
+        "n_tool_faults": sum(tc.injected_fault is not None for tc in c.tool_calls),
+        "escalated": any(tc.tool == "transfer_to_human_agents" for tc in c.tool_calls),
+        "final_state_json": json.dumps(c.final_state, sort_keys=True),
+    }
+    turns = [{"conversation_id": c.id, "agent_version": version, "turn_index": t.index,
+              "role": t.role, "text": t.text, "clean_text": t.clean_text,
+              "perturbations": t.perturbations, "latency_ms": t.latency_ms,
+              "interrupted": t.interrupted} for t in c.turns]
+    calls = [{"conversation_id": c.id, "agent_version": version, "seq": tc.seq,
+              "turn_index": tc.turn_index, "tool": tc.tool,
+              "arguments_json": json.dumps(tc.arguments, sort_keys=True), "result": tc.result,
+              "status": tc.status, "injected_fault": tc.injected_fault,
+              "latency_ms": tc.latency_ms} for tc in c.tool_calls]
+    scores = [{"conversation_id": c.id, "agent_version": version, "scenario_id": c.scenario_id,
+               "intent": c.intent, "perturbation": c.perturbation, "pair_id": c.pair_id,
+               "repetition": c.repetition, "evaluator": s.evaluator, "metric": s.metric,
+               "value": s.value, "passed": s.passed, "status": s.status,
+               "rationale": s.rationale, "evidence": s.evidence, "judge_model": s.judge_model,
+               "cost_usd": s.cost_usd} for s in result.scores]
+    return {"conversations": [conv_row], "turns": turns, "tool_calls": calls, "scores": scores}
+
+
+class ResultWriter:
+    """Writes part files into a run folder; the only code that writes results."""
+
+    def __init__(self, run_dir: Path, run_id: str) -> None:
+        self.run_dir = run_dir
+        self.run_id = run_id
+        for table in TABLES:
+            (run_dir / table).mkdir(parents=True, exist_ok=True)
+        complete = {p.name for p in (run_dir / "conversations").glob("part-*.parquet")}
+        for table in TABLES[1:]:  # parts of a batch whose conversations file never landed
+            for orphan in (run_dir / table).glob("part-*.parquet"):
+                if orphan.name not in complete:
+                    orphan.unlink()
+        self._next = max((int(n.split("-")[1].split(".")[0]) for n in complete), default=-1) + 1
+
+    def done_ids(self) -> set[str]:
+        """Conversation ids already written (for --resume)."""
+        files = sorted((self.run_dir / "conversations").glob("part-*.parquet"))
+        ids: set[str] = set()
+        for f in files:
+            ids.update(pq.read_table(f, columns=["conversation_id"]).column(0).to_pylist())
+        return ids
+
+    def write_batch(self, results: list[ConversationResult],
+                    specs: dict[str, ConversationSpec]) -> None:
+        rows: dict[str, list[dict[str, Any]]] = {t: [] for t in TABLES}
+        for res in sorted(results, key=lambda r: r.conversation.id):
+            for table, part in result_rows(res, specs[res.conversation.id], self.run_id).items():
+                rows[table].extend(part)
+        name = f"part-{self._next:05d}.parquet"
+        # Conversations last: a part counts as written only once its conversations file exists.
+        for table in ("turns", "tool_calls", "scores", "conversations"):
+            path = self.run_dir / table / name
+            tmp = path.with_suffix(".tmp")
+            pq.write_table(pa.Table.from_pylist(rows[table], schema=SCHEMAS[table]), tmp)
+            os.replace(tmp, path)
+        self._next += 1
+
+
+def write_manifest(run_dir: Path, manifest: dict[str, Any]) -> None:
+    manifest = {"schema_version": SCHEMA_VERSION, **manifest}
+    tmp = run_dir / "manifest.json.tmp"
+    tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n")
+    os.replace(tmp, run_dir / "manifest.json")

@@ -1,0 +1,134 @@
+"""Tool sandbox: per-conversation backend state, tool calls, fault injection.
+
+One `ToolSandbox` per conversation holds the state initialised from the
+scenario, records every call and injects the faults of the perturbation
+profile, deterministically for the conversation's seed. `SandboxHub` serves many
+sandboxes over HTTP (for black-box agents): `POST /tools/{name}` with the
+conversation id in the `X-Convsim-Conversation` header.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+from typing import Any
+
+import numpy as np
+from aiohttp import web
+
+from simulator.domains import retail
+from simulator.records import PerturbationProfile, ToolCall, ToolFault
+
+CONVERSATION_HEADER = "X-Convsim-Conversation"
+SANDBOX_URL_HEADER = "X-Convsim-Sandbox-Url"
+
+
+class ToolSandbox:
+    """Backend state and tool log of one conversation."""
+
+    def __init__(self, initial_state: dict[str, Any], profile: PerturbationProfile,
+                 seed: int, timeout_delay_s: float = 0.05) -> None:
+        self.state: dict[str, Any] = copy.deepcopy(initial_state)
+        self.calls: list[ToolCall] = []
+        self.current_turn = 0
+        self._faults = profile.tool_faults
+        # Independent stream from the user simulator's, so agent tool use does
+        # not shift what the customer says.
+        self._rng = np.random.default_rng([seed, 0x70015])
+        self._timeout_delay_s = timeout_delay_s
+
+    def _fault_for(self, tool: str) -> ToolFault | None:
+        return self._faults.get(tool) or self._faults.get("*")
+
+    async def call(self, tool: str, arguments: dict[str, Any]) -> ToolCall:
+        """Run one tool call, maybe with an injected fault, and record it."""
+        fault = self._fault_for(tool)
+        status, injected, latency = "ok", None, 0.0
+        if fault is not None:
+            latency = fault.latency_ms
+            draw = float(self._rng.random())
+            if draw < fault.error_rate:
+                status, injected = "error", "error"
+            elif draw < fault.error_rate + fault.timeout_rate:
+                status, injected = "timeout", "timeout"
+            elif draw < fault.error_rate + fault.timeout_rate + fault.malformed_rate:
+                status, injected = "malformed", "malformed"
+        if status == "timeout":
+            await asyncio.sleep(self._timeout_delay_s)
+        elif latency:
+            await asyncio.sleep(latency / 1000)
+
+        if status == "ok" or status == "malformed":
+            try:
+                value = retail.call_tool(self.state, tool, arguments)
+                result = json.dumps(value, sort_keys=True)
+            except retail.ToolError as exc:
+                status, result = "error", json.dumps({"error": str(exc)})
+            if injected == "malformed":
+                result = (result or "")[: max(1, len(result or "") // 3)] + "\x00<<garbled"
+        elif status == "error":
+            result = json.dumps({"error": "503 Service Unavailable"})
+        else:
+            result = None
+        record = ToolCall(seq=len(self.calls), turn_index=self.current_turn, tool=tool,
+                          arguments=arguments, result=result, status=status,  # type: ignore[arg-type]
+                          injected_fault=injected, latency_ms=latency)
+        self.calls.append(record)
+        return record
+
+
+def http_status_for(call: ToolCall) -> int:
+    """HTTP status the sandbox's HTTP face answers for a recorded call."""
+    if call.status == "timeout":
+        return 504
+    if call.status == "error":
+        return 503 if call.injected_fault else 400
+    return 200
+
+
+class SandboxHub:
+    """Serves the sandboxes of many conversations on one local HTTP port."""
+
+    def __init__(self) -> None:
+        self.sandboxes: dict[str, ToolSandbox] = {}
+        self._runner: web.AppRunner | None = None
+        self.url: str = ""
+
+    def open(self, conversation_id: str, sandbox: ToolSandbox) -> None:
+        self.sandboxes[conversation_id] = sandbox
+
+    def close(self, conversation_id: str) -> None:
+        self.sandboxes.pop(conversation_id, None)
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        conv = request.headers.get(CONVERSATION_HEADER, "")
+        sandbox = self.sandboxes.get(conv)
+        if sandbox is None:
+            return web.json_response({"error": f"unknown conversation {conv!r}"}, status=404)
+        try:
+            arguments = await request.json()
+            if not isinstance(arguments, dict):
+                raise ValueError("arguments must be a JSON object")
+        except ValueError as exc:
+            return web.json_response({"error": f"bad request body: {exc}"}, status=400)
+        call = await sandbox.call(request.match_info["name"], arguments)
+        return web.Response(text=call.result or "", status=http_status_for(call),
+                            content_type="application/json")
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        """Start serving; returns the base URL."""
+        app = web.Application()
+        app.router.add_post("/tools/{name}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, host, port)
+        await site.start()
+        sockets = site._server.sockets  # type: ignore[union-attr]
+        self.url = f"http://{host}:{sockets[0].getsockname()[1]}"
+        return self.url
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None

@@ -1,0 +1,60 @@
+"""Summaries over a run's Parquet results (polars).
+
+`summarize_run` gives the pass rate per agent version and metric, with counts
+and a 95% Wilson interval; `outcome_counts` how conversations ended.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import polars as pl
+
+Z95 = 1.959963984540054
+
+
+def wilson_interval(passed: int, n: int, z: float = Z95) -> tuple[float, float]:
+    """Wilson score interval for a binomial proportion (0, 0 when n is 0)."""
+    if n == 0:
+        return 0.0, 0.0
+    p = passed / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def load_table(run_dir: str | Path, table: str) -> pl.DataFrame:
+    return pl.read_parquet(Path(run_dir) / table / "*.parquet")
+
+
+def summarize_run(run_dir: str | Path, by: tuple[str, ...] = ("agent_version", "metric")
+                  ) -> pl.DataFrame:
+    """Pass rate per group: scored, passed, pass_rate, ci_low, ci_high, n/a, unscored."""
+    scores = load_table(run_dir, "scores")
+    table = (
+        scores.group_by(list(by))
+        .agg(
+            scored=(pl.col("status") == "scored").sum(),
+            passed=pl.col("passed").fill_null(False).sum(),
+            not_applicable=(pl.col("status") == "not_applicable").sum(),
+            unscored=(pl.col("status") == "unscored").sum(),
+        )
+        .sort(list(by))
+    )
+    lows, highs = [], []
+    for passed, scored in table.select("passed", "scored").iter_rows():
+        lo, hi = wilson_interval(int(passed), int(scored))
+        lows.append(lo)
+        highs.append(hi)
+    return table.with_columns(
+        pass_rate=pl.when(pl.col("scored") > 0).then(pl.col("passed") / pl.col("scored")),
+        ci_low=pl.Series(lows), ci_high=pl.Series(highs))
+
+
+def outcome_counts(run_dir: str | Path) -> pl.DataFrame:
+    """Conversations per agent version and outcome."""
+    conv = load_table(run_dir, "conversations")
+    return conv.group_by("agent_version", "outcome").len("conversations").sort(
+        "agent_version", "outcome")

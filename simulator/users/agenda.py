@@ -1,0 +1,160 @@
+"""Agenda-based user simulator (offline default, no LLM).
+
+The customer holds an agenda from the scenario (its goal and the slots it
+knows) and reacts to what the agent asks: identity, order id, reason, items,
+address, confirmation; it recognises success, refusals and transfers. Persona
+traits drive verbosity, patience (how often a repeated question is tolerated),
+cooperation (answering exactly what is asked) and emotion. Utterances come from
+a small template bank (`templates.py`) re-filled with the persona's values.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from simulator.records import ConversationSpec
+from simulator.registry import user_simulator
+from simulator.users import templates as T
+
+# Agent dialogue acts, most specific first.
+ACTS: list[tuple[str, re.Pattern[str]]] = [
+    ("transfer", re.compile(r"transferr|human agent|hold on", re.I)),
+    ("success", re.compile(r"has been (cancelled|canceled|requested|updated)|"
+                           r"return for order \S+ has been|status of order", re.I)),
+    ("confirm", re.compile(r"\(yes/no\)|shall i proceed|do you want me to proceed|"
+                           r"would you like me to proceed|please confirm", re.I)),
+    ("refusal", re.compile(r"\b(can't|cannot|can not|unable to|not able to)\b", re.I)),
+    ("auth_failed", re.compile(r"couldn't find an account|could not find an account|"
+                               r"not find your account", re.I)),
+    ("ask_address", re.compile(r"new address|which address|what address", re.I)),
+    ("ask_identity", re.compile(r"e-?mail|verify your identity|authenticate|zip code", re.I)),
+    ("ask_order", re.compile(r"order (id|number)|which order", re.I)),
+    ("ask_reason", re.compile(r"\breason\b|why would you like", re.I)),
+    ("ask_items", re.compile(r"which items?|what items?", re.I)),
+    ("anything_else", re.compile(r"anything else|how can i help|what can i do", re.I)),
+    ("farewell", re.compile(r"have a (great|nice|good) day|goodbye", re.I)),
+]
+
+
+def classify(agent_text: str) -> str:
+    """The first dialogue act whose pattern matches the agent's text, else 'other'."""
+    for act, pattern in ACTS:
+        if pattern.search(agent_text):
+            return act
+    return "other"
+
+
+@dataclass
+class UserReply:
+    text: str
+    end: bool = False
+
+
+class AgendaUser:
+    """Scripted customer for one conversation spec; deterministic for the spec's seed."""
+
+    def __init__(self, spec: ConversationSpec) -> None:
+        self.scenario = spec.scenario
+        self.persona = spec.persona
+        self.traits = spec.persona.traits
+        self.slots = spec.scenario.slots
+        self.rng = np.random.default_rng([spec.seed, 0xA6E])
+        self.goal_done = False
+        self.asks: dict[str, int] = {}
+        self.asked_for_human = False
+        self._outcome: str | None = None
+
+    @property
+    def outcome(self) -> str | None:
+        return self._outcome
+
+    def _pick(self, options: list[str]) -> str:
+        return options[int(self.rng.integers(len(options)))]
+
+    def _fill(self, template: str) -> str:
+        ident = self.persona.identity
+        address = self.slots.get("new_address") or {}
+        values = {
+            "email": ident.email, "first": ident.first_name, "last": ident.last_name,
+            "zip": ident.zip, "order_id": self.slots.get("order_id", ""),
+            "items": " and the ".join(self.slots.get("item_names", [])),
+            "address": (f"{address.get('address1', '')}, {address.get('city', '')}, "
+                        f"{address.get('state', '')} {address.get('zip', '')}"),
+            "request": self.slots.get("request", ""),
+        }
+        return template.format(**values)
+
+    def _say(self, key: str) -> str:
+        return self._fill(self._pick(T.BANK[key]))
+
+    def _identity(self) -> str:
+        key = "identity_email" if self.slots.get("auth_method") == "email" else "identity_name_zip"
+        return self._say(key)
+
+    def _reason(self) -> str:
+        return self._say("reason_no_longer" if self.slots.get("reason") == "no longer needed"
+                         else "reason_mistake")
+
+    def _end(self, text: str, outcome: str) -> UserReply:
+        self._outcome = outcome
+        return UserReply(text=text, end=True)
+
+    async def opening(self) -> UserReply:
+        intent = self.scenario.intent
+        parts = []
+        if self.traits.emotion != "calm":
+            parts.append(self._say(f"mood_{self.traits.emotion}"))
+        parts.append(self._say(f"open_{intent}"))
+        if intent != "out_of_scope" and self.rng.random() < self.traits.upfront_info_rate:
+            parts.append(self._identity())
+        if self.rng.random() < self.traits.verbosity * 0.6:
+            parts.append(self._say("chatter"))
+        return UserReply(text=" ".join(parts))
+
+    async def respond(self, agent_text: str) -> UserReply:
+        act = classify(agent_text)
+        if act == "transfer":
+            return self._end("Okay, I'll wait.", "transferred")
+        if act == "farewell":
+            return self._end("Bye.", "completed" if self.goal_done else "abandoned")
+        if act == "success":
+            self.goal_done = True
+            return self._end(self._say("thanks_done"), "completed")
+        if self.goal_done and act == "anything_else":
+            return self._end(self._say("thanks_done"), "completed")
+
+        self.asks[act] = self.asks.get(act, 0) + 1
+        if self.asks[act] > self.traits.patience:
+            return self._end(self._say("give_up"), "abandoned")
+        if (act.startswith("ask_") and self.asks[act] == 1
+                and self.rng.random() > self.traits.cooperativeness):
+            return UserReply(text=self._say("uncooperative"))
+
+        if act == "confirm":
+            return UserReply(text=self._say("yes"))
+        if act in ("ask_identity", "auth_failed"):
+            return UserReply(text=self._identity())
+        if act == "ask_order":
+            return UserReply(text=self._say("order_id"))
+        if act == "ask_reason":
+            return UserReply(text=self._reason())
+        if act == "ask_items":
+            return UserReply(text=self._say("items"))
+        if act == "ask_address":
+            return UserReply(text=self._say("address"))
+        if act == "refusal":
+            if not self.asked_for_human:
+                self.asked_for_human = True
+                return UserReply(text=self._say("ask_human"))
+            return self._end(self._say("give_up"), "abandoned")
+        if act == "anything_else":
+            return UserReply(text=self._say(f"open_{self.scenario.intent}"))
+        return UserReply(text=self._say("confused"))
+
+
+@user_simulator("agenda")
+def make_agenda_user(spec: ConversationSpec) -> AgendaUser:
+    return AgendaUser(spec)

@@ -1,0 +1,105 @@
+"""Utterance templates of the agenda user simulator (retail domain).
+
+Placeholders: {email} {first} {last} {zip} {order_id} {items} {address} {request}.
+The transcript-mining issue replaces these with utterances mined from real
+customers; the keys (dialogue acts) stay.
+"""
+
+BANK: dict[str, list[str]] = {
+    "open_cancel_order": [
+        "Hi, I need to cancel an order.",
+        "Hello, I want to cancel my order {order_id}.",
+        "I'd like to cancel order {order_id} please.",
+        "hi can you cancel my order",
+    ],
+    "open_return_items": [
+        "Hi, I'd like to return something I received.",
+        "Hello, I want to return the {items} from order {order_id}.",
+        "I need to send back an item from my last order.",
+        "hi, how do I return the {items}?",
+    ],
+    "open_update_address": [
+        "Hi, I moved and need to change my address.",
+        "Hello, can you update the address on my account?",
+        "I need to update my default shipping address please.",
+    ],
+    "open_order_status": [
+        "Hi, where is my order {order_id}?",
+        "Can you tell me the status of my order?",
+        "I'd like to track order {order_id}.",
+        "hello, has my order shipped yet?",
+    ],
+    "open_out_of_scope": ["{request}"],
+    "identity_email": [
+        "My email is {email}.",
+        "It's {email}",
+        "Sure, {email}.",
+        "you can use my email, {email}",
+    ],
+    "identity_name_zip": [
+        "My name is {first} {last} and my zip code is {zip}.",
+        "I'm {first} {last}, zip {zip}.",
+        "Name's {first} {last}, zip code {zip}.",
+    ],
+    "order_id": [
+        "It's {order_id}.",
+        "The order id is {order_id}.",
+        "{order_id}",
+        "Sure, order {order_id}.",
+    ],
+    "reason_no_longer": [
+        "I don't need it anymore.",
+        "It's no longer needed.",
+        "I just don't need it anymore, that's all.",
+    ],
+    "reason_mistake": [
+        "I ordered it by mistake.",
+        "It was a mistake, I clicked the wrong thing.",
+        "I placed it by accident, it was a mistake.",
+    ],
+    "items": [
+        "The {items}.",
+        "Just the {items}, please.",
+        "I want to return the {items}.",
+    ],
+    "address": [
+        "The new address is {address}.",
+        "{address}",
+        "It's {address}.",
+    ],
+    "yes": ["Yes, please.", "Yes.", "yes go ahead", "Yeah, that's correct, please proceed."],
+    "uncooperative": [
+        "Why do you need that?",
+        "Can't you just look it up?",
+        "Is that really necessary?",
+    ],
+    "ask_human": [
+        "Then can I talk to a human, please?",
+        "Can you get me a real person?",
+    ],
+    "thanks_done": [
+        "Great, thanks. That's all.",
+        "Thank you, that's all I needed.",
+        "Perfect, thanks! No, that's all.",
+    ],
+    "give_up": [
+        "Forget it, I'll try again later.",
+        "This isn't working. Bye.",
+        "Never mind, I'll call instead.",
+    ],
+    "confused": [
+        "Sorry, what do you need from me?",
+        "I'm not sure what you mean.",
+    ],
+    "chatter": [
+        "I've been a customer for years.",
+        "I'm in a bit of a hurry today.",
+        "Hope you're having a good day.",
+    ],
+    "mood_frustrated": [
+        "This is really annoying.",
+        "Honestly, I'm pretty frustrated right now.",
+    ],
+    "mood_anxious": ["I'm a bit worried about this.", "I hope this can be sorted out quickly."],
+    "mood_cheerful": ["Hi there!", "Good morning!"],
+}
