@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 
 # Wide enough for the summary table when output goes to a file or CI log.
-console = Console(width=None if sys.stdout.isatty() else 120)
+console = Console(width=None if sys.stdout.isatty() else 120, soft_wrap=True)
 err_console = Console(stderr=True)
 
 

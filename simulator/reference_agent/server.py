@@ -28,6 +28,9 @@ from simulator.reference_agent.policy import (
 from simulator.sandbox import CONVERSATION_HEADER, SANDBOX_URL_HEADER
 
 
+SESSION = web.AppKey("session", aiohttp.ClientSession)
+
+
 class HttpToolClient:
     """Calls the sandbox's HTTP face for one conversation."""
 
@@ -54,10 +57,10 @@ def build_app(config: ReferenceAgentConfig, sandbox_url: str | None = None,
     app = web.Application()
 
     async def session_ctx(app: web.Application):  # type: ignore[no-untyped-def]
-        app["session"] = aiohttp.ClientSession(
+        app[SESSION] = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=0, force_close=False))
         yield
-        await app["session"].close()
+        await app[SESSION].close()
 
     async def chat(request: web.Request) -> web.Response:
         try:
@@ -72,7 +75,7 @@ def build_app(config: ReferenceAgentConfig, sandbox_url: str | None = None,
             return web.json_response({"error": "no sandbox URL (header or --sandbox-url)"},
                                      status=400)
         state = states.setdefault(conv, DialogueState())
-        tools = HttpToolClient(app["session"], url, conv, tool_timeout_s)
+        tools = HttpToolClient(app[SESSION], url, conv, tool_timeout_s)
         reply = await agent.respond(state, message, tools)
         if reply.end:
             states.pop(conv, None)

@@ -1,0 +1,56 @@
+"""Shared fixtures: a local Ray instance (num_cpus=2), small campaign configs."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+
+REPO = Path(__file__).resolve().parents[1]
+CONFIGS = REPO / "configs"
+
+
+@pytest.fixture(scope="session")
+def ray_local():
+    """A real local Ray instance shared by the tests that need one."""
+    import ray
+
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    yield ray
+    ray.shutdown()
+
+
+SMALL_CAMPAIGN = """\
+name: small
+seed: 11
+repetitions: 1
+scenarios: {{n: {n}}}
+personas: {{n: 8}}
+perturbations:
+  - name: clean
+  - name: noisy
+    text_noise: {{typo_rate: 0.05, filler_rate: 0.3}}
+    tool_faults: {{get_order_details: {{error_rate: 0.2, timeout_rate: 0.05}}}}
+agents:
+  - {{version: v1, connector: {connector}, reference: {agents}/v1.yaml}}
+  - {{version: v2, connector: {connector}, reference: {agents}/v2.yaml}}
+execution: {{executor: {executor}, batch_size: 7, concurrency: 8}}
+output_dir: {out}
+"""
+
+
+@pytest.fixture
+def small_campaign(tmp_path: Path):
+    """Write a small campaign YAML and return its path; keyword args fill the template."""
+
+    def make(n: int = 10, connector: str = "http", executor: str = "local") -> Path:
+        path = tmp_path / f"small-{connector}-{executor}-{n}.yaml"
+        path.write_text(SMALL_CAMPAIGN.format(n=n, connector=connector, executor=executor,
+                                              agents=CONFIGS / "agents", out=tmp_path / "runs"))
+        return path
+
+    return make

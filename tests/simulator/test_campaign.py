@@ -1,0 +1,140 @@
+"""Campaigns end to end: executors agree, Ray through the CLI, determinism, Parquet."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner
+
+from simulator.campaign import build_population, plan_specs, run_campaign
+from simulator.cli.main import app
+from simulator.config import load_campaign
+from simulator.results import SCHEMAS, TABLES
+
+runner = CliRunner()
+DEMO = Path(__file__).resolve().parents[2] / "configs" / "demo.yaml"
+
+
+def _frame(run_dir: Path, table: str) -> pl.DataFrame:
+    return pl.read_parquet(run_dir / table / "*.parquet")
+
+
+def _content(run_dir: Path) -> dict[str, pl.DataFrame]:
+    """Everything about the conversations except measured wall times and the run id."""
+    sort = {"conversations": ["conversation_id"], "turns": ["conversation_id", "turn_index"],
+            "tool_calls": ["conversation_id", "seq"],
+            "scores": ["conversation_id", "evaluator", "metric"]}
+    drop = {"conversations": ["run_id"], "turns": ["latency_ms"]}
+    return {t: _frame(run_dir, t).drop(drop.get(t, [])).sort(sort[t]) for t in TABLES}
+
+
+def test_plan_is_deterministic_and_paired() -> None:
+    config = load_campaign(DEMO)
+    a = plan_specs(config, *build_population(config))
+    b = plan_specs(config, *build_population(config))
+    assert [s.id for s in a] == [s.id for s in b]
+    assert len({s.id for s in a}) == len(a) == 400
+    by_pair: dict[str, list] = {}
+    for s in a:
+        by_pair.setdefault(s.pair_id, []).append(s)
+    assert all(len(v) == 2 and v[0].seed == v[1].seed for v in by_pair.values())
+    other = plan_specs(config.model_copy(update={"seed": 8}),
+                       *build_population(config.model_copy(update={"seed": 8})))
+    assert {s.id for s in other}.isdisjoint({s.id for s in a})
+
+
+def test_local_and_ray_executors_give_the_same_results(small_campaign, ray_local) -> None:
+    local = run_campaign(load_campaign(small_campaign(n=8, executor="local")))
+    on_ray = run_campaign(load_campaign(small_campaign(n=8, executor="ray")))
+    assert local.written == on_ray.written == 32
+    a, b = _content(local.run_dir), _content(on_ray.run_dir)
+    for table in TABLES:
+        assert a[table].equals(b[table]), table
+
+
+def test_python_connector_matches_http(small_campaign) -> None:
+    http = run_campaign(load_campaign(small_campaign(n=6, connector="http")))
+    python = run_campaign(load_campaign(small_campaign(n=6, connector="python")))
+    a, b = _content(http.run_dir), _content(python.run_dir)
+    assert a["turns"]["text"].to_list() == b["turns"]["text"].to_list()
+    assert a["scores"]["passed"].to_list() == b["scores"]["passed"].to_list()
+
+
+def test_demo_through_cli_on_ray(tmp_path: Path, ray_local) -> None:
+    """The demo campaign (first 120 conversations) through the CLI on local Ray."""
+    out = tmp_path / "runs"
+    result = runner.invoke(app, ["run", str(DEMO), "--out", str(out), "--limit", "120",
+                                 "--executor", "ray"])
+    assert result.exit_code == 0, result.output
+    assert "Pass rate per agent version and metric" in result.output
+    [run_dir] = list((out / "demo").iterdir())
+    assert str(run_dir) in result.output.replace("\n", "")
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert manifest["status"] == "complete" and manifest["counts"]["written"] == 120
+    assert manifest["executor"] == "ray" and manifest["seed"] == 7
+
+    # Parquet: explicit schemas, one agent_version column on every table.
+    for table in TABLES:
+        for part in (run_dir / table).glob("*.parquet"):
+            assert pq.read_schema(part).remove_metadata() == SCHEMAS[table], (table, part)
+        assert "agent_version" in SCHEMAS[table].names
+    scanned = pl.scan_parquet(str(out / "demo" / "*" / "conversations" / "*.parquet")).collect()
+    assert scanned.height == 120
+
+    # v2 is worse on process and the refund disclosure; the versions agree on goal.
+    scores = _frame(run_dir, "scores").filter(pl.col("status") == "scored")
+    rate = (scores.group_by("agent_version", "metric").agg(pl.col("passed").mean())
+            .pivot(on="agent_version", index="metric").sort("metric"))
+    rates = {r["metric"]: (r["v1"], r["v2"]) for r in rate.iter_rows(named=True)}
+    assert rates["process"][0] - rates["process"][1] > 0.2
+    assert rates["disclosure:refund_timing"] == (1.0, 0.0)
+    assert rates["goal"][0] == rates["goal"][1]
+
+
+def test_same_seed_same_conversations(tmp_path: Path) -> None:
+    """Running the demo twice with one seed: identical ids and turn texts (byte for byte)."""
+    runs = []
+    for i in range(2):
+        result = runner.invoke(app, ["run", str(DEMO), "--out", str(tmp_path / str(i)),
+                                     "--limit", "80", "--executor", "local", "--seed", "3"])
+        assert result.exit_code == 0, result.output
+        [run_dir] = list((tmp_path / str(i) / "demo").iterdir())
+        runs.append(_content(run_dir))
+    for table in TABLES:
+        assert runs[0][table].equals(runs[1][table]), table
+    assert runs[0]["turns"].height > 300
+
+
+def test_resume_skips_done_conversations(small_campaign) -> None:
+    config = load_campaign(small_campaign(n=6))
+    first = run_campaign(config, limit=10)
+    assert first.written == 10
+    # A crash left a partial batch: orphan turn parts must not duplicate rows.
+    orphan = first.run_dir / "turns" / "part-00099.parquet"
+    (first.run_dir / "turns" / "part-00000.parquet").rename(orphan)
+    lost_part = first.run_dir / "conversations" / "part-00000.parquet"
+    lost = pq.read_metadata(lost_part).num_rows
+    lost_part.unlink()
+    resumed = run_campaign(config, resume=first.run_dir)
+    assert 0 < lost < 10 and resumed.skipped == 10 - lost
+    assert resumed.written == 24 - resumed.skipped
+    conv = _frame(first.run_dir, "conversations")
+    assert conv.height == 24 and conv["conversation_id"].n_unique() == 24
+    turns = _frame(first.run_dir, "turns")
+    assert turns.select("conversation_id", "turn_index").is_duplicated().sum() == 0
+    assert not orphan.exists()
+
+
+def test_resume_rejects_a_non_run_folder(tmp_path: Path, small_campaign) -> None:
+    result = runner.invoke(app, ["run", str(small_campaign()), "--resume", str(tmp_path)])
+    assert result.exit_code != 0 and "not a run folder" in result.output
+
+
+@pytest.mark.parametrize("executor", ["nope"])
+def test_bad_executor_option(executor: str) -> None:
+    result = runner.invoke(app, ["run", str(DEMO), "--executor", executor])
+    assert result.exit_code != 0 and "expected 'local' or 'ray'" in result.output
