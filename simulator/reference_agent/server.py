@@ -27,7 +27,6 @@ from simulator.reference_agent.policy import (
 )
 from simulator.sandbox import CONVERSATION_HEADER, SANDBOX_URL_HEADER
 
-
 SESSION = web.AppKey("session", aiohttp.ClientSession)
 
 

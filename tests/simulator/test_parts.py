@@ -1,0 +1,115 @@
+"""Sandbox, perturbations, agenda user and reference agent server in isolation."""
+
+from __future__ import annotations
+
+import asyncio
+
+import aiohttp
+import numpy as np
+from aiohttp import web
+
+from scenarios.retail import load_retail_db
+from simulator.perturb import apply_noise
+from simulator.records import PerturbationProfile, TextNoise, ToolFault
+from simulator.reference_agent.policy import ReferenceAgentConfig
+from simulator.reference_agent.server import build_app
+from simulator.sandbox import CONVERSATION_HEADER, SandboxHub, ToolSandbox
+from simulator.users.agenda import classify
+
+
+def _state() -> dict:
+    db = load_retail_db()
+    order = next(o for o in db["orders"].values() if o["status"] == "pending")
+    uid = order["user_id"]
+    return {"users": {uid: db["users"][uid]}, "orders": {order["order_id"]: order},
+            "products": {}}, order["order_id"]
+
+
+def test_sandbox_state_is_private_per_conversation() -> None:
+    state, oid = _state()
+    a, b = ToolSandbox(state, PerturbationProfile(), 1), ToolSandbox(state, PerturbationProfile(), 1)
+    call = asyncio.run(a.call("cancel_pending_order", {"order_id": oid, "reason": "no longer needed"}))
+    assert call.status == "ok"
+    assert a.state["orders"][oid]["status"] == "cancelled"
+    assert b.state["orders"][oid]["status"] == "pending" == state["orders"][oid]["status"]
+
+
+def test_sandbox_business_errors_and_bad_arguments() -> None:
+    state, oid = _state()
+    box = ToolSandbox(state, PerturbationProfile(), 1)
+    bad_reason = asyncio.run(box.call("cancel_pending_order", {"order_id": oid, "reason": "meh"}))
+    unknown = asyncio.run(box.call("launch_rocket", {}))
+    missing = asyncio.run(box.call("get_order_details", {}))
+    assert [c.status for c in (bad_reason, unknown, missing)] == ["error"] * 3
+    assert all(c.injected_fault is None for c in (bad_reason, unknown, missing))
+    assert "unknown tool" in unknown.result and "bad arguments" in missing.result
+
+
+def test_fault_injection_is_deterministic_and_near_its_rate() -> None:
+    state, oid = _state()
+    profile = PerturbationProfile(tool_faults={"*": ToolFault(error_rate=0.3, malformed_rate=0.1)})
+
+    def statuses(seed: int) -> list[str]:
+        box = ToolSandbox(state, profile, seed, timeout_delay_s=0)
+        return [asyncio.run(box.call("get_order_details", {"order_id": oid})).status
+                for _ in range(400)]
+
+    first = statuses(5)
+    assert first == statuses(5) and first != statuses(6)
+    assert 0.22 < first.count("error") / 400 < 0.38
+    assert 0.05 < first.count("malformed") / 400 < 0.16
+
+
+def test_noise_never_touches_identifiers() -> None:
+    rng = np.random.default_rng(0)
+    text = "my email is jo.smith12@example.com and order #W1234567 zip 90210 please cancel it"
+    noisy, applied = apply_noise(text, TextNoise(typo_rate=1.0), 0.0, rng)
+    assert noisy != text and applied == ["typo"]
+    for token in ("jo.smith12@example.com", "#W1234567", "90210"):
+        assert token in noisy
+    assert apply_noise(text, TextNoise(), 0.0, rng) == (text, [])
+
+
+def test_classify_agent_acts() -> None:
+    assert classify("YOU ARE BEING TRANSFERRED TO A HUMAN AGENT.") == "transfer"
+    assert classify("Could you please provide your email address?") == "ask_identity"
+    assert classify("What is the new address? Please give street, city, state and zip code."
+                    ) == "ask_address"
+    assert classify("To confirm: I will cancel. Do you want me to proceed (yes/no)?") == "confirm"
+    assert classify("Your order #W1 has been cancelled. Anything else?") == "success"
+    assert classify("Lovely weather.") == "other"
+
+
+async def _chat_server_roundtrip() -> tuple[int, dict, int]:
+    state, oid = _state()
+    hub = SandboxHub()
+    await hub.start()
+    hub.open("c1", ToolSandbox(state, PerturbationProfile(), 1))
+    runner = web.AppRunner(build_app(ReferenceAgentConfig(version="vT"), sandbox_url=hub.url))
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"
+    try:
+        async with aiohttp.ClientSession() as s:
+            async with s.post(f"{url}/v1/chat", data="{oops") as bad:
+                bad_status = bad.status
+            email = state["users"][next(iter(state["users"]))]["email"]
+            async with s.post(f"{url}/v1/chat", json={
+                    "conversation_id": "c1",
+                    "message": f"Where is my order {oid}? My email is {email}"}) as ok:
+                body = await ok.json()
+            async with s.post(f"{hub.url}/tools/get_order_details", json={"order_id": oid},
+                              headers={CONVERSATION_HEADER: "nobody"}) as unknown:
+                unknown_status = unknown.status
+    finally:
+        await runner.cleanup()
+        await hub.stop()
+    return bad_status, body, unknown_status
+
+
+def test_reference_agent_http_api() -> None:
+    bad_status, body, unknown_status = asyncio.run(_chat_server_roundtrip())
+    assert bad_status == 400
+    assert "status of order" in body["reply"] and body["end"] is False
+    assert unknown_status == 404
