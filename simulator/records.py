@@ -107,6 +107,10 @@ class Conversation(Record):
     final_state: dict[str, Any] = Field(default_factory=dict)
     """Sandbox state at the end (for goal evaluation)."""
     seed: int = 0
+    labels: dict[str, str] = Field(default_factory=dict)
+    """Other labels from the source (flow, scenario title, reward...)."""
+    origin: str | None = None
+    """Where a historical conversation came from (file and line/record)."""
 
 
 # --------------------------------------------------------------------------- personas

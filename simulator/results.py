@@ -16,7 +16,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from simulator.records import SCHEMA_VERSION, ConversationResult, ConversationSpec
+from simulator.records import SCHEMA_VERSION, Conversation, ConversationResult, ConversationSpec
 
 TABLES = ("conversations", "turns", "tool_calls", "scores")
 
@@ -32,7 +32,8 @@ CONVERSATIONS = pa.schema([
     ("seed", pa.int64()), ("outcome", pa.string()), ("error", pa.string()),
     ("n_turns", pa.int32()), ("n_customer_turns", pa.int32()), ("n_tool_calls", pa.int32()),
     ("n_tool_faults", pa.int32()), ("escalated", pa.bool_()),
-    ("final_state_json", pa.string()),
+    ("final_state_json", pa.string()), ("labels", pa.map_(pa.string(), pa.string())),
+    ("origin", pa.string()),
 ])
 TURNS = pa.schema([
     ("conversation_id", pa.string()), ("agent_version", pa.string()),
@@ -54,32 +55,42 @@ SCORES = pa.schema([
     ("status", pa.string()), ("rationale", pa.string()), ("evidence", pa.list_(pa.int32())),
     ("judge_model", pa.string()), ("cost_usd", pa.float64()),
 ])
+QUARANTINE = pa.schema([
+    ("source", pa.string()), ("location", pa.string()), ("reason", pa.string()),
+    ("excerpt", pa.string()),
+])
 SCHEMAS: dict[str, pa.Schema] = {"conversations": CONVERSATIONS, "turns": TURNS,
-                                 "tool_calls": TOOL_CALLS, "scores": SCORES}
+                                 "tool_calls": TOOL_CALLS, "scores": SCORES,
+                                 "quarantine": QUARANTINE}
 
 
-def result_rows(result: ConversationResult, spec: ConversationSpec, run_id: str
-                ) -> dict[str, list[dict[str, Any]]]:
-    """Flatten one result into rows of the four tables."""
-    c = result.conversation
+def conversation_rows(c: Conversation, spec: ConversationSpec | None = None,
+                      run_id: str | None = None) -> dict[str, list[dict[str, Any]]]:
+    """Rows of the conversations, turns and tool_calls tables for one conversation."""
     version = c.agent_version
-    traits = spec.persona.traits
+    traits = spec.persona.traits if spec else None
+    scenario = spec.scenario if spec else None
     conv_row = {
         "conversation_id": c.id, "campaign": c.campaign, "run_id": run_id,
         "agent_version": version, "source": c.source, "channel": c.channel,
-        "scenario_id": c.scenario_id, "intent": c.intent, "domain": spec.scenario.domain,
-        "difficulty": spec.scenario.difficulty, "scenario_tags": list(spec.scenario.tags),
-        "persona_id": c.persona_id, "persona_emotion": traits.emotion,
-        "persona_patience": traits.patience, "persona_verbosity": traits.verbosity,
-        "persona_cooperativeness": traits.cooperativeness,
-        "persona_typo_rate": traits.typo_rate, "perturbation": c.perturbation,
+        "scenario_id": c.scenario_id, "intent": c.intent,
+        "domain": scenario.domain if scenario else None,
+        "difficulty": scenario.difficulty if scenario else None,
+        "scenario_tags": list(scenario.tags) if scenario else [],
+        "persona_id": c.persona_id, "persona_emotion": traits.emotion if traits else None,
+        "persona_patience": traits.patience if traits else None,
+        "persona_verbosity": traits.verbosity if traits else None,
+        "persona_cooperativeness": traits.cooperativeness if traits else None,
+        "persona_typo_rate": traits.typo_rate if traits else None,
+        "perturbation": c.perturbation,
         "repetition": c.repetition, "pair_id": c.pair_id, "seed": c.seed,
         "outcome": c.outcome, "error": c.error, "n_turns": len(c.turns),
         "n_customer_turns": sum(t.role == "customer" for t in c.turns),
         "n_tool_calls": len(c.tool_calls),
         "n_tool_faults": sum(tc.injected_fault is not None for tc in c.tool_calls),
         "escalated": any(tc.tool == "transfer_to_human_agents" for tc in c.tool_calls),
-        "final_state_json": json.dumps(c.final_state, sort_keys=True),
+        "final_state_json": json.dumps(c.final_state, sort_keys=True) if c.final_state else None,
+        "labels": sorted(c.labels.items()), "origin": c.origin,
     }
     turns = [{"conversation_id": c.id, "agent_version": version, "turn_index": t.index,
               "role": t.role, "text": t.text, "clean_text": t.clean_text,
@@ -90,25 +101,35 @@ def result_rows(result: ConversationResult, spec: ConversationSpec, run_id: str
               "arguments_json": json.dumps(tc.arguments, sort_keys=True), "result": tc.result,
               "status": tc.status, "injected_fault": tc.injected_fault,
               "latency_ms": tc.latency_ms} for tc in c.tool_calls]
-    scores = [{"conversation_id": c.id, "agent_version": version, "scenario_id": c.scenario_id,
+    return {"conversations": [conv_row], "turns": turns, "tool_calls": calls}
+
+
+def result_rows(result: ConversationResult, spec: ConversationSpec, run_id: str
+                ) -> dict[str, list[dict[str, Any]]]:
+    """Flatten one simulated result into rows of the four tables."""
+    c = result.conversation
+    version = c.agent_version
+    rows = conversation_rows(c, spec, run_id)
+    rows["scores"] = [{"conversation_id": c.id, "agent_version": version, "scenario_id": c.scenario_id,
                "intent": c.intent, "perturbation": c.perturbation, "pair_id": c.pair_id,
                "repetition": c.repetition, "evaluator": s.evaluator, "metric": s.metric,
                "value": s.value, "passed": s.passed, "status": s.status,
                "rationale": s.rationale, "evidence": s.evidence, "judge_model": s.judge_model,
                "cost_usd": s.cost_usd} for s in result.scores]
-    return {"conversations": [conv_row], "turns": turns, "tool_calls": calls, "scores": scores}
+    return rows
 
 
 class ResultWriter:
     """Writes part files into a run folder; the only code that writes results."""
 
-    def __init__(self, run_dir: Path, run_id: str) -> None:
+    def __init__(self, run_dir: Path, run_id: str, tables: tuple[str, ...] = TABLES) -> None:
         self.run_dir = run_dir
         self.run_id = run_id
-        for table in TABLES:
+        self.tables = tables
+        for table in tables:
             (run_dir / table).mkdir(parents=True, exist_ok=True)
         complete = {p.name for p in (run_dir / "conversations").glob("part-*.parquet")}
-        for table in TABLES[1:]:  # parts of a batch whose conversations file never landed
+        for table in tables[1:]:  # parts of a batch whose conversations file never landed
             for orphan in (run_dir / table).glob("part-*.parquet"):
                 if orphan.name not in complete:
                     orphan.unlink()
@@ -124,16 +145,20 @@ class ResultWriter:
 
     def write_batch(self, results: list[ConversationResult],
                     specs: dict[str, ConversationSpec]) -> None:
-        rows: dict[str, list[dict[str, Any]]] = {t: [] for t in TABLES}
+        rows: dict[str, list[dict[str, Any]]] = {t: [] for t in self.tables}
         for res in sorted(results, key=lambda r: r.conversation.id):
             for table, part in result_rows(res, specs[res.conversation.id], self.run_id).items():
                 rows[table].extend(part)
+        self.write_part(rows)
+
+    def write_part(self, rows: dict[str, list[dict[str, Any]]]) -> None:
+        """Write one part file per table (an empty table still gets its part)."""
         name = f"part-{self._next:05d}.parquet"
         # Conversations last: a part counts as written only once its conversations file exists.
-        for table in ("turns", "tool_calls", "scores", "conversations"):
+        for table in [t for t in self.tables if t != "conversations"] + ["conversations"]:
             path = self.run_dir / table / name
             tmp = path.with_suffix(".tmp")
-            pq.write_table(pa.Table.from_pylist(rows[table], schema=SCHEMAS[table]), tmp)
+            pq.write_table(pa.Table.from_pylist(rows.get(table, []), schema=SCHEMAS[table]), tmp)
             os.replace(tmp, path)
         self._next += 1
 

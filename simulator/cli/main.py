@@ -9,7 +9,7 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 import typer  # noqa: E402
 
-from simulator.cli import agent, run  # noqa: E402
+from simulator.cli import agent, data, run  # noqa: E402
 
 app = typer.Typer(
     name="convsim",
@@ -20,6 +20,7 @@ app = typer.Typer(
 )
 app.command("run")(run.run)
 app.command("validate")(run.validate)
+app.command("ingest")(data.ingest)
 app.add_typer(agent.app, name="agent")
 
 

@@ -1,0 +1,102 @@
+"""Taskmaster (TM-1 and TM-4) dialogs: utterances, with TM-4's API-call annotations.
+
+TM-4 `api_call` / `request` / `api_response` / `response` annotations on a turn
+become ToolCall records made by the agent at that point of the dialog; a dialog
+that reaches `finish_order` counts as resolved.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from scenarios.importers.base import (
+    Imported,
+    Item,
+    Quarantined,
+    check_conversation,
+    historical_id,
+    iter_records,
+)
+from simulator.records import Conversation, ToolCall, Turn
+
+SPEAKERS = {"user": "customer", "assistant": "agent"}
+
+
+def _json_or_raw(text: Any) -> Any:
+    if not isinstance(text, str):
+        return text
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def _calls(utt: dict[str, Any], turn_index: int, start_seq: int) -> list[ToolCall]:
+    by_context: dict[str, ToolCall] = {}
+    order: list[ToolCall] = []
+    for ann in utt.get("annotations") or []:
+        ctx = str(ann.get("context", ""))
+        key = ctx.replace("api_response_", "").replace("api_call_", "")
+        name, value = ann.get("name"), ann.get("value")
+        call = by_context.get(key)
+        if name == "api_call":
+            call = ToolCall(seq=start_seq + len(order), turn_index=turn_index, tool=str(value))
+            by_context[key] = call
+            order.append(call)
+        elif call is not None and name == "request":
+            args = _json_or_raw(value)
+            call.arguments = args if isinstance(args, dict) else {"_value": args}
+        elif call is not None and name == "response":
+            call.result = value if isinstance(value, str) else json.dumps(value)
+    return order
+
+
+class TaskmasterImporter:
+    name = "taskmaster"
+
+    def read(self, path: Path) -> Iterator[Item]:
+        source = str(path)
+        for rec in iter_records(path):
+            if rec.error:
+                yield Quarantined(source, rec.location, rec.error, rec.excerpt)
+                continue
+            value = rec.value
+            if not isinstance(value, dict) or not isinstance(value.get("utterances"), list):
+                yield Quarantined(source, rec.location, "no 'utterances' list", str(value)[:200])
+                continue
+            conv_id = str(value.get("conversation_id") or rec.location)
+            turns: list[Turn] = []
+            calls: list[ToolCall] = []
+            bad = None
+            for utt in value["utterances"]:
+                role = SPEAKERS.get(str(utt.get("speaker", "")).lower())
+                if role is None:
+                    bad = f"conversation {conv_id}: unknown speaker {utt.get('speaker')!r}"
+                    break
+                calls.extend(_calls(utt, len(turns), len(calls)))
+                text = str(utt.get("text") or "").strip()
+                if text:
+                    turns.append(Turn(index=len(turns), role=role, text=text))  # type: ignore[arg-type]
+            if bad:
+                yield Quarantined(source, rec.location, bad)
+                continue
+            labels = {"source_id": conv_id}
+            for key in ("vertical", "scenario", "instruction_id"):
+                if value.get(key):
+                    labels[key] = str(value[key])
+            intent = value.get("instruction_id") or value.get("scenario")
+            if value.get("instruction_id"):
+                intent = str(value["instruction_id"]).rsplit("-", 1)[0]
+            elif value.get("vertical"):
+                intent = f"{str(value['vertical']).lower()}_order"
+            outcome = None
+            if calls:
+                outcome = "resolved" if any(c.tool == "finish_order" for c in calls) else "abandoned"
+            conv = Conversation(id=historical_id(self.name, conv_id), source="historical",
+                                turns=turns, tool_calls=calls, intent=intent, outcome=outcome,
+                                labels=labels, origin=f"{source}:{rec.location}")
+            problem = check_conversation(conv, source, rec.location)
+            yield problem if problem is not None else Imported(conv)
