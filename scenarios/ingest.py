@@ -72,11 +72,13 @@ def ingest_transcripts(sources: Sequence[str | Path], fmt: str, out: str | Path,
     missing source file); bad records never raise.
     """
     t0 = time.perf_counter()
-    importer = make_importer(fmt, mapping)
     paths = [Path(s) for s in sources]
     for p in paths:
         if not p.is_file():
             raise MappingError(f"{p}: file not found")
+    if fmt == "tau2":
+        return _ingest_tau2_tasks(paths, Path(out), t0)
+    importer = make_importer(fmt, mapping)
     salt_env = os.environ.get(SALT_ENV)
     scrubber = Scrubber(salt or salt_env or secrets.token_hex(16), pii)
     out = Path(out)
@@ -125,6 +127,39 @@ def ingest_transcripts(sources: Sequence[str | Path], fmt: str, out: str | Path,
     report.pii = dict(scrubber.counts)
     report.seconds = time.perf_counter() - t0
     _append_manifest(out, fmt, paths, report)
+    return report
+
+
+def _ingest_tau2_tasks(paths: list[Path], out: Path, t0: float) -> IngestReport:
+    """tau2 tasks are scenarios: written to `scenarios.jsonl` (one Scenario per line)."""
+    from scenarios.importers.tau2 import read_tau2_tasks
+
+    out.mkdir(parents=True, exist_ok=True)
+    target = out / "scenarios.jsonl"
+    existing = {}
+    if target.is_file():
+        for line in target.read_text().splitlines():
+            existing[json.loads(line)["id"]] = line
+    report = IngestReport(out=out)
+    quarantine = []
+    for path in paths:
+        for item in read_tau2_tasks(path):
+            report.read += 1
+            if isinstance(item, Quarantined):
+                report.quarantined += 1
+                report.reasons[_reason_kind(item.reason)] += 1
+                quarantine.append(item.__dict__)
+            elif item.id in existing:
+                report.duplicates += 1
+            else:
+                existing[item.id] = item.model_dump_json()
+                report.imported += 1
+    target.write_text("".join(line + "\n" for line in existing.values()))
+    if quarantine:
+        with (out / "quarantine.jsonl").open("a") as fh:
+            fh.writelines(json.dumps(q) + "\n" for q in quarantine)
+    report.seconds = time.perf_counter() - t0
+    _append_manifest(out, "tau2", paths, report)
     return report
 
 

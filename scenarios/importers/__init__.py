@@ -42,6 +42,5 @@ IMPORTERS: dict[str, Callable[[Any], Importer]] = {
 
 def make_importer(fmt: str, mapping: Any = None) -> Importer:
     if fmt not in IMPORTERS:
-        raise MappingError(f"unknown format {fmt!r}; known: {sorted(IMPORTERS)} "
-                           "(tau2 tasks: 'convsim scenarios import')")
+        raise MappingError(f"unknown format {fmt!r}; known: {sorted([*IMPORTERS, 'tau2'])}")
     return IMPORTERS[fmt](mapping)

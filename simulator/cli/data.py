@@ -13,7 +13,7 @@ from simulator.config import ConfigError
 def ingest(
     sources: list[Path] = typer.Argument(..., help="Transcript files (jsonl, json, csv, parquet)."),
     fmt: str = typer.Option(..., "--format", "-f",
-                            help="generic, openai, taskmaster or abcd."),
+                            help="generic, openai, taskmaster, abcd, or tau2 (tasks -> scenarios.jsonl)."),
     out: Path = typer.Option(..., "--out", "-o", help="Output folder (created; re-imports dedupe)."),
     mapping: Path = typer.Option(None, "--mapping", help="Field mapping YAML (format generic)."),
     pii: Path = typer.Option(None, "--pii", help="PII YAML: extra identifiers to scrub."),
