@@ -9,12 +9,12 @@ import numpy as np
 from aiohttp import web
 
 from scenarios.retail import load_retail_db
+from simulator.acts import classify
 from simulator.perturb import apply_noise
 from simulator.records import PerturbationProfile, TextNoise, ToolFault
 from simulator.reference_agent.policy import ReferenceAgentConfig
 from simulator.reference_agent.server import build_app
 from simulator.sandbox import CONVERSATION_HEADER, SandboxHub, ToolSandbox
-from simulator.users.agenda import classify
 
 
 def _state() -> dict:

@@ -1,0 +1,332 @@
+"""Mine a catalog from imported transcripts: intents, process, slots, outcomes, style, utterances.
+
+Intents come from labels when the transcripts have them, else from keyword rules
+(`intent_rules` in the mining config), else from clustering the customers'
+opening turns: TF-IDF over words (min document frequency 2), L2-normalised,
+k-means (k-means++ seeding, numpy) for k = 2..max_clusters, keeping the k with
+the best mean cosine silhouette. The catalog is plain files a person can read
+and edit: `catalog.yaml` (+ `utterances.parquet`, `assignments.parquet`), every
+item with provenance (the conversations it came from).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter, defaultdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from personas.mining import (
+    build_vocabulary,
+    conversation_style,
+    fit_persona_traits,
+    persona_adjectives,
+    summarize_style,
+)
+from scenarios.utterances import mine_utterances
+
+TOKEN = re.compile(r"[a-z']{2,}")
+STOP = set(["the", "a", "an", "and", "or", "to", "of", "in", "on", "for", "is", "it", "i", "my", "me", "you", "your", "we", "our", "this", "that", "with", "be", "can", "could", "would", "like", "want", "need", "have", "has", "had", "am", "are", "was", "were", "do", "does", "did", "not", "no", "yes", "hi", "hello", "hey", "please", "thanks", "thank", "so", "just", "get", "got", "some", "any", "there", "what", "how", "about"])
+
+
+class MiningConfig(BaseModel):
+    """Optional knowledge for the miner (YAML)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    intent_rules: dict[str, list[str]] = Field(default_factory=dict)
+    """Intent -> keywords of the opening customer turn (used when there is no label)."""
+    slot_patterns: dict[str, str] = Field(default_factory=dict)
+    """Placeholder -> regex of values to template in utterances (e.g. order_id)."""
+    slot_values: dict[str, list[str]] = Field(default_factory=dict)
+    """Placeholder -> known values (e.g. items: product names)."""
+    persona_tasks: list[str] = Field(default_factory=list)
+    """JSONL files of tau-bench style tasks whose 'You are ...' adjectives describe personas."""
+    task_scenarios: list[str] = Field(default_factory=list)
+    """scenarios.jsonl files (ingest --format tau2): their expected actions feed the process."""
+    intent_aliases: dict[str, str] = Field(default_factory=dict)
+    """Label or task intent -> catalog intent (e.g. cancel_pending_order: cancel_order)."""
+    max_clusters: int = Field(12, ge=2)
+    seed: int = 0
+
+
+# ----------------------------------------------------------------------------- clustering
+
+
+def tfidf(docs: list[str], min_df: int = 2) -> tuple[np.ndarray, list[str]]:
+    tokenized = [[w for w in TOKEN.findall(d.lower()) if w not in STOP] for d in docs]
+    df = Counter(w for toks in tokenized for w in set(toks))
+    vocab = sorted(w for w, c in df.items() if c >= min_df)
+    index = {w: i for i, w in enumerate(vocab)}
+    x = np.zeros((len(docs), len(vocab)))
+    for r, toks in enumerate(tokenized):
+        for w in toks:
+            if w in index:
+                x[r, index[w]] += 1
+    idf = np.log((1 + len(docs)) / (1 + np.array([df[w] for w in vocab]))) + 1
+    x *= idf
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    return x / np.where(norms == 0, 1, norms), vocab
+
+
+def kmeans(x: np.ndarray, k: int, rng: np.random.Generator, iters: int = 50) -> np.ndarray:
+    centers = [x[int(rng.integers(len(x)))]]
+    for _ in range(1, k):  # k-means++ seeding
+        d = np.min([((x - c) ** 2).sum(1) for c in centers], axis=0)
+        p = d / d.sum() if d.sum() > 0 else None
+        centers.append(x[int(rng.choice(len(x), p=p))])
+    c = np.array(centers)
+    labels = np.zeros(len(x), dtype=int)
+    for _ in range(iters):
+        new = np.argmax(x @ c.T, axis=1)  # cosine: rows are unit vectors
+        if (new == labels).all() and _ > 0:
+            break
+        labels = new
+        for j in range(k):
+            members = x[labels == j]
+            if len(members):
+                v = members.mean(0)
+                c[j] = v / (np.linalg.norm(v) or 1)
+    return labels
+
+
+def silhouette(x: np.ndarray, labels: np.ndarray) -> float:
+    dist = 1 - x @ x.T
+    scores = []
+    for i in range(len(x)):
+        same = labels == labels[i]
+        if same.sum() <= 1:
+            scores.append(0.0)
+            continue
+        a = dist[i, same].sum() / (same.sum() - 1)
+        b = min(dist[i, labels == j].mean() for j in set(labels.tolist()) if j != labels[i])
+        scores.append((b - a) / max(a, b, 1e-9))
+    return float(np.mean(scores))
+
+
+def cluster_openings(openings: list[str], max_k: int, seed: int) -> tuple[list[str], dict[str, Any]]:
+    """Intent names for each opening, and how they were chosen."""
+    if len(openings) < 4:
+        return ["unlabelled"] * len(openings), {"method": "too few conversations to cluster"}
+    x, vocab = tfidf(openings)
+    if x.shape[1] == 0:
+        return ["unlabelled"] * len(openings), {"method": "no shared vocabulary"}
+    rng = np.random.default_rng(seed)
+    sample = rng.choice(len(x), size=min(len(x), 1500), replace=False)
+    best: tuple[float, int, np.ndarray] | None = None
+    tried = {}
+    for k in range(2, min(max_k, len(openings) // 3) + 1):
+        labels = kmeans(x, k, np.random.default_rng([seed, k]))
+        score = silhouette(x[sample], labels[sample])
+        tried[k] = round(score, 4)
+        if best is None or score > best[0]:
+            best = (score, k, labels)
+    if best is None:
+        return ["unlabelled"] * len(openings), {"method": "too few conversations to cluster"}
+    _, k, labels = best
+    names = {}
+    for j in range(k):
+        centroid = x[labels == j].mean(0)
+        top = [vocab[i] for i in np.argsort(-centroid)[:2] if centroid[i] > 0]
+        names[j] = f"cluster{j}_" + "_".join(top)
+    return [names[int(lab)] for lab in labels], {
+        "method": "tfidf+kmeans over opening customer turns", "k": k,
+        "silhouette_by_k": tried}
+
+
+# ----------------------------------------------------------------------------- process
+
+
+def mine_process(sequences: list[tuple[str, list[str]]]) -> dict[str, Any]:
+    """Steps and order consistency from (conversation id, tool sequence) pairs."""
+    n = len(sequences)
+    if n == 0:
+        return {"conversations_with_actions": 0}
+    support = Counter(t for _, seq in sequences for t in set(seq))
+    steps = [t for t, c in support.most_common() if c / n >= 0.3]
+    order = []
+    for a in steps:
+        for b in steps:
+            if a == b:
+                continue
+            both = [(seq.index(a), seq.index(b)) for _, seq in sequences if a in seq and b in seq]
+            if len(both) < 3:
+                continue
+            before = sum(i < j for i, j in both) / len(both)
+            if before >= 0.9:
+                order.append({"first": a, "then": b, "consistency": round(before, 4),
+                              "conversations": len(both),
+                              "statement": f"{a} precedes {b} in {before:.0%} of "
+                                           f"{len(both)} conversations"})
+    return {
+        "conversations_with_actions": n,
+        "steps": [{"tool": t, "support": round(support[t] / n, 4)} for t in steps],
+        "order": order,
+        "proposed_expectations": {
+            "required_steps": [t for t in steps if support[t] / n >= 0.8],
+            "order_constraints": [[o["first"], o["then"]] for o in order
+                                  if o["consistency"] >= 0.95 and o["conversations"] >= 5]},
+        "examples": [cid for cid, _ in sequences[:5]],
+    }
+
+
+def mine_slots(calls: pl.DataFrame) -> dict[str, Any]:
+    """Value distributions of categorical tool arguments (<= 30 distinct values)."""
+    values: dict[str, Counter[str]] = defaultdict(Counter)
+    for tool, args in calls.select("tool", "arguments_json").iter_rows():
+        try:
+            parsed = json.loads(args or "{}")
+        except ValueError:
+            continue
+        for k, v in parsed.items() if isinstance(parsed, dict) else []:
+            if isinstance(v, str | int | float | bool):
+                values[f"{tool}.{k}"][str(v)] += 1
+    out = {}
+    for slot, counts in values.items():
+        total = sum(counts.values())
+        if len(counts) <= 30 and total >= 3:
+            out[slot] = {v: round(c / total, 4) for v, c in counts.most_common()}
+    return out
+
+
+# ----------------------------------------------------------------------------- catalog
+
+
+def _read(dirs: list[Path], table: str) -> pl.DataFrame:
+    frames = [pl.read_parquet(d / table / "*.parquet") for d in dirs
+              if any((d / table).glob("*.parquet"))]
+    return pl.concat(frames, how="vertical_relaxed") if frames else pl.DataFrame()
+
+
+def assign_intents(conv: pl.DataFrame, openings: dict[str, str], config: MiningConfig
+                   ) -> tuple[dict[str, str], dict[str, str], dict[str, Any]]:
+    """conversation id -> intent, -> method ('label', 'rule', 'cluster'), clustering info."""
+    intent: dict[str, str] = {}
+    method: dict[str, str] = {}
+    rest = []
+    for cid, label in conv.select("conversation_id", "intent").iter_rows():
+        if label:
+            intent[cid], method[cid] = config.intent_aliases.get(label, label), "label"
+            continue
+        text = openings.get(cid, "").lower()
+        rule = next((name for name, keys in config.intent_rules.items()
+                     if any(k in text for k in keys)), None)
+        if rule:
+            intent[cid], method[cid] = rule, "rule"
+        else:
+            rest.append(cid)
+    info: dict[str, Any] = {}
+    if rest:
+        names, info = cluster_openings([openings.get(c, "") for c in rest], config.max_clusters,
+                                       config.seed)
+        for cid, name in zip(rest, names, strict=True):
+            intent[cid], method[cid] = name, "cluster"
+    return intent, method, info
+
+
+def mine_catalog(transcripts: list[str | Path], out: str | Path,
+                 config: MiningConfig | None = None) -> dict[str, Any]:
+    """Build a catalog folder from ingested transcript folders; returns catalog.yaml's content."""
+    config = config or MiningConfig()
+    dirs = [Path(t) for t in transcripts]
+    for d in dirs:
+        if not (d / "conversations").is_dir():
+            raise FileNotFoundError(f"{d}: not an ingested transcripts folder (no conversations/)")
+    conv = _read(dirs, "conversations")
+    turns = _read(dirs, "turns").sort("conversation_id", "turn_index")
+    calls = _read(dirs, "tool_calls")
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+
+    by_conv: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in turns.select("conversation_id", "turn_index", "role", "text").iter_rows(named=True):
+        by_conv[row["conversation_id"]].append(row)
+    customer = {cid: [t["text"] for t in ts if t["role"] == "customer"]
+                for cid, ts in by_conv.items()}
+    openings = {cid: (texts[0] if texts else "") for cid, texts in customer.items()}
+    intent, method, cluster_info = assign_intents(conv, openings, config)
+
+    vocabulary = build_vocabulary(t for ts in by_conv.values() for t in (x["text"] for x in ts))
+    styles = {cid: conversation_style(customer.get(cid, []), vocabulary)
+              for cid in conv["conversation_id"]}
+    patterns = {k: re.compile(v) for k, v in config.slot_patterns.items()}
+    bank = [row for cid in conv["conversation_id"]
+            for row in mine_utterances(cid, intent[cid], by_conv.get(cid, []), patterns,
+                                       config.slot_values)]
+
+    sequences: dict[str, list[tuple[str, list[str]]]] = defaultdict(list)
+    if calls.height:
+        for cid, group in calls.sort("conversation_id", "seq").group_by(
+                "conversation_id", maintain_order=True):
+            tools = [t for t, s in group.select("tool", "status").iter_rows()
+                     if s != "error" and t not in ("unknown", "unknown_action")]
+            if not tools:
+                continue
+            sequences[intent.get(str(cid[0]), "unlabelled")].append(
+                (str(cid[0]), list(dict.fromkeys(tools))))
+    for path in config.task_scenarios:
+        for line in Path(path).read_text().splitlines():
+            scen = json.loads(line)
+            tools = [a["name"] for a in scen.get("slots", {}).get("expected_actions", [])]
+            name = config.intent_aliases.get(scen["intent"], scen["intent"])
+            sequences[name].append((scen["id"], list(dict.fromkeys(tools))))
+
+    outcomes = dict(zip(conv["conversation_id"], conv["outcome"], strict=True))
+    counts = Counter(intent.values())
+    total = sum(counts.values())
+    intents: dict[str, Any] = {}
+    for name, n in counts.most_common():
+        members = [c for c, i in intent.items() if i == name]
+        intents[name] = {
+            "conversations": n, "share": round(n / total, 4),
+            "method": Counter(method[c] for c in members).most_common(1)[0][0],
+            "outcomes": dict(Counter(str(outcomes.get(c)) for c in members).most_common()),
+            "style": summarize_style([styles[c] for c in members]),
+            "process": mine_process(sequences.get(name, [])),
+            "examples": members[:5],
+        }
+    for name, seqs in sequences.items():  # intents known only from task scenarios
+        if name not in intents:
+            intents[name] = {"conversations": 0, "share": 0.0, "method": "task_scenarios",
+                             "process": mine_process(seqs), "examples": [s[0] for s in seqs[:5]]}
+
+    descriptions: Counter[str] = Counter()
+    for path in config.persona_tasks:
+        descriptions += persona_adjectives(
+            json.loads(line).get("instruction", "") for line in Path(path).read_text().splitlines())
+    traits = fit_persona_traits(list(styles.values()), descriptions)
+    slots = mine_slots(calls) if calls.height else {}
+
+    bank_df = pl.DataFrame(bank, schema={
+        "intent": pl.String, "key": pl.String, "answers_act": pl.String, "template": pl.String,
+        "placeholders": pl.List(pl.String), "fillable": pl.Boolean,
+        "conversation_id": pl.String, "turn_index": pl.Int32})
+    bank_df.write_parquet(out / "utterances.parquet")
+    pl.DataFrame({"conversation_id": list(intent), "intent": list(intent.values()),
+                  "method": [method[c] for c in intent]}).write_parquet(
+        out / "assignments.parquet")
+    catalog = {
+        "catalog_version": 1, "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "sources": [str(d) for d in dirs], "conversations": total,
+        "intent_mix": {k: v["share"] for k, v in intents.items() if v["share"]},
+        "intent_clustering": cluster_info or {"method": "labels or rules only"},
+        "intents": intents,
+        "slots": slots,
+        "style": summarize_style(list(styles.values())),
+        "persona_traits": traits.model_dump(mode="json"),
+        "utterance_bank": {"rows": bank_df.height,
+                           "fillable_by_key": dict(Counter(
+                               r["key"] for r in bank if r["fillable"] and r["key"] != "other"
+                           ).most_common())},
+        "provenance": {"persona_tasks": config.persona_tasks,
+                       "task_scenarios": config.task_scenarios},
+    }
+    (out / "catalog.yaml").write_text(yaml.safe_dump(catalog, sort_keys=False, width=100,
+                                                     allow_unicode=True))
+    return catalog
