@@ -79,10 +79,7 @@ def fit_beta(values: Sequence[float], scale: float = 1.0, concentration: float =
     x = np.clip(np.asarray(values, dtype=float) / scale, 1e-4, 1 - 1e-4)
     mean = float(x.mean()) if len(x) else 0.5
     var = float(x.var()) if len(x) > 1 else 0.0
-    if 0 < var < mean * (1 - mean):
-        k = mean * (1 - mean) / var - 1
-    else:
-        k = concentration
+    k = mean * (1 - mean) / var - 1 if 0 < var < mean * (1 - mean) else concentration
     k = float(np.clip(k, 2.0, 500.0))
     return BetaDist(a=round(max(mean * k, 0.05), 4), b=round(max((1 - mean) * k, 0.05), 4),
                     scale=min(1.0, scale))

@@ -52,8 +52,8 @@ def templatize(text: str, slot_patterns: dict[str, re.Pattern[str]],
     for slot, values in slot_values.items():
         for value in sorted(values, key=len, reverse=True):
             out = re.sub(rf"\b{re.escape(value)}s?\b", "{" + slot + "}", out, flags=re.IGNORECASE)
-        out = re.sub(r"\{%s\}(?:,? and (?:the |a |an )?\{%s\})+" % (slot, slot), "{" + slot + "}",
-                     out)
+        token = re.escape("{" + slot + "}")
+        out = re.sub(token + r"(?:,? (?:and )?(?:the |a |an )?" + token + ")+", "{" + slot + "}", out)
     used = [p for p in PLACEHOLDERS if "{" + p + "}" in out]
     stray_braces = re.sub(r"\{(" + "|".join(PLACEHOLDERS) + r")\}", "", out)
     fillable = not LEFTOVER_ID.search(stray_braces) and "{" not in stray_braces \
