@@ -33,7 +33,13 @@ from personas.mining import (
 from scenarios.utterances import mine_utterances
 
 TOKEN = re.compile(r"[a-z']{2,}")
-STOP = frozenset(["the", "a", "an", "and", "or", "to", "of", "in", "on", "for", "is", "it", "i", "my", "me", "you", "your", "we", "our", "this", "that", "with", "be", "can", "could", "would", "like", "want", "need", "have", "has", "had", "am", "are", "was", "were", "do", "does", "did", "not", "no", "yes", "hi", "hello", "hey", "please", "thanks", "thank", "so", "just", "get", "got", "some", "any", "there", "what", "how", "about"])
+STOP = frozenset({
+    "the", "a", "an", "and", "or", "to", "of", "in", "on", "for", "is", "it", "i", "my", "me",
+    "you", "your", "we", "our", "this", "that", "with", "be", "can", "could", "would", "like",
+    "want", "need", "have", "has", "had", "am", "are", "was", "were", "do", "does", "did", "not",
+    "no", "yes", "hi", "hello", "hey", "please", "thanks", "thank", "so", "just", "get", "got",
+    "some", "any", "there", "what", "how", "about",
+})
 
 
 class MiningConfig(BaseModel):
