@@ -7,6 +7,8 @@ personas does not change the earlier ones.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 import numpy as np
 from faker import Faker
 from pydantic import BaseModel, ConfigDict, Field
@@ -51,6 +53,11 @@ class PersonaGenConfig(BaseModel):
     """Emotion -> weight."""
     descriptions: list[str] = Field(default_factory=lambda: list(DEFAULT_DESCRIPTIONS))
     """Persona descriptions to draw from."""
+    catalog: str | None = None
+    """Catalog folder (convsim mine): traits and utterances mined from real transcripts
+    replace the distributions above (n and locales stay as set here)."""
+    utterances_per_act: int = Field(4, ge=1)
+    """How many mined utterances of each dialogue act a persona speaks with."""
 
 
 def _identity(fake: Faker, rng: np.random.Generator, locale: str) -> Identity:
@@ -66,8 +73,14 @@ def _identity(fake: Faker, rng: np.random.Generator, locale: str) -> Identity:
                     city=fake.city(), state=state, zip=fake.numerify("#####"), locale=locale)
 
 
-def generate_personas(config: PersonaGenConfig, seed: int) -> list[Persona]:
-    """Sample `config.n` personas, deterministically for `seed`."""
+def generate_personas(config: PersonaGenConfig, seed: int,
+                      utterance_bank: Mapping[str, Sequence[str]] | None = None) -> list[Persona]:
+    """Sample `config.n` personas, deterministically for `seed`.
+
+    With an utterance bank (dialogue act -> real utterance templates), each persona
+    speaks with its own sample of it.
+    """
+    bank = {k: list(v) for k, v in sorted((utterance_bank or {}).items()) if v}
     emotions = list(config.emotions)
     weights = np.array([config.emotions[e] for e in emotions], dtype=float)
     weights /= weights.sum()
@@ -88,10 +101,18 @@ def generate_personas(config: PersonaGenConfig, seed: int) -> list[Persona]:
         )
         identity = _identity(fake, rng, locale)
         description = config.descriptions[int(rng.integers(len(config.descriptions)))]
+        utterances = {}
+        for key, options in bank.items():
+            k = min(config.utterances_per_act, len(options))
+            picks = rng.choice(len(options), size=k, replace=False)
+            utterances[key] = [options[int(j)] for j in sorted(picks)]
+        examples = [u for key in sorted(utterances) if key.startswith("open_")
+                    for u in utterances[key][:1]][:3]
         content = {"identity": identity.model_dump(), "traits": traits.model_dump(),
-                   "description": description}
+                   "description": description, "utterances": utterances}
         personas.append(Persona(id=f"p-{stable_hash(content, 12)}", identity=identity,
                                 traits=traits, description=description,
+                                style_examples=examples, utterances=utterances,
                                 provenance={"generator": "personas.generator", "seed": seed,
-                                            "index": i}))
+                                            "index": i, "catalog": config.catalog}))
     return personas

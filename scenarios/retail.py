@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from faker import Faker
@@ -53,7 +53,15 @@ class ScenarioGenConfig(BaseModel):
     intents: dict[str, float] = Field(default_factory=lambda: {
         "cancel_order": 0.3, "return_items": 0.25, "update_address": 0.15,
         "order_status": 0.15, "out_of_scope": 0.15})
-    """Intent -> weight in the mix."""
+    """Intent -> weight in the mix (replaced by the catalog's mix when a catalog is set)."""
+    catalog: str | None = None
+    """Catalog folder (convsim mine): the real intent mix drives the scenarios; intents the
+    domain's agent cannot handle become out-of-scope scenarios that must be escalated."""
+    strategy: Literal["proportional", "stratified"] = "proportional"
+    """proportional reproduces the intent mix; stratified gives every intent an equal share
+    and adds edge cases (wrong information first, out-of-scope requests)."""
+    edge_case_rate: float = Field(0.2, ge=0, le=1)
+    """stratified: share of scenarios where the customer first gives wrong information."""
 
 
 @cache
@@ -149,13 +157,35 @@ def _build(intent: str, rng: np.random.Generator, db: dict[str, Any],
     raise ValueError(f"unknown retail intent {intent!r}")
 
 
-def generate_retail_scenarios(config: ScenarioGenConfig, seed: int) -> list[Scenario]:
-    """Sample `config.n` scenarios with the configured intent mix, deterministically."""
+SUPPORTED = ("cancel_order", "return_items", "update_address", "order_status", "out_of_scope")
+
+
+def mix_from_catalog(catalog_mix: dict[str, float]) -> dict[str, float]:
+    """Catalog intent shares -> this generator's intents; the rest count as out of scope."""
+    mix = {i: 0.0 for i in SUPPORTED}
+    for intent, share in catalog_mix.items():
+        mix[intent if intent in SUPPORTED else "out_of_scope"] += share
+    return {k: round(v, 4) for k, v in mix.items() if v > 0}
+
+
+def generate_retail_scenarios(config: ScenarioGenConfig, seed: int,
+                              intent_mix: dict[str, float] | None = None) -> list[Scenario]:
+    """Sample `config.n` scenarios, deterministically for `seed`.
+
+    `intent_mix` (e.g. from a catalog) replaces `config.intents`; with the
+    stratified strategy every intent of the mix gets an equal share.
+    """
     if config.domain != "retail":
         raise ValueError(f"unknown scenario domain {config.domain!r} (known: retail)")
     db = load_retail_db()
-    intents = sorted(config.intents)
-    weights = np.array([config.intents[i] for i in intents], dtype=float)
+    mix = dict(intent_mix or config.intents)
+    unknown = sorted(set(mix) - set(SUPPORTED))
+    if unknown:
+        raise ValueError(f"retail scenarios cannot have intents {unknown}; known: {SUPPORTED}")
+    if config.strategy == "stratified":
+        mix = {k: 1.0 for k, v in mix.items() if v > 0}
+    intents = sorted(mix)
+    weights = np.array([mix[i] for i in intents], dtype=float)
     weights /= weights.sum()
     scenarios = []
     for i in range(config.n):
@@ -166,6 +196,10 @@ def generate_retail_scenarios(config: ScenarioGenConfig, seed: int) -> list[Scen
         user_id, slots, expectations, goal, tags = _build(intent, rng, db, fake)
         slots = {"user_id": user_id,
                  "auth_method": "email" if rng.random() < 0.7 else "name_zip", **slots}
+        if (config.strategy == "stratified" and intent != "out_of_scope"
+                and rng.random() < config.edge_case_rate):
+            slots["wrong_info_first"] = True
+            tags = [*tags, "wrong_info"]
         difficulty = "medium" if slots["auth_method"] == "name_zip" or tags else "easy"
         content = {"intent": intent, "slots": slots, "goal": goal}
         scenarios.append(Scenario(
@@ -173,5 +207,6 @@ def generate_retail_scenarios(config: ScenarioGenConfig, seed: int) -> list[Scen
             goal=goal, slots=slots, initial_state=_state_for(db, user_id),
             expectations=expectations, difficulty=difficulty, tags=tags,  # type: ignore[arg-type]
             provenance={"generator": "scenarios.retail", "seed": seed, "index": i,
+                        "strategy": config.strategy, "catalog": config.catalog,
                         "data": "tau2-bench retail db (sample)"}))
     return scenarios

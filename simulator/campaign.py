@@ -21,8 +21,10 @@ from typing import Any
 
 import numpy as np
 
-from personas import generate_personas
+from personas import PersonaGenConfig, generate_personas
 from scenarios import generate_retail_scenarios
+from scenarios.catalog import load_catalog
+from scenarios.retail import mix_from_catalog
 from simulator.config import AgentConfig, CampaignConfig
 from simulator.executors import make_executor
 from simulator.records import ConversationSpec, Persona, Scenario, stable_hash
@@ -36,9 +38,22 @@ class CampaignError(Exception):
 
 
 def build_population(config: CampaignConfig) -> tuple[list[Scenario], list[Persona]]:
-    """The campaign's scenarios and personas, from its generators and seed."""
-    return (generate_retail_scenarios(config.scenarios, config.seed),
-            generate_personas(config.personas, config.seed))
+    """The campaign's scenarios and personas, from its generators (and catalogs) and seed."""
+    mix = None
+    if config.scenarios.catalog:
+        mix = mix_from_catalog(load_catalog(config.scenarios.catalog).intent_mix)
+    scenarios = generate_retail_scenarios(config.scenarios, config.seed, intent_mix=mix)
+    persona_config, bank = config.personas, None
+    if config.personas.catalog:
+        catalog = load_catalog(config.personas.catalog)
+        traits = {k: v for k, v in catalog.persona_traits.items()
+                  if k in PersonaGenConfig.model_fields}
+        persona_config = PersonaGenConfig.model_validate({
+            **traits, "n": config.personas.n, "locales": config.personas.locales,
+            "catalog": config.personas.catalog,
+            "utterances_per_act": config.personas.utterances_per_act})
+        bank = catalog.bank
+    return scenarios, generate_personas(persona_config, config.seed, utterance_bank=bank)
 
 
 def plan_specs(config: CampaignConfig, scenarios: list[Scenario],

@@ -167,11 +167,20 @@ def load_campaign(path: str | Path) -> CampaignConfig:
                                   f"file not found: {ref}")
             agent = agent.model_copy(update={"reference": str(ref)})
         agents.append(agent)
+    update: dict[str, Any] = {"agents": agents}
+    for section in ("scenarios", "personas"):
+        sub = getattr(config, section)
+        if sub.catalog:
+            folder = Path(sub.catalog) if Path(sub.catalog).is_absolute() else base / sub.catalog
+            if not (folder / "catalog.yaml").is_file():
+                raise ConfigError(f"{path}: {section}.catalog: no catalog at {folder} "
+                                  "(build one with convsim mine)")
+            update[section] = sub.model_copy(update={"catalog": str(folder)})
     unknown = [e for e in config.evaluators if e not in known_evaluators()]
     if unknown:
         raise ConfigError(f"{path}: evaluators: unknown evaluator(s) {unknown}; "
                           f"known: {sorted(known_evaluators())}")
-    return config.model_copy(update={"agents": agents})
+    return config.model_copy(update=update)
 
 
 def known_evaluators() -> list[str]:

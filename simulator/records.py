@@ -158,6 +158,9 @@ class Persona(Spec):
     description: str = ""
     """Adjectives or a sentence describing the persona."""
     style_examples: list[str] = Field(default_factory=list)
+    """A few real customer utterances in this persona's voice."""
+    utterances: dict[str, list[str]] = Field(default_factory=dict)
+    """Mined utterance templates by dialogue act (identity_email, open_cancel_order...)."""
     provenance: dict[str, Any] = Field(default_factory=dict)
 
 

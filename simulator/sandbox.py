@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
+import zlib
 from typing import Any
 
 import numpy as np
@@ -33,9 +34,11 @@ class ToolSandbox:
         self.calls: list[ToolCall] = []
         self.current_turn = 0
         self._faults = profile.tool_faults
-        # Independent stream from the user simulator's, so agent tool use does
-        # not shift what the customer says.
-        self._rng = np.random.default_rng([seed, 0x70015])
+        # Each fault draw is keyed by (seed, tool, n-th call of that tool): the n-th
+        # get_order_details fails the same way whichever agent version makes it, so
+        # paired conversations see the same backend.
+        self._seed = seed
+        self._per_tool: dict[str, int] = {}
         self._timeout_delay_s = timeout_delay_s
 
     def _fault_for(self, tool: str) -> ToolFault | None:
@@ -47,7 +50,10 @@ class ToolSandbox:
         status, injected, latency = "ok", None, 0.0
         if fault is not None:
             latency = fault.latency_ms
-            draw = float(self._rng.random())
+            n = self._per_tool.get(tool, 0)
+            self._per_tool[tool] = n + 1
+            draw = float(np.random.default_rng(
+                [self._seed, 0x70015, zlib.crc32(tool.encode()), n]).random())
             if draw < fault.error_rate:
                 status, injected = "error", "error"
             elif draw < fault.error_rate + fault.timeout_rate:

@@ -9,7 +9,7 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 import typer  # noqa: E402
 
-from simulator.cli import agent, data, run  # noqa: E402
+from simulator.cli import agent, catalog, data, run  # noqa: E402
 
 app = typer.Typer(
     name="convsim",
@@ -21,6 +21,9 @@ app = typer.Typer(
 app.command("run")(run.run)
 app.command("validate")(run.validate)
 app.command("ingest")(data.ingest)
+app.command("mine")(catalog.mine)
+app.add_typer(catalog.personas_app, name="personas")
+app.add_typer(catalog.scenarios_app, name="scenarios")
 app.add_typer(agent.app, name="agent")
 
 

@@ -38,6 +38,7 @@ class AgendaUser:
         self.goal_done = False
         self.asks: dict[str, int] = {}
         self.asked_for_human = False
+        self.wrong_pending = bool(self.slots.get("wrong_info_first"))
         self._outcome: str | None = None
 
     @property
@@ -53,15 +54,21 @@ class AgendaUser:
         values = {
             "email": ident.email, "first": ident.first_name, "last": ident.last_name,
             "zip": ident.zip, "order_id": self.slots.get("order_id", ""),
-            "items": " and the ".join(self.slots.get("item_names", [])),
+            "items": " and the ".join(self.slots.get("item_names") or self._order_items()),
             "address": (f"{address.get('address1', '')}, {address.get('city', '')}, "
                         f"{address.get('state', '')} {address.get('zip', '')}"),
             "request": self.slots.get("request", ""),
         }
         return template.format(**values)
 
+    def _order_items(self) -> list[str]:
+        order = self.scenario.initial_state.get("orders", {}).get(self.slots.get("order_id"), {})
+        return sorted({i["name"] for i in order.get("items", [])})[:2] or ["order"]
+
     def _say(self, key: str) -> str:
-        return self._fill(self._pick(T.BANK[key]))
+        """An utterance for a dialogue act: the persona's mined ones first, else templates."""
+        mined = self.persona.utterances.get(key)
+        return self._fill(self._pick(mined if mined else T.BANK[key]))
 
     def _identity(self) -> str:
         key = "identity_email" if self.slots.get("auth_method") == "email" else "identity_name_zip"
@@ -70,6 +77,21 @@ class AgendaUser:
     def _reason(self) -> str:
         return self._say("reason_no_longer" if self.slots.get("reason") == "no longer needed"
                          else "reason_mistake")
+
+    def _mistype(self, text: str) -> str:
+        """Swap two digits of the first number, or two letters of the email's local part."""
+        ident = self.persona.identity
+        for value in (self.slots.get("order_id", ""), ident.zip, ident.email):
+            if value and value in text:
+                chars = list(value)
+                idx = [i for i, c in enumerate(chars) if c.isalnum()][1:]
+                i = idx[int(self.rng.integers(len(idx) - 1))]
+                if chars[i] == chars[i + 1]:
+                    chars[i] = "7" if chars[i].isdigit() and chars[i] != "7" else "x"
+                else:
+                    chars[i], chars[i + 1] = chars[i + 1], chars[i]
+                return text.replace(value, "".join(chars), 1)
+        return text
 
     def _end(self, text: str, outcome: str) -> UserReply:
         self._outcome = outcome
@@ -108,6 +130,12 @@ class AgendaUser:
 
         if act == "confirm":
             return UserReply(text=self._say("yes"))
+        if act in ("ask_identity", "ask_order") and self.wrong_pending:
+            # Edge case: the customer first gives a slightly wrong value (a typo'd email,
+            # a transposed order number), then corrects it when the agent cannot find it.
+            self.wrong_pending = False
+            right = self._identity() if act == "ask_identity" else self._say("order_id")
+            return UserReply(text=self._mistype(right))
         if act in ("ask_identity", "auth_failed"):
             return UserReply(text=self._identity())
         if act == "ask_order":

@@ -1,0 +1,110 @@
+"""`convsim mine`, `convsim personas generate`, `convsim scenarios generate|from-transcript`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+import yaml
+
+from simulator.cli.common import console, user_errors
+from simulator.config import ConfigError
+
+personas_app = typer.Typer(help="Generate personas.", no_args_is_help=True)
+scenarios_app = typer.Typer(help="Generate scenarios.", no_args_is_help=True)
+
+
+def _dump(items: list[Any], out: Path | None) -> None:
+    text = yaml.safe_dump([i.model_dump(mode="json") for i in items], sort_keys=False,
+                          allow_unicode=True, width=100)
+    if out is None:
+        console.print(text, highlight=False, markup=False)
+    else:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text)
+        console.print(f"{len(items)} written to {out}", highlight=False)
+
+
+def mine(
+    transcripts: list[Path] = typer.Argument(..., help="Folders written by convsim ingest."),
+    out: Path = typer.Option(..., "--out", "-o", help="Catalog folder to write."),
+    config: Path = typer.Option(None, "--config", "-c",
+                                help="Mining YAML: intent rules, slot patterns, persona tasks."),
+) -> None:
+    """Mine a catalog (intents, process, slots, outcomes, style, utterances) from transcripts."""
+    from scenarios.catalog import CatalogError
+    from scenarios.mining import MiningConfig, mine_catalog
+    from simulator.config import load_model
+
+    with user_errors(ConfigError, CatalogError, FileNotFoundError):
+        mining = load_model(config, MiningConfig) if config else MiningConfig()
+        if config is not None:  # paths in the mining file are relative to it
+            base = config.resolve().parent
+            mining = mining.model_copy(update={
+                "persona_tasks": [str(base / p) for p in mining.persona_tasks],
+                "task_scenarios": [str(base / p) for p in mining.task_scenarios]})
+        catalog = mine_catalog(transcripts, out, mining)
+    console.print(f"{catalog['conversations']} conversations, {len(catalog['intents'])} intents, "
+                  f"{catalog['utterance_bank']['rows']} utterances -> {out}/catalog.yaml",
+                  highlight=False)
+    for name, share in list(catalog["intent_mix"].items())[:12]:
+        console.print(f"  {name:<32} {share:6.1%}", highlight=False)
+
+
+@personas_app.command("generate")
+def personas_generate(
+    catalog: Path = typer.Option(..., "--catalog", help="Catalog folder (convsim mine)."),
+    n: int = typer.Option(10, "--n", min=1, help="How many personas."),
+    seed: int = typer.Option(0, "--seed", help="Seed."),
+    locale: str = typer.Option("en_US", "--locale", help="Faker locale of identities."),
+    out: Path = typer.Option(None, "--out", "-o", help="YAML file (default: print)."),
+) -> None:
+    """Sample personas whose traits and utterances come from the catalog."""
+    from personas import PersonaGenConfig, generate_personas
+    from scenarios.catalog import CatalogError, load_catalog
+
+    with user_errors(CatalogError):
+        cat = load_catalog(catalog)
+    traits = {k: v for k, v in cat.persona_traits.items() if k in PersonaGenConfig.model_fields}
+    config = PersonaGenConfig.model_validate({**traits, "n": n, "locales": [locale],
+                                              "catalog": str(catalog)})
+    _dump(generate_personas(config, seed, utterance_bank=cat.bank), out)
+
+
+@scenarios_app.command("generate")
+def scenarios_generate(
+    catalog: Path = typer.Option(..., "--catalog", help="Catalog folder (convsim mine)."),
+    n: int = typer.Option(20, "--n", min=1, help="How many scenarios."),
+    seed: int = typer.Option(0, "--seed", help="Seed."),
+    strategy: str = typer.Option("proportional", "--strategy",
+                                 help="proportional (real intent mix) or stratified "
+                                      "(equal shares + edge cases)."),
+    out: Path = typer.Option(None, "--out", "-o", help="YAML file (default: print)."),
+) -> None:
+    """Generate retail scenarios following the catalog's intent mix."""
+    from scenarios.catalog import CatalogError, load_catalog
+    from scenarios.retail import ScenarioGenConfig, generate_retail_scenarios, mix_from_catalog
+
+    with user_errors(CatalogError, ConfigError):
+        if strategy not in ("proportional", "stratified"):
+            raise ConfigError(f"--strategy: expected proportional or stratified, got {strategy!r}")
+        mix = mix_from_catalog(load_catalog(catalog).intent_mix)
+    config = ScenarioGenConfig(n=n, catalog=str(catalog), strategy=strategy)  # type: ignore[arg-type]
+    _dump(generate_retail_scenarios(config, seed, intent_mix=mix), out)
+
+
+@scenarios_app.command("from-transcript")
+def from_transcript(
+    conversation_id: str = typer.Argument(..., help="Id of an imported conversation."),
+    transcripts: Path = typer.Option(..., "--transcripts", "-t", help="Folder from convsim ingest."),
+    catalog: Path = typer.Option(None, "--catalog", help="Catalog: expected process of the intent."),
+    out: Path = typer.Option(None, "--out", "-o", help="YAML file (default: print)."),
+) -> None:
+    """Turn one historical conversation into a regression scenario (goal, customer, expectations)."""
+    from scenarios.catalog import CatalogError
+    from scenarios.regression import TranscriptNotFound, scenario_from_transcript
+
+    with user_errors(CatalogError, TranscriptNotFound, FileNotFoundError):
+        scenario = scenario_from_transcript(conversation_id, transcripts, catalog)
+    _dump([scenario], out)
