@@ -56,6 +56,8 @@ class MiningConfig(BaseModel):
     """JSONL files of tau-bench style tasks whose 'You are ...' adjectives describe personas."""
     task_scenarios: list[str] = Field(default_factory=list)
     """scenarios.jsonl files (ingest --format tau2): their expected actions feed the process."""
+    step_groups: dict[str, list[str]] = Field(default_factory=dict)
+    """Step name -> tools that do the same step (e.g. authenticate: the two user lookups)."""
     intent_aliases: dict[str, str] = Field(default_factory=dict)
     """Label or task intent -> catalog intent (e.g. cancel_pending_order: cancel_order)."""
     max_clusters: int = Field(12, ge=2)
@@ -267,10 +269,11 @@ def mine_catalog(transcripts: list[str | Path], out: str | Path,
                                        config.slot_values)]
 
     sequences: dict[str, list[tuple[str, list[str]]]] = defaultdict(list)
+    group_of = {tool: step for step, tools in config.step_groups.items() for tool in tools}
     if calls.height:
         for cid, group in calls.sort("conversation_id", "seq").group_by(
                 "conversation_id", maintain_order=True):
-            tools = [t for t, s in group.select("tool", "status").iter_rows()
+            tools = [group_of.get(t, t) for t, s in group.select("tool", "status").iter_rows()
                      if s != "error" and t not in ("unknown", "unknown_action")]
             if not tools:
                 continue
@@ -279,7 +282,8 @@ def mine_catalog(transcripts: list[str | Path], out: str | Path,
     for path in config.task_scenarios:
         for line in Path(path).read_text().splitlines():
             scen = json.loads(line)
-            tools = [a["name"] for a in scen.get("slots", {}).get("expected_actions", [])]
+            tools = [group_of.get(a["name"], a["name"])
+                     for a in scen.get("slots", {}).get("expected_actions", [])]
             name = config.intent_aliases.get(scen["intent"], scen["intent"])
             sequences[name].append((scen["id"], list(dict.fromkeys(tools))))
 

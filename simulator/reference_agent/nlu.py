@@ -64,7 +64,8 @@ def find_address(text: str) -> dict[str, str] | None:
 
 
 def find_intent(text: str, out_of_scope: list[str]) -> str | None:
-    low = text.lower()
+    # "my email address is ..." is identity, not a request to change an address.
+    low = re.sub(r"e-?mail address", "email", text.lower())
     if any(k in low for k in out_of_scope):
         return "out_of_scope"
     for intent, keys in INTENT_KEYWORDS:

@@ -145,6 +145,9 @@ class AgendaUser:
         if act == "ask_items":
             return UserReply(text=self._say("items"))
         if act == "ask_address":
+            if not self.slots.get("new_address"):  # the agent misunderstood the request
+                return UserReply(text=self._say("not_that") + " " + self._say(
+                    f"open_{self.scenario.intent}"))
             return UserReply(text=self._say("address"))
         if act == "refusal":
             if not self.asked_for_human:

@@ -87,6 +87,10 @@ BANK: dict[str, list[str]] = {
         "This isn't working. Bye.",
         "Never mind, I'll call instead.",
     ],
+    "not_that": [
+        "No, I don't want to change my address.",
+        "That's not what I asked.",
+    ],
     "confused": [
         "Sorry, what do you need from me?",
         "I'm not sure what you mean.",

@@ -85,14 +85,17 @@ def test_demo_through_cli_on_ray(tmp_path: Path, ray_local) -> None:
     scanned = pl.scan_parquet(str(out / "demo" / "*" / "conversations" / "*.parquet")).collect()
     assert scanned.height == 120
 
-    # v2 is worse on process and the refund disclosure; the versions agree on goal.
+    # v2 breaks the process and the refund disclosure on cancellations; elsewhere, and on
+    # goal completion, the versions agree.
     scores = _frame(run_dir, "scores").filter(pl.col("status") == "scored")
-    rate = (scores.group_by("agent_version", "metric").agg(pl.col("passed").mean())
-            .pivot(on="agent_version", index="metric").sort("metric"))
-    rates = {r["metric"]: (r["v1"], r["v2"]) for r in rate.iter_rows(named=True)}
-    assert rates["process"][0] - rates["process"][1] > 0.2
-    assert rates["disclosure:refund_timing"] == (1.0, 0.0)
-    assert rates["goal"][0] == rates["goal"][1]
+    rate = (scores.group_by("agent_version", "intent", "metric").agg(pl.col("passed").mean())
+            .pivot(on="agent_version", index=["intent", "metric"]))
+    rates = {(r["intent"], r["metric"]): (r["v1"], r["v2"]) for r in rate.iter_rows(named=True)}
+    assert rates[("cancel_order", "process")][0] - rates[("cancel_order", "process")][1] > 0.5
+    assert rates[("cancel_order", "disclosure:refund_timing")] == (1.0, 0.0)
+    for (intent, metric), (v1, v2) in rates.items():
+        if intent != "cancel_order" or metric == "goal":
+            assert v1 == v2, (intent, metric)
 
 
 def test_same_seed_same_conversations(tmp_path: Path) -> None:

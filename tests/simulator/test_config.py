@@ -23,9 +23,11 @@ def _write(tmp_path: Path, text: str) -> Path:
 def _demo_with(tmp_path: Path, old: str, new: str) -> Path:
     text = DEMO.read_text()
     assert old in text
+    text = text.replace(old, new, 1)
     # keep agent paths valid from the temporary folder
     text = text.replace("reference: agents/", f"reference: {DEMO.parent}/agents/")
-    return _write(tmp_path, text.replace(old, new, 1))
+    text = text.replace("catalog: catalogs/", f"catalog: {DEMO.parent}/catalogs/")
+    return _write(tmp_path, text)
 
 
 def _assert_clean_failure(result, *needles: str) -> None:
@@ -82,6 +84,12 @@ def test_missing_agent_file(tmp_path: Path) -> None:
     path = _write(tmp_path, "name: x\nagents:\n  - {version: v1, reference: nowhere.yaml}\n")
     result = runner.invoke(app, ["validate", str(path)])
     _assert_clean_failure(result, "agents.v1.reference: file not found")
+
+
+def test_missing_catalog(tmp_path: Path) -> None:
+    path = _demo_with(tmp_path, "catalog: catalogs/retail\n  strategy", "catalog: nowhere\n  strategy")
+    result = runner.invoke(app, ["validate", str(path)])
+    _assert_clean_failure(result, "scenarios.catalog: no catalog at")
 
 
 def test_unknown_evaluator(tmp_path: Path) -> None:
