@@ -108,3 +108,29 @@ def from_transcript(
     with user_errors(CatalogError, TranscriptNotFound, FileNotFoundError):
         scenario = scenario_from_transcript(conversation_id, transcripts, catalog)
     _dump([scenario], out)
+
+
+def fidelity(
+    real: Path = typer.Option(..., "--real", help="Real transcripts (convsim ingest folder)."),
+    simulated: Path = typer.Option(..., "--simulated", help="Run folder (convsim run)."),
+    catalog: Path = typer.Option(None, "--catalog", help="Catalog: intents of unlabelled real "
+                                                          "conversations."),
+    agent_version: str = typer.Option(None, "--agent-version", help="Version of the run to use."),
+) -> None:
+    """Compare simulated customers with real ones, beside a real-vs-real baseline."""
+    from rich.table import Table
+
+    from simulator.fidelity import fidelity_report
+
+    with user_errors(FileNotFoundError, ValueError):
+        report = fidelity_report(real, simulated, catalog, agent_version)
+    table = Table(title="Fidelity: simulated vs real customer turns")
+    for col in ("figure", "real", "simulated", "sim vs real", "real vs real (baseline)"):
+        table.add_column(col, justify="left" if col == "figure" else "right")
+
+    def fmt(x: float | None) -> str:
+        return "" if x is None else f"{x:.3f}" if abs(x) < 100 else f"{x:.0f}"
+
+    for row in report.iter_rows():
+        table.add_row(row[0], *(fmt(x) for x in row[1:]))
+    console.print(table)
