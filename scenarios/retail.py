@@ -71,11 +71,24 @@ def load_retail_db() -> dict[str, Any]:
 
 
 def _state_for(db: dict[str, Any], user_id: str) -> dict[str, Any]:
+    """The customer's account, orders, and the product variants in those orders.
+
+    Other variants of the products are left out to keep scenarios small (they only
+    matter for exchanges, which the retail scenarios do not cover yet).
+    """
     user = db["users"][user_id]
     orders = {o: db["orders"][o] for o in user["orders"] if o in db["orders"]}
-    products = {i["product_id"] for o in orders.values() for i in o["items"]}
-    return {"users": {user_id: user}, "orders": orders,
-            "products": {p: db["products"][p] for p in sorted(products)}}
+    ordered: dict[str, set[str]] = {}
+    for order in orders.values():
+        for item in order["items"]:
+            ordered.setdefault(item["product_id"], set()).add(item["item_id"])
+    products = {}
+    for pid in sorted(ordered):
+        product = db["products"][pid]
+        products[pid] = {**product, "variants": {v: product["variants"][v]
+                                                  for v in sorted(ordered[pid])
+                                                  if v in product["variants"]}}
+    return {"users": {user_id: user}, "orders": orders, "products": products}
 
 
 def _orders_with(db: dict[str, Any], status: str) -> list[dict[str, Any]]:

@@ -16,8 +16,9 @@ scenarios_app = typer.Typer(help="Generate scenarios.", no_args_is_help=True)
 
 
 def _dump(items: list[Any], out: Path | None) -> None:
-    text = yaml.safe_dump([i.model_dump(mode="json") for i in items], sort_keys=False,
-                          allow_unicode=True, width=100)
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    text = yaml.dump([i.model_dump(mode="json") for i in items], Dumper=dumper, sort_keys=False,
+                     allow_unicode=True, width=100)
     if out is None:
         console.print(text, highlight=False, markup=False)
     else:
