@@ -299,6 +299,8 @@ def mine_catalog(transcripts: list[str | Path], out: str | Path,
             "outcomes": dict(Counter(str(outcomes.get(c)) for c in members).most_common()),
             "style": summarize_style([styles[c] for c in members]),
             "process": mine_process(sequences.get(name, [])),
+            "slots": (mine_slots(calls.filter(pl.col("conversation_id").is_in(members)))
+                      if calls.height else {}),
             "examples": members[:5],
         }
     for name, seqs in sequences.items():  # intents known only from task scenarios
@@ -327,7 +329,7 @@ def mine_catalog(transcripts: list[str | Path], out: str | Path,
         "intent_mix": {k: v["share"] for k, v in intents.items() if v["share"]},
         "intent_clustering": cluster_info or {"method": "labels or rules only"},
         "intents": intents,
-        "slots": slots,
+        "slots_overall": slots,
         "style": summarize_style(list(styles.values())),
         "persona_traits": traits.model_dump(mode="json"),
         "utterance_bank": {"rows": bank_df.height,

@@ -173,3 +173,15 @@ def test_each_format_imports_its_sample(tmp_path: Path, fmt: str, files: list[st
         assert "resolved" in conv["outcome"].to_list() or "failed" in conv["outcome"].to_list()
         named = calls.filter(pl.col("tool") != "unknown")
         assert named.height > 0 and named["arguments_json"].str.contains("{", literal=True).all()
+
+
+def test_generic_mapping_reads_a_format_nobody_anticipated(tmp_path: Path) -> None:
+    mapping = Path(__file__).resolve().parents[2] / "configs" / "mappings" / "abcd_generic.yaml"
+    report = ingest_transcripts([SAMPLES / "abcd" / "abcd_sample.jsonl"], "generic",
+                                tmp_path / "out", mapping=mapping, salt="s")
+    assert report.imported == 3 and report.quarantined == 0
+    conv = pl.read_parquet(tmp_path / "out" / "conversations" / "*.parquet")
+    assert "return_size" in conv["intent"].to_list()
+    turns = pl.read_parquet(tmp_path / "out" / "turns" / "*.parquet")
+    assert set(turns["role"]) == {"customer", "agent", "system"}
+    assert not turns["text"].str.contains("(?i)crystal minh|cminh730").any()
