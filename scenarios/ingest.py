@@ -76,11 +76,11 @@ def ingest_transcripts(sources: Sequence[str | Path], fmt: str, out: str | Path,
     for p in paths:
         if not p.is_file():
             raise MappingError(f"{p}: file not found")
-    if fmt == "tau2":
-        return _ingest_tau2_tasks(paths, Path(out), t0)
-    importer = make_importer(fmt, mapping)
     salt_env = os.environ.get(SALT_ENV)
     scrubber = Scrubber(salt or salt_env or secrets.token_hex(16), pii)
+    if fmt == "tau2":
+        return _ingest_tau2_tasks(paths, Path(out), t0, scrubber)
+    importer = make_importer(fmt, mapping)
     out = Path(out)
     writer = ResultWriter(out, run_id="ingest", tables=INGEST_TABLES)
     seen = writer.done_ids()
@@ -130,7 +130,17 @@ def ingest_transcripts(sources: Sequence[str | Path], fmt: str, out: str | Path,
     return report
 
 
-def _ingest_tau2_tasks(paths: list[Path], out: Path, t0: float) -> IngestReport:
+def _scrub_scenario(scenario: Any, scrubber: Scrubber) -> Any:
+    """Pseudonymise a task scenario's texts and expected arguments consistently."""
+    names = [str(a["arguments"][k]) for a in scenario.slots.get("expected_actions", [])
+             for k in ("first_name", "last_name") if k in a.get("arguments", {})]
+    scrubber.begin(names, [scenario.goal, *map(str, scenario.slots.values())])
+    return scenario.model_copy(update={"goal": scrubber.scrub(scenario.goal),
+                                       "slots": scrubber.scrub_value(scenario.slots)})
+
+
+def _ingest_tau2_tasks(paths: list[Path], out: Path, t0: float, scrubber: Scrubber
+                       ) -> IngestReport:
     """tau2 tasks are scenarios: written to `scenarios.jsonl` (one Scenario per line)."""
     from scenarios.importers.tau2 import read_tau2_tasks
 
@@ -152,12 +162,13 @@ def _ingest_tau2_tasks(paths: list[Path], out: Path, t0: float) -> IngestReport:
             elif item.id in existing:
                 report.duplicates += 1
             else:
-                existing[item.id] = item.model_dump_json()
+                existing[item.id] = _scrub_scenario(item, scrubber).model_dump_json()
                 report.imported += 1
     target.write_text("".join(line + "\n" for line in existing.values()))
     if quarantine:
         with (out / "quarantine.jsonl").open("a") as fh:
             fh.writelines(json.dumps(q) + "\n" for q in quarantine)
+    report.pii = dict(scrubber.counts)
     report.seconds = time.perf_counter() - t0
     _append_manifest(out, "tau2", paths, report)
     return report

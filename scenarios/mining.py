@@ -184,10 +184,11 @@ def mine_process(sequences: list[tuple[str, list[str]]]) -> dict[str, Any]:
     }
 
 
-def mine_slots(calls: pl.DataFrame) -> dict[str, Any]:
-    """Value distributions of categorical tool arguments (<= 30 distinct values)."""
+def mine_slots(calls: list[tuple[str, str]]) -> dict[str, Any]:
+    """Value distributions of categorical tool arguments (<= 30 distinct values)
+    from (tool, arguments JSON) pairs."""
     values: dict[str, Counter[str]] = defaultdict(Counter)
-    for tool, args in calls.select("tool", "arguments_json").iter_rows():
+    for tool, args in calls:
         try:
             parsed = json.loads(args or "{}")
         except ValueError:
@@ -198,7 +199,8 @@ def mine_slots(calls: pl.DataFrame) -> dict[str, Any]:
     out = {}
     for slot, counts in values.items():
         total = sum(counts.values())
-        if len(counts) <= 30 and total >= 3:
+        # categorical only: few distinct values that repeat (ids and names never do)
+        if len(counts) <= 30 and total >= 3 and len(counts) <= total / 2:
             out[slot] = {v: round(c / total, 4) for v, c in counts.most_common()}
     return out
 
@@ -279,9 +281,16 @@ def mine_catalog(transcripts: list[str | Path], out: str | Path,
                 continue
             sequences[intent.get(str(cid[0]), "unlabelled")].append(
                 (str(cid[0]), list(dict.fromkeys(tools))))
+    slot_calls: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    if calls.height:
+        for cid, tool, args in calls.select("conversation_id", "tool", "arguments_json").iter_rows():
+            slot_calls[intent.get(cid, "unlabelled")].append((tool, args))
     for path in config.task_scenarios:
         for line in Path(path).read_text().splitlines():
             scen = json.loads(line)
+            for action in scen.get("slots", {}).get("expected_actions", []):
+                slot_calls[config.intent_aliases.get(scen["intent"], scen["intent"])].append(
+                    (action["name"], json.dumps(action.get("arguments") or {})))
             tools = [group_of.get(a["name"], a["name"])
                      for a in scen.get("slots", {}).get("expected_actions", [])]
             name = config.intent_aliases.get(scen["intent"], scen["intent"])
@@ -299,8 +308,7 @@ def mine_catalog(transcripts: list[str | Path], out: str | Path,
             "outcomes": dict(Counter(str(outcomes.get(c)) for c in members).most_common()),
             "style": summarize_style([styles[c] for c in members]),
             "process": mine_process(sequences.get(name, [])),
-            "slots": (mine_slots(calls.filter(pl.col("conversation_id").is_in(members)))
-                      if calls.height else {}),
+            "slots": mine_slots(slot_calls.get(name, [])),
             "examples": members[:5],
         }
     for name, seqs in sequences.items():  # intents known only from task scenarios
@@ -313,7 +321,7 @@ def mine_catalog(transcripts: list[str | Path], out: str | Path,
         descriptions += persona_adjectives(
             json.loads(line).get("instruction", "") for line in Path(path).read_text().splitlines())
     traits = fit_persona_traits(list(styles.values()), descriptions)
-    slots = mine_slots(calls) if calls.height else {}
+    slots = mine_slots([c for group in slot_calls.values() for c in group])
 
     bank_df = pl.DataFrame(bank, schema={
         "intent": pl.String, "key": pl.String, "answers_act": pl.String, "template": pl.String,
