@@ -18,7 +18,7 @@ from scenarios.importers.base import (
     Quarantined,
     check_conversation,
     historical_id,
-    iter_records,
+    object_records,
 )
 from simulator.records import Conversation, ToolCall, Turn
 
@@ -31,15 +31,11 @@ class AbcdImporter:
 
     def read(self, path: Path) -> Iterator[Item]:
         source = str(path)
-        for rec in iter_records(path):
-            if rec.error:
-                yield Quarantined(source, rec.location, rec.error, rec.excerpt)
+        for rec in object_records(path, "original"):
+            if isinstance(rec, Quarantined):
+                yield rec
                 continue
             v: Any = rec.value
-            if not isinstance(v, dict) or not isinstance(v.get("original"), list):
-                yield Quarantined(source, rec.location, "no 'original' list of turns",
-                                  str(v)[:200])
-                continue
             conv_id = str(v.get("convo_id", rec.location))
             delexed = v.get("delexed") or []
             turns: list[Turn] = []

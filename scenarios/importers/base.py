@@ -121,6 +121,24 @@ def iter_records(path: Path) -> Iterator[RawRecord]:
     raise MappingError(f"{path}: unknown file type {suffix!r} (jsonl, json, csv, parquet)")
 
 
+def object_records(path: Path, list_field: str | None = None
+                   ) -> Iterator[RawRecord | Quarantined]:
+    """JSON-object records of a file; unreadable records, non-objects and records
+    without the `list_field` list come back as Quarantined."""
+    source = str(path)
+    for rec in iter_records(path):
+        if rec.error:
+            yield Quarantined(source, rec.location, rec.error, rec.excerpt)
+        elif not isinstance(rec.value, dict):
+            yield Quarantined(source, rec.location, "record is not a JSON object",
+                              str(rec.value)[:200])
+        elif list_field and not isinstance(rec.value.get(list_field), list):
+            yield Quarantined(source, rec.location, f"no {list_field!r} list",
+                              str(rec.value)[:200])
+        else:
+            yield rec
+
+
 _MISSING = object()
 
 

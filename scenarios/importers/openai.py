@@ -20,7 +20,7 @@ from scenarios.importers.base import (
     Quarantined,
     check_conversation,
     historical_id,
-    iter_records,
+    object_records,
 )
 from simulator.records import Conversation, Role, ToolCall, Turn
 
@@ -99,14 +99,11 @@ class OpenAIImporter:
 
     def read(self, path: Path) -> Iterator[Item]:
         source = str(path)
-        for n, rec in enumerate(iter_records(path), 1):
-            if rec.error:
-                yield Quarantined(source, rec.location, rec.error, rec.excerpt)
+        for n, rec in enumerate(object_records(path), 1):
+            if isinstance(rec, Quarantined):
+                yield rec
                 continue
             value = rec.value
-            if not isinstance(value, dict):
-                yield Quarantined(source, rec.location, "record is not a JSON object")
-                continue
             messages = value.get("messages") or value.get("traj")
             if messages is None and isinstance(value.get("messages_display"), str):
                 messages = parse_display(value["messages_display"])

@@ -18,7 +18,7 @@ from scenarios.importers.base import (
     Quarantined,
     check_conversation,
     historical_id,
-    iter_records,
+    object_records,
 )
 from simulator.records import Conversation, ToolCall, Turn
 
@@ -59,14 +59,11 @@ class TaskmasterImporter:
 
     def read(self, path: Path) -> Iterator[Item]:
         source = str(path)
-        for rec in iter_records(path):
-            if rec.error:
-                yield Quarantined(source, rec.location, rec.error, rec.excerpt)
+        for rec in object_records(path, "utterances"):
+            if isinstance(rec, Quarantined):
+                yield rec
                 continue
             value = rec.value
-            if not isinstance(value, dict) or not isinstance(value.get("utterances"), list):
-                yield Quarantined(source, rec.location, "no 'utterances' list", str(value)[:200])
-                continue
             conv_id = str(value.get("conversation_id") or rec.location)
             turns: list[Turn] = []
             calls: list[ToolCall] = []
