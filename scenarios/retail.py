@@ -59,9 +59,11 @@ class ScenarioGenConfig(BaseModel):
     domain's agent cannot handle become out-of-scope scenarios that must be escalated."""
     strategy: Literal["proportional", "stratified"] = "proportional"
     """proportional reproduces the intent mix; stratified gives every intent an equal share
-    and adds edge cases (wrong information first, out-of-scope requests)."""
-    edge_case_rate: float = Field(0.2, ge=0, le=1)
-    """stratified: share of scenarios where the customer first gives wrong information."""
+    and adds edge cases (wrong or missing information, a change of request mid-way, and
+    out-of-scope requests that must be escalated)."""
+    edge_case_rate: float = Field(0.3, ge=0, le=1)
+    """stratified: share of scenarios with an edge case: wrong information given first,
+    the order id not known (missing information), or a change of request mid-way."""
 
 
 @cache
@@ -211,8 +213,17 @@ def generate_retail_scenarios(config: ScenarioGenConfig, seed: int,
                  "auth_method": "email" if rng.random() < 0.7 else "name_zip", **slots}
         if (config.strategy == "stratified" and intent != "out_of_scope"
                 and rng.random() < config.edge_case_rate):
-            slots["wrong_info_first"] = True
-            tags = [*tags, "wrong_info"]
+            cases = ["wrong_info", "change_mind"] + (["missing_info"] if "order_id" in slots
+                                                     else [])
+            case = cases[int(rng.integers(len(cases)))]
+            if case == "wrong_info":
+                slots["wrong_info_first"] = True
+            elif case == "missing_info":
+                slots["order_unknown"] = True
+            else:
+                others = [i for i in SUPPORTED if i not in (intent, "out_of_scope")]
+                slots["change_from"] = others[int(rng.integers(len(others)))]
+            tags = [*tags, case]
         difficulty = "medium" if slots["auth_method"] == "name_zip" or tags else "easy"
         content = {"intent": intent, "slots": slots, "goal": goal}
         scenarios.append(Scenario(

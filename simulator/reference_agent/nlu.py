@@ -93,3 +93,12 @@ def is_no(text: str) -> bool:
 
 def is_done(text: str) -> bool:
     return bool(DONE.search(text))
+
+
+DONT_KNOW = re.compile(r"\b(don't|do not|can't|cannot) (remember|recall|know|find)\b|\bforgot\b|"
+                       r"\bno idea\b", re.IGNORECASE)
+
+
+def doesnt_know(text: str) -> bool:
+    """The customer says they do not know or remember something."""
+    return bool(DONT_KNOW.search(text))

@@ -87,6 +87,10 @@ class DialogueState(BaseModel):
     completed: list[str] = Field(default_factory=list)
     unclear: int = 0
     ended: bool = False
+    order_unknown: bool = False
+    """The customer does not know the order id: find it from their account."""
+    listed_orders: dict[str, list[str]] = Field(default_factory=dict)
+    """Orders shown to the customer (id -> item names), to pick one by its items."""
     said: list[str] = Field(default_factory=list)
     """The customer's messages so far (items may be named before the order is known)."""
 
@@ -129,6 +133,14 @@ class ReferenceAgent:
         st.order_id = nlu.find_order_id(text) or st.order_id
         st.reason = nlu.find_reason(text) or st.reason
         st.address = nlu.find_address(text) or st.address
+        if st.order_id is None and nlu.doesnt_know(text):
+            st.order_unknown = True
+        if st.order_id is None and st.listed_orders:
+            low = text.lower()
+            hits = [o for o, names in st.listed_orders.items()
+                    if any(n.lower() in low for n in names)]
+            if len(hits) == 1:
+                st.order_id = hits[0]
 
     # ----------------------------------------------------------------- policy
 
@@ -201,6 +213,8 @@ class ReferenceAgent:
             return self._confirm(st, "update your default address to "
                                  f"{st.address['address1']}, {st.address['city']}, "
                                  f"{st.address['state']} {st.address['zip']}")
+        if st.order_id is None and st.order_unknown:
+            return await self._find_order(st, tools)
         if st.order_id is None:
             return AgentReply(text="Could you tell me the order id? It starts with #W.")
         if st.order is None or st.order.get("order_id") != st.order_id:
@@ -243,6 +257,24 @@ class ReferenceAgent:
         names = [i["name"] for i in order["items"] if i["item_id"] in st.item_ids]
         return self._confirm(st, f"return {', '.join(names)} from order {st.order_id}, "
                                  "refunded to the original payment method")
+
+    async def _find_order(self, st: DialogueState, tools: ToolClient) -> AgentReply:
+        """The customer does not know the order id: list the orders on their account."""
+        if st.user_id is None:
+            reply = await self._authenticate(st, tools)
+            if reply is not None:
+                return reply
+        if not st.listed_orders:
+            user = await self._tool(tools, "get_user_details", user_id=st.user_id)
+            for order_id in (user.value or {}).get("orders", []) if user.ok else []:
+                order = await self._tool(tools, "get_order_details", order_id=order_id)
+                if order.ok:
+                    st.listed_orders[order_id] = [i["name"] for i in order.value["items"]]
+            if not st.listed_orders:
+                raise _Transfer("could not find the customer's orders")
+        listing = "; ".join(f"{o} ({', '.join(names)})" for o, names in st.listed_orders.items())
+        return AgentReply(text=f"I found these orders on your account: {listing}. "
+                               "Which order is it?")
 
     def select_items(self, st: DialogueState, text: str) -> None:
         """Pick the order's items named in the text ('all' picks every item)."""

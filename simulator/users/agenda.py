@@ -39,6 +39,8 @@ class AgendaUser:
         self.asks: dict[str, int] = {}
         self.asked_for_human = False
         self.wrong_pending = bool(self.slots.get("wrong_info_first"))
+        self.switch_pending = self.slots.get("change_from")
+        self.order_unknown = bool(self.slots.get("order_unknown"))
         self._outcome: str | None = None
 
     @property
@@ -67,8 +69,11 @@ class AgendaUser:
 
     def _say(self, key: str) -> str:
         """An utterance for a dialogue act: the persona's mined ones first, else templates."""
-        mined = self.persona.utterances.get(key)
-        return self._fill(self._pick(mined if mined else T.BANK[key]))
+        options = self.persona.utterances.get(key) or T.BANK[key]
+        if self.slots.get("order_unknown"):  # a customer who lacks the order id never says it
+            options = [o for o in options if "{order_id}" not in o] or [
+                o for o in T.BANK[key] if "{order_id}" not in o] or options
+        return self._fill(self._pick(options))
 
     def _identity(self) -> str:
         key = "identity_email" if self.slots.get("auth_method") == "email" else "identity_name_zip"
@@ -102,7 +107,7 @@ class AgendaUser:
         parts = []
         if self.traits.emotion != "calm":
             parts.append(self._say(f"mood_{self.traits.emotion}"))
-        parts.append(self._say(f"open_{intent}"))
+        parts.append(self._say(f"open_{self.switch_pending or intent}"))
         if intent != "out_of_scope" and self.rng.random() < self.traits.upfront_info_rate:
             parts.append(self._identity())
         if self.rng.random() < self.traits.verbosity * 0.6:
@@ -121,6 +126,19 @@ class AgendaUser:
         if self.goal_done and act == "anything_else":
             return self._end(self._say("thanks_done"), "completed")
 
+        if self.switch_pending:
+            # Edge case: the customer changes their request after the agent's first answer.
+            self.switch_pending = None
+            return UserReply(text=self._say("change_mind") + " " + self._say(
+                f"open_{self.scenario.intent}"))
+        if act == "ask_order" and self.order_unknown:
+            if "found these orders" in agent_text.lower():
+                self.order_unknown = False
+                return UserReply(text=self._say("order_by_items"))
+            self.asks[act] = self.asks.get(act, 0) + 1
+            if self.asks[act] > self.traits.patience:
+                return self._end(self._say("give_up"), "abandoned")
+            return UserReply(text=self._say("order_unknown"))
         self.asks[act] = self.asks.get(act, 0) + 1
         if self.asks[act] > self.traits.patience:
             return self._end(self._say("give_up"), "abandoned")

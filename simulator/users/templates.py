@@ -87,6 +87,19 @@ BANK: dict[str, list[str]] = {
         "This isn't working. Bye.",
         "Never mind, I'll call instead.",
     ],
+    "change_mind": [
+        "Actually, never mind that.",
+        "Wait, I changed my mind.",
+        "Sorry, actually I need something else.",
+    ],
+    "order_unknown": [
+        "I don't remember the order number, sorry.",
+        "I don't know the order id, I can't find the email.",
+    ],
+    "order_by_items": [
+        "It's the one with the {items}.",
+        "The order with the {items}.",
+    ],
     "not_that": [
         "No, I don't want to change my address.",
         "That's not what I asked.",

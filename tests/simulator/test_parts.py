@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import aiohttp
 import numpy as np
@@ -113,3 +114,57 @@ def test_reference_agent_http_api() -> None:
     assert bad_status == 400
     assert "status of order" in body["reply"] and body["end"] is False
     assert unknown_status == 404
+
+
+def _edge_conversations(case: str, n: int = 3):
+    from personas import PersonaGenConfig, generate_personas
+    from scenarios.retail import ScenarioGenConfig, generate_retail_scenarios
+    from simulator.connectors import make_python
+    from simulator.loop import run_conversation
+    from simulator.records import ConversationSpec
+    from simulator.registry import evaluators
+    from simulator.users.agenda import AgendaUser
+    from simulator.worker import bind_persona
+
+    config = ScenarioGenConfig(n=120, strategy="stratified", edge_case_rate=1.0)
+    scenarios = [s for s in generate_retail_scenarios(config, 2) if case in s.tags][:n]
+    persona = generate_personas(PersonaGenConfig(
+        n=1, cooperativeness={"a": 50, "b": 0.1}, upfront_info_rate={"a": 0.01, "b": 50},
+        typo_rate={"a": 0.01, "b": 1000}), 0)[0]
+    agents = Path(__file__).resolve().parents[2] / "configs" / "agents" / "v1.yaml"
+    out = []
+    for i, s in enumerate(scenarios):
+        spec = ConversationSpec(id=f"e{i}", campaign="t", scenario=s, persona=persona,
+                                perturbation=PerturbationProfile(), agent_version="v1",
+                                repetition=0, seed=i, pair_id=f"e{i}")
+        box = ToolSandbox(bind_persona(s.initial_state, s.slots["user_id"], persona),
+                          spec.perturbation, i)
+        conv = asyncio.run(run_conversation(spec, AgendaUser(spec),
+                                            make_python("v1", reference=str(agents)), box))
+        out.append((conv, evaluators.create("goal").evaluate(conv, s)[0].passed))
+    assert len(out) == n
+    return out
+
+
+def test_edge_case_wrong_information_is_corrected() -> None:
+    results = _edge_conversations("wrong_info")
+    assert all(passed for _, passed in results)
+    for conv, _ in results:
+        lookups = [c for c in conv.tool_calls if c.tool.startswith(("find_user", "get_order"))]
+        assert lookups[0].status == "error" and lookups[1].status == "ok"
+
+
+def test_edge_case_missing_order_id_is_found_from_the_account() -> None:
+    for conv, passed in _edge_conversations("missing_info"):
+        assert "get_user_details" in [c.tool for c in conv.tool_calls]
+        assert any("found these orders" in t.text for t in conv.turns) and passed
+
+
+def test_edge_case_change_of_request_mid_way() -> None:
+    results = _edge_conversations("change_mind", n=6)
+    for conv, _ in results:
+        assert any(t.role == "customer" and ("never mind" in (t.clean_text or "").lower()
+                                             or "changed my mind" in (t.clean_text or "").lower()
+                                             or "something else" in (t.clean_text or "").lower())
+                   for t in conv.turns)
+    assert sum(passed for _, passed in results) >= 4
