@@ -48,8 +48,11 @@ class ScenarioGenConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     domain: str = "retail"
     """Domain of the bundled data (only 'retail' for now)."""
-    n: int = Field(40, ge=1)
-    """How many scenarios."""
+    n: int = Field(40, ge=0)
+    """How many scenarios to generate (0 with `files` runs only those)."""
+    files: list[str] = Field(default_factory=list)
+    """YAML files of scenarios (convsim scenarios generate / from-transcript), added to
+    the generated ones; paths relative to the campaign file."""
     intents: dict[str, float] = Field(default_factory=lambda: {
         "cancel_order": 0.3, "return_items": 0.25, "update_address": 0.15,
         "order_status": 0.15, "out_of_scope": 0.15})

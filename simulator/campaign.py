@@ -37,12 +37,36 @@ class CampaignError(Exception):
     """A campaign could not run (agent failed to start, bad resume folder...)."""
 
 
+def load_scenarios(path: str | Path) -> list[Scenario]:
+    """Scenarios from a YAML list (as written by `convsim scenarios ...`)."""
+    from pydantic import ValidationError
+
+    from simulator.config import ConfigError, format_validation_error, read_yaml
+
+    data = read_yaml(path)
+    if not isinstance(data, list):
+        raise ConfigError(f"{path}: expected a list of scenarios")
+    try:
+        return [Scenario.model_validate(item) for item in data]
+    except ValidationError as exc:
+        raise ConfigError(format_validation_error(str(path), exc)) from None
+
+
 def build_population(config: CampaignConfig) -> tuple[list[Scenario], list[Persona]]:
     """The campaign's scenarios and personas, from its generators (and catalogs) and seed."""
     mix = None
     if config.scenarios.catalog:
         mix = mix_from_catalog(load_catalog(config.scenarios.catalog).intent_mix)
     scenarios = generate_retail_scenarios(config.scenarios, config.seed, intent_mix=mix)
+    scenarios += [s for f in config.scenarios.files for s in load_scenarios(f)]
+    if config.user_simulator == "replay":
+        from simulator.config import ConfigError
+
+        unplayable = [s.id for s in scenarios if not s.slots.get("customer_turns")]
+        if unplayable:
+            raise ConfigError(f"user_simulator replay needs scenarios with customer_turns "
+                              f"(convsim scenarios from-transcript); {len(unplayable)} have none, "
+                              f"e.g. {unplayable[0]} (set scenarios.n: 0 and list files)")
     persona_config, bank = config.personas, None
     if config.personas.catalog:
         catalog = load_catalog(config.personas.catalog)

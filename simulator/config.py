@@ -135,7 +135,9 @@ class CampaignConfig(Frozen):
     agents: list[AgentConfig]
     """Agent versions under test (the first one is the baseline)."""
     evaluators: list[str] = Field(default_factory=lambda: ["process", "disclosures", "goal"])
-    user_simulator: Literal["agenda"] = "agenda"
+    user_simulator: Literal["agenda", "replay"] = "agenda"
+    """agenda: scripted customers with goals; replay: the customer turns of regression
+    scenarios (convsim scenarios from-transcript), in order."""
     max_turns: int = Field(30, ge=2)
     execution: ExecutionConfig = Field(default_factory=ExecutionConfig)
     output_dir: str = "runs"
@@ -168,6 +170,12 @@ def load_campaign(path: str | Path) -> CampaignConfig:
             agent = agent.model_copy(update={"reference": str(ref)})
         agents.append(agent)
     update: dict[str, Any] = {"agents": agents}
+    files = []
+    for f in config.scenarios.files:
+        full = Path(f) if Path(f).is_absolute() else base / f
+        if not full.is_file():
+            raise ConfigError(f"{path}: scenarios.files: file not found: {full}")
+        files.append(str(full))
     for section in ("scenarios", "personas"):
         sub = getattr(config, section)
         if sub.catalog:
@@ -176,6 +184,9 @@ def load_campaign(path: str | Path) -> CampaignConfig:
                 raise ConfigError(f"{path}: {section}.catalog: no catalog at {folder} "
                                   "(build one with convsim mine)")
             update[section] = sub.model_copy(update={"catalog": str(folder)})
+    if files:
+        scen = update.get("scenarios", config.scenarios)
+        update["scenarios"] = scen.model_copy(update={"files": files})
     unknown = [e for e in config.evaluators if e not in known_evaluators()]
     if unknown:
         raise ConfigError(f"{path}: evaluators: unknown evaluator(s) {unknown}; "

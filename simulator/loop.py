@@ -35,11 +35,13 @@ async def run_conversation(spec: ConversationSpec, user: UserSimulator, agent: A
     noise_rng = np.random.default_rng([spec.seed, 0x4015E])
     turns: list[Turn] = []
     outcome = "max_turns"
+    # Replayed customers already speak with their own typos; only the profile's noise applies.
+    persona_typos = 0.0 if spec.user_simulator == "replay" else spec.persona.traits.typo_rate
     reply = await user.opening()
     try:
         while len(turns) < spec.max_turns:
-            text, applied = apply_noise(reply.text, spec.perturbation.text_noise,
-                                        spec.persona.traits.typo_rate, noise_rng)
+            text, applied = apply_noise(reply.text, spec.perturbation.text_noise, persona_typos,
+                                        noise_rng)
             turns.append(Turn(index=len(turns), role="customer", text=text,
                               clean_text=reply.text, perturbations=applied))
             sandbox.current_turn = len(turns)

@@ -55,6 +55,7 @@ connectors: Registry[Any] = Registry("connector", {
 })
 user_simulators: Registry[Any] = Registry("user simulator", {
     "agenda": "simulator.users.agenda",
+    "replay": "simulator.users.replay",
 })
 
 evaluator = evaluators.register

@@ -92,8 +92,8 @@ def validate(campaign: Path = typer.Argument(..., help="Campaign YAML file.")) -
 
     with user_errors(ConfigError):
         config = load_campaign(campaign)
-    scenarios, personas = build_population(config)
-    specs = plan_specs(config, scenarios, personas)
+        scenarios, personas = build_population(config)
+        specs = plan_specs(config, scenarios, personas)
     console.print(f"{campaign}: ok — {len(scenarios)} scenarios, {len(personas)} personas, "
                   f"{len(config.perturbations)} perturbation profiles, "
                   f"{len(config.agents)} agent versions -> {len(specs)} conversations",

@@ -51,7 +51,7 @@ def tool(description: str, **params: str) -> Callable[[ToolFn], ToolFn]:
 
 def _user(db: dict[str, Any], user_id: str) -> dict[str, Any]:
     try:
-        return db["users"][user_id]
+        return db.get("users", {})[user_id]
     except KeyError:
         raise ToolError(f"user not found: {user_id}") from None
 
@@ -59,14 +59,14 @@ def _user(db: dict[str, Any], user_id: str) -> dict[str, Any]:
 def _order(db: dict[str, Any], order_id: str) -> dict[str, Any]:
     order_id = order_id if order_id.startswith("#") else f"#{order_id}"
     try:
-        return db["orders"][order_id]
+        return db.get("orders", {})[order_id]
     except KeyError:
         raise ToolError(f"order not found: {order_id}") from None
 
 
 @tool("Find a user id by email address.", email="string")
 def find_user_id_by_email(db: dict[str, Any], email: str) -> str:
-    for uid, user in db["users"].items():
+    for uid, user in db.get("users", {}).items():
         if user["email"].lower() == email.strip().lower():
             return uid
     raise ToolError("user not found")
@@ -76,7 +76,7 @@ def find_user_id_by_email(db: dict[str, Any], email: str) -> str:
       first_name="string", last_name="string", zip="string")
 def find_user_id_by_name_zip(db: dict[str, Any], first_name: str, last_name: str,
                              zip: str) -> str:
-    for uid, user in db["users"].items():
+    for uid, user in db.get("users", {}).items():
         name = user["name"]
         if (name["first_name"].lower() == first_name.strip().lower()
                 and name["last_name"].lower() == last_name.strip().lower()
@@ -98,7 +98,7 @@ def get_order_details(db: dict[str, Any], order_id: str) -> dict[str, Any]:
 @tool("Get a product's variants, availability and prices.", product_id="string")
 def get_product_details(db: dict[str, Any], product_id: str) -> dict[str, Any]:
     try:
-        return copy.deepcopy(db["products"][product_id])
+        return copy.deepcopy(db.get("products", {})[product_id])
     except KeyError:
         raise ToolError(f"product not found: {product_id}") from None
 

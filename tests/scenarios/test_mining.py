@@ -160,3 +160,42 @@ def test_fidelity_against_a_small_run(retail, tmp_path: Path, small_campaign) ->
     assert 0 <= rows["words_per_turn_ks"]["sim_vs_real"] <= 1
     assert 0 <= rows["words_per_turn_ks"]["real_vs_real_baseline"] <= 1
     assert rows["conversations"]["simulated"] == 20  # one agent version only
+
+
+def test_regression_scenario_replays_in_a_campaign(retail, tmp_path: Path) -> None:
+    from simulator.campaign import run_campaign
+    from simulator.config import load_campaign
+
+    conv = pl.read_parquet(retail["transcripts"] / "conversations" / "*.parquet")
+    assignments = pl.read_parquet(retail["catalog"] / "assignments.parquet")
+    cid = assignments.filter(pl.col("intent") == "cancel_order")["conversation_id"][0]
+    assert cid in conv["conversation_id"].to_list()
+    reg = tmp_path / "reg.yaml"
+    result = runner.invoke(app, ["scenarios", "from-transcript", cid, "-t",
+                                 str(retail["transcripts"]), "--catalog", str(retail["catalog"]),
+                                 "--out", str(reg)])
+    assert result.exit_code == 0, result.output
+    [scenario] = yaml.safe_load(reg.read_text())
+    assert scenario["provenance"]["expectations_from"] == "catalog"
+    campaign = tmp_path / "replay.yaml"
+    campaign.write_text(f"""\
+name: replay
+scenarios: {{n: 0, files: [{reg}]}}
+user_simulator: replay
+agents:
+  - {{version: v1, connector: python, reference: {REPO}/configs/agents/v1.yaml}}
+evaluators: [process]
+execution: {{executor: local}}
+output_dir: {tmp_path / 'runs'}
+""")
+    info = run_campaign(load_campaign(campaign))
+    assert info.written == 1 and info.errors == 0
+    turns = pl.read_parquet(info.run_dir / "turns" / "*.parquet").sort("turn_index")
+    said = turns.filter(pl.col("role") == "customer")["text"].to_list()
+    assert said == scenario["slots"]["customer_turns"][:len(said)]
+    assert pl.read_parquet(info.run_dir / "scores" / "*.parquet")["status"].to_list() == ["scored"]
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(campaign.read_text().replace("n: 0", "n: 2"))
+    result = runner.invoke(app, ["validate", str(bad)])
+    assert result.exit_code != 0 and "needs scenarios with customer_turns" in result.output
