@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from typing import Protocol
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
 
 from simulator.records import (
     AgentReply,
@@ -14,20 +15,26 @@ from simulator.records import (
     Score,
 )
 
+if TYPE_CHECKING:
+    from simulator.sandbox import ToolSandbox
 
-class UserReplyLike(Protocol):
+
+@dataclass
+class UserReply:
+    """What a simulated customer says next; `end` closes the conversation after it."""
+
     text: str
-    end: bool
+    end: bool = False
 
 
 class UserSimulator(Protocol):
     """Plays the customer of one conversation."""
 
-    async def opening(self) -> UserReplyLike:
+    async def opening(self) -> UserReply:
         """The customer's first message."""
         ...
 
-    async def respond(self, agent_text: str) -> UserReplyLike:
+    async def respond(self, agent_text: str) -> UserReply:
         """The customer's answer to the agent's last message."""
         ...
 
@@ -42,8 +49,10 @@ class AgentConnector(Protocol):
 
     version: str
 
-    async def send(self, conversation_id: str, text: str, sandbox_url: str) -> AgentReply:
-        """Send one customer message, get the agent's reply."""
+    async def send(self, conversation_id: str, text: str, sandbox: ToolSandbox,
+                   sandbox_url: str) -> AgentReply:
+        """Send one customer message, get the agent's reply (tools: the sandbox, in-process
+        or at `sandbox_url`)."""
         ...
 
     async def close(self, conversation_id: str) -> None:

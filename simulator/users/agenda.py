@@ -10,20 +10,13 @@ a small template bank (`templates.py`) re-filled with the persona's values.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from simulator.acts import classify
+from simulator.protocols import UserReply
 from simulator.records import ConversationSpec
 from simulator.registry import user_simulator
 from simulator.users import templates as T
-
-
-@dataclass
-class UserReply:
-    text: str
-    end: bool = False
 
 
 class AgendaUser:

@@ -8,16 +8,9 @@ from what happened in production.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from simulator.protocols import UserReply
 from simulator.records import ConversationSpec
 from simulator.registry import user_simulator
-
-
-@dataclass
-class ReplayReply:
-    text: str
-    end: bool = False
 
 
 class ReplayUser:
@@ -33,21 +26,21 @@ class ReplayUser:
     def outcome(self) -> str | None:
         return self._outcome
 
-    def _reply(self) -> ReplayReply:
+    def _reply(self) -> UserReply:
         text = self._turns[self._next]
         self._next += 1
         end = self._next >= len(self._turns)
         if end:
             self._outcome = "replayed"
-        return ReplayReply(text=text, end=end)
+        return UserReply(text=text, end=end)
 
-    async def opening(self) -> ReplayReply:
+    async def opening(self) -> UserReply:
         return self._reply()
 
-    async def respond(self, agent_text: str) -> ReplayReply:
+    async def respond(self, agent_text: str) -> UserReply:
         if self._next >= len(self._turns):
             self._outcome = "replayed"
-            return ReplayReply(text="", end=True)
+            return UserReply(text="", end=True)
         return self._reply()
 
 
