@@ -95,7 +95,7 @@ def generate_personas(config: PersonaGenConfig, seed: int,
             verbosity=config.verbosity.sample(rng),
             patience=int(rng.integers(lo, hi + 1)),
             cooperativeness=config.cooperativeness.sample(rng),
-            emotion=emotions[int(rng.choice(len(emotions), p=weights))],  # type: ignore[arg-type]
+            emotion=emotions[int(rng.choice(len(emotions), p=weights))],
             typo_rate=config.typo_rate.sample(rng),
             upfront_info_rate=config.upfront_info_rate.sample(rng),
         )

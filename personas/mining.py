@@ -74,7 +74,8 @@ def summarize_style(rows: Sequence[dict[str, float]]) -> dict[str, Any]:
     return out
 
 
-def fit_beta(values: Sequence[float], scale: float = 1.0, concentration: float = 10.0) -> BetaDist:
+def fit_beta(values: Sequence[float] | np.ndarray, scale: float = 1.0,
+             concentration: float = 10.0) -> BetaDist:
     """Method-of-moments Beta fit of values in [0, scale]; falls back to a fixed concentration."""
     x = np.clip(np.asarray(values, dtype=float) / scale, 1e-4, 1 - 1e-4)
     mean = float(x.mean()) if len(x) else 0.5

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -158,7 +159,7 @@ def mine_process(sequences: list[tuple[str, list[str]]]) -> dict[str, Any]:
         return {"conversations_with_actions": 0}
     support = Counter(t for _, seq in sequences for t in set(seq))
     steps = [t for t, c in support.most_common() if c / n >= 0.3]
-    order = []
+    order: list[dict[str, Any]] = []
     for a in steps:
         for b in steps:
             if a == b:
@@ -240,7 +241,7 @@ def assign_intents(conv: pl.DataFrame, openings: dict[str, str], config: MiningC
     return intent, method, info
 
 
-def mine_catalog(transcripts: list[str | Path], out: str | Path,
+def mine_catalog(transcripts: Sequence[str | Path], out: str | Path,
                  config: MiningConfig | None = None) -> dict[str, Any]:
     """Build a catalog folder from ingested transcript folders; returns catalog.yaml's content."""
     config = config or MiningConfig()

@@ -162,13 +162,13 @@ class Scrubber:
                 out = fn(m)
                 if out != m.group(0):
                     self._count(kind)
-                return out  # type: ignore[no-any-return]
+                return out
             return repl
 
         text = EMAIL.sub(sub("email", lambda m: self._email(m.group(0))), text)
         text = CARD.sub(sub("card", self._card), text)
         for pattern, keep in self._identifiers:
-            text = pattern.sub(sub("identifier", lambda m, k=keep: self._shape(  # type: ignore[misc]
+            text = pattern.sub(sub("identifier", lambda m, k=keep: self._shape(
                 "id", m.group(0), keep_letters=k)), text)
         text = PHONE.sub(sub("phone", lambda m: self._shape("phone", m.group(0))), text)
         if self.config.scrub_addresses:

@@ -41,7 +41,7 @@ def _find(root: Path, wanted: str) -> dict[str, Any]:
         for row in pq.read_table(part).to_pylist():
             if row["conversation_id"] == wanted or dict(row["labels"] or []).get(
                     "source_id") == wanted:
-                return row  # type: ignore[no-any-return]
+                return row
     raise TranscriptNotFound(f"{root}: no conversation {wanted!r} (by id or source id)")
 
 

@@ -72,7 +72,7 @@ class ScenarioGenConfig(BaseModel):
 @cache
 def load_retail_db() -> dict[str, Any]:
     """The bundled retail sample (users, orders, products)."""
-    return json.loads(DATA.read_text())  # type: ignore[no-any-return]
+    return json.loads(DATA.read_text())
 
 
 def _state_for(db: dict[str, Any], user_id: str) -> dict[str, Any]:
@@ -232,7 +232,7 @@ def generate_retail_scenarios(config: ScenarioGenConfig, seed: int,
         scenarios.append(Scenario(
             id=f"s-{intent}-{stable_hash(content, 10)}", domain="retail", intent=intent,
             goal=goal, slots=slots, initial_state=_state_for(db, user_id),
-            expectations=expectations, difficulty=difficulty, tags=tags,  # type: ignore[arg-type]
+            expectations=expectations, difficulty=difficulty, tags=tags,
             provenance={"generator": "scenarios.retail", "seed": seed, "index": i,
                         "strategy": config.strategy, "catalog": config.catalog,
                         "data": "tau2-bench retail db (sample)"}))

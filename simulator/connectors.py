@@ -152,6 +152,6 @@ def make_python(version: str, target: str | None = None, reference: str | None =
         return PythonConnector(version, ReferenceAgent(load_agent_config(reference)),
                                DialogueState)
     assert target is not None
-    module, _, attr = target.partition(":")
+    module, _sep, attr = target.partition(":")
     agent, new_state = getattr(importlib.import_module(module), attr)()
     return PythonConnector(version, agent, new_state)

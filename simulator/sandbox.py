@@ -78,7 +78,7 @@ class ToolSandbox:
         else:
             result = None
         record = ToolCall(seq=len(self.calls), turn_index=self.current_turn, tool=tool,
-                          arguments=arguments, result=result, status=status,  # type: ignore[arg-type]
+                          arguments=arguments, result=result, status=status,
                           injected_fault=injected, latency_ms=latency)
         self.calls.append(record)
         return record

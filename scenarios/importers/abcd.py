@@ -59,7 +59,7 @@ class AbcdImporter:
                 if role is None:
                     bad = f"conversation {conv_id}: unknown speaker {speaker!r} at turn {i}"
                     break
-                turns.append(Turn(index=len(turns), role=role, text=str(text)))  # type: ignore[arg-type]
+                turns.append(Turn(index=len(turns), role=role, text=str(text)))
             if bad:
                 yield Quarantined(source, rec.location, bad)
                 continue

@@ -76,7 +76,7 @@ class TaskmasterImporter:
                 calls.extend(_calls(utt, len(turns), len(calls)))
                 text = str(utt.get("text") or "").strip()
                 if text:
-                    turns.append(Turn(index=len(turns), role=role, text=text))  # type: ignore[arg-type]
+                    turns.append(Turn(index=len(turns), role=role, text=text))
             if bad:
                 yield Quarantined(source, rec.location, bad)
                 continue

@@ -91,7 +91,7 @@ def scenarios_generate(
         if strategy not in ("proportional", "stratified"):
             raise ConfigError(f"--strategy: expected proportional or stratified, got {strategy!r}")
         mix = mix_from_catalog(load_catalog(catalog).intent_mix)
-    config = ScenarioGenConfig(n=n, catalog=str(catalog), strategy=strategy)  # type: ignore[arg-type]
+    config = ScenarioGenConfig(n=n, catalog=str(catalog), strategy=strategy)
     _dump(generate_retail_scenarios(config, seed, intent_mix=mix), out)
 
 

@@ -20,6 +20,7 @@ from simulator.reference_agent import nlu
 
 Intent = Literal["cancel_order", "return_items", "update_address", "order_status"]
 ACTION_INTENTS: tuple[Intent, ...] = ("cancel_order", "return_items", "update_address")
+ALL_INTENTS: tuple[Intent, ...] = (*ACTION_INTENTS, "order_status")
 
 
 class ReferenceAgentConfig(BaseModel):
@@ -31,8 +32,7 @@ class ReferenceAgentConfig(BaseModel):
     """Agent version label, e.g. v1."""
     description: str = ""
     """What changed in this version, in words."""
-    authenticate_before: list[Intent] = Field(
-        default_factory=lambda: ["cancel_order", "return_items", "update_address", "order_status"])
+    authenticate_before: list[Intent] = Field(default_factory=lambda: list(ALL_INTENTS))
     """Intents for which the customer is authenticated first."""
     disclosures: dict[Intent, str] = Field(default_factory=dict)
     """Statement the agent makes before acting, per intent."""

@@ -55,7 +55,7 @@ def build_app(config: ReferenceAgentConfig, sandbox_url: str | None = None,
     states: dict[str, DialogueState] = {}
     app = web.Application()
 
-    async def session_ctx(app: web.Application):  # type: ignore[no-untyped-def]
+    async def session_ctx(app: web.Application):
         app[SESSION] = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=0, force_close=False))
         yield
