@@ -1,16 +1,14 @@
-"""Plug-in roles of the engine, as Protocols."""
+"""Plug-in roles of the engine, as Protocols (the Executor protocol is in
+`simulator.executors`)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from simulator.records import (
     AgentReply,
     Conversation,
-    ConversationResult,
-    ConversationSpec,
     Scenario,
     Score,
 )
@@ -66,10 +64,3 @@ class Evaluator(Protocol):
     name: str
 
     def evaluate(self, conversation: Conversation, scenario: Scenario) -> list[Score]: ...
-
-
-class Executor(Protocol):
-    """Runs conversation specs in batches and yields each batch's results as it finishes."""
-
-    def run(self, batches: Sequence[Sequence[ConversationSpec]]
-            ) -> AsyncIterator[list[ConversationResult]]: ...

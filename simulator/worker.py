@@ -17,7 +17,13 @@ import aiohttp
 
 from simulator.config import AgentConfig, ExecutionConfig
 from simulator.loop import conversation_shell, run_conversation
-from simulator.records import ConversationResult, ConversationSpec, Persona, Score
+from simulator.records import (
+    Conversation,
+    ConversationResult,
+    ConversationSpec,
+    Persona,
+    Score,
+)
 from simulator.registry import connectors, evaluators, user_simulators
 from simulator.sandbox import SandboxHub, ToolSandbox
 
@@ -87,7 +93,7 @@ class ConversationWorker:
                 self._hub.close(spec.id)
         return ConversationResult(conversation=conv, scores=self.evaluate(conv, spec))
 
-    def evaluate(self, conv: Any, spec: ConversationSpec) -> list[Score]:
+    def evaluate(self, conv: Conversation, spec: ConversationSpec) -> list[Score]:
         if conv.error:
             return [Score(conversation_id=conv.id, evaluator=name, metric=name,
                           status="unscored", rationale=f"not scored: {conv.error}")
