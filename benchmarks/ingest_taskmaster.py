@@ -19,8 +19,8 @@ from pathlib import Path
 CHILD = r"""
 import json, resource, sys, time
 from pathlib import Path
-from scenarios.ingest import ingest_transcripts
-from scenarios.mining import mine_catalog
+from convsim.scenarios.ingest import ingest_transcripts
+from convsim.scenarios.mining import mine_catalog
 files, out, do_mine = json.loads(sys.argv[1])
 t = time.perf_counter()
 report = ingest_transcripts(files, "taskmaster", out, salt="bench")

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 
-from evaluators.process import first_ok_call
-from simulator.records import Conversation, Scenario, Score
-from simulator.registry import evaluator
+from convsim.evaluators.process import first_ok_call
+from convsim.simulator.records import Conversation, Scenario, Score
+from convsim.simulator.registry import evaluator
 
 
 class DisclosuresEvaluator:

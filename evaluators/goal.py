@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from simulator.records import Conversation, Scenario, Score
-from simulator.registry import evaluator
+from convsim.simulator.records import Conversation, Scenario, Score
+from convsim.simulator.registry import evaluator
 
 _MISSING = object()
 

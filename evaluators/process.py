@@ -7,8 +7,8 @@ called successfully at all.
 
 from __future__ import annotations
 
-from simulator.records import Conversation, Scenario, Score, ToolCall
-from simulator.registry import evaluator
+from convsim.simulator.records import Conversation, Scenario, Score, ToolCall
+from convsim.simulator.registry import evaluator
 
 
 def executed(call: ToolCall) -> bool:

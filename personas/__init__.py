@@ -1,9 +1,9 @@
 """Personas: simulated customers (identity, traits, style) and their generator.
 
-Imports only `simulator.records`; the engine uses `generate_personas` to people
-a campaign.
+Imports only the kernel (`convsim.simulator.records`, `config`, `registry`); the
+engine reaches `generate_campaign_personas` through the registry.
 """
 
-from personas.generator import PersonaGenConfig, generate_personas
+from convsim.personas.generator import PersonaGenConfig, generate_campaign_personas, generate_personas
 
-__all__ = ["PersonaGenConfig", "generate_personas"]
+__all__ = ["PersonaGenConfig", "generate_campaign_personas", "generate_personas"]

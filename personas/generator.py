@@ -11,53 +11,12 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 from faker import Faker
-from pydantic import BaseModel, ConfigDict, Field
 
-from simulator.records import Identity, Persona, PersonaTraits, stable_hash
+from convsim.simulator.config import BetaDist, PersonaGenConfig
+from convsim.simulator.records import Identity, Persona, PersonaTraits, stable_hash
+from convsim.simulator.registry import generator
 
-
-class BetaDist(BaseModel):
-    """Beta(a, b) distribution over [0, 1] (scaled by `scale`)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    a: float = Field(gt=0)
-    b: float = Field(gt=0)
-    scale: float = Field(1.0, gt=0, le=1)
-
-    def sample(self, rng: np.random.Generator) -> float:
-        return round(float(rng.beta(self.a, self.b)) * self.scale, 4)
-
-
-DEFAULT_DESCRIPTIONS = [
-    "polite, organized", "impatient, direct", "confused, anxious", "curious, chatty",
-    "logical, independent", "rigid, pessimistic", "friendly, relaxed", "busy, terse",
-]
-
-
-class PersonaGenConfig(BaseModel):
-    """How personas are sampled (later issues seed these from mined transcripts)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    n: int = Field(20, ge=1)
-    """How many personas to generate."""
-    locales: list[str] = Field(default_factory=lambda: ["en_US"])
-    """Faker locales for identities, drawn uniformly."""
-    verbosity: BetaDist = BetaDist(a=2, b=2)
-    cooperativeness: BetaDist = BetaDist(a=8, b=1.5)
-    typo_rate: BetaDist = BetaDist(a=1, b=30, scale=0.5)
-    upfront_info_rate: BetaDist = BetaDist(a=2, b=3)
-    patience: tuple[int, int] = (2, 5)
-    """Inclusive range of how many repeated questions a customer tolerates."""
-    emotions: dict[str, float] = Field(default_factory=lambda: {
-        "calm": 0.6, "frustrated": 0.2, "anxious": 0.1, "cheerful": 0.1})
-    """Emotion -> weight."""
-    descriptions: list[str] = Field(default_factory=lambda: list(DEFAULT_DESCRIPTIONS))
-    """Persona descriptions to draw from."""
-    catalog: str | None = None
-    """Catalog folder (convsim mine): traits and utterances mined from real transcripts
-    replace the distributions above (n and locales stay as set here)."""
-    utterances_per_act: int = Field(4, ge=1)
-    """How many mined utterances of each dialogue act a persona speaks with."""
+__all__ = ["BetaDist", "PersonaGenConfig", "generate_campaign_personas", "generate_personas"]
 
 
 def _identity(fake: Faker, rng: np.random.Generator, locale: str) -> Identity:
@@ -116,3 +75,19 @@ def generate_personas(config: PersonaGenConfig, seed: int,
                                 provenance={"generator": "personas.generator", "seed": seed,
                                             "index": i, "catalog": config.catalog}))
     return personas
+
+
+@generator("personas")
+def generate_campaign_personas(config: PersonaGenConfig, seed: int) -> list[Persona]:
+    """A campaign's personas: with `config.catalog`, traits and utterances mined from real
+    customers replace the configured distributions (n and locales stay)."""
+    if not config.catalog:
+        return generate_personas(config, seed)
+    from convsim.scenarios.catalog import load_catalog
+
+    catalog = load_catalog(config.catalog)
+    traits = {k: v for k, v in catalog.persona_traits.items() if k in PersonaGenConfig.model_fields}
+    mined = PersonaGenConfig.model_validate({
+        **traits, "n": config.n, "locales": config.locales, "catalog": config.catalog,
+        "utterances_per_act": config.utterances_per_act})
+    return generate_personas(mined, seed, utterance_bank=catalog.bank)

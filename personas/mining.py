@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from personas.generator import BetaDist, PersonaGenConfig
+from convsim.personas.generator import BetaDist, PersonaGenConfig
 
 POLITE = re.compile(r"\b(please|thank(s| you)?|appreciate|kindly)\b", re.I)
 FRUSTRATED = re.compile(r"\b(ridiculous|frustrat\w*|annoy\w*|unacceptable|terrible|angry|"

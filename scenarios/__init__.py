@@ -1,9 +1,5 @@
-"""Scenarios: customer goals with expectations, and their generators.
+"""Scenarios: transcript importers, PII scrubbing, mining, and scenario generation.
 
-Imports only `simulator.records`; the engine calls the generators to build a
-campaign's scenario set. Transcript importers and mining come here too.
+A plug-in package (layer 2): imports only the kernel. The engine reaches
+`generate_scenarios` through the registry; domain knowledge comes from packs.
 """
-
-from scenarios.retail import ScenarioGenConfig, generate_retail_scenarios
-
-__all__ = ["ScenarioGenConfig", "generate_retail_scenarios"]

@@ -11,8 +11,10 @@ from typing import Any
 import polars as pl
 import yaml
 
+from convsim.simulator.config import ConfigError
 
-class CatalogError(Exception):
+
+class CatalogError(ConfigError):
     """The catalog folder is missing or unreadable."""
 
 

@@ -20,10 +20,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from scenarios.importers import Imported, MappingError, Quarantined, make_importer
-from scenarios.pii import PiiConfig, Scrubber
-from simulator.records import Conversation
-from simulator.results import ResultWriter, conversation_rows
+from convsim.scenarios.importers import Imported, MappingError, Quarantined, make_importer
+from convsim.scenarios.pii import PiiConfig, Scrubber
+from convsim.simulator.records import Conversation
+from convsim.simulator.results import ResultWriter, conversation_rows
 
 INGEST_TABLES = ("conversations", "turns", "tool_calls", "quarantine")
 SALT_ENV = "CONVSIM_PII_SALT"
@@ -142,7 +142,7 @@ def _scrub_scenario(scenario: Any, scrubber: Scrubber) -> Any:
 def _ingest_tau2_tasks(paths: list[Path], out: Path, t0: float, scrubber: Scrubber
                        ) -> IngestReport:
     """tau2 tasks are scenarios: written to `scenarios.jsonl` (one Scenario per line)."""
-    from scenarios.importers.tau2 import read_tau2_tasks
+    from convsim.scenarios.importers.tau2 import read_tau2_tasks
 
     out.mkdir(parents=True, exist_ok=True)
     target = out / "scenarios.jsonl"

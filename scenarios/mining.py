@@ -24,14 +24,14 @@ import polars as pl
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from personas.mining import (
+from convsim.personas.mining import (
     build_vocabulary,
     conversation_style,
     fit_persona_traits,
     persona_adjectives,
     summarize_style,
 )
-from scenarios.utterances import mine_utterances
+from convsim.scenarios.utterances import mine_utterances
 
 TOKEN = re.compile(r"[a-z']{2,}")
 STOP = frozenset({
@@ -61,6 +61,9 @@ class MiningConfig(BaseModel):
     """Step name -> tools that do the same step (e.g. authenticate: the two user lookups)."""
     intent_aliases: dict[str, str] = Field(default_factory=dict)
     """Label or task intent -> catalog intent (e.g. cancel_pending_order: cancel_order)."""
+    domain: str | None = None
+    """Domain pack the transcripts belong to; recorded in the catalog, and scenario
+    generation refuses to use the catalog with another pack."""
     max_clusters: int = Field(12, ge=2)
     seed: int = 0
 
@@ -333,9 +336,10 @@ def mine_catalog(transcripts: Sequence[str | Path], out: str | Path,
                   "method": [method[c] for c in intent]}).write_parquet(
         out / "assignments.parquet")
     catalog = {
-        "catalog_version": 1, "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "catalog_version": 1, "domain": config.domain, "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "sources": [str(d) for d in dirs], "conversations": total,
         "intent_mix": {k: v["share"] for k, v in intents.items() if v["share"]},
+        "step_groups": dict(config.step_groups),
         "intent_clustering": cluster_info or {"method": "labels or rules only"},
         "intents": intents,
         "slots_overall": slots,

@@ -8,6 +8,7 @@ transcript itself followed.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -15,23 +16,29 @@ import polars as pl
 import pyarrow.parquet as pq
 import yaml
 
-from simulator.records import Expectations, ProcessStep, Scenario, stable_hash
+from convsim.simulator.packs.model import Domain
+from convsim.simulator.records import Expectations, ProcessStep, Scenario, stable_hash
 
 
 class TranscriptNotFound(Exception):
     """No conversation with that id in the transcripts folder."""
 
 
+ESCALATED = ("escalated", "transferred", "transfer", "handoff")
+
+
 def _steps_from_catalog(catalog: Path, intent: str) -> list[ProcessStep] | None:
+    """The intent's mined process; a step group (e.g. authenticate) names its real tools."""
     data = yaml.safe_load((catalog / "catalog.yaml").read_text())
     proposed = ((data.get("intents", {}).get(intent) or {}).get("process") or {}).get(
         "proposed_expectations")
     if not proposed or not proposed.get("required_steps"):
         return None
+    groups: dict[str, list[str]] = data.get("step_groups") or {}
     after: dict[str, list[str]] = {}
     for first, then in proposed.get("order_constraints", []):
         after.setdefault(first, []).append(then)
-    return [ProcessStep(name=t, tools=[t], before=after.get(t, []))
+    return [ProcessStep(name=t, tools=list(groups.get(t, [t])), before=after.get(t, []))
             for t in proposed["required_steps"]]
 
 
@@ -46,7 +53,14 @@ def _find(root: Path, wanted: str) -> dict[str, Any]:
 
 
 def scenario_from_transcript(conversation_id: str, transcripts: str | Path,
-                             catalog: str | Path | None = None) -> Scenario:
+                             catalog: str | Path | None = None,
+                             domain: Domain | None = None) -> Scenario:
+    """A regression scenario from one historical conversation.
+
+    With a domain pack: steps naming tools the pack lacks are dropped (and listed in
+    the provenance), and the customer's key found in the logged tool arguments (the
+    pack binding's slot, e.g. user_id) binds the persona to that row of the pack's state.
+    """
     root = Path(transcripts)
     if not (root / "conversations").is_dir():
         raise FileNotFoundError(f"{root}: not an ingested transcripts folder")
@@ -72,13 +86,35 @@ def scenario_from_transcript(conversation_id: str, transcripts: str | Path,
         steps = [ProcessStep(name=t, tools=[t], before=tools[i + 1:i + 2])
                  for i, t in enumerate(tools)]
         source = "transcript"
+    slots: dict[str, Any] = {"customer_turns": customer, "source_conversation": cid}
+    tools_called = calls["tool"].to_list() if calls.height else []
+    dropped: list[str] = []
+    if domain is not None:
+        kept = []
+        for step in steps:
+            known = [t for t in step.tools if t in domain.tools]
+            if known:
+                kept.append(step.model_copy(update={"tools": known}))
+            else:
+                dropped.append(step.name)
+        names = {s.name for s in kept}
+        steps = [s.model_copy(update={"before": [b for b in s.before if b in names]}) for s in kept]
+        if domain.binding is not None and calls.height:
+            for args in calls["arguments_json"].to_list():
+                value = json.loads(args or "{}").get(domain.binding.slot)
+                if value is not None and str(value) in domain.tables.get(domain.binding.table, {}):
+                    slots[domain.binding.slot] = str(value)
+                    break
+    escalation_tools = set(domain.escalation_tools) if domain is not None else set()
+    escalated = str(row["outcome"]) in ESCALATED or any(
+        t in escalation_tools or "transfer" in t for t in tools_called)
     return Scenario(
-        id=f"regression-{stable_hash([cid], 10)}", domain=str(row.get("domain") or "historical"),
-        intent=intent, goal=customer[0] if customer else "",
-        slots={"customer_turns": customer, "source_conversation": cid},
-        expectations=Expectations(process=steps,
-                                  escalation_expected=row["outcome"] == "escalated",
+        id=f"regression-{stable_hash([cid], 10)}",
+        domain=domain.name if domain is not None else str(row.get("domain") or "historical"),
+        intent=intent, goal=customer[0] if customer else "", slots=slots,
+        expectations=Expectations(process=steps, escalation_expected=escalated,
                                   turn_budget=max(10, 2 * turns.height)),
         difficulty="hard", tags=["regression"],
         provenance={"from_transcript": cid, "origin": row["origin"],
-                    "outcome_then": row["outcome"], "expectations_from": source})
+                    "outcome_then": row["outcome"], "expectations_from": source,
+                    "steps_not_in_pack": dropped})

@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from simulator.acts import classify
+from convsim.simulator.acts import classify
 
 EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 ADDRESS = re.compile(r"\b\d{1,6}\s+[A-Za-z0-9 .'-]+?,\s*(?:(?:apt|suite|unit)\.?\s*[\w-]+,\s*)?"
@@ -28,14 +28,13 @@ YES = re.compile(r"^\W*(yes|yeah|yep|sure|correct|that's correct|confirm|please 
                  r"\b", re.IGNORECASE)
 THANKS = re.compile(r"\bthank", re.IGNORECASE)
 
-# act of the agent turn answered -> bank key, with the placeholders it needs
-ANSWER_KEYS: dict[str, list[tuple[str, set[str]]]] = {
-    "ask_identity": [("identity_email", {"email"}), ("identity_name_zip", {"first", "zip"})],
-    "auth_failed": [("identity_email", {"email"}), ("identity_name_zip", {"first", "zip"})],
-    "ask_order": [("order_id", {"order_id"})],
-    "ask_items": [("items", {"items"})],
-    "ask_address": [("address", {"address"})],
-}
+# Answers to a request (or to a failure that asks again), keyed by the placeholders they
+# carry, most specific first: the agenda simulator's keys (see simulator/users/agenda.py).
+ANSWER_KEYS: list[tuple[str, set[str]]] = [
+    ("identify_email", {"email"}), ("identify_name_zip", {"first", "zip"}),
+    ("answer_order_id", {"order_id"}), ("answer_item_names", {"items"}),
+    ("answer_new_address", {"address"}),
+]
 PLACEHOLDERS = ("email", "first", "last", "zip", "order_id", "items", "address")
 
 
@@ -65,18 +64,19 @@ def bank_key(act: str, template: str, used: Sequence[str], is_first: bool, inten
     """The agenda simulator's key for an utterance, or 'other'."""
     if is_first:
         return f"open_{intent}"
-    for key, needs in ANSWER_KEYS.get(act, []):
-        if needs <= set(used):
-            return key
+    if act in ("request", "failure"):
+        for key, needs in ANSWER_KEYS:
+            if needs <= set(used):
+                return key
     words = len(template.split())
     if act == "confirm" and YES.search(template) and words <= 12:
         return "yes"
-    if act == "ask_reason" and not used:
+    if act == "request" and not used and words <= 15:
         low = template.lower()
         if any(k in low for k in ("no longer", "don't need", "do not need", "not needed")):
-            return "reason_no_longer"
+            return "answer_reason=no longer needed"
         if any(k in low for k in ("mistake", "accident")):
-            return "reason_mistake"
+            return "answer_reason=ordered by mistake"
     if act in ("success", "anything_else", "farewell") and THANKS.search(template) and words <= 15:
         return "thanks_done"
     return "other"

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import platform
+import shlex
+import socket
 import subprocess
 import sys
 import time
@@ -21,14 +23,12 @@ from typing import Any
 
 import numpy as np
 
-from personas import PersonaGenConfig, generate_personas
-from scenarios import generate_retail_scenarios
-from scenarios.catalog import load_catalog
-from scenarios.retail import mix_from_catalog
-from simulator.config import AgentConfig, CampaignConfig
-from simulator.executors import make_executor
-from simulator.records import ConversationSpec, Persona, Scenario, stable_hash
-from simulator.results import ResultWriter, write_manifest
+from convsim.simulator.config import AgentConfig, CampaignConfig, ConfigError
+from convsim.simulator.executors import make_executor
+from convsim.simulator.packs.discovery import find_domain
+from convsim.simulator.records import ConversationSpec, Persona, Scenario, stable_hash
+from convsim.simulator.registry import generators
+from convsim.simulator.results import ResultWriter, write_manifest
 
 ProgressFn = Callable[[int, int, Counter[str]], None]
 
@@ -41,7 +41,7 @@ def load_scenarios(path: str | Path) -> list[Scenario]:
     """Scenarios from a YAML list (as written by `convsim scenarios ...`)."""
     from pydantic import ValidationError
 
-    from simulator.config import ConfigError, format_validation_error, read_yaml
+    from convsim.simulator.config import format_validation_error, read_yaml
 
     data = read_yaml(path)
     if not isinstance(data, list):
@@ -53,31 +53,22 @@ def load_scenarios(path: str | Path) -> list[Scenario]:
 
 
 def build_population(config: CampaignConfig) -> tuple[list[Scenario], list[Persona]]:
-    """The campaign's scenarios and personas, from its generators (and catalogs) and seed."""
-    mix = None
-    if config.scenarios.catalog:
-        mix = mix_from_catalog(load_catalog(config.scenarios.catalog).intent_mix)
-    scenarios = generate_retail_scenarios(config.scenarios, config.seed, intent_mix=mix)
+    """The campaign's scenarios and personas, from its domain pack, catalogs and seed."""
+    domain = find_domain(config.scenarios.domain)
+    scenarios: list[Scenario] = []
+    if config.scenarios.n:
+        scenarios = generators.get("scenarios")(domain, config.scenarios, config.seed)
     scenarios += [s for f in config.scenarios.files for s in load_scenarios(f)]
+    if not scenarios:
+        raise ConfigError("the campaign has no scenarios: set scenarios.n above 0 or list "
+                          "scenarios.files")
     if config.user_simulator == "replay":
-        from simulator.config import ConfigError
-
         unplayable = [s.id for s in scenarios if not s.slots.get("customer_turns")]
         if unplayable:
             raise ConfigError(f"user_simulator replay needs scenarios with customer_turns "
                               f"(convsim scenarios from-transcript); {len(unplayable)} have none, "
                               f"e.g. {unplayable[0]} (set scenarios.n: 0 and list files)")
-    persona_config, bank = config.personas, None
-    if config.personas.catalog:
-        catalog = load_catalog(config.personas.catalog)
-        traits = {k: v for k, v in catalog.persona_traits.items()
-                  if k in PersonaGenConfig.model_fields}
-        persona_config = PersonaGenConfig.model_validate({
-            **traits, "n": config.personas.n, "locales": config.personas.locales,
-            "catalog": config.personas.catalog,
-            "utterances_per_act": config.personas.utterances_per_act})
-        bank = catalog.bank
-    return scenarios, generate_personas(persona_config, config.seed, utterance_bank=bank)
+    return scenarios, generators.get("personas")(config.personas, config.seed)
 
 
 def plan_specs(config: CampaignConfig, scenarios: list[Scenario],
@@ -103,30 +94,53 @@ def plan_specs(config: CampaignConfig, scenarios: list[Scenario],
                             id=f"c-{stable_hash({'pair': pair_id, 'agent': agent.version})}",
                             campaign=config.name, scenario=scenario, persona=persona,
                             perturbation=profile, agent_version=agent.version, repetition=rep,
-                            seed=seed, pair_id=pair_id, user_simulator=config.user_simulator,
+                            seed=seed, pair_id=pair_id, domain=config.scenarios.domain,
+                            user_simulator=config.user_simulator,
                             max_turns=config.max_turns))
     return specs
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _agent_command(agent: AgentConfig) -> tuple[list[str], str | None]:
+    """The process to start for an agent the campaign serves itself, and its folder."""
+    if agent.command is not None:
+        argv = shlex.split(agent.command.replace("{port}", str(_free_port())))
+        if argv and argv[0] in ("python", "python3"):  # the Python convsim runs in, with its deps
+            argv[0] = sys.executable
+        return argv, agent.workdir
+    assert agent.reference is not None
+    return [sys.executable, "-m", "convsim.simulator.cli.main", "agent", "serve",
+            "--config", agent.reference, "--port", "0"], None
 
 
 @contextlib.contextmanager
 def serve_agents(agents: list[AgentConfig], startup_timeout_s: float = 60.0
                  ) -> Iterator[list[AgentConfig]]:
-    """Start the reference agents that the config asks the campaign to serve.
+    """Start the agents the campaign serves itself: reference agents (`reference:`) and
+    the team's own (`command:`), each as its own process on 127.0.0.1.
 
-    Each runs as its own process (`convsim agent serve`) on a free 127.0.0.1 port;
-    they are stopped when the block exits.
+    A started process must print a line `... listening on http://HOST:PORT`; they are
+    all stopped when the block exits.
     """
     procs: list[subprocess.Popen[str]] = []
     resolved = []
     try:
         for agent in agents:
-            if agent.connector != "http" or agent.reference is None:
+            if agent.connector != "http" or (agent.reference is None and agent.command is None):
                 resolved.append(agent)
                 continue
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "simulator.cli.main", "agent", "serve",
-                 "--config", agent.reference, "--port", "0"],
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            argv, cwd = _agent_command(agent)
+            try:
+                proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE,
+                                        stderr=subprocess.PIPE, text=True)
+            except OSError as exc:
+                raise CampaignError(f"agent {agent.version}: cannot start {argv[0]!r}: "
+                                    f"{exc.strerror}") from None
             procs.append(proc)
             url = _await_listening(proc, agent.version, startup_timeout_s)
             resolved.append(agent.model_copy(update={"url": url}))
@@ -153,9 +167,10 @@ def _await_listening(proc: subprocess.Popen[str], version: str, timeout_s: float
             return line.rsplit("listening on ", 1)[1].strip()
         if not line and proc.poll() is not None:
             err = proc.stderr.read() if proc.stderr else ""
-            raise CampaignError(f"reference agent {version} exited at startup: "
+            raise CampaignError(f"agent {version} exited at startup: "
                                 f"{err.strip().splitlines()[-1] if err.strip() else 'no output'}")
-    raise CampaignError(f"reference agent {version} did not start within {timeout_s:g}s")
+    raise CampaignError(f"agent {version} did not print 'listening on URL' within "
+                        f"{timeout_s:g}s")
 
 
 @dataclass
@@ -169,6 +184,11 @@ class RunInfo:
     skipped: int
     outcomes: Counter[str] = field(default_factory=Counter)
     errors: int = 0
+    """Infrastructure errors (agent unreachable, malformed replies)."""
+    simulator_errors: int = 0
+    """Conversations convsim's own side failed (never scored as agent failures)."""
+    unknown_tools: Counter[str] = field(default_factory=Counter)
+    """Tools the agent called that the pack does not define -> calls."""
     seconds: float = 0.0
     turns: int = 0
 
@@ -229,6 +249,7 @@ def run_campaign(config: CampaignConfig, *, out_dir: str | Path | None = None,
         "config": config.model_dump(mode="json"), "seed": config.seed, "limit": limit,
         "versions": _versions(), "git_sha": _git_sha(), "started_at": started.isoformat(),
         "agent_versions": [a.version for a in config.agents],
+        "domain": config.scenarios.domain,
         "executor": config.execution.executor, "counts": {"planned": len(specs)},
     }
     write_manifest(run_dir, manifest)
@@ -242,8 +263,12 @@ def run_campaign(config: CampaignConfig, *, out_dir: str | Path | None = None,
             for results in executor.run(batches):
                 writer.write_batch(results, by_id)
                 for r in results:
-                    info.outcomes[r.conversation.outcome or "unknown"] += 1
-                    info.errors += r.conversation.error is not None
+                    c = r.conversation
+                    info.outcomes[c.outcome or "unknown"] += 1
+                    info.simulator_errors += c.outcome == "simulator_error"
+                    info.errors += c.error is not None and c.outcome != "simulator_error"
+                    info.unknown_tools.update(t.tool for t in c.tool_calls
+                                              if t.status == "unknown_tool")
                     info.turns += len(r.conversation.turns)
                 info.written += len(results)
                 if progress:
@@ -257,6 +282,8 @@ def run_campaign(config: CampaignConfig, *, out_dir: str | Path | None = None,
         manifest["ended_at"] = datetime.now(UTC).isoformat()
         manifest["counts"] = {"planned": len(specs), "written": info.written,
                               "skipped_already_done": info.skipped, "errors": info.errors,
+                              "simulator_errors": info.simulator_errors,
+                              "unknown_tool_calls": dict(info.unknown_tools),
                               "turns": info.turns, "outcomes": dict(info.outcomes)}
         manifest["seconds"] = round(info.seconds, 3)
         write_manifest(run_dir, manifest)

@@ -6,15 +6,15 @@ file, the field path and what was expected; unknown keys are errors.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
+import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from personas.generator import PersonaGenConfig
-from scenarios.retail import ScenarioGenConfig
-from simulator.records import PerturbationProfile
+from convsim.simulator.records import PerturbationProfile
 
 
 class ConfigError(Exception):
@@ -72,6 +72,72 @@ class Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class BetaDist(Frozen):
+    """Beta(a, b) distribution over [0, 1] (scaled by `scale`)."""
+
+    a: float = Field(gt=0)
+    b: float = Field(gt=0)
+    scale: float = Field(1.0, gt=0, le=1)
+
+    def sample(self, rng: np.random.Generator) -> float:
+        return round(float(rng.beta(self.a, self.b)) * self.scale, 4)
+
+
+DEFAULT_DESCRIPTIONS = [
+    "polite, organized", "impatient, direct", "confused, anxious", "curious, chatty",
+    "logical, independent", "rigid, pessimistic", "friendly, relaxed", "busy, terse",
+]
+
+
+class PersonaGenConfig(Frozen):
+    """How personas are sampled (a catalog mined from transcripts replaces the distributions)."""
+
+    n: int = Field(20, ge=1)
+    """How many personas to generate."""
+    locales: list[str] = Field(default_factory=lambda: ["en_US"])
+    """Faker locales for identities, drawn uniformly."""
+    verbosity: BetaDist = BetaDist(a=2, b=2)
+    cooperativeness: BetaDist = BetaDist(a=8, b=1.5)
+    typo_rate: BetaDist = BetaDist(a=1, b=30, scale=0.5)
+    upfront_info_rate: BetaDist = BetaDist(a=2, b=3)
+    patience: tuple[int, int] = (2, 5)
+    """Inclusive range of how many repeated questions a customer tolerates."""
+    emotions: dict[str, float] = Field(default_factory=lambda: {
+        "calm": 0.6, "frustrated": 0.2, "anxious": 0.1, "cheerful": 0.1})
+    """Emotion -> weight."""
+    descriptions: list[str] = Field(default_factory=lambda: list(DEFAULT_DESCRIPTIONS))
+    """Persona descriptions to draw from."""
+    catalog: str | None = None
+    """Catalog folder (convsim mine): traits and utterances mined from real transcripts
+    replace the distributions above (n and locales stay as set here)."""
+    utterances_per_act: int = Field(4, ge=1)
+    """How many mined utterances of each dialogue act a persona speaks with."""
+
+
+class ScenarioGenConfig(Frozen):
+    """Which scenarios a campaign runs."""
+
+    domain: str = "retail"
+    """Domain pack: an installed pack's name (convsim domains), module:attr, or a pack folder
+    (relative to the campaign file)."""
+    n: int = Field(40, ge=0)
+    """How many scenarios to generate (0 with `files` runs only those)."""
+    files: list[str] = Field(default_factory=list)
+    """YAML files of scenarios (convsim scenarios generate / from-transcript), added to
+    the generated ones; paths relative to the campaign file."""
+    intents: dict[str, float] | None = None
+    """Intent -> weight in the mix (default: the pack's; replaced by a catalog's mix)."""
+    catalog: str | None = None
+    """Catalog folder (convsim mine): the real intent mix drives the scenarios; intents the
+    pack cannot generate become out-of-scope scenarios that must be escalated."""
+    strategy: Literal["proportional", "stratified"] = "proportional"
+    """proportional reproduces the intent mix; stratified gives every intent an equal share
+    and adds edge cases (wrong or missing information, a change of request mid-way, and
+    out-of-scope requests that must be escalated)."""
+    edge_case_rate: float = Field(0.3, ge=0, le=1)
+    """stratified: share of scenarios with an edge case."""
+
+
 class AgentConfig(Frozen):
     """One agent version under test."""
 
@@ -82,7 +148,14 @@ class AgentConfig(Frozen):
     url: str | None = None
     """Base URL of an already running HTTP agent."""
     reference: str | None = None
-    """Path to a reference agent YAML: the campaign serves that agent itself."""
+    """A reference agent the campaign serves itself: `PACK:VERSION` (a pack's reference
+    agent, e.g. retail:v1) or the path of a reference agent YAML."""
+    command: str | None = None
+    """A command that starts your agent (http): the campaign runs it before the conversations
+    (`{port}` becomes a free port), waits for it to print `listening on http://HOST:PORT`,
+    and stops it after."""
+    workdir: str | None = None
+    """Folder `command` runs in (default: the campaign file's folder)."""
     target: str | None = None
     """For the python connector: 'module:attribute' of the agent factory."""
     options: dict[str, Any] = Field(default_factory=dict)
@@ -90,8 +163,12 @@ class AgentConfig(Frozen):
 
     @model_validator(mode="after")
     def _one_target(self) -> AgentConfig:
-        if self.connector == "http" and (self.url is None) == (self.reference is None):
-            raise ValueError("an http agent needs exactly one of 'url' or 'reference'")
+        given = [k for k in ("url", "reference", "command") if getattr(self, k) is not None]
+        if self.connector == "http" and len(given) != 1:
+            raise ValueError("an http agent needs exactly one of 'url', 'reference' or 'command'"
+                             + (f" (got {', '.join(given)})" if given else ""))
+        if self.url is not None and not re.match(r"^https?://[^\s/]+", self.url):
+            raise ValueError(f"url must start with http:// or https://, got {self.url!r}")
         if self.connector == "python" and not (self.target or self.reference):
             raise ValueError("a python agent needs 'target' (module:attribute) or 'reference'")
         return self
@@ -156,26 +233,64 @@ class CampaignConfig(Frozen):
         return self
 
 
+_PACK_AGENT = re.compile(r"^[\w.-]+:[\w.-]+$")
+
+
+def _resolve_agent(agent: AgentConfig, base: Path, path: str | Path) -> AgentConfig:
+    where = f"{path}: agents.{agent.version}"
+    if agent.command is not None:
+        return agent.model_copy(update={"workdir": str(base / (agent.workdir or "."))})
+    if agent.reference is None:
+        return agent
+    if _PACK_AGENT.match(agent.reference) and not (base / agent.reference).is_file():
+        from convsim.simulator.packs.discovery import find_domain
+
+        pack, _, version = agent.reference.partition(":")
+        agents = find_domain(pack).agents
+        if version not in agents:
+            raise ConfigError(f"{where}.reference: pack {pack!r} has no reference agent "
+                              f"{version!r}; it has: {', '.join(agents) or 'none'}")
+        target = agents[version]
+        if _PACK_AGENT.match(target) and not Path(target).is_file():  # module:attr
+            if agent.connector != "python":
+                raise ConfigError(f"{where}.reference: {agent.reference} is an in-process agent; "
+                                  "use connector: python")
+            return agent.model_copy(update={"reference": None, "target": target})
+        return agent.model_copy(update={"reference": target})
+    ref = Path(agent.reference)
+    ref = ref if ref.is_absolute() else base / ref
+    if not ref.is_file():
+        raise ConfigError(f"{where}.reference: file not found: {ref}")
+    return agent.model_copy(update={"reference": str(ref)})
+
+
 def load_campaign(path: str | Path) -> CampaignConfig:
-    """Load a campaign YAML; relative agent paths resolve against the file's folder."""
+    """Load a campaign YAML and check it against its domain pack.
+
+    Relative paths (agents, scenario files, catalogs, a pack folder) resolve
+    against the file's folder; the pack must load and know the named agents.
+    """
     config = load_model(path, CampaignConfig)
     base = Path(path).resolve().parent
-    agents = []
-    for agent in config.agents:
-        if agent.reference and not Path(agent.reference).is_absolute():
-            ref = base / agent.reference
-            if not ref.is_file():
-                raise ConfigError(f"{path}: agents.{agent.version}.reference: "
-                                  f"file not found: {ref}")
-            agent = agent.model_copy(update={"reference": str(ref)})
-        agents.append(agent)
-    update: dict[str, Any] = {"agents": agents}
+    update: dict[str, Any] = {"agents": [_resolve_agent(a, base, path) for a in config.agents]}
     files = []
     for f in config.scenarios.files:
         full = Path(f) if Path(f).is_absolute() else base / f
         if not full.is_file():
             raise ConfigError(f"{path}: scenarios.files: file not found: {full}")
         files.append(str(full))
+    scen_update: dict[str, Any] = {"files": files}
+    from convsim.simulator.packs.discovery import find_domain, is_folder_ref
+
+    domain_ref = config.scenarios.domain
+    if is_folder_ref(domain_ref) or (base / domain_ref / "domain.yaml").is_file():
+        folder = Path(domain_ref).expanduser()
+        domain_ref = str(folder if folder.is_absolute() else (base / folder).resolve())
+        scen_update["domain"] = domain_ref
+    try:
+        find_domain(domain_ref)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: scenarios.domain: {exc}") from None
     for section in ("scenarios", "personas"):
         sub = getattr(config, section)
         if sub.catalog:
@@ -183,10 +298,11 @@ def load_campaign(path: str | Path) -> CampaignConfig:
             if not (folder / "catalog.yaml").is_file():
                 raise ConfigError(f"{path}: {section}.catalog: no catalog at {folder} "
                                   "(build one with convsim mine)")
-            update[section] = sub.model_copy(update={"catalog": str(folder)})
-    if files:
-        scen = update.get("scenarios", config.scenarios)
-        update["scenarios"] = scen.model_copy(update={"files": files})
+            if section == "scenarios":
+                scen_update["catalog"] = str(folder)
+            else:
+                update["personas"] = sub.model_copy(update={"catalog": str(folder)})
+    update["scenarios"] = config.scenarios.model_copy(update=scen_update)
     unknown = [e for e in config.evaluators if e not in known_evaluators()]
     if unknown:
         raise ConfigError(f"{path}: evaluators: unknown evaluator(s) {unknown}; "
@@ -195,6 +311,6 @@ def load_campaign(path: str | Path) -> CampaignConfig:
 
 
 def known_evaluators() -> list[str]:
-    from simulator.registry import evaluators
+    from convsim.simulator.registry import evaluators
 
     return evaluators.names()

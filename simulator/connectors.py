@@ -17,17 +17,15 @@ from typing import Any
 
 import aiohttp
 
-from simulator.records import AgentReply
-from simulator.registry import connector
-from simulator.sandbox import CONVERSATION_HEADER, SANDBOX_URL_HEADER, ToolSandbox
-
-
-class AgentUnavailable(Exception):
-    """The agent could not be reached or answered with a server error after retries."""
-
-
-class AgentProtocolError(Exception):
-    """The agent answered, but not in the expected shape."""
+from convsim.simulator.protocols import (
+    AgentProtocolError,
+    AgentUnavailable,
+    ToolOutcome,
+    parse_tool_body,
+)
+from convsim.simulator.records import AgentReply
+from convsim.simulator.registry import connector
+from convsim.simulator.sandbox import CONVERSATION_HEADER, SANDBOX_URL_HEADER, ToolSandbox
 
 
 class HttpConnector:
@@ -105,9 +103,8 @@ class _SandboxTools:
     def __init__(self, sandbox: ToolSandbox) -> None:
         self._sandbox = sandbox
 
-    async def __call__(self, tool: str, arguments: dict[str, Any]) -> Any:
-        from simulator.reference_agent.policy import parse_tool_body
-        from simulator.sandbox import http_status_for
+    async def __call__(self, tool: str, arguments: dict[str, Any]) -> ToolOutcome:
+        from convsim.simulator.sandbox import http_status_for
 
         call = await self._sandbox.call(tool, arguments)
         return parse_tool_body(http_status_for(call), call.result or "")
@@ -143,7 +140,7 @@ def make_python(version: str, target: str | None = None, reference: str | None =
                 **_: Any) -> PythonConnector:
     """From a reference agent YAML, or a 'module:factory' returning (agent, new_state)."""
     if reference:
-        from simulator.reference_agent.policy import (
+        from convsim.simulator.reference_agent.policy import (
             DialogueState,
             ReferenceAgent,
             load_agent_config,

@@ -9,14 +9,31 @@ they are never mistaken for agent failures.
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable
 
 import numpy as np
 
-from simulator.connectors import AgentProtocolError, AgentUnavailable
-from simulator.perturb import apply_noise
-from simulator.protocols import AgentConnector, UserSimulator
-from simulator.records import Conversation, ConversationSpec, Turn
-from simulator.sandbox import ToolSandbox
+from convsim.simulator.perturb import apply_noise
+from convsim.simulator.protocols import (
+    AgentConnector,
+    AgentProtocolError,
+    AgentUnavailable,
+    UserReply,
+    UserSimulator,
+)
+from convsim.simulator.records import Conversation, ConversationSpec, Turn
+from convsim.simulator.sandbox import ToolSandbox
+
+
+class SimulatorFailure(Exception):
+    """The simulated customer failed (a bug, a missing slot value): convsim's fault."""
+
+
+async def _user_turn(call: Awaitable[UserReply]) -> UserReply:
+    try:
+        return await call
+    except Exception as exc:  # noqa: BLE001 - whatever the simulator raises is on our side
+        raise SimulatorFailure(f"user simulator: {type(exc).__name__}: {exc}") from exc
 
 
 def conversation_shell(spec: ConversationSpec) -> Conversation:
@@ -37,13 +54,14 @@ async def run_conversation(spec: ConversationSpec, user: UserSimulator, agent: A
     outcome = "max_turns"
     # Replayed customers already speak with their own typos; only the profile's noise applies.
     persona_typos = 0.0 if spec.user_simulator == "replay" else spec.persona.traits.typo_rate
-    reply = await user.opening()
     try:
+        reply = await _user_turn(user.opening())
         while len(turns) < spec.max_turns:
             text, applied = apply_noise(reply.text, spec.perturbation.text_noise, persona_typos,
                                         noise_rng)
             turns.append(Turn(index=len(turns), role="customer", text=text,
-                              clean_text=reply.text, perturbations=applied))
+                              clean_text=reply.text, perturbations=applied, act=reply.act,
+                              unsure=reply.unsure))
             sandbox.current_turn = len(turns)
             started = time.perf_counter()
             try:
@@ -53,6 +71,10 @@ async def run_conversation(spec: ConversationSpec, user: UserSimulator, agent: A
                 break
             except AgentProtocolError as exc:
                 conv.error = f"agent {spec.agent_version} sent a malformed reply: {exc}"
+                outcome = "agent_error"
+                break
+            except Exception as exc:  # noqa: BLE001 - an in-process agent that raises
+                conv.error = f"agent {spec.agent_version} raised {type(exc).__name__}: {exc}"
                 outcome = "agent_error"
                 break
             turns.append(Turn(index=len(turns), role="agent", text=answer.text,
@@ -66,7 +88,9 @@ async def run_conversation(spec: ConversationSpec, user: UserSimulator, agent: A
             if answer.end:
                 outcome = "agent_ended"
                 break
-            reply = await user.respond(answer.text)
+            reply = await _user_turn(user.respond(answer.text))
+    except SimulatorFailure as exc:  # keep the turns played so far, blame convsim
+        conv.error, outcome = f"simulator: {exc}", "simulator_error"
     finally:
         await agent.close(spec.id)
     conv.turns = turns

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulator.records import TextNoise
+from convsim.simulator.records import TextNoise
 
 KEYBOARD_ROWS = ["qwertyuiop", "asdfghjkl", "zxcvbnm"]
 NEIGHBOURS = {

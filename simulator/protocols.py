@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from simulator.records import (
+from pydantic import BaseModel
+
+from convsim.simulator.records import (
     AgentReply,
     Conversation,
     Scenario,
@@ -14,7 +17,45 @@ from simulator.records import (
 )
 
 if TYPE_CHECKING:
-    from simulator.sandbox import ToolSandbox
+    from convsim.simulator.sandbox import ToolSandbox
+
+
+class ToolOutcome(BaseModel):
+    """What a tool call gave an agent: a value, or an error (a business error or a fault)."""
+
+    ok: bool
+    value: Any = None
+    error: str = ""
+    fault: bool = False
+    """Infrastructure failure (5xx, timeout, unreadable body) rather than a business error."""
+
+
+class ToolClient(Protocol):
+    """How an in-process or HTTP agent calls its tools: `await tools(name, arguments)`."""
+
+    async def __call__(self, tool: str, arguments: dict[str, Any]) -> ToolOutcome: ...
+
+
+def parse_tool_body(status: int, body: str) -> ToolOutcome:
+    """Turn a sandbox HTTP answer into a ToolOutcome (5xx and garbage are faults)."""
+    if status >= 500:
+        return ToolOutcome(ok=False, error=f"HTTP {status}", fault=True)
+    try:
+        value = json.loads(body)
+    except ValueError:
+        return ToolOutcome(ok=False, error="unreadable response", fault=True)
+    if status >= 400:
+        msg = value.get("error", "") if isinstance(value, dict) else str(value)
+        return ToolOutcome(ok=False, error=msg)
+    return ToolOutcome(ok=True, value=value)
+
+
+class AgentUnavailable(Exception):
+    """The agent could not be reached or answered with a server error after retries."""
+
+
+class AgentProtocolError(Exception):
+    """The agent answered, but not in the expected shape."""
 
 
 @dataclass
@@ -23,6 +64,10 @@ class UserReply:
 
     text: str
     end: bool = False
+    act: str | None = None
+    """The dialog act the simulator recognised in the agent message it answers."""
+    unsure: bool = False
+    """The simulator could not tell what the agent wanted and answered generically."""
 
 
 class UserSimulator(Protocol):

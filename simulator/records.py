@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 SCHEMA_VERSION = "1"
 
 Role = Literal["customer", "agent", "tool", "system"]
-ToolStatus = Literal["ok", "error", "timeout", "malformed"]
+ToolStatus = Literal["ok", "error", "timeout", "malformed", "unknown_tool"]
 ScoreStatus = Literal["scored", "not_applicable", "unscored"]
 
 
@@ -58,6 +58,12 @@ class Turn(Record):
     """Wall time the speaker took to produce the turn (agent turns)."""
     interrupted: bool = False
     """The speaker was cut off (barge-in)."""
+    act: str | None = None
+    """Customer turns: the dialog act the simulated customer recognised in the agent turn it
+    answers (request, confirm, success...)."""
+    unsure: bool = False
+    """Customer turns: the simulator could not tell what the agent wanted and answered
+    cooperatively but generically."""
 
 
 class ToolCall(Record):
@@ -74,7 +80,7 @@ class ToolCall(Record):
     result: str | None = None
     """JSON text of the result the agent received."""
     status: ToolStatus = "ok"
-    """ok, error, timeout or malformed."""
+    """ok, error, timeout, malformed, or unknown_tool (the pack defines no such tool)."""
     injected_fault: str | None = None
     """Name of the fault injected by the perturbation profile, if any."""
     latency_ms: float = 0.0
@@ -101,11 +107,15 @@ class Conversation(Record):
     intent: str | None = None
     channel: str = "chat"
     outcome: str | None = None
-    """How it ended: completed, transferred, abandoned, max_turns, agent_error."""
+    """How it ended: completed, transferred, abandoned, max_turns, agent_ended, agent_error
+    (the agent failed: infrastructure), simulator_error (convsim's side failed)."""
     error: str | None = None
-    """Infrastructure error (agent unreachable, timeout): never an agent failure."""
+    """Infrastructure or simulator error (agent unreachable, a simulator exception): never
+    an agent failure."""
     final_state: dict[str, Any] = Field(default_factory=dict)
     """Sandbox state at the end (for goal evaluation)."""
+    escalated: bool = False
+    """The customer was handed to a human (handoff flag or a transfer tool of the pack)."""
     seed: int = 0
     labels: dict[str, str] = Field(default_factory=dict)
     """Other labels from the source (flow, scenario title, reward...)."""
@@ -281,6 +291,8 @@ class ConversationSpec(Spec):
     repetition: int
     seed: int
     pair_id: str
+    domain: str = "retail"
+    """The domain pack: an installed pack's name, module:attr, or a pack folder path."""
     user_simulator: str = "agenda"
     max_turns: int = 30
 

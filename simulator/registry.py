@@ -45,19 +45,26 @@ class Registry(Generic[T]):
 
 
 evaluators: Registry[Any] = Registry("evaluator", {
-    "process": "evaluators.process",
-    "disclosures": "evaluators.disclosures",
-    "goal": "evaluators.goal",
+    "process": "convsim.evaluators.process",
+    "disclosures": "convsim.evaluators.disclosures",
+    "goal": "convsim.evaluators.goal",
 })
 connectors: Registry[Any] = Registry("connector", {
-    "http": "simulator.connectors",
-    "python": "simulator.connectors",
+    "http": "convsim.simulator.connectors",
+    "python": "convsim.simulator.connectors",
 })
 user_simulators: Registry[Any] = Registry("user simulator", {
-    "agenda": "simulator.users.agenda",
-    "replay": "simulator.users.replay",
+    "agenda": "convsim.simulator.users.agenda",
+    "replay": "convsim.simulator.users.replay",
 })
 
+generators: Registry[Any] = Registry("generator", {
+    "scenarios": "convsim.scenarios.generate",
+    "personas": "convsim.personas.generator",
+})
+"""Population generators: `scenarios(domain, config, seed)`, `personas(config, seed)`."""
+
 evaluator = evaluators.register
+generator = generators.register
 connector = connectors.register
 user_simulator = user_simulators.register

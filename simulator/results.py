@@ -16,7 +16,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from simulator.records import SCHEMA_VERSION, Conversation, ConversationResult, ConversationSpec
+from convsim.simulator.records import SCHEMA_VERSION, Conversation, ConversationResult, ConversationSpec
 
 TABLES = ("conversations", "turns", "tool_calls", "scores")
 
@@ -31,7 +31,8 @@ CONVERSATIONS = pa.schema([
     ("perturbation", pa.string()), ("repetition", pa.int32()), ("pair_id", pa.string()),
     ("seed", pa.int64()), ("outcome", pa.string()), ("error", pa.string()),
     ("n_turns", pa.int32()), ("n_customer_turns", pa.int32()), ("n_tool_calls", pa.int32()),
-    ("n_tool_faults", pa.int32()), ("escalated", pa.bool_()),
+    ("n_tool_faults", pa.int32()), ("n_unknown_tool_calls", pa.int32()),
+    ("escalated", pa.bool_()),
     ("final_state_json", pa.string()), ("labels", pa.map_(pa.string(), pa.string())),
     ("origin", pa.string()),
 ])
@@ -39,7 +40,8 @@ TURNS = pa.schema([
     ("conversation_id", pa.string()), ("agent_version", pa.string()),
     ("turn_index", pa.int32()), ("role", pa.string()), ("text", pa.string()),
     ("clean_text", pa.string()), ("perturbations", pa.list_(pa.string())),
-    ("latency_ms", pa.float64()), ("interrupted", pa.bool_()),
+    ("latency_ms", pa.float64()), ("interrupted", pa.bool_()), ("act", pa.string()),
+    ("unsure", pa.bool_()),
 ])
 TOOL_CALLS = pa.schema([
     ("conversation_id", pa.string()), ("agent_version", pa.string()), ("seq", pa.int32()),
@@ -88,14 +90,15 @@ def conversation_rows(c: Conversation, spec: ConversationSpec | None = None,
         "n_customer_turns": sum(t.role == "customer" for t in c.turns),
         "n_tool_calls": len(c.tool_calls),
         "n_tool_faults": sum(tc.injected_fault is not None for tc in c.tool_calls),
-        "escalated": any(tc.tool == "transfer_to_human_agents" for tc in c.tool_calls),
+        "n_unknown_tool_calls": sum(tc.status == "unknown_tool" for tc in c.tool_calls),
+        "escalated": c.escalated or c.outcome in ("transferred", "escalated"),
         "final_state_json": json.dumps(c.final_state, sort_keys=True) if c.final_state else None,
         "labels": sorted(c.labels.items()), "origin": c.origin,
     }
     turns = [{"conversation_id": c.id, "agent_version": version, "turn_index": t.index,
               "role": t.role, "text": t.text, "clean_text": t.clean_text,
               "perturbations": t.perturbations, "latency_ms": t.latency_ms,
-              "interrupted": t.interrupted} for t in c.turns]
+              "interrupted": t.interrupted, "act": t.act, "unsure": t.unsure} for t in c.turns]
     calls = [{"conversation_id": c.id, "agent_version": version, "seq": tc.seq,
               "turn_index": tc.turn_index, "tool": tc.tool,
               "arguments_json": json.dumps(tc.arguments, sort_keys=True), "result": tc.result,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import inspect
 import json
 import zlib
 from typing import Any
@@ -18,8 +19,8 @@ from typing import Any
 import numpy as np
 from aiohttp import web
 
-from simulator.domains import retail
-from simulator.records import PerturbationProfile, ToolCall, ToolFault
+from convsim.simulator.packs.model import Domain, ToolError
+from convsim.simulator.records import PerturbationProfile, ToolCall, ToolFault
 
 CONVERSATION_HEADER = "X-Convsim-Conversation"
 SANDBOX_URL_HEADER = "X-Convsim-Sandbox-Url"
@@ -28,8 +29,9 @@ SANDBOX_URL_HEADER = "X-Convsim-Sandbox-Url"
 class ToolSandbox:
     """Backend state and tool log of one conversation."""
 
-    def __init__(self, initial_state: dict[str, Any], profile: PerturbationProfile,
-                 seed: int, timeout_delay_s: float = 0.05) -> None:
+    def __init__(self, domain: Domain, initial_state: dict[str, Any],
+                 profile: PerturbationProfile, seed: int, timeout_delay_s: float = 0.05) -> None:
+        self.domain = domain
         self.state: dict[str, Any] = copy.deepcopy(initial_state)
         self.calls: list[ToolCall] = []
         self.current_turn = 0
@@ -45,7 +47,17 @@ class ToolSandbox:
         return self._faults.get(tool) or self._faults.get("*")
 
     async def call(self, tool: str, arguments: dict[str, Any]) -> ToolCall:
-        """Run one tool call, maybe with an injected fault, and record it."""
+        """Run one tool call, maybe with an injected fault, and record it.
+
+        A tool the pack does not define is recorded with status `unknown_tool`
+        (the agent gets an error; no fault is drawn for it).
+        """
+        if tool not in self.domain.tools:
+            record = ToolCall(seq=len(self.calls), turn_index=self.current_turn, tool=tool,
+                              arguments=arguments, status="unknown_tool",
+                              result=json.dumps({"error": f"unknown tool: {tool}"}))
+            self.calls.append(record)
+            return record
         fault = self._fault_for(tool)
         status, injected, latency = "ok", None, 0.0
         if fault is not None:
@@ -66,10 +78,14 @@ class ToolSandbox:
             await asyncio.sleep(latency / 1000)
 
         if status == "ok" or status == "malformed":
+            impl = self.domain.tools[tool]
             try:
-                value = retail.call_tool(self.state, tool, arguments)
-                result = json.dumps(value, sort_keys=True)
-            except retail.ToolError as exc:
+                impl.check_arguments(arguments)
+                value = impl.fn(self.state, arguments)
+                if inspect.isawaitable(value):
+                    value = await value
+                result = json.dumps(value, sort_keys=True, default=str)
+            except ToolError as exc:
                 status, result = "error", json.dumps({"error": str(exc)})
             if injected == "malformed":
                 result = (result or "")[: max(1, len(result or "") // 3)] + "\x00<<garbled"
@@ -88,6 +104,8 @@ def http_status_for(call: ToolCall) -> int:
     """HTTP status the sandbox's HTTP face answers for a recorded call."""
     if call.status == "timeout":
         return 504
+    if call.status == "unknown_tool":
+        return 404
     if call.status == "error":
         return 503 if call.injected_fault else 400
     return 200

@@ -9,36 +9,22 @@ this process or as Ray actors) and feed them batches.
 from __future__ import annotations
 
 import asyncio
-import copy
 from collections.abc import Sequence
 from typing import Any
 
 import aiohttp
 
-from simulator.config import AgentConfig, ExecutionConfig
-from simulator.loop import conversation_shell, run_conversation
-from simulator.records import (
+from convsim.simulator.config import AgentConfig, ExecutionConfig
+from convsim.simulator.loop import SimulatorFailure, conversation_shell, run_conversation
+from convsim.simulator.packs.discovery import find_domain
+from convsim.simulator.records import (
     Conversation,
     ConversationResult,
     ConversationSpec,
-    Persona,
     Score,
 )
-from simulator.registry import connectors, evaluators, user_simulators
-from simulator.sandbox import SandboxHub, ToolSandbox
-
-
-def bind_persona(state: dict[str, Any], user_id: str | None, persona: Persona) -> dict[str, Any]:
-    """The scenario's backend state with the customer's account given the persona's identity."""
-    state = copy.deepcopy(state)
-    user = state.get("users", {}).get(user_id or "")
-    if user is not None:
-        ident = persona.identity
-        user["name"] = {"first_name": ident.first_name, "last_name": ident.last_name}
-        user["email"] = ident.email
-        user["address"] = {**user.get("address", {}), "address1": ident.address1,
-                           "city": ident.city, "state": ident.state, "zip": ident.zip}
-    return state
+from convsim.simulator.registry import connectors, evaluators, user_simulators
+from convsim.simulator.sandbox import SandboxHub, ToolSandbox
 
 
 class ConversationWorker:
@@ -76,21 +62,34 @@ class ConversationWorker:
         self._started = False
 
     async def run_spec(self, spec: ConversationSpec) -> ConversationResult:
-        """One conversation, evaluated; any unexpected error is recorded, not raised."""
+        """One conversation, evaluated; any unexpected error is recorded, not raised.
+
+        Failures on convsim's side (the pack cannot bind the persona, the simulated
+        customer raises) are `simulator_error`, never blamed on the agent.
+        """
         async with self._sem:
-            sandbox = ToolSandbox(
-                bind_persona(spec.scenario.initial_state, spec.scenario.slots.get("user_id"),
-                             spec.persona), spec.perturbation, spec.seed)
+            conv = conversation_shell(spec)
+            try:
+                domain = find_domain(spec.domain)
+                sandbox = ToolSandbox(domain, domain.initial_state(spec.scenario, spec.persona),
+                                      spec.perturbation, spec.seed)
+                user = user_simulators.create(spec.user_simulator, spec, domain)
+            except Exception as exc:  # noqa: BLE001 - recorded on the conversation
+                conv.outcome, conv.error = "simulator_error", f"simulator: {type(exc).__name__}: {exc}"
+                return ConversationResult(conversation=conv, scores=self.evaluate(conv, spec))
             self._hub.open(spec.id, sandbox)
             try:
-                user = user_simulators.create(spec.user_simulator, spec)
                 conv = await run_conversation(spec, user, self._connectors[spec.agent_version],
                                               sandbox, self._hub.url)
-            except Exception as exc:  # a bug or an unforeseen failure: keep the batch going
-                conv = conversation_shell(spec)
-                conv.outcome, conv.error = "agent_error", f"{type(exc).__name__}: {exc}"
+            except SimulatorFailure as exc:
+                conv.outcome, conv.error = "simulator_error", f"simulator: {exc}"
+            except Exception as exc:  # noqa: BLE001 - a bug on our side: keep the batch going
+                conv.outcome, conv.error = "simulator_error", f"{type(exc).__name__}: {exc}"
             finally:
                 self._hub.close(spec.id)
+            escalation = set(domain.escalation_tools)
+            conv.escalated = conv.outcome == "transferred" or any(
+                c.tool in escalation and c.status == "ok" for c in conv.tool_calls)
         return ConversationResult(conversation=conv, scores=self.evaluate(conv, spec))
 
     def evaluate(self, conv: Conversation, spec: ConversationSpec) -> list[Score]:

@@ -36,8 +36,8 @@ perturbations:
     text_noise: {{typo_rate: 0.05, filler_rate: 0.3}}
     tool_faults: {{get_order_details: {{error_rate: 0.2, timeout_rate: 0.05}}}}
 agents:
-  - {{version: v1, connector: {connector}, reference: {agents}/v1.yaml}}
-  - {{version: v2, connector: {connector}, reference: {agents}/v2.yaml}}
+  - {{version: v1, connector: {connector}, reference: "retail:v1"}}
+  - {{version: v2, connector: {connector}, reference: "retail:v2"}}
 execution: {{executor: {executor}, batch_size: 7, concurrency: 8}}
 output_dir: {out}
 """
@@ -50,7 +50,7 @@ def small_campaign(tmp_path: Path):
     def make(n: int = 10, connector: str = "http", executor: str = "local") -> Path:
         path = tmp_path / f"small-{connector}-{executor}-{n}.yaml"
         path.write_text(SMALL_CAMPAIGN.format(n=n, connector=connector, executor=executor,
-                                              agents=CONFIGS / "agents", out=tmp_path / "runs"))
+                                              out=tmp_path / "runs"))
         return path
 
     return make

@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from scenarios.importers.base import Imported, Importer, MappingError, Quarantined
+from convsim.scenarios.importers.base import Imported, Importer, MappingError, Quarantined
 
 __all__ = ["IMPORTERS", "Imported", "Importer", "MappingError", "Quarantined", "make_importer"]
 
 
 def _generic(mapping: Any) -> Importer:
-    from scenarios.importers.generic import GenericImporter
+    from convsim.scenarios.importers.generic import GenericImporter
 
     return GenericImporter(mapping)
 
@@ -27,7 +27,7 @@ def _simple(module: str, cls: str) -> Callable[[Any], Importer]:
 
         if mapping is not None:
             raise MappingError(f"--mapping is only for --format generic, not {module}")
-        return getattr(importlib.import_module(f"scenarios.importers.{module}"), cls)()
+        return getattr(importlib.import_module(f"convsim.scenarios.importers.{module}"), cls)()
 
     return make
 

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from scenarios.importers.base import (
+from convsim.scenarios.importers.base import (
     Imported,
     Item,
     Quarantined,
@@ -20,7 +20,7 @@ from scenarios.importers.base import (
     historical_id,
     object_records,
 )
-from simulator.records import Conversation, ToolCall, Turn
+from convsim.simulator.records import Conversation, ToolCall, Turn
 
 SPEAKERS = {"customer": "customer", "agent": "agent"}
 ESCALATION = ("manager has been notified", "escalat")

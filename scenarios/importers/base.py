@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from simulator.records import Conversation, Role, Turn, stable_hash
+from convsim.simulator.records import Conversation, Role, Turn, stable_hash
 
 
 class MappingError(Exception):

@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from scenarios.importers.base import (
+from convsim.scenarios.importers.base import (
     Imported,
     Item,
     MappingError,
@@ -34,7 +34,7 @@ from scenarios.importers.base import (
     historical_id,
     iter_records,
 )
-from simulator.records import Conversation, Role, Turn
+from convsim.simulator.records import Conversation, Role, Turn
 
 
 class GenericMapping(BaseModel):
@@ -64,7 +64,7 @@ class GenericMapping(BaseModel):
 
 
 def load_mapping(path: str | Path) -> GenericMapping:
-    from simulator.config import ConfigError, load_model
+    from convsim.simulator.config import ConfigError, load_model
 
     try:
         mapping = load_model(path, GenericMapping)

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from scenarios.importers.base import (
+from convsim.scenarios.importers.base import (
     Imported,
     Item,
     Quarantined,
@@ -22,7 +22,7 @@ from scenarios.importers.base import (
     historical_id,
     object_records,
 )
-from simulator.records import Conversation, Role, ToolCall, Turn
+from convsim.simulator.records import Conversation, Role, ToolCall, Turn
 
 ROLES: dict[str, Role] = {"user": "customer", "assistant": "agent", "system": "system",
                           "developer": "system"}

@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from scenarios.importers.base import Quarantined, iter_records
-from simulator.records import Expectations, ProcessStep, Scenario, stable_hash
+from convsim.scenarios.importers.base import Quarantined, iter_records
+from convsim.simulator.records import Expectations, ProcessStep, Scenario, stable_hash
 
 READ_PREFIXES = ("get_", "find_", "list_", "search_", "calculate", "think")
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import typer
 
-from simulator.cli.common import fail, user_errors
-from simulator.config import ConfigError
+from convsim.simulator.cli.common import fail, user_errors
+from convsim.simulator.config import ConfigError
 
 app = typer.Typer(help="Serve the bundled reference agent.", no_args_is_help=True)
 
@@ -34,8 +34,8 @@ def serve(
     sandbox_url: str = typer.Option(None, help="Tool sandbox URL when requests do not carry one."),
 ) -> None:
     """Serve a version of the deterministic reference retail agent over HTTP."""
-    from simulator.reference_agent.policy import load_agent_config
-    from simulator.reference_agent.server import serve as serve_app
+    from convsim.simulator.reference_agent.policy import load_agent_config
+    from convsim.simulator.reference_agent.server import serve as serve_app
 
     if version is None and config is None:
         fail("give --version V or --config FILE")

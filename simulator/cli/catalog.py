@@ -8,8 +8,8 @@ from typing import Any
 import typer
 import yaml
 
-from simulator.cli.common import console, user_errors
-from simulator.config import ConfigError
+from convsim.simulator.cli.common import console, user_errors
+from convsim.simulator.config import ConfigError
 
 personas_app = typer.Typer(help="Generate personas.", no_args_is_help=True)
 scenarios_app = typer.Typer(help="Generate scenarios.", no_args_is_help=True)
@@ -34,11 +34,10 @@ def mine(
                                 help="Mining YAML: intent rules, slot patterns, persona tasks."),
 ) -> None:
     """Mine a catalog (intents, process, slots, outcomes, style, utterances) from transcripts."""
-    from scenarios.catalog import CatalogError
-    from scenarios.mining import MiningConfig, mine_catalog
-    from simulator.config import load_model
+    from convsim.scenarios.mining import MiningConfig, mine_catalog
+    from convsim.simulator.config import load_model
 
-    with user_errors(ConfigError, CatalogError, FileNotFoundError):
+    with user_errors(ConfigError, FileNotFoundError):
         mining = load_model(config, MiningConfig) if config else MiningConfig()
         if config is not None:  # paths in the mining file are relative to it
             base = config.resolve().parent
@@ -62,10 +61,10 @@ def personas_generate(
     out: Path = typer.Option(None, "--out", "-o", help="YAML file (default: print)."),
 ) -> None:
     """Sample personas whose traits and utterances come from the catalog."""
-    from personas import PersonaGenConfig, generate_personas
-    from scenarios.catalog import CatalogError, load_catalog
+    from convsim.personas import PersonaGenConfig, generate_personas
+    from convsim.scenarios.catalog import load_catalog
 
-    with user_errors(CatalogError):
+    with user_errors(ConfigError):
         cat = load_catalog(catalog)
     traits = {k: v for k, v in cat.persona_traits.items() if k in PersonaGenConfig.model_fields}
     config = PersonaGenConfig.model_validate({**traits, "n": n, "locales": [locale],
@@ -75,7 +74,10 @@ def personas_generate(
 
 @scenarios_app.command("generate")
 def scenarios_generate(
-    catalog: Path = typer.Option(..., "--catalog", help="Catalog folder (convsim mine)."),
+    catalog: Path = typer.Option(None, "--catalog", help="Catalog folder (convsim mine): the real "
+                                                         "intent mix and mined process."),
+    domain: str = typer.Option(None, "--domain", help="Domain pack: name, module:attr or folder "
+                                                      "(default: the catalog's domain)."),
     n: int = typer.Option(20, "--n", min=1, help="How many scenarios."),
     seed: int = typer.Option(0, "--seed", help="Seed."),
     strategy: str = typer.Option("proportional", "--strategy",
@@ -83,16 +85,24 @@ def scenarios_generate(
                                       "(equal shares + edge cases)."),
     out: Path = typer.Option(None, "--out", "-o", help="YAML file (default: print)."),
 ) -> None:
-    """Generate retail scenarios following the catalog's intent mix."""
-    from scenarios.catalog import CatalogError, load_catalog
-    from scenarios.retail import ScenarioGenConfig, generate_retail_scenarios, mix_from_catalog
+    """Generate scenarios of a domain pack, following a catalog's intent mix if given."""
+    from convsim.scenarios.catalog import load_catalog
+    from convsim.simulator.config import ScenarioGenConfig
+    from convsim.simulator.packs.discovery import find_domain
+    from convsim.simulator.registry import generators
 
-    with user_errors(CatalogError, ConfigError):
+    with user_errors(ConfigError):
         if strategy not in ("proportional", "stratified"):
             raise ConfigError(f"--strategy: expected proportional or stratified, got {strategy!r}")
-        mix = mix_from_catalog(load_catalog(catalog).intent_mix)
-    config = ScenarioGenConfig(n=n, catalog=str(catalog), strategy=strategy)
-    _dump(generate_retail_scenarios(config, seed, intent_mix=mix), out)
+        mined_for = load_catalog(catalog).data.get("domain") if catalog else None
+        if domain is None and mined_for is None:
+            raise ConfigError("--domain: which domain pack? (the catalog does not say; "
+                              "see convsim domains)")
+        pack = find_domain(domain or mined_for)
+        config = ScenarioGenConfig(domain=domain or mined_for, n=n,
+                                   catalog=str(catalog) if catalog else None, strategy=strategy)
+        scenarios = generators.get("scenarios")(pack, config, seed)
+    _dump(scenarios, out)
 
 
 @scenarios_app.command("from-transcript")
@@ -100,14 +110,17 @@ def from_transcript(
     conversation_id: str = typer.Argument(..., help="Id of an imported conversation."),
     transcripts: Path = typer.Option(..., "--transcripts", "-t", help="Folder from convsim ingest."),
     catalog: Path = typer.Option(None, "--catalog", help="Catalog: expected process of the intent."),
+    domain: str = typer.Option(None, "--domain", help="Domain pack: keeps the pack's tools in the "
+                                                      "process and binds the customer's state."),
     out: Path = typer.Option(None, "--out", "-o", help="YAML file (default: print)."),
 ) -> None:
     """Turn one historical conversation into a regression scenario (goal, customer, expectations)."""
-    from scenarios.catalog import CatalogError
-    from scenarios.regression import TranscriptNotFound, scenario_from_transcript
+    from convsim.scenarios.regression import TranscriptNotFound, scenario_from_transcript
+    from convsim.simulator.packs.discovery import find_domain
 
-    with user_errors(CatalogError, TranscriptNotFound, FileNotFoundError):
-        scenario = scenario_from_transcript(conversation_id, transcripts, catalog)
+    with user_errors(ConfigError, TranscriptNotFound, FileNotFoundError):
+        pack = find_domain(domain) if domain else None
+        scenario = scenario_from_transcript(conversation_id, transcripts, catalog, pack)
     _dump([scenario], out)
 
 
@@ -121,7 +134,7 @@ def fidelity(
     """Compare simulated customers with real ones, beside a real-vs-real baseline."""
     from rich.table import Table
 
-    from simulator.fidelity import fidelity_report
+    from convsim.simulator.fidelity import fidelity_report
 
     with user_errors(FileNotFoundError, ValueError):
         report = fidelity_report(real, simulated, catalog, agent_version)

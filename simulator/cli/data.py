@@ -6,8 +6,8 @@ from pathlib import Path
 
 import typer
 
-from simulator.cli.common import console, fail, user_errors
-from simulator.config import ConfigError
+from convsim.simulator.cli.common import console, fail, user_errors
+from convsim.simulator.config import ConfigError
 
 
 def ingest(
@@ -23,10 +23,10 @@ def ingest(
     Pseudonyms are consistent within a dataset; set CONVSIM_PII_SALT to make them
     reproducible across imports (the salt is never stored with the data).
     """
-    from scenarios.importers import MappingError
-    from scenarios.ingest import ingest_transcripts
-    from scenarios.pii import PiiConfig
-    from simulator.config import load_model
+    from convsim.scenarios.importers import MappingError
+    from convsim.scenarios.ingest import ingest_transcripts
+    from convsim.scenarios.pii import PiiConfig
+    from convsim.simulator.config import load_model
 
     with user_errors(MappingError, ConfigError):
         pii_config = load_model(pii, PiiConfig) if pii else None

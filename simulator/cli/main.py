@@ -9,7 +9,7 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 import typer  # noqa: E402
 
-from simulator.cli import agent, catalog, data, run  # noqa: E402
+from convsim.simulator.cli import agent, catalog, data, domains_cmd, run  # noqa: E402
 
 app = typer.Typer(
     name="convsim",
@@ -26,6 +26,10 @@ app.command("fidelity")(catalog.fidelity)
 app.add_typer(catalog.personas_app, name="personas")
 app.add_typer(catalog.scenarios_app, name="scenarios")
 app.add_typer(agent.app, name="agent")
+app.command("domains")(domains_cmd.domains)
+new_app = typer.Typer(help="Scaffold new things (a domain pack).", no_args_is_help=True)
+new_app.command("domain")(domains_cmd.new_domain)
+app.add_typer(new_app, name="new")
 
 
 if __name__ == "__main__":

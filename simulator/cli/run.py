@@ -10,8 +10,8 @@ from rich import box
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from simulator.cli.common import console, user_errors
-from simulator.config import CampaignConfig, ConfigError, load_campaign
+from convsim.simulator.cli.common import console, user_errors
+from convsim.simulator.config import CampaignConfig, ConfigError, load_campaign
 
 
 def _apply_overrides(config: CampaignConfig, seed: int | None, executor: str | None,
@@ -31,7 +31,7 @@ def _apply_overrides(config: CampaignConfig, seed: int | None, executor: str | N
 
 
 def render_summary(run_dir: Path) -> None:
-    from simulator.summary import outcome_counts, summarize_run
+    from convsim.simulator.summary import outcome_counts, summarize_run
 
     table = Table(title="Pass rate per agent version and metric", box=box.SIMPLE_HEAD)
     for col in ("version", "metric", "passed/n", "rate", "95% CI", "n/a", "unscored"):
@@ -62,7 +62,7 @@ def run(
     resume: Path = typer.Option(None, "--resume", help="Continue an interrupted run folder."),
 ) -> None:
     """Run a simulation campaign and write Parquet results; prints a summary table."""
-    from simulator.campaign import CampaignError, run_campaign
+    from convsim.simulator.campaign import CampaignError, run_campaign
 
     with user_errors(ConfigError, CampaignError):
         if executor not in (None, "local", "ray"):
@@ -88,7 +88,7 @@ def run(
 
 def validate(campaign: Path = typer.Argument(..., help="Campaign YAML file.")) -> None:
     """Check a campaign file without running it: every problem, with file and field."""
-    from simulator.campaign import build_population, plan_specs
+    from convsim.simulator.campaign import build_population, plan_specs
 
     with user_errors(ConfigError):
         config = load_campaign(campaign)

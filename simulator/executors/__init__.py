@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Protocol
 
-from simulator.config import AgentConfig, ExecutionConfig
-from simulator.records import ConversationResult, ConversationSpec
+from convsim.simulator.config import AgentConfig, ExecutionConfig
+from convsim.simulator.records import ConversationResult, ConversationSpec
 
 
 class Executor(Protocol):
@@ -24,11 +24,11 @@ class Executor(Protocol):
 def make_executor(kind: str, agents: Sequence[AgentConfig], evaluators: Sequence[str],
                   execution: ExecutionConfig) -> Executor:
     if kind == "local":
-        from simulator.executors.local import LocalExecutor
+        from convsim.simulator.executors.local import LocalExecutor
 
         return LocalExecutor(agents, evaluators, execution)
     if kind == "ray":
-        from simulator.executors.ray import RayExecutor
+        from convsim.simulator.executors.ray import RayExecutor
 
         return RayExecutor(agents, evaluators, execution)
     raise ValueError(f"unknown executor {kind!r} (local or ray)")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator, Sequence
 
-from simulator.config import AgentConfig, ExecutionConfig
-from simulator.records import ConversationResult, ConversationSpec
-from simulator.worker import ConversationWorker
+from convsim.simulator.config import AgentConfig, ExecutionConfig
+from convsim.simulator.records import ConversationResult, ConversationSpec
+from convsim.simulator.worker import ConversationWorker
 
 
 class LocalExecutor:

@@ -13,8 +13,8 @@ import os
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from simulator.config import AgentConfig, ExecutionConfig
-from simulator.records import ConversationResult, ConversationSpec
+from convsim.simulator.config import AgentConfig, ExecutionConfig
+from convsim.simulator.records import ConversationResult, ConversationSpec
 
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 
@@ -22,7 +22,7 @@ os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 class _WorkerActor:
     def __init__(self, agents: list[AgentConfig], evaluators: list[str],
                  execution: ExecutionConfig) -> None:
-        from simulator.worker import ConversationWorker
+        from convsim.simulator.worker import ConversationWorker
 
         self._worker = ConversationWorker(agents, evaluators, execution)
 

@@ -9,14 +9,17 @@ action, transfer to a human when out of scope. It reaches its tools through a
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from simulator.records import AgentReply
-from simulator.reference_agent import nlu
+from convsim.simulator.protocols import ToolClient, ToolOutcome, parse_tool_body
+from convsim.simulator.records import AgentReply
+
+__all__ = ["DialogueState", "ReferenceAgent", "ReferenceAgentConfig", "ToolClient", "ToolOutcome",
+           "load_agent_config", "parse_tool_body"]
+from convsim.simulator.reference_agent import nlu
 
 Intent = Literal["cancel_order", "return_items", "update_address", "order_status"]
 ACTION_INTENTS: tuple[Intent, ...] = ("cancel_order", "return_items", "update_address")
@@ -51,23 +54,9 @@ class ReferenceAgentConfig(BaseModel):
 
 def load_agent_config(path: str | Path) -> ReferenceAgentConfig:
     """Load and validate an agent version YAML (errors name the file and field)."""
-    from simulator.config import load_model
+    from convsim.simulator.config import load_model
 
     return load_model(path, ReferenceAgentConfig)
-
-
-class ToolOutcome(BaseModel):
-    """What a tool call gave the agent."""
-
-    ok: bool
-    value: Any = None
-    error: str = ""
-    fault: bool = False
-    """Infrastructure failure (5xx, timeout, unreadable body) rather than a business error."""
-
-
-class ToolClient(Protocol):
-    async def __call__(self, tool: str, arguments: dict[str, Any]) -> ToolOutcome: ...
 
 
 class DialogueState(BaseModel):
@@ -329,17 +318,3 @@ class ReferenceAgent:
         st.completed.append(intent)
         st.intent, st.order, st.item_ids, st.reason = None, None, [], None
         return AgentReply(text=f"{done} Is there anything else I can help you with?")
-
-
-def parse_tool_body(status: int, body: str) -> ToolOutcome:
-    """Turn a sandbox HTTP answer into a ToolOutcome (5xx and garbage are faults)."""
-    if status >= 500:
-        return ToolOutcome(ok=False, error=f"HTTP {status}", fault=True)
-    try:
-        value = json.loads(body)
-    except ValueError:
-        return ToolOutcome(ok=False, error="unreadable response", fault=True)
-    if status >= 400:
-        msg = value.get("error", "") if isinstance(value, dict) else str(value)
-        return ToolOutcome(ok=False, error=msg)
-    return ToolOutcome(ok=True, value=value)

@@ -18,14 +18,14 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from simulator.reference_agent.policy import (
+from convsim.simulator.reference_agent.policy import (
     DialogueState,
     ReferenceAgent,
     ReferenceAgentConfig,
     ToolOutcome,
     parse_tool_body,
 )
-from simulator.sandbox import CONVERSATION_HEADER, SANDBOX_URL_HEADER
+from convsim.simulator.sandbox import CONVERSATION_HEADER, SANDBOX_URL_HEADER
 
 SESSION = web.AppKey("session", aiohttp.ClientSession)
 

@@ -8,9 +8,9 @@ from what happened in production.
 
 from __future__ import annotations
 
-from simulator.protocols import UserReply
-from simulator.records import ConversationSpec
-from simulator.registry import user_simulator
+from convsim.simulator.protocols import UserReply
+from convsim.simulator.records import ConversationSpec
+from convsim.simulator.registry import user_simulator
 
 
 class ReplayUser:
@@ -45,5 +45,5 @@ class ReplayUser:
 
 
 @user_simulator("replay")
-def make_replay_user(spec: ConversationSpec) -> ReplayUser:
+def make_replay_user(spec: ConversationSpec, domain: object = None) -> ReplayUser:
     return ReplayUser(spec)

@@ -1,6 +1,6 @@
 """Persona generation is seeded and respects its distributions."""
 
-from personas import PersonaGenConfig, generate_personas
+from convsim.personas import PersonaGenConfig, generate_personas
 
 
 def test_same_seed_same_personas_different_seed_different() -> None:

@@ -9,8 +9,8 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from scenarios.ingest import ingest_transcripts
-from simulator.cli.main import app
+from convsim.scenarios.ingest import ingest_transcripts
+from convsim.simulator.cli.main import app
 
 runner = CliRunner()
 SAMPLES = Path(__file__).resolve().parents[2] / "scenarios" / "data" / "transcripts"

@@ -10,11 +10,11 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from personas.generator import PersonaGenConfig
-from scenarios.catalog import load_catalog
-from scenarios.ingest import ingest_transcripts
-from scenarios.mining import MiningConfig, cluster_openings, mine_catalog
-from simulator.cli.main import app
+from convsim.personas.generator import PersonaGenConfig
+from convsim.scenarios.catalog import load_catalog
+from convsim.scenarios.ingest import ingest_transcripts
+from convsim.scenarios.mining import MiningConfig, cluster_openings, mine_catalog
+from convsim.simulator.cli.main import app
 
 runner = CliRunner()
 REPO = Path(__file__).resolve().parents[2]
@@ -54,7 +54,7 @@ def test_catalog_contents(retail) -> None:
 
 def test_utterance_bank_is_templated(retail) -> None:
     bank = pl.read_parquet(retail["catalog"] / "utterances.parquet")
-    emails = bank.filter(pl.col("key") == "identity_email")
+    emails = bank.filter(pl.col("key") == "identify_email")
     assert emails.height > 10
     assert emails["template"].str.contains("{email}", literal=True).all()
     assert not bank["template"].str.contains(r"@example\.com").any()
@@ -102,7 +102,7 @@ def test_generate_from_catalog_cli(tmp_path: Path) -> None:
                                  "--n", "5", "--seed", "3", "--out", str(out)])
     assert result.exit_code == 0, result.output
     personas = yaml.safe_load(out.read_text())
-    assert len(personas) == 5 and all(p["utterances"].get("identity_email") for p in personas)
+    assert len(personas) == 5 and all(p["utterances"].get("identify_email") for p in personas)
     again = tmp_path / "p2.yaml"
     runner.invoke(app, ["personas", "generate", "--catalog", str(DEMO_CATALOG), "--n", "5",
                         "--seed", "3", "--out", str(again)])
@@ -144,8 +144,8 @@ def test_scenario_from_transcript(tmp_path: Path) -> None:
 
 
 def test_fidelity_against_a_small_run(retail, tmp_path: Path, small_campaign) -> None:
-    from simulator.campaign import run_campaign
-    from simulator.config import load_campaign
+    from convsim.simulator.campaign import run_campaign
+    from convsim.simulator.config import load_campaign
 
     info = run_campaign(load_campaign(small_campaign(n=10)))
     result = runner.invoke(app, ["fidelity", "--real", str(retail["transcripts"]), "--simulated",
@@ -153,7 +153,7 @@ def test_fidelity_against_a_small_run(retail, tmp_path: Path, small_campaign) ->
     assert result.exit_code == 0, result.output
     for figure in ("words_per_turn_ks", "intent_mix_js", "vocabulary_jaccard", "distinct2_gap"):
         assert figure in result.output
-    from simulator.fidelity import fidelity_report
+    from convsim.simulator.fidelity import fidelity_report
 
     report = fidelity_report(retail["transcripts"], info.run_dir, retail["catalog"])
     rows = {r["figure"]: r for r in report.iter_rows(named=True)}
@@ -163,8 +163,8 @@ def test_fidelity_against_a_small_run(retail, tmp_path: Path, small_campaign) ->
 
 
 def test_regression_scenario_replays_in_a_campaign(retail, tmp_path: Path) -> None:
-    from simulator.campaign import run_campaign
-    from simulator.config import load_campaign
+    from convsim.simulator.campaign import run_campaign
+    from convsim.simulator.config import load_campaign
 
     conv = pl.read_parquet(retail["transcripts"] / "conversations" / "*.parquet")
     assignments = pl.read_parquet(retail["catalog"] / "assignments.parquet")
@@ -183,7 +183,7 @@ name: replay
 scenarios: {{n: 0, files: [{reg}]}}
 user_simulator: replay
 agents:
-  - {{version: v1, connector: python, reference: {REPO}/configs/agents/v1.yaml}}
+  - {{version: v1, connector: python, reference: "retail:v1"}}
 evaluators: [process]
 execution: {{executor: local}}
 output_dir: {tmp_path / 'runs'}

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from simulator.campaign import build_population, plan_specs
-from simulator.config import load_campaign
-from simulator.records import ConversationSpec
+from convsim.simulator.campaign import build_population, plan_specs
+from convsim.simulator.config import load_campaign
+from convsim.simulator.records import ConversationSpec
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 

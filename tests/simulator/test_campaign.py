@@ -10,10 +10,10 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from simulator.campaign import build_population, plan_specs, run_campaign
-from simulator.cli.main import app
-from simulator.config import load_campaign
-from simulator.results import SCHEMAS, TABLES
+from convsim.simulator.campaign import build_population, plan_specs, run_campaign
+from convsim.simulator.cli.main import app
+from convsim.simulator.config import load_campaign
+from convsim.simulator.results import SCHEMAS, TABLES
 
 runner = CliRunner()
 DEMO = Path(__file__).resolve().parents[2] / "configs" / "demo.yaml"

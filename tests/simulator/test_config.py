@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from simulator.cli.main import app
-from simulator.config import ConfigError, load_campaign
+from convsim.simulator.cli.main import app
+from convsim.simulator.config import ConfigError, load_campaign
 
 runner = CliRunner()
 DEMO = Path(__file__).resolve().parents[2] / "configs" / "demo.yaml"
@@ -103,7 +103,7 @@ def test_agent_needs_exactly_one_target(tmp_path: Path) -> None:
     path = _write(tmp_path, "name: x\nagents:\n  - {version: v1, url: 'http://127.0.0.1:1', "
                             "reference: a.yaml}\n")
     result = runner.invoke(app, ["validate", str(path)])
-    _assert_clean_failure(result, "exactly one of 'url' or 'reference'")
+    _assert_clean_failure(result, "exactly one of 'url', 'reference' or 'command'")
 
 
 def test_bad_agent_yaml_for_serve(tmp_path: Path) -> None:

@@ -10,29 +10,31 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from simulator.connectors import HttpConnector, make_python
-from simulator.loop import run_conversation
-from simulator.records import PerturbationProfile
-from simulator.reference_agent.policy import load_agent_config
-from simulator.reference_agent.server import build_app
-from simulator.sandbox import SandboxHub, ToolSandbox
-from simulator.users.agenda import AgendaUser
-from simulator.worker import bind_persona
+from convsim.simulator.connectors import HttpConnector, make_python
+from convsim.simulator.loop import run_conversation
+from convsim.simulator.packs.discovery import find_domain
+from convsim.simulator.records import PerturbationProfile
+from convsim.simulator.reference_agent.policy import load_agent_config
+from convsim.simulator.reference_agent.server import build_app
+from convsim.simulator.sandbox import SandboxHub, ToolSandbox
+from convsim.simulator.users.agenda import AgendaUser
+
+RETAIL = find_domain("retail")
 
 _spec = importlib.util.spec_from_file_location("helpers", Path(__file__).with_name("helpers.py"))
 helpers = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(helpers)
-AGENTS = helpers.CONFIGS / "agents"
+AGENTS = RETAIL.root / "agents"
 
 
 def _sandbox(spec, profile: PerturbationProfile | None = None) -> ToolSandbox:
-    state = bind_persona(spec.scenario.initial_state, spec.scenario.slots["user_id"], spec.persona)
-    return ToolSandbox(state, profile or spec.perturbation, spec.seed)
+    state = RETAIL.initial_state(spec.scenario, spec.persona)
+    return ToolSandbox(RETAIL, state, profile or spec.perturbation, spec.seed)
 
 
 def _run_python(spec, version: str):
     agent = make_python(version, reference=str(AGENTS / f"{version}.yaml"))
-    return asyncio.run(run_conversation(spec, AgendaUser(spec), agent, _sandbox(spec)))
+    return asyncio.run(run_conversation(spec, AgendaUser(spec, RETAIL), agent, _sandbox(spec)))
 
 
 def _tools(conv) -> list[str]:
@@ -80,7 +82,7 @@ def test_persistent_tool_failure_leads_to_transfer() -> None:
     broken = PerturbationProfile(name="broken",
                                  tool_faults={"get_order_details": {"error_rate": 1.0}})
     agent = make_python("v1", reference=str(AGENTS / "v1.yaml"))
-    conv = asyncio.run(run_conversation(spec, AgendaUser(spec), agent, _sandbox(spec, broken)))
+    conv = asyncio.run(run_conversation(spec, AgendaUser(spec, RETAIL), agent, _sandbox(spec, broken)))
     faults = [c for c in conv.tool_calls if c.tool == "get_order_details"]
     assert len(faults) == 2 and all(c.injected_fault == "error" for c in faults)  # one retry
     assert conv.outcome == "transferred"
@@ -105,7 +107,7 @@ async def _over_http(spec, agent_app: web.Application | None, url: str | None = 
             connector = HttpConnector("v1", url, session, timeout_s=2, retries=1)
             sandbox = _sandbox(spec)
             hub.open(spec.id, sandbox)
-            return await run_conversation(spec, AgendaUser(spec), connector, sandbox, hub.url)
+            return await run_conversation(spec, AgendaUser(spec, RETAIL), connector, sandbox, hub.url)
     finally:
         await hub.stop()
         if runner is not None:

@@ -1,52 +1,16 @@
-"""Retail domain tools: the backend the reference agent (or any agent) works on.
+"""Retail pack tools: the backend the reference agent (or any agent) works on.
 
-Modelled on the tau2-bench retail domain (users, orders, products). Each tool
-takes the conversation's sandbox state (a plain dict) and keyword arguments,
-returns a JSON-serialisable result, and raises `ToolError` for a business error
-the agent should see (unknown order, wrong status...).
+Modelled on the tau2-bench retail domain (users, orders, products). Plain
+`@tool` functions: the state comes first, the arguments' JSON Schema comes from
+the type hints, and `ToolError` is a business error the agent sees.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
 from typing import Any
 
-ToolFn = Callable[..., Any]
-
-
-class ToolError(Exception):
-    """A business error returned to the agent (not an injected fault)."""
-
-
-TOOLS: dict[str, ToolFn] = {}
-"""Tool name -> implementation."""
-
-TOOL_SCHEMAS: dict[str, dict[str, Any]] = {}
-"""Tool name -> JSON schema of its arguments (for LLM agents and validation)."""
-
-
-def tool(description: str, **params: str) -> Callable[[ToolFn], ToolFn]:
-    """Register a retail tool; `params` maps argument name to JSON type."""
-
-    def register(fn: ToolFn) -> ToolFn:
-        TOOLS[fn.__name__] = fn
-        TOOL_SCHEMAS[fn.__name__] = {
-            "name": fn.__name__,
-            "description": description,
-            "parameters": {
-                "type": "object",
-                "properties": {
-                    k: ({"type": "array", "items": {"type": "string"}} if v == "array"
-                        else {"type": v})
-                    for k, v in params.items()
-                },
-                "required": list(params),
-            },
-        }
-        return fn
-
-    return register
+from convsim.simulator.packs.model import ToolError, tool
 
 
 def _user(db: dict[str, Any], user_id: str) -> dict[str, Any]:
@@ -64,7 +28,7 @@ def _order(db: dict[str, Any], order_id: str) -> dict[str, Any]:
         raise ToolError(f"order not found: {order_id}") from None
 
 
-@tool("Find a user id by email address.", email="string")
+@tool(description="Find a user id by email address.")
 def find_user_id_by_email(db: dict[str, Any], email: str) -> str:
     for uid, user in db.get("users", {}).items():
         if user["email"].lower() == email.strip().lower():
@@ -72,8 +36,7 @@ def find_user_id_by_email(db: dict[str, Any], email: str) -> str:
     raise ToolError("user not found")
 
 
-@tool("Find a user id by first name, last name and zip code.",
-      first_name="string", last_name="string", zip="string")
+@tool(description="Find a user id by first name, last name and zip code.")
 def find_user_id_by_name_zip(db: dict[str, Any], first_name: str, last_name: str,
                              zip: str) -> str:
     for uid, user in db.get("users", {}).items():
@@ -85,17 +48,17 @@ def find_user_id_by_name_zip(db: dict[str, Any], first_name: str, last_name: str
     raise ToolError("user not found")
 
 
-@tool("Get a user's profile: name, address, email, payment methods, orders.", user_id="string")
+@tool(description="Get a user's profile: name, address, email, payment methods, orders.")
 def get_user_details(db: dict[str, Any], user_id: str) -> dict[str, Any]:
     return copy.deepcopy(_user(db, user_id))
 
 
-@tool("Get an order's status, items, address, fulfilments and payments.", order_id="string")
+@tool(description="Get an order's status, items, address, fulfilments and payments.")
 def get_order_details(db: dict[str, Any], order_id: str) -> dict[str, Any]:
     return copy.deepcopy(_order(db, order_id))
 
 
-@tool("Get a product's variants, availability and prices.", product_id="string")
+@tool(description="Get a product's variants, availability and prices.")
 def get_product_details(db: dict[str, Any], product_id: str) -> dict[str, Any]:
     try:
         return copy.deepcopy(db.get("products", {})[product_id])
@@ -103,8 +66,7 @@ def get_product_details(db: dict[str, Any], product_id: str) -> dict[str, Any]:
         raise ToolError(f"product not found: {product_id}") from None
 
 
-@tool("Cancel a pending order. Reason: 'no longer needed' or 'ordered by mistake'.",
-      order_id="string", reason="string")
+@tool(description="Cancel a pending order. Reason: 'no longer needed' or 'ordered by mistake'.")
 def cancel_pending_order(db: dict[str, Any], order_id: str, reason: str) -> dict[str, Any]:
     order = _order(db, order_id)
     if order["status"] != "pending":
@@ -119,8 +81,7 @@ def cancel_pending_order(db: dict[str, Any], order_id: str, reason: str) -> dict
     return copy.deepcopy(order)
 
 
-@tool("Request the return of items of a delivered order; refund to a payment method.",
-      order_id="string", item_ids="array", payment_method_id="string")
+@tool(description="Request the return of items of a delivered order; refund to a payment method.")
 def return_delivered_order_items(db: dict[str, Any], order_id: str, item_ids: list[str],
                                  payment_method_id: str) -> dict[str, Any]:
     order = _order(db, order_id)
@@ -139,8 +100,7 @@ def return_delivered_order_items(db: dict[str, Any], order_id: str, item_ids: li
     return copy.deepcopy(order)
 
 
-@tool("Change a user's default address.", user_id="string", address1="string",
-      address2="string", city="string", state="string", country="string", zip="string")
+@tool(description="Change a user's default address.")
 def modify_user_address(db: dict[str, Any], user_id: str, address1: str, address2: str,
                         city: str, state: str, country: str, zip: str) -> dict[str, Any]:
     user = _user(db, user_id)
@@ -149,19 +109,9 @@ def modify_user_address(db: dict[str, Any], user_id: str, address1: str, address
     return copy.deepcopy(user)
 
 
-@tool("Transfer the customer to a human agent, with a summary of the issue.", summary="string")
+@tool(description="Transfer the customer to a human agent, with a summary of the issue.",
+      escalation=True)
 def transfer_to_human_agents(db: dict[str, Any], summary: str) -> str:
     db["transferred"] = True
     db["transfer_summary"] = summary
     return "Transfer successful"
-
-
-def call_tool(db: dict[str, Any], name: str, arguments: dict[str, Any]) -> Any:
-    """Run a tool on the sandbox database; unknown tools and bad arguments are ToolErrors."""
-    fn = TOOLS.get(name)
-    if fn is None:
-        raise ToolError(f"unknown tool: {name}")
-    try:
-        return fn(db, **arguments)
-    except TypeError as exc:
-        raise ToolError(f"bad arguments for {name}: {exc}") from None

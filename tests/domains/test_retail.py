@@ -1,8 +1,20 @@
-"""Retail scenarios are consistent with the bundled data and their intent."""
+"""The retail pack: found like any pack; its scenarios fit its data and intent."""
 
 from collections import Counter
 
-from scenarios import ScenarioGenConfig, generate_retail_scenarios
+from convsim.simulator.config import ScenarioGenConfig
+from convsim.simulator.domains.retail.scenarios import generate_retail_scenarios
+from convsim.simulator.packs.discovery import available, find_domain
+
+
+def test_retail_is_an_installed_pack_like_any_other() -> None:
+    assert available()["retail"] == "convsim.simulator.domains.retail:load"
+    domain = find_domain("retail")
+    assert "cancel_pending_order" in domain.tools
+    assert domain.escalation_tools == ["transfer_to_human_agents"]
+    schema = domain.tools["return_delivered_order_items"].spec.parameters
+    assert schema["properties"]["item_ids"] == {"items": {"type": "string"}, "type": "array"}
+    assert set(domain.agents) == {"v1", "v2"}
 
 
 def test_scenarios_match_their_data() -> None:

@@ -1,6 +1,6 @@
 """Retail scenario generator over the bundled tau2-bench retail sample.
 
-Each scenario picks a customer and an order from `data/retail/retail_sample.json`
+Each scenario picks a customer and an order from `data/retail_sample.json`
 that fits the intent (a pending order to cancel, a delivered one to return...),
 and states the expectations the retail policy implies: the process steps and
 their order, the disclosures, the final backend state, escalation.
@@ -11,15 +11,15 @@ from __future__ import annotations
 import json
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 from faker import Faker
-from pydantic import BaseModel, ConfigDict, Field
 
-from simulator.records import Disclosure, Expectations, ProcessStep, Scenario, stable_hash
+from convsim.simulator.config import ScenarioGenConfig
+from convsim.simulator.records import Disclosure, Expectations, ProcessStep, Scenario, stable_hash
 
-DATA = Path(__file__).parent / "data" / "retail" / "retail_sample.json"
+DATA = Path(__file__).parent / "data" / "retail_sample.json"
 
 AUTH_TOOLS = ["find_user_id_by_email", "find_user_id_by_name_zip"]
 REFUND_TIMING = Disclosure(
@@ -42,31 +42,8 @@ OUT_OF_SCOPE_REQUESTS = [
 REASONS = ["no longer needed", "ordered by mistake"]
 
 
-class ScenarioGenConfig(BaseModel):
-    """Which scenarios a campaign runs."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    domain: str = "retail"
-    """Domain of the bundled data (only 'retail' for now)."""
-    n: int = Field(40, ge=0)
-    """How many scenarios to generate (0 with `files` runs only those)."""
-    files: list[str] = Field(default_factory=list)
-    """YAML files of scenarios (convsim scenarios generate / from-transcript), added to
-    the generated ones; paths relative to the campaign file."""
-    intents: dict[str, float] = Field(default_factory=lambda: {
-        "cancel_order": 0.3, "return_items": 0.25, "update_address": 0.15,
-        "order_status": 0.15, "out_of_scope": 0.15})
-    """Intent -> weight in the mix (replaced by the catalog's mix when a catalog is set)."""
-    catalog: str | None = None
-    """Catalog folder (convsim mine): the real intent mix drives the scenarios; intents the
-    domain's agent cannot handle become out-of-scope scenarios that must be escalated."""
-    strategy: Literal["proportional", "stratified"] = "proportional"
-    """proportional reproduces the intent mix; stratified gives every intent an equal share
-    and adds edge cases (wrong or missing information, a change of request mid-way, and
-    out-of-scope requests that must be escalated)."""
-    edge_case_rate: float = Field(0.3, ge=0, le=1)
-    """stratified: share of scenarios with an edge case: wrong information given first,
-    the order id not known (missing information), or a change of request mid-way."""
+DEFAULT_INTENTS = {"cancel_order": 0.3, "return_items": 0.25, "update_address": 0.15,
+                   "order_status": 0.15, "out_of_scope": 0.15}
 
 
 @cache
@@ -178,6 +155,21 @@ def _build(intent: str, rng: np.random.Generator, db: dict[str, Any],
 SUPPORTED = ("cancel_order", "return_items", "update_address", "order_status", "out_of_scope")
 
 
+OPENINGS = {"cancel_order": "Hi, I need to cancel an order.",
+            "return_items": "Hi, I'd like to return something I received.",
+            "update_address": "Hi, I moved and need to change my address.",
+            "order_status": "Hi, can you tell me the status of my order?"}
+
+
+def _item_names(db: dict[str, Any], order_id: str) -> list[str]:
+    """Up to two item names that tell this order apart from the customer's other orders."""
+    order = db["orders"][order_id]
+    names = sorted({i["name"] for i in order["items"]})
+    others = {i["name"] for o in db["users"][order["user_id"]]["orders"]
+              if o != order_id and o in db["orders"] for i in db["orders"][o]["items"]}
+    return ([n for n in names if n not in others] or names)[:2]
+
+
 def mix_from_catalog(catalog_mix: dict[str, float]) -> dict[str, float]:
     """Catalog intent shares -> this generator's intents; the rest count as out of scope."""
     mix = {i: 0.0 for i in SUPPORTED}
@@ -193,10 +185,8 @@ def generate_retail_scenarios(config: ScenarioGenConfig, seed: int,
     `intent_mix` (e.g. from a catalog) replaces `config.intents`; with the
     stratified strategy every intent of the mix gets an equal share.
     """
-    if config.domain != "retail":
-        raise ValueError(f"unknown scenario domain {config.domain!r} (known: retail)")
     db = load_retail_db()
-    mix = dict(intent_mix or config.intents)
+    mix = dict(intent_mix or config.intents or DEFAULT_INTENTS)
     unknown = sorted(set(mix) - set(SUPPORTED))
     if unknown:
         raise ValueError(f"retail scenarios cannot have intents {unknown}; known: {SUPPORTED}")
@@ -213,7 +203,7 @@ def generate_retail_scenarios(config: ScenarioGenConfig, seed: int,
         intent = intents[int(rng.choice(len(intents), p=weights))]
         user_id, slots, expectations, goal, tags = _build(intent, rng, db, fake)
         slots = {"user_id": user_id,
-                 "auth_method": "email" if rng.random() < 0.7 else "name_zip", **slots}
+                 "identify_with": "email" if rng.random() < 0.7 else "name_zip", **slots}
         if (config.strategy == "stratified" and intent != "out_of_scope"
                 and rng.random() < config.edge_case_rate):
             cases = ["wrong_info", "change_mind"] + (["missing_info"] if "order_id" in slots
@@ -222,18 +212,20 @@ def generate_retail_scenarios(config: ScenarioGenConfig, seed: int,
             if case == "wrong_info":
                 slots["wrong_info_first"] = True
             elif case == "missing_info":
-                slots["order_unknown"] = True
+                slots["unknown"] = ["order_id"]
+                slots.setdefault("item_names", _item_names(db, slots["order_id"]))
             else:
                 others = [i for i in SUPPORTED if i not in (intent, "out_of_scope")]
                 slots["change_from"] = others[int(rng.integers(len(others)))]
+                slots["first_request"] = OPENINGS[slots["change_from"]]
             tags = [*tags, case]
-        difficulty = "medium" if slots["auth_method"] == "name_zip" or tags else "easy"
+        difficulty = "medium" if slots["identify_with"] == "name_zip" or tags else "easy"
         content = {"intent": intent, "slots": slots, "goal": goal}
         scenarios.append(Scenario(
             id=f"s-{intent}-{stable_hash(content, 10)}", domain="retail", intent=intent,
             goal=goal, slots=slots, initial_state=_state_for(db, user_id),
             expectations=expectations, difficulty=difficulty, tags=tags,
-            provenance={"generator": "scenarios.retail", "seed": seed, "index": i,
+            provenance={"generator": "retail pack", "seed": seed, "index": i,
                         "strategy": config.strategy, "catalog": config.catalog,
                         "data": "tau2-bench retail db (sample)"}))
     return scenarios

@@ -1,8 +1,8 @@
-"""Utterance templates of the agenda user simulator (retail domain).
+"""Customer utterance templates of the retail pack (the agenda simulator's fallback).
 
-Placeholders: {email} {first} {last} {zip} {order_id} {items} {address} {request}.
-The transcript-mining issue replaces these with utterances mined from real
-customers; the keys (dialogue acts) stay.
+Keys: `open_<intent>`, `identify_<way>`, `answer_<slot>` (or `answer_<slot>=<value>`),
+and the general ones (yes, thanks_done, give_up...). Placeholders are slot names
+and identity fields. Utterances mined from real transcripts (a catalog) come first.
 """
 
 BANK: dict[str, list[str]] = {
@@ -14,9 +14,9 @@ BANK: dict[str, list[str]] = {
     ],
     "open_return_items": [
         "Hi, I'd like to return something I received.",
-        "Hello, I want to return the {items} from order {order_id}.",
+        "Hello, I want to return the {item_names} from order {order_id}.",
         "I need to send back an item from my last order.",
-        "hi, how do I return the {items}?",
+        "hi, how do I return the {item_names}?",
     ],
     "open_update_address": [
         "Hi, I moved and need to change my address.",
@@ -29,43 +29,42 @@ BANK: dict[str, list[str]] = {
         "I'd like to track order {order_id}.",
         "hello, has my order shipped yet?",
     ],
-    "open_out_of_scope": ["{request}"],
-    "identity_email": [
+    "identify_email": [
         "My email is {email}.",
         "It's {email}",
         "Sure, {email}.",
         "you can use my email, {email}",
     ],
-    "identity_name_zip": [
-        "My name is {first} {last} and my zip code is {zip}.",
-        "I'm {first} {last}, zip {zip}.",
-        "Name's {first} {last}, zip code {zip}.",
+    "identify_name_zip": [
+        "My name is {first_name} {last_name} and my zip code is {zip}.",
+        "I'm {first_name} {last_name}, zip {zip}.",
+        "Name's {first_name} {last_name}, zip code {zip}.",
     ],
-    "order_id": [
+    "answer_order_id": [
         "It's {order_id}.",
         "The order id is {order_id}.",
         "{order_id}",
         "Sure, order {order_id}.",
     ],
-    "reason_no_longer": [
+    "answer_reason=no longer needed": [
         "I don't need it anymore.",
         "It's no longer needed.",
         "I just don't need it anymore, that's all.",
     ],
-    "reason_mistake": [
+    "answer_reason=ordered by mistake": [
         "I ordered it by mistake.",
         "It was a mistake, I clicked the wrong thing.",
         "I placed it by accident, it was a mistake.",
     ],
-    "items": [
-        "The {items}.",
-        "Just the {items}, please.",
-        "I want to return the {items}.",
+    "answer_item_names": [
+        "The {item_names}.",
+        "Just the {item_names}, please.",
+        "I want to return the {item_names}.",
     ],
-    "address": [
-        "The new address is {address}.",
-        "{address}",
-        "It's {address}.",
+    "answer_new_address": [
+        "The new address is {new_address}.",
+        "{new_address}",
+        "It's {new_address}.",
     ],
     "yes": ["Yes, please.", "Yes.", "yes go ahead", "Yeah, that's correct, please proceed."],
     "uncooperative": [
@@ -92,15 +91,15 @@ BANK: dict[str, list[str]] = {
         "Wait, I changed my mind.",
         "Sorry, actually I need something else.",
     ],
-    "order_unknown": [
+    "dont_know_order_id": [
         "I don't remember the order number, sorry.",
         "I don't know the order id, I can't find the email.",
     ],
-    "order_by_items": [
-        "It's the one with the {items}.",
-        "The order with the {items}.",
+    "hint_order_id": [
+        "It's the one with the {item_names}.",
+        "The order with the {item_names}.",
     ],
-    "not_that": [
+    "dont_know_new_address": [
         "No, I don't want to change my address.",
         "That's not what I asked.",
     ],
