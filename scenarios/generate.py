@@ -179,7 +179,8 @@ def generate_scenarios(domain: Domain, config: ScenarioGenConfig, seed: int) -> 
             others = [o for o in intents if o != intent and plan[o][0] == "template"]
             if case == "change_mind" and others:
                 other = plan[others[int(rng.integers(len(others)))]][1][0]
-                slots["first_request"] = other.opening[0] if other.opening else other.goal
+                other_slots, other_goal, _ = from_template(domain, other, rng, fake)
+                slots["first_request"] = other_slots.get("opening") or other_goal
                 tags.append("change_mind")
             else:
                 slots["wrong_info_first"] = True

@@ -336,7 +336,8 @@ def mine_catalog(transcripts: Sequence[str | Path], out: str | Path,
                   "method": [method[c] for c in intent]}).write_parquet(
         out / "assignments.parquet")
     catalog = {
-        "catalog_version": 1, "domain": config.domain, "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "catalog_version": 1, "domain": config.domain,
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "sources": [str(d) for d in dirs], "conversations": total,
         "intent_mix": {k: v["share"] for k, v in intents.items() if v["share"]},
         "step_groups": dict(config.step_groups),

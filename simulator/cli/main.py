@@ -9,7 +9,7 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 import typer  # noqa: E402
 
-from convsim.simulator.cli import agent, catalog, data, domains_cmd, run  # noqa: E402
+from convsim.simulator.cli import agent, catalog, data, domain_cmd, domains_cmd, run  # noqa: E402
 
 app = typer.Typer(
     name="convsim",
@@ -30,6 +30,9 @@ app.command("domains")(domains_cmd.domains)
 new_app = typer.Typer(help="Scaffold new things (a domain pack).", no_args_is_help=True)
 new_app.command("domain")(domains_cmd.new_domain)
 app.add_typer(new_app, name="new")
+domain_app = typer.Typer(help="Build domain packs.", no_args_is_help=True)
+domain_app.command("from-transcripts")(domain_cmd.from_transcripts)
+app.add_typer(domain_app, name="domain")
 
 
 if __name__ == "__main__":

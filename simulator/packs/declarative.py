@@ -398,10 +398,10 @@ def load_domain_folder(folder: str | Path) -> Domain:
                 problems.append(f"{source}: scenarios[{i}] ({s.intent}).{pick_name}.table: "
                                 f"{pick.table!r} is not a table of the pack")
         for step in s.expectations.process:
-            for t in step.tools:
-                if t not in tools:
+            for tool_name in step.tools:
+                if tool_name not in tools:
                     problems.append(f"{source}: scenarios[{i}] ({s.intent}): process step "
-                                    f"{step.name!r} names unknown tool {t!r}")
+                                    f"{step.name!r} names unknown tool {tool_name!r}")
     utterances = df.utterances
     if isinstance(utterances, str):
         utterances = read_data_file(root / utterances) or {}
