@@ -13,6 +13,8 @@ Deterministic: scenario i draws from `[seed, 0x5CE, i]`.
 
 from __future__ import annotations
 
+import json
+import re
 from collections import Counter
 from typing import Any
 
@@ -25,6 +27,7 @@ from convsim.simulator.packs.model import Domain, ScenarioTemplate, fill, get_pa
 from convsim.simulator.records import Expectations, ProcessStep, Scenario, stable_hash
 from convsim.simulator.registry import generator
 
+_LEFTOVER = re.compile(r"\{(?:customer|pick)\.[\w.]+\}|\{[a-z_]+\.[\w.]+\}")
 ESCALATED_OUTCOMES = ("transferred", "escalated", "handoff", "transfer")
 
 
@@ -77,7 +80,15 @@ def from_template(domain: Domain, t: ScenarioTemplate, rng: np.random.Generator,
     if t.unknown:
         slots["unknown"] = list(t.unknown)
     expectations = Expectations.model_validate(fill(t.expectations.model_dump(), ctx))
-    return slots, str(fill(t.goal, ctx)), expectations
+    goal = str(fill(t.goal, ctx))
+    said = goal + " " + str(slots.get("opening", ""))
+    left = sorted(set(_LEFTOVER.findall(json.dumps([slots, goal, expectations.model_dump()])))
+                  | set(re.findall(r"\{[A-Za-z_]\w*\}", said)))
+    if left:
+        raise ScenarioGenError(f"domain {domain.name}: scenario template {t.intent!r}: "
+                               f"{', '.join(left)} could not be filled (known: "
+                               f"{', '.join(sorted(ctx)) or 'nothing'})")
+    return slots, goal, expectations
 
 
 def _mined_expectations(domain: Domain, info: dict[str, Any]) -> Expectations | None:

@@ -31,3 +31,8 @@ def user_errors(*kinds: type[Exception]) -> Iterator[None]:
         fail(str(exc))
 
 
+
+
+def warn(message: str) -> None:
+    """A warning on stderr (the run went on)."""
+    err_console.print(f"[bold yellow]warning:[/] {message}", highlight=False, soft_wrap=True)

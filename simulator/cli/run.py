@@ -10,7 +10,7 @@ from rich import box
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from convsim.simulator.cli.common import console, user_errors
+from convsim.simulator.cli.common import console, user_errors, warn
 from convsim.simulator.config import CampaignConfig, ConfigError, load_campaign
 
 
@@ -80,9 +80,18 @@ def run(
             info = run_campaign(config, out_dir=out, limit=limit, resume=resume,
                                 progress=progress)
     console.print(f"{info.written} conversations ({info.turns} turns) in {info.seconds:.1f}s; "
-                  f"{info.skipped} already done, {info.errors} infrastructure errors",
-                  highlight=False)
+                  f"{info.skipped} already done, {info.errors} infrastructure errors, "
+                  f"{info.simulator_errors} simulator errors", highlight=False)
     render_summary(info.run_dir)
+    if info.simulator_errors:
+        warn(f"{info.simulator_errors} conversations failed on convsim's side (outcome "
+             "simulator_error, not scored, never counted against the agent); the reason is in "
+             "the conversations table, column error")
+    if info.unknown_tools:
+        tools = ", ".join(f"{t} ({n} calls)" for t, n in info.unknown_tools.most_common())
+        warn(f"the agent called tools the domain pack does not define: {tools}; they answered "
+             "'unknown tool' (status unknown_tool in tool_calls). Add them to the pack "
+             f"({config.scenarios.domain}).")
     console.print(f"run folder: {info.run_dir}", highlight=False, soft_wrap=True)
 
 

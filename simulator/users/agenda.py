@@ -71,6 +71,10 @@ def say_value(value: Any) -> str:
     return str(value)
 
 
+class MissingSlotValue(Exception):
+    """The pack says where a slot's value comes from, and it is not there (convsim's side)."""
+
+
 class AgendaUser:
     """Scripted customer for one conversation spec; deterministic for the spec's seed."""
 
@@ -110,15 +114,26 @@ class AgendaUser:
             return self.slots[slot]
         spec = self.domain.slots.get(slot)
         if spec is not None and spec.identity:
-            return getattr(self.persona.identity, spec.identity, None)
+            if spec.identity not in type(self.persona.identity).model_fields:
+                raise MissingSlotValue(f"slot {slot!r}: the persona identity has no field "
+                                       f"{spec.identity!r} (domain {self.domain.name})")
+            return getattr(self.persona.identity, spec.identity)
         if spec is not None and spec.field:
-            return get_path(self.row, spec.field)
+            value = get_path(self.row, spec.field)
+            if value is None:
+                raise MissingSlotValue(
+                    f"slot {slot!r}: the customer's row has no field {spec.field!r} "
+                    f"(domain {self.domain.name}, scenario {self.scenario.id})")
+            return value
         return getattr(self.persona.identity, slot, None)
 
     def _context(self) -> dict[str, Any]:
         ctx: dict[str, Any] = dict(self.persona.identity.model_dump())
-        for name in set(self.domain.slots) | set(self.slots):
-            v = self.value(name)
+        for name in sorted(set(self.domain.slots) | set(self.slots)):
+            try:
+                v = self.value(name)
+            except MissingSlotValue:
+                continue  # only an error when the agent asks for it
             if v is not None:
                 ctx[name] = say_value(v)
         for old, new in LEGACY_PLACEHOLDERS.items():
