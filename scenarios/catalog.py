@@ -23,7 +23,8 @@ class Catalog:
     path: Path
     data: dict[str, Any]
     bank: dict[str, tuple[str, ...]]
-    """Bank key (identity_email, open_cancel_order...) -> fillable templates."""
+    """Bank key (answer_order_id, open_cancel_order...; answers also as key@intent) ->
+    fillable templates."""
     bank_sources: dict[str, tuple[str, ...]]
     """Bank key -> conversation ids the templates came from (same order)."""
 
@@ -51,9 +52,14 @@ def load_catalog(path: str | Path) -> Catalog:
     utterances = root / "utterances.parquet"
     if utterances.is_file():
         rows = pl.read_parquet(utterances).filter(pl.col("fillable") & (pl.col("key") != "other"))
-        for key, template, cid in rows.select("key", "template", "conversation_id").iter_rows():
-            if template not in bank[key]:
-                bank[key].append(template)
-                sources[key].append(cid)
+        for key, template, cid, intent in rows.select(
+                "key", "template", "conversation_id", "intent").iter_rows():
+            # Answers are also kept per intent (key@intent): "yes, cancel order {order_id}"
+            # answers an order-id question in a cancellation, not in a return.
+            keys = [key] if key.startswith("open_") else [key, f"{key}@{intent}"]
+            for k in keys:
+                if template not in bank[k]:
+                    bank[k].append(template)
+                    sources[k].append(cid)
     return Catalog(root, data, {k: tuple(v) for k, v in bank.items()},
                    {k: tuple(v) for k, v in sources.items()})

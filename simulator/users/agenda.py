@@ -38,7 +38,7 @@ DEFAULTS: dict[str, list[str]] = {
     "thanks_done": ["Great, thanks. That's all.", "Thank you, that's all I needed."],
     "give_up": ["Forget it, I'll try again later.", "This isn't working. Bye."],
     "change_mind": ["Actually, never mind that.", "Sorry, actually I need something else."],
-    "dont_know": ["I don't know my {slot_words}, sorry.", "I'm not sure about the {slot_words}."],
+    "dont_know": ["Sorry, I don't know the {slot_words}.", "I'm not sure about the {slot_words}."],
     "answer": ["My {slot_words} is {value}.", "It's {value}.", "{value}"],
     "answer_many": ["Sure: {pairs}.", "{pairs}"],
     "confused": ["Sorry, what do you need from me?", "I'm not sure what you mean."],
@@ -97,7 +97,8 @@ class AgendaUser:
         self._outcome: str | None = None
         bank: dict[str, list[str]] = {}
         for key, options in self.persona.utterances.items():
-            bank.setdefault(LEGACY_KEYS.get(key, key), []).extend(options)
+            base, at, intent = key.partition("@")
+            bank.setdefault(LEGACY_KEYS.get(base, base) + at + intent, []).extend(options)
         self._bank = bank
 
     @property
@@ -145,7 +146,11 @@ class AgendaUser:
         return ctx
 
     def _options(self, key: str) -> list[str]:
-        return self._bank.get(key) or self.domain.utterances.get(key) or DEFAULTS.get(key, [])
+        """Real customers of this intent first, then the pack's, then real customers of any
+        intent (their answers may carry another intent's words), then neutral defaults."""
+        intent = self.slots.get("opening_intent") or self.scenario.intent
+        return (self._bank.get(f"{key}@{intent}") or self.domain.utterances.get(key)
+                or self._bank.get(key) or DEFAULTS.get(key, []))
 
     def _say(self, key: str, extra: dict[str, Any] | None = None, avoid: set[str] | None = None
              ) -> str | None:
