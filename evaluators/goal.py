@@ -29,6 +29,10 @@ class GoalEvaluator:
 
     def evaluate(self, conversation: Conversation, scenario: Scenario) -> list[Score]:
         exp = scenario.expectations
+        if not exp.final_state and not exp.must_communicate:
+            return [Score(conversation_id=conversation.id, evaluator=self.name, metric="goal",
+                          status="not_applicable",
+                          rationale="scenario states no expected final state or message")]
         problems = []
         for path, want in exp.final_state.items():
             got = lookup(conversation.final_state, path)

@@ -91,20 +91,32 @@ def from_template(domain: Domain, t: ScenarioTemplate, rng: np.random.Generator,
     return slots, goal, expectations
 
 
-def _mined_expectations(domain: Domain, info: dict[str, Any]) -> Expectations | None:
+def _mined_expectations(domain: Domain, info: dict[str, Any],
+                        step_groups: dict[str, list[str]]) -> Expectations | None:
+    """The mined process among the pack's tools (a step group names its real tools), in the
+    mined order; escalation when most conversations ended with a human or called a transfer."""
     proposed = ((info.get("process") or {}).get("proposed_expectations") or {})
-    steps = [s for s in proposed.get("required_steps") or [] if s in domain.tools]
+    tools_of = {s: [t for t in step_groups.get(s, [s]) if t in domain.tools]
+                for s in proposed.get("required_steps") or []}
+    steps = [s for s, tools in tools_of.items() if tools]
     if not steps:
         return None
     after: dict[str, list[str]] = {}
     for first, then in proposed.get("order_constraints") or []:
         if first in steps and then in steps:
             after.setdefault(first, []).append(then)
+    ordered: list[str] = []
+    while len(ordered) < len(steps):  # earliest first: a step no remaining step must precede
+        ready = [s for s in steps if s not in ordered
+                 and not any(s in after.get(o, []) for o in steps if o not in ordered)]
+        ordered.append((ready or [s for s in steps if s not in ordered])[0])
     outcomes = Counter({str(k): v for k, v in (info.get("outcomes") or {}).items()})
     top = outcomes.most_common(1)[0][0] if outcomes else ""
-    return Expectations(process=[ProcessStep(name=s, tools=[s], before=after.get(s, []))
-                                 for s in steps],
-                        escalation_expected=top in ESCALATED_OUTCOMES)
+    escalates = top in ESCALATED_OUTCOMES or any(
+        t in domain.escalation_tools for s in steps for t in tools_of[s])
+    return Expectations(process=[ProcessStep(name=s, tools=tools_of[s], before=after.get(s, []))
+                                 for s in ordered],
+                        escalation_expected=escalates)
 
 
 def _escalation_expectations(domain: Domain) -> Expectations:
@@ -121,6 +133,7 @@ def _escalation_expectations(domain: Domain) -> Expectations:
 def generate_scenarios(domain: Domain, config: ScenarioGenConfig, seed: int) -> list[Scenario]:
     """`config.n` scenarios of the pack, deterministically for `seed`."""
     catalog_intents: dict[str, Any] = {}
+    step_groups: dict[str, list[str]] = {}
     mix = dict(config.intents or {})
     if config.catalog:
         try:
@@ -134,6 +147,7 @@ def generate_scenarios(domain: Domain, config: ScenarioGenConfig, seed: int) -> 
                 f"are for {domain.name!r}: mine the {domain.name} transcripts, or set "
                 f"scenarios.domain: {mined_for}")
         catalog_intents = dict(catalog.data.get("intents") or {})
+        step_groups = dict(catalog.data.get("step_groups") or {})
         mix = mix or catalog.intent_mix
     if domain.generate is not None:
         return list(domain.generate(config, seed, mix or None))
@@ -148,7 +162,8 @@ def generate_scenarios(domain: Domain, config: ScenarioGenConfig, seed: int) -> 
     for intent in mix:
         if intent in templates:
             plan[intent] = ("template", templates[intent])
-        elif (exp := _mined_expectations(domain, catalog_intents.get(intent) or {})) is not None:
+        elif (exp := _mined_expectations(domain, catalog_intents.get(intent) or {},
+                                         step_groups)) is not None:
             plan[intent] = ("mined", exp)
         elif domain.escalation_tools:
             plan[intent] = ("out_of_scope", _escalation_expectations(domain))

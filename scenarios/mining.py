@@ -161,7 +161,8 @@ def mine_process(sequences: list[tuple[str, list[str]]]) -> dict[str, Any]:
     if n == 0:
         return {"conversations_with_actions": 0}
     support = Counter(t for _, seq in sequences for t in set(seq))
-    steps = [t for t, c in support.most_common() if c / n >= 0.3]
+    # ties broken by name: Counter order would follow set iteration (hash-seeded per process)
+    steps = [t for t, c in sorted(support.items(), key=lambda kv: (-kv[1], kv[0])) if c / n >= 0.3]
     order: list[dict[str, Any]] = []
     for a in steps:
         for b in steps:

@@ -53,8 +53,9 @@ def templatize(text: str, slot_patterns: dict[str, re.Pattern[str]],
             out = re.sub(rf"\b{re.escape(value)}s?\b", "{" + slot + "}", out, flags=re.IGNORECASE)
         token = re.escape("{" + slot + "}")
         out = re.sub(token + r"(?:,? (?:and )?(?:the |a |an )?" + token + ")+", "{" + slot + "}", out)
-    used = [p for p in PLACEHOLDERS if "{" + p + "}" in out]
-    stray_braces = re.sub(r"\{(" + "|".join(PLACEHOLDERS) + r")\}", "", out)
+    known = [*PLACEHOLDERS, *(k for k in (*slot_patterns, *slot_values) if k not in PLACEHOLDERS)]
+    used = [p for p in known if "{" + p + "}" in out]
+    stray_braces = re.sub(r"\{(" + "|".join(map(re.escape, known)) + r")\}", "", out)
     fillable = not LEFTOVER_ID.search(stray_braces) and "{" not in stray_braces \
         and "}" not in stray_braces
     return out, used, fillable
@@ -68,6 +69,8 @@ def bank_key(act: str, template: str, used: Sequence[str], is_first: bool, inten
         for key, needs in ANSWER_KEYS:
             if needs <= set(used):
                 return key
+        if len(used) == 1:  # a slot of the mining config (slot_patterns / slot_values)
+            return f"answer_{used[0]}"
     words = len(template.split())
     if act == "confirm" and YES.search(template) and words <= 12:
         return "yes"

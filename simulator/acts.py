@@ -130,6 +130,8 @@ _FAREWELL = _rx(
     r"\bthank(?:s| you) for (?:choosing|contacting|calling)\b",
     r"\bsafe and pleasant journey\b",
 )
+# "Thanks for contacting us" also opens a conversation: with an offer of help it is a greeting.
+_WEAK_FAREWELL = re.compile(r"\bthank(?:s| you) for (?:choosing|contacting|calling)\b")
 _ANYTHING_ELSE = _rx(
     r"\banything else\b", r"\bany other (?:requests?|questions?|concerns?)\b",
     r"\bhow (?:can|may|could) (?:i|we) (?:help|assist|be of)\b",
@@ -185,6 +187,9 @@ def _act_and_cue(text: str) -> tuple[str, bool]:
     for act, pattern in (("failure", _FAILURE), ("success", _SUCCESS), ("farewell", _FAREWELL),
                          ("anything_else", _ANYTHING_ELSE)):
         if pattern.search(norm):
+            if (act == "farewell" and _ANYTHING_ELSE.search(norm)
+                    and not _FAREWELL.search(_WEAK_FAREWELL.sub("", norm))):
+                return "anything_else", True
             return act, True
     if any(_is_question(s) and not _SUGGESTION.search(s) for s in sentences):
         return "confirm", False  # an unmatched question is most often a yes/no check

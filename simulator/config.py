@@ -288,9 +288,16 @@ def load_campaign(path: str | Path) -> CampaignConfig:
         domain_ref = str(folder if folder.is_absolute() else (base / folder).resolve())
         scen_update["domain"] = domain_ref
     try:
-        find_domain(domain_ref)
+        domain = find_domain(domain_ref)
     except ConfigError as exc:
         raise ConfigError(f"{path}: scenarios.domain: {exc}") from None
+    for i, profile in enumerate(config.perturbations):
+        unknown_tools = sorted(t for t in profile.tool_faults if t != "*" and t not in domain.tools)
+        if unknown_tools:
+            raise ConfigError(
+                f"{path}: perturbations.{i} ({profile.name}).tool_faults: "
+                f"{', '.join(map(repr, unknown_tools))} is not a tool of domain {domain.name} "
+                f"(its tools: {', '.join(domain.tools)})")
     for section in ("scenarios", "personas"):
         sub = getattr(config, section)
         if sub.catalog:

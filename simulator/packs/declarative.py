@@ -247,7 +247,10 @@ def behaviour(name: str, tf: ToolFile, key_field: str | None) -> Any:
                 raise ToolError(tf.error or f"{table} {key} already exists")
             rows[key] = row
             return result_of(row, args)
-        found = _rows(state, table, _conditions(tf.where, context))
+        conditions = _conditions(tf.where, context)
+        if tf.where and not conditions:  # every condition named an argument the agent left out
+            raise ToolError(f"{name}: no search value given ({', '.join(tf.where)})")
+        found = _rows(state, table, conditions)
         if tf.do == "list":
             return [result_of(r, args) for _, r in found]
         if not found:

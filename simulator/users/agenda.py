@@ -18,12 +18,14 @@ pack (`Domain.utterances`), and the neutral defaults below. Keys:
 from __future__ import annotations
 
 import re
+import zlib
 from typing import Any
 
 import numpy as np
+from faker import Faker
 
 from convsim.simulator.acts import AgentAct, recognise
-from convsim.simulator.packs.model import Domain, fill, get_path
+from convsim.simulator.packs.model import Domain, Slot, fill, get_path
 from convsim.simulator.protocols import UserReply
 from convsim.simulator.records import ConversationSpec
 from convsim.simulator.registry import user_simulator
@@ -95,6 +97,7 @@ class AgendaUser:
         self.wrong_pending = bool(self.slots.get("wrong_info_first"))
         self.first_request = self.slots.get("first_request")
         self._outcome: str | None = None
+        self._invented: dict[str, Any] = {}
         bank: dict[str, list[str]] = {}
         for key, options in self.persona.utterances.items():
             base, at, intent = key.partition("@")
@@ -126,7 +129,30 @@ class AgendaUser:
                     f"slot {slot!r}: the customer's row has no field {spec.field!r} "
                     f"(domain {self.domain.name}, scenario {self.scenario.id})")
             return value
-        return getattr(self.persona.identity, slot, None)
+        identity = getattr(self.persona.identity, slot, None)
+        if identity is not None or spec is None:
+            return identity
+        return self._made_up(slot, spec)
+
+    def _made_up(self, slot: str, spec: Slot) -> Any:
+        """A value the customer can make up (a new phone number, a preferred date): from the
+        slot's faker provider or its allowed values, deterministic for the conversation."""
+        if slot in self._invented:
+            return self._invented[slot]
+        rng = np.random.default_rng([self.spec.seed, 0xFA4, zlib.crc32(slot.encode())])
+        value: Any = None
+        if spec.faker:
+            fake = Faker(self.persona.identity.locale)
+            fake.seed_instance(int(rng.integers(2**31)))
+            provider, _, arg = spec.faker.partition(":")
+            method = getattr(fake, provider, None)
+            if method is None:
+                raise MissingSlotValue(f"slot {slot!r}: faker has no provider {provider!r}")
+            value = method(arg) if arg else method()
+        elif spec.values:
+            value = spec.values[int(rng.integers(len(spec.values)))]
+        self._invented[slot] = value
+        return value
 
     def _context(self) -> dict[str, Any]:
         ctx: dict[str, Any] = dict(self.persona.identity.model_dump())
@@ -269,6 +295,22 @@ class AgendaUser:
         return (self._say(f"open_{intent}", avoid=avoid) or self._say("open") or
                 self.scenario.goal)
 
+    def _answered_then_offered(self, agent_text: str) -> bool:
+        """A statement, then an offer of more help: the agent thinks the request is served.
+
+        Not at the start (the customer has not been heard yet) and not after a greeting."""
+        if self.first_request or not self.asks and not self.told:
+            return False
+        sentences = [x for x in re.split(r"(?<=[.!?])\s+", agent_text.strip()) if x]
+        if len(sentences) < 2:
+            return False
+        said = " ".join(sentences[:-1]).lower()
+        greeting = re.match(r"^(hi|hello|hey|good (morning|afternoon|evening)|welcome|"
+                            r"thanks? (you )?for)", said)
+        negative = re.search(r"\b(not|no|never|unable|cannot)\b|n't\b", said)
+        informative = re.search(r"\b(is|are|was|were)\b|\d", said)
+        return bool(informative) and not greeting and not negative and "?" not in said
+
     # ------------------------------------------------------------------ the protocol
 
     async def opening(self) -> UserReply:
@@ -294,7 +336,9 @@ class AgendaUser:
         if a.act == "success" and not self.first_request:
             self.goal_done = True
             return self._end(self._say("thanks_done"), "completed", a)
-        if self.goal_done and a.act == "anything_else":
+        if a.act == "anything_else" and (self.goal_done or self._answered_then_offered(agent_text)):
+            # "Your balance is $28.50. Anything else?": the agent gave what was asked.
+            self.goal_done = True
             return self._end(self._say("thanks_done"), "completed", a)
         if self.first_request:
             # Edge case: the customer changes their request after the agent's first answer.

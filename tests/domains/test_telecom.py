@@ -254,6 +254,8 @@ def test_templates_point_at_real_rows_tools_and_slots(domain: Domain) -> None:
         text = repr((s.goal, s.slots, s.expectations.model_dump()))
         assert not placeholder.search(text), f"{s.id}: unfilled placeholder in {text}"
         for path in s.expectations.final_state:
+            if path == "transferred":  # set by transfer_to_human_agents, not a fixture
+                continue
             assert get_path(domain.tables, path) is not None, f"{s.id}: {path} not in the state"
         for step in s.expectations.process:
             assert set(step.tools) <= set(domain.tools), step
@@ -420,4 +422,6 @@ def test_generator_fills_every_template(domain: Domain) -> None:
         text = repr((s.goal, s.slots, s.expectations.model_dump()))
         assert not re.search(r"\{[\w.]+\}", text), f"{s.id}: unfilled placeholder in {text}"
         for path in s.expectations.final_state:
+            if path == "transferred":  # set by transfer_to_human_agents, not a fixture
+                continue
             assert get_path(domain.tables, path) is not None, f"{s.id}: {path} not in the state"

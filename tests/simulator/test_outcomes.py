@@ -174,3 +174,16 @@ def test_a_catalog_of_another_domain_is_refused(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert "mined for domain 'retail'" in result.output
     assert "for 'telecom'" in result.output
+
+
+def test_a_fault_on_a_tool_the_pack_lacks_is_a_config_error(tmp_path: Path, gym: Path) -> None:
+    path = _campaign(tmp_path, "gym")
+    path.write_text(path.read_text() + textwrap.dedent("""\
+        perturbations:
+          - name: flaky
+            tool_faults: {freeze_membershp: {error_rate: 0.5}}
+        """))
+    result = CliRunner().invoke(app, ["validate", str(path)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "perturbations.0 (flaky).tool_faults: 'freeze_membershp' is not a tool of domain gym" \
+        in result.output.replace("\n", "")
