@@ -30,6 +30,7 @@ import polars as pl
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from convsim.scenarios.importers.taskmaster import json_or_raw
 from convsim.scenarios.mining import mine_process
 from convsim.simulator.packs.declarative import load_domain_folder
 from convsim.simulator.packs.model import PackError
@@ -76,15 +77,6 @@ class _Conv:
 # ----------------------------------------------------------------------------- reading
 
 
-def _json(text: Any) -> Any:
-    if not isinstance(text, str):
-        return text
-    try:
-        return json.loads(text)
-    except ValueError:
-        return text
-
-
 def _read_table(folder: Path, table: str) -> pl.DataFrame:
     files = sorted((folder / table).glob("*.parquet"))
     return pl.concat([pl.read_parquet(f) for f in files], how="vertical_relaxed") if files \
@@ -119,11 +111,11 @@ def read_conversations(transcripts: Sequence[str | Path]) -> list[_Conv]:
                     "conversation_id", "tool", "arguments_json", "result", "status").iter_rows():
                 if cid not in convs or cid in seen or tool in NOT_TOOLS:
                     continue
-                parsed = _json(args or "{}")
+                parsed = json_or_raw(args or "{}")
                 if not isinstance(parsed, dict) or "_value" in parsed or "_raw" in parsed:
                     parsed = None  # an unparseable request: replayable, not a schema example
                 convs[cid].calls.append(_Call(tool, parsed if parsed is not None else {},
-                                              _json(result), status or "ok"))
+                                              json_or_raw(result), status or "ok"))
     out = sorted(convs.values(), key=lambda c: c.id)
     for c in out:
         if not c.intent:

@@ -25,7 +25,8 @@ from convsim.simulator.records import Conversation, ToolCall, Turn
 SPEAKERS = {"user": "customer", "assistant": "agent"}
 
 
-def _json_or_raw(text: Any) -> Any:
+def json_or_raw(text: Any) -> Any:
+    """Parsed JSON when `text` is JSON text, else `text` as it is."""
     if not isinstance(text, str):
         return text
     try:
@@ -47,7 +48,7 @@ def _calls(utt: dict[str, Any], turn_index: int, start_seq: int) -> list[ToolCal
             by_context[key] = call
             order.append(call)
         elif call is not None and name == "request":
-            args = _json_or_raw(value)
+            args = json_or_raw(value)
             call.arguments = args if isinstance(args, dict) else {"_value": args}
         elif call is not None and name == "response":
             call.result = value if isinstance(value, str) else json.dumps(value)
