@@ -42,6 +42,52 @@ def _steps_from_catalog(catalog: Path, intent: str) -> list[ProcessStep] | None:
             for t in proposed["required_steps"]]
 
 
+def _bind_customer(domain: Domain, calls: pl.DataFrame, slots: dict[str, Any]) -> dict[str, Any]:
+    """The customer of the transcript in the pack's state: their key from the logged calls
+    (an argument named like the binding slot, or a result carrying the table's key field).
+
+    A key the pack's fixtures hold is enough (the slot binds that row). A production key the
+    fixtures do not hold brings its row from the logged results into the scenario's own
+    initial state (the fixtures plus that row). Returns that initial state ({} = fixtures)."""
+    assert domain.binding is not None
+    table, slot = domain.binding.table, domain.binding.slot
+    key_field = domain.keys.get(table, slot)
+    keys: list[str] = []
+    rows: dict[str, dict[str, Any]] = {}
+
+    def visit(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get(key_field) is not None and len(node) > 1:
+                rows.setdefault(str(node[key_field]), node)
+            for v in node.values():
+                visit(v)
+        elif isinstance(node, list):
+            for v in node:
+                visit(v)
+
+    for args, result in calls.select("arguments_json", "result").iter_rows():
+        value = json.loads(args or "{}").get(slot)
+        if value is not None:
+            keys.append(str(value))
+        try:
+            visit(json.loads(result)) if result else None
+        except ValueError:
+            pass
+    keys += list(rows)
+    known = domain.tables.get(table, {})
+    for key in keys:
+        if key in known:
+            slots[slot] = key
+            return {}
+    for key in keys:
+        if key in rows:
+            slots[slot] = key
+            state = {name: dict(t) for name, t in domain.tables.items()}
+            state.setdefault(table, {})[key] = rows[key]
+            return state
+    return {}
+
+
 def _find(root: Path, wanted: str) -> dict[str, Any]:
     """The conversation row with this id, or with this source id (as in the original data)."""
     for part in sorted((root / "conversations").glob("*.parquet")):
@@ -87,6 +133,7 @@ def scenario_from_transcript(conversation_id: str, transcripts: str | Path,
                  for i, t in enumerate(tools)]
         source = "transcript"
     slots: dict[str, Any] = {"customer_turns": customer, "source_conversation": cid}
+    initial_state: dict[str, Any] = {}
     tools_called = calls["tool"].to_list() if calls.height else []
     dropped: list[str] = []
     if domain is not None:
@@ -100,11 +147,7 @@ def scenario_from_transcript(conversation_id: str, transcripts: str | Path,
         names = {s.name for s in kept}
         steps = [s.model_copy(update={"before": [b for b in s.before if b in names]}) for s in kept]
         if domain.binding is not None and calls.height:
-            for args in calls["arguments_json"].to_list():
-                value = json.loads(args or "{}").get(domain.binding.slot)
-                if value is not None and str(value) in domain.tables.get(domain.binding.table, {}):
-                    slots[domain.binding.slot] = str(value)
-                    break
+            initial_state = _bind_customer(domain, calls, slots)
     escalation_tools = set(domain.escalation_tools) if domain is not None else set()
     escalated = str(row["outcome"]) in ESCALATED or any(
         t in escalation_tools or "transfer" in t for t in tools_called)
@@ -112,6 +155,7 @@ def scenario_from_transcript(conversation_id: str, transcripts: str | Path,
         id=f"regression-{stable_hash([cid], 10)}",
         domain=domain.name if domain is not None else str(row.get("domain") or "historical"),
         intent=intent, goal=customer[0] if customer else "", slots=slots,
+        initial_state=initial_state,
         expectations=Expectations(process=steps, escalation_expected=escalated,
                                   turn_budget=max(10, 2 * turns.height)),
         difficulty="hard", tags=["regression"],

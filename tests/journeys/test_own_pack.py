@@ -212,3 +212,30 @@ def test_the_transcripts_file_is_what_the_generator_writes(tmp_path: Path) -> No
     subprocess.run([sys.executable, str(PACK_SOURCE / "make_transcripts.py"), "--out", str(out)],
                    check=True, capture_output=True)
     assert out.read_bytes() == (PACK_SOURCE / "transcripts.jsonl").read_bytes()
+
+
+def test_a_production_transcript_becomes_a_regression_scenario_of_the_pack(
+        workspace: dict[str, Path]) -> None:
+    """`scenarios from-transcript --domain`: the process uses the pack's tools, the customer's key
+    from the logged calls binds the state, and a conversation handed to a human expects it."""
+    calls = pl.read_parquet(workspace["transcripts"] / "tool_calls" / "*.parquet")
+    handed = set(calls.filter(pl.col("tool") == "transfer_to_agent")["conversation_id"])
+    identified = set(calls.filter(pl.col("arguments_json").str.contains('"customer_id"'))
+                     ["conversation_id"])
+    transferred = sorted(handed & identified)[0]
+    out = workspace["root"] / "regression.yaml"
+    made = convsim("scenarios", "from-transcript", transferred, "-t", workspace["transcripts"],
+                   "--catalog", workspace["catalog"], "--domain", workspace["pack"], "-o", out)
+    assert made.exit_code == 0, made.output
+    [scenario] = yaml.safe_load(out.read_text())
+    assert scenario["domain"] == PACK_NAME
+    assert scenario["expectations"]["escalation_expected"] is True
+    tools = {t for step in scenario["expectations"]["process"] for t in step["tools"]}
+    assert tools and tools <= PACK_TOOLS
+    logged = [json.loads(a) for a in calls.filter(pl.col("conversation_id") == transferred)
+              ["arguments_json"]]
+    keys = {a["customer_id"] for a in logged if "customer_id" in a}
+    key = scenario["slots"]["customer_id"]
+    assert key in keys
+    # a production customer the fixtures lack: their logged record joins the scenario's state
+    assert scenario["initial_state"]["customers"][key]["customer_id"] == key

@@ -199,3 +199,4 @@ output_dir: {tmp_path / 'runs'}
     bad.write_text(campaign.read_text().replace("n: 0", "n: 2"))
     result = runner.invoke(app, ["validate", str(bad)])
     assert result.exit_code != 0 and "needs scenarios with customer_turns" in result.output
+
