@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import fnmatch
 import json
-import os
-import sys
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -169,12 +167,16 @@ def test_unknown_domain_names_the_available_ones() -> None:
     assert "Traceback" not in result.output
 
 
-def test_scaffolded_campaign_runs_offline(pack: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # The campaign starts `python agent.py`: make `python` this interpreter (it has aiohttp).
-    monkeypatch.setenv("PATH", os.pathsep.join([str(Path(sys.executable).parent),
-                                                os.environ.get("PATH", "")]))
+@pytest.mark.parametrize("executor", ["local", "ray"])
+def test_scaffolded_campaign_runs_offline(pack: Path, monkeypatch: pytest.MonkeyPatch,
+                                          request: pytest.FixtureRequest, executor: str) -> None:
+    if executor == "ray":
+        request.getfixturevalue("ray_local")  # the session's local Ray (num_cpus=2)
+    # A bare `python` on PATH may lack aiohttp: the campaign runs `python agent.py` with the
+    # interpreter convsim runs in, whatever PATH says.
+    monkeypatch.setenv("PATH", "/nonexistent")
     monkeypatch.chdir(pack.parent)
-    result = invoke("run", "acme/campaign.yaml", "--executor", "local")
+    result = invoke("run", "acme/campaign.yaml", "--executor", executor)
     assert result.exit_code == 0, result.output
     calls = pl.read_parquet("runs/acme/*/tool_calls/*.parquet")
     assert set(calls["tool"]) <= PACK_TOOLS
