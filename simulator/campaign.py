@@ -29,6 +29,7 @@ from convsim.simulator.packs.discovery import find_domain
 from convsim.simulator.records import ConversationSpec, Persona, Scenario, stable_hash
 from convsim.simulator.registry import generators
 from convsim.simulator.results import ResultWriter, write_manifest
+from convsim.simulator.summary import write_summary
 
 ProgressFn = Callable[[int, int, Counter[str]], None]
 
@@ -83,8 +84,9 @@ def plan_specs(config: CampaignConfig, scenarios: list[Scenario],
             persona = personas[p_idx]
             for profile in config.perturbations:
                 for rep in range(config.repetitions):
+                    # Content, not the campaign's name: renaming a campaign keeps its pairs.
                     pair_id = stable_hash({
-                        "campaign": config.name, "seed": config.seed, "scenario": scenario.id,
+                        "seed": config.seed, "scenario": scenario.id,
                         "persona": persona.id, "perturbation": profile.model_dump(),
                         "repetition": rep, "max_turns": config.max_turns,
                         "user_simulator": config.user_simulator})
@@ -274,6 +276,8 @@ def run_campaign(config: CampaignConfig, *, out_dir: str | Path | None = None,
                 if progress:
                     progress(info.written, len(todo), info.outcomes)
         manifest["status"] = "complete"
+        if info.written or info.skipped:
+            write_summary(run_dir)
     except BaseException:
         manifest["status"] = "interrupted"
         raise

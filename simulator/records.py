@@ -13,7 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
+"""2: run_id and domain on every table; turns.act/unsure; conversations.n_unknown_tool_calls."""
 
 Role = Literal["customer", "agent", "tool", "system"]
 ToolStatus = Literal["ok", "error", "timeout", "malformed", "unknown_tool"]

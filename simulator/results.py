@@ -37,20 +37,23 @@ CONVERSATIONS = pa.schema([
     ("origin", pa.string()),
 ])
 TURNS = pa.schema([
-    ("conversation_id", pa.string()), ("agent_version", pa.string()),
+    ("conversation_id", pa.string()), ("run_id", pa.string()), ("agent_version", pa.string()),
+    ("domain", pa.string()),
     ("turn_index", pa.int32()), ("role", pa.string()), ("text", pa.string()),
     ("clean_text", pa.string()), ("perturbations", pa.list_(pa.string())),
     ("latency_ms", pa.float64()), ("interrupted", pa.bool_()), ("act", pa.string()),
     ("unsure", pa.bool_()),
 ])
 TOOL_CALLS = pa.schema([
-    ("conversation_id", pa.string()), ("agent_version", pa.string()), ("seq", pa.int32()),
+    ("conversation_id", pa.string()), ("run_id", pa.string()), ("agent_version", pa.string()),
+    ("domain", pa.string()), ("seq", pa.int32()),
     ("turn_index", pa.int32()), ("tool", pa.string()), ("arguments_json", pa.string()),
     ("result", pa.string()), ("status", pa.string()), ("injected_fault", pa.string()),
     ("latency_ms", pa.float64()),
 ])
 SCORES = pa.schema([
-    ("conversation_id", pa.string()), ("agent_version", pa.string()),
+    ("conversation_id", pa.string()), ("run_id", pa.string()), ("agent_version", pa.string()),
+    ("domain", pa.string()),
     ("scenario_id", pa.string()), ("intent", pa.string()), ("perturbation", pa.string()),
     ("pair_id", pa.string()), ("repetition", pa.int32()), ("evaluator", pa.string()),
     ("metric", pa.string()), ("value", pa.float64()), ("passed", pa.bool_()),
@@ -95,11 +98,14 @@ def conversation_rows(c: Conversation, spec: ConversationSpec | None = None,
         "final_state_json": json.dumps(c.final_state, sort_keys=True) if c.final_state else None,
         "labels": sorted(c.labels.items()), "origin": c.origin,
     }
-    turns = [{"conversation_id": c.id, "agent_version": version, "turn_index": t.index,
+    domain = scenario.domain if scenario else None
+    turns = [{"conversation_id": c.id, "run_id": run_id, "agent_version": version,
+              "domain": domain, "turn_index": t.index,
               "role": t.role, "text": t.text, "clean_text": t.clean_text,
               "perturbations": t.perturbations, "latency_ms": t.latency_ms,
               "interrupted": t.interrupted, "act": t.act, "unsure": t.unsure} for t in c.turns]
-    calls = [{"conversation_id": c.id, "agent_version": version, "seq": tc.seq,
+    calls = [{"conversation_id": c.id, "run_id": run_id, "agent_version": version,
+              "domain": domain, "seq": tc.seq,
               "turn_index": tc.turn_index, "tool": tc.tool,
               "arguments_json": json.dumps(tc.arguments, sort_keys=True), "result": tc.result,
               "status": tc.status, "injected_fault": tc.injected_fault,
@@ -113,7 +119,8 @@ def result_rows(result: ConversationResult, spec: ConversationSpec, run_id: str
     c = result.conversation
     version = c.agent_version
     rows = conversation_rows(c, spec, run_id)
-    rows["scores"] = [{"conversation_id": c.id, "agent_version": version, "scenario_id": c.scenario_id,
+    rows["scores"] = [{"conversation_id": c.id, "run_id": run_id, "agent_version": version,
+               "domain": spec.scenario.domain, "scenario_id": c.scenario_id,
                "intent": c.intent, "perturbation": c.perturbation, "pair_id": c.pair_id,
                "repetition": c.repetition, "evaluator": s.evaluator, "metric": s.metric,
                "value": s.value, "passed": s.passed, "status": s.status,

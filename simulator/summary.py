@@ -1,11 +1,14 @@
 """Summaries over a run's Parquet results (polars).
 
 `summarize_run` gives the pass rate per agent version and metric, with counts
-and a 95% Wilson interval; `outcome_counts` how conversations ended.
+and a 95% Wilson interval; `outcome_counts` how conversations ended;
+`write_summary` saves both in the run folder (summary.json, summary.md), the
+same figures `convsim run` prints.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -58,3 +61,33 @@ def outcome_counts(run_dir: str | Path) -> pl.DataFrame:
     conv = load_table(run_dir, "conversations")
     return conv.group_by("agent_version", "outcome").len("conversations").sort(
         "agent_version", "outcome")
+
+
+def summary_markdown(run_dir: str | Path) -> str:
+    """The run's pass rates and outcomes as a markdown table (the printed summary)."""
+    rows = summarize_run(run_dir)
+    lines = ["| version | metric | passed/n | rate | 95% CI | n/a | unscored |",
+             "|---|---|---:|---:|---:|---:|---:|"]
+    for r in rows.iter_rows(named=True):
+        if not r["scored"] and not r["unscored"]:
+            continue
+        rate = "-" if r["pass_rate"] is None else f"{r['pass_rate']:.1%}"
+        ci = "-" if not r["scored"] else f"{r['ci_low']:.0%}–{r['ci_high']:.0%}"
+        lines.append(f"| {r['agent_version']} | {r['metric']} | {r['passed']}/{r['scored']} | "
+                     f"{rate} | {ci} | {r['not_applicable']} | {r['unscored']} |")
+    outcomes = outcome_counts(run_dir)
+    lines.append("")
+    for version in sorted(set(outcomes["agent_version"].to_list())):
+        parts = [f"{o['outcome']}={o['conversations']}" for o in outcomes.iter_rows(named=True)
+                 if o["agent_version"] == version]
+        lines.append(f"outcomes {version}: " + ", ".join(parts))
+    return "\n".join(lines) + "\n"
+
+
+def write_summary(run_dir: str | Path) -> None:
+    """summary.json (rows of summarize_run and outcome_counts) and summary.md in the run folder."""
+    root = Path(run_dir)
+    payload = {"pass_rates": summarize_run(root).to_dicts(),
+               "outcomes": outcome_counts(root).to_dicts()}
+    (root / "summary.json").write_text(json.dumps(payload, indent=1, default=str) + "\n")
+    (root / "summary.md").write_text(summary_markdown(root))

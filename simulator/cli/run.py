@@ -10,8 +10,11 @@ from rich import box
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from convsim.simulator.cli.common import console, user_errors, warn
+from convsim.simulator.cli.common import console, fail, user_errors, warn
 from convsim.simulator.config import CampaignConfig, ConfigError, load_campaign
+
+INFRA_DOMINATED = 0.5
+"""A run where at least this share of conversations hit infrastructure errors exits 2."""
 
 
 def _apply_overrides(config: CampaignConfig, seed: int | None, executor: str | None,
@@ -93,6 +96,10 @@ def run(
              "'unknown tool' (status unknown_tool in tool_calls). Add them to the pack "
              f"({config.scenarios.domain}).")
     console.print(f"run folder: {info.run_dir}", highlight=False, soft_wrap=True)
+    if info.written and info.errors / info.written >= INFRA_DOMINATED:
+        fail(f"{info.errors} of {info.written} conversations hit infrastructure errors (agent "
+             "unreachable, timing out or answering garbage): the run is not usable as a verdict "
+             f"(results kept in {info.run_dir})")
 
 
 def validate(campaign: Path = typer.Argument(..., help="Campaign YAML file.")) -> None:

@@ -28,8 +28,8 @@ def _content(run_dir: Path) -> dict[str, pl.DataFrame]:
     sort = {"conversations": ["conversation_id"], "turns": ["conversation_id", "turn_index"],
             "tool_calls": ["conversation_id", "seq"],
             "scores": ["conversation_id", "evaluator", "metric"]}
-    drop = {"conversations": ["run_id"], "turns": ["latency_ms"]}
-    return {t: _frame(run_dir, t).drop(drop.get(t, [])).sort(sort[t]) for t in TABLES}
+    drop = {"turns": ["latency_ms"]}
+    return {t: _frame(run_dir, t).drop(["run_id", *drop.get(t, [])]).sort(sort[t]) for t in TABLES}
 
 
 def test_plan_is_deterministic_and_paired() -> None:
@@ -141,3 +141,46 @@ def test_resume_rejects_a_non_run_folder(tmp_path: Path, small_campaign) -> None
 def test_bad_executor_option(executor: str) -> None:
     result = runner.invoke(app, ["run", str(DEMO), "--executor", executor])
     assert result.exit_code != 0 and "expected 'local' or 'ray'" in result.output
+
+
+def test_every_table_carries_the_run_and_the_summary_is_saved(small_campaign) -> None:
+    result = runner.invoke(app, ["run", str(small_campaign(n=4))])
+    assert result.exit_code == 0, result.output
+    [run_dir] = [p for p in small_campaign(n=4).parent.glob("runs/small/*")]
+    for table in TABLES:
+        frame = _frame(run_dir, table)
+        assert frame["run_id"].unique().to_list() == [run_dir.name], table
+        assert frame["domain"].unique().to_list() == ["retail"], table
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert manifest["schema_version"] == "2"
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert {r["metric"] for r in summary["pass_rates"]} >= {"process", "goal"}
+    md = (run_dir / "summary.md").read_text()
+    for row in summary["pass_rates"]:
+        if row["scored"]:
+            assert f"| {row['agent_version']} | {row['metric']} | {row['passed']}/{row['scored']} |" in md
+
+
+def test_pairs_do_not_depend_on_the_campaign_name() -> None:
+    config = load_campaign(DEMO)
+    renamed = config.model_copy(update={"name": "demo-renamed"})
+    population = build_population(config)
+    assert [s.pair_id for s in plan_specs(config, *population)] == \
+        [s.pair_id for s in plan_specs(renamed, *population)]
+
+
+def test_a_run_dominated_by_infrastructure_errors_exits_2(tmp_path: Path) -> None:
+    path = tmp_path / "down.yaml"
+    path.write_text(f"""\
+name: down
+scenarios: {{n: 3}}
+personas: {{n: 2}}
+agents: [{{version: v1, url: "http://127.0.0.1:9"}}]
+execution: {{executor: local, retries: 0, turn_timeout_s: 2}}
+output_dir: {tmp_path / 'runs'}
+""")
+    result = runner.invoke(app, ["run", str(path)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "3 of 3 conversations hit infrastructure errors" in result.output.replace("\n", " ")
+    [run_dir] = list((tmp_path / "runs" / "down").iterdir())
+    assert _frame(run_dir, "conversations")["outcome"].to_list() == ["agent_error"] * 3
