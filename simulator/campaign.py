@@ -26,7 +26,7 @@ import numpy as np
 from convsim.simulator.config import AgentConfig, CampaignConfig, ConfigError
 from convsim.simulator.executors import make_executor
 from convsim.simulator.packs.discovery import find_domain
-from convsim.simulator.records import ConversationSpec, Persona, Scenario, stable_hash
+from convsim.simulator.records import ConversationSpec, LLMUsage, Persona, Scenario, stable_hash
 from convsim.simulator.registry import generators
 from convsim.simulator.results import ResultWriter, write_manifest
 from convsim.simulator.summary import write_summary
@@ -191,6 +191,10 @@ class RunInfo:
     """Conversations convsim's own side failed (never scored as agent failures)."""
     unknown_tools: Counter[str] = field(default_factory=Counter)
     """Tools the agent called that the pack does not define -> calls."""
+    llm: LLMUsage = field(default_factory=LLMUsage)
+    """LLM calls of the run (customers and agents), summed."""
+    stopped_by_budget: bool = False
+    """The LLM budget was reached before every planned conversation started."""
     seconds: float = 0.0
     turns: int = 0
 
@@ -261,7 +265,8 @@ def run_campaign(config: CampaignConfig, *, out_dir: str | Path | None = None,
         with serve_agents(list(config.agents)) as agents:
             manifest["agent_urls"] = {a.version: a.url for a in agents if a.url}
             executor = make_executor(config.execution.executor, agents, config.evaluators,
-                                     config.execution)
+                                     config.execution, config.llm)
+            budget = config.llm.budget_usd
             for results in executor.run(batches):
                 writer.write_batch(results, by_id)
                 for r in results:
@@ -272,10 +277,16 @@ def run_campaign(config: CampaignConfig, *, out_dir: str | Path | None = None,
                     info.unknown_tools.update(t.tool for t in c.tool_calls
                                               if t.status == "unknown_tool")
                     info.turns += len(r.conversation.turns)
+                    info.llm.add(c.llm)
                 info.written += len(results)
                 if progress:
                     progress(info.written, len(todo), info.outcomes)
-        manifest["status"] = "complete"
+                if budget is not None and info.llm.known_cost_usd >= budget:
+                    # Stop starting conversations; batches in flight are cancelled, what is
+                    # written stays, and --resume continues later.
+                    info.stopped_by_budget = True
+                    break
+        manifest["status"] = "stopped_by_budget" if info.stopped_by_budget else "complete"
         if info.written or info.skipped:
             write_summary(run_dir)
     except BaseException:
@@ -288,6 +299,7 @@ def run_campaign(config: CampaignConfig, *, out_dir: str | Path | None = None,
                               "skipped_already_done": info.skipped, "errors": info.errors,
                               "simulator_errors": info.simulator_errors,
                               "unknown_tool_calls": dict(info.unknown_tools),
+                              "llm": info.llm.model_dump() | {"cost_usd": info.llm.cost_usd},
                               "turns": info.turns, "outcomes": dict(info.outcomes)}
         manifest["seconds"] = round(info.seconds, 3)
         write_manifest(run_dir, manifest)

@@ -143,8 +143,9 @@ class AgentConfig(Frozen):
 
     version: str
     """Label of the version in results (e.g. v1)."""
-    connector: Literal["http", "python"] = "http"
-    """How to talk to it: a black-box HTTP service, or an in-process Python agent."""
+    connector: Literal["http", "python", "openai"] = "http"
+    """How to talk to it: a black-box HTTP service, an in-process Python agent, or an LLM
+    with a system prompt and the pack's tools (any litellm model)."""
     url: str | None = None
     """Base URL of an already running HTTP agent."""
     reference: str | None = None
@@ -160,6 +161,14 @@ class AgentConfig(Frozen):
     """For the python connector: 'module:attribute' of the agent factory."""
     options: dict[str, Any] = Field(default_factory=dict)
     """Connector options (e.g. chat_path, request/response field names)."""
+    model: str | None = None
+    """openai connector: the litellm model name (openai/gpt-4o-mini, ollama/llama3...); the
+    endpoint and key come from the environment (OPENAI_BASE_URL, OPENAI_API_KEY...)."""
+    prompt: str | None = None
+    """openai connector: the system prompt, or a .md/.txt file holding it (relative to the
+    campaign file)."""
+    settings: dict[str, Any] = Field(default_factory=dict)
+    """openai connector: litellm settings (temperature, max_tokens, seed, ...)."""
 
     @model_validator(mode="after")
     def _one_target(self) -> AgentConfig:
@@ -171,6 +180,8 @@ class AgentConfig(Frozen):
             raise ValueError(f"url must start with http:// or https://, got {self.url!r}")
         if self.connector == "python" and not (self.target or self.reference):
             raise ValueError("a python agent needs 'target' (module:attribute) or 'reference'")
+        if self.connector == "openai" and not self.model:
+            raise ValueError("an openai agent needs 'model' (a litellm model name)")
         return self
 
 
@@ -193,6 +204,29 @@ class ExecutionConfig(Frozen):
     """Retries of an agent call after a connection error or 5xx (with backoff)."""
 
 
+class LLMConfig(Frozen):
+    """LLM calls of a campaign (the `llm` customer, the `openai` connector), all through litellm."""
+
+    model: str = "openai/gpt-4o-mini"
+    """litellm model of the simulated customer (user_simulator: llm); the endpoint and key come
+    from the environment the way litellm reads them (OPENAI_BASE_URL, OPENAI_API_KEY...)."""
+    temperature: float = Field(0.7, ge=0, le=2)
+    """Sampling temperature of the simulated customer."""
+    cache_dir: str | None = ".convsim/llm-cache"
+    """On-disk cache of LLM answers keyed by the request's hash (relative to the working
+    directory); an unchanged campaign re-run makes no calls. Empty disables it."""
+    budget_usd: float | None = Field(None, gt=0)
+    """Stop starting conversations once the LLM spend reaches this (results kept, exit 3)."""
+    max_concurrency: int = Field(8, ge=1)
+    """LLM calls in flight per worker process."""
+    requests_per_minute: float | None = Field(None, gt=0)
+    """Rate limit of LLM calls per worker process."""
+    timeout_s: float = Field(60.0, gt=0)
+    """Timeout of one LLM call."""
+    retries: int = Field(3, ge=0)
+    """Retries after a 429/5xx/timeout, with backoff (Retry-After honoured)."""
+
+
 class CampaignConfig(Frozen):
     """A simulation campaign: who talks to which agent versions, how often, scored how."""
 
@@ -212,11 +246,13 @@ class CampaignConfig(Frozen):
     agents: list[AgentConfig]
     """Agent versions under test (the first one is the baseline)."""
     evaluators: list[str] = Field(default_factory=lambda: ["process", "disclosures", "goal"])
-    user_simulator: Literal["agenda", "replay"] = "agenda"
+    user_simulator: Literal["agenda", "replay", "llm"] = "agenda"
     """agenda: scripted customers with goals; replay: the customer turns of regression
     scenarios (convsim scenarios from-transcript), in order."""
     max_turns: int = Field(30, ge=2)
     execution: ExecutionConfig = Field(default_factory=ExecutionConfig)
+    llm: LLMConfig = Field(default_factory=LLMConfig)
+    """LLM settings (simulated customer model, cache, budget, limits)."""
     output_dir: str = "runs"
     """Where runs are written (relative to the working directory)."""
 
@@ -238,6 +274,11 @@ _PACK_AGENT = re.compile(r"^[\w.-]+:[\w.-]+$")
 
 def _resolve_agent(agent: AgentConfig, base: Path, path: str | Path) -> AgentConfig:
     where = f"{path}: agents.{agent.version}"
+    if agent.prompt and "\n" not in agent.prompt and agent.prompt.endswith((".md", ".txt")):
+        file = Path(agent.prompt) if Path(agent.prompt).is_absolute() else base / agent.prompt
+        if not file.is_file():
+            raise ConfigError(f"{where}.prompt: file not found: {file}")
+        agent = agent.model_copy(update={"prompt": file.read_text(encoding="utf-8")})
     if agent.command is not None:
         return agent.model_copy(update={"workdir": str(base / (agent.workdir or "."))})
     if agent.reference is None:

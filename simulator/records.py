@@ -88,6 +88,40 @@ class ToolCall(Record):
     """Simulated tool latency."""
 
 
+class LLMUsage(Record):
+    """LLM calls of one conversation, summed (customer and agent)."""
+
+    calls: int = 0
+    """Calls answered by a provider (cache hits excluded)."""
+    cache_hits: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    known_cost_usd: float = 0.0
+    """Sum of the costs litellm's local price map knows."""
+    unpriced_calls: int = 0
+    """Calls to a model with no known price."""
+    models: list[str] = Field(default_factory=list)
+    """Models called (customer, agent)."""
+    prompt_version: str | None = None
+    """Version of convsim's customer prompt, when the LLM customer spoke."""
+
+    @property
+    def cost_usd(self) -> float | None:
+        """Total cost; None (not 0) when some call's price is unknown."""
+        return None if self.unpriced_calls else round(self.known_cost_usd, 8)
+
+    def add(self, other: LLMUsage) -> None:
+        """Sum another usage into this one."""
+        self.calls += other.calls
+        self.cache_hits += other.cache_hits
+        self.prompt_tokens += other.prompt_tokens
+        self.completion_tokens += other.completion_tokens
+        self.known_cost_usd += other.known_cost_usd
+        self.unpriced_calls += other.unpriced_calls
+        self.models = sorted(set(self.models) | set(other.models))
+        self.prompt_version = self.prompt_version or other.prompt_version
+
+
 class Conversation(Record):
     """A conversation, historical or simulated: the same record for both."""
 
@@ -117,6 +151,8 @@ class Conversation(Record):
     """Sandbox state at the end (for goal evaluation)."""
     escalated: bool = False
     """The customer was handed to a human (handoff flag or a transfer tool of the pack)."""
+    llm: LLMUsage = Field(default_factory=lambda: LLMUsage())
+    """LLM calls made for this conversation (simulated customer and openai agent)."""
     seed: int = 0
     labels: dict[str, str] = Field(default_factory=dict)
     """Other labels from the source (flow, scenario title, reward...)."""

@@ -52,10 +52,12 @@ evaluators: Registry[Any] = Registry("evaluator", {
 connectors: Registry[Any] = Registry("connector", {
     "http": "convsim.simulator.connectors",
     "python": "convsim.simulator.connectors",
+    "openai": "convsim.simulator.openai_agent",
 })
 user_simulators: Registry[Any] = Registry("user simulator", {
     "agenda": "convsim.simulator.users.agenda",
     "replay": "convsim.simulator.users.replay",
+    "llm": "convsim.simulator.users.llm",
 })
 
 generators: Registry[Any] = Registry("generator", {

@@ -34,7 +34,9 @@ CONVERSATIONS = pa.schema([
     ("n_tool_faults", pa.int32()), ("n_unknown_tool_calls", pa.int32()),
     ("escalated", pa.bool_()),
     ("final_state_json", pa.string()), ("labels", pa.map_(pa.string(), pa.string())),
-    ("origin", pa.string()),
+    ("origin", pa.string()), ("llm_calls", pa.int32()), ("llm_cache_hits", pa.int32()),
+    ("llm_tokens", pa.int64()), ("llm_cost_usd", pa.float64()),
+    ("llm_models", pa.list_(pa.string())), ("llm_prompt_version", pa.string()),
 ])
 TURNS = pa.schema([
     ("conversation_id", pa.string()), ("run_id", pa.string()), ("agent_version", pa.string()),
@@ -97,6 +99,10 @@ def conversation_rows(c: Conversation, spec: ConversationSpec | None = None,
         "escalated": c.escalated or c.outcome in ("transferred", "escalated"),
         "final_state_json": json.dumps(c.final_state, sort_keys=True) if c.final_state else None,
         "labels": sorted(c.labels.items()), "origin": c.origin,
+        "llm_calls": c.llm.calls, "llm_cache_hits": c.llm.cache_hits,
+        "llm_tokens": c.llm.prompt_tokens + c.llm.completion_tokens,
+        "llm_cost_usd": c.llm.cost_usd if (c.llm.calls or c.llm.cache_hits) else None,
+        "llm_models": c.llm.models, "llm_prompt_version": c.llm.prompt_version,
     }
     domain = scenario.domain if scenario else None
     turns = [{"conversation_id": c.id, "run_id": run_id, "agent_version": version,

@@ -14,27 +14,40 @@ from typing import Any
 
 import aiohttp
 
-from convsim.simulator.config import AgentConfig, ExecutionConfig
+from convsim.simulator.config import AgentConfig, ExecutionConfig, LLMConfig
 from convsim.simulator.loop import SimulatorFailure, conversation_shell, run_conversation
 from convsim.simulator.packs.discovery import find_domain
 from convsim.simulator.records import (
     Conversation,
     ConversationResult,
     ConversationSpec,
+    LLMUsage,
     Score,
 )
 from convsim.simulator.registry import connectors, evaluators, user_simulators
 from convsim.simulator.sandbox import SandboxHub, ToolSandbox
 
 
+def _collect_llm_usage(conv: Conversation, user: Any, connector: Any) -> None:
+    """LLM calls of the customer (`user.usage`) and of the agent (`connector.usage(id)`)."""
+    usage = getattr(user, "usage", None)
+    if isinstance(usage, LLMUsage):
+        conv.llm.add(usage)
+    take = getattr(connector, "usage", None)
+    agent_usage = take(conv.id) if callable(take) else None
+    if isinstance(agent_usage, LLMUsage):
+        conv.llm.add(agent_usage)
+
+
 class ConversationWorker:
     """Runs conversations for every agent version of a campaign."""
 
     def __init__(self, agents: Sequence[AgentConfig], evaluator_names: Sequence[str],
-                 execution: ExecutionConfig) -> None:
+                 execution: ExecutionConfig, llm: LLMConfig | None = None) -> None:
         self._agents = list(agents)
         self._evaluator_names = list(evaluator_names)
         self._execution = execution
+        self._llm = llm or LLMConfig()
         self._session: aiohttp.ClientSession | None = None
         self._hub = SandboxHub()
         self._connectors: dict[str, Any] = {}
@@ -51,7 +64,8 @@ class ConversationWorker:
             self._connectors[agent.version] = connectors.create(
                 agent.connector, version=agent.version, url=agent.url, session=self._session,
                 timeout_s=self._execution.turn_timeout_s, retries=self._execution.retries,
-                options=agent.options, target=agent.target, reference=agent.reference)
+                options=agent.options, target=agent.target, reference=agent.reference,
+                model=agent.model, prompt=agent.prompt, settings=agent.settings, llm=self._llm)
         self._started = True
 
     async def stop(self) -> None:
@@ -73,7 +87,7 @@ class ConversationWorker:
                 domain = find_domain(spec.domain)
                 sandbox = ToolSandbox(domain, domain.initial_state(spec.scenario, spec.persona),
                                       spec.perturbation, spec.seed)
-                user = user_simulators.create(spec.user_simulator, spec, domain)
+                user = user_simulators.create(spec.user_simulator, spec, domain, llm=self._llm)
             except Exception as exc:  # noqa: BLE001 - recorded on the conversation
                 conv.outcome, conv.error = "simulator_error", f"simulator: {type(exc).__name__}: {exc}"
                 return ConversationResult(conversation=conv, scores=self.evaluate(conv, spec))
@@ -87,6 +101,7 @@ class ConversationWorker:
                 conv.outcome, conv.error = "simulator_error", f"{type(exc).__name__}: {exc}"
             finally:
                 self._hub.close(spec.id)
+            _collect_llm_usage(conv, user, self._connectors[spec.agent_version])
             escalation = set(domain.escalation_tools)
             conv.escalated = conv.outcome == "transferred" or any(
                 c.tool in escalation and c.status == "ok" for c in conv.tool_calls)

@@ -96,6 +96,17 @@ def run(
              "'unknown tool' (status unknown_tool in tool_calls). Add them to the pack "
              f"({config.scenarios.domain}).")
     console.print(f"run folder: {info.run_dir}", highlight=False, soft_wrap=True)
+    if info.llm.calls or info.llm.cache_hits:
+        cost = "unknown (a model has no price)" if info.llm.cost_usd is None \
+            else f"${info.llm.cost_usd:.4f}"
+        console.print(f"LLM: {info.llm.calls} calls, {info.llm.cache_hits} cache hits, "
+                      f"{info.llm.prompt_tokens + info.llm.completion_tokens} tokens, cost {cost}",
+                      highlight=False)
+    if info.stopped_by_budget:
+        fail(f"LLM budget reached: spent ${info.llm.known_cost_usd:.4f} of "
+             f"${config.llm.budget_usd:g}; {info.planned - info.skipped - info.written} "
+             f"conversations not started; results kept — continue with --resume {info.run_dir}",
+             code=3)
     if info.written and info.errors / info.written >= INFRA_DOMINATED:
         fail(f"{info.errors} of {info.written} conversations hit infrastructure errors (agent "
              "unreachable, timing out or answering garbage): the run is not usable as a verdict "

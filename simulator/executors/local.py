@@ -5,15 +5,16 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator, Sequence
 
-from convsim.simulator.config import AgentConfig, ExecutionConfig
+from convsim.simulator.config import AgentConfig, ExecutionConfig, LLMConfig
 from convsim.simulator.records import ConversationResult, ConversationSpec
 from convsim.simulator.worker import ConversationWorker
 
 
 class LocalExecutor:
     def __init__(self, agents: Sequence[AgentConfig], evaluators: Sequence[str],
-                 execution: ExecutionConfig, max_batches_in_flight: int = 4) -> None:
-        self._args = (agents, evaluators, execution)
+                 execution: ExecutionConfig, llm: LLMConfig | None = None,
+                 max_batches_in_flight: int = 4) -> None:
+        self._args = (agents, evaluators, execution, llm)
         self._in_flight = max_batches_in_flight
 
     def run(self, batches: Sequence[Sequence[ConversationSpec]]

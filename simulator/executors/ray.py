@@ -13,7 +13,7 @@ import os
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from convsim.simulator.config import AgentConfig, ExecutionConfig
+from convsim.simulator.config import AgentConfig, ExecutionConfig, LLMConfig
 from convsim.simulator.records import ConversationResult, ConversationSpec
 
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
@@ -21,10 +21,10 @@ os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 
 class _WorkerActor:
     def __init__(self, agents: list[AgentConfig], evaluators: list[str],
-                 execution: ExecutionConfig) -> None:
+                 execution: ExecutionConfig, llm: LLMConfig | None = None) -> None:
         from convsim.simulator.worker import ConversationWorker
 
-        self._worker = ConversationWorker(agents, evaluators, execution)
+        self._worker = ConversationWorker(agents, evaluators, execution, llm)
 
     async def run_batch(self, specs: list[ConversationSpec]) -> list[ConversationResult]:
         return await self._worker.run_batch(specs)
@@ -35,8 +35,9 @@ class _WorkerActor:
 
 class RayExecutor:
     def __init__(self, agents: Sequence[AgentConfig], evaluators: Sequence[str],
-                 execution: ExecutionConfig, num_cpus: int | None = None) -> None:
-        self._args = (list(agents), list(evaluators), execution)
+                 execution: ExecutionConfig, llm: LLMConfig | None = None,
+                 num_cpus: int | None = None) -> None:
+        self._args = (list(agents), list(evaluators), execution, llm)
         self._execution = execution
         self._num_cpus = num_cpus
 

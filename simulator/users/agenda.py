@@ -384,5 +384,5 @@ class AgendaUser:
 
 
 @user_simulator("agenda")
-def make_agenda_user(spec: ConversationSpec, domain: Domain) -> AgendaUser:
+def make_agenda_user(spec: ConversationSpec, domain: Domain, **_: Any) -> AgendaUser:
     return AgendaUser(spec, domain)

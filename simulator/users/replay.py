@@ -45,5 +45,5 @@ class ReplayUser:
 
 
 @user_simulator("replay")
-def make_replay_user(spec: ConversationSpec, domain: object = None) -> ReplayUser:
+def make_replay_user(spec: ConversationSpec, domain: object = None, **_: object) -> ReplayUser:
     return ReplayUser(spec)
