@@ -12,7 +12,7 @@ from typing import Any, Literal, TypeVar
 
 import numpy as np
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from convsim.simulator.records import PerturbationProfile
 
@@ -242,7 +242,15 @@ class CampaignConfig(Frozen):
     personas_per_scenario: int = Field(1, ge=1)
     perturbations: list[PerturbationProfile] = Field(
         default_factory=lambda: [PerturbationProfile()])
-    """Perturbation profiles; every scenario runs under each."""
+    """Perturbation profiles; every scenario runs under each. A bundled name (clean,
+    noisy_text, noisy_voice, impatient, wandering, backend_outage) or a full profile."""
+
+    @field_validator("perturbations", mode="before")
+    @classmethod
+    def _named_profiles(cls, value: Any) -> Any:
+        from convsim.simulator.profiles import expand_profile
+
+        return [expand_profile(v) for v in value] if isinstance(value, list) else value
     agents: list[AgentConfig]
     """Agent versions under test (the first one is the baseline)."""
     evaluators: list[str] = Field(default_factory=lambda: ["process", "disclosures", "goal"])

@@ -47,6 +47,12 @@ class HttpConnector:
         self._reply_field = opts.get("reply_field", "reply")
         self._end_field = opts.get("end_field", "end")
         self._handoff_field = opts.get("handoff_field", "handoff")
+        bursts = opts.get("bursts", "sequential")
+        if bursts not in ("sequential", "batched"):
+            raise ValueError(f"options.bursts: expected sequential or batched, got {bursts!r}")
+        self.batches_bursts = bursts == "batched"
+        """A burst of short customer messages arrives as one message, parts on their own
+        lines (batched), or as one POST per part, the agent answering each (sequential)."""
 
     async def send(self, conversation_id: str, text: str, sandbox: ToolSandbox,
                    sandbox_url: str) -> AgentReply:

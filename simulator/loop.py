@@ -13,7 +13,7 @@ from collections.abc import Awaitable
 
 import numpy as np
 
-from convsim.simulator.perturb import apply_noise
+from convsim.simulator.perturb import apply_noise, apply_speech, cut_reply, split_burst
 from convsim.simulator.protocols import (
     AgentConnector,
     AgentProtocolError,
@@ -47,38 +47,70 @@ def conversation_shell(spec: ConversationSpec) -> Conversation:
 
 async def run_conversation(spec: ConversationSpec, user: UserSimulator, agent: AgentConnector,
                            sandbox: ToolSandbox, sandbox_url: str = "") -> Conversation:
-    """Play the conversation until someone ends it or the turn budget runs out."""
+    """Play the conversation until someone ends it or the turn budget runs out.
+
+    The perturbation profile acts on the way: customer text noise or a speech transcript,
+    bursts of short messages (one by one, or batched when the connector says
+    `batches_bursts`), and barge-in (the customer cuts the agent's reply and reacts to what
+    they heard; the agent receives the interruption as the next message).
+    """
     conv = conversation_shell(spec)
+    profile = spec.perturbation
     noise_rng = np.random.default_rng([spec.seed, 0x4015E])
+    mess_rng = np.random.default_rng([spec.seed, 0x3E55])
     turns: list[Turn] = []
     outcome = "max_turns"
     # Replayed customers already speak with their own typos; only the profile's noise applies.
     persona_typos = 0.0 if spec.user_simulator == "replay" else spec.persona.traits.typo_rate
+    batched = bool(getattr(agent, "batches_bursts", False))
     try:
         reply = await _user_turn(user.opening())
         while len(turns) < spec.max_turns:
-            text, applied = apply_noise(reply.text, spec.perturbation.text_noise, persona_typos,
-                                        noise_rng)
-            turns.append(Turn(index=len(turns), role="customer", text=text,
-                              clean_text=reply.text, perturbations=applied, act=reply.act,
-                              unsure=reply.unsure))
-            sandbox.current_turn = len(turns)
-            started = time.perf_counter()
-            try:
-                answer = await agent.send(spec.id, text, sandbox, sandbox_url)
-            except AgentUnavailable as exc:
-                conv.error, outcome = f"agent {spec.agent_version} unreachable: {exc}", "agent_error"
+            text, applied = apply_speech(reply.text, profile.text_noise, noise_rng)
+            if not applied:
+                text, applied = apply_noise(reply.text, profile.text_noise, persona_typos,
+                                            noise_rng)
+            parts = [text]
+            if profile.burst_rate and mess_rng.random() < profile.burst_rate:
+                parts = split_burst(text, mess_rng)
+            if len(parts) > 1 and batched:
+                parts = ["\n".join(parts)]
+            answer = None
+            for i, part in enumerate(parts):
+                turns.append(Turn(index=len(turns), role="customer", text=part,
+                                  clean_text=reply.text if i == 0 else None,
+                                  perturbations=applied + (["burst"] if len(parts) > 1
+                                                           or "\n" in part and batched else []),
+                                  act=reply.act, unsure=reply.unsure))
+                sandbox.current_turn = len(turns)
+                started = time.perf_counter()
+                try:
+                    answer = await agent.send(spec.id, part, sandbox, sandbox_url)
+                except AgentUnavailable as exc:
+                    conv.error = f"agent {spec.agent_version} unreachable: {exc}"
+                    outcome = "agent_error"
+                    break
+                except AgentProtocolError as exc:
+                    conv.error = f"agent {spec.agent_version} sent a malformed reply: {exc}"
+                    outcome = "agent_error"
+                    break
+                except Exception as exc:  # noqa: BLE001 - an in-process agent that raises
+                    conv.error = f"agent {spec.agent_version} raised {type(exc).__name__}: {exc}"
+                    outcome = "agent_error"
+                    break
+                latency = round((time.perf_counter() - started) * 1000, 3)
+                heard = None
+                if (i == len(parts) - 1 and profile.interrupt_rate and not answer.end
+                        and not answer.handoff and mess_rng.random() < profile.interrupt_rate):
+                    heard = cut_reply(answer.text, mess_rng)
+                turns.append(Turn(index=len(turns), role="agent", text=heard or answer.text,
+                                  clean_text=answer.text if heard else None,
+                                  perturbations=["barge_in"] if heard else [],
+                                  interrupted=heard is not None, latency_ms=latency))
+                if answer.handoff or answer.end:
+                    break
+            if outcome == "agent_error" or answer is None:
                 break
-            except AgentProtocolError as exc:
-                conv.error = f"agent {spec.agent_version} sent a malformed reply: {exc}"
-                outcome = "agent_error"
-                break
-            except Exception as exc:  # noqa: BLE001 - an in-process agent that raises
-                conv.error = f"agent {spec.agent_version} raised {type(exc).__name__}: {exc}"
-                outcome = "agent_error"
-                break
-            turns.append(Turn(index=len(turns), role="agent", text=answer.text,
-                              latency_ms=round((time.perf_counter() - started) * 1000, 3)))
             if answer.handoff:
                 outcome = "transferred"
                 break
@@ -88,7 +120,7 @@ async def run_conversation(spec: ConversationSpec, user: UserSimulator, agent: A
             if answer.end:
                 outcome = "agent_ended"
                 break
-            reply = await _user_turn(user.respond(answer.text))
+            reply = await _user_turn(user.respond(turns[-1].text))
     except SimulatorFailure as exc:  # keep the turns played so far, blame convsim
         conv.error, outcome = f"simulator: {exc}", "simulator_error"
     finally:

@@ -281,6 +281,10 @@ class TextNoise(Spec):
     """Probability of a filler word ('um', 'uh', 'like') per message."""
     drop_rate: float = Field(0.0, ge=0, le=1)
     """Per-word probability that an ordinary word is lost (ASR-style drop)."""
+    asr_rate: float = Field(0.0, ge=0, le=1)
+    """Probability that a message reaches the agent as a speech-recognition transcript:
+    lower case, no punctuation, emails and numbers spoken ("john dot smith at gmail dot
+    com", "w one two three"), homophones, the odd digit misheard."""
 
 
 class ToolFault(Spec):
@@ -299,7 +303,16 @@ class PerturbationProfile(Spec):
     name: str = "clean"
     text_noise: TextNoise = Field(default_factory=TextNoise)
     interrupt_rate: float = Field(0.0, ge=0, le=1)
+    """Per agent reply: the customer barges in; the reply is cut where they interrupt (the
+    customer reacts to what they heard) and the agent receives the interruption."""
+    burst_rate: float = Field(0.0, ge=0, le=1)
+    """Per customer message: it arrives as 2-4 short messages before the customer waits for
+    the answer (delivered one by one, or batched: see the http connector's `bursts`)."""
     topic_switch_rate: float = Field(0.0, ge=0, le=1)
+    """Per conversation: the customer asks something unrelated mid-goal, then comes back."""
+    correction_rate: float = Field(0.0, ge=0, le=1)
+    """Per conversation: the customer gets a value wrong, then corrects it in the next
+    message ("sorry, I meant ...")."""
     tool_faults: dict[str, ToolFault] = Field(default_factory=dict)
     """Faults per tool name; the key '*' applies to every tool."""
 

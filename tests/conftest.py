@@ -33,7 +33,11 @@ personas: {{n: 8}}
 perturbations:
   - name: clean
   - name: noisy
-    text_noise: {{typo_rate: 0.05, filler_rate: 0.3}}
+    text_noise: {{typo_rate: 0.05, filler_rate: 0.3, asr_rate: 0.3}}
+    burst_rate: 0.3
+    interrupt_rate: 0.2
+    topic_switch_rate: 0.3
+    correction_rate: 0.3
     tool_faults: {{get_order_details: {{error_rate: 0.2, timeout_rate: 0.05}}}}
 agents:
   - {{version: v1, connector: {connector}, reference: "retail:v1"}}

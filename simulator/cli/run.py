@@ -33,26 +33,37 @@ def _apply_overrides(config: CampaignConfig, seed: int | None, executor: str | N
     return config.model_copy(update=update)
 
 
-def render_summary(run_dir: Path) -> None:
-    from convsim.simulator.summary import outcome_counts, summarize_run
+def render_summary(run_dir: Path, per_profile: bool = False) -> None:
+    """The pass-rate table (and, with several profiles, the same per profile) and outcomes."""
+    from convsim.simulator.summary import outcome_counts
 
-    table = Table(title="Pass rate per agent version and metric", box=box.SIMPLE_HEAD)
-    for col in ("version", "metric", "passed/n", "rate", "95% CI", "n/a", "unscored"):
-        table.add_column(col, justify="left" if col in ("version", "metric") else "right",
-                         no_wrap=True)
-    for row in summarize_run(run_dir).iter_rows(named=True):
-        if not row["scored"] and not row["unscored"]:
-            continue  # metric never applied (e.g. no disclosure required anywhere)
-        rate = "-" if row["pass_rate"] is None else f"{row['pass_rate']:.1%}"
-        ci = "-" if not row["scored"] else f"{row['ci_low']:.0%}–{row['ci_high']:.0%}"
-        table.add_row(row["agent_version"], row["metric"], f"{row['passed']}/{row['scored']}",
-                      rate, ci, str(row["not_applicable"]), str(row["unscored"]))
-    console.print(table)
+    _rates_table(run_dir, ("agent_version", "metric"), "Pass rate per agent version and metric")
+    if per_profile:
+        _rates_table(run_dir, ("agent_version", "perturbation", "metric"),
+                     "Pass rate per agent version, perturbation profile and metric")
     outcomes = outcome_counts(run_dir)
     for version in sorted(set(outcomes["agent_version"].to_list())):
         parts = [f"{r['outcome']}={r['conversations']}" for r in outcomes.iter_rows(named=True)
                  if r["agent_version"] == version]
         console.print(f"outcomes {version}: " + ", ".join(parts), highlight=False)
+
+
+def _rates_table(run_dir: Path, by: tuple[str, ...], title: str) -> None:
+    from convsim.simulator.summary import summarize_run
+
+    table = Table(title=title, box=box.SIMPLE_HEAD)
+    names = {"agent_version": "version", "perturbation": "profile", "metric": "metric"}
+    for col in [names[b] for b in by] + ["passed/n", "rate", "95% CI", "n/a", "unscored"]:
+        table.add_column(col, justify="left" if col in names.values() else "right",
+                         no_wrap=True)
+    for row in summarize_run(run_dir, by=by).iter_rows(named=True):
+        if not row["scored"] and not row["unscored"]:
+            continue  # metric never applied (e.g. no disclosure required anywhere)
+        rate = "-" if row["pass_rate"] is None else f"{row['pass_rate']:.1%}"
+        ci = "-" if not row["scored"] else f"{row['ci_low']:.0%}–{row['ci_high']:.0%}"
+        table.add_row(*(str(row[b]) for b in by), f"{row['passed']}/{row['scored']}",
+                      rate, ci, str(row["not_applicable"]), str(row["unscored"]))
+    console.print(table)
 
 
 def run(
@@ -85,7 +96,7 @@ def run(
     console.print(f"{info.written} conversations ({info.turns} turns) in {info.seconds:.1f}s; "
                   f"{info.skipped} already done, {info.errors} infrastructure errors, "
                   f"{info.simulator_errors} simulator errors", highlight=False)
-    render_summary(info.run_dir)
+    render_summary(info.run_dir, per_profile=len(config.perturbations) > 1)
     if info.simulator_errors:
         warn(f"{info.simulator_errors} conversations failed on convsim's side (outcome "
              "simulator_error, not scored, never counted against the agent); the reason is in "

@@ -102,3 +102,54 @@ DONT_KNOW = re.compile(r"\b(don't|do not|can't|cannot) (remember|recall|know|fin
 def doesnt_know(text: str) -> bool:
     """The customer says they do not know or remember something."""
     return bool(DONT_KNOW.search(text))
+
+
+DIGIT_WORDS = {w: str(i) for i, w in enumerate(
+    ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"])}
+DIGIT_WORDS["oh"] = "0"
+CONNECTORS = {"dot": ".", "underscore": "_", "dash": "-", "hyphen": "-"}
+
+
+def from_speech(text: str) -> str:
+    """Undo what a speech recogniser does to identifiers: spoken digits ("w one two three
+    four five six seven" -> "w1234567", "zip zero two one three nine" -> "zip 02139") and
+    spoken emails ("john dot smith eight eight at example dot com" -> john.smith88@...)."""
+    words = text.split()
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        j = i
+        while j < len(words) and words[j].lower().strip(".,") in DIGIT_WORDS:
+            j += 1
+        run = "".join(DIGIT_WORDS[w.lower().strip(".,")] for w in words[i:j])
+        if len(run) >= 2 or (run and out and out[-1].lower() in CONNECTORS):
+            if out and len(out[-1]) == 1 and out[-1].isalpha():  # "w 1234567" -> "w1234567"
+                out[-1] = out[-1] + run
+            else:
+                out.append(run)
+            i = j
+            continue
+        out.append(words[i])
+        i += 1
+    # spoken emails: LOCAL at HOST dot TLD, the local part joined by connectors
+    k = 0
+    while k < len(out):
+        host_ok = (out[k].lower() == "at" and k + 3 < len(out) + 1 and k + 2 < len(out)
+                   and out[k + 2].lower() == "dot")
+        if not host_ok or k == 0:
+            k += 1
+            continue
+        start = k - 1
+        if out[start].isdigit() and start > 0 and out[start - 1].isalnum():
+            start -= 1
+        while start >= 2 and out[start - 1].lower() in CONNECTORS:
+            start -= 2
+        end = k + 2
+        while end + 2 < len(out) + 1 and end < len(out) and out[end].lower() == "dot" \
+                and end + 1 < len(out):
+            end += 2
+        local = "".join(CONNECTORS.get(w.lower(), w) for w in out[start:k])
+        host = "".join(CONNECTORS.get(w.lower(), w) for w in out[k + 1:end])
+        out[start:end] = [f"{local}@{host}".lower()]
+        k = start + 1
+    return " ".join(out)

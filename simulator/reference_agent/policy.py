@@ -49,6 +49,8 @@ class ReferenceAgentConfig(BaseModel):
     """Phrases that mark a request the agent cannot handle."""
     tool_retries: int = Field(1, ge=0)
     """Retries after a failed tool call before giving up and transferring."""
+    understands_speech: bool = True
+    """Reads identifiers as a speech recogniser writes them (spoken emails and numbers)."""
     transfer_message: str = "YOU ARE BEING TRANSFERRED TO A HUMAN AGENT. PLEASE HOLD ON."
 
 
@@ -96,6 +98,8 @@ class ReferenceAgent:
         self.config = config
 
     async def respond(self, st: DialogueState, text: str, tools: ToolClient) -> AgentReply:
+        if self.config.understands_speech:
+            text = nlu.from_speech(text)
         try:
             return await self._respond(st, text, tools)
         except _Transfer as t:

@@ -47,6 +47,11 @@ DEFAULTS: dict[str, list[str]] = {
     "restate": ["I need help with this: {goal_lower}", "Like I said, {goal_lower}"],
     "open": ["Hi, {goal_lower}", "Hello. {goal}", "Hi there, I need some help. {goal}"],
     "chatter": ["I've been a customer for years.", "I'm in a bit of a hurry today."],
+    "side_question": ["By the way, what are your opening hours?",
+                      "Oh, quick question first: do you have a phone number I can call?",
+                      "Before that, is there a way to get emails instead of texts?"],
+    "back_on_topic": ["Anyway, back to my request.", "Sorry, anyway."],
+    "correction": ["Sorry, I mistyped that: {value}.", "Wait, correction: it's {value}."],
     "mood_frustrated": ["This is really annoying.", "Honestly, I'm pretty frustrated."],
     "mood_anxious": ["I'm a bit worried about this.", "I hope this can be sorted out quickly."],
     "mood_cheerful": ["Hi there!", "Good morning!"],
@@ -98,6 +103,15 @@ class AgendaUser:
         self.first_request = self.slots.get("first_request")
         self._outcome: str | None = None
         self._invented: dict[str, Any] = {}
+        # Production mess from the perturbation profile, drawn once per conversation.
+        mess = np.random.default_rng([spec.seed, 0x70B1C])
+        profile = spec.perturbation
+        self.switch_at = (int(mess.integers(1, 4)) if mess.random() < profile.topic_switch_rate
+                          else None)
+        self.correction_pending = bool(mess.random() < profile.correction_rate)
+        self.correct_next: str | None = None
+        self.resume_after_switch: UserReply | None = None
+        self.replies = 0
         bank: dict[str, list[str]] = {}
         for key, options in self.persona.utterances.items():
             base, at, intent = key.partition("@")
@@ -328,6 +342,40 @@ class AgendaUser:
         return UserReply(text=" ".join(p for p in parts if p))
 
     async def respond(self, agent_text: str) -> UserReply:
+        """The reply to the agent, with the profile's topic switch and correction applied."""
+        self.replies += 1
+        if self.resume_after_switch is not None:  # back from the side question
+            pending, self.resume_after_switch = self.resume_after_switch, None
+            back = self._say("back_on_topic") or "Anyway."
+            return UserReply(text=f"{back} {pending.text}", end=pending.end, act=pending.act,
+                             unsure=pending.unsure)
+        reply = self._respond(agent_text)
+        if self.correct_next is not None and not reply.end:
+            fix = self._say("correction", {"value": self.correct_next}) or self.correct_next
+            self.correct_next = None
+            return UserReply(text=f"{fix} {reply.text}", act=reply.act, unsure=reply.unsure)
+        if (self.switch_at is not None and self.replies >= self.switch_at and not reply.end
+                and not self.goal_done):
+            self.switch_at = None
+            self.resume_after_switch = reply
+            return UserReply(text=self._say("side_question") or "By the way, a question.",
+                             act=reply.act)
+        if self.correction_pending and reply.act == "request" and not reply.end:
+            wrong = self._mistype(reply.text)
+            if wrong != reply.text:
+                self.correction_pending = False
+                self.correct_next = self._corrected_value(reply.text, wrong)
+                return UserReply(text=wrong, act=reply.act, unsure=reply.unsure)
+        return reply
+
+    def _corrected_value(self, right: str, wrong: str) -> str:
+        """The value that differs between the right and the mistyped answer."""
+        for r, w in zip(right.split(), wrong.split(), strict=False):
+            if r != w:
+                return r.rstrip(".,")
+        return right
+
+    def _respond(self, agent_text: str) -> UserReply:
         a = recognise(agent_text, self.vocabulary)
         if a.act == "transfer":
             return self._end("Okay, I'll wait.", "transferred", a)

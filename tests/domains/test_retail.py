@@ -14,7 +14,7 @@ def test_retail_is_an_installed_pack_like_any_other() -> None:
     assert domain.escalation_tools == ["transfer_to_human_agents"]
     schema = domain.tools["return_delivered_order_items"].spec.parameters
     assert schema["properties"]["item_ids"] == {"items": {"type": "string"}, "type": "array"}
-    assert set(domain.agents) == {"v1", "v2"}
+    assert set(domain.agents) == {"v1", "v2", "v3"}
 
 
 def test_scenarios_match_their_data() -> None:

@@ -3,7 +3,8 @@
 Tools are `@tool` functions (`tools.py`), the state is the bundled sample of
 the tau2-bench retail database, scenarios come from a Python generator
 (`scenarios.py`), and the reference agent's versions are `agents/v1.yaml`
-(follows the policy) and `agents/v2.yaml` (a careless prompt edit).
+(follows the policy), `agents/v2.yaml` (a careless prompt edit) and
+`agents/v3.yaml` (v1 that no longer understands voice transcripts).
 """
 
 from __future__ import annotations
@@ -65,6 +66,6 @@ def load() -> Domain:
         if (HERE / "data" / "POLICY.md").is_file() else "",
         utterances={k: list(v) for k, v in BANK.items()},
         generate=_generate,
-        agents={"v1": str(HERE / "agents" / "v1.yaml"), "v2": str(HERE / "agents" / "v2.yaml")},
+        agents={v: str(HERE / "agents" / f"{v}.yaml") for v in ("v1", "v2", "v3")},
         root=HERE,
     )
