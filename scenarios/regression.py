@@ -88,6 +88,14 @@ def _bind_customer(domain: Domain, calls: pl.DataFrame, slots: dict[str, Any]) -
     return {}
 
 
+def all_conversation_ids(transcripts: str | Path) -> list[str]:
+    """Ids of every conversation in an ingested transcripts folder, sorted."""
+    root = Path(transcripts)
+    if not (root / "conversations").is_dir():
+        raise FileNotFoundError(f"{root}: not an ingested transcripts folder")
+    return sorted(pl.read_parquet(root / "conversations" / "*.parquet")["conversation_id"])
+
+
 def _find(root: Path, wanted: str) -> dict[str, Any]:
     """The conversation row with this id, or with this source id (as in the original data)."""
     for part in sorted((root / "conversations").glob("*.parquet")):
@@ -124,6 +132,13 @@ def scenario_from_transcript(conversation_id: str, transcripts: str | Path,
         intent = found["intent"][0] if found.height else None
     intent = intent or "unlabelled"
     customer = [t for r, t in turns.select("role", "text").iter_rows() if r == "customer"]
+    # What the historical agent answered to each customer turn ("" when it said nothing).
+    answered: list[str] = []
+    for role, text in turns.select("role", "text").iter_rows():
+        if role == "customer":
+            answered.append("")
+        elif role == "agent" and answered:
+            answered[-1] = (answered[-1] + " " + text).strip()
     steps = _steps_from_catalog(Path(catalog), intent) if catalog else None
     source = "catalog"
     if steps is None:
@@ -132,7 +147,8 @@ def scenario_from_transcript(conversation_id: str, transcripts: str | Path,
         steps = [ProcessStep(name=t, tools=[t], before=tools[i + 1:i + 2])
                  for i, t in enumerate(tools)]
         source = "transcript"
-    slots: dict[str, Any] = {"customer_turns": customer, "source_conversation": cid}
+    slots: dict[str, Any] = {"customer_turns": customer, "agent_turns": answered,
+                             "source_conversation": cid}
     initial_state: dict[str, Any] = {}
     tools_called = calls["tool"].to_list() if calls.height else []
     dropped: list[str] = []

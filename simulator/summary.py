@@ -91,3 +91,24 @@ def write_summary(run_dir: str | Path) -> None:
                "outcomes": outcome_counts(root).to_dicts()}
     (root / "summary.json").write_text(json.dumps(payload, indent=1, default=str) + "\n")
     (root / "summary.md").write_text(summary_markdown(root))
+
+
+def divergence_summary(run_dir: str | Path) -> pl.DataFrame:
+    """Replayed conversations per agent version and intent: how many diverged from the
+    historical agent, at which turn (median), and replayed turns that lost their context."""
+    conv = load_table(run_dir, "conversations").select("agent_version", "intent", "labels")
+    rows = []
+    for version, intent, labels in conv.iter_rows():
+        found = dict(labels or [])
+        rows.append({"agent_version": version, "intent": intent,
+                     "diverged": "divergence_turn" in found,
+                     "turn": int(found["divergence_turn"]) if "divergence_turn" in found else None,
+                     "out_of_context": int(found.get("replayed_out_of_context", 0))})
+    frame = pl.DataFrame(rows, schema={"agent_version": pl.String, "intent": pl.String,
+                                       "diverged": pl.Boolean, "turn": pl.Int64,
+                                       "out_of_context": pl.Int64})
+    return (frame.group_by("agent_version", "intent")
+            .agg(replayed=pl.len(), diverged=pl.col("diverged").sum(),
+                 median_turn=pl.col("turn").median(),
+                 out_of_context_turns=pl.col("out_of_context").sum())
+            .sort("agent_version", "intent"))

@@ -29,7 +29,11 @@ from convsim.simulator.sandbox import SandboxHub, ToolSandbox
 
 
 def _collect_llm_usage(conv: Conversation, user: Any, connector: Any) -> None:
-    """LLM calls of the customer (`user.usage`) and of the agent (`connector.usage(id)`)."""
+    """LLM calls of the customer (`user.usage`) and of the agent (`connector.usage(id)`), and
+    what the customer simulator noted (`user.labels`, e.g. where a replay diverged)."""
+    labels = getattr(user, "labels", None)
+    if isinstance(labels, dict):
+        conv.labels.update({str(k): str(v) for k, v in labels.items()})
     usage = getattr(user, "usage", None)
     if isinstance(usage, LLMUsage):
         conv.llm.add(usage)

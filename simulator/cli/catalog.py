@@ -107,7 +107,9 @@ def scenarios_generate(
 
 @scenarios_app.command("from-transcript")
 def from_transcript(
-    conversation_id: str = typer.Argument(..., help="Id of an imported conversation."),
+    conversation_id: str = typer.Argument(None, help="Id of an imported conversation."),
+    every: bool = typer.Option(False, "--all", help="Every imported conversation (with a "
+                                                    "customer turn) instead of one."),
     transcripts: Path = typer.Option(..., "--transcripts", "-t", help="Folder from convsim ingest."),
     catalog: Path = typer.Option(None, "--catalog", help="Catalog: expected process of the intent."),
     domain: str = typer.Option(None, "--domain", help="Domain pack: keeps the pack's tools in the "
@@ -115,13 +117,20 @@ def from_transcript(
     out: Path = typer.Option(None, "--out", "-o", help="YAML file (default: print)."),
 ) -> None:
     """Turn one historical conversation into a regression scenario (goal, customer, expectations)."""
-    from convsim.scenarios.regression import TranscriptNotFound, scenario_from_transcript
+    from convsim.scenarios.regression import (
+        TranscriptNotFound,
+        all_conversation_ids,
+        scenario_from_transcript,
+    )
     from convsim.simulator.packs.discovery import find_domain
 
     with user_errors(ConfigError, TranscriptNotFound, FileNotFoundError):
         pack = find_domain(domain) if domain else None
-        scenario = scenario_from_transcript(conversation_id, transcripts, catalog, pack)
-    _dump([scenario], out)
+        if every == (conversation_id is not None):
+            raise ConfigError("give one conversation id, or --all")
+        ids = [conversation_id] if conversation_id else all_conversation_ids(transcripts)
+        made = [scenario_from_transcript(c, transcripts, catalog, pack) for c in ids]
+    _dump([s for s in made if s.slots.get("customer_turns")], out)
 
 
 def fidelity(

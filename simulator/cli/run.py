@@ -48,6 +48,20 @@ def render_summary(run_dir: Path, per_profile: bool = False) -> None:
         console.print(f"outcomes {version}: " + ", ".join(parts), highlight=False)
 
 
+def _divergence_table(run_dir: Path) -> None:
+    from convsim.simulator.summary import divergence_summary
+
+    table = Table(title="Where the agent departs from the historical conversations",
+                  box=box.SIMPLE_HEAD)
+    for col in ("version", "intent", "replayed", "diverged", "median turn", "out-of-context"):
+        table.add_column(col, justify="left" if col in ("version", "intent") else "right")
+    for r in divergence_summary(run_dir).iter_rows(named=True):
+        turn = "-" if r["median_turn"] is None else f"{r['median_turn']:g}"
+        table.add_row(r["agent_version"], str(r["intent"]), str(r["replayed"]),
+                      str(r["diverged"]), turn, str(r["out_of_context_turns"]))
+    console.print(table)
+
+
 def _rates_table(run_dir: Path, by: tuple[str, ...], title: str) -> None:
     from convsim.simulator.summary import summarize_run
 
@@ -97,6 +111,8 @@ def run(
                   f"{info.skipped} already done, {info.errors} infrastructure errors, "
                   f"{info.simulator_errors} simulator errors", highlight=False)
     render_summary(info.run_dir, per_profile=len(config.perturbations) > 1)
+    if config.user_simulator == "replay" and info.written:
+        _divergence_table(info.run_dir)
     if info.simulator_errors:
         warn(f"{info.simulator_errors} conversations failed on convsim's side (outcome "
              "simulator_error, not scored, never counted against the agent); the reason is in "

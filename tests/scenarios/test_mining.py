@@ -194,6 +194,16 @@ output_dir: {tmp_path / 'runs'}
     said = turns.filter(pl.col("role") == "customer")["text"].to_list()
     assert said == scenario["slots"]["customer_turns"][:len(said)]
     assert pl.read_parquet(info.run_dir / "scores" / "*.parquet")["status"].to_list() == ["scored"]
+    # where the reference agent departs from the historical one, and what was asked there
+    labels = dict(pl.read_parquet(info.run_dir / "conversations" / "*.parquet")["labels"][0])
+    turn = int(labels["divergence_turn"])
+    assert labels["divergence_customer_asked"] == scenario["slots"]["customer_turns"][turn][:300]
+    assert labels["divergence_agent_then"] == scenario["slots"]["agent_turns"][turn][:300]
+    assert float(labels["divergence_similarity"]) < 0.35
+    from convsim.simulator.summary import divergence_summary
+
+    [row] = divergence_summary(info.run_dir).to_dicts()
+    assert row["intent"] == "cancel_order" and row["replayed"] == row["diverged"] == 1
 
     bad = tmp_path / "bad.yaml"
     bad.write_text(campaign.read_text().replace("n: 0", "n: 2"))
