@@ -9,7 +9,16 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 import typer  # noqa: E402
 
-from convsim.simulator.cli import agent, catalog, data, domain_cmd, domains_cmd, run  # noqa: E402
+from convsim.simulator.cli import (  # noqa: E402
+    agent,
+    catalog,
+    data,
+    domain_cmd,
+    domains_cmd,
+    gate_cmd,
+    report_cmd,
+    run,
+)
 
 app = typer.Typer(
     name="convsim",
@@ -27,6 +36,9 @@ app.add_typer(catalog.personas_app, name="personas")
 app.add_typer(catalog.scenarios_app, name="scenarios")
 app.add_typer(agent.app, name="agent")
 app.command("domains")(domains_cmd.domains)
+app.command("report")(report_cmd.report)
+app.command("gate")(gate_cmd.gate)
+app.command("plan-size")(gate_cmd.plan_size)
 new_app = typer.Typer(help="Scaffold new things (a domain pack).", no_args_is_help=True)
 new_app.command("domain")(domains_cmd.new_domain)
 app.add_typer(new_app, name="new")
