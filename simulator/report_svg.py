@@ -9,7 +9,7 @@ platforms. `convsim.simulator.report` (the data side) is the only user.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 
@@ -222,7 +222,7 @@ def confusion(matrix: dict[tuple[bool, bool], int], title: str, colour: str) -> 
     return _svg(width, height, body, f"escalation confusion matrix {title}")
 
 
-def histogram(bins: Sequence[str], counts: dict[str, Sequence[int]], series: Sequence[str],
+def histogram(bins: Sequence[str], counts: Mapping[str, Sequence[int]], series: Sequence[str],
               x_label: str, width: int = 1000) -> str:
     """Grouped bars: one bar per series (version) in each bin; y is the share of that series."""
     left, right, top, bottom = 48, 12, 26, 46
