@@ -58,10 +58,16 @@ class ConversationWorker:
         self._evaluators = [evaluators.create(n) for n in self._evaluator_names]
         self._sem = asyncio.Semaphore(execution.concurrency)
         self._started = False
+        self._start_lock = asyncio.Lock()
 
     async def start(self) -> None:
-        if self._started:
-            return
+        """Open the session, the sandbox hub and the connectors, once: batches that reach a
+        fresh worker together (Ray sends two at a time) must share them."""
+        async with self._start_lock:
+            if not self._started:
+                await self._start()
+
+    async def _start(self) -> None:
         self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
         await self._hub.start()
         for agent in self._agents:
