@@ -44,13 +44,14 @@ class IngestReport:
 
 def _scrub_conversation(conv: Conversation, names: list[str], scrubber: Scrubber
                         ) -> Conversation:
-    scrubber.begin(names, [t.text for t in conv.turns])
+    scrubber.begin(names, [t.text for t in conv.turns],
+                   [c.arguments for c in conv.tool_calls] + [c.result for c in conv.tool_calls])
     for turn in conv.turns:
         turn.text = scrubber.scrub(turn.text)
     for call in conv.tool_calls:
         call.arguments = scrubber.scrub_value(call.arguments)
         call.result = scrubber.scrub(call.result) if call.result else call.result
-    conv.labels = {k: scrubber.scrub(v) for k, v in conv.labels.items()}
+    conv.labels = scrubber.scrub_value(conv.labels)
     return conv
 
 
@@ -100,11 +101,12 @@ def ingest_transcripts(sources: Sequence[str | Path], fmt: str, out: str | Path,
             report.read += 1
             if isinstance(item, Quarantined):
                 report.quarantined += 1
-                report.reasons[_reason_kind(item.reason)] += 1
                 scrubber.begin([])
+                reason = scrubber.scrub(item.reason)  # may quote a conversation id
+                report.reasons[_reason_kind(reason)] += 1
                 rows["quarantine"].append({
                     "source": item.source, "location": item.location,
-                    "reason": scrubber.scrub(item.reason), "excerpt": scrubber.scrub(item.excerpt)})
+                    "reason": reason, "excerpt": scrubber.scrub_excerpt(item.excerpt)})
                 if len(rows["quarantine"]) >= part_size:
                     flush()
                 continue
@@ -157,8 +159,11 @@ def _ingest_tau2_tasks(paths: list[Path], out: Path, t0: float, scrubber: Scrubb
             report.read += 1
             if isinstance(item, Quarantined):
                 report.quarantined += 1
-                report.reasons[_reason_kind(item.reason)] += 1
-                quarantine.append(item.__dict__)
+                scrubber.begin([])
+                reason = scrubber.scrub(item.reason)
+                report.reasons[_reason_kind(reason)] += 1
+                quarantine.append({**item.__dict__, "reason": reason,
+                                   "excerpt": scrubber.scrub_excerpt(item.excerpt)})
             elif item.id in existing:
                 report.duplicates += 1
             else:

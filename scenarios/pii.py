@@ -1,53 +1,66 @@
 """Personal data scrubbing: detect and consistently pseudonymise before storage.
 
-Detected: emails, phone numbers, card numbers (Luhn-checked), configured
-identifiers (regexes, e.g. order or account ids), street addresses, zip codes
-(next to a state or after "zip"), and person names (given as known values from
-transcript fields, and found in the text after "my name is", "I'm"...).
+Detected (see tests/data/PII_PROBE.md for the measured recall and precision):
+person names (a names dictionary, cue words, capitalisation; names known from
+transcript fields), emails (written and spoken), phone numbers of many countries
+(`phonenumbers`) and spoken digits, cards, IBANs, SSNs and national ids
+(`python-stdnum`), dates of birth, IP addresses, street addresses and postcodes
+(`pii_address`), passport and account numbers after a cue word, configured
+identifiers (regexes, e.g. order ids), and values under personal keys of tool
+arguments and results ("email", "first_name", "dob"...).
 
-Pseudonymisation is consistent: a value maps to the same fake value everywhere
-in a dataset, through a salted hash that seeds faker. The salt is never stored
-with the data; pass the same salt (CONVSIM_PII_SALT) to re-import reproducibly.
+Pseudonymisation is consistent: a value maps to the same fake value everywhere in a
+dataset, through a salted hash (`pii_fake`). The salt is never stored with the
+data; pass the same salt (CONVSIM_PII_SALT) to re-import reproducibly.
 """
 
 from __future__ import annotations
 
-import hashlib
+import json
 import re
-import string
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-from faker import Faker
 from pydantic import BaseModel, ConfigDict, Field
 
-EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
-PHONE = re.compile(r"(?<![\w#])(?:\+?1[ .-]?)?(?:\(\d{3}\)\s?|\d{3}[ .-])\d{3}[ .-]\d{4}(?!\w)")
-CARD = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
-STREET = re.compile(
-    r"\b\d{1,6}\s+(?:[A-Za-z0-9'.-]+\s+){0,3}(?:street|st|avenue|ave|road|rd|drive|dr|lane|ln|"
-    r"boulevard|blvd|way|court|ct|place|pl|terrace|circle|parkway|pkwy)\b\.?"
-    r"(?:,?\s*(?:apt|suite|unit|#)\.?\s*[\w-]+)?",
-    re.IGNORECASE)
-ZIP_CONTEXT = re.compile(r"(?:\b(?:zip|zip code|zipcode|postal code|postcode)\b[\s:#is]*|"
-                         r"\b[A-Z]{2}\s+)(\d{5})(?:-\d{4})?\b", re.IGNORECASE)
-NAME_CUE = re.compile(
-    r"\b(?:my name is|name's|i am|i'm|this is|name:)\s+([A-Z][a-z'-]+)(?:\s+([A-Z][a-z'-]+))?")
-NOT_NAMES = {"Sorry", "Looking", "Trying", "Calling", "Having", "Just", "Not", "Here", "Good",
-             "Fine", "Sure", "Happy", "Glad", "Ready", "Still", "Also", "So", "Very", "Really",
-             "Hoping", "Wondering", "Interested", "Going", "Done", "Okay", "Ok", "Afraid",
-             "The", "A", "An", "In", "On", "At", "With", "From", "Your", "My", "That", "It"}
+from convsim.scenarios.pii_address import find_postcodes, find_streets
+from convsim.scenarios.pii_detect import (
+    PHONE_REGIONS,
+    Span,
+    find_birth_dates,
+    find_cued,
+    find_emails,
+    find_ips,
+    find_numbers,
+    find_phones,
+)
+from convsim.scenarios.pii_fake import Pseudonyms
+from convsim.scenarios.pii_names import find_names, lexicon, looks_like_person, name_parts
 
-
-def luhn_ok(digits: str) -> bool:
-    """Luhn checksum of a string of digits."""
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch)
-        if i % 2 == 1:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10 == 0
+# Overlapping detections: the more specific kind wins.
+PRIORITY = {"identifier": 100, "known": 95, "email": 90, "iban": 85, "card": 80, "national_id": 75,
+            "ssn": 75, "passport": 70, "account": 70, "ip": 65, "phone": 60, "dob": 55, "street": 45,
+            "postcode": 40, "name": 30}
+KEY_KINDS = {
+    "name": ("name", "first_name", "last_name", "full_name", "customer_name", "firstname", "lastname",
+             "given_name", "family_name", "surname", "customer", "contact_name", "holder_name",
+             "cardholder"),
+    "email": ("email", "email_address", "mail", "e_mail"),
+    "phone": ("phone", "phone_number", "mobile", "telephone", "tel", "cell", "phonenumber"),
+    "street": ("address", "street", "address1", "address2", "address_line1", "address_line_1",
+               "address_line2", "street_address", "home_address", "shipping_address"),
+    "postcode": ("zip", "zipcode", "zip_code", "postcode", "postal_code", "post_code"),
+    "dob": ("dob", "date_of_birth", "birthdate", "birth_date", "birthday"),
+    "ssn": ("ssn", "social_security_number", "national_id", "nino", "tax_id"),
+    "card": ("card_number", "credit_card", "cc_number", "card"),
+    "iban": ("iban", "bank_account"),
+    "account": ("account_number", "account_no", "acct", "routing_number", "sort_code"),
+    "passport": ("passport", "passport_number", "license_number", "licence_number"),
+    "ip": ("ip", "ip_address", "ipv4", "ipv6"),
+}
+KIND_OF_KEY = {k: kind for kind, keys in KEY_KINDS.items() for k in keys}
+KEYED = re.compile(r"""["']?(?P<key>[A-Za-z_]+)["']?\s*[:=]\s*(?:(?P<q>["'])"""
+                   r"""(?P<value>[^"'\n]{1,80}?)(?P=q)|(?P<bare>[^\s"',;{}\[\]]{1,40}))""")
 
 
 class IdentifierRule(BaseModel):
@@ -67,88 +80,165 @@ class PiiConfig(BaseModel):
     identifiers: dict[str, IdentifierRule | str] = Field(default_factory=dict)
     """Name -> identifier rule (or just its regex) to pseudonymise keeping the shape."""
     scrub_names: bool = True
+    """Replace person names (dictionary, cue words, names known from fields)."""
     scrub_addresses: bool = True
+    """Replace street addresses and postcodes."""
+    phone_regions: tuple[str, ...] = PHONE_REGIONS
+    """Countries (ISO codes) whose national phone formats are recognised."""
+    keep: tuple[str, ...] = ()
+    """Words never replaced (product or agent names the dictionary mistakes for people)."""
+
+
+GENERIC_NAME_KEYS = ("name", "customer", "cardholder", "holder_name", "contact_name")
+PERSON_KEY = re.compile(r"user|customer|person|member|passenger|contact|client|holder|employee|"
+                        r"patient|guest|traveller|traveler")
+
+
+def _key_kind(key: str | None, value: Any = None) -> str | None:
+    """Kind of personal value stored under `key`; a generic key ("name") holds a person
+    only if the value looks like one ("Zelda Quixote", not "Desk Lamp" or a tool name)."""
+    norm = re.sub(r"[\s.-]", "_", key.strip().lower()) if key else ""
+    kind = KIND_OF_KEY.get(norm)
+    if kind == "name" and norm in GENERIC_NAME_KEYS and not looks_like_person(str(value or "")):
+        return None
+    return kind
 
 
 class Scrubber:
     """Consistent pseudonymiser for one dataset (one salt)."""
 
     def __init__(self, salt: str, config: PiiConfig | None = None) -> None:
-        self._salt = salt.encode()
         self.config = config or PiiConfig()
+        self._fakes = Pseudonyms(salt.encode())
         rules = [IdentifierRule(pattern=r) if isinstance(r, str) else r
                  for r in self.config.identifiers.values()]
         self._identifiers = [(re.compile(r.pattern), r.keep_letters) for r in rules]
+        self._keep = {w.lower() for w in self.config.keep}
         self._names: dict[str, str] = {}
+        self._full_names: set[str] = set()
         self._names_re: re.Pattern[str] | None = None
+        self._known: dict[str, tuple[str, str]] = {}
+        self._known_re: re.Pattern[str] | None = None
         self.counts: dict[str, int] = {}
 
-    # ---------------------------------------------------------------- fakes
+    # ---------------------------------------------------------------- conversation
 
-    def _seed(self, kind: str, value: str) -> int:
-        digest = hashlib.sha256(self._salt + kind.encode() + b"\0" + value.lower().encode())
-        return int.from_bytes(digest.digest()[:8], "big")
-
-    def _faker(self, kind: str, value: str) -> Faker:
-        fake = Faker("en_US")
-        fake.seed_instance(self._seed(kind, value))
-        return fake
-
-    def _count(self, kind: str) -> None:
-        self.counts[kind] = self.counts.get(kind, 0) + 1
-
-    def _shape(self, kind: str, value: str, keep_letters: bool = False) -> str:
-        """Same shape: digits -> digits, letters -> letters (case kept), rest unchanged."""
-        seed = self._seed(kind, value)
-        out = []
-        for i, ch in enumerate(value):
-            h = (seed >> (i % 56)) + i * 7919 + seed % 97
-            if ch.isdigit():
-                out.append(str((int(ch) + 1 + h) % 10))
-            elif ch.isalpha() and not keep_letters:
-                letter = string.ascii_lowercase[(ord(ch.lower()) - 97 + 1 + h) % 26]
-                out.append(letter.upper() if ch.isupper() else letter)
-            else:
-                out.append(ch)
-        return "".join(out)
-
-    def fake_name_part(self, part: str) -> str:
-        fake = self._faker("name", part)
-        return fake.first_name() if self._seed("which", part) % 2 else fake.last_name()
-
-    # ---------------------------------------------------------------- known names
-
-    def begin(self, names: Iterable[str], texts: Iterable[str] = ()) -> None:
-        """Start a conversation: its known names, plus names introduced in its texts
-        ("my name is ..."), are replaced wherever they appear in it."""
-        self._names, self._names_re = {}, None
-        found = list(names)
+    def begin(self, names: Iterable[str], texts: Iterable[str] = (), records: Iterable[Any] = ()
+              ) -> None:
+        """Start a conversation: its known names, the names found in its texts, and the
+        values under personal keys of its `records` (tool arguments, JSON results) are
+        replaced wherever they appear in it."""
+        self._names, self._names_re, self._known, self._known_re = {}, None, {}, None
+        self._full_names = set()
+        self.add_names(names)
+        for record in records:
+            self._harvest(record)
         if self.config.scrub_names:
             for text in texts:
-                for m in NAME_CUE.finditer(text or ""):
-                    if m.group(1) not in NOT_NAMES:
-                        found.extend(g for g in m.groups() if g and g not in NOT_NAMES)
-        self.add_names(found)
+                self.add_names(text[s:e] for s, e in find_names(text or ""))
 
     def add_names(self, names: Iterable[str]) -> None:
         """Register person names; each word is replaced wherever it appears."""
-        changed = False
+        lex = lexicon()
+        added = False
         for name in names:
-            for part in re.findall(r"[A-Za-z][\w'-]+", name or ""):
+            parts = name_parts(str(name))
+            if len(parts) > 1 and " ".join(parts).lower() not in self._full_names:
+                self._full_names.add(" ".join(parts).lower())
+                added = True
+            for part in parts:
                 key = part.lower()
-                if len(key) > 1 and key not in self._names:
-                    self._names[key] = self.fake_name_part(key)
-                    changed = True
-        if changed:
-            words = sorted(self._names, key=len, reverse=True)
-            self._names_re = re.compile(r"\b(" + "|".join(map(re.escape, words)) + r")\b",
-                                        re.IGNORECASE)
+                if key not in self._names and key not in self._keep:
+                    self._names[key] = self._fakes.name_part(key)
+                    added = True
+        if added:
+            # A name that is also a word ("Grace", "Mark") is replaced only when capitalised.
+            plain = [w for w in self._names if not lex.ambiguous(w)]
+            words = [w for w in self._names if lex.ambiguous(w)]
+            alts = [f"(?i:{re.escape(w)})" for w in plain] + [re.escape(w.capitalize()) for w in words]
+            alts.sort(key=len, reverse=True)
+            full = sorted(self._full_names, key=len, reverse=True)  # "crystal minh": any case
+            alts = [r"(?i:" + r"\s+".join(map(re.escape, n.split())) + ")" for n in full] + alts
+            # "_" separates too: user ids like "isabella_lopez_6490" hold names.
+            self._names_re = re.compile(r"(?<![^\W_]|[@.])(?:" + "|".join(alts) + r")(?![^\W_]|@)")
 
-    def _replace_name(self, m: re.Match[str]) -> str:
-        self._count("name")
-        fake = self._names[m.group(0).lower()]
-        word = m.group(0)
-        return fake.lower() if word.islower() else fake.upper() if word.isupper() else fake
+    def _harvest(self, record: Any, key: str | None = None, thing: bool = False) -> None:
+        if isinstance(record, str) and key is None and record[:1] in "{[":
+            try:
+                record = json.loads(record)
+            except ValueError:
+                return
+        if isinstance(record, dict):
+            keys = [str(k).lower() for k in record]
+            # {"menu_item_id": "cortado-1234", "name": "Cortado"} names a thing, not a person
+            thing = any(k.endswith("_id") and not PERSON_KEY.search(k) for k in keys) and not any(
+                PERSON_KEY.search(k) or KIND_OF_KEY.get(k) not in (None, "name") for k in keys)
+            for k, v in record.items():
+                self._harvest(v, str(k), thing)
+        elif isinstance(record, list):
+            for v in record:
+                self._harvest(v, key, thing)
+        elif isinstance(record, str | int) and not isinstance(record, bool):
+            value = str(record).strip()
+            kind = _key_kind(key, value)
+            if thing and kind == "name" and (key or "").lower() in GENERIC_NAME_KEYS:
+                kind = None
+            if kind == "name":
+                self.add_names([value])
+            elif kind and len(value) >= 4:
+                spans = list(self._spans(value, known=False))
+                whole = next((s for s in spans if s.end - s.start == len(value)), None)
+                self._known[value.lower()] = (whole.kind, whole.key) if whole else (kind, value.lower())
+                alts = sorted(map(re.escape, self._known), key=len, reverse=True)
+                self._known_re = re.compile(r"(?<!\w)(?:" + "|".join(alts) + r")(?!\w)", re.I)
+
+    # ---------------------------------------------------------------- detection
+
+    def _spans(self, text: str, known: bool = True) -> Iterator[Span]:
+        for pattern, _ in self._identifiers:
+            for m in pattern.finditer(text):
+                yield Span(m.start(), m.end(), "identifier", m.group(0))
+        if known and self._known_re is not None:
+            for m in self._known_re.finditer(text):
+                kind, key = self._known[m.group(0).lower()]
+                yield Span(m.start(), m.end(), kind, key)
+        yield from find_emails(text)
+        yield from find_numbers(text)
+        yield from find_cued(text)
+        yield from find_ips(text)
+        yield from find_phones(text, self.config.phone_regions)
+        yield from find_birth_dates(text)
+        if self.config.scrub_addresses:
+            yield from find_streets(text)
+            yield from find_postcodes(text)
+        for m in KEYED.finditer(text):
+            group = "value" if m.group("value") is not None else "bare"
+            value = m.group(group) or ""
+            keyed = _key_kind(m.group("key"), value)
+            if keyed and value.strip():
+                start, end = m.span(group)
+                yield Span(start, end, keyed, value.strip().lower())
+        if self.config.scrub_names:
+            for s, e in find_names(text):
+                yield Span(s, e, "name", text[s:e].lower())
+            if self._names_re is not None:
+                for m in self._names_re.finditer(text):
+                    yield Span(m.start(), m.end(), "name", m.group(0).lower())
+
+    def _fake(self, span: Span, value: str) -> str:
+        if span.kind == "name":
+            return re.sub(r"[^\W\d_](?:[\w'’-]*[^\W\d_])?", lambda m: self._name_part(m.group(0)), value)
+        if span.kind == "identifier":
+            keep = next((k for p, k in self._identifiers if p.fullmatch(value)), False)
+            return self._fakes.shape("id", value, value, keep_letters=keep)
+        return self._fakes.fake(span.kind, span.key, value)
+
+    def _name_part(self, word: str) -> str:
+        if word.lower() in self._keep or len(word) < 2:
+            return word
+        fake = self._names.get(word.lower()) or self._fakes.name_part(word.lower())
+        return fake.upper() if word.isupper() and len(word) > 1 else \
+            fake.lower() if word.islower() else fake.capitalize()
 
     # ---------------------------------------------------------------- scrub
 
@@ -156,53 +246,51 @@ class Scrubber:
         """Text with every detected personal value replaced by its pseudonym."""
         if not text:
             return text
-
-        def sub(kind: str, fn: Any) -> Any:
-            def repl(m: re.Match[str]) -> str:
-                out = fn(m)
-                if out != m.group(0):
-                    self._count(kind)
-                return out
-            return repl
-
-        text = EMAIL.sub(sub("email", lambda m: self._email(m.group(0))), text)
-        text = CARD.sub(sub("card", self._card), text)
-        for pattern, keep in self._identifiers:
-            text = pattern.sub(sub("identifier", lambda m, k=keep: self._shape(
-                "id", m.group(0), keep_letters=k)), text)
-        text = PHONE.sub(sub("phone", lambda m: self._shape("phone", m.group(0))), text)
-        if self.config.scrub_addresses:
-            text = STREET.sub(sub("address", lambda m: self._faker(
-                "street", m.group(0)).street_address()), text)
-            text = ZIP_CONTEXT.sub(sub("zip", self._zip), text)
-        if self.config.scrub_names and self._names_re is not None:
-            text = self._names_re.sub(self._replace_name, text)
+        chosen: list[Span] = []
+        for span in sorted(self._spans(text), key=lambda s: (-PRIORITY[s.kind], s.start - s.end)):
+            if span.end > span.start and all(span.end <= c.start or span.start >= c.end for c in chosen):
+                value = text[span.start:span.end]
+                if value.lower() not in self._keep:
+                    chosen.append(span)
+        for span in sorted(chosen, key=lambda s: s.start, reverse=True):
+            value = text[span.start:span.end]
+            fake = self._fake(span, value)
+            if fake != value:
+                self.counts[span.kind] = self.counts.get(span.kind, 0) + 1
+                text = text[:span.start] + fake + text[span.end:]
         return text
 
-    def _email(self, value: str) -> str:
-        fake = self._faker("email", value)
-        return f"{fake.user_name()}{self._seed('n', value) % 1000}@example.com"
+    def scrub_excerpt(self, text: str, limit: int = 200) -> str:
+        """Scrub a (possibly truncated) excerpt: a value cut at the end is dropped."""
+        if len(text) >= limit - 1:
+            text = re.sub(r"[^\s,;:{}\[\]\"']*$", "", text) + "…"
+        return self.scrub(text)
 
-    def _card(self, m: re.Match[str]) -> str:
-        raw = m.group(0)
-        digits = re.sub(r"\D", "", raw)
-        if not 13 <= len(digits) <= 19 or not luhn_ok(digits):
-            return raw
-        body = self._shape("card", digits[:-1])
-        check = next(str(d) for d in range(10) if luhn_ok(body + str(d)))
-        fake_digits = iter(body + check)
-        return "".join(next(fake_digits) if ch.isdigit() else ch for ch in raw)
-
-    def _zip(self, m: re.Match[str]) -> str:
-        zip_ = m.group(1)
-        return m.group(0).replace(zip_, self._shape("zip", zip_), 1)
-
-    def scrub_value(self, value: Any) -> Any:
-        """Scrub strings inside any JSON-like value."""
-        if isinstance(value, str):
-            return self.scrub(value)
-        if isinstance(value, list):
-            return [self.scrub_value(v) for v in value]
+    def scrub_value(self, value: Any, key: str | None = None, thing: bool = False) -> Any:
+        """Scrub strings inside any JSON-like value; values under personal keys
+        ("email", "phone", "first_name"...) are replaced whole."""
         if isinstance(value, dict):
-            return {k: self.scrub_value(v) for k, v in value.items()}
-        return value
+            keys = [str(k).lower() for k in value]
+            thing = any(k.endswith("_id") and not PERSON_KEY.search(k) for k in keys) and not any(
+                PERSON_KEY.search(k) or KIND_OF_KEY.get(k) not in (None, "name") for k in keys)
+            return {k: self.scrub_value(v, str(k), thing) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.scrub_value(v, key, thing) for v in value]
+        kind = _key_kind(key, value)
+        if thing and kind == "name" and (key or "").lower() in GENERIC_NAME_KEYS:
+            kind = None
+        if isinstance(value, int) and not isinstance(value, bool) and kind and kind != "name":
+            fake = self._fakes.shape(kind, str(value), str(value))
+            return int(fake) if fake[:1] != "0" else int("9" + fake[1:])
+        if not isinstance(value, str):
+            return value
+        scrubbed = self.scrub(value)
+        if kind is None or scrubbed != value or not value.strip():
+            return scrubbed
+        span = Span(0, len(value), kind, value.strip().lower())
+        if kind == "name":
+            self.add_names([value])
+        elif kind in ("dob", "ip"):
+            span = Span(0, len(value), "identifier", value)  # no parsed key: keep the shape
+        self.counts[kind] = self.counts.get(kind, 0) + 1
+        return self._fake(span, value)

@@ -1,0 +1,102 @@
+"""Street addresses and postcodes (US, UK, DE, FR, ES, IT, NL, CA), by pattern and cue words.
+
+No maintained library finds addresses in free text offline, so these are hand
+written: a house number next to a street type ("1234 Maple Street", "12 rue de la
+Paix", "Hauptstraße 5", "Calle Mayor 3"), and postcodes either in a shape that is
+unambiguous (UK, Canada) or next to a city, a state or a cue word ("zip code 90210",
+"10115 Berlin", "1012 AB Amsterdam"). Used by `pii.Scrubber`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from convsim.scenarios.pii_detect import Span, business_context, cue_before
+from convsim.scenarios.pii_names import STOP, lexicon
+
+_CAP = r"[A-ZÀ-ÝÄÖÜ][\w'’.-]*"
+_WORD = r"[A-Za-zÀ-ÿ][\w'’.-]*"
+US_SUFFIX = (r"street|st|avenue|ave|road|rd|drive|dr|lane|ln|boulevard|blvd|way|court|ct|place|pl|"
+             r"terrace|ter|circle|cir|parkway|pkwy|highway|hwy|close|crescent|cres|gardens|grove|"
+             r"square|sq|row|mews|hill|trail|trl|plaza|loop|alley|walk|green|park")
+US_STREET = re.compile(
+    rf"(?<![\w-])\d{{1,5}}[A-Za-z]?(?:-\d{{1,5}})?,?\s+(?P<name>(?:{_WORD}\s+){{1,4}}?)"
+    rf"(?:{US_SUFFIX})\b\.?(?:,?\s*(?:apt|apartment|suite|ste|unit|flat|#)\.?\s*#?[\w-]+)?",
+    re.IGNORECASE)
+DE_NL_STREET = re.compile(
+    rf"\b(?:{_CAP}\s+)?[A-ZÄÖÜ][\wäöüß-]*(?:straße|strasse|str\.|weg|allee|platz|gasse|ring|damm|"
+    rf"ufer|chaussee|steig|pfad|straat|laan|plein|gracht|kade|singel|dijk|markt)"
+    rf"\s+\d{{1,4}}(?:\s?[a-zA-Z]\b)?(?![\w.,]\d)")
+DE_TWO_WORDS = re.compile(r"\b[A-ZÄÖÜ][\wäöüß-]+\s+(?:Straße|Strasse|Str\.|Weg|Allee|Platz|Gasse|"
+                          r"Ring|Damm)\s+\d{1,4}[a-z]?\b")
+FR_STREET = re.compile(
+    rf"(?<![\w-])\d{{1,4}}(?:\s?(?:bis|ter))?,?\s+(?i:rue|avenue|av\.|boulevard|bd|place|allée|allee|"
+    rf"chemin|impasse|quai|cours|route|square|passage)\s+(?:(?:de|du|des|la|le|les|d['’]|l['’])\s*)*"
+    rf"{_CAP}(?:[\s-]+(?:(?:de|du|des|la|le|les|d['’]|l['’])\s*)*{_CAP})*")
+ES_IT_STREET = re.compile(
+    rf"\b(?i:calle|c/|avenida|avda\.?|plaza|paseo|camino|carrer|via|viale|piazza|corso|largo|rua|"
+    rf"travessa)\s+(?:(?:de|del|la|las|los|di|della|dei|do|da)\s+)*{_CAP}(?:\s+(?:(?:de|del|la|di|"
+    rf"della)\s+)*{_CAP}){{0,3}},?\s*(?:n[ºo°.]?\s*)?\d{{1,4}}[a-zA-Z]?\b")
+STREET_STOP = STOP - {"st", "the"} | {"items", "item", "pieces", "units", "times", "days", "hours",
+                                     "minutes", "weeks", "months", "years", "dollars", "euros",
+                                     "pounds", "boxes", "orders", "people", "ways"}
+
+US_STATES = ("AL|AK|AZ|AR|CA|CO|CT|DE|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|"
+             "NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|DC")
+ZIP_AFTER_STATE = re.compile(rf"\b(?:{US_STATES}),?\s+(\d{{5}}(?:-\d{{4}})?)\b")
+POSTCODE_CUE = re.compile(r"\b(?:zip|zip code|zipcode|postal code|postcode|post code|plz|"
+                          r"postleitzahl|code postal|cp|c\.p\.|código postal|codigo postal|cap|"
+                          r"postnummer)\s*(?:is|was|ist|est|es|:|#)?\s*$", re.IGNORECASE)
+UK_POSTCODE = re.compile(r"\b(?:[A-Z]{1,2}\d[A-Z\d]?|GIR) ?\d[A-Z]{2}\b", re.IGNORECASE)
+CA_POSTCODE = re.compile(r"\b[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z] ?\d[ABCEGHJ-NPRSTV-Z]\d\b")
+FIVE_DIGITS_CITY = re.compile(r"(?<![\d.,-])(\d{5})\s+([A-ZÀ-ÝÄÖÜ][\wäöüßéèàç'-]+)")
+NL_POSTCODE = re.compile(r"(?<![\w-])([1-9]\d{3} ?(?!SA|SD|SS)[A-Z]{2})(?:\s+([A-Z][\w'-]+))?\b")
+CUED_POSTCODE = re.compile(r"(?<!\w)(?=[A-Za-z]{0,3}\d)[A-Za-z0-9]+(?:[ -]\d[A-Za-z0-9]*|[ ][A-Za-z]{2}\b)?")
+
+
+def _street_ok(m: re.Match[str]) -> bool:
+    words = m.group("name").split() if "name" in m.groupdict() and m.group("name") else []
+    return not any(w.lower().strip(".,") in STREET_STOP for w in words)
+
+
+def find_streets(text: str) -> Iterator[Span]:
+    for m in US_STREET.finditer(text):
+        if _street_ok(m):
+            yield Span(m.start(), m.end(), "street", m.group(0).lower())
+    for pattern in (DE_NL_STREET, DE_TWO_WORDS, FR_STREET, ES_IT_STREET):
+        for m in pattern.finditer(text):
+            value = m.group(0)
+            words = re.findall(r"[^\W\d_]+", value)[1:]
+            if not any(w.lower() in STREET_STOP for w in words if w[0].isupper()):
+                yield Span(m.start(), m.end(), "street", value.lower())
+
+
+def _city(word: str | None) -> bool:
+    if not word:
+        return False
+    w = word.lower()
+    return w not in STOP and w not in lexicon().english and w not in ("euro", "eur", "usd", "gbp", "stück")
+
+
+def find_postcodes(text: str) -> Iterator[Span]:
+    def span(start: int, end: int) -> Span:
+        return Span(start, end, "postcode", re.sub(r"\s", "", text[start:end].upper()))
+
+    for m in ZIP_AFTER_STATE.finditer(text):
+        yield span(m.start(1), m.end(1))
+    for m in UK_POSTCODE.finditer(text):
+        if m.group(0).isupper() or cue_before(POSTCODE_CUE, text, m.start()):
+            yield span(m.start(), m.end())
+    for m in CA_POSTCODE.finditer(text):
+        yield span(m.start(), m.end())
+    for m in FIVE_DIGITS_CITY.finditer(text):
+        if _city(m.group(2)) and not business_context(text, m.start()):
+            yield span(m.start(1), m.end(1))
+    for m in NL_POSTCODE.finditer(text):
+        if _city(m.group(2)) or cue_before(POSTCODE_CUE, text, m.start()):
+            yield span(m.start(1), m.end(1))
+    for m in CUED_POSTCODE.finditer(text):
+        if 3 <= len(m.group(0)) <= 10 and sum(c.isdigit() for c in m.group(0)) >= 3 \
+                and cue_before(POSTCODE_CUE, text, m.start(), 25):
+            yield span(m.start(), m.end())

@@ -1,0 +1,348 @@
+"""Detectors of personal values in text, each yielding `Span`s (used by `pii.Scrubber`).
+
+Maintained libraries do what they can: `phonenumbers` finds phone numbers in many
+countries' formats, `python-stdnum` validates IBANs, Luhn-checked cards and national
+ids. By hand here: emails (written and spoken), spoken digits, dates of birth (a date
+near a birth cue, or a full date too old to be an order date), IP addresses, and
+cue-word identifiers (passport, account). Addresses and postcodes: `pii_address`.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
+
+import phonenumbers
+from stdnum import iban, luhn
+from stdnum.br import cpf
+from stdnum.ca import sin
+from stdnum.de import idnr
+from stdnum.es import dni, nie
+from stdnum.fr import nir
+from stdnum.gb import nhs
+from stdnum.in_ import aadhaar
+from stdnum.it import codicefiscale
+from stdnum.nl import bsn
+from stdnum.pl import pesel
+from stdnum.se import personnummer
+from stdnum.us import ssn
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+    kind: str
+    key: str
+    """Normalised value: the same key gets the same pseudonym."""
+
+
+PHONE_REGIONS = ("US", "GB", "DE", "FR", "ES", "IT", "NL", "IN", "AU", "BR", "MX", "CA", "IE",
+                 "BE", "CH", "AT", "SE", "PL", "PT")
+# Numbers right after these words are business references, not personal data.
+NOT_PERSONAL = re.compile(
+    r"\b(?:order|tracking|track|invoice|ref|reference|confirmation|ticket|case|model|serial|sku|"
+    r"item|product|part|version|build|parcel|shipment|package|receipt|transaction|booking|"
+    r"reservation|flight|promo|coupon|voucher|rma|return|code|bestellung|commande|pedido|ordine|"
+    r"[a-z]+_id|id)s?[\s_-]*(?:number|no\.?|num|id|code|#)?[\"']?\s*(?:is|was|:|=|#)?\s*\[?\s*[\"']?"
+    r"\s*[#:]?\s*$", re.IGNORECASE)
+
+
+def business_context(text: str, start: int) -> bool:
+    return bool(NOT_PERSONAL.search(text[max(0, start - 40):start]))
+
+
+def cue_before(cue: re.Pattern[str], text: str, start: int, window: int = 40) -> bool:
+    return bool(cue.search(text[max(0, start - window):start]))
+
+
+def digits(value: str) -> str:
+    return re.sub(r"\D", "", value)
+
+
+# ----------------------------------------------------------------------------- email
+
+EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}\b")
+_SEP = r"(?:\s+(?:dot|underscore|dash|hyphen|punto|punkt|point|tiret|guion)\s+|[._-])"
+_DOT = r"(?:\s+(?:dot|punto|punkt|point)\s+|\s*[\[(<]\s*dot\s*[\])>]\s*)"
+_AT = r"(?:\s+(?:at|arroba|arobase|chez)\s+|\s*[\[(<]\s*at\s*[\])>]\s*|\s*@\s*)"
+_TLD = (r"(?:com|org|net|edu|gov|io|co|uk|de|fr|es|it|nl|be|ch|at|ca|au|in|br|mx|info|biz|me|eu|us|"
+        r"ie|pt|se|dk|no|fi|pl)")
+SPOKEN_EMAIL = re.compile(rf"\b[a-z0-9]+(?:{_SEP}[a-z0-9]+)*{_AT}[a-z0-9-]+(?:(?:{_DOT}|\.)[a-z0-9-]+)*?"
+                          rf"{_DOT}{_TLD}\b", re.IGNORECASE)
+_WORDS = {"dot": ".", "punto": ".", "punkt": ".", "point": ".", "underscore": "_", "dash": "-",
+          "hyphen": "-", "tiret": "-", "guion": "-", "at": "@", "arroba": "@", "arobase": "@",
+          "chez": "@"}
+
+
+def spoken_email_key(value: str) -> str:
+    """'john dot smith at gmail dot com' -> 'john.smith@gmail.com'."""
+    out = re.sub(r"[\[(<]\s*(at|dot)\s*[\])>]", lambda m: f" {m.group(1)} ", value.lower())
+    return "".join(_WORDS.get(w, w) for w in out.split())
+
+
+def find_emails(text: str) -> Iterator[Span]:
+    for m in EMAIL.finditer(text):
+        yield Span(m.start(), m.end(), "email", m.group(0).lower())
+    for m in SPOKEN_EMAIL.finditer(text):
+        if not EMAIL.fullmatch(m.group(0)):
+            yield Span(m.start(), m.end(), "email", spoken_email_key(m.group(0)))
+
+
+# ----------------------------------------------------------------------------- phones
+
+PHONE_CUE = re.compile(r"\b(?:phone|call|cell|mobile|tel|telephone|my number|reach me|text me|"
+                       r"whatsapp|handy|telefon|téléphone|portable|teléfono|móvil|telefono)\b",
+                       re.IGNORECASE)
+_DIGIT_WORDS = {"zero": "0", "oh": "0", "one": "1", "two": "2", "three": "3", "four": "4",
+                "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9", "null": "0",
+                "eins": "1", "zwei": "2", "drei": "3", "vier": "4", "fünf": "5", "sechs": "6",
+                "sieben": "7", "acht": "8", "neun": "9", "zéro": "0", "deux": "2", "trois": "3",
+                "quatre": "4", "cinq": "5", "sept": "7", "huit": "8", "neuf": "9", "cero": "0",
+                "uno": "1", "dos": "2", "tres": "3", "cuatro": "4", "cinco": "5", "seis": "6",
+                "siete": "7", "ocho": "8", "nueve": "9"}
+_DW = "|".join(sorted(_DIGIT_WORDS, key=len, reverse=True))
+SPOKEN_DIGITS = re.compile(rf"\b(?:(?:double|triple)\s+)?(?:{_DW}|\d)\b(?:[\s,.-]+(?:(?:double|triple)"
+                           rf"\s+)?(?:{_DW}|\d)\b)+", re.IGNORECASE)
+
+
+def spoken_digits(value: str) -> str:
+    out, times = [], 1
+    for w in re.findall(r"[^\W_]+", value.lower()):
+        if w in ("double", "triple"):
+            times = 2 if w == "double" else 3
+            continue
+        d = _DIGIT_WORDS.get(w, w if w.isdigit() else "")
+        out.append(d * times)
+        times = 1
+    return "".join(out)
+
+
+PHONE_CANDIDATE = re.compile(r"(?<![\w+])\+?\(?\d[\d ().-]{5,24}\d(?!\w)")
+
+
+def find_phones(text: str, regions: tuple[str, ...] = PHONE_REGIONS) -> Iterator[Span]:
+    # phonenumbers' matcher is slow on long texts full of ids: run it on candidates only.
+    for c in PHONE_CANDIDATE.finditer(text):
+        raw = c.group(0)
+        cued = cue_before(PHONE_CUE, text, c.start(), 30)
+        if sum(ch.isdigit() for ch in raw) < 7 or not cued and not raw.startswith("+") and (
+                raw.isdigit() or business_context(text, c.start())):
+            continue  # a bare run of digits is a phone number only after a cue
+        previous = text[max(0, c.start() - 12):c.start()].split()
+        if previous and any(ch.isdigit() for ch in previous[-1]) and text[c.start() - 1] == " ":
+            continue  # the tail of a longer id ("AB12 3456 7890 1234")
+        for region in regions:
+            found = False
+            for pm in phonenumbers.PhoneNumberMatcher(raw, region, phonenumbers.Leniency.VALID):
+                if any(p.fullmatch(pm.raw_string) for p in DATES):
+                    continue
+                if not pm.raw_string.startswith("+") and not cued and pm.raw_string.isdigit():
+                    continue
+                found = True
+                key = phonenumbers.format_number(pm.number, phonenumbers.PhoneNumberFormat.E164)
+                yield Span(c.start() + pm.start, c.start() + pm.end, "phone", key)
+            if found:
+                break
+    for m in SPOKEN_DIGITS.finditer(text):
+        number = spoken_digits(m.group(0))
+        if len(number) >= 7 and not m.group(0).replace(" ", "").isdigit():
+            yield Span(m.start(), m.end(), "phone", number)
+
+
+# ----------------------------------------------------------------------------- numbers
+
+CARD = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,22}(?!\d)")
+CARD_PREFIX = re.compile(r"^(?:4|5[1-5]|2[2-7]|3[47]|3[0689]|6(?:011|5|4[4-9]|2))")
+IBAN = re.compile(r"\b[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]){11,32}")
+SSN_FORMAT = re.compile(r"(?<![\d-])(\d{3})([- ])(\d{2})\2(\d{4})(?![\d-])")
+SSN_CUE = re.compile(r"\b(?:ssn|social security|social|soc sec)\b[^.\n]{0,20}$", re.IGNORECASE)
+ID_CUE = re.compile(
+    r"\b(?:national (?:id|insurance|identity)|id (?:number|no)|identity (?:card|number)|"
+    r"ni number|nino|nhs|tax (?:id|number)|tin|steuer-?id|steueridentifikationsnummer|idnr|"
+    r"personalausweis|ausweis|dni|nie|nif|nir|sécurité sociale|securite sociale|insee|"
+    r"carte d'identité|codice fiscale|bsn|burgerservicenummer|sofi|pesel|cpf|aadhaar|sin|"
+    r"social insurance|personnummer|passport|ssn|social security)\b[^.\n]{0,20}$", re.IGNORECASE)
+NINO = re.compile(r"\b(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2}"
+                  r" ?[A-D]\b", re.IGNORECASE)
+CHUNK = re.compile(r"[A-Za-z0-9]+")
+# (validator, needs a cue word): strong checksums stand alone, weak ones need "BSN", "SIN"...
+NATIONAL_IDS: tuple[tuple[Callable[[str], bool], bool], ...] = (
+    (dni.is_valid, False), (nie.is_valid, False), (nir.is_valid, False),
+    (codicefiscale.is_valid, False), (cpf.is_valid, False), (aadhaar.is_valid, False),
+    (personnummer.is_valid, False), (idnr.is_valid, True), (bsn.is_valid, True),
+    (sin.is_valid, True), (pesel.is_valid, True), (nhs.is_valid, True))
+
+
+def _longest_valid(text: str, start: int, end: int, ok: Callable[[str], bool]) -> int | None:
+    """End of the longest prefix of text[start:end] that `ok` accepts (word-aligned)."""
+    for stop in range(end, start, -1):
+        if (stop == len(text) or not text[stop].isalnum()) and ok(text[start:stop]):
+            return stop
+    return None
+
+
+def _card_ok(value: str) -> bool:
+    d = digits(value)
+    return 13 <= len(d) <= 19 and bool(CARD_PREFIX.match(d)) and luhn.is_valid(d)
+
+
+def find_numbers(text: str) -> Iterator[Span]:
+    """Cards, IBANs, SSNs and national ids."""
+    for m in CARD.finditer(text):
+        stop = _longest_valid(text, m.start(), m.end(), _card_ok)
+        if stop:
+            yield Span(m.start(), stop, "card", digits(text[m.start():stop]))
+    for m in IBAN.finditer(text):
+        stop = _longest_valid(text, m.start(), m.end(), iban.is_valid)
+        if stop:
+            yield Span(m.start(), stop, "iban", iban.compact(text[m.start():stop]))
+    for m in SSN_FORMAT.finditer(text):
+        area, group, serial = m.group(1), m.group(3), m.group(4)
+        plausible = area not in ("000", "666") and area[0] != "9" and group != "00" and serial != "0000"
+        if (plausible and not business_context(text, m.start())) or cue_before(SSN_CUE, text, m.start()):
+            yield Span(m.start(), m.end(), "ssn", digits(m.group(0)))
+    for m in NINO.finditer(text):
+        if m.group(0).isupper() or cue_before(ID_CUE, text, m.start()):
+            yield Span(m.start(), m.end(), "national_id", re.sub(r"\s", "", m.group(0).upper()))
+    for start, end in _windows(text):
+        value = text[start:end]
+        cued = cue_before(ID_CUE, text, start)
+        if not cued and business_context(text, start):
+            continue
+        if cued and len(digits(value)) == 9 and ssn.is_valid(digits(value)):
+            yield Span(start, end, "ssn", digits(value))
+        elif (cued or not value.isdigit()) and any(valid(value) and (cued or not weak)
+                                                   for valid, weak in NATIONAL_IDS):
+            yield Span(start, end, "national_id", re.sub(r"[\s.-]", "", value.upper()))
+
+
+def _windows(text: str, most: int = 6) -> Iterator[tuple[int, int]]:
+    """Runs of 1..`most` alphanumeric chunks joined by single separators, with >= 6 digits."""
+    chunks = list(CHUNK.finditer(text))
+    for i, first in enumerate(chunks):
+        if not any(c.isdigit() for c in first.group(0)) and len(first.group(0)) > 1:
+            continue  # ids start with a digit, or mix letters and digits, or one letter (NIE)
+        end = first.end()
+        for j in range(i, min(i + most, len(chunks))):
+            if j > i:
+                if text[end:chunks[j].start()] not in (" ", ".", "-"):
+                    break
+                end = chunks[j].end()
+            if sum(c.isdigit() for c in text[first.start():end]) >= 6:
+                yield first.start(), end
+
+
+# ----------------------------------------------------------------------------- cue words
+
+PASSPORT_CUE = re.compile(
+    r"\b(?:passport|reisepass|passeport|pasaporte|passaporto|paspoort|driver'?s licen[cs]e|"
+    r"driving licen[cs]e|licen[cs]e|führerschein|permis de conduire|carnet de conducir|id card|"
+    r"identity card|personalausweis|carte d'identité)(?:\s*(?:number|no\.?|num|#|nummer|numéro|"
+    r"número))?(?:\s*(?:is|was|ist|est|es))?\s*[:#]?\s*$", re.IGNORECASE)
+ACCOUNT_CUE = re.compile(
+    r"\b(?:account|acct|a/c|routing|sort code|member(?:ship)?|customer|policy|kontonummer|konto|"
+    r"compte|cuenta|conto|rekeningnummer|rekening)(?:\s*(?:number|no\.?|num|#|id|nummer|numéro|"
+    r"número))?(?:\s*(?:is|was|ist|est|es))?\s*[:#]?\s*$", re.IGNORECASE)
+CUE_VALUE = re.compile(r"(?<![\w-])(?=[A-Za-z]*\d)[A-Za-z0-9]+(?:[ -]\d+)*")
+
+
+def find_cued(text: str) -> Iterator[Span]:
+    """Passport and driving licence numbers, bank and customer account numbers."""
+    for m in CUE_VALUE.finditer(text):
+        value = m.group(0)
+        n_digits = sum(c.isdigit() for c in value)
+        if n_digits < 4 or len(value) > 24:
+            continue
+        if n_digits >= 1 and len(value) >= 6 and cue_before(PASSPORT_CUE, text, m.start()):
+            yield Span(m.start(), m.end(), "passport", value.upper())
+        elif cue_before(ACCOUNT_CUE, text, m.start()):
+            yield Span(m.start(), m.end(), "account", digits(value) or value)
+
+
+# ----------------------------------------------------------------------------- dates of birth
+
+MONTHS = {
+    **dict.fromkeys(("january", "jan", "januar", "janvier", "enero", "gennaio", "januari", "jänner"), 1),
+    **dict.fromkeys(("february", "feb", "februar", "février", "fevrier", "febrero", "febbraio",
+                     "februari", "févr"), 2),
+    **dict.fromkeys(("march", "mar", "märz", "maerz", "mars", "marzo", "maart", "mrz"), 3),
+    **dict.fromkeys(("april", "apr", "avril", "abril", "aprile"), 4),
+    **dict.fromkeys(("may", "mai", "mayo", "maggio", "mei"), 5),
+    **dict.fromkeys(("june", "jun", "juni", "juin", "junio", "giugno"), 6),
+    **dict.fromkeys(("july", "jul", "juli", "juillet", "julio", "luglio"), 7),
+    **dict.fromkeys(("august", "aug", "août", "aout", "agosto", "augustus"), 8),
+    **dict.fromkeys(("september", "sep", "sept", "septembre", "septiembre", "settembre"), 9),
+    **dict.fromkeys(("october", "oct", "oktober", "octobre", "octubre", "ottobre", "okt"), 10),
+    **dict.fromkeys(("november", "nov", "novembre", "noviembre"), 11),
+    **dict.fromkeys(("december", "dec", "dezember", "décembre", "decembre", "diciembre",
+                     "dicembre", "dez"), 12),
+}
+_MON = "|".join(sorted(MONTHS, key=len, reverse=True))
+DATES = (
+    re.compile(r"(?<![\d.])(?P<d>\d{1,2})(?P<s>[./-])(?P<m>\d{1,2})(?P=s)(?P<y>\d{4}|\d{2})(?![\d.])"),
+    re.compile(r"(?<![\d.])(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?!\d)"),
+    re.compile(rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th|er|\.|º)?(?:\s+(?:of|de))?\s+(?P<mon>{_MON})\.?"
+               rf"(?:\s+de|,)?\s+(?P<y>\d{{4}})\b", re.IGNORECASE),
+    re.compile(rf"\b(?P<mon>{_MON})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>\d{{4}})\b",
+               re.IGNORECASE),
+)
+BIRTH_CUE = re.compile(
+    r"\b(?:born|birth|birthday|dob|d\.o\.b|geboren|geburtsdatum|geburtstag|née?|naissance|"
+    r"nacimiento|nac[ií]d[oa]|nac[ií]|nato|nata|nascita|geboortedatum|birthdate)\b", re.IGNORECASE)
+
+
+def _date_parts(m: re.Match[str]) -> tuple[int, int, int] | None:
+    g = m.groupdict()
+    month = MONTHS[g["mon"].lower()] if g.get("mon") else int(g["m"])
+    day, year = int(g["d"]), int(g["y"])
+    if g.get("m") and g.get("s") and month > 12 and day <= 12:
+        day, month = month, day  # US month/day order
+    if year < 100:
+        year += 1900 if year > date.today().year % 100 else 2000
+    if not (1 <= month <= 12 and 1 <= day <= 31 and 1900 <= year <= date.today().year):
+        return None
+    return year, month, day
+
+
+def find_birth_dates(text: str) -> Iterator[Span]:
+    """Dates of birth: a date with a birth cue nearby, or a full date over 16 years ago."""
+    taken: list[tuple[int, int]] = []
+    for pattern in DATES:
+        for m in pattern.finditer(text):
+            if any(s < m.end() and m.start() < e for s, e in taken):
+                continue
+            parts = _date_parts(m)
+            if parts is None:
+                continue
+            # The cue belongs to this date: nothing date-like or a sentence end in between.
+            before = re.split(r"\d{4}|[.!?;]\s", text[max(0, m.start() - 40):m.start()])[-1]
+            after = re.split(r"\d|[.!?;,]\s", text[m.end():m.end() + 25])[0]
+            near = before + " " + after
+            old = parts[0] <= date.today().year - 16 and len(m.group("y")) == 4
+            if BIRTH_CUE.search(near) or old:
+                taken.append((m.start(), m.end()))
+                yield Span(m.start(), m.end(), "dob", "{:04d}-{:02d}-{:02d}".format(*parts))
+
+
+# ----------------------------------------------------------------------------- IP addresses
+
+IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
+IPV6 = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])")
+VERSION_CUE = re.compile(r"\b(?:version|ver|v|firmware|build|release|update|app|ios|android|"
+                         r"windows|macos|software|patch)\.?\s*$", re.IGNORECASE)
+
+
+def find_ips(text: str) -> Iterator[Span]:
+    for pattern, kind in ((IPV4, ipaddress.IPv4Address), (IPV6, ipaddress.IPv6Address)):
+        for m in pattern.finditer(text):
+            try:
+                address = kind(m.group(0))
+            except ValueError:
+                continue
+            if kind is ipaddress.IPv4Address and cue_before(VERSION_CUE, text, m.start(), 20):
+                continue
+            yield Span(m.start(), m.end(), "ip", str(address))
