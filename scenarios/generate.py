@@ -202,7 +202,9 @@ def generate_scenarios(domain: Domain, config: ScenarioGenConfig, seed: int) -> 
             slots.setdefault("identify_with", ways[int(rng.integers(len(ways)))])
         if config.strategy == "stratified" and rng.random() < config.edge_case_rate:
             case = ["wrong_info", "change_mind"][int(rng.integers(2))]
-            others = [o for o in intents if o != intent and plan[o][0] == "template"]
+            # a first request that must be escalated would be handed over before the change
+            others = [o for o in intents if o != intent and plan[o][0] == "template"
+                      and not plan[o][1][0].expectations.escalation_expected]
             if case == "change_mind" and others:
                 other = plan[others[int(rng.integers(len(others)))]][1][0]
                 other_slots, other_goal, _ = from_template(domain, other, rng, fake)

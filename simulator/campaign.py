@@ -8,18 +8,23 @@
 from __future__ import annotations
 
 import contextlib
+import json
+import os
 import platform
+import queue
 import shlex
+import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
-from collections import Counter
-from collections.abc import Callable, Iterator
+from collections import Counter, deque
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -27,6 +32,7 @@ from convsim.simulator.config import AgentConfig, CampaignConfig, ConfigError
 from convsim.simulator.executors import make_executor
 from convsim.simulator.packs.discovery import find_domain
 from convsim.simulator.records import ConversationSpec, LLMUsage, Persona, Scenario, stable_hash
+from convsim.simulator.redact import REDACT, redactor_for
 from convsim.simulator.registry import generators
 from convsim.simulator.results import ResultWriter, write_manifest
 from convsim.simulator.summary import write_summary
@@ -120,16 +126,72 @@ def _agent_command(agent: AgentConfig) -> tuple[list[str], str | None]:
             "--config", agent.reference, "--port", "0"], None
 
 
+def _die_with_parent(parent: int) -> Callable[[], None] | None:
+    """A preexec_fn tying a child to this process (Linux): the kernel sends it SIGTERM when
+    the thread that started it dies, even on SIGKILL of the driver."""
+    if not sys.platform.startswith("linux"):
+        return None
+
+    def preexec() -> None:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
+        if os.getppid() != parent:  # the driver died before the line above ran
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return preexec
+
+
+class _Child:
+    """A started agent process: its own process group, output drained in the background (a
+    chatty agent must never block on a full pipe), the last lines kept for messages."""
+
+    def __init__(self, argv: list[str], cwd: str | None) -> None:
+        self.proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True, start_new_session=True,
+                                     preexec_fn=_die_with_parent(os.getpid()))
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        self.err_tail: deque[str] = deque(maxlen=20)
+        threading.Thread(target=self._pump, args=(self.proc.stdout, self.lines.put, True),
+                         daemon=True).start()
+        threading.Thread(target=self._pump, args=(self.proc.stderr, self.err_tail.append, False),
+                         daemon=True).start()
+
+    @staticmethod
+    def _pump(stream: Any, sink: Callable[[Any], None], mark_end: bool) -> None:
+        with contextlib.suppress(ValueError, OSError):
+            for line in stream:
+                sink(line)
+        if mark_end:
+            sink(None)
+
+    def stop(self) -> None:
+        for sig, wait_s in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 5.0)):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.proc.pid, sig)  # the agent and whatever it started
+            try:
+                self.proc.wait(timeout=wait_s)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        for stream in (self.proc.stdout, self.proc.stderr):
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    stream.close()
+
+
 @contextlib.contextmanager
 def serve_agents(agents: list[AgentConfig], startup_timeout_s: float = 60.0
                  ) -> Iterator[list[AgentConfig]]:
     """Start the agents the campaign serves itself: reference agents (`reference:`) and
     the team's own (`command:`), each as its own process on 127.0.0.1.
 
-    A started process must print a line `... listening on http://HOST:PORT`; they are
-    all stopped when the block exits.
+    A started process must print a line `... listening on http://HOST:PORT`. They live no
+    longer than this process: stopped (with their process group) when the block exits, and
+    on Linux killed by the kernel if the driver dies first (PR_SET_PDEATHSIG).
     """
-    procs: list[subprocess.Popen[str]] = []
+    children: list[_Child] = []
     resolved = []
     try:
         for agent in agents:
@@ -138,39 +200,34 @@ def serve_agents(agents: list[AgentConfig], startup_timeout_s: float = 60.0
                 continue
             argv, cwd = _agent_command(agent)
             try:
-                proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE,
-                                        stderr=subprocess.PIPE, text=True)
+                child = _Child(argv, cwd)
             except OSError as exc:
                 raise CampaignError(f"agent {agent.version}: cannot start {argv[0]!r}: "
                                     f"{exc.strerror}") from None
-            procs.append(proc)
-            url = _await_listening(proc, agent.version, startup_timeout_s)
+            children.append(child)
+            url = _await_listening(child, agent.version, startup_timeout_s)
             resolved.append(agent.model_copy(update={"url": url}))
         yield resolved
     finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-            for stream in (proc.stdout, proc.stderr):
-                if stream is not None:
-                    stream.close()
+        for child in children:
+            child.stop()
 
 
-def _await_listening(proc: subprocess.Popen[str], version: str, timeout_s: float) -> str:
+def _await_listening(child: _Child, version: str, timeout_s: float) -> str:
     deadline = time.monotonic() + timeout_s
-    assert proc.stdout is not None
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if "listening on " in line:
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            line = child.lines.get(timeout=min(left, 0.5))
+        except queue.Empty:
+            continue
+        if line is not None and "listening on " in line:
             return line.rsplit("listening on ", 1)[1].strip()
-        if not line and proc.poll() is not None:
-            err = proc.stderr.read() if proc.stderr else ""
+        if line is None:  # stdout closed: the process is gone
+            child.proc.wait(timeout=5)
+            time.sleep(0.05)  # let the stderr thread catch the last lines
+            err = [x.strip() for x in child.err_tail if x.strip()]
             raise CampaignError(f"agent {version} exited at startup: "
-                                f"{err.strip().splitlines()[-1] if err.strip() else 'no output'}")
+                                f"{err[-1] if err else 'no output'}")
     raise CampaignError(f"agent {version} did not print 'listening on URL' within "
                         f"{timeout_s:g}s")
 
@@ -195,8 +252,21 @@ class RunInfo:
     """LLM calls of the run (customers and agents), summed."""
     stopped_by_budget: bool = False
     """The LLM budget was reached before every planned conversation started."""
+    stopped_by_breaker: str | None = None
+    """Why the circuit breaker of an agent endpoint opened (the campaign then stopped
+    starting conversations; those cut short by the open circuit are not written)."""
+    rate_limited: int = 0
+    """Conversations that ended because the agent kept answering 429 / 503 + Retry-After."""
+    notes: list[str] = field(default_factory=list)
+    """Things the user should know (e.g. a stale run resumed)."""
+    redact: Callable[[str], str] = REDACT
+    """Masks the agents' credentials in text shown to the user."""
     seconds: float = 0.0
     turns: int = 0
+
+    @property
+    def not_started(self) -> int:
+        return self.planned - self.skipped - self.written
 
 
 def _versions() -> dict[str, str]:
@@ -220,87 +290,329 @@ def _git_sha() -> str | None:
         return None
 
 
+PLAN_KEYS = ("seed", "scenarios", "personas", "personas_per_scenario", "perturbations",
+             "repetitions", "user_simulator", "max_turns")
+"""Config keys that decide which conversations a run holds (with the agents' versions)."""
+
+
+def plan_of(config: dict[str, Any]) -> dict[str, Any]:
+    """The planning-relevant part of a config snapshot (`model_dump(mode="json")`)."""
+    plan = {k: config.get(k) for k in PLAN_KEYS}
+    plan["agent_versions"] = [a.get("version") for a in config.get("agents") or []]
+    return plan
+
+
+def _flat(value: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for k, v in value.items():
+            out.update(_flat(v, f"{prefix}.{k}" if prefix else str(k)))
+        return out
+    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        out = {}
+        for i, v in enumerate(value):
+            out.update(_flat(v, f"{prefix}.{i}"))
+        return out | {f"{prefix}.count": len(value)}
+    return {prefix: value}
+
+
+def plan_differences(run: dict[str, Any], config: dict[str, Any]) -> list[str]:
+    """`key: run X, this config Y` for every planning key that differs."""
+    a, b = _flat(run), _flat(config)
+    return [f"{k}: run {a.get(k)!r}, this config {b.get(k)!r}"
+            for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
+
+
+def _process_start(pid: int) -> str | None:
+    """The start time of a process (Linux /proc), to tell a live driver from a reused pid."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[1].split()[19]
+
+
+def _driver_alive(driver: dict[str, Any]) -> bool:
+    pid = driver.get("pid")
+    if not isinstance(pid, int) or driver.get("host") != socket.gethostname():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    started = _process_start(pid)
+    return started is None or started == driver.get("process_start")
+
+
+def _driver() -> dict[str, Any]:
+    return {"pid": os.getpid(), "host": socket.gethostname(),
+            "process_start": _process_start(os.getpid())}
+
+
+def _open_resume(run_dir: Path, config: CampaignConfig, plan: dict[str, Any],
+                 fingerprint: str, info_notes: list[str]) -> tuple[str, dict[str, Any]]:
+    """Check that `run_dir` is a run of this config's plan, nobody is running it, and return
+    its manifest (text and parsed). Touches nothing."""
+    path = run_dir / "manifest.json"
+    if not path.is_file():
+        raise CampaignError(f"{run_dir}: not a run folder (no manifest.json)")
+    text = path.read_text(encoding="utf-8", errors="replace")
+    try:
+        previous = json.loads(text)
+        if not isinstance(previous, dict):
+            raise ValueError("not an object")
+    except ValueError as exc:
+        raise CampaignError(f"{path}: unreadable manifest ({exc})") from None
+    stored_fp = previous.get("plan_fingerprint")
+    stored_plan = previous.get("plan") or plan_of(previous.get("config") or {})
+    same = stored_fp == fingerprint if stored_fp else \
+        json.loads(json.dumps(stored_plan, default=str)) == json.loads(json.dumps(plan))
+    if not same:
+        diffs = plan_differences(stored_plan, json.loads(json.dumps(plan)))
+        shown = "; ".join(diffs[:8]) + (f"; and {len(diffs) - 8} more" if len(diffs) > 8 else "")
+        raise CampaignError(
+            f"{run_dir}: this config plans other conversations than the run (seed "
+            f"{previous.get('seed')!r}); resuming would mix two plans. Differences: "
+            f"{shown or 'the plan fingerprint'}. Resume with the run's config, or start a new run")
+    if previous.get("status") == "running":
+        driver = previous.get("driver") or {}
+        if _driver_alive(driver):
+            raise CampaignError(f"{run_dir}: the run is in progress (process {driver['pid']} "
+                                "on this host); stop it before resuming")
+        who = f"process {driver['pid']}" if driver.get("pid") else "a previous process"
+        last = previous.get("updated_at") or previous.get("started_at")
+        info_notes.append(f"the run's manifest said 'running' but {who} is gone (killed or "
+                          f"crashed; last update {last}); resuming it")
+    return text, previous
+
+
+class _Batches(Sequence[list[ConversationSpec]]):
+    """The campaign's batches; once `stop()` is called, iterating yields no new batch (the
+    executors pull batches lazily, so the ones in flight finish and nothing else starts)."""
+
+    def __init__(self, batches: list[list[ConversationSpec]]) -> None:
+        self._batches = batches
+        self.stopped = False
+
+    def stop(self) -> None:
+        self.stopped = True
+
+    def __len__(self) -> int:
+        return len(self._batches)
+
+    @overload
+    def __getitem__(self, i: int) -> list[ConversationSpec]: ...
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[list[ConversationSpec]]: ...
+
+    def __getitem__(self, i: int | slice) -> Any:
+        return self._batches[i]
+
+    def __iter__(self) -> Iterator[list[ConversationSpec]]:
+        for batch in self._batches:
+            if self.stopped:
+                return
+            yield batch
+
+
+def _circuit_open(result: Any) -> bool:
+    error = result.conversation.error or ""
+    return ": circuit open: " in error or error.startswith("circuit open: ")
+
+
+def _totals(run_dir: Path) -> dict[str, Any]:
+    """Counts over every conversation written in the run folder (all sessions)."""
+    import pyarrow.parquet as pq
+
+    outcomes: Counter[str] = Counter()
+    errors = simulator_errors = turns = written = 0
+    for part in sorted((run_dir / "conversations").glob("part-*.parquet")):
+        table = pq.read_table(part, columns=["outcome", "error", "n_turns"]).to_pydict()
+        for outcome, error, n in zip(table["outcome"], table["error"], table["n_turns"],
+                                     strict=True):
+            written += 1
+            outcomes[outcome or "unknown"] += 1
+            simulator_errors += outcome == "simulator_error"
+            errors += error is not None and outcome != "simulator_error"
+            turns += n or 0
+    return {"written": written, "errors": errors, "simulator_errors": simulator_errors,
+            "turns": turns, "outcomes": dict(outcomes)}
+
+
 def run_campaign(config: CampaignConfig, *, out_dir: str | Path | None = None,
                  limit: int | None = None, resume: str | Path | None = None,
-                 progress: ProgressFn | None = None) -> RunInfo:
+                 progress: ProgressFn | None = None,
+                 started: Callable[[RunInfo], None] | None = None) -> RunInfo:
     """Plan, run and write a campaign; returns where the results are.
 
-    With `resume` (an existing run folder), conversations already written there
-    are skipped and the rest are appended.
+    `started` is called once the run folder exists (e.g. to name it if the run is
+    interrupted).
+
+    With `resume` (an existing run folder), the config must plan the same conversations
+    as the run (else CampaignError naming the differences); conversations already written
+    there are skipped and the rest are appended. The run's identity (run id, seed, config,
+    start) is never rewritten, and a resume that fails before writing anything leaves the
+    folder as it was. An agent endpoint whose circuit breaker opens stops the campaign
+    (`RunInfo.stopped_by_breaker`); what is done is kept.
     """
-    started = datetime.now(UTC)
+    started_at = datetime.now(UTC)
     t0 = time.perf_counter()
+    # ${VAR} in the agents' headers, read now and never stored; a missing one is a ConfigError.
+    agents_env = [a.with_environment() for a in config.agents]
+    red = redactor_for(config.agents)
+    config_json = config.model_dump(mode="json")
+    plan = plan_of(config_json)
+    fingerprint = stable_hash(plan)
+    notes: list[str] = []
+    original: str | None = None
+    previous: dict[str, Any] = {}
+    if resume is not None:
+        run_dir = Path(resume)
+        original, previous = _open_resume(run_dir, config, plan, fingerprint, notes)
+        run_id = str(previous.get("run_id") or run_dir.name)
     scenarios, personas = build_population(config)
     specs = plan_specs(config, scenarios, personas)
     if limit is not None:
         specs = specs[:limit]
-    if resume is not None:
-        run_dir = Path(resume)
-        if not (run_dir / "manifest.json").is_file():
-            raise CampaignError(f"{run_dir}: not a run folder (no manifest.json)")
-        run_id = run_dir.name
-    else:
-        run_id = f"{started:%Y%m%dT%H%M%SZ}-{stable_hash(config.model_dump(), 6)}"
+    if resume is None:
+        run_id = f"{started_at:%Y%m%dT%H%M%SZ}-{stable_hash(config.model_dump(), 6)}"
         run_dir = Path(out_dir or config.output_dir) / config.name / run_id
-    writer = ResultWriter(run_dir, run_id)
+    writer = ResultWriter(run_dir, run_id, redact=red)
     done = writer.done_ids() if resume is not None else set()
     todo = [s for s in specs if s.id not in done]
     by_id = {s.id: s for s in todo}
     size = config.execution.batch_size
-    batches = [todo[i:i + size] for i in range(0, len(todo), size)]
+    batches = _Batches([todo[i:i + size] for i in range(0, len(todo), size)])
     info = RunInfo(run_dir=run_dir, run_id=run_id, planned=len(specs), written=0,
-                   skipped=len(specs) - len(todo))
-    manifest: dict[str, Any] = {
-        "campaign": config.name, "run_id": run_id, "status": "running",
-        "config": config.model_dump(mode="json"), "seed": config.seed, "limit": limit,
-        "versions": _versions(), "git_sha": _git_sha(), "started_at": started.isoformat(),
-        "agent_versions": [a.version for a in config.agents],
-        "domain": config.scenarios.domain,
-        "executor": config.execution.executor, "counts": {"planned": len(specs)},
-    }
-    write_manifest(run_dir, manifest)
+                   skipped=len(specs) - len(todo), notes=notes, redact=red)
+    session: dict[str, Any] = {
+        "started_at": started_at.isoformat(), "limit": limit, "versions": _versions(),
+        "git_sha": _git_sha(), "executor": config.execution.executor,
+        "previous_status": previous.get("status")}
+    if resume is None:
+        manifest: dict[str, Any] = {
+            "campaign": config.name, "run_id": run_id, "status": "running",
+            "config": config_json, "seed": config.seed, "limit": limit,
+            "plan": plan, "plan_fingerprint": fingerprint,
+            "versions": session["versions"], "git_sha": session["git_sha"],
+            "started_at": started_at.isoformat(),
+            "agent_versions": [a.version for a in config.agents],
+            "domain": config.scenarios.domain,
+            "executor": config.execution.executor, "counts": {"planned": len(specs)},
+        }
+    else:
+        # The run's identity stays as it was; this session is appended to its history.
+        manifest = dict(previous)
+        manifest.setdefault("plan", plan)
+        manifest.setdefault("plan_fingerprint", fingerprint)
+        manifest["status"] = "running"
+        manifest["resumes"] = [*(previous.get("resumes") or []), session]
+    manifest["driver"] = _driver()
+    manifest["updated_at"] = started_at.isoformat()
+    previous_counts = dict(previous.get("counts") or {})
+
+    def counts() -> dict[str, Any]:
+        session_counts = {"planned": len(specs), "written": info.written,
+                          "skipped_already_done": info.skipped, "errors": info.errors,
+                          "simulator_errors": info.simulator_errors,
+                          "unknown_tool_calls": dict(info.unknown_tools),
+                          "llm": info.llm.model_dump() | {"cost_usd": info.llm.cost_usd},
+                          "turns": info.turns, "outcomes": dict(info.outcomes),
+                          "rate_limited": info.rate_limited,
+                          "not_started": info.not_started}
+        if resume is None:
+            # The folder is the truth (a signal may land between a write and the tally).
+            return session_counts | _totals(run_dir)
+        # Totals over the whole run folder; LLM and unknown tools summed over the sessions
+        # that closed the manifest (a killed session's are missing).
+        unknown = Counter(previous_counts.get("unknown_tool_calls") or {})
+        unknown.update(info.unknown_tools)
+        llm = LLMUsage.model_validate({k: v for k, v in (previous_counts.get("llm") or {}).items()
+                                       if k in LLMUsage.model_fields})
+        llm.add(info.llm)
+        return session_counts | _totals(run_dir) | {
+            "unknown_tool_calls": dict(unknown),
+            "llm": llm.model_dump() | {"cost_usd": llm.cost_usd},
+            "this_session": session_counts}
+
+    def save(status: str) -> None:
+        manifest["status"] = status
+        manifest["updated_at"] = datetime.now(UTC).isoformat()
+        manifest["counts"] = counts()
+        manifest["seconds"] = round(time.perf_counter() - t0, 3)
+        if resume is not None:
+            session.update(ended_at=manifest["updated_at"], status=status,
+                           written=info.written, seconds=manifest["seconds"])
+        else:
+            manifest["ended_at"] = manifest["updated_at"]
+        if status != "running":
+            manifest.pop("driver", None)
+        write_manifest(run_dir, manifest, redact=red)
+
+    write_manifest(run_dir, manifest, redact=red)
+    if started:
+        started(info)
     if progress:
         progress(0, len(todo), info.outcomes)
+    status = "failed"
     try:
-        with serve_agents(list(config.agents)) as agents:
+        with serve_agents(agents_env) as agents:
             manifest["agent_urls"] = {a.version: a.url for a in agents if a.url}
             executor = make_executor(config.execution.executor, agents, config.evaluators,
                                      config.execution, config.llm)
             budget = config.llm.budget_usd
             for results in executor.run(batches):
-                writer.write_batch(results, by_id)
-                for r in results:
+                # Conversations cut short by an open circuit never really ran: not written,
+                # so --resume plays them.
+                kept = [r for r in results if not _circuit_open(r)]
+                if len(kept) < len(results) and info.stopped_by_breaker is None:
+                    error = next(r.conversation.error for r in results if _circuit_open(r))
+                    info.stopped_by_breaker = red(str(error).split("circuit open: ", 1)[1])
+                if kept:
+                    writer.write_batch(kept, by_id)
+                for r in kept:
                     c = r.conversation
                     info.outcomes[c.outcome or "unknown"] += 1
                     info.simulator_errors += c.outcome == "simulator_error"
                     info.errors += c.error is not None and c.outcome != "simulator_error"
+                    info.rate_limited += "unreachable: rate limited:" in (c.error or "")
                     info.unknown_tools.update(t.tool for t in c.tool_calls
                                               if t.status == "unknown_tool")
                     info.turns += len(r.conversation.turns)
                     info.llm.add(c.llm)
-                info.written += len(results)
+                info.written += len(kept)
                 if progress:
                     progress(info.written, len(todo), info.outcomes)
+                if info.stopped_by_breaker is not None:
+                    # Start nothing more; the batches in flight fail fast on the open
+                    # circuit and what they finished is written.
+                    batches.stop()
                 if budget is not None and info.llm.known_cost_usd >= budget:
                     # Stop starting conversations; batches in flight are cancelled, what is
                     # written stays, and --resume continues later.
                     info.stopped_by_budget = True
                     break
-        manifest["status"] = "stopped_by_budget" if info.stopped_by_budget else "complete"
+                if not batches.stopped:
+                    save("running")
+        status = ("stopped_by_circuit_breaker" if info.stopped_by_breaker is not None
+                  else "stopped_by_budget" if info.stopped_by_budget else "complete")
+        if info.stopped_by_breaker is not None:
+            manifest["stop_reason"] = f"circuit open: {info.stopped_by_breaker}"
         if info.written or info.skipped:
             write_summary(run_dir)
-    except BaseException:
-        manifest["status"] = "interrupted"
+    except (KeyboardInterrupt, SystemExit):
+        status = "interrupted"
+        raise
+    except BaseException as exc:
+        manifest["error"] = red(f"{type(exc).__name__}: {exc}")
         raise
     finally:
         info.seconds = time.perf_counter() - t0
-        manifest["ended_at"] = datetime.now(UTC).isoformat()
-        manifest["counts"] = {"planned": len(specs), "written": info.written,
-                              "skipped_already_done": info.skipped, "errors": info.errors,
-                              "simulator_errors": info.simulator_errors,
-                              "unknown_tool_calls": dict(info.unknown_tools),
-                              "llm": info.llm.model_dump() | {"cost_usd": info.llm.cost_usd},
-                              "turns": info.turns, "outcomes": dict(info.outcomes)}
-        manifest["seconds"] = round(info.seconds, 3)
-        write_manifest(run_dir, manifest)
+        if original is not None and not info.written and status in ("failed", "interrupted"):
+            # A resume that added nothing leaves the run exactly as it was.
+            (run_dir / "manifest.json").write_text(original, encoding="utf-8")
+        else:
+            save(status)
     return info

@@ -160,7 +160,14 @@ class AgentConfig(Frozen):
     target: str | None = None
     """For the python connector: 'module:attribute' of the agent factory."""
     options: dict[str, Any] = Field(default_factory=dict)
-    """Connector options (e.g. chat_path, request/response field names)."""
+    """Connector options. http: chat_path, request/response field names, bursts;
+    `headers` (sent on every call; `${VAR}` is read from the environment at run time),
+    `retry_safe` (the agent de-duplicates turns by their Idempotency-Key, so a turn that
+    got a 5xx or no reply is sent again), `requests_per_second` (rate limit of this
+    endpoint, per worker), `max_retry_after_s` (cap on a 429/503 Retry-After, default 30),
+    `rate_limit_retries` (default 8), `breaker_failures` (failed calls in a row that open
+    the circuit and stop the campaign, default 8; 0 disables) and `breaker_window_s`
+    (within how many seconds, default 60)."""
     model: str | None = None
     """openai connector: the litellm model name (openai/gpt-4o-mini, ollama/llama3...); the
     endpoint and key come from the environment (OPENAI_BASE_URL, OPENAI_API_KEY...)."""
@@ -182,7 +189,47 @@ class AgentConfig(Frozen):
             raise ValueError("a python agent needs 'target' (module:attribute) or 'reference'")
         if self.connector == "openai" and not self.model:
             raise ValueError("an openai agent needs 'model' (a litellm model name)")
+        if self.connector == "http":
+            _check_http_options(self.options)
         return self
+
+    def with_environment(self, where: str = "") -> AgentConfig:
+        """This agent with `${VAR}` in `options.headers` replaced by the environment's values
+        (at run time, never stored); a variable that is not set is a ConfigError naming it."""
+        from convsim.simulator.redact import MissingVariable, expand_env
+
+        headers = self.options.get("headers")
+        if not headers:
+            return self
+        expanded = {}
+        for name, value in headers.items():
+            try:
+                expanded[name] = expand_env(value)
+            except MissingVariable as exc:
+                raise ConfigError(f"{where}agents.{self.version}.options.headers.{name}: "
+                                  f"environment variable {exc.name} is not set") from None
+        return self.model_copy(update={"options": {**self.options, "headers": expanded}})
+
+
+def _check_http_options(options: dict[str, Any]) -> None:
+    """Types of the http connector's hardening options (the rest is read by the connector)."""
+    headers = options.get("headers")
+    if headers is not None and (not isinstance(headers, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in headers.items())):
+        raise ValueError("options.headers must map header names to strings")
+    if "retry_safe" in options and not isinstance(options["retry_safe"], bool):
+        raise ValueError("options.retry_safe must be true or false")
+    for key, minimum in (("requests_per_second", 0.0), ("max_retry_after_s", 0.0),
+                         ("breaker_window_s", 0.0)):
+        value = options.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)
+                                  or not minimum < value < float("inf")):
+            raise ValueError(f"options.{key} must be a positive number, got {value!r}")
+    for key in ("breaker_failures", "rate_limit_retries"):
+        value = options.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                                  or value < 0):
+            raise ValueError(f"options.{key} must be a whole number >= 0, got {value!r}")
 
 
 class ExecutionConfig(Frozen):

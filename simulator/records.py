@@ -11,7 +11,9 @@ import hashlib
 import json
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from convsim.simulator.rules_model import Rule
 
 SCHEMA_VERSION = "2"
 """2: run_id and domain on every table; turns.act/unsure; conversations.n_unknown_tool_calls."""
@@ -247,8 +249,15 @@ class Expectations(Spec):
     must_communicate: list[str] = Field(default_factory=list)
     """Values the agent must tell the customer (case-insensitive substrings)."""
     escalation_expected: bool = False
+    escalation_reason: str | None = None
+    """Why a human must take over (out_of_scope, policy, ...), when escalation is expected."""
+    escalation_within: int = Field(1, ge=1)
+    """Agent turns the handoff may take once it is due (1: the agent's next reply hands over
+    after the out-of-scope request, the second ask for a human, the second failed call)."""
     forbidden_tools: list[str] = Field(default_factory=list)
     turn_budget: int = 30
+    rules: list[Rule] = Field(default_factory=list)
+    """Rules of this scenario (see `rules_model`), on top of the pack's own."""
 
 
 class Scenario(Spec):
@@ -293,8 +302,16 @@ class ToolFault(Spec):
     error_rate: float = Field(0.0, ge=0, le=1)
     timeout_rate: float = Field(0.0, ge=0, le=1)
     malformed_rate: float = Field(0.0, ge=0, le=1)
-    latency_ms: float = Field(0.0, ge=0)
+    latency_ms: float = Field(0.0, ge=0, allow_inf_nan=False)
     """Simulated latency added to every call."""
+
+    @model_validator(mode="after")
+    def _at_most_one(self) -> ToolFault:
+        total = self.error_rate + self.timeout_rate + self.malformed_rate
+        if total > 1:
+            raise ValueError(f"error_rate + timeout_rate + malformed_rate is {total:g}; "
+                             "they must sum to at most 1")
+        return self
 
 
 class PerturbationProfile(Spec):

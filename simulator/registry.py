@@ -48,6 +48,9 @@ evaluators: Registry[Any] = Registry("evaluator", {
     "process": "convsim.evaluators.process",
     "disclosures": "convsim.evaluators.disclosures",
     "goal": "convsim.evaluators.goal",
+    "rules": "convsim.evaluators.rules",
+    "escalation": "convsim.evaluators.escalation",
+    "truthfulness": "convsim.evaluators.truthfulness",
 })
 connectors: Registry[Any] = Registry("connector", {
     "http": "convsim.simulator.connectors",

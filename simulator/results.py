@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from convsim.simulator.records import SCHEMA_VERSION, Conversation, ConversationResult, ConversationSpec
+from convsim.simulator.redact import REDACT, Redactor
 
 TABLES = ("conversations", "turns", "tool_calls", "scores")
 
@@ -138,10 +140,13 @@ def result_rows(result: ConversationResult, spec: ConversationSpec, run_id: str
 class ResultWriter:
     """Writes part files into a run folder; the only code that writes results."""
 
-    def __init__(self, run_dir: Path, run_id: str, tables: tuple[str, ...] = TABLES) -> None:
+    def __init__(self, run_dir: Path, run_id: str, tables: tuple[str, ...] = TABLES,
+                 redact: Callable[[str], str] | None = None) -> None:
         self.run_dir = run_dir
         self.run_id = run_id
         self.tables = tables
+        self._redact = redact or REDACT
+        """Masks credentials in the free-text columns (errors, rationales) before writing."""
         for table in tables:
             (run_dir / table).mkdir(parents=True, exist_ok=True)
         complete = {p.name for p in (run_dir / "conversations").glob("part-*.parquet")}
@@ -164,6 +169,10 @@ class ResultWriter:
         rows: dict[str, list[dict[str, Any]]] = {t: [] for t in self.tables}
         for res in sorted(results, key=lambda r: r.conversation.id):
             for table, part in result_rows(res, specs[res.conversation.id], self.run_id).items():
+                for row in part:
+                    for column in _REDACTED_COLUMNS.get(table, ()):
+                        if row.get(column):
+                            row[column] = self._redact(row[column])
                 rows[table].extend(part)
         self.write_part(rows)
 
@@ -179,8 +188,14 @@ class ResultWriter:
         self._next += 1
 
 
-def write_manifest(run_dir: Path, manifest: dict[str, Any]) -> None:
-    manifest = {"schema_version": SCHEMA_VERSION, **manifest}
+_REDACTED_COLUMNS = {"conversations": ("error",), "scores": ("rationale",)}
+
+
+def write_manifest(run_dir: Path, manifest: dict[str, Any],
+                   redact: Redactor | None = None) -> None:
+    """Write manifest.json atomically, credentials masked (URLs, query strings, headers,
+    and the literal secrets `redact` knows)."""
+    manifest = (redact or REDACT).obj({"schema_version": SCHEMA_VERSION, **manifest})
     tmp = run_dir / "manifest.json.tmp"
     tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True, default=str) + "\n")
     os.replace(tmp, run_dir / "manifest.json")

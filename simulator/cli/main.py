@@ -15,6 +15,7 @@ from convsim.simulator.cli import (  # noqa: E402
     data,
     domain_cmd,
     domains_cmd,
+    evaluate_cmd,
     gate_cmd,
     report_cmd,
     run,
@@ -39,6 +40,7 @@ app.command("domains")(domains_cmd.domains)
 app.command("report")(report_cmd.report)
 app.command("gate")(gate_cmd.gate)
 app.command("plan-size")(gate_cmd.plan_size)
+app.command("evaluate")(evaluate_cmd.evaluate)
 new_app = typer.Typer(help="Scaffold new things (a domain pack).", no_args_is_help=True)
 new_app.command("domain")(domains_cmd.new_domain)
 app.add_typer(new_app, name="new")

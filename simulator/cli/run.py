@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
@@ -80,6 +85,33 @@ def _rates_table(run_dir: Path, by: tuple[str, ...], title: str) -> None:
     console.print(table)
 
 
+@contextmanager
+def _signals_interrupt() -> Iterator[None]:
+    """SIGTERM behaves like Ctrl-C (KeyboardInterrupt: the run stops cleanly, manifest
+    `interrupted`); further signals while the run closes are ignored, the third exits."""
+    seen = 0
+
+    def handler(signum: int, frame: object) -> None:
+        nonlocal seen
+        seen += 1
+        if seen == 1:
+            raise KeyboardInterrupt
+        if seen >= 3:
+            os._exit(130)
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    for sig in before:
+        signal.signal(sig, handler)
+    try:
+        yield
+    finally:
+        for sig, old in before.items():
+            signal.signal(sig, old)
+
+
 def run(
     campaign: Path = typer.Argument(..., help="Campaign YAML file."),
     out: Path = typer.Option(None, "--out", help="Output folder (default: the config's output_dir)."),
@@ -89,34 +121,59 @@ def run(
     ray_address: str = typer.Option(None, "--ray-address", help="Join an existing Ray cluster."),
     resume: Path = typer.Option(None, "--resume", help="Continue an interrupted run folder."),
 ) -> None:
-    """Run a simulation campaign and write Parquet results; prints a summary table."""
-    from convsim.simulator.campaign import CampaignError, run_campaign
+    """Run a simulation campaign and write Parquet results; prints a summary table.
 
-    with user_errors(ConfigError, CampaignError):
-        if executor not in (None, "local", "ray"):
-            raise ConfigError(f"--executor: expected 'local' or 'ray', got {executor!r}")
-        config = _apply_overrides(load_campaign(campaign), seed, executor, ray_address)
-        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      TextColumn("{task.fields[counts]}"), TimeElapsedColumn(),
-                      console=console, transient=False) as bar:
-            task = bar.add_task(f"{config.name}", total=None, counts="starting")
+    Exit codes: 0 done; 2 unusable input or run (config error, an agent that cannot start,
+    an endpoint whose circuit breaker opened, a run dominated by infrastructure errors);
+    3 stopped by the LLM budget; 130 interrupted (SIGINT/SIGTERM; results kept, resumable).
+    """
+    from convsim.simulator.campaign import CampaignError, RunInfo, run_campaign
+    from convsim.simulator.redact import REDACT, redactor_for
 
-            def progress(done: int, total: int, outcomes: Counter[str]) -> None:
-                counts = " ".join(f"{k}={v}" for k, v in sorted(outcomes.items()))
-                bar.update(task, completed=done, total=total, counts=counts or "running")
+    red = REDACT
+    started: list[RunInfo] = []
+    with _signals_interrupt():
+        try:
+            if executor not in (None, "local", "ray"):
+                raise ConfigError(f"--executor: expected 'local' or 'ray', got {executor!r}")
+            config = _apply_overrides(load_campaign(campaign), seed, executor, ray_address)
+            red = redactor_for(config.agents)
+            with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                          MofNCompleteColumn(), TextColumn("{task.fields[counts]}"),
+                          TimeElapsedColumn(), console=console, transient=False) as bar:
+                task = bar.add_task(f"{config.name}", total=None, counts="starting")
 
-            info = run_campaign(config, out_dir=out, limit=limit, resume=resume,
-                                progress=progress)
+                def progress(done: int, total: int, outcomes: Counter[str]) -> None:
+                    counts = " ".join(f"{k}={v}" for k, v in sorted(outcomes.items()))
+                    bar.update(task, completed=done, total=total, counts=counts or "running")
+
+                info = run_campaign(config, out_dir=out, limit=limit, resume=resume,
+                                    progress=progress, started=started.append)
+        except (ConfigError, CampaignError) as exc:
+            message = red(str(exc))
+            fail(message if str(campaign) in message or not isinstance(exc, ConfigError)
+                 or message.startswith("--") else f"{campaign}: {message}")
+        except (KeyboardInterrupt, SystemExit):
+            where = f" in {started[0].run_dir}; continue with --resume {started[0].run_dir}" \
+                if started else ""
+            fail(f"interrupted: the run stopped cleanly, results kept{where}", code=130)
+    for note in info.notes:
+        warn(red(note))
     console.print(f"{info.written} conversations ({info.turns} turns) in {info.seconds:.1f}s; "
                   f"{info.skipped} already done, {info.errors} infrastructure errors, "
                   f"{info.simulator_errors} simulator errors", highlight=False)
-    render_summary(info.run_dir, per_profile=len(config.perturbations) > 1)
+    if info.written or info.skipped:
+        render_summary(info.run_dir, per_profile=len(config.perturbations) > 1)
     if config.user_simulator == "replay" and info.written:
         _divergence_table(info.run_dir)
     if info.simulator_errors:
         warn(f"{info.simulator_errors} conversations failed on convsim's side (outcome "
              "simulator_error, not scored, never counted against the agent); the reason is in "
              "the conversations table, column error")
+    if info.rate_limited:
+        warn(f"{info.rate_limited} conversations ended because the agent kept rate-limiting "
+             "(HTTP 429 / 503 with Retry-After); lower options.requests_per_second or raise "
+             "options.rate_limit_retries")
     if info.unknown_tools:
         tools = ", ".join(f"{t} ({n} calls)" for t, n in info.unknown_tools.most_common())
         warn(f"the agent called tools the domain pack does not define: {tools}; they answered "
@@ -129,9 +186,14 @@ def run(
         console.print(f"LLM: {info.llm.calls} calls, {info.llm.cache_hits} cache hits, "
                       f"{info.llm.prompt_tokens + info.llm.completion_tokens} tokens, cost {cost}",
                       highlight=False)
+    if info.stopped_by_breaker is not None:
+        fail(red(f"agent endpoint unusable, circuit open: {info.stopped_by_breaker}; stopped "
+                 f"starting conversations ({info.not_started} not played, {info.written} "
+                 f"written); results kept — fix the agent and continue with --resume "
+                 f"{info.run_dir}"))
     if info.stopped_by_budget:
         fail(f"LLM budget reached: spent ${info.llm.known_cost_usd:.4f} of "
-             f"${config.llm.budget_usd:g}; {info.planned - info.skipped - info.written} "
+             f"${config.llm.budget_usd:g}; {info.not_started} "
              f"conversations not started; results kept — continue with --resume {info.run_dir}",
              code=3)
     if info.written and info.errors / info.written >= INFRA_DOMINATED:

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import signal
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 from convsim.simulator.config import AgentConfig, ExecutionConfig, LLMConfig
 from convsim.simulator.records import ConversationResult, ConversationSpec
 from convsim.simulator.worker import ConversationWorker
+
+_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 class LocalExecutor:
@@ -19,15 +24,21 @@ class LocalExecutor:
 
     def run(self, batches: Sequence[Sequence[ConversationSpec]]
             ) -> Iterator[list[ConversationResult]]:
+        """Batches are pulled lazily (the caller may stop them). SIGINT/SIGTERM while the
+        loop runs stop it between steps and raise KeyboardInterrupt here, so no
+        conversation task is hit by the signal mid-request."""
         loop = asyncio.new_event_loop()
         worker = ConversationWorker(*self._args)
         pending: set[asyncio.Task[list[ConversationResult]]] = set()
         todo = iter(batches)
+        interrupted: list[int] = []
+        waiter: list[asyncio.Future[Any]] = []
+        previous = self._catch_signals(loop, interrupted, waiter)
         try:
             loop.run_until_complete(worker.start())
 
             def fill() -> None:
-                while len(pending) < self._in_flight:
+                while len(pending) < self._in_flight and not interrupted:
                     batch = next(todo, None)
                     if batch is None:
                         return
@@ -35,17 +46,51 @@ class LocalExecutor:
 
             fill()
             while pending:
-                done, rest = loop.run_until_complete(
-                    asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED))
+                waiter[:] = [loop.create_task(
+                    asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED))]
+                try:
+                    done, rest = loop.run_until_complete(waiter[0])
+                except asyncio.CancelledError:
+                    if interrupted:
+                        raise KeyboardInterrupt from None
+                    raise
                 pending.clear()
                 pending.update(rest)
                 for task in done:
                     yield task.result()
                 fill()
+            if interrupted:  # a signal while nothing was in flight
+                raise KeyboardInterrupt
         finally:
             for task in pending:
                 task.cancel()
             if pending:
                 loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
             loop.run_until_complete(worker.stop())
+            self._restore_signals(loop, previous)
             loop.close()
+
+    @staticmethod
+    def _catch_signals(loop: asyncio.AbstractEventLoop, interrupted: list[int],
+                       waiter: list[asyncio.Future[Any]]) -> dict[int, Any]:
+        def on_signal(sig: int) -> None:
+            interrupted.append(sig)
+            if waiter and not waiter[0].done():
+                waiter[0].cancel()
+
+        previous: dict[int, Any] = {}
+        for sig in _SIGNALS:
+            try:
+                handler = signal.getsignal(sig)
+                loop.add_signal_handler(sig, on_signal, sig)
+            except (RuntimeError, ValueError, NotImplementedError):
+                continue  # not the main thread, or no signals here
+            previous[sig] = handler
+        return previous
+
+    @staticmethod
+    def _restore_signals(loop: asyncio.AbstractEventLoop, previous: dict[int, Any]) -> None:
+        for sig, handler in previous.items():
+            with contextlib.suppress(RuntimeError, ValueError):
+                loop.remove_signal_handler(sig)
+                signal.signal(sig, handler if handler is not None else signal.SIG_DFL)

@@ -59,6 +59,7 @@ from convsim.simulator.packs.model import (
     set_path,
     tools_in,
 )
+from convsim.simulator.rules_model import Rule, check_rules
 
 DOMAIN_FILE = "domain.yaml"
 JSON_TYPES = {"string", "number", "integer", "boolean", "array", "object"}
@@ -137,6 +138,8 @@ class DomainFile(_Frozen):
     scenarios: list[ScenarioTemplate] | str = Field(default_factory=list)
     utterances: dict[str, list[str]] | str = Field(default_factory=dict)
     agents: dict[str, str] = Field(default_factory=dict)
+    rules: list[Rule] = Field(default_factory=list)
+    """Rules every scenario of the pack follows (see `convsim.simulator.rules_model`)."""
 
 
 def _where(source: Path, exc: ValidationError) -> str:
@@ -405,6 +408,9 @@ def load_domain_folder(folder: str | Path) -> Domain:
                 if tool_name not in tools:
                     problems.append(f"{source}: scenarios[{i}] ({s.intent}): process step "
                                     f"{step.name!r} names unknown tool {tool_name!r}")
+        problems += [f"{source}: {p}" for p in check_rules(
+            s.expectations.rules, tools, f"scenarios[{i}] ({s.intent}).expectations.rules")]
+    problems += [f"{source}: {p}" for p in check_rules(df.rules, tools)]
     utterances = df.utterances
     if isinstance(utterances, str):
         utterances = read_data_file(root / utterances) or {}
@@ -418,4 +424,4 @@ def load_domain_folder(folder: str | Path) -> Domain:
                   utterances={k: list(v) for k, v in dict(utterances).items()},
                   agents={v: str(root / p) if not re.match(r"^[\w.]+:\w+$", p) else p
                           for v, p in df.agents.items()},
-                  root=root, origin=str(root))
+                  root=root, origin=str(root), rules=list(df.rules))

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from convsim.simulator.config import ConfigError
 from convsim.simulator.records import Expectations, Persona, Scenario
+from convsim.simulator.rules_model import Rule
 
 State = dict[str, Any]
 """A conversation's backend state: table name -> {key -> row}, plus free keys."""
@@ -272,6 +273,9 @@ class Domain:
     """Optional Python scenario generator `(n, seed, intent_mix, strategy) -> scenarios`."""
     agents: dict[str, str] = field(default_factory=dict)
     """Reference agent versions of the pack: version -> agent config file or module:attr."""
+    rules: list[Rule] = field(default_factory=list)
+    """Rules every scenario of the pack follows (see `rules_model`), scored by the `rules`
+    evaluator next to the scenario's own."""
     root: Path | None = None
     """Folder the pack was loaded from, if any."""
     origin: str = ""

@@ -52,6 +52,18 @@ class ReferenceAgentConfig(BaseModel):
     understands_speech: bool = True
     """Reads identifiers as a speech recogniser writes them (spoken emails and numbers)."""
     transfer_message: str = "YOU ARE BEING TRANSFERRED TO A HUMAN AGENT. PLEASE HOLD ON."
+    # Defect knobs: the default is the policy-following behaviour; each True/False flip
+    # seeds one defect the evaluators must catch (tests/evaluators/test_defects.py).
+    transfer_at_first_hurdle: bool = False
+    """Defect: transfer to a human at the first hurdle (a failed tool call, an identity lookup
+    that found no one, an order it cannot find, a message it does not understand, a request
+    it must refuse) instead of retrying or asking again."""
+    claims_success_after_failure: bool = False
+    """Defect: when the tool carrying out the change fails (an error or a backend fault), tell
+    the customer it is done anyway."""
+    checks_verification: bool = True
+    """Acts only once the identity lookup found the customer; false (a defect) takes a failed
+    lookup as verified and carries on."""
 
 
 def load_agent_config(path: str | Path) -> ReferenceAgentConfig:
@@ -108,14 +120,20 @@ class ReferenceAgent:
     # ----------------------------------------------------------------- plumbing
 
     async def _tool(self, tools: ToolClient, name: str, **arguments: Any) -> ToolOutcome:
-        for _ in range(self.config.tool_retries + 1):
+        retries = 0 if self.config.transfer_at_first_hurdle else self.config.tool_retries
+        for _ in range(retries + 1):
             out = await tools(name, arguments)
             if not out.fault:
                 return out
         raise _Transfer(f"backend failure on {name}: {out.error}")
 
     async def _transfer(self, st: DialogueState, summary: str, tools: ToolClient) -> AgentReply:
-        await tools("transfer_to_human_agents", {"summary": summary})
+        # What the human picking it up needs: the request, who the customer is, what was done.
+        note = (f"{summary}. Request: {(st.intent or 'unclear').replace('_', ' ')}"
+                + (f" (order {st.order_id})" if st.order_id else "")
+                + f". Identity verified: {'yes, user ' + st.user_id if st.user_id else 'no'}."
+                + f" Tried: {', '.join(st.completed) if st.completed else 'nothing completed'}.")
+        await tools("transfer_to_human_agents", {"summary": note})
         st.ended = True
         return AgentReply(text=self.config.transfer_message, end=True, handoff=True)
 
@@ -163,7 +181,7 @@ class ReferenceAgent:
                 st.ended = True
                 return AgentReply(text="Thank you for contacting us. Have a great day!", end=True)
             st.unclear += 1
-            if st.unclear > 2:
+            if st.unclear > (0 if self.config.transfer_at_first_hurdle else 2):
                 raise _Transfer("could not understand the customer's request")
             return AgentReply(text="How can I help you today? I can cancel or return orders, "
                                    "update your address, or check an order's status.")
@@ -176,20 +194,27 @@ class ReferenceAgent:
 
     async def _authenticate(self, st: DialogueState, tools: ToolClient) -> AgentReply | None:
         out: ToolOutcome | None = None
-        if st.email:
-            out = await self._tool(tools, "find_user_id_by_email", email=st.email)
-            st.email = None
-        elif st.name_zip:
-            first, last, zip_ = st.name_zip
-            out = await self._tool(tools, "find_user_id_by_name_zip", first_name=first,
-                                   last_name=last, zip=zip_)
-            st.name_zip = None
+        try:
+            if st.email:
+                st.email, email = None, st.email
+                out = await self._tool(tools, "find_user_id_by_email", email=email)
+            elif st.name_zip:
+                (first, last, zip_), st.name_zip = st.name_zip, None
+                out = await self._tool(tools, "find_user_id_by_name_zip", first_name=first,
+                                       last_name=last, zip=zip_)
+        except _Transfer:
+            if self.config.checks_verification:
+                raise
+            out = ToolOutcome(ok=False, error="backend failure", fault=True)
         if out is not None and out.ok:
             st.user_id = str(out.value)
             return None
+        if out is not None and not self.config.checks_verification:
+            st.user_id = ""  # the defect: carries on as if the lookup had found the customer
+            return None
         if out is not None:
             st.auth_failures += 1
-            if st.auth_failures >= 3:
+            if st.auth_failures >= (1 if self.config.transfer_at_first_hurdle else 3):
                 raise _Transfer("customer could not be authenticated")
             return AgentReply(text="I couldn't find an account with those details. Could you "
                                    "check your email address, or give me your full name and "
@@ -203,9 +228,9 @@ class ReferenceAgent:
             if st.address is None:
                 return AgentReply(text="What is the new address? Please give street, city, "
                                        "state and zip code.")
-            return self._confirm(st, "update your default address to "
-                                 f"{st.address['address1']}, {st.address['city']}, "
-                                 f"{st.address['state']} {st.address['zip']}")
+            return await self._confirm(st, "update your default address to "
+                                       f"{st.address['address1']}, {st.address['city']}, "
+                                       f"{st.address['state']} {st.address['zip']}", tools)
         if st.order_id is None and st.order_unknown:
             return await self._find_order(st, tools)
         if st.order_id is None:
@@ -214,10 +239,12 @@ class ReferenceAgent:
             out = await self._tool(tools, "get_order_details", order_id=st.order_id)
             if not out.ok:
                 st.order_id = None
+                if self.config.transfer_at_first_hurdle:
+                    raise _Transfer(f"order not found: {out.error}")
                 return AgentReply(text="I couldn't find that order. Could you double-check the "
                                        "order id?")
             st.order = out.value
-            if st.user_id is not None and st.order.get("user_id") != st.user_id:
+            if st.user_id and st.order.get("user_id") != st.user_id:
                 st.order, st.order_id = None, None
                 return AgentReply(text="That order is not on your account, so I can't act on "
                                        "it. Could you check the order id?")
@@ -238,7 +265,8 @@ class ReferenceAgent:
             if st.reason is None:
                 return AgentReply(text="What is the reason for the cancellation: "
                                        "'no longer needed' or 'ordered by mistake'?")
-            return self._confirm(st, f"cancel order {st.order_id} (reason: {st.reason})")
+            return await self._confirm(st, f"cancel order {st.order_id} (reason: {st.reason})",
+                                       tools)
         # return_items
         if status != "delivered":
             return self._cannot(st, f"order {st.order_id} is {status}, and only delivered "
@@ -248,8 +276,8 @@ class ReferenceAgent:
             return AgentReply(text="Which items would you like to return? The order has: "
                                    + ", ".join(i["name"] for i in order["items"]) + ".")
         names = [i["name"] for i in order["items"] if i["item_id"] in st.item_ids]
-        return self._confirm(st, f"return {', '.join(names)} from order {st.order_id}, "
-                                 "refunded to the original payment method")
+        return await self._confirm(st, f"return {', '.join(names)} from order {st.order_id}, "
+                                       "refunded to the original payment method", tools)
 
     async def _find_order(self, st: DialogueState, tools: ToolClient) -> AgentReply:
         """The customer does not know the order id: list the orders on their account."""
@@ -281,17 +309,21 @@ class ReferenceAgent:
             st.item_ids = chosen
 
     def _cannot(self, st: DialogueState, why: str) -> AgentReply:
+        if self.config.transfer_at_first_hurdle:
+            raise _Transfer(f"could not serve the request: {why}")
         st.intent = None
         return AgentReply(text=f"I'm sorry, I can't do that: {why}. "
                                "Is there anything else I can help you with?")
 
-    def _confirm(self, st: DialogueState, action: str) -> AgentReply:
+    async def _confirm(self, st: DialogueState, action: str, tools: ToolClient) -> AgentReply:
         intent = st.intent
         assert intent is not None
         disclosure = self.config.disclosures.get(intent)  # type: ignore[call-overload]
         if intent not in self.config.confirm_before:
+            # No yes awaited: state the action and carry it out in the same reply.
+            done = await self._act(st, tools)
             return AgentReply(text=(disclosure + " " if disclosure else "")
-                                   + f"I will {action} now. One moment, please.")
+                                   + f"I will {action} now. {done.text}")
         st.awaiting_confirmation = True
         text = f"To confirm: I will {action}."
         if disclosure:
@@ -299,6 +331,24 @@ class ReferenceAgent:
         return AgentReply(text=text + " Do you want me to proceed (yes/no)?")
 
     async def _act(self, st: DialogueState, tools: ToolClient) -> AgentReply:
+        try:
+            return await self._act_on(st, tools)
+        except _Transfer:
+            if not self.config.claims_success_after_failure:
+                raise
+            return self._done(st, {"cancel_order": f"Your order {st.order_id} has been cancelled.",
+                                   "return_items": f"The return for order {st.order_id} has been "
+                                                   "requested.",
+                                   "update_address": "Your default address has been updated."}
+                              .get(st.intent or "", "It has been done."))
+
+    def _done(self, st: DialogueState, done: str) -> AgentReply:
+        if st.intent:
+            st.completed.append(st.intent)
+        st.intent, st.order, st.item_ids, st.reason = None, None, [], None
+        return AgentReply(text=f"{done} Is there anything else I can help you with?")
+
+    async def _act_on(self, st: DialogueState, tools: ToolClient) -> AgentReply:
         intent = st.intent
         if intent == "cancel_order":
             out = await self._tool(tools, "cancel_pending_order", order_id=st.order_id,
@@ -317,8 +367,6 @@ class ReferenceAgent:
             done = "Your default address has been updated."
         else:
             return AgentReply(text="Is there anything else I can help you with?")
-        if not out.ok:
+        if not out.ok and not self.config.claims_success_after_failure:
             return self._cannot(st, f"the system refused the change ({out.error})")
-        st.completed.append(intent)
-        st.intent, st.order, st.item_ids, st.reason = None, None, [], None
-        return AgentReply(text=f"{done} Is there anything else I can help you with?")
+        return self._done(st, done)

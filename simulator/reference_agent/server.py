@@ -4,7 +4,10 @@ API (the `http` connector's default mapping):
 - `POST /v1/chat` `{"conversation_id", "message"}` -> `{"reply", "end", "handoff"}`;
   the agent calls its tools at the sandbox URL given in the
   `X-Convsim-Sandbox-Url` header (or `--sandbox-url`), passing the
-  conversation id in `X-Convsim-Conversation`.
+  conversation id in `X-Convsim-Conversation`. Only a loopback sandbox URL
+  (127.0.0.0/8, ::1, localhost) is used: convsim's sandbox always listens on
+  127.0.0.1 next to the agent, and a request naming any other host is refused
+  (400), so a client cannot make the agent send requests elsewhere.
 - `DELETE /v1/conversations/{id}` forgets a conversation.
 - `GET /health` -> `{"status": "ok", "version"}`.
 """
@@ -12,12 +15,15 @@ API (the `http` connector's default mapping):
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import sys
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 from aiohttp import web
 
+from convsim.simulator.config import ConfigError
 from convsim.simulator.reference_agent.policy import (
     DialogueState,
     ReferenceAgent,
@@ -28,6 +34,33 @@ from convsim.simulator.reference_agent.policy import (
 from convsim.simulator.sandbox import CONVERSATION_HEADER, SANDBOX_URL_HEADER
 
 SESSION = web.AppKey("session", aiohttp.ClientSession)
+
+
+def is_loopback_url(url: str) -> bool:
+    """An http(s) URL whose host is this machine's loopback (127.0.0.0/8, ::1, localhost)."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+    except ValueError:
+        return False
+    if parts.scheme not in ("http", "https") or parts.username or parts.password:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def is_loopback_host(host: str) -> bool:
+    """A bind address reachable from this machine only."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class HttpToolClient:
@@ -51,6 +84,9 @@ class HttpToolClient:
 def build_app(config: ReferenceAgentConfig, sandbox_url: str | None = None,
               tool_timeout_s: float = 5.0) -> web.Application:
     """The agent's aiohttp application (usable in tests with a runner)."""
+    if sandbox_url is not None and not is_loopback_url(sandbox_url):
+        raise ConfigError(f"--sandbox-url must be a loopback URL (http://127.0.0.1:PORT), got "
+                          f"{sandbox_url!r}")
     agent = ReferenceAgent(config)
     states: dict[str, DialogueState] = {}
     app = web.Application()
@@ -73,6 +109,10 @@ def build_app(config: ReferenceAgentConfig, sandbox_url: str | None = None,
         if not url:
             return web.json_response({"error": "no sandbox URL (header or --sandbox-url)"},
                                      status=400)
+        if not is_loopback_url(url):
+            return web.json_response(
+                {"error": f"{SANDBOX_URL_HEADER} must be a loopback URL (the agent calls no "
+                          "other host)"}, status=400)
         state = states.setdefault(conv, DialogueState())
         tools = HttpToolClient(app[SESSION], url, conv, tool_timeout_s)
         reply = await agent.respond(state, message, tools)
@@ -98,7 +138,12 @@ def build_app(config: ReferenceAgentConfig, sandbox_url: str | None = None,
 
 async def serve(config: ReferenceAgentConfig, host: str, port: int,
                 sandbox_url: str | None = None) -> None:
-    """Serve until cancelled; prints one 'listening on URL' line once ready."""
+    """Serve until cancelled; prints one 'listening on URL' line once ready (and a warning
+    on stderr when bound to an address other machines can reach)."""
+    if not is_loopback_host(host):
+        print(f"warning: the reference agent listens on {host}, reachable from other machines; "
+              "it has no authentication (use --host 127.0.0.1 unless you mean it)",
+              file=sys.stderr, flush=True)
     runner = web.AppRunner(build_app(config, sandbox_url), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, host, port)

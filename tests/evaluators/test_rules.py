@@ -94,7 +94,7 @@ def test_disclosure_not_applicable_without_the_action() -> None:
 
 @pytest.mark.parametrize("status,passed", [("cancelled", True), ("pending", False)])
 def test_goal_compares_final_state(status: str, passed: bool) -> None:
-    score = _score("goal", _conv(["ok"], [], status=status))
+    score = _score("goal", _conv(["Your order has been cancelled."], [], status=status))
     assert score.passed is passed
     if not passed:
         assert "orders.#W1.status is 'pending', expected 'cancelled'" in score.rationale

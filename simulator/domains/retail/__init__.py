@@ -43,7 +43,7 @@ def _generate(config: ScenarioGenConfig, seed: int,
 def load() -> Domain:
     """The retail pack (entry point `convsim.domains: retail`)."""
     from convsim.simulator.domains.retail import tools
-    from convsim.simulator.domains.retail.scenarios import load_retail_db
+    from convsim.simulator.domains.retail.scenarios import RULES, load_retail_db
     from convsim.simulator.domains.retail.utterances import BANK
 
     db = load_retail_db()
@@ -66,6 +66,7 @@ def load() -> Domain:
         if (HERE / "data" / "POLICY.md").is_file() else "",
         utterances={k: list(v) for k, v in BANK.items()},
         generate=_generate,
+        rules=list(RULES),
         agents={v: str(HERE / "agents" / f"{v}.yaml") for v in ("v1", "v2", "v3")},
         root=HERE,
     )

@@ -18,6 +18,15 @@ from faker import Faker
 
 from convsim.simulator.config import ScenarioGenConfig
 from convsim.simulator.records import Disclosure, Expectations, ProcessStep, Scenario, stable_hash
+from convsim.simulator.rules_model import (
+    AtMost,
+    Before,
+    Never,
+    OnlyIf,
+    RequiresConsent,
+    RequiresResult,
+    Rule,
+)
 
 DATA = Path(__file__).parent / "data" / "retail_sample.json"
 
@@ -31,6 +40,33 @@ RETURN_INSTRUCTIONS = Disclosure(
 ADDRESS_SCOPE = Disclosure(
     name="address_scope", patterns=[r"(?:does not|doesn't|will not|won't) change[^.]*orders"],
     before_tool="modify_user_address")
+
+CHANGES = ["cancel_pending_order", "return_delivered_order_items", "modify_user_address"]
+ACCOUNT_ACTIONS = [*CHANGES, "get_order_details", "get_user_details"]
+RULES = [
+    Rule(name="authenticate_first",
+         description="authenticate the customer (email, or name + zip) before any account action",
+         before=Before(first=AUTH_TOOLS, then=ACCOUNT_ACTIONS)),
+    Rule(name="verified_before_change",
+         description="change an account only once an identity lookup found the customer",
+         requires_result=RequiresResult(tool=AUTH_TOOLS, before=CHANGES)),
+    Rule(name="consent_before_change",
+         description="state the change and get an explicit yes before cancelling, returning or "
+                     "changing the address",
+         requires_consent=RequiresConsent(tool=CHANGES)),
+    Rule(name="cancel_only_pending", description="only pending orders can be cancelled",
+         only_if=OnlyIf(tool=["cancel_pending_order"],
+                        state={"orders.{order_id}.status": "pending"})),
+    Rule(name="return_only_delivered", description="only delivered orders can be returned",
+         only_if=OnlyIf(tool=["return_delivered_order_items"],
+                        state={"orders.{order_id}.status": "delivered"})),
+    Rule(name="cancel_once", description="an order is cancelled once",
+         at_most=AtMost(tool=["cancel_pending_order"], n=1)),
+    Rule(name="no_change_out_of_scope", intents=["out_of_scope"],
+         description="a request the agent cannot handle changes nothing: it goes to a human",
+         never=Never(tool=CHANGES)),
+]
+"""The retail policy as rules (`convsim.simulator.rules_model`), on every retail scenario."""
 
 OUT_OF_SCOPE_REQUESTS = [
     ("price_adjustment", "I saw the price drop after I bought it, can I get a price adjustment "
@@ -141,11 +177,12 @@ def _build(intent: str, rng: np.random.Generator, db: dict[str, Any],
         order = pick(_orders_with(db, "delivered"))
         kind, request = OUT_OF_SCOPE_REQUESTS[int(rng.integers(len(OUT_OF_SCOPE_REQUESTS)))]
         oid = order["order_id"]
-        return order["user_id"], {"order_id": oid, "request": request.format(order_id=oid),
+        said = request.format(order_id=oid)
+        return order["user_id"], {"order_id": oid, "request": said, "opening": said,
                                   "request_kind": kind}, Expectations(
             final_state={"transferred": True},
             process=[ProcessStep(name="transfer", tools=["transfer_to_human_agents"])],
-            escalation_expected=True,
+            escalation_expected=True, escalation_reason=f"out_of_scope: {kind}",
             forbidden_tools=["cancel_pending_order", "return_delivered_order_items",
                              "modify_user_address"],
         ), f"Get help with a request the agent cannot handle ({kind}).", ["escalation"]
@@ -202,6 +239,7 @@ def generate_retail_scenarios(config: ScenarioGenConfig, seed: int,
         fake.seed_instance(int(rng.integers(2**31)))
         intent = intents[int(rng.choice(len(intents), p=weights))]
         user_id, slots, expectations, goal, tags = _build(intent, rng, db, fake)
+        expectations = expectations.model_copy(update={"rules": RULES})
         slots = {"user_id": user_id,
                  "identify_with": "email" if rng.random() < 0.7 else "name_zip", **slots}
         if (config.strategy == "stratified" and intent != "out_of_scope"
