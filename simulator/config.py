@@ -300,7 +300,10 @@ class CampaignConfig(Frozen):
         return [expand_profile(v) for v in value] if isinstance(value, list) else value
     agents: list[AgentConfig]
     """Agent versions under test (the first one is the baseline)."""
-    evaluators: list[str] = Field(default_factory=lambda: ["process", "disclosures", "goal"])
+    evaluators: list[str] = Field(default_factory=lambda: [
+        "process", "disclosures", "goal", "rules", "escalation", "truthfulness"])
+    """Evaluators by name (convsim's: process, disclosures, goal, rules, escalation,
+    truthfulness; or a plug-in's)."""
     user_simulator: Literal["agenda", "replay", "llm"] = "agenda"
     """agenda: scripted customers with goals; replay: the customer turns of regression
     scenarios (convsim scenarios from-transcript), in order."""

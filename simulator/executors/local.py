@@ -67,6 +67,12 @@ class LocalExecutor:
             if pending:
                 loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
             loop.run_until_complete(worker.stop())
+            # Background tasks of libraries (litellm's logging) die with the loop, quietly.
+            leftovers = [t for t in asyncio.all_tasks(loop) if not t.done()]
+            for task in leftovers:
+                task.cancel()
+            if leftovers:
+                loop.run_until_complete(asyncio.gather(*leftovers, return_exceptions=True))
             self._restore_signals(loop, previous)
             loop.close()
 
