@@ -590,10 +590,10 @@ def run_campaign(config: CampaignConfig, *, out_dir: str | Path | None = None,
                     # circuit and what they finished is written.
                     batches.stop()
                 if budget is not None and info.llm.known_cost_usd >= budget:
-                    # Stop starting conversations; batches in flight are cancelled, what is
-                    # written stays, and --resume continues later.
+                    # Stop starting conversations; the batches in flight finish (an LLM call
+                    # is not cut mid-request) and are written; --resume continues later.
                     info.stopped_by_budget = True
-                    break
+                    batches.stop()
                 if not batches.stopped:
                     save("running")
         status = ("stopped_by_circuit_breaker" if info.stopped_by_breaker is not None
