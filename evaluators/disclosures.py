@@ -8,6 +8,7 @@ disclosure does not apply (not_applicable, neither pass nor fail).
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from convsim.evaluators.process import first_ok_call
 from convsim.simulator.records import Conversation, Scenario, Score
@@ -52,5 +53,5 @@ class DisclosuresEvaluator:
 
 
 @evaluator("disclosures")
-def make() -> DisclosuresEvaluator:
+def make(**_: Any) -> DisclosuresEvaluator:
     return DisclosuresEvaluator()

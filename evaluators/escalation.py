@@ -29,6 +29,7 @@ Metrics:
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from convsim.evaluators.common import (
     act_of,
@@ -189,5 +190,5 @@ def _overlap(text: str, note: str) -> bool:
 
 
 @evaluator("escalation")
-def make() -> EscalationEvaluator:
+def make(**_: Any) -> EscalationEvaluator:
     return EscalationEvaluator()

@@ -166,5 +166,5 @@ class GoalEvaluator:
 
 
 @evaluator("goal")
-def make() -> GoalEvaluator:
+def make(**_: Any) -> GoalEvaluator:
     return GoalEvaluator()

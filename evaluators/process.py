@@ -7,6 +7,8 @@ called successfully at all.
 
 from __future__ import annotations
 
+from typing import Any
+
 from convsim.simulator.records import Conversation, Scenario, Score, ToolCall
 from convsim.simulator.registry import evaluator
 
@@ -65,5 +67,5 @@ class ProcessEvaluator:
 
 
 @evaluator("process")
-def make() -> ProcessEvaluator:
+def make(**_: Any) -> ProcessEvaluator:
     return ProcessEvaluator()

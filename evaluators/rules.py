@@ -325,5 +325,5 @@ class RulesEvaluator:
 
 
 @evaluator("rules")
-def make() -> RulesEvaluator:
+def make(**_: Any) -> RulesEvaluator:
     return RulesEvaluator()

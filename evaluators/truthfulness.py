@@ -19,6 +19,7 @@ claim and the failed call, if any, that it contradicts.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from convsim.evaluators.common import (
     action_words,
@@ -155,5 +156,5 @@ class TruthfulnessEvaluator:
 
 
 @evaluator("truthfulness")
-def make() -> TruthfulnessEvaluator:
+def make(**_: Any) -> TruthfulnessEvaluator:
     return TruthfulnessEvaluator()

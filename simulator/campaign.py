@@ -561,7 +561,7 @@ def run_campaign(config: CampaignConfig, *, out_dir: str | Path | None = None,
         with serve_agents(agents_env) as agents:
             manifest["agent_urls"] = {a.version: a.url for a in agents if a.url}
             executor = make_executor(config.execution.executor, agents, config.evaluators,
-                                     config.execution, config.llm)
+                                     config.execution, config.llm, config.judge)
             budget = config.llm.budget_usd
             for results in executor.run(batches):
                 # Conversations cut short by an open circuit never really ran: not written,

@@ -274,6 +274,22 @@ class LLMConfig(Frozen):
     """Retries after a 429/5xx/timeout, with backoff (Retry-After honoured)."""
 
 
+class JudgeConfig(Frozen):
+    """The LLM judge (evaluator `judge`): rubric metrics scored by a model through litellm."""
+
+    model: str = "openai/gpt-4o-mini"
+    """litellm model of the judge (endpoint and key from the environment)."""
+    metrics: list[str] = Field(default_factory=lambda: ["task_success", "groundedness",
+                                                        "tone", "clarity"])
+    """Rubric metrics to score (see evaluators/judge.py for the rubrics)."""
+    samples: int = Field(3, ge=1, le=9)
+    """Judgements per metric; the majority decides, the agreement is recorded."""
+    temperature: float = Field(0.7, ge=0, le=2)
+    """Sampling temperature of the judge (several samples need some)."""
+    min_agreement: float = Field(0.6, gt=0, le=1)
+    """Below this share of agreeing samples the verdict is inconclusive."""
+
+
 class CampaignConfig(Frozen):
     """A simulation campaign: who talks to which agent versions, how often, scored how."""
 
@@ -311,6 +327,8 @@ class CampaignConfig(Frozen):
     execution: ExecutionConfig = Field(default_factory=ExecutionConfig)
     llm: LLMConfig = Field(default_factory=LLMConfig)
     """LLM settings (simulated customer model, cache, budget, limits)."""
+    judge: JudgeConfig = Field(default_factory=JudgeConfig)
+    """The LLM judge's settings, used when `judge` is among the evaluators."""
     output_dir: str = "runs"
     """Where runs are written (relative to the working directory)."""
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import aiohttp
 
-from convsim.simulator.config import AgentConfig, ExecutionConfig, LLMConfig
+from convsim.simulator.config import AgentConfig, ExecutionConfig, JudgeConfig, LLMConfig
 from convsim.simulator.loop import SimulatorFailure, conversation_shell, run_conversation
 from convsim.simulator.packs.discovery import find_domain
 from convsim.simulator.records import (
@@ -47,7 +47,8 @@ class ConversationWorker:
     """Runs conversations for every agent version of a campaign."""
 
     def __init__(self, agents: Sequence[AgentConfig], evaluator_names: Sequence[str],
-                 execution: ExecutionConfig, llm: LLMConfig | None = None) -> None:
+                 execution: ExecutionConfig, llm: LLMConfig | None = None,
+                 judge: JudgeConfig | None = None) -> None:
         self._agents = list(agents)
         self._evaluator_names = list(evaluator_names)
         self._execution = execution
@@ -55,7 +56,9 @@ class ConversationWorker:
         self._session: aiohttp.ClientSession | None = None
         self._hub = SandboxHub()
         self._connectors: dict[str, Any] = {}
-        self._evaluators = [evaluators.create(n) for n in self._evaluator_names]
+        # Evaluators take what they need of the settings (the judge: its model and the cache).
+        self._evaluators = [evaluators.create(n, llm=self._llm, judge=judge or JudgeConfig())
+                            for n in self._evaluator_names]
         self._sem = asyncio.Semaphore(execution.concurrency)
         self._started = False
         self._start_lock = asyncio.Lock()
@@ -100,7 +103,7 @@ class ConversationWorker:
                 user = user_simulators.create(spec.user_simulator, spec, domain, llm=self._llm)
             except Exception as exc:  # noqa: BLE001 - recorded on the conversation
                 conv.outcome, conv.error = "simulator_error", f"simulator: {type(exc).__name__}: {exc}"
-                return ConversationResult(conversation=conv, scores=self.evaluate(conv, spec))
+                return ConversationResult(conversation=conv, scores=await self.evaluate(conv, spec))
             self._hub.open(spec.id, sandbox)
             try:
                 conv = await run_conversation(spec, user, self._connectors[spec.agent_version],
@@ -115,9 +118,10 @@ class ConversationWorker:
             escalation = set(domain.escalation_tools)
             conv.escalated = conv.outcome == "transferred" or any(
                 c.tool in escalation and c.status == "ok" for c in conv.tool_calls)
-        return ConversationResult(conversation=conv, scores=self.evaluate(conv, spec))
+        return ConversationResult(conversation=conv, scores=await self.evaluate(conv, spec))
 
-    def evaluate(self, conv: Conversation, spec: ConversationSpec) -> list[Score]:
+    async def evaluate(self, conv: Conversation, spec: ConversationSpec) -> list[Score]:
+        """Every evaluator's scores; an evaluator with `aevaluate` (an LLM judge) is awaited."""
         if conv.error:
             return [Score(conversation_id=conv.id, evaluator=name, metric=name,
                           status="unscored", rationale=f"not scored: {conv.error}")
@@ -125,7 +129,10 @@ class ConversationWorker:
         scores: list[Score] = []
         for name, ev in zip(self._evaluator_names, self._evaluators, strict=True):
             try:
-                scores.extend(ev.evaluate(conv, spec.scenario))
+                if hasattr(ev, "aevaluate"):
+                    scores.extend(await ev.aevaluate(conv, spec.scenario))
+                else:
+                    scores.extend(ev.evaluate(conv, spec.scenario))
             except Exception as exc:  # an evaluator bug must not lose the conversation
                 scores.append(Score(conversation_id=conv.id, evaluator=name, metric=name,
                                     status="unscored",

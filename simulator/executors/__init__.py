@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Protocol
 
-from convsim.simulator.config import AgentConfig, ExecutionConfig, LLMConfig
+from convsim.simulator.config import AgentConfig, ExecutionConfig, JudgeConfig, LLMConfig
 from convsim.simulator.records import ConversationResult, ConversationSpec
 
 
@@ -22,13 +22,14 @@ class Executor(Protocol):
 
 
 def make_executor(kind: str, agents: Sequence[AgentConfig], evaluators: Sequence[str],
-                  execution: ExecutionConfig, llm: LLMConfig | None = None) -> Executor:
+                  execution: ExecutionConfig, llm: LLMConfig | None = None,
+                  judge: JudgeConfig | None = None) -> Executor:
     if kind == "local":
         from convsim.simulator.executors.local import LocalExecutor
 
-        return LocalExecutor(agents, evaluators, execution, llm)
+        return LocalExecutor(agents, evaluators, execution, llm, judge)
     if kind == "ray":
         from convsim.simulator.executors.ray import RayExecutor
 
-        return RayExecutor(agents, evaluators, execution, llm)
+        return RayExecutor(agents, evaluators, execution, llm, judge)
     raise ValueError(f"unknown executor {kind!r} (local or ray)")

@@ -8,7 +8,7 @@ import signal
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from convsim.simulator.config import AgentConfig, ExecutionConfig, LLMConfig
+from convsim.simulator.config import AgentConfig, ExecutionConfig, JudgeConfig, LLMConfig
 from convsim.simulator.records import ConversationResult, ConversationSpec
 from convsim.simulator.worker import ConversationWorker
 
@@ -18,8 +18,8 @@ _SIGNALS = (signal.SIGINT, signal.SIGTERM)
 class LocalExecutor:
     def __init__(self, agents: Sequence[AgentConfig], evaluators: Sequence[str],
                  execution: ExecutionConfig, llm: LLMConfig | None = None,
-                 max_batches_in_flight: int = 4) -> None:
-        self._args = (agents, evaluators, execution, llm)
+                 judge: JudgeConfig | None = None, max_batches_in_flight: int = 4) -> None:
+        self._args = (agents, evaluators, execution, llm, judge)
         self._in_flight = max_batches_in_flight
 
     def run(self, batches: Sequence[Sequence[ConversationSpec]]

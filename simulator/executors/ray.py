@@ -15,7 +15,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from convsim.simulator.config import AgentConfig, ExecutionConfig, LLMConfig
+from convsim.simulator.config import AgentConfig, ExecutionConfig, JudgeConfig, LLMConfig
 from convsim.simulator.records import ConversationResult, ConversationSpec
 
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
@@ -23,10 +23,11 @@ os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 
 class _WorkerActor:
     def __init__(self, agents: list[AgentConfig], evaluators: list[str],
-                 execution: ExecutionConfig, llm: LLMConfig | None = None) -> None:
+                 execution: ExecutionConfig, llm: LLMConfig | None = None,
+                 judge: JudgeConfig | None = None) -> None:
         from convsim.simulator.worker import ConversationWorker
 
-        self._worker = ConversationWorker(agents, evaluators, execution, llm)
+        self._worker = ConversationWorker(agents, evaluators, execution, llm, judge)
 
     async def run_batch(self, specs: list[ConversationSpec]) -> list[ConversationResult]:
         return await self._worker.run_batch(specs)
@@ -38,8 +39,8 @@ class _WorkerActor:
 class RayExecutor:
     def __init__(self, agents: Sequence[AgentConfig], evaluators: Sequence[str],
                  execution: ExecutionConfig, llm: LLMConfig | None = None,
-                 num_cpus: int | None = None) -> None:
-        self._args = (list(agents), list(evaluators), execution, llm)
+                 judge: JudgeConfig | None = None, num_cpus: int | None = None) -> None:
+        self._args = (list(agents), list(evaluators), execution, llm, judge)
         self._execution = execution
         self._num_cpus = num_cpus
 
