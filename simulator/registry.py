@@ -51,6 +51,7 @@ evaluators: Registry[Any] = Registry("evaluator", {
     "rules": "convsim.evaluators.rules",
     "escalation": "convsim.evaluators.escalation",
     "truthfulness": "convsim.evaluators.truthfulness",
+    "judge": "convsim.evaluators.judge",
 })
 connectors: Registry[Any] = Registry("connector", {
     "http": "convsim.simulator.connectors",
