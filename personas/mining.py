@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -29,13 +30,17 @@ HUMAN = re.compile(r"\b(human|real person|representative|manager|supervisor|live
 INFO = re.compile(r"[\w.+-]+@[\w-]+\.\w+|#?W\d{7}|\b\d{5}\b|\b[a-z]+_[a-z]+_\d{4}\b|"
                   r"\b\d+\s+\w+\s+(street|st|ave|road|drive|lane)\b", re.I)
 WORD = re.compile(r"[A-Za-z']+")
+NOT_WORDS = re.compile(r"\S+@\S+|https?://\S+|www\.\S+")
+"""Emails and web addresses: no typo can be read in them."""
 ADJECTIVES = re.compile(r"You are ((?:[a-z-]+, )*[a-z-]+)\.")
 
 
 def conversation_style(texts: Sequence[str], vocabulary: set[str]) -> dict[str, float]:
-    """Style figures of one customer's turns; `vocabulary` spots typos (words outside it)."""
+    """Style figures of one customer's turns; `vocabulary` (see `build_vocabulary`) spots
+    typos: words of 4+ letters outside it (emails and web addresses are not words)."""
     words = [w.lower() for t in texts for w in WORD.findall(t)]
-    long_words = [w for w in words if len(w) >= 4]
+    long_words = [w.lower() for t in texts for w in WORD.findall(NOT_WORDS.sub(" ", t))
+                  if len(w) >= 4]
     n = max(len(texts), 1)
     return {
         "turns": float(len(texts)),
@@ -54,10 +59,25 @@ def conversation_style(texts: Sequence[str], vocabulary: set[str]) -> dict[str, 
     }
 
 
-def build_vocabulary(texts: Iterable[str], min_count: int = 2) -> set[str]:
-    """Words seen at least `min_count` times: a word outside it is counted as a typo."""
-    counts = Counter(w.lower() for t in texts for w in WORD.findall(t))
-    return {w for w, c in counts.items() if c >= min_count}
+@cache
+def _dictionary() -> Any:
+    from spellchecker import SpellChecker
+
+    return SpellChecker(language="en", distance=1)
+
+
+def build_vocabulary(texts: Iterable[str], min_count: int = 3) -> set[str]:
+    """The words of the transcripts spelled right: known to an English dictionary
+    (pyspellchecker), person names, or the domain's own words (seen `min_count` times or
+    more: product and brand names). A word outside it is counted as a typo."""
+    from convsim.scenarios.pii_names import lexicon
+
+    counts = Counter(w.lower() for t in texts for w in WORD.findall(NOT_WORDS.sub(" ", t)))
+    words = _dictionary().word_frequency
+    lex = lexicon()
+    return {w for w, c in counts.items()
+            if c >= min_count or w in words or w.strip("'") in words
+            or w in lex.first or w in lex.last}
 
 
 def summarize_style(rows: Sequence[dict[str, float]]) -> dict[str, Any]:

@@ -216,7 +216,7 @@ def generate_scenarios(domain: Domain, config: ScenarioGenConfig, seed: int) -> 
             difficulty = "medium"
         content = {"domain": domain.name, "intent": scenario_intent, "slots": slots, "goal": goal}
         scenarios.append(Scenario(
-            id=f"s-{scenario_intent}-{stable_hash(content, 10)}", domain=domain.name,
+            id=f"s-{scenario_intent}-{stable_hash({**content, 'index': i}, 10)}", domain=domain.name,
             intent=scenario_intent, goal=goal, slots=slots, expectations=expectations,
             difficulty=difficulty, tags=tags,
             provenance={"generator": f"{kind} ({domain.name} pack)", "seed": seed, "index": i,

@@ -22,10 +22,12 @@ from typing import Any
 
 from convsim.scenarios.importers import Imported, MappingError, Quarantined, make_importer
 from convsim.scenarios.pii import PiiConfig, Scrubber
+from convsim.simulator.config import ConfigError, check_output_dir
 from convsim.simulator.records import Conversation
 from convsim.simulator.results import ResultWriter, conversation_rows
 
 INGEST_TABLES = ("conversations", "turns", "tool_calls", "quarantine")
+READABLE = (".jsonl", ".ndjson", ".json", ".csv", ".parquet")
 SALT_ENV = "CONVSIM_PII_SALT"
 
 
@@ -37,6 +39,10 @@ class IngestReport:
     duplicates: int = 0
     quarantined: int = 0
     reasons: Counter[str] = field(default_factory=Counter)
+    examples: dict[str, str] = field(default_factory=dict)
+    """Kind of reason -> its first occurrence as `file: location: reason` (for the console)."""
+    quarantine: str = "quarantine/"
+    """Where the quarantined records are, relative to `out`."""
     pii: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     salt_from_env: bool = False
@@ -57,10 +63,19 @@ def _scrub_conversation(conv: Conversation, names: list[str], scrubber: Scrubber
 
 def _reason_kind(reason: str) -> str:
     for kind in ("invalid JSON", "not UTF-8", "unknown speaker", "empty conversation",
-                 "no customer turn", "not contiguous", "no conversation id", "no list of turns"):
+                 "no customer turn", "not contiguous", "no conversation id", "no list of turns",
+                 "nested deeper than", "record larger than", "unreadable CSV",
+                 "unreadable Parquet", "cannot read the file", "not a tau2 task",
+                 "could not convert", "could not store"):
         if kind in reason:
             return kind
     return reason.split(":")[0][:60]
+
+
+def _count_reason(report: IngestReport, source: str, location: str, reason: str) -> None:
+    kind = _reason_kind(reason)
+    report.reasons[kind] += 1
+    report.examples.setdefault(kind, f"{source}: {location}: {reason}")
 
 
 def ingest_transcripts(sources: Sequence[str | Path], fmt: str, out: str | Path, *,
@@ -77,6 +92,12 @@ def ingest_transcripts(sources: Sequence[str | Path], fmt: str, out: str | Path,
     for p in paths:
         if not p.is_file():
             raise MappingError(f"{p}: file not found")
+        if p.suffix.lower() not in READABLE:
+            raise MappingError(f"{p}: unknown file type {p.suffix!r} (jsonl, json, csv, parquet)")
+    try:
+        check_output_dir(out, "--out")
+    except ConfigError as exc:
+        raise MappingError(str(exc)) from None
     salt_env = os.environ.get(SALT_ENV)
     scrubber = Scrubber(salt or salt_env or secrets.token_hex(16), pii)
     if fmt == "tau2":
@@ -103,7 +124,7 @@ def ingest_transcripts(sources: Sequence[str | Path], fmt: str, out: str | Path,
                 report.quarantined += 1
                 scrubber.begin([])
                 reason = scrubber.scrub(item.reason)  # may quote a conversation id
-                report.reasons[_reason_kind(reason)] += 1
+                _count_reason(report, item.source, item.location, reason)
                 rows["quarantine"].append({
                     "source": item.source, "location": item.location,
                     "reason": reason, "excerpt": scrubber.scrub_excerpt(item.excerpt)})
@@ -115,9 +136,19 @@ def ingest_transcripts(sources: Sequence[str | Path], fmt: str, out: str | Path,
             if conv.id in seen:
                 report.duplicates += 1
                 continue
+            try:
+                scrubbed = _scrub_conversation(conv, item.names, scrubber)
+                converted = conversation_rows(scrubbed)
+            except Exception as exc:  # noqa: BLE001 (one odd record must not stop the import)
+                report.quarantined += 1
+                where = (conv.origin or "").rpartition(":")[2]
+                reason = f"could not store the conversation: {type(exc).__name__}"
+                _count_reason(report, str(path), where, reason)
+                rows["quarantine"].append({"source": str(path), "location": where,
+                                           "reason": reason, "excerpt": ""})
+                continue
             seen.add(conv.id)
-            scrubbed = _scrub_conversation(conv, item.names, scrubber)
-            for table, part in conversation_rows(scrubbed).items():
+            for table, part in converted.items():
                 rows[table].extend(part)
             report.imported += 1
             pending += 1
@@ -150,9 +181,11 @@ def _ingest_tau2_tasks(paths: list[Path], out: Path, t0: float, scrubber: Scrubb
     target = out / "scenarios.jsonl"
     existing = {}
     if target.is_file():
-        for line in target.read_text().splitlines():
-            existing[json.loads(line)["id"]] = line
-    report = IngestReport(out=out)
+        # split("\n"), not splitlines(): a scenario's text may hold U+2028 or U+0085.
+        for line in target.read_text(encoding="utf-8").split("\n"):
+            if line.strip():
+                existing[json.loads(line)["id"]] = line
+    report = IngestReport(out=out, quarantine="quarantine.jsonl")
     quarantine = []
     for path in paths:
         for item in read_tau2_tasks(path):
@@ -161,15 +194,23 @@ def _ingest_tau2_tasks(paths: list[Path], out: Path, t0: float, scrubber: Scrubb
                 report.quarantined += 1
                 scrubber.begin([])
                 reason = scrubber.scrub(item.reason)
-                report.reasons[_reason_kind(reason)] += 1
+                _count_reason(report, item.source, item.location, reason)
                 quarantine.append({**item.__dict__, "reason": reason,
                                    "excerpt": scrubber.scrub_excerpt(item.excerpt)})
             elif item.id in existing:
                 report.duplicates += 1
             else:
-                existing[item.id] = _scrub_scenario(item, scrubber).model_dump_json()
+                try:
+                    existing[item.id] = _scrub_scenario(item, scrubber).model_dump_json()
+                except Exception as exc:  # noqa: BLE001 (one odd task must not stop the import)
+                    report.quarantined += 1
+                    reason = f"could not store the scenario: {type(exc).__name__}"
+                    _count_reason(report, str(path), item.id, reason)
+                    quarantine.append({"source": str(path), "location": item.id,
+                                       "reason": reason, "excerpt": ""})
+                    continue
                 report.imported += 1
-    target.write_text("".join(line + "\n" for line in existing.values()))
+    target.write_text("".join(line + "\n" for line in existing.values()), encoding="utf-8")
     if quarantine:
         with (out / "quarantine.jsonl").open("a") as fh:
             fh.writelines(json.dumps(q) + "\n" for q in quarantine)

@@ -2,9 +2,11 @@
 
 Intents come from labels when the transcripts have them, else from keyword rules
 (`intent_rules` in the mining config), else from clustering the customers'
-opening turns: TF-IDF over words (min document frequency 2), L2-normalised,
-k-means (k-means++ seeding, numpy) for k = 2..max_clusters, keeping the k with
-the best mean cosine silhouette. The catalog is plain files a person can read
+opening turns with scikit-learn: TF-IDF over words (min document frequency 2,
+personal values cut out first so the pseudonyms chosen at ingest do not matter),
+k-means (fixed random state) for k = 2..max_clusters, keeping the k with the
+best cosine silhouette. The same transcripts give the same catalog whatever
+PYTHONHASHSEED and the pseudonym salt. The catalog is plain files a person can read
 and edit: `catalog.yaml` (+ `utterances.parquet`, `assignments.parquet`), every
 item with provenance (the conversations it came from).
 """
@@ -13,9 +15,11 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -70,72 +74,93 @@ class MiningConfig(BaseModel):
 
 # ----------------------------------------------------------------------------- clustering
 
-
-def tfidf(docs: list[str], min_df: int = 2) -> tuple[np.ndarray, list[str]]:
-    tokenized = [[w for w in TOKEN.findall(d.lower()) if w not in STOP] for d in docs]
-    df = Counter(w for toks in tokenized for w in set(toks))
-    vocab = sorted(w for w, c in df.items() if c >= min_df)
-    index = {w: i for i, w in enumerate(vocab)}
-    x = np.zeros((len(docs), len(vocab)))
-    for r, toks in enumerate(tokenized):
-        for w in toks:
-            if w in index:
-                x[r, index[w]] += 1
-    idf = np.log((1 + len(docs)) / (1 + np.array([df[w] for w in vocab]))) + 1
-    x *= idf
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    return x / np.where(norms == 0, 1, norms), vocab
+# Personal values were pseudonymised at ingest: the fake ones depend on the salt and must not
+# steer the clustering. Emails, street addresses, placeholders and names are cut out first.
+_EMAIL = re.compile(r"\S+@\S+")
+_PLACEHOLDER = re.compile(r"\{[^{}]*\}|<[^<>]*>|\[[^\[\]]*\]")
 
 
-def kmeans(x: np.ndarray, k: int, rng: np.random.Generator, iters: int = 50) -> np.ndarray:
-    centers = [x[int(rng.integers(len(x)))]]
-    for _ in range(1, k):  # k-means++ seeding
-        d = np.min([((x - c) ** 2).sum(1) for c in centers], axis=0)
-        p = d / d.sum() if d.sum() > 0 else None
-        centers.append(x[int(rng.choice(len(x), p=p))])
-    c = np.array(centers)
-    labels = np.zeros(len(x), dtype=int)
-    for _ in range(iters):
-        new = np.argmax(x @ c.T, axis=1)  # cosine: rows are unit vectors
-        if (new == labels).all() and _ > 0:
-            break
-        labels = new
-        for j in range(k):
-            members = x[labels == j]
-            if len(members):
-                v = members.mean(0)
-                c[j] = v / (np.linalg.norm(v) or 1)
-    return labels
+@cache
+def _fake_street() -> re.Pattern[str]:
+    """Street addresses as faker writes them (the pseudonyms of addresses): a number, one
+    or two capitalised words, a street suffix (Trafficway, Groves...), maybe a suite."""
+    from faker.providers.address.en_US import Provider
+
+    suffixes = "|".join(sorted({re.escape(s) for s in Provider.street_suffixes}, key=len,
+                               reverse=True))
+    return re.compile(rf"\b\d{{1,6}}(?: [A-Z][a-z]+){{1,2}} (?:{suffixes})\b"
+                      rf"(?:,? (?:Suite|Apt\.) \d+)?")
 
 
-def silhouette(x: np.ndarray, labels: np.ndarray) -> float:
-    dist = 1 - x @ x.T
-    scores = []
-    for i in range(len(x)):
-        same = labels == labels[i]
-        if same.sum() <= 1:
-            scores.append(0.0)
-            continue
-        a = dist[i, same].sum() / (same.sum() - 1)
-        b = min(dist[i, labels == j].mean() for j in set(labels.tolist()) if j != labels[i])
-        scores.append((b - a) / max(a, b, 1e-9))
-    return float(np.mean(scores))
+def canonical_text(text: str) -> str:
+    """`text` with each email and street address replaced by one fixed stand-in, so figures
+    read from it (words per turn, several pieces of information at once) do not depend on
+    the pseudonyms chosen at ingest."""
+    from convsim.scenarios.pii_address import find_streets
+
+    text = _fake_street().sub("1 Main Street", _EMAIL.sub("name@example.com", text))
+    for span in sorted(find_streets(text), key=lambda s: s.start, reverse=True):
+        text = text[:span.start] + "1 Main Street" + text[span.end:]
+    return text
+
+
+def neutral_text(text: str) -> str:
+    """`text` without its personal values (emails, street addresses, names, placeholders),
+    so the words left do not depend on the pseudonyms chosen at ingest."""
+    from convsim.scenarios.pii_address import find_streets
+    from convsim.scenarios.pii_names import lexicon
+
+    text = _PLACEHOLDER.sub(" ", _fake_street().sub(" ", _EMAIL.sub(" ", text)))
+    for span in sorted(find_streets(text), key=lambda s: s.start, reverse=True):
+        text = text[:span.start] + " " + text[span.end:]
+    lex = lexicon()
+    # Fake names are drawn from the names lexicon (its unambiguous entries): drop those words.
+    return " ".join(w for w in text.split()
+                    if not _is_name(w.strip(".,!?;:'\"()").lower(), lex))
+
+
+def _is_name(word: str, lex: Any) -> bool:
+    return (word in lex.first or word in lex.last) and not lex.ambiguous(word)
+
+
+def tfidf(docs: list[str], min_df: int = 2) -> tuple[Any, list[str]]:
+    """L2-normalised TF-IDF rows (scipy sparse) over words of 2+ letters, stop words out."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    vectorizer = TfidfVectorizer(token_pattern=TOKEN.pattern, lowercase=True,
+                                 stop_words=sorted(STOP), min_df=min_df, dtype=np.float64)
+    try:
+        x = vectorizer.fit_transform(docs)
+    except ValueError:  # no word left (empty vocabulary)
+        return np.zeros((len(docs), 0)), []
+    return x, [str(w) for w in vectorizer.get_feature_names_out()]
 
 
 def cluster_openings(openings: list[str], max_k: int, seed: int) -> tuple[list[str], dict[str, Any]]:
-    """Intent names for each opening, and how they were chosen."""
+    """Intent names for each opening, and how they were chosen: scikit-learn TF-IDF and
+    k-means (fixed random state) for k = 2..max_k, the k with the best cosine silhouette
+    (on a sample of at most 2,000 openings)."""
+    from sklearn.cluster import KMeans
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.metrics import silhouette_score
+
     if len(openings) < 4:
         return ["unlabelled"] * len(openings), {"method": "too few conversations to cluster"}
-    x, vocab = tfidf(openings)
+    docs = [neutral_text(o) for o in openings]
+    x, vocab = tfidf(docs)
     if x.shape[1] == 0:
         return ["unlabelled"] * len(openings), {"method": "no shared vocabulary"}
-    rng = np.random.default_rng(seed)
-    sample = rng.choice(len(x), size=min(len(x), 1500), replace=False)
     best: tuple[float, int, np.ndarray] | None = None
     tried = {}
-    for k in range(2, min(max_k, len(openings) // 3) + 1):
-        labels = kmeans(x, k, np.random.default_rng([seed, k]))
-        score = silhouette(x[sample], labels[sample])
+    sample = min(x.shape[0], 2000)
+    for k in range(2, min(max_k, len(openings) // 3, len(set(docs))) + 1):
+        with warnings.catch_warnings():  # fewer distinct clusters than k: that k is skipped
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            labels = KMeans(n_clusters=k, random_state=seed, n_init=4).fit_predict(x)
+        if len(set(labels.tolist())) < 2:
+            continue
+        score = float(silhouette_score(x, labels, metric="cosine", sample_size=sample,
+                                       random_state=seed))
         tried[k] = round(score, 4)
         if best is None or score > best[0]:
             best = (score, k, labels)
@@ -144,12 +169,12 @@ def cluster_openings(openings: list[str], max_k: int, seed: int) -> tuple[list[s
     _, k, labels = best
     names = {}
     for j in range(k):
-        centroid = x[labels == j].mean(0)
-        top = [vocab[i] for i in np.argsort(-centroid)[:2] if centroid[i] > 0]
+        centroid = np.asarray(x[labels == j].mean(axis=0)).ravel()
+        top = [vocab[i] for i in np.argsort(-centroid, kind="stable")[:2] if centroid[i] > 0]
         names[j] = f"cluster{j}_" + "_".join(top)
     return [names[int(lab)] for lab in labels], {
-        "method": "tfidf+kmeans over opening customer turns", "k": k,
-        "silhouette_by_k": tried}
+        "method": "tfidf+kmeans over opening customer turns (scikit-learn; names, emails and "
+                  "addresses removed first)", "k": k, "silhouette_by_k": tried}
 
 
 # ----------------------------------------------------------------------------- process
@@ -264,11 +289,13 @@ def mine_catalog(transcripts: Sequence[str | Path], out: str | Path,
         by_conv[row["conversation_id"]].append(row)
     customer = {cid: [t["text"] for t in ts if t["role"] == "customer"]
                 for cid, ts in by_conv.items()}
+    # Style is read from text whose pseudonymised values have one fixed form.
+    canonical = {cid: [canonical_text(t) for t in texts] for cid, texts in customer.items()}
     openings = {cid: (texts[0] if texts else "") for cid, texts in customer.items()}
     intent, method, cluster_info = assign_intents(conv, openings, config)
 
     vocabulary = build_vocabulary(t for ts in by_conv.values() for t in (x["text"] for x in ts))
-    styles = {cid: conversation_style(customer.get(cid, []), vocabulary)
+    styles = {cid: conversation_style(canonical.get(cid, []), vocabulary)
               for cid in conv["conversation_id"]}
     patterns = {k: re.compile(v) for k, v in config.slot_patterns.items()}
     bank = [row for cid in conv["conversation_id"]

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import platform
@@ -20,18 +21,25 @@ import sys
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, overload
+from typing import Any
 
 import numpy as np
 
 from convsim.simulator.config import AgentConfig, CampaignConfig, ConfigError
-from convsim.simulator.executors import make_executor
+from convsim.simulator.executors import ExecutorError, make_executor
 from convsim.simulator.packs.discovery import find_domain
-from convsim.simulator.records import ConversationSpec, LLMUsage, Persona, Scenario, stable_hash
+from convsim.simulator.records import (
+    SCHEMA_VERSION,
+    ConversationSpec,
+    LLMUsage,
+    Persona,
+    Scenario,
+    stable_hash,
+)
 from convsim.simulator.redact import REDACT, redactor_for
 from convsim.simulator.registry import generators
 from convsim.simulator.results import ResultWriter, write_manifest
@@ -78,11 +86,11 @@ def build_population(config: CampaignConfig) -> tuple[list[Scenario], list[Perso
     return scenarios, generators.get("personas")(config.personas, config.seed)
 
 
-def plan_specs(config: CampaignConfig, scenarios: list[Scenario],
-               personas: list[Persona]) -> list[ConversationSpec]:
-    """Deterministic specs; the versions of one pair share a seed, so the customer
-    behaves the same towards each agent version until their answers differ."""
-    specs = []
+def iter_specs(config: CampaignConfig, scenarios: list[Scenario],
+               personas: list[Persona]) -> Iterator[ConversationSpec]:
+    """The campaign's specs, one at a time, in plan order (deterministic); the versions of
+    one pair share a seed, so the customer behaves the same towards each agent version
+    until their answers differ."""
     for s_idx, scenario in enumerate(scenarios):
         rng = np.random.default_rng([config.seed, 0x91A, s_idx])
         k = min(config.personas_per_scenario, len(personas))
@@ -98,14 +106,27 @@ def plan_specs(config: CampaignConfig, scenarios: list[Scenario],
                         "user_simulator": config.user_simulator})
                     seed = int(pair_id[:12], 16)
                     for agent in config.agents:
-                        specs.append(ConversationSpec(
+                        yield ConversationSpec(
                             id=f"c-{stable_hash({'pair': pair_id, 'agent': agent.version})}",
                             campaign=config.name, scenario=scenario, persona=persona,
                             perturbation=profile, agent_version=agent.version, repetition=rep,
                             seed=seed, pair_id=pair_id, domain=config.scenarios.domain,
                             user_simulator=config.user_simulator,
-                            max_turns=config.max_turns))
-    return specs
+                            max_turns=config.max_turns)
+
+
+def plan_specs(config: CampaignConfig, scenarios: list[Scenario],
+               personas: list[Persona]) -> list[ConversationSpec]:
+    """Every spec of the campaign, as a list (see `iter_specs` to plan lazily)."""
+    return list(iter_specs(config, scenarios, personas))
+
+
+def planned_count(config: CampaignConfig, scenarios: Sequence[Scenario],
+                  personas: Sequence[Persona]) -> int:
+    """How many specs `iter_specs` yields, without planning them."""
+    k = min(config.personas_per_scenario, len(personas))
+    return (len(scenarios) * k * len(config.perturbations) * config.repetitions
+            * len(config.agents))
 
 
 def _free_port() -> int:
@@ -388,33 +409,61 @@ def _open_resume(run_dir: Path, config: CampaignConfig, plan: dict[str, Any],
     return text, previous
 
 
-class _Batches(Sequence[list[ConversationSpec]]):
-    """The campaign's batches; once `stop()` is called, iterating yields no new batch (the
-    executors pull batches lazily, so the ones in flight finish and nothing else starts)."""
+class _Batches:
+    """The campaign's batches, planned as the executor pulls them: at most the batches in
+    flight are in memory. Specs already written (`done`, on resume) are skipped on the way.
+    Once `stop()` is called, iterating yields no new batch (the executors pull batches
+    lazily, so the ones in flight finish and nothing else starts)."""
 
-    def __init__(self, batches: list[list[ConversationSpec]]) -> None:
-        self._batches = batches
+    def __init__(self, specs: Iterator[ConversationSpec], size: int,
+                 done: set[str] | None = None) -> None:
+        self._specs = specs
+        self._size = size
+        self._done = done or set()
+        self.skipped = 0
+        """Planned specs found already written, so far."""
+        self.in_flight: dict[str, ConversationSpec] = {}
+        """Specs handed out whose results are not written yet (the writer's lookup)."""
+        self._refs: Counter[str] = Counter()
         self.stopped = False
 
     def stop(self) -> None:
         self.stopped = True
 
-    def __len__(self) -> int:
-        return len(self._batches)
-
-    @overload
-    def __getitem__(self, i: int) -> list[ConversationSpec]: ...
-    @overload
-    def __getitem__(self, i: slice) -> Sequence[list[ConversationSpec]]: ...
-
-    def __getitem__(self, i: int | slice) -> Any:
-        return self._batches[i]
+    def _next_batch(self) -> list[ConversationSpec]:
+        batch: list[ConversationSpec] = []
+        for spec in self._specs:
+            if spec.id in self._done:
+                self.skipped += 1
+                continue
+            batch.append(spec)
+            if len(batch) == self._size:
+                break
+        return batch
 
     def __iter__(self) -> Iterator[list[ConversationSpec]]:
-        for batch in self._batches:
-            if self.stopped:
+        while not self.stopped:
+            batch = self._next_batch()
+            if not batch:
                 return
+            for spec in batch:
+                self.in_flight[spec.id] = spec
+                self._refs[spec.id] += 1
             yield batch
+
+    def count_skipped(self) -> int:
+        """Go through the rest of the plan (after a stop) to count what was already written."""
+        self.skipped += sum(spec.id in self._done for spec in self._specs)
+        return self.skipped
+
+    def release(self, ids: Iterable[str]) -> None:
+        """Forget written (or dropped) conversations; a plan that holds one id twice (two
+        scenarios with one id) keeps it until both are back."""
+        for cid in ids:
+            self._refs[cid] -= 1
+            if self._refs[cid] <= 0:
+                self._refs.pop(cid, None)
+                self.in_flight.pop(cid, None)
 
 
 def _circuit_open(result: Any) -> bool:
@@ -422,14 +471,22 @@ def _circuit_open(result: Any) -> bool:
     return ": circuit open: " in error or error.startswith("circuit open: ")
 
 
+SAVE_EVERY_S = 1.0
+"""The manifest of a running campaign is rewritten at most this often."""
+
+
 def _totals(run_dir: Path) -> dict[str, Any]:
     """Counts over every conversation written in the run folder (all sessions)."""
     import pyarrow.parquet as pq
 
+    return _totals_of(pq.read_table(part, columns=["outcome", "error", "n_turns"]).to_pydict()
+                      for part in sorted((run_dir / "conversations").glob("part-*.parquet")))
+
+
+def _totals_of(tables: Iterable[dict[str, list[Any]]]) -> dict[str, Any]:
     outcomes: Counter[str] = Counter()
     errors = simulator_errors = turns = written = 0
-    for part in sorted((run_dir / "conversations").glob("part-*.parquet")):
-        table = pq.read_table(part, columns=["outcome", "error", "n_turns"]).to_pydict()
+    for table in tables:
         for outcome, error, n in zip(table["outcome"], table["error"], table["n_turns"],
                                      strict=True):
             written += 1
@@ -473,20 +530,25 @@ def run_campaign(config: CampaignConfig, *, out_dir: str | Path | None = None,
         original, previous = _open_resume(run_dir, config, plan, fingerprint, notes)
         run_id = str(previous.get("run_id") or run_dir.name)
     scenarios, personas = build_population(config)
-    specs = plan_specs(config, scenarios, personas)
+    # Planned lazily: specs are made as the executor pulls batches, written, then dropped.
+    planned = planned_count(config, scenarios, personas)
+    specs: Iterator[ConversationSpec] = iter_specs(config, scenarios, personas)
     if limit is not None:
-        specs = specs[:limit]
+        planned = min(planned, limit)
+        specs = itertools.islice(specs, limit)
     if resume is None:
         run_id = f"{started_at:%Y%m%dT%H%M%SZ}-{stable_hash(config.model_dump(), 6)}"
         run_dir = Path(out_dir or config.output_dir) / config.name / run_id
+    elif previous.get("schema_version") not in (None, SCHEMA_VERSION):
+        raise CampaignError(f"{run_dir}: written by another convsim (results schema "
+                            f"{previous.get('schema_version')}, this one writes "
+                            f"{SCHEMA_VERSION}); start a new run")
     writer = ResultWriter(run_dir, run_id, redact=red)
     done = writer.done_ids() if resume is not None else set()
-    todo = [s for s in specs if s.id not in done]
-    by_id = {s.id: s for s in todo}
-    size = config.execution.batch_size
-    batches = _Batches([todo[i:i + size] for i in range(0, len(todo), size)])
-    info = RunInfo(run_dir=run_dir, run_id=run_id, planned=len(specs), written=0,
-                   skipped=len(specs) - len(todo), notes=notes, redact=red)
+    batches = _Batches(specs, config.execution.batch_size, done)
+    todo = max(0, planned - len(done))  # exact unless a resumed run had another --limit
+    info = RunInfo(run_dir=run_dir, run_id=run_id, planned=planned, written=0,
+                   skipped=planned - todo, notes=notes, redact=red)
     session: dict[str, Any] = {
         "started_at": started_at.isoformat(), "limit": limit, "versions": _versions(),
         "git_sha": _git_sha(), "executor": config.execution.executor,
@@ -500,7 +562,7 @@ def run_campaign(config: CampaignConfig, *, out_dir: str | Path | None = None,
             "started_at": started_at.isoformat(),
             "agent_versions": [a.version for a in config.agents],
             "domain": config.scenarios.domain,
-            "executor": config.execution.executor, "counts": {"planned": len(specs)},
+            "executor": config.execution.executor, "counts": {"planned": planned},
         }
     else:
         # The run's identity stays as it was; this session is appended to its history.
@@ -512,9 +574,22 @@ def run_campaign(config: CampaignConfig, *, out_dir: str | Path | None = None,
     manifest["driver"] = _driver()
     manifest["updated_at"] = started_at.isoformat()
     previous_counts = dict(previous.get("counts") or {})
+    # Totals over the run folder: read once here, then kept up to date as batches are
+    # written; the final save reads the folder again (it is the truth).
+    base = _totals(run_dir) if resume is not None else _totals_of([])
 
-    def counts() -> dict[str, Any]:
-        session_counts = {"planned": len(specs), "written": info.written,
+    def totals(final: bool) -> dict[str, Any]:
+        if final:
+            return _totals(run_dir)
+        outcomes = Counter(base["outcomes"])
+        outcomes.update(info.outcomes)
+        return {"written": base["written"] + info.written,
+                "errors": base["errors"] + info.errors,
+                "simulator_errors": base["simulator_errors"] + info.simulator_errors,
+                "turns": base["turns"] + info.turns, "outcomes": dict(outcomes)}
+
+    def counts(final: bool) -> dict[str, Any]:
+        session_counts = {"planned": planned, "written": info.written,
                           "skipped_already_done": info.skipped, "errors": info.errors,
                           "simulator_errors": info.simulator_errors,
                           "unknown_tool_calls": dict(info.unknown_tools),
@@ -524,7 +599,7 @@ def run_campaign(config: CampaignConfig, *, out_dir: str | Path | None = None,
                           "not_started": info.not_started}
         if resume is None:
             # The folder is the truth (a signal may land between a write and the tally).
-            return session_counts | _totals(run_dir)
+            return session_counts | totals(final)
         # Totals over the whole run folder; LLM and unknown tools summed over the sessions
         # that closed the manifest (a killed session's are missing).
         unknown = Counter(previous_counts.get("unknown_tool_calls") or {})
@@ -532,15 +607,18 @@ def run_campaign(config: CampaignConfig, *, out_dir: str | Path | None = None,
         llm = LLMUsage.model_validate({k: v for k, v in (previous_counts.get("llm") or {}).items()
                                        if k in LLMUsage.model_fields})
         llm.add(info.llm)
-        return session_counts | _totals(run_dir) | {
+        return session_counts | totals(final) | {
             "unknown_tool_calls": dict(unknown),
             "llm": llm.model_dump() | {"cost_usd": llm.cost_usd},
             "this_session": session_counts}
 
+    last_save = [time.monotonic()]
+
     def save(status: str) -> None:
+        last_save[0] = time.monotonic()
         manifest["status"] = status
         manifest["updated_at"] = datetime.now(UTC).isoformat()
-        manifest["counts"] = counts()
+        manifest["counts"] = counts(final=status != "running")
         manifest["seconds"] = round(time.perf_counter() - t0, 3)
         if resume is not None:
             session.update(ended_at=manifest["updated_at"], status=status,
@@ -555,7 +633,7 @@ def run_campaign(config: CampaignConfig, *, out_dir: str | Path | None = None,
     if started:
         started(info)
     if progress:
-        progress(0, len(todo), info.outcomes)
+        progress(0, todo, info.outcomes)
     status = "failed"
     try:
         with serve_agents(agents_env) as agents:
@@ -571,7 +649,8 @@ def run_campaign(config: CampaignConfig, *, out_dir: str | Path | None = None,
                     error = next(r.conversation.error for r in results if _circuit_open(r))
                     info.stopped_by_breaker = red(str(error).split("circuit open: ", 1)[1])
                 if kept:
-                    writer.write_batch(kept, by_id)
+                    writer.write_batch(kept, batches.in_flight)
+                batches.release([r.conversation.id for r in results])
                 for r in kept:
                     c = r.conversation
                     info.outcomes[c.outcome or "unknown"] += 1
@@ -584,7 +663,7 @@ def run_campaign(config: CampaignConfig, *, out_dir: str | Path | None = None,
                     info.llm.add(c.llm)
                 info.written += len(kept)
                 if progress:
-                    progress(info.written, len(todo), info.outcomes)
+                    progress(info.written, todo, info.outcomes)
                 if info.stopped_by_breaker is not None:
                     # Start nothing more; the batches in flight fail fast on the open
                     # circuit and what they finished is written.
@@ -594,8 +673,15 @@ def run_campaign(config: CampaignConfig, *, out_dir: str | Path | None = None,
                     # is not cut mid-request) and are written; --resume continues later.
                     info.stopped_by_budget = True
                     batches.stop()
-                if not batches.stopped:
+                if not batches.stopped and time.monotonic() - last_save[0] >= SAVE_EVERY_S:
                     save("running")
+            retried = getattr(executor, "retried_batches", 0)
+            if retried:
+                notes.append(f"{retried} batches were played again after a Ray worker was "
+                             "lost (their conversations written once)")
+            if batches.stopped:
+                batches.count_skipped()
+            info.skipped = batches.skipped
         status = ("stopped_by_circuit_breaker" if info.stopped_by_breaker is not None
                   else "stopped_by_budget" if info.stopped_by_budget else "complete")
         if info.stopped_by_breaker is not None:
@@ -607,6 +693,9 @@ def run_campaign(config: CampaignConfig, *, out_dir: str | Path | None = None,
         raise
     except BaseException as exc:
         manifest["error"] = red(f"{type(exc).__name__}: {exc}")
+        if isinstance(exc, ExecutorError):
+            raise CampaignError(f"{red(str(exc))}; results kept in {run_dir}, continue with "
+                                "--resume") from None
         raise
     finally:
         info.seconds = time.perf_counter() - t0

@@ -6,9 +6,11 @@ file, the field path and what was expected; unknown keys are errors.
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 import numpy as np
 import yaml
@@ -31,9 +33,17 @@ def _describe(err: dict[str, Any]) -> str:
         return f"{loc}: unknown key"
     if kind == "missing":
         return f"{loc}: required key is missing"
+    msg = str(err["msg"])
+    if kind == "value_error":  # our own validators' messages say what they got
+        return f"{loc}: {msg.removeprefix('Value error, ')}"
     got = err.get("input")
-    got_text = f" (got {got!r})" if not isinstance(got, dict | list) else ""
-    return f"{loc}: {err['msg'].lower()}{got_text}"
+    got_text = f" (got {_short(got)})" if not isinstance(got, dict | list) else ""
+    return f"{loc}: {msg[:1].lower()}{msg[1:]}{got_text}"
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
 
 
 def format_validation_error(source: str, exc: ValidationError) -> str:
@@ -41,13 +51,88 @@ def format_validation_error(source: str, exc: ValidationError) -> str:
     return "\n".join(f"{source}: {_describe(e)}" for e in exc.errors())  # type: ignore[arg-type]
 
 
-def read_yaml(path: str | Path) -> Any:
-    """Parse a YAML file; missing files and syntax errors become ConfigError."""
+MAX_YAML_BYTES = 64 * 2**20
+"""Largest YAML file read (configs are kilobytes; scenario files a few megabytes)."""
+MAX_CONFIG_BYTES = 4 * 2**20
+"""Largest settings file (campaign, mapping, PII...) `load_model` reads."""
+MAX_YAML_VALUES = 2_000_000
+"""Most values a YAML document may hold once its aliases are expanded (an alias bomb
+of a few lines expands to billions)."""
+MAX_YAML_DEPTH = 100
+"""Deepest nesting of lists and mappings in a YAML document."""
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _check_expansion(root: yaml.Node) -> None:
+    """Values and depth of the document with aliases expanded, counted without expanding
+    them (each node once); a recursive alias is refused too."""
+    size: dict[int, int] = {}
+    depth: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, finished = stack.pop()
+        key = id(node)
+        if finished:
+            on_path.discard(key)
+            kids = _children(node)
+            size[key] = 1 + sum(size[id(k)] for k in kids)
+            depth[key] = 1 + max((depth[id(k)] for k in kids), default=0)
+            where = node.start_mark
+            if size[key] > MAX_YAML_VALUES:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"more than {MAX_YAML_VALUES:,} values once aliases are "
+                    "expanded (anchors repeated too often)", where)
+            if depth[key] > MAX_YAML_DEPTH:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"nested deeper than {MAX_YAML_DEPTH} levels", where)
+            continue
+        if key in size:
+            continue
+        if key in on_path:
+            raise yaml.constructor.ConstructorError(
+                None, None, "an alias refers to a value that contains it", node.start_mark)
+        on_path.add(key)
+        stack.append((node, True))
+        stack.extend((k, False) for k in _children(node) if id(k) not in size)
+
+
+class _Loader(yaml.SafeLoader):
+    """safe_load that bounds alias expansion and nesting and refuses duplicate keys."""
+
+    def compose_document(self) -> yaml.Node:
+        node: yaml.Node = super().compose_document()
+        _check_expansion(node)
+        return node
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[str] = set()
+        for key_node, _value in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
+                if key_node.value in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"duplicate key {key_node.value!r}", key_node.start_mark)
+                seen.add(key_node.value)
+        return super().construct_mapping(node, deep)
+
+
+def read_yaml(path: str | Path, max_bytes: int = MAX_YAML_BYTES) -> Any:
+    """Parse a YAML file; missing or unreadable files, syntax errors, duplicate keys, alias
+    bombs and documents past the limits above become ConfigError."""
     p = Path(path)
     if not p.is_file():
         raise ConfigError(f"{p}: file not found")
     try:
-        return yaml.safe_load(p.read_text(encoding="utf-8"))
+        if p.stat().st_size > max_bytes:
+            raise ConfigError(f"{p}: file is larger than {max_bytes // 2**20} MiB")
+        return yaml.load(p.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 (safe)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -55,17 +140,27 @@ def read_yaml(path: str | Path) -> Any:
         raise ConfigError(f"{p}: invalid YAML{where}: {problem}") from None
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{p}: not UTF-8 text ({exc.reason})") from None
+    except RecursionError:
+        raise ConfigError(f"{p}: invalid YAML: nested too deeply") from None
+    except OSError as exc:
+        raise ConfigError(f"{p}: cannot read: {exc.strerror or exc}") from None
 
 
 def load_model(path: str | Path, model: type[M]) -> M:
     """Read a YAML file and validate it as `model`."""
-    data = read_yaml(path)
+    data = read_yaml(path, max_bytes=MAX_CONFIG_BYTES)
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping of keys at the top level")
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(format_validation_error(str(path), exc)) from None
+
+
+MAX_POPULATION = 100_000
+"""Most scenarios or personas a campaign generates."""
+MAX_CONVERSATIONS = 1_000_000
+"""Most conversations a campaign plans (beyond this, split the campaign)."""
 
 
 class Frozen(BaseModel):
@@ -75,8 +170,8 @@ class Frozen(BaseModel):
 class BetaDist(Frozen):
     """Beta(a, b) distribution over [0, 1] (scaled by `scale`)."""
 
-    a: float = Field(gt=0)
-    b: float = Field(gt=0)
+    a: float = Field(gt=0, le=1e6, allow_inf_nan=False)
+    b: float = Field(gt=0, le=1e6, allow_inf_nan=False)
     scale: float = Field(1.0, gt=0, le=1)
 
     def sample(self, rng: np.random.Generator) -> float:
@@ -92,26 +187,60 @@ DEFAULT_DESCRIPTIONS = [
 class PersonaGenConfig(Frozen):
     """How personas are sampled (a catalog mined from transcripts replaces the distributions)."""
 
-    n: int = Field(20, ge=1)
+    n: int = Field(20, ge=1, le=MAX_POPULATION)
     """How many personas to generate."""
-    locales: list[str] = Field(default_factory=lambda: ["en_US"])
+    locales: list[str] = Field(default_factory=lambda: ["en_US"], min_length=1)
     """Faker locales for identities, drawn uniformly."""
     verbosity: BetaDist = BetaDist(a=2, b=2)
     cooperativeness: BetaDist = BetaDist(a=8, b=1.5)
     typo_rate: BetaDist = BetaDist(a=1, b=30, scale=0.5)
     upfront_info_rate: BetaDist = BetaDist(a=2, b=3)
-    patience: tuple[int, int] = (2, 5)
+    patience: tuple[Annotated[int, Field(ge=0, le=1000)], Annotated[int, Field(ge=0, le=1000)]] \
+        = (2, 5)
     """Inclusive range of how many repeated questions a customer tolerates."""
     emotions: dict[str, float] = Field(default_factory=lambda: {
         "calm": 0.6, "frustrated": 0.2, "anxious": 0.1, "cheerful": 0.1})
     """Emotion -> weight."""
-    descriptions: list[str] = Field(default_factory=lambda: list(DEFAULT_DESCRIPTIONS))
+    descriptions: list[str] = Field(default_factory=lambda: list(DEFAULT_DESCRIPTIONS),
+                                    min_length=1)
     """Persona descriptions to draw from."""
     catalog: str | None = None
     """Catalog folder (convsim mine): traits and utterances mined from real transcripts
     replace the distributions above (n and locales stay as set here)."""
-    utterances_per_act: int = Field(4, ge=1)
+    utterances_per_act: int = Field(4, ge=1, le=1000)
     """How many mined utterances of each dialogue act a persona speaks with."""
+
+    @field_validator("locales")
+    @classmethod
+    def _known_locales(cls, value: list[str]) -> list[str]:
+        from faker.config import AVAILABLE_LOCALES
+
+        unknown = [loc for loc in value if loc not in AVAILABLE_LOCALES]
+        if unknown:
+            raise ValueError(f"unknown Faker locale(s) {unknown} (e.g. en_US, de_DE, fr_FR)")
+        return value
+
+    @field_validator("emotions")
+    @classmethod
+    def _emotion_weights(cls, value: dict[str, float]) -> dict[str, float]:
+        return _check_weights(value)
+
+    @model_validator(mode="after")
+    def _patience_range(self) -> PersonaGenConfig:
+        if self.patience[0] > self.patience[1]:
+            raise ValueError(f"patience: the range is reversed ({list(self.patience)}); "
+                             "give [low, high]")
+        return self
+
+
+def _check_weights(value: dict[str, float]) -> dict[str, float]:
+    """Weights of a mix: finite, >= 0, at least one above 0."""
+    bad = {k: w for k, w in value.items() if not 0 <= w < float("inf")}
+    if bad:
+        raise ValueError(f"weights must be finite numbers >= 0, got {bad}")
+    if not value or sum(value.values()) <= 0:
+        raise ValueError("at least one weight must be above 0")
+    return value
 
 
 class ScenarioGenConfig(Frozen):
@@ -120,7 +249,7 @@ class ScenarioGenConfig(Frozen):
     domain: str = "retail"
     """Domain pack: an installed pack's name (convsim domains), module:attr, or a pack folder
     (relative to the campaign file)."""
-    n: int = Field(40, ge=0)
+    n: int = Field(40, ge=0, le=MAX_POPULATION)
     """How many scenarios to generate (0 with `files` runs only those)."""
     files: list[str] = Field(default_factory=list)
     """YAML files of scenarios (convsim scenarios generate / from-transcript), added to
@@ -137,11 +266,23 @@ class ScenarioGenConfig(Frozen):
     edge_case_rate: float = Field(0.3, ge=0, le=1)
     """stratified: share of scenarios with an edge case."""
 
+    @field_validator("intents")
+    @classmethod
+    def _intent_weights(cls, value: dict[str, float] | None) -> dict[str, float] | None:
+        return value if not value else _check_weights(value)
+
+    @model_validator(mode="after")
+    def _some_scenarios(self) -> ScenarioGenConfig:
+        if self.n == 0 and not self.files:
+            raise ValueError("n is 0 and no files are listed: the campaign would have no "
+                             "conversations (set n above 0 or list scenario files)")
+        return self
+
 
 class AgentConfig(Frozen):
     """One agent version under test."""
 
-    version: str
+    version: str = Field(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$")
     """Label of the version in results (e.g. v1)."""
     connector: Literal["http", "python", "openai"] = "http"
     """How to talk to it: a black-box HTTP service, an in-process Python agent, or an LLM
@@ -177,14 +318,27 @@ class AgentConfig(Frozen):
     settings: dict[str, Any] = Field(default_factory=dict)
     """openai connector: litellm settings (temperature, max_tokens, seed, ...)."""
 
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None:
+            _check_url(value)
+        return value
+
+    @field_validator("target")
+    @classmethod
+    def _target_shape(cls, value: str | None) -> str | None:
+        if value is not None and not _TARGET.match(value):
+            raise ValueError(f"expected 'module:attribute' (e.g. mypkg.agent:make_agent), "
+                             f"got {value!r}")
+        return value
+
     @model_validator(mode="after")
     def _one_target(self) -> AgentConfig:
         given = [k for k in ("url", "reference", "command") if getattr(self, k) is not None]
         if self.connector == "http" and len(given) != 1:
             raise ValueError("an http agent needs exactly one of 'url', 'reference' or 'command'"
                              + (f" (got {', '.join(given)})" if given else ""))
-        if self.url is not None and not re.match(r"^https?://[^\s/]+", self.url):
-            raise ValueError(f"url must start with http:// or https://, got {self.url!r}")
         if self.connector == "python" and not (self.target or self.reference):
             raise ValueError("a python agent needs 'target' (module:attribute) or 'reference'")
         if self.connector == "openai" and not self.model:
@@ -209,6 +363,26 @@ class AgentConfig(Frozen):
                 raise ConfigError(f"{where}agents.{self.version}.options.headers.{name}: "
                                   f"environment variable {exc.name} is not set") from None
         return self.model_copy(update={"options": {**self.options, "headers": expanded}})
+
+
+_TARGET = re.compile(r"^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*:[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*$")
+
+
+def _check_url(url: str) -> None:
+    """An absolute http(s) URL with a host (and a valid port, if any)."""
+    from urllib.parse import urlsplit
+
+    if not re.match(r"^https?://", url):
+        raise ValueError(f"must start with http:// or https://, got {url!r}")
+    if any(c.isspace() or ord(c) < 32 for c in url):
+        raise ValueError(f"must not contain spaces or control characters, got {url!r}")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises on a bad port)
+    except ValueError as exc:
+        raise ValueError(f"not a valid URL ({exc}): {url!r}") from None
+    if not parts.hostname:
+        raise ValueError(f"has no host name, got {url!r}")
 
 
 def _check_http_options(options: dict[str, Any]) -> None:
@@ -239,16 +413,18 @@ class ExecutionConfig(Frozen):
     """local: asyncio in this process; ray: async actors on a Ray cluster."""
     ray_address: str | None = None
     """Address of an existing Ray cluster; empty starts a local one."""
-    workers: int | None = Field(None, ge=1)
+    workers: int | None = Field(None, ge=1, le=10_000)
     """Ray actors (default: the cluster's CPU count)."""
-    concurrency: int = Field(32, ge=1)
+    concurrency: int = Field(32, ge=1, le=100_000)
     """Conversations in flight per worker."""
-    batch_size: int = Field(25, ge=1)
+    batch_size: int = Field(25, ge=1, le=1_000_000)
     """Conversations per batch (the unit of work and of checkpointing)."""
-    turn_timeout_s: float = Field(10.0, gt=0)
+    turn_timeout_s: float = Field(10.0, gt=0, le=86_400, allow_inf_nan=False)
     """Timeout of one agent call."""
-    retries: int = Field(2, ge=0)
+    retries: int = Field(2, ge=0, le=100)
     """Retries of an agent call after a connection error or 5xx (with backoff)."""
+    max_reply_chars: int = Field(100_000, ge=1, le=100_000_000)
+    """Agent replies longer than this are cut (turn perturbation `truncated`)."""
 
 
 class LLMConfig(Frozen):
@@ -262,15 +438,15 @@ class LLMConfig(Frozen):
     cache_dir: str | None = ".convsim/llm-cache"
     """On-disk cache of LLM answers keyed by the request's hash (relative to the working
     directory); an unchanged campaign re-run makes no calls. Empty disables it."""
-    budget_usd: float | None = Field(None, gt=0)
+    budget_usd: float | None = Field(None, gt=0, allow_inf_nan=False)
     """Stop starting conversations once the LLM spend reaches this (results kept, exit 3)."""
-    max_concurrency: int = Field(8, ge=1)
+    max_concurrency: int = Field(8, ge=1, le=100_000)
     """LLM calls in flight per worker process."""
-    requests_per_minute: float | None = Field(None, gt=0)
+    requests_per_minute: float | None = Field(None, gt=0, allow_inf_nan=False)
     """Rate limit of LLM calls per worker process."""
-    timeout_s: float = Field(60.0, gt=0)
+    timeout_s: float = Field(60.0, gt=0, le=86_400, allow_inf_nan=False)
     """Timeout of one LLM call."""
-    retries: int = Field(3, ge=0)
+    retries: int = Field(3, ge=0, le=100)
     """Retries after a 429/5xx/timeout, with backoff (Retry-After honoured)."""
 
 
@@ -293,18 +469,18 @@ class JudgeConfig(Frozen):
 class CampaignConfig(Frozen):
     """A simulation campaign: who talks to which agent versions, how often, scored how."""
 
-    name: str
-    """Campaign name (the folder under the output directory)."""
+    name: str = Field(max_length=100)
+    """Campaign name (the folder under the output directory): a plain folder name."""
     description: str = ""
-    seed: int = 0
+    seed: int = Field(0, ge=0, lt=2**63)
     """Root seed: every conversation's randomness derives from it."""
-    repetitions: int = Field(1, ge=1)
+    repetitions: int = Field(1, ge=1, le=1000)
     """Times each (scenario, persona, perturbation, version) is run, for pass^k."""
     scenarios: ScenarioGenConfig = Field(default_factory=ScenarioGenConfig)
     personas: PersonaGenConfig = Field(default_factory=PersonaGenConfig)
-    personas_per_scenario: int = Field(1, ge=1)
+    personas_per_scenario: int = Field(1, ge=1, le=MAX_POPULATION)
     perturbations: list[PerturbationProfile] = Field(
-        default_factory=lambda: [PerturbationProfile()])
+        default_factory=lambda: [PerturbationProfile()], min_length=1)
     """Perturbation profiles; every scenario runs under each. A bundled name (clean,
     noisy_text, noisy_voice, impatient, wandering, backend_outage) or a full profile."""
 
@@ -323,7 +499,7 @@ class CampaignConfig(Frozen):
     user_simulator: Literal["agenda", "replay", "llm"] = "agenda"
     """agenda: scripted customers with goals; replay: the customer turns of regression
     scenarios (convsim scenarios from-transcript), in order."""
-    max_turns: int = Field(30, ge=2)
+    max_turns: int = Field(30, ge=2, le=10_000)
     execution: ExecutionConfig = Field(default_factory=ExecutionConfig)
     llm: LLMConfig = Field(default_factory=LLMConfig)
     """LLM settings (simulated customer model, cache, budget, limits)."""
@@ -331,6 +507,36 @@ class CampaignConfig(Frozen):
     """The LLM judge's settings, used when `judge` is among the evaluators."""
     output_dir: str = "runs"
     """Where runs are written (relative to the working directory)."""
+
+    @field_validator("name")
+    @classmethod
+    def _folder_name(cls, value: str) -> str:
+        # The name becomes a folder under the output directory: it must stay inside it.
+        if not value.strip():
+            raise ValueError("must not be empty")
+        if value in (".", "..") or any(c in value for c in "/\\") or \
+                any(ord(c) < 32 or ord(c) == 127 for c in value) or value != value.strip():
+            raise ValueError("must be a plain folder name (no '/', '\\', '.', '..', control "
+                             f"characters or surrounding spaces), got {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _plan_size(self) -> CampaignConfig:
+        planned = (self.scenarios.n * min(self.personas_per_scenario, self.personas.n)
+                   * len(self.perturbations) * self.repetitions * max(len(self.agents), 1))
+        if planned > MAX_CONVERSATIONS:
+            raise ValueError(
+                f"the plan has {planned:,} conversations (scenarios.n x personas_per_scenario x "
+                f"perturbations x repetitions x agents), more than {MAX_CONVERSATIONS:,}")
+        return self
+
+    @model_validator(mode="after")
+    def _replayable(self) -> CampaignConfig:
+        if self.user_simulator == "replay" and self.scenarios.n:
+            raise ValueError("user_simulator replay needs scenarios with customer_turns (convsim "
+                             "scenarios from-transcript); generated scenarios have none: set "
+                             "scenarios.n: 0 and list the files in scenarios.files")
+        return self
 
     @model_validator(mode="after")
     def _unique(self) -> CampaignConfig:
@@ -348,6 +554,47 @@ class CampaignConfig(Frozen):
 _PACK_AGENT = re.compile(r"^[\w.-]+:[\w.-]+$")
 
 
+def check_output_dir(folder: str | Path, what: str) -> None:
+    """ConfigError (naming `what`) unless `folder` is, or can be created as, a writable folder."""
+    target = Path(folder).expanduser().absolute()
+    probe = target
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir():
+        raise ConfigError(f"{what}: {probe} is not a folder, so {target} cannot be created")
+    try:  # os.access says yes to root even on a read-only or virtual file system
+        if not os.access(probe, os.W_OK | os.X_OK):
+            raise PermissionError(13, "permission denied")
+        fd, name = tempfile.mkstemp(dir=probe, prefix=".convsim-write-check-")
+        os.close(fd)
+        os.unlink(name)
+    except OSError as exc:
+        raise ConfigError(f"{what}: {probe} is not writable ({exc.strerror or exc})"
+                          + (f"; needed to create {target}" if probe != target else "")) from None
+
+
+def _check_target(target: str, where: str) -> None:
+    """The python connector's factory imports (module and attribute exist, callable)."""
+    import importlib
+
+    module, _sep, attr = target.partition(":")
+    try:
+        obj: Any = importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        raise ConfigError(f"{where}.target: module {exc.name or module!r} not found "
+                          f"(in {target!r}; is it installed or on PYTHONPATH?)") from None
+    except Exception as exc:  # noqa: BLE001 (the user's module failed to import)
+        raise ConfigError(f"{where}.target: importing {module!r} failed: "
+                          f"{type(exc).__name__}: {exc}") from None
+    for part in attr.split("."):
+        if not hasattr(obj, part):
+            raise ConfigError(f"{where}.target: {module!r} has no attribute {attr!r}")
+        obj = getattr(obj, part)
+    if not callable(obj):
+        raise ConfigError(f"{where}.target: {target} is not callable (expected a factory "
+                          "returning (agent, new_state))")
+
+
 def _resolve_agent(agent: AgentConfig, base: Path, path: str | Path) -> AgentConfig:
     where = f"{path}: agents.{agent.version}"
     if agent.prompt and "\n" not in agent.prompt and agent.prompt.endswith((".md", ".txt")):
@@ -358,6 +605,8 @@ def _resolve_agent(agent: AgentConfig, base: Path, path: str | Path) -> AgentCon
     if agent.command is not None:
         return agent.model_copy(update={"workdir": str(base / (agent.workdir or "."))})
     if agent.reference is None:
+        if agent.connector == "python" and agent.target:
+            _check_target(agent.target, where)
         return agent
     if _PACK_AGENT.match(agent.reference) and not (base / agent.reference).is_file():
         from convsim.simulator.packs.discovery import find_domain
@@ -372,6 +621,7 @@ def _resolve_agent(agent: AgentConfig, base: Path, path: str | Path) -> AgentCon
             if agent.connector != "python":
                 raise ConfigError(f"{where}.reference: {agent.reference} is an in-process agent; "
                                   "use connector: python")
+            _check_target(target, where)
             return agent.model_copy(update={"reference": None, "target": target})
         return agent.model_copy(update={"reference": target})
     ref = Path(agent.reference)
@@ -396,6 +646,9 @@ def load_campaign(path: str | Path) -> CampaignConfig:
         if not full.is_file():
             raise ConfigError(f"{path}: scenarios.files: file not found: {full}")
         files.append(str(full))
+    if config.scenarios.n == 0 and not any(read_yaml(f) for f in files):
+        raise ConfigError(f"{path}: scenarios.files: the files hold no scenarios and "
+                          "scenarios.n is 0: the campaign would have no conversations")
     scen_update: dict[str, Any] = {"files": files}
     from convsim.simulator.packs.discovery import find_domain, is_folder_ref
 
@@ -431,6 +684,7 @@ def load_campaign(path: str | Path) -> CampaignConfig:
     if unknown:
         raise ConfigError(f"{path}: evaluators: unknown evaluator(s) {unknown}; "
                           f"known: {sorted(known_evaluators())}")
+    check_output_dir(config.output_dir, f"{path}: output_dir")
     return config.model_copy(update=update)
 
 

@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from convsim.simulator.rules_model import Rule
 
-SCHEMA_VERSION = "2"
-"""2: run_id and domain on every table; turns.act/unsure; conversations.n_unknown_tool_calls."""
+SCHEMA_VERSION = "3"
+"""2: run_id and domain on every table; turns.act/unsure; conversations.n_unknown_tool_calls.
+3: started_at/ended_at on turns and conversations; turns.latency_ms is the agent's reply time
+(request sent to reply received); tool_calls.latency_ms is measured."""
 
 Role = Literal["customer", "agent", "tool", "system"]
 ToolStatus = Literal["ok", "error", "timeout", "malformed", "unknown_tool"]
@@ -58,7 +61,12 @@ class Turn(Record):
     perturbations: list[str] = Field(default_factory=list)
     """Names of the perturbations applied to this turn."""
     latency_ms: float | None = None
-    """Wall time the speaker took to produce the turn (agent turns)."""
+    """Agent turns: milliseconds from the request sent to the reply received (the agent's
+    time, tool calls included; not convsim's queueing before the request)."""
+    started_at: datetime | None = None
+    """When the speaker started producing the turn (UTC): the request sent, for agent turns."""
+    ended_at: datetime | None = None
+    """When the turn was complete (UTC): the reply received, for agent turns."""
     interrupted: bool = False
     """The speaker was cut off (barge-in)."""
     act: str | None = None
@@ -87,7 +95,7 @@ class ToolCall(Record):
     injected_fault: str | None = None
     """Name of the fault injected by the perturbation profile, if any."""
     latency_ms: float = 0.0
-    """Simulated tool latency."""
+    """Measured time of the call in the sandbox (injected delay included)."""
 
 
 class LLMUsage(Record):
@@ -160,6 +168,10 @@ class Conversation(Record):
     """Other labels from the source (flow, scenario title, reward...)."""
     origin: str | None = None
     """Where a historical conversation came from (file and line/record)."""
+    started_at: datetime | None = None
+    """When the conversation started (UTC; simulated conversations)."""
+    ended_at: datetime | None = None
+    """When it ended, its last turn played (UTC; simulated conversations)."""
 
 
 # --------------------------------------------------------------------------- personas

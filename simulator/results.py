@@ -39,6 +39,7 @@ CONVERSATIONS = pa.schema([
     ("origin", pa.string()), ("llm_calls", pa.int32()), ("llm_cache_hits", pa.int32()),
     ("llm_tokens", pa.int64()), ("llm_cost_usd", pa.float64()),
     ("llm_models", pa.list_(pa.string())), ("llm_prompt_version", pa.string()),
+    ("started_at", pa.timestamp("us", tz="UTC")), ("ended_at", pa.timestamp("us", tz="UTC")),
 ])
 TURNS = pa.schema([
     ("conversation_id", pa.string()), ("run_id", pa.string()), ("agent_version", pa.string()),
@@ -47,6 +48,7 @@ TURNS = pa.schema([
     ("clean_text", pa.string()), ("perturbations", pa.list_(pa.string())),
     ("latency_ms", pa.float64()), ("interrupted", pa.bool_()), ("act", pa.string()),
     ("unsure", pa.bool_()),
+    ("started_at", pa.timestamp("us", tz="UTC")), ("ended_at", pa.timestamp("us", tz="UTC")),
 ])
 TOOL_CALLS = pa.schema([
     ("conversation_id", pa.string()), ("run_id", pa.string()), ("agent_version", pa.string()),
@@ -105,13 +107,15 @@ def conversation_rows(c: Conversation, spec: ConversationSpec | None = None,
         "llm_tokens": c.llm.prompt_tokens + c.llm.completion_tokens,
         "llm_cost_usd": c.llm.cost_usd if (c.llm.calls or c.llm.cache_hits) else None,
         "llm_models": c.llm.models, "llm_prompt_version": c.llm.prompt_version,
+        "started_at": c.started_at, "ended_at": c.ended_at,
     }
     domain = scenario.domain if scenario else None
     turns = [{"conversation_id": c.id, "run_id": run_id, "agent_version": version,
               "domain": domain, "turn_index": t.index,
               "role": t.role, "text": t.text, "clean_text": t.clean_text,
               "perturbations": t.perturbations, "latency_ms": t.latency_ms,
-              "interrupted": t.interrupted, "act": t.act, "unsure": t.unsure} for t in c.turns]
+              "interrupted": t.interrupted, "act": t.act, "unsure": t.unsure,
+              "started_at": t.started_at, "ended_at": t.ended_at} for t in c.turns]
     calls = [{"conversation_id": c.id, "run_id": run_id, "agent_version": version,
               "domain": domain, "seq": tc.seq,
               "turn_index": tc.turn_index, "tool": tc.tool,

@@ -9,6 +9,7 @@ this process or as Ray actors) and feed them batches.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -23,6 +24,7 @@ from convsim.simulator.records import (
     ConversationSpec,
     LLMUsage,
     Score,
+    ToolCall,
 )
 from convsim.simulator.registry import connectors, evaluators, user_simulators
 from convsim.simulator.sandbox import SandboxHub, ToolSandbox
@@ -41,6 +43,21 @@ def _collect_llm_usage(conv: Conversation, user: Any, connector: Any) -> None:
     agent_usage = take(conv.id) if callable(take) else None
     if isinstance(agent_usage, LLMUsage):
         conv.llm.add(agent_usage)
+
+
+class _TimedSandbox(ToolSandbox):
+    """A sandbox whose calls record their measured latency (the injected delay and the
+    tool's own work), not the configured one."""
+
+    def __init__(self, domain: Any, state: dict[str, Any], profile: Any, seed: int) -> None:
+        super().__init__(domain, {}, profile, seed)
+        self.state = state  # a fresh copy made for this conversation: no second deep copy
+
+    async def call(self, tool: str, arguments: dict[str, Any]) -> ToolCall:
+        started = time.perf_counter()
+        record = await super().call(tool, arguments)
+        record.latency_ms = round((time.perf_counter() - started) * 1000, 3)
+        return record
 
 
 class ConversationWorker:
@@ -98,7 +115,7 @@ class ConversationWorker:
             conv = conversation_shell(spec)
             try:
                 domain = find_domain(spec.domain)
-                sandbox = ToolSandbox(domain, domain.initial_state(spec.scenario, spec.persona),
+                sandbox = _TimedSandbox(domain, domain.initial_state(spec.scenario, spec.persona),
                                       spec.perturbation, spec.seed)
                 user = user_simulators.create(spec.user_simulator, spec, domain, llm=self._llm)
             except Exception as exc:  # noqa: BLE001 - recorded on the conversation
@@ -107,7 +124,8 @@ class ConversationWorker:
             self._hub.open(spec.id, sandbox)
             try:
                 conv = await run_conversation(spec, user, self._connectors[spec.agent_version],
-                                              sandbox, self._hub.url)
+                                              sandbox, self._hub.url,
+                                              self._execution.max_reply_chars)
             except SimulatorFailure as exc:
                 conv.outcome, conv.error = "simulator_error", f"simulator: {exc}"
             except Exception as exc:  # noqa: BLE001 - a bug on our side: keep the batch going

@@ -18,6 +18,7 @@ a format nobody anticipated imports without code. Example:
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
@@ -30,8 +31,10 @@ from convsim.scenarios.importers.base import (
     Quarantined,
     RawRecord,
     check_conversation,
+    excerpt_of,
     get_path,
     historical_id,
+    isolated,
     iter_records,
 )
 from convsim.simulator.records import Conversation, Role, Turn
@@ -141,12 +144,13 @@ class GenericImporter:
             turns = get_path(rec.value, m.turns or "", None)
             if conv_id is None:
                 yield Quarantined(source, rec.location, f"no conversation id at "
-                                  f"{m.conversation_id!r}", str(rec.value)[:200])
+                                  f"{m.conversation_id!r}", excerpt_of(rec.value))
             elif not isinstance(turns, list):
                 yield Quarantined(source, rec.location, f"no list of turns at {m.turns!r}",
-                                  str(rec.value)[:200])
+                                  excerpt_of(rec.value))
             else:
-                yield self._build(source, rec.location, str(conv_id), rec.value, turns)
+                yield isolated(source, rec.location, partial(
+                    self._build, source, rec.location, str(conv_id), rec.value, turns))
 
     def _read_turns(self, source: str, records: Iterator[RawRecord]) -> Iterator[Item]:
         m = self.mapping
@@ -157,7 +161,8 @@ class GenericImporter:
 
         def flush() -> Iterator[Item]:
             if current is not None and group:
-                yield self._build(source, start, current, group[0], group)
+                yield isolated(source, start, partial(
+                    self._build, source, start, current, group[0], group))
 
         for rec in records:
             if rec.error:
@@ -166,7 +171,7 @@ class GenericImporter:
             conv_id = get_path(rec.value, m.conversation_id, None)
             if conv_id is None:
                 yield Quarantined(source, rec.location, f"no conversation id at "
-                                  f"{m.conversation_id!r}", str(rec.value)[:200])
+                                  f"{m.conversation_id!r}", excerpt_of(rec.value))
                 continue
             conv_id = str(conv_id)
             if conv_id != current:

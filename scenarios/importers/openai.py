@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +19,11 @@ from convsim.scenarios.importers.base import (
     Imported,
     Item,
     Quarantined,
+    RawRecord,
     check_conversation,
+    excerpt_of,
     historical_id,
+    isolated,
     object_records,
 )
 from convsim.simulator.records import Conversation, Role, ToolCall, Turn
@@ -102,33 +106,34 @@ class OpenAIImporter:
         for n, rec in enumerate(object_records(path), 1):
             if isinstance(rec, Quarantined):
                 yield rec
-                continue
-            value = rec.value
-            messages = value.get("messages") or value.get("traj")
-            if messages is None and isinstance(value.get("messages_display"), str):
-                messages = parse_display(value["messages_display"])
-            if not isinstance(messages, list):
-                yield Quarantined(source, rec.location,
-                                  "no 'messages', 'traj' or 'messages_display' list",
-                                  str(value)[:200])
-                continue
-            if "task_id" in value:
-                source_id = f"task{value['task_id']}-trial{value.get('trial', 0)}"
             else:
-                source_id = str(value.get("id") or f"{Path(source).name}:{n}")
-            try:
-                turns, calls = convert(messages, source_id)
-            except (ValueError, AttributeError, TypeError) as exc:
-                yield Quarantined(source, rec.location, f"conversation {source_id}: {exc}")
-                continue
-            labels = {"source_id": source_id}
-            if "task_id" in value:
-                labels["task_id"] = str(value["task_id"])
-            if value.get("reward") is not None:
-                labels["reward"] = str(value["reward"])
-            conv = Conversation(id=historical_id(self.name, f"{Path(source).stem}:{source_id}"),
-                                source="historical", turns=turns, tool_calls=calls,
-                                intent=value.get("intent"), outcome=_reward_outcome(value),
-                                labels=labels, origin=f"{source}:{rec.location}")
-            bad = check_conversation(conv, source, rec.location)
-            yield bad if bad is not None else Imported(conv)
+                yield isolated(source, rec.location, partial(self._convert, source, n, rec))
+
+    def _convert(self, source: str, n: int, rec: RawRecord) -> Item:
+        value = rec.value
+        messages = value.get("messages") or value.get("traj")
+        if messages is None and isinstance(value.get("messages_display"), str):
+            messages = parse_display(value["messages_display"])
+        if not isinstance(messages, list):
+            return Quarantined(source, rec.location,
+                               "no 'messages', 'traj' or 'messages_display' list",
+                               excerpt_of(value))
+        if "task_id" in value:
+            source_id = f"task{value['task_id']}-trial{value.get('trial', 0)}"
+        else:
+            source_id = str(value.get("id") or f"{Path(source).name}:{n}")
+        try:
+            turns, calls = convert(messages, source_id)
+        except (ValueError, AttributeError, TypeError) as exc:
+            return Quarantined(source, rec.location, f"conversation {source_id}: {exc}")
+        labels = {"source_id": source_id}
+        if "task_id" in value:
+            labels["task_id"] = str(value["task_id"])
+        if value.get("reward") is not None:
+            labels["reward"] = str(value["reward"])
+        conv = Conversation(id=historical_id(self.name, f"{Path(source).stem}:{source_id}"),
+                            source="historical", turns=turns, tool_calls=calls,
+                            intent=value.get("intent"), outcome=_reward_outcome(value),
+                            labels=labels, origin=f"{source}:{rec.location}")
+        bad = check_conversation(conv, source, rec.location)
+        return bad if bad is not None else Imported(conv)

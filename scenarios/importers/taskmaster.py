@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +17,10 @@ from convsim.scenarios.importers.base import (
     Imported,
     Item,
     Quarantined,
+    RawRecord,
     check_conversation,
     historical_id,
+    isolated,
     object_records,
 )
 from convsim.simulator.records import Conversation, ToolCall, Turn
@@ -63,38 +66,40 @@ class TaskmasterImporter:
         for rec in object_records(path, "utterances"):
             if isinstance(rec, Quarantined):
                 yield rec
-                continue
-            value = rec.value
-            conv_id = str(value.get("conversation_id") or rec.location)
-            turns: list[Turn] = []
-            calls: list[ToolCall] = []
-            bad = None
-            for utt in value["utterances"]:
-                role = SPEAKERS.get(str(utt.get("speaker", "")).lower())
-                if role is None:
-                    bad = f"conversation {conv_id}: unknown speaker {utt.get('speaker')!r}"
-                    break
-                calls.extend(_calls(utt, len(turns), len(calls)))
-                text = str(utt.get("text") or "").strip()
-                if text:
-                    turns.append(Turn(index=len(turns), role=role, text=text))
-            if bad:
-                yield Quarantined(source, rec.location, bad)
-                continue
-            labels = {"source_id": conv_id}
-            for key in ("vertical", "scenario", "instruction_id"):
-                if value.get(key):
-                    labels[key] = str(value[key])
-            intent = value.get("instruction_id") or value.get("scenario")
-            if value.get("instruction_id"):
-                intent = str(value["instruction_id"]).rsplit("-", 1)[0]
-            elif value.get("vertical"):
-                intent = f"{str(value['vertical']).lower()}_order"
-            outcome = None
-            if calls:
-                outcome = "resolved" if any(c.tool == "finish_order" for c in calls) else "abandoned"
-            conv = Conversation(id=historical_id(self.name, conv_id), source="historical",
-                                turns=turns, tool_calls=calls, intent=intent, outcome=outcome,
-                                labels=labels, origin=f"{source}:{rec.location}")
-            problem = check_conversation(conv, source, rec.location)
-            yield problem if problem is not None else Imported(conv)
+            else:
+                yield isolated(source, rec.location, partial(self._convert, source, rec))
+
+    def _convert(self, source: str, rec: RawRecord) -> Item:
+        value = rec.value
+        conv_id = str(value.get("conversation_id") or rec.location)
+        turns: list[Turn] = []
+        calls: list[ToolCall] = []
+        for i, utt in enumerate(value["utterances"]):
+            if not isinstance(utt, dict):
+                return Quarantined(source, rec.location, f"conversation {conv_id}: utterance "
+                                   f"{i} is not an object")
+            role = SPEAKERS.get(str(utt.get("speaker", "")).lower())
+            if role is None:
+                return Quarantined(source, rec.location, f"conversation {conv_id}: unknown "
+                                   f"speaker {utt.get('speaker')!r}")
+            calls.extend(_calls(utt, len(turns), len(calls)))
+            text = str(utt.get("text") or "").strip()
+            if text:
+                turns.append(Turn(index=len(turns), role=role, text=text))
+        labels = {"source_id": conv_id}
+        for key in ("vertical", "scenario", "instruction_id"):
+            if value.get(key):
+                labels[key] = str(value[key])
+        intent = value.get("instruction_id") or value.get("scenario")
+        if value.get("instruction_id"):
+            intent = str(value["instruction_id"]).rsplit("-", 1)[0]
+        elif value.get("vertical"):
+            intent = f"{str(value['vertical']).lower()}_order"
+        outcome = None
+        if calls:
+            outcome = "resolved" if any(c.tool == "finish_order" for c in calls) else "abandoned"
+        conv = Conversation(id=historical_id(self.name, conv_id), source="historical",
+                            turns=turns, tool_calls=calls, intent=intent, outcome=outcome,
+                            labels=labels, origin=f"{source}:{rec.location}")
+        problem = check_conversation(conv, source, rec.location)
+        return problem if problem is not None else Imported(conv)

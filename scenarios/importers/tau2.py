@@ -9,11 +9,12 @@ assertions. Initial backend state is left to the domain's database.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from convsim.scenarios.importers.base import Quarantined, iter_records
+from convsim.scenarios.importers.base import Quarantined, excerpt_of, iter_records
 from convsim.simulator.records import Expectations, ProcessStep, Scenario, stable_hash
 
 READ_PREFIXES = ("get_", "find_", "list_", "search_", "calculate", "think")
@@ -54,6 +55,27 @@ def task_to_scenario(task: dict[str, Any], domain_hint: str = "") -> Scenario:
                     "nl_assertions": criteria.get("nl_assertions") or []})
 
 
+TASK_FIELDS = ("id", "user_scenario", "evaluation_criteria")
+"""What a tau2 task has (tasks.json; in CSV or Parquet, the nested ones as JSON text)."""
+
+
+def _as_task(value: Any) -> dict[str, Any]:
+    """A task record, its nested fields decoded when a CSV or Parquet file holds them as
+    JSON text; ValueError naming the expected fields when it is not a task."""
+    if not isinstance(value, dict):
+        raise ValueError(f"expected an object with {', '.join(TASK_FIELDS)}, got "
+                         f"{type(value).__name__}")
+    task = dict(value)
+    for key in ("user_scenario", "evaluation_criteria", "description"):
+        if isinstance(task.get(key), str) and task[key].lstrip().startswith(("{", "[")):
+            task[key] = json.loads(task[key])
+    if task.get("id") in (None, "") or not isinstance(task.get("user_scenario"), dict):
+        has = ", ".join(map(str, list(task)[:12])) or "none"
+        raise ValueError(f"expected fields {', '.join(TASK_FIELDS)} (user_scenario an object); "
+                         f"the record has: {has}")
+    return task
+
+
 def read_tau2_tasks(path: Path) -> Iterator[Scenario | Quarantined]:
     """Scenarios from a tau2 tasks.json (a list of tasks); bad tasks are quarantined."""
     hint = path.parent.name if path.parent.name != "tau2" else ""
@@ -62,7 +84,8 @@ def read_tau2_tasks(path: Path) -> Iterator[Scenario | Quarantined]:
             yield Quarantined(str(path), rec.location, rec.error, rec.excerpt)
             continue
         try:
-            yield task_to_scenario(rec.value, hint)
-        except (KeyError, TypeError, AttributeError, ValueError) as exc:
-            yield Quarantined(str(path), rec.location, f"not a tau2 task: {exc}",
-                              str(rec.value)[:200])
+            yield task_to_scenario(_as_task(rec.value), hint)
+        except Exception as exc:  # noqa: BLE001 (a bad task must not stop the file)
+            detail = " ".join(str(exc).split())[:300]
+            yield Quarantined(str(path), rec.location, f"not a tau2 task: {detail}",
+                              excerpt_of(rec.value))

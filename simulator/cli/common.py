@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import NoReturn
 
 import typer
@@ -22,15 +23,38 @@ def fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
+def user_error_kinds() -> tuple[type[Exception], ...]:
+    """Exceptions that are the user's to fix (a bad file, option or input): every command
+    reports them as clean errors. ConfigError's family includes PackError, CatalogError
+    and ScenarioGenError."""
+    from convsim.scenarios.importers.base import MappingError
+    from convsim.simulator.campaign import CampaignError
+    from convsim.simulator.config import ConfigError
+
+    return ConfigError, CampaignError, MappingError
+
+
 @contextmanager
-def user_errors(*kinds: type[Exception]) -> Iterator[None]:
-    """Turn the given exception types into clean one-line errors."""
+def user_errors(*kinds: type[Exception], source: str | Path | None = None,
+                redact: Callable[[str], str] | None = None) -> Iterator[None]:
+    """Turn user errors (`user_error_kinds()` and the given types) into clean errors, exit 2.
+
+    `source` (the file the command read) prefixes a config error that does not name it;
+    `redact` cleans the message (e.g. credentials in an agent URL) before it is printed.
+    """
     try:
         yield
-    except kinds as exc:
-        fail(str(exc))
+    except Exception as exc:
+        # The engine's error types are looked up only now: not worth loading up front.
+        if not isinstance(exc, kinds) and not isinstance(exc, user_error_kinds()):
+            raise
+        message = redact(str(exc)) if redact else str(exc)
+        if source is not None and str(source) not in message and not message.startswith("--"):
+            from convsim.simulator.config import ConfigError
 
-
+            if isinstance(exc, ConfigError):
+                message = "\n".join(f"{source}: {line}" for line in message.splitlines())
+        fail(message or type(exc).__name__)
 
 
 def warn(message: str) -> None:

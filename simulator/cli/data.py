@@ -34,11 +34,13 @@ def ingest(
     console.print(f"read {report.read}, imported {report.imported}, "
                   f"duplicates skipped {report.duplicates}, quarantined {report.quarantined} "
                   f"in {report.seconds:.1f}s -> {report.out}", highlight=False)
-    for reason, n in report.reasons.most_common():
-        console.print(f"  quarantined ({n}): {reason}", highlight=False)
+    for kind, n in report.reasons.most_common():
+        others = f" (and {n - 1} more like it)" if n > 1 else ""
+        console.print(f"  quarantined: {report.examples.get(kind, kind)}{others}",
+                      highlight=False, soft_wrap=True)
     if report.pii:
         console.print("  personal data replaced: " + ", ".join(
             f"{k}={v}" for k, v in sorted(report.pii.items())), highlight=False)
     if report.imported + report.duplicates == 0:
-        fail(f"nothing could be imported from {len(sources)} file(s); see "
-             f"{report.out}/quarantine/ for the reasons")
+        fail(f"nothing could be imported from {len(sources)} file(s); every reason is in "
+             f"{report.out / report.quarantine}")

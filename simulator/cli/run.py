@@ -11,12 +11,19 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import typer
+from pydantic import ValidationError
 from rich import box
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from convsim.simulator.cli.common import console, fail, user_errors, warn
-from convsim.simulator.config import CampaignConfig, ConfigError, load_campaign
+from convsim.simulator.config import (
+    CampaignConfig,
+    ConfigError,
+    check_output_dir,
+    format_validation_error,
+    load_campaign,
+)
 
 INFRA_DOMINATED = 0.5
 """A run where at least this share of conversations hit infrastructure errors exits 2."""
@@ -34,8 +41,13 @@ def _apply_overrides(config: CampaignConfig, seed: int | None, executor: str | N
         execution["ray_address"] = ray_address
         execution.setdefault("executor", "ray")
     if execution:
-        update["execution"] = config.execution.model_copy(update=execution)
-    return config.model_copy(update=update)
+        update["execution"] = {**config.execution.model_dump(), **execution}
+    if not update:
+        return config
+    try:  # validated like the file: --seed -1 is the same error as seed: -1
+        return CampaignConfig.model_validate({**config.model_dump(), **update})
+    except ValidationError as exc:
+        raise ConfigError(format_validation_error("--seed/--executor/--ray-address", exc)) from None
 
 
 def render_summary(run_dir: Path, per_profile: bool = False) -> None:
@@ -127,32 +139,32 @@ def run(
     an endpoint whose circuit breaker opened, a run dominated by infrastructure errors);
     3 stopped by the LLM budget; 130 interrupted (SIGINT/SIGTERM; results kept, resumable).
     """
-    from convsim.simulator.campaign import CampaignError, RunInfo, run_campaign
+    from convsim.simulator.campaign import RunInfo, run_campaign
     from convsim.simulator.redact import REDACT, redactor_for
 
     red = REDACT
     started: list[RunInfo] = []
     with _signals_interrupt():
         try:
-            if executor not in (None, "local", "ray"):
-                raise ConfigError(f"--executor: expected 'local' or 'ray', got {executor!r}")
-            config = _apply_overrides(load_campaign(campaign), seed, executor, ray_address)
-            red = redactor_for(config.agents)
-            with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
-                          MofNCompleteColumn(), TextColumn("{task.fields[counts]}"),
-                          TimeElapsedColumn(), console=console, transient=False) as bar:
-                task = bar.add_task(f"{config.name}", total=None, counts="starting")
+            # Every user error (ConfigError's family, CampaignError, ...) is one clean line.
+            with user_errors(source=campaign, redact=lambda message: red(message)):
+                if executor not in (None, "local", "ray"):
+                    raise ConfigError(f"--executor: expected 'local' or 'ray', got {executor!r}")
+                config = _apply_overrides(load_campaign(campaign), seed, executor, ray_address)
+                if out is not None and resume is None:
+                    check_output_dir(out, "--out")
+                red = redactor_for(config.agents)
+                with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                              MofNCompleteColumn(), TextColumn("{task.fields[counts]}"),
+                              TimeElapsedColumn(), console=console, transient=False) as bar:
+                    task = bar.add_task(f"{config.name}", total=None, counts="starting")
 
-                def progress(done: int, total: int, outcomes: Counter[str]) -> None:
-                    counts = " ".join(f"{k}={v}" for k, v in sorted(outcomes.items()))
-                    bar.update(task, completed=done, total=total, counts=counts or "running")
+                    def progress(done: int, total: int, outcomes: Counter[str]) -> None:
+                        counts = " ".join(f"{k}={v}" for k, v in sorted(outcomes.items()))
+                        bar.update(task, completed=done, total=total, counts=counts or "running")
 
-                info = run_campaign(config, out_dir=out, limit=limit, resume=resume,
-                                    progress=progress, started=started.append)
-        except (ConfigError, CampaignError) as exc:
-            message = red(str(exc))
-            fail(message if str(campaign) in message or not isinstance(exc, ConfigError)
-                 or message.startswith("--") else f"{campaign}: {message}")
+                    info = run_campaign(config, out_dir=out, limit=limit, resume=resume,
+                                        progress=progress, started=started.append)
         except (KeyboardInterrupt, SystemExit):
             where = f" in {started[0].run_dir}; continue with --resume {started[0].run_dir}" \
                 if started else ""
@@ -206,7 +218,7 @@ def validate(campaign: Path = typer.Argument(..., help="Campaign YAML file.")) -
     """Check a campaign file without running it: every problem, with file and field."""
     from convsim.simulator.campaign import build_population, plan_specs
 
-    with user_errors(ConfigError):
+    with user_errors(source=campaign):
         config = load_campaign(campaign)
         scenarios, personas = build_population(config)
         specs = plan_specs(config, scenarios, personas)

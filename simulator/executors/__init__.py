@@ -2,22 +2,28 @@
 
 Layer 3 of the engine. `local` runs a worker in this process (asyncio); `ray`
 runs workers as async Ray actors. Both take the same worker arguments and give
-the same results for the same specs.
+the same results for the same specs, and keep just enough batches in flight to fill
+each worker's `concurrency`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Protocol
 
 from convsim.simulator.config import AgentConfig, ExecutionConfig, JudgeConfig, LLMConfig
 from convsim.simulator.records import ConversationResult, ConversationSpec
 
 
+class ExecutorError(RuntimeError):
+    """The executor cannot go on (e.g. a batch lost with its Ray worker again and again)."""
+
+
 class Executor(Protocol):
-    def run(self, batches: Sequence[Sequence[ConversationSpec]]
+    def run(self, batches: Iterable[Sequence[ConversationSpec]]
             ) -> Iterator[list[ConversationResult]]:
-        """Yield the results of each batch as it finishes (any order)."""
+        """Yield the results of each batch as it finishes (any order). Batches are pulled
+        lazily, a bounded number ahead (planning is lazy, memory stays flat)."""
         ...
 
 
@@ -33,3 +39,9 @@ def make_executor(kind: str, agents: Sequence[AgentConfig], evaluators: Sequence
 
         return RayExecutor(agents, evaluators, execution, llm, judge)
     raise ValueError(f"unknown executor {kind!r} (local or ray)")
+
+
+def batches_in_flight(execution: ExecutionConfig) -> int:
+    """Batches to keep in flight per worker: enough to fill its concurrency while the
+    slowest conversations of a batch finish, and no more (memory stays bounded)."""
+    return max(2, -(-execution.concurrency // execution.batch_size) + 1)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from convsim.simulator.config import AgentConfig, ExecutionConfig, JudgeConfig, LLMConfig
+from convsim.simulator.executors import batches_in_flight
 from convsim.simulator.records import ConversationResult, ConversationSpec
 from convsim.simulator.worker import ConversationWorker
 
@@ -18,11 +19,12 @@ _SIGNALS = (signal.SIGINT, signal.SIGTERM)
 class LocalExecutor:
     def __init__(self, agents: Sequence[AgentConfig], evaluators: Sequence[str],
                  execution: ExecutionConfig, llm: LLMConfig | None = None,
-                 judge: JudgeConfig | None = None, max_batches_in_flight: int = 4) -> None:
+                 judge: JudgeConfig | None = None, max_batches_in_flight: int | None = None
+                 ) -> None:
         self._args = (agents, evaluators, execution, llm, judge)
-        self._in_flight = max_batches_in_flight
+        self._in_flight = max_batches_in_flight or batches_in_flight(execution)
 
-    def run(self, batches: Sequence[Sequence[ConversationSpec]]
+    def run(self, batches: Iterable[Sequence[ConversationSpec]]
             ) -> Iterator[list[ConversationResult]]:
         """Batches are pulled lazily (the caller may stop them). SIGINT/SIGTERM while the
         loop runs stop it between steps and raise KeyboardInterrupt here, so no

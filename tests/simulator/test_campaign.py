@@ -28,7 +28,8 @@ def _content(run_dir: Path) -> dict[str, pl.DataFrame]:
     sort = {"conversations": ["conversation_id"], "turns": ["conversation_id", "turn_index"],
             "tool_calls": ["conversation_id", "seq"],
             "scores": ["conversation_id", "evaluator", "metric"]}
-    drop = {"turns": ["latency_ms"]}
+    drop = {"turns": ["latency_ms", "started_at", "ended_at"],
+            "conversations": ["started_at", "ended_at"], "tool_calls": ["latency_ms"]}
     return {t: _frame(run_dir, t).drop(["run_id", *drop.get(t, [])]).sort(sort[t]) for t in TABLES}
 
 
@@ -109,7 +110,7 @@ def test_same_seed_same_conversations(tmp_path: Path) -> None:
         runs.append(_content(run_dir))
     for table in TABLES:
         assert runs[0][table].equals(runs[1][table]), table
-    assert runs[0]["turns"].height > 300
+    assert runs[0]["turns"].height > 250  # 280 with the catalog mined on scikit-learn
 
 
 def test_resume_skips_done_conversations(small_campaign) -> None:
@@ -152,7 +153,7 @@ def test_every_table_carries_the_run_and_the_summary_is_saved(small_campaign) ->
         assert frame["run_id"].unique().to_list() == [run_dir.name], table
         assert frame["domain"].unique().to_list() == ["retail"], table
     manifest = json.loads((run_dir / "manifest.json").read_text())
-    assert manifest["schema_version"] == "2"
+    assert manifest["schema_version"] == "3"
     summary = json.loads((run_dir / "summary.json").read_text())
     assert {r["metric"] for r in summary["pass_rates"]} >= {"process", "goal"}
     md = (run_dir / "summary.md").read_text()

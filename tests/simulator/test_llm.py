@@ -242,18 +242,18 @@ agents:
 evaluators: [process, goal]
 max_turns: 12
 llm: {{model: {model}, temperature: 0.7, cache_dir: {cache}, retries: 1{budget}}}
-execution: {{executor: {executor}, batch_size: {batch}, concurrency: 4, workers: 1}}
+execution: {{executor: {executor}, batch_size: {batch}, concurrency: {concurrency}, workers: 1}}
 output_dir: {out}
 """
 
 
 def _write(tmp_path: Path, domain: str, executor: str, *, n: int = 3,
            model: str = "openai/scripted-customer", agent_model: str = "openai/scripted-agent",
-           budget: float | None = None, batch: int = 2) -> Path:
+           budget: float | None = None, batch: int = 2, concurrency: int = 4) -> Path:
     path = tmp_path / f"llm-{domain}-{executor}.yaml"
     path.write_text(CAMPAIGN.format(
         domain=domain, n=n, executor=executor, model=model, agent_model=agent_model,
-        cache=tmp_path / "cache", batch=batch, out=tmp_path / "runs",
+        cache=tmp_path / "cache", batch=batch, concurrency=concurrency, out=tmp_path / "runs",
         budget="" if budget is None else f", budget_usd: {budget}"))
     return path
 
@@ -364,7 +364,8 @@ def test_customer_misbehaviour_is_a_simulator_error(server, tmp_path: Path,
 def test_budget_stops_the_run_with_exit_3_and_keeps_results(server, tmp_path: Path) -> None:
     server.rule = plausible("retail")
     path = _write(tmp_path, "retail", "local", n=6, model="openai/gpt-4o-mini",
-                  agent_model="openai/gpt-4o-mini", budget=0.0001, batch=1)
+                  agent_model="openai/gpt-4o-mini", budget=0.0001, batch=1,
+                  concurrency=1)  # one conversation at a time: the budget is seen before all start
     result = runner.invoke(app, ["run", str(path)])
     assert result.exit_code == 3, result.output
     assert "LLM budget reached" in result.output

@@ -260,7 +260,7 @@ def generate_retail_scenarios(config: ScenarioGenConfig, seed: int,
         difficulty = "medium" if slots["identify_with"] == "name_zip" or tags else "easy"
         content = {"intent": intent, "slots": slots, "goal": goal}
         scenarios.append(Scenario(
-            id=f"s-{intent}-{stable_hash(content, 10)}", domain="retail", intent=intent,
+            id=f"s-{intent}-{stable_hash({**content, 'index': i}, 10)}", domain="retail", intent=intent,
             goal=goal, slots=slots, initial_state=_state_for(db, user_id),
             expectations=expectations, difficulty=difficulty, tags=tags,
             provenance={"generator": "retail pack", "seed": seed, "index": i,

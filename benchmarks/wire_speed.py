@@ -1,0 +1,304 @@
+"""How close `convsim run` gets to the wire: a bare aiohttp client vs the engine.
+
+    .venv/bin/python benchmarks/wire_speed.py [--conversations 5000] [--concurrency 256]
+        [--latency-ms 50] [--executors local,ray] [--workers 2] [--profile out.prof]
+
+One stand-in agent (aiohttp, answers every turn after `--latency-ms`, in its own
+process) serves both sides, in one run:
+
+- the ceiling: a bare aiohttp client keeping `--concurrency` requests in flight;
+- `convsim run` (a subprocess, the real CLI) on each executor, the agenda customer, the
+  default evaluators, concurrency `--concurrency` in all (split over the Ray workers).
+
+Reported: agent turns/s (steady: first turn sent to last reply, from the turns'
+timestamps; and overall: the whole command), the ratio to the ceiling, and the engine's
+CPU per agent turn (CPU time of the convsim process tree: driver, and for Ray its
+raylet, GCS and actors; read from /proc while it runs, the agent's excluded).
+`--profile FILE` runs the local executor in this process under cProfile instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+
+REPLIES = [
+    "Hello, thanks for reaching out. Could you tell me your order number please?",
+    "Thanks. Could you confirm the email address on the account?",
+    "I have found your order. Should I go ahead with that?",
+    "Done, it is taken care of. Is there anything else I can help you with?",
+]
+
+
+# ----------------------------------------------------------------------------- stand-in agent
+
+
+def serve(port: int, latency_ms: float) -> None:
+    """The stand-in agent: replies after `latency_ms`, cycling through REPLIES per conversation."""
+    from aiohttp import web
+
+    turns: dict[str, int] = {}
+
+    async def chat(request: web.Request) -> web.Response:
+        body = await request.json()
+        cid = str(body.get("conversation_id"))
+        n = turns.get(cid, 0)
+        turns[cid] = n + 1
+        await asyncio.sleep(latency_ms / 1000)
+        return web.json_response({"reply": REPLIES[n % len(REPLIES)], "end": n >= 12})
+
+    async def forget(request: web.Request) -> web.Response:
+        turns.pop(request.match_info["cid"], None)
+        return web.json_response({})
+
+    app = web.Application()
+    app.router.add_post("/v1/chat", chat)
+    app.router.add_delete("/v1/conversations/{cid}", forget)
+
+    async def main() -> None:
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", port, backlog=4096)
+        await site.start()
+        print(f"stand-in agent listening on http://127.0.0.1:{port}", flush=True)
+        await asyncio.Event().wait()
+
+    asyncio.run(main())
+
+
+def start_agent(latency_ms: float) -> tuple[subprocess.Popen[str], str]:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, __file__, "--serve", str(port),
+                             "--latency-ms", str(latency_ms)], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    return proc, line.rsplit("listening on ", 1)[1].strip()
+
+
+# ----------------------------------------------------------------------------- ceiling
+
+
+async def _bare(url: str, requests: int, concurrency: int) -> float:
+    import aiohttp
+
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
+        left = requests
+
+        async def one(i: int) -> None:
+            nonlocal left
+            while left > 0:
+                left -= 1
+                async with session.post(f"{url}/v1/chat", json={
+                        "conversation_id": f"bare-{i}", "message": "hello"}) as resp:
+                    await resp.json()
+
+        t0 = time.perf_counter()
+        await asyncio.gather(*(one(i) for i in range(concurrency)))
+        return time.perf_counter() - t0
+
+
+def bare_client(url: str, requests: int, concurrency: int) -> dict[str, float]:
+    cpu0 = time.process_time()
+    wall = asyncio.run(_bare(url, requests, concurrency))
+    cpu = time.process_time() - cpu0
+    return {"turns": requests, "wall": wall, "rate": requests / wall,
+            "cpu_ms_per_turn": cpu / requests * 1000}
+
+
+# ----------------------------------------------------------------------------- convsim
+
+
+def _tree_cpu(root: int, seen: dict[int, float]) -> None:
+    """Record the CPU seconds (user + system) of `root` and its descendants into `seen`."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    stats: dict[int, float] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry)] = int(fields[1])
+        stats[int(entry)] = (int(fields[11]) + int(fields[12])) / tick
+    tree = {root}
+    grew = True
+    while grew:
+        grew = False
+        for pid, ppid in parents.items():
+            if ppid in tree and pid not in tree:
+                tree.add(pid)
+                grew = True
+    for pid in tree:
+        if pid in stats:
+            seen[pid] = max(seen.get(pid, 0.0), stats[pid])
+
+
+EVALUATORS: list[str] | None = None
+"""--evaluators (None: the campaign default)."""
+
+
+def _at(samples: list[tuple[float, float]], when: float) -> float:
+    """CPU seconds used by `when`, interpolated between the samples around it."""
+    before = [s for s in samples if s[0] <= when] or samples[:1]
+    after = [s for s in samples if s[0] >= when] or samples[-1:]
+    (t0, c0), (t1, c1) = before[-1], after[0]
+    return c0 if t1 == t0 else c0 + (c1 - c0) * (when - t0) / (t1 - t0)
+
+
+def campaign_yaml(url: str, conversations: int, concurrency: int, executor: str,
+                  workers: int) -> str:
+    per_worker = concurrency if executor == "local" else max(1, concurrency // workers)
+    # 4 perturbation profiles x 1 persona x repetitions: conversations = scenarios x 4.
+    scenarios = max(1, conversations // 4)
+    return json.dumps({
+        "name": f"wire-{executor}", "seed": 3, "repetitions": 1,
+        "scenarios": {"domain": "retail", "n": scenarios},
+        "personas": {"n": 50}, "personas_per_scenario": 1,
+        "perturbations": [{"name": "clean"}, {"name": "clean2"}, {"name": "clean3"},
+                          {"name": "clean4"}],
+        "agents": [{"version": "standin", "connector": "http", "url": url}],
+        "max_turns": 30,
+        **({"evaluators": EVALUATORS} if EVALUATORS is not None else {}),
+        "execution": {"executor": executor, "workers": workers if executor == "ray" else None,
+                      "concurrency": per_worker, "batch_size": 50, "turn_timeout_s": 30,
+                      "retries": 0},
+    })
+
+
+def convsim_run(url: str, conversations: int, concurrency: int, executor: str,
+                workers: int) -> dict[str, float]:
+    import polars as pl
+
+    with tempfile.TemporaryDirectory() as tmp:
+        config = Path(tmp) / "campaign.yaml"
+        config.write_text(campaign_yaml(url, conversations, concurrency, executor, workers))
+        convsim = Path(sys.executable).parent / "convsim"
+        t0 = time.perf_counter()
+        proc = subprocess.Popen([str(convsim), "run", str(config), "--out", f"{tmp}/runs"],
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        seen: dict[int, float] = {}
+        samples: list[tuple[float, float]] = []  # (epoch, CPU seconds of the tree so far)
+        stop = threading.Event()
+
+        def poll() -> None:
+            while not stop.wait(0.1):
+                _tree_cpu(proc.pid, seen)
+                samples.append((time.time(), sum(seen.values())))
+
+        thread = threading.Thread(target=poll, daemon=True)
+        thread.start()
+        out, _ = proc.communicate()
+        wall = time.perf_counter() - t0
+        stop.set()
+        thread.join()
+        if proc.returncode != 0:
+            raise SystemExit(f"convsim run failed ({proc.returncode}):\n{out[-3000:]}")
+        # The driver's own CPU, whole (it has exited: its children's totals come via rusage).
+        [run_dir] = list((Path(tmp) / "runs" / f"wire-{executor}").iterdir())
+        turns = pl.read_parquet(run_dir / "turns" / "*.parquet")
+        agent = turns.filter(pl.col("role") == "agent")
+        n = agent.height
+        cpu = sum(seen.values())
+        steady, steady_cpu = None, cpu
+        if "started_at" in turns.columns:
+            first = agent["started_at"].min().timestamp()  # type: ignore[union-attr]
+            last = agent["ended_at"].max().timestamp()  # type: ignore[union-attr]
+            steady = last - first
+            steady_cpu = _at(samples, last) - _at(samples, first)
+        conv = pl.read_parquet(run_dir / "conversations" / "*.parquet")
+        return {"conversations": conv.height, "turns": n, "wall": wall,
+                "rate": n / wall, "steady_wall": steady or wall,
+                "steady_rate": n / (steady or wall), "cpu_s": cpu,
+                "cpu_ms_per_turn": cpu / n * 1000,
+                "steady_cpu_ms_per_turn": steady_cpu / n * 1000,
+                "latency_p50_ms": float(agent["latency_ms"].median() or 0),
+                "errors": int(conv["error"].is_not_null().sum())}
+
+
+def profile_local(url: str, conversations: int, concurrency: int, path: str) -> None:
+    import cProfile
+    import pstats
+
+    import yaml
+
+    from convsim.simulator.campaign import run_campaign
+    from convsim.simulator.config import CampaignConfig
+
+    raw = yaml.safe_load(campaign_yaml(url, conversations, concurrency, "local", 1))
+    config = CampaignConfig.model_validate(raw)
+    with tempfile.TemporaryDirectory() as tmp:
+        prof = cProfile.Profile()
+        prof.enable()
+        info = run_campaign(config, out_dir=tmp)
+        prof.disable()
+    prof.dump_stats(path)
+    print(f"{info.written} conversations, {info.turns} turns in {info.seconds:.1f}s")
+    pstats.Stats(path).sort_stats("tottime").print_stats(25)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--conversations", type=int, default=5000)
+    parser.add_argument("--concurrency", type=int, default=256)
+    parser.add_argument("--latency-ms", type=float, default=50.0)
+    parser.add_argument("--executors", default="local,ray")
+    parser.add_argument("--workers", type=int, default=2, help="Ray actors")
+    parser.add_argument("--profile", help="cProfile the local executor in-process to FILE")
+    parser.add_argument("--evaluators", help="comma-separated (default: the campaign default; "
+                        "'' for none), to see what scoring costs")
+    args = parser.parse_args()
+    global EVALUATORS
+    if args.evaluators is not None:
+        EVALUATORS = [e for e in args.evaluators.split(",") if e]
+    if args.serve:
+        serve(args.serve, args.latency_ms)
+        return
+    agent, url = start_agent(args.latency_ms)
+    try:
+        if args.profile:
+            profile_local(url, args.conversations, args.concurrency, args.profile)
+            return
+        rows = []
+        for executor in args.executors.split(","):
+            r = convsim_run(url, args.conversations, args.concurrency, executor, args.workers)
+            rows.append((executor, r))
+        ceiling = bare_client(url, max(r["turns"] for _, r in rows) if rows else 20000,
+                              args.concurrency)
+        print(f"machine: {os.cpu_count()} cpus; agent latency {args.latency_ms:g} ms; "
+              f"concurrency {args.concurrency}; ideal {args.concurrency / args.latency_ms * 1000:,.0f}"
+              " turns/s")
+        print(f"bare aiohttp: {ceiling['turns']:,} requests in {ceiling['wall']:.2f}s = "
+              f"{ceiling['rate']:,.0f} req/s, {ceiling['cpu_ms_per_turn']:.3f} ms CPU/request")
+        for executor, r in rows:
+            print(f"convsim {executor}: {r['conversations']:,} conversations, {r['turns']:,} agent "
+                  f"turns; steady {r['steady_rate']:,.0f} turns/s over {r['steady_wall']:.2f}s "
+                  f"(ratio {r['steady_rate'] / ceiling['rate']:.2f}); whole command "
+                  f"{r['rate']:,.0f} turns/s in {r['wall']:.2f}s (ratio "
+                  f"{r['rate'] / ceiling['rate']:.2f}); engine CPU {r['cpu_s']:.1f}s = "
+                  f"{r['cpu_ms_per_turn']:.3f} ms/agent turn (steady: "
+                  f"{r['steady_cpu_ms_per_turn']:.3f}); agent latency p50 "
+                  f"{r['latency_p50_ms']:.1f} ms; errors {r['errors']}")
+    finally:
+        agent.terminate()
+        agent.wait()
+
+
+if __name__ == "__main__":
+    main()
