@@ -35,6 +35,7 @@ from convsim.personas.mining import (
     persona_adjectives,
     summarize_style,
 )
+from convsim.scenarios.pii import KIND_OF_KEY
 from convsim.scenarios.utterances import mine_utterances
 
 TOKEN = re.compile(r"[a-z']{2,}")
@@ -214,6 +215,11 @@ def mine_process(sequences: list[tuple[str, list[str]]]) -> dict[str, Any]:
     }
 
 
+_PERSONAL_VALUE = re.compile(r"@|\d{4,}")
+_PERSONAL_KEYS = set(KIND_OF_KEY) | {"city", "state", "country", "province", "region", "town",
+                                    "user_id", "customer_id"}
+
+
 def mine_slots(calls: list[tuple[str, str]]) -> dict[str, Any]:
     """Value distributions of categorical tool arguments (<= 30 distinct values)
     from (tool, arguments JSON) pairs."""
@@ -224,7 +230,9 @@ def mine_slots(calls: list[tuple[str, str]]) -> dict[str, Any]:
         except ValueError:
             continue
         for k, v in parsed.items() if isinstance(parsed, dict) else []:
-            if isinstance(v, str | int | float | bool):
+            # personal values (pseudonyms of emails, ids) are not categories of a slot
+            if (isinstance(v, str | int | float | bool) and not _PERSONAL_VALUE.search(str(v))
+                    and re.sub(r"[\s.-]", "_", str(k).lower()) not in _PERSONAL_KEYS):
                 values[f"{tool}.{k}"][str(v)] += 1
     out = {}
     for slot, counts in values.items():

@@ -8,12 +8,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import yaml
+
 from convsim.personas.mining import build_vocabulary, conversation_style
 from convsim.scenarios.mining import cluster_openings, neutral_text
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSCRIPTS = ROOT / "scenarios" / "data" / "transcripts" / "tau_bench" / "retail_few_shot.jsonl"
 MINING = ROOT / "configs" / "mining" / "retail.yaml"
+TAU2_TASKS = ROOT / "scenarios" / "data" / "transcripts" / "tau2" / "retail_tasks.json"
 
 
 def _mine(tmp: Path, hash_seed: str, salt: str) -> str:
@@ -21,8 +24,15 @@ def _mine(tmp: Path, hash_seed: str, salt: str) -> str:
     cli = [sys.executable, "-m", "convsim.simulator.cli.main"]
     subprocess.run([*cli, "ingest", str(TRANSCRIPTS), "-f", "openai", "-o", str(tmp / "t")],
                    env=env, check=True, capture_output=True)
-    subprocess.run([*cli, "mine", str(tmp / "t"), "-c", str(MINING), "-o", str(tmp / "cat")],
-                   env=env, check=True, capture_output=True, cwd=ROOT)
+    # the mining config reads the tau2 tasks that build_retail.sh ingests: do the same here
+    subprocess.run([*cli, "ingest", str(TAU2_TASKS), "-f", "tau2", "-o", str(tmp / "tau2")],
+                   env=env, check=True, capture_output=True)
+    mining = yaml.safe_load(MINING.read_text())
+    mining["task_scenarios"] = [str(tmp / "tau2" / "scenarios.jsonl")]
+    mining["persona_tasks"] = [str((MINING.parent / p).resolve()) for p in mining["persona_tasks"]]
+    (tmp / "mining.yaml").write_text(yaml.safe_dump(mining))
+    subprocess.run([*cli, "mine", str(tmp / "t"), "-c", str(tmp / "mining.yaml"),
+                    "-o", str(tmp / "cat")], env=env, check=True, capture_output=True, cwd=ROOT)
     lines = (tmp / "cat" / "catalog.yaml").read_text().splitlines()
     return "\n".join(line.replace(str(tmp), "TMP") for line in lines
                      if not line.startswith("created_at:"))
