@@ -45,12 +45,7 @@ def is_loopback_url(url: str) -> bool:
         return False
     if parts.scheme not in ("http", "https") or parts.username or parts.password:
         return False
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return is_loopback_host(host)
 
 
 def is_loopback_host(host: str) -> bool:

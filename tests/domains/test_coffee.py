@@ -4,6 +4,7 @@ name, its replayed tools answer, its scripted agent orders a drink, and campaign
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 from pathlib import Path
 
@@ -40,7 +41,10 @@ def test_pack_loads_by_name_and_is_small() -> None:
 
 
 def test_bundled_pack_is_what_build_makes(tmp_path: Path) -> None:
-    if not any(build.DEFAULT_SOURCE.glob("dialogs.part*.jsonl")):
+    present = any(build.DEFAULT_SOURCE.glob("dialogs.part*.jsonl"))
+    # CI always has ../shared beside the clone: there the check must run, never skip.
+    assert present or not os.environ.get("CI"), f"no Taskmaster-4 dialogs at {build.DEFAULT_SOURCE}"
+    if not present:  # a developer machine without the shared datasets
         pytest.skip(f"Taskmaster-4 dialogs not at {build.DEFAULT_SOURCE}")
     shutil.copy(PACK / "packgen.yaml", tmp_path / "packgen.yaml")
     build.build(build.DEFAULT_SOURCE, tmp_path)
