@@ -1,13 +1,13 @@
 """Personal data scrubbing: detect and consistently pseudonymise before storage.
 
 Detected (see tests/data/PII_PROBE.md for the measured recall and precision):
-person names (a names dictionary, cue words, capitalisation; names known from
-transcript fields), emails (written and spoken), phone numbers of many countries
-(`phonenumbers`) and spoken digits, cards, IBANs, SSNs and national ids
-(`python-stdnum`), dates of birth, IP addresses, street addresses and postcodes
-(`pii_address`), passport and account numbers after a cue word, configured
-identifiers (regexes, e.g. order ids), and values under personal keys of tool
-arguments and results ("email", "first_name", "dob"...).
+person names (a names dictionary, cue words, capitalisation and context, a
+gazetteer of places in `pii_places`; names known from transcript fields), emails
+(written and spoken), phone numbers of many countries (`phonenumbers`) and spoken
+digits, cards, IBANs, SSNs and national ids (`python-stdnum`), dates of birth, IP
+addresses, street addresses and postcodes (`pii_address`), passport and account
+numbers after a cue word, configured identifiers (regexes, e.g. order ids), and
+values under personal keys of tool arguments and results ("email", "first_name", "dob"...).
 
 Pseudonymisation is consistent: a value maps to the same fake value everywhere in a
 dataset, through a salted hash (`pii_fake`). The salt is never stored with the

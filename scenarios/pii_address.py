@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 from convsim.scenarios.pii_detect import Span, business_context, cue_before
 from convsim.scenarios.pii_names import STOP, lexicon
+from convsim.scenarios.pii_places import is_place
 
 _CAP = r"[A-ZÀ-ÝÄÖÜ][\w'’.-]*"
 _WORD = r"[A-Za-zÀ-ÿ][\w'’.-]*"
@@ -55,21 +56,42 @@ NL_POSTCODE = re.compile(r"(?<![\w-])([1-9]\d{3} ?(?!SA|SD|SS)[A-Z]{2})(?:\s+([A
 CUED_POSTCODE = re.compile(r"(?<!\w)(?=[A-Za-z]{0,3}\d)[A-Za-z0-9]+(?:[ -]\d[A-Za-z0-9]*|[ ][A-Za-z]{2}\b)?")
 
 
+UNITS = frozenset("""
+tb gb mb kb cm mm km kg lb lbs oz ml inch inches ft feet foot minute minutes hour hours mile miles
+laps lap times way
+""".split())  # noqa: SIM905
+# Street types that are also ordinary words ("hard drive", "square", "up the hill"): the street
+# name must then be written with capitals.
+AMBIGUOUS_SUFFIX = re.compile(r"(?:drive|dr|way|square|sq|hill|park|green|walk|row|close|place|court|"
+                              r"circle|loop|trail|plaza|terrace|grove|gardens|mews|alley|crescent)\b\.?$",
+                              re.IGNORECASE)
+
+
 def _street_ok(m: re.Match[str]) -> bool:
     words = m.group("name").split() if "name" in m.groupdict() and m.group("name") else []
-    return not any(w.lower().strip(".,") in STREET_STOP for w in words)
+    if any(w.lower().strip(".,") in STREET_STOP | UNITS for w in words):
+        return False
+    suffix = AMBIGUOUS_SUFFIX.search(m.group(0).split(",")[0])
+    return not suffix or all(w[:1].isupper() for w in words) and not any(
+        w.isupper() and len(w) > 1 for w in words)
 
 
 def find_streets(text: str) -> Iterator[Span]:
     for m in US_STREET.finditer(text):
         if _street_ok(m):
             yield Span(m.start(), m.end(), "street", m.group(0).lower())
+    english = lexicon().english
     for pattern in (DE_NL_STREET, DE_TWO_WORDS, FR_STREET, ES_IT_STREET):
         for m in pattern.finditer(text):
             value = m.group(0)
-            words = re.findall(r"[^\W\d_]+", value)[1:]
-            if not any(w.lower() in STREET_STOP for w in words if w[0].isupper()):
+            words = re.findall(r"[^\W\d_]+", value)
+            if pattern is DE_NL_STREET and (words[-1].lower() in english or YEAR.search(value)):
+                continue  # "the Spring 2025 collection"
+            if not any(w.lower() in STREET_STOP for w in words[1:] if w[0].isupper()):
                 yield Span(m.start(), m.end(), "street", value.lower())
+
+
+YEAR = re.compile(r"\s(?:19|20)\d\d$")
 
 
 def _city(word: str | None) -> bool:
@@ -91,7 +113,10 @@ def find_postcodes(text: str) -> Iterator[Span]:
     for m in CA_POSTCODE.finditer(text):
         yield span(m.start(), m.end())
     for m in FIVE_DIGITS_CITY.finditer(text):
-        if _city(m.group(2)) and not business_context(text, m.start()):
+        # "10115 Berlin", "Hauptstr. 5, 10115 Zossen"; not "10000 Punkte gesammelt"
+        listed = is_place(m.group(2)) or text[:m.start()].rstrip().endswith(",") \
+            or cue_before(POSTCODE_CUE, text, m.start(), 25)
+        if listed and _city(m.group(2)) and not business_context(text, m.start()):
             yield span(m.start(1), m.end(1))
     for m in NL_POSTCODE.finditer(text):
         if _city(m.group(2)) or cue_before(POSTCODE_CUE, text, m.start()):

@@ -47,6 +47,7 @@ NOT_PERSONAL = re.compile(
     r"\b(?:order|tracking|track|invoice|ref|reference|confirmation|ticket|case|model|serial|sku|"
     r"item|product|part|version|build|parcel|shipment|package|receipt|transaction|booking|"
     r"reservation|flight|promo|coupon|voucher|rma|return|code|bestellung|commande|pedido|ordine|"
+    r"room|lot|batch|utr|vat|eori|"
     r"[a-z]+_id|id)s?[\s_-]*(?:number|no\.?|num|id|code|#)?[\"']?\s*(?:is|was|:|=|#)?\s*\[?\s*[\"']?"
     r"\s*[#:]?\s*$", re.IGNORECASE)
 
@@ -84,11 +85,37 @@ def spoken_email_key(value: str) -> str:
     return "".join(_WORDS.get(w, w) for w in out.split())
 
 
+EMAIL_CUE = re.compile(r"\b(?:e-?mail|mail|address|inbox|correo|courriel|adresse|posta|reach me|"
+                       r"write to|send it to|contact me)\b", re.IGNORECASE)
+_USER = re.compile(rf"^[a-z0-9]+(?={_AT})", re.IGNORECASE)
+
+
+def _mailbox_like(text: str, m: re.Match[str]) -> bool:
+    """The part before 'at' names a mailbox: several parts ("john dot smith"), digits or a
+    word that is not ordinary English, or an email cue before it. "I ordered it at amazon dot
+    com" and "I only shop at ikea dot de" name shops, not mailboxes."""
+    from convsim.scenarios.pii_names import lexicon
+
+    user = _USER.match(m.group(0))
+    if user is None or cue_before(EMAIL_CUE, text, m.start(), 40):
+        return True
+    word = user.group(0).lower()
+    if not word.isalpha():
+        return True
+    return word not in _NOT_MAILBOX and (word not in lexicon().english or lexicon().is_name(word))
+
+
+_NOT_MAILBOX = frozenset("""
+it i you we they he she me us them him her this that what who one ordered shop bought looked look
+buy sold paid order
+""".split())  # noqa: SIM905
+
+
 def find_emails(text: str) -> Iterator[Span]:
     for m in EMAIL.finditer(text):
         yield Span(m.start(), m.end(), "email", m.group(0).lower())
     for m in SPOKEN_EMAIL.finditer(text):
-        if not EMAIL.fullmatch(m.group(0)):
+        if not EMAIL.fullmatch(m.group(0)) and _mailbox_like(text, m):
             yield Span(m.start(), m.end(), "email", spoken_email_key(m.group(0)))
 
 
@@ -129,9 +156,9 @@ def find_phones(text: str, regions: tuple[str, ...] = PHONE_REGIONS) -> Iterator
     for c in PHONE_CANDIDATE.finditer(text):
         raw = c.group(0)
         cued = cue_before(PHONE_CUE, text, c.start(), 30)
-        if sum(ch.isdigit() for ch in raw) < 7 or not cued and not raw.startswith("+") and (
-                raw.isdigit() or business_context(text, c.start())):
-            continue  # a bare run of digits is a phone number only after a cue
+        if sum(ch.isdigit() for ch in raw) < 7 or business_context(text, c.start()) or (
+                not cued and not raw.startswith("+") and raw.isdigit()):
+            continue  # a bare run of digits is a phone number only after a cue; "ticket 212-55-0199" never
         previous = text[max(0, c.start() - 12):c.start()].split()
         if previous and any(ch.isdigit() for ch in previous[-1]) and text[c.start() - 1] == " ":
             continue  # the tail of a longer id ("AB12 3456 7890 1234")
@@ -283,7 +310,7 @@ MONTHS = {
 }
 _MON = "|".join(sorted(MONTHS, key=len, reverse=True))
 DATES = (
-    re.compile(r"(?<![\d.])(?P<d>\d{1,2})(?P<s>[./-])(?P<m>\d{1,2})(?P=s)(?P<y>\d{4}|\d{2})(?![\d.])"),
+    re.compile(r"(?<![\d.])(?P<d>\d{1,2})(?P<s>[./-])(?P<m>\d{1,2})(?P=s)(?P<y>\d{4}|\d{2})(?!\d|\.\d)"),
     re.compile(r"(?<![\d.])(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?!\d)"),
     re.compile(rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th|er|\.|º)?(?:\s+(?:of|de))?\s+(?P<mon>{_MON})\.?"
                rf"(?:\s+de|,)?\s+(?P<y>\d{{4}})\b", re.IGNORECASE),
@@ -293,6 +320,13 @@ DATES = (
 BIRTH_CUE = re.compile(
     r"\b(?:born|birth|birthday|dob|d\.o\.b|geboren|geburtsdatum|geburtstag|née?|naissance|"
     r"nacimiento|nac[ií]d[oa]|nac[ií]|nato|nata|nascita|geboortedatum|birthdate)\b", re.IGNORECASE)
+
+
+# An old date that is not a birthday: "first released on 12 May 1979", "opened on ...".
+NOT_BIRTH_CUE = re.compile(
+    r"\b(?:released|release|founded|opened|established|built|published|launched|issued|made|"
+    r"manufactured|recorded|premiered|since|erschienen|gegründet|eröffnet|sorti|fondé|ouvert|"
+    r"publicado|fundado|abierto|inaugurad[oa]|uscito|fondato|aperto)\b", re.IGNORECASE)
 
 
 def _date_parts(m: re.Match[str]) -> tuple[int, int, int] | None:
@@ -323,7 +357,7 @@ def find_birth_dates(text: str) -> Iterator[Span]:
             after = re.split(r"\d|[.!?;,]\s", text[m.end():m.end() + 25])[0]
             near = before + " " + after
             old = parts[0] <= date.today().year - 16 and len(m.group("y")) == 4
-            if BIRTH_CUE.search(near) or old:
+            if BIRTH_CUE.search(near) or old and not NOT_BIRTH_CUE.search(before):
                 taken.append((m.start(), m.end()))
                 yield Span(m.start(), m.end(), "dob", "{:04d}-{:02d}-{:02d}".format(*parts))
 
@@ -333,7 +367,8 @@ def find_birth_dates(text: str) -> Iterator[Span]:
 IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
 IPV6 = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])")
 VERSION_CUE = re.compile(r"\b(?:version|ver|v|firmware|build|release|update|app|ios|android|"
-                         r"windows|macos|software|patch)\.?\s*$", re.IGNORECASE)
+                         r"windows|macos|software|patch|step|section|clause|chapter|paragraph|page|"
+                         r"article|rule|item|point)\.?\s*$", re.IGNORECASE)
 
 
 def find_ips(text: str) -> Iterator[Span]:

@@ -4,6 +4,10 @@ Used by `pii.Scrubber`. The dictionary (scenarios/data/names/, built from faker'
 person providers in ~25 locales) says which words are first or last names; the
 English word list says which of those are also ordinary words ("will", "grace",
 "brown"), which then need a cue ("my name is Grace") or a neighbouring name.
+Names the dictionary lacks are guessed from case and context: two unknown Title-case
+words mid-sentence, an unknown word before a known name, one or two before a verb that
+people do ("Ngozi called"), or a sign-on ("meseret demirci here"). Places (`pii_places`)
+and words after a determiner ("the Garmin Fenix") are not names without a cue.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+
+from convsim.scenarios.pii_places import find_places, is_place
 
 DATA = Path(__file__).parent / "data" / "names"
 
@@ -46,6 +52,13 @@ acer xbox playstation nintendo switch bose dyson ikea amazon google microsoft wi
 netflix spotify visa mastercard amex paypal ups fedex dhl usps verizon comcast vodafone airpods
 mercedes toyota honda tesla audi bmw volkswagen ford chevrolet nokia huawei xiaomi oneplus
 """.split())  # noqa: SIM905
+# Nationality adjectives ("English Breakfast"): the word list has lower-case words only. Kept out
+# of STOP, which also shapes the pool of fake names (pseudonyms would all shift).
+NATIONALITY = frozenset("""
+english french german spanish italian dutch irish scottish welsh british american canadian australian
+indian chinese japanese korean mexican brazilian portuguese swiss swedish danish norwegian finnish
+polish greek turkish russian thai vietnamese
+""".split())  # noqa: SIM905
 
 STRONG_CUE = re.compile(
     r"(?:\bmy name is|\bmy name's|\bname is|\bname's|\bname\s*:|\bnamed|\bcall me|\bsigned|"
@@ -54,10 +67,11 @@ STRONG_CUE = re.compile(
     r"\bmeu nome é|\bM\.|\b(?:mr|mrs|ms|miss|mx|dr|prof|herr|frau|monsieur|madame|mme|mlle|señor|"
     r"señora|sr|sra|srta|signor|signora|sig|dhr|mevr)\.?)\s*[:,]?\s+$", re.IGNORECASE)
 WEAK_CUE = re.compile(
-    r"(?:\bi['’]m|\bi am|\bthis is|\bit['’]s|\bit is|\bhere is|\bhi|\bhello|\bhey|\bdear|"
+    r"(?:\bi['’]m|\bi am|\bthis is|\bit['’]?s|\bit is|\bhere is|\bhi|\bhello|\bhey|\bdear|"
     r"\bthanks|\bthank you|\bsorry|\bok(?:ay)?|\bwelcome|\bbye|\bgoodbye|\bregards|\bcheers|"
     r"\bbest|\bsincerely|\b(?:speak|spoke|speaking|talk|talked|talking)\s+(?:to|with)|"
-    r"\bask(?:ed)? for|\b(?:my|her|his) (?:husband|wife|son|daughter|mother|father|mom|mum|dad|"
+    r"\bask(?:ed)? for|\b(?:let|tell|told|ask|thank|cc|ping|text|email)|"
+    r"\b(?:my|her|his) (?:husband|wife|son|daughter|mother|father|mom|mum|dad|"
     r"brother|sister|partner|friend|colleague|boss)|\bje suis|\bsoy|\bich bin|\bik ben|\bsono|"
     r"\bbonjour|\bhola|\bhallo|\bciao|\bmerci|\bgracias|\bdanke|\bgrazie|\bolá|\bobrigad[oa])"
     r"\s*[:,]?\s+$", re.IGNORECASE)
@@ -99,12 +113,27 @@ def _capitalised(word: str) -> bool:
     return word[:1].isupper()
 
 
+# Before a product or a thing, not a person: "the Garmin Fenix", "meine Kaffeemaschine".
+DETERMINER = re.compile(
+    r"\b(?:the|a|an|my|your|our|their|this|that|these|those|his|its|some|any|new|old|die|der|das|den|"
+    r"dem|ein|eine|einen|einem|mein|meine|meinen|le|la|les|un|une|mon|ma|mes|el|los|las|il|lo|gli|het|"
+    r"een|mijn|os|um|uma|meu|minha)\s+$", re.IGNORECASE)
+PLACE_PREP = re.compile(r"\b(?:in|from|to|at|near|via|into|around|outside|nach|aus|von|à|en|desde|"
+                        r"naar|uit|em|para)\s+$", re.IGNORECASE)
+# What people do in a customer's story, and things do not: "Ngozi called", "Adebayo Dvorak said".
+AGENT_VERB = frozenset("""
+said says called calls told tells asked asks rang emailed wrote placed ordered paid bought wants
+wanted needs needed thinks thought mentioned explained promised signed received picked booked
+complained spoke talked phoned texted messaged replied answered confirmed agreed forgot insisted
+""".split())  # noqa: SIM905
+SPOKEN_DOMAIN = re.compile(r"\s+dot\s+[a-z]{2,3}\b", re.IGNORECASE)  # "otto dot de": a shop
 CONTRACTION = re.compile(r"['’](?:m|s|ll|ve|d|re|t)$", re.IGNORECASE)
 AFTER_NUMBER = re.compile(r"\d{4,5}\s+$")  # "10115 Berlin": a city after a postcode
 
 
 def _never(word: str) -> bool:
-    return word.lower() in STOP or len(word) < 2 or bool(CONTRACTION.search(word))
+    w = word.lower()
+    return w in STOP or w in NATIONALITY or len(word) < 2 or bool(CONTRACTION.search(word))
 
 
 def _accept_after_cue(word: str, strong: bool, lex: Lexicon) -> bool:
@@ -127,26 +156,84 @@ def _accept_next(word: str, first: str, lex: Lexicon) -> bool:
     return same_case and word.lower() not in lex.english
 
 
-def _title(word: str) -> bool:
-    return len(word) > 2 and word[0].isupper() and word[1:].islower()
+def _title(word: str, shortest: int = 3) -> bool:
+    """Title case, each part of a compound too ("Okafor", "Ni-Bhriain", "O'Sullivan")."""
+    parts = re.split(r"['’-]", word)
+    return len(word) >= shortest and word[0].isupper() and parts[0][1:].islower() and all(
+        p[1:].islower() or not p[1:] for p in parts[1:] if p)
 
 
-def _unknown_pair(text: str, tok: re.Match[str], nxt: re.Match[str], lex: Lexicon) -> bool:
-    """Two Title-case words that are neither ordinary words nor brands, mid-sentence
-    ("... to Ottoline Featherstonehaugh"): a name the dictionary does not know."""
-    a, b = tok.group(0), nxt.group(0)
-    if text[tok.end():nxt.start()] != " " or not (_title(a) and _title(b)):
-        return False
-    if any(w.lower() in STOP or w.lower() in lex.english for w in (a, b)):
-        return False
-    before = text[:tok.start()].rstrip()
-    return bool(before) and before[-1] not in ".!?:\n\"'" and not AFTER_NUMBER.search(before + " ")
+def _unknown(word: str, lex: Lexicon) -> bool:
+    """Neither an ordinary word, a brand, nor a known name: maybe a name the dictionary lacks."""
+    w = word.lower()
+    return w not in STOP and w not in lex.english and not lex.is_name(w)
+
+
+def _reads_english(text: str, lex: Lexicon) -> bool:
+    """Most lower-case words are English: capitals then mark proper nouns (not German nouns)."""
+    words = [w for w in TOKEN.findall(text) if w.islower() and len(w) > 1]
+    return len(words) >= 2 and sum(w in lex.english for w in words) >= 0.75 * len(words)
+
+
+def _sentence_start(text: str, start: int) -> bool:
+    before = text[:start].rstrip()
+    return not before or before[-1] in ".!?:\n\"'(-–"
+
+
+def _guess_unknown(text: str, tokens: list[re.Match[str]], i: int, lex: Lexicon) -> int:
+    """How many tokens from `i` make a name no dictionary knows (0: none), judged by case
+    and context: "... to Ottoline Featherstonehaugh", "Ottoline Featherstonehaugh called",
+    "Yesterday Ngozi told me"."""
+    tok = tokens[i]
+    if not (_title(tok.group(0)) and _unknown(tok.group(0), lex)):
+        return 0
+    before = text[max(0, tok.start() - 30):tok.start()]
+    if DETERMINER.search(before) or AFTER_NUMBER.search(before):
+        return 0
+    nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+    pair = nxt is not None and text[tok.end():nxt.start()] == " " and _title(nxt.group(0), 2) \
+        and nxt.group(0).lower() not in STOP and nxt.group(0).lower() not in lex.english \
+        and not (is_place(tok.group(0)) and is_place(nxt.group(0)))
+    start = _sentence_start(text, tok.start())
+    after = tokens[i + (2 if pair else 1)] if i + (2 if pair else 1) < len(tokens) else None
+    gap = text[(nxt if pair and nxt else tok).end():after.start()] if after else ""
+    agent = after is not None and gap == " " and after.group(0).lower() in AGENT_VERB
+    if pair and (not start or agent and _reads_english(text, lex)):
+        return 2
+    if not pair and agent and _reads_english(text, lex):
+        return 1
+    return 0
+
+
+def _extend_back(text: str, tokens: list[re.Match[str]], i: int, lex: Lexicon) -> int:
+    """An unknown Title-case word right before a known name is its first part ("Abebe Smith")."""
+    if i == 0 or text[tokens[i - 1].end():tokens[i].start()] != " ":
+        return i
+    prev = tokens[i - 1].group(0)
+    if _title(prev) and _unknown(prev, lex) and not DETERMINER.search(
+            text[max(0, tokens[i - 1].start() - 30):tokens[i - 1].start()]):
+        return i - 1
+    return i
+
+
+def _sign_on(text: str, tokens: list[re.Match[str]], i: int, lex: Lexicon) -> int:
+    """'meseret demirci here, ...' at the start of a message: a name the dictionary lacks."""
+    if text[:tokens[i].start()].strip():
+        return 0
+    for n in (2, 1):
+        run = tokens[i:i + n + 1]
+        if len(run) == n + 1 and run[-1].group(0).lower() == "here" and all(
+                text[a.end():b.start()] == " " for a, b in zip(run, run[1:], strict=False)) and all(
+                not _never(t.group(0)) and t.group(0).lower() not in lex.english for t in run[:-1]):
+            return n
+    return 0
 
 
 def find_names(text: str) -> Iterator[tuple[int, int]]:
     """Spans of person names (one or more words) in `text`."""
     lex = lexicon()
     tokens = list(TOKEN.finditer(text))
+    places = list(find_places(text))
     i = 0
     while i < len(tokens):
         tok = tokens[i]
@@ -154,33 +241,42 @@ def find_names(text: str) -> Iterator[tuple[int, int]]:
         before = text[max(0, tok.start() - 40):tok.start()]
         strong = bool(STRONG_CUE.search(before))
         cued = strong or bool(WEAK_CUE.search(before))
+        place = next(((s, e) for s, e in places if s <= tok.start() < e), None)
+        if place and not strong:  # "Costa Rica", "Dar es Salaam": never a name without a cue
+            while i < len(tokens) and tokens[i].start() < place[1]:
+                i += 1
+            continue
         if cued:
             hit = _accept_after_cue(word, strong, lex)
-        elif i + 1 < len(tokens) and _unknown_pair(text, tok, tokens[i + 1], lex):
-            yield tok.start(), tokens[i + 1].end()
-            i += 2
+        elif (n := _sign_on(text, tokens, i, lex) or _guess_unknown(text, tokens, i, lex)):
+            yield tok.start(), tokens[i + n - 1].end()
+            i += n
             continue
-        else:  # no cue: a dictionary name that is not also an ordinary word
+        else:  # no cue: a dictionary name that is not also an ordinary word, nor a thing or place
+            short = before[-30:]
             hit = (len(word) > 2 and lex.is_name(word) and not lex.ambiguous(word)
                    and not _never(word) and not AFTER_NUMBER.search(before)
-                   and (_capitalised(word) or lex.is_first(word)))
+                   and (_capitalised(word) or lex.is_first(word))
+                   and not DETERMINER.search(short) and not SPOKEN_DOMAIN.match(text, tok.end())
+                   and not (is_place(word) and PLACE_PREP.search(short)))
         if not hit:
             i += 1
             continue
+        first = tokens[_extend_back(text, tokens, i, lex) if not cued else i]
         end, j = tok.end(), i + 1
         while j < len(tokens) and j - i < 3:
             gap = text[end:tokens[j].start()]
             if gap not in (" ", "-") or not _accept_next(tokens[j].group(0), word, lex):
                 break
             end, j = tokens[j].end(), j + 1
-        yield tok.start(), end
+        yield first.start(), end
         i = j
 
 
 def name_parts(name: str) -> list[str]:
     """The words of a name worth replacing wherever they occur."""
     return [w for w in re.findall(r"[^\W_][\w'’-]*", name or "")
-            if len(w) > 1 and w.lower() not in STOP and not w.isdigit()]
+            if len(w) > 1 and w.lower() not in STOP | NATIONALITY and not w.isdigit()]
 
 
 def looks_like_person(value: str) -> bool:

@@ -17,10 +17,10 @@ from convsim.simulator.cli.main import app
 REPO = Path(__file__).resolve().parents[2]
 runner = CliRunner()
 
-# Targets of issue 12. Kinds below them are listed with the floor they reach today (see
-# tests/data/PII_PROBE.md); the test fails if they fall further, or if another kind misses.
+# Targets of issue 12, per kind (see tests/data/PII_PROBE.md). A kind that falls short would be
+# listed here with the floor it reaches; none does today.
 RECALL, PRECISION = 0.98, 0.95
-SHORTFALL = {"name": (0.91, 0.90)}
+SHORTFALL: dict[str, tuple[float, float]] = {}
 
 
 def _benchmark() -> ModuleType:
@@ -37,7 +37,79 @@ def test_probe_covers_twenty_kinds_and_look_alikes() -> None:
     assert len(kinds) >= 20
     assert len({line["locale"] for line in probe}) >= 5
     harmless = {h["kind"] for line in probe for h in line["harmless"]}
-    assert {"quantity", "tracking", "order", "price", "product", "adjective"} <= harmless
+    assert {"quantity", "tracking", "order", "price", "product", "adjective", "place"} <= harmless
+
+
+def test_probe_has_enough_instances_per_kind_to_mean_something() -> None:
+    bench = _benchmark()
+    result = bench.evaluate(bench.load_probe())
+    thin = {k: n for k, (n, _) in result["planted"].items() if n < 10}
+    thin_lookalikes = {k: n for k, (n, _) in result["lookalike"].items() if n < 10}
+    assert not thin and not thin_lookalikes, (thin, thin_lookalikes)
+    assert sum(result["planted"][k][0] for k in ("name_cue", "name_nocue", "name_lower")) >= 300
+
+
+def test_probe_file_is_what_its_generator_writes() -> None:
+    data = REPO / "tests" / "data"
+    spec = importlib.util.spec_from_file_location("make_pii_probe", data / "make_pii_probe.py")
+    assert spec and spec.loader
+    maker = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(maker)
+    written = [json.loads(line) for line in (data / "pii_probe.jsonl").read_text().splitlines()
+               if line.strip() and json.loads(line)["id"].startswith("gen-")]
+    assert written == maker.build()
+
+
+def _scrub_one(text: str) -> str:
+    s = Scrubber("t")
+    s.begin([], [text])
+    return s.scrub(text)
+
+
+@pytest.mark.parametrize("text, gone", [
+    ("Ottoline Featherstonehaugh called yesterday about her refund.", ["Ottoline", "Featherstonehaugh"]),
+    ("Please let Ngozi know the refund went through.", ["Ngozi"]),
+    ("Yesterday Bjarki told me the courier never came.", ["Bjarki"]),
+    ("Abebe Mitchell placed the order, not me.", ["Abebe", "Mitchell"]),
+    ("Send it to Ravindra Ni-Bhriain at the same address.", ["Ravindra", "Ni-Bhriain"]),
+    ("Zsofia Xu placed the order.", ["Zsofia", "Xu"]),
+    ("meseret demirci here, still waiting", ["meseret", "demirci"]),
+    ("tell bartosz i said the box was empty", ["bartosz"]),
+    ("hey its arben, any update?", ["arben"]),
+    ("Hi, my name is Florence Okafor.", ["Florence", "Okafor"]),
+    ("I was born on 09/10/1983.", ["09/10/1983"]),
+    ("Bitte an Lindenweg 4, 01234 Kleinkleckersdorf liefern.", ["01234", "Lindenweg 4"]),
+])
+def test_names_and_values_without_the_usual_cues_are_replaced(text: str, gone: list[str]) -> None:
+    out = _scrub_one(text)
+    assert not [g for g in gone if g.lower() in out.lower()], out
+
+
+@pytest.mark.parametrize("text, kept", [
+    ("We flew from Buenos Aires to Costa Rica, then on to Dar es Salaam.", ["Buenos Aires", "Costa Rica",
+                                                                           "Dar es Salaam"]),
+    ("We moved from Bangalore to Valencia last month.", ["Bangalore", "Valencia"]),
+    ("I bought the Nespresso Vertuo and my Garmin Fenix.", ["Nespresso Vertuo", "Garmin Fenix"]),
+    ("Die Lieferung kam ohne Rechnung und Garantieschein.", ["Lieferung", "Rechnung", "Garantieschein"]),
+    ("I need a 2 TB hard drive; the Spring 2025 collection is out.", ["2 TB hard drive", "Spring 2025"]),
+    ("Ich habe 10000 Punkte gesammelt.", ["10000 Punkte"]),
+    ("I ordered it at amazon dot com and at otto dot de.", ["amazon dot com", "otto dot de"]),
+    ("The vinyl was first released on 12 May 1979. See section 3.2.1.4.", ["12 May 1979", "3.2.1.4"]),
+    ("Call ticket 212-55-0199 please; lot number 555-66-7777.", ["212-55-0199", "555-66-7777"]),
+])
+def test_look_alikes_are_kept(text: str, kept: list[str]) -> None:
+    out = _scrub_one(text)
+    assert all(k in out for k in kept), out
+
+
+def test_a_name_found_by_its_context_is_replaced_everywhere_in_the_conversation() -> None:
+    texts = ["Ottoline Featherstonehaugh called yesterday.", "Is Ottoline around?", "ask featherstonehaugh"]
+    s = Scrubber("c")
+    s.begin([], texts)
+    first, second, third = (s.scrub(t) for t in texts)
+    fake_first, fake_last = first.split()[:2]
+    assert fake_first in second and "Ottoline" not in second
+    assert fake_last.lower() in third and "featherstonehaugh" not in third
 
 
 def test_probe_recall_and_precision_per_kind() -> None:

