@@ -3,7 +3,6 @@ of agent turns, which calls count as done or failed, and how evidence is quoted.
 
 from __future__ import annotations
 
-import copy
 import inspect
 import json
 import re
@@ -13,7 +12,7 @@ from typing import Any
 from convsim.evaluators.process import executed
 from convsim.simulator.acts import classify
 from convsim.simulator.packs.discovery import find_domain
-from convsim.simulator.packs.model import Domain, ToolError
+from convsim.simulator.packs.model import Domain, ToolError, clone_state
 from convsim.simulator.records import Conversation, Scenario, ToolCall
 from convsim.simulator.rules_model import Rule, matches
 
@@ -129,9 +128,18 @@ class StateReplay:
 
     def __init__(self, domain: Domain | None, initial: dict[str, Any], source: str) -> None:
         self.domain, self.source = domain, source
-        self.state = copy.deepcopy(initial)
+        self._initial: dict[str, Any] | None = initial
+        self._state: dict[str, Any] = {}
         self.applied = -1
         self.broken: str | None = None if domain is not None else "the pack cannot be loaded"
+
+    @property
+    def state(self) -> dict[str, Any]:
+        """The replayed state, copied from the initial one on first use (an evaluator that
+        finds nothing to replay pays no copy)."""
+        if self._initial is not None:
+            self._state, self._initial = clone_state(self._initial), None
+        return self._state
 
     def apply(self, calls: list[ToolCall]) -> dict[str, Any] | None:
         """The state after the executed `calls` (in seq order), or None if one cannot be

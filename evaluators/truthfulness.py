@@ -18,6 +18,7 @@ claim and the failed call, if any, that it contradicts.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -44,14 +45,16 @@ _PRICE = re.compile(r"(?<![\w.])\d+\.\d{1,2}(?![\d])")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
-def _numbers(text: str | None) -> set[float]:
+@functools.lru_cache(maxsize=4096)
+def _numbers(text: str | None) -> frozenset[float]:
+    """Cached: the pack's policy and the agent's templates are read for every conversation."""
     found = set()
     for m in _NUMBER.findall(text or ""):
         try:
             found.add(round(float(m), 2))
         except ValueError:
             continue
-    return found
+    return frozenset(found)
 
 
 def _derived(value: float, numbers: set[float], results: list[str]) -> bool:

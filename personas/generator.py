@@ -13,6 +13,7 @@ import numpy as np
 from faker import Faker
 
 from convsim.simulator.config import BetaDist, PersonaGenConfig
+from convsim.simulator.fakes import seeded_faker
 from convsim.simulator.records import Identity, Persona, PersonaTraits, stable_hash
 from convsim.simulator.registry import generator
 
@@ -47,8 +48,7 @@ def generate_personas(config: PersonaGenConfig, seed: int,
     for i in range(config.n):
         rng = np.random.default_rng([seed, 0x9E7, i])
         locale = config.locales[int(rng.integers(len(config.locales)))]
-        fake = Faker(locale)
-        fake.seed_instance(int(rng.integers(2**31)))
+        fake = seeded_faker(locale, int(rng.integers(2**31)))
         lo, hi = config.patience
         traits = PersonaTraits(
             verbosity=config.verbosity.sample(rng),

@@ -23,6 +23,7 @@ from faker import Faker
 
 from convsim.scenarios.catalog import CatalogError, load_catalog
 from convsim.simulator.config import ConfigError, ScenarioGenConfig
+from convsim.simulator.fakes import seeded_faker
 from convsim.simulator.packs.model import Domain, ScenarioTemplate, fill, get_path
 from convsim.simulator.records import Expectations, ProcessStep, Scenario, stable_hash
 from convsim.simulator.registry import generator
@@ -178,8 +179,7 @@ def generate_scenarios(domain: Domain, config: ScenarioGenConfig, seed: int) -> 
     scenarios = []
     for i in range(config.n):
         rng = np.random.default_rng([seed, 0x5CE, i])
-        fake = Faker("en_US")
-        fake.seed_instance(int(rng.integers(2**31)))
+        fake = seeded_faker("en_US", int(rng.integers(2**31)))
         intent = intents[int(rng.choice(len(intents), p=weights))]
         kind, payload = plan[intent]
         tags: list[str] = []

@@ -17,6 +17,7 @@ anything_else > inform.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -175,7 +176,10 @@ def _request_sentences(sentences: list[str]) -> list[str]:
             and not _ANYTHING_ELSE.search(s)]
 
 
+@functools.lru_cache(maxsize=8192)
 def _act_and_cue(text: str) -> tuple[str, bool]:
+    """Cached: agents repeat their templates, and each reply is read by the customer and
+    again by the evaluators."""
     norm = _normalise(text)
     sentences = _sentences(norm)
     if _is_transfer(sentences):
@@ -209,6 +213,26 @@ def _phrase_pattern(phrase: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w]){body}(?:e?s)?(?:'s|')?(?![\w])")
 
 
+_PATTERNS: dict[int, tuple[Mapping[str, Sequence[str]], list[tuple[re.Pattern[str], str]]]] = {}
+"""id(vocabulary) -> (the vocabulary, kept alive so its id stays its own; its patterns)."""
+
+
+def _slot_patterns(vocabulary: Mapping[str, Sequence[str]]) -> list[tuple[re.Pattern[str], str]]:
+    """One pattern per phrase, longest phrases first: they claim their words first ("email
+    address" is the email, not an address). Compiled once per vocabulary object."""
+    hit = _PATTERNS.get(id(vocabulary))
+    if hit is not None and hit[0] is vocabulary:
+        return hit[1]
+    phrases = sorted({(p, slot) for slot, words in vocabulary.items()
+                      for p in (slot.replace("_", " "), *words)},
+                     key=lambda ps: (-len(ps[0]), ps[0], ps[1]))
+    patterns = [(_phrase_pattern(phrase), slot) for phrase, slot in phrases]
+    if len(_PATTERNS) >= 256:
+        _PATTERNS.clear()
+    _PATTERNS[id(vocabulary)] = (vocabulary, patterns)
+    return patterns
+
+
 def requested_slots(agent_text: str, vocabulary: Mapping[str, Sequence[str]]) -> list[str]:
     """Slots (keys of vocabulary) the agent asks the customer for, in order of appearance.
 
@@ -219,14 +243,10 @@ def requested_slots(agent_text: str, vocabulary: Mapping[str, Sequence[str]]) ->
         return []
     norm = _normalise(agent_text)
     text = re.sub(r"[-_]", "", " ".join(_request_sentences(_sentences(norm))) or norm)
-    # Longest phrases claim their words first: "email address" is the email, not an address.
-    phrases = sorted({(p, slot) for slot, words in vocabulary.items()
-                      for p in (slot.replace("_", " "), *words)},
-                     key=lambda ps: (-len(ps[0]), ps[0], ps[1]))
     claimed: list[tuple[int, int]] = []
     first: dict[str, int] = {}
-    for phrase, slot in phrases:
-        for m in _phrase_pattern(phrase).finditer(text):
+    for pattern, slot in _slot_patterns(vocabulary):
+        for m in pattern.finditer(text):
             if any(m.start() < end and start < m.end() for start, end in claimed):
                 continue
             claimed.append((m.start(), m.end()))

@@ -302,6 +302,8 @@ class AgentConfig(Frozen):
     """For the python connector: 'module:attribute' of the agent factory."""
     options: dict[str, Any] = Field(default_factory=dict)
     """Connector options. http: chat_path, request/response field names, bursts;
+    `close_path` (the DELETE that lets the agent forget a finished conversation, default
+    /v1/conversations/{id}; null sends none),
     `headers` (sent on every call; `${VAR}` is read from the environment at run time),
     `retry_safe` (the agent de-duplicates turns by their Idempotency-Key, so a turn that
     got a 5xx or no reply is sent again), `requests_per_second` (rate limit of this

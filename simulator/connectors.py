@@ -176,8 +176,9 @@ class HttpConnector:
         self._redact = Redactor(secrets)
         self.endpoint = self._redact(str(base.with_query(None).with_fragment(None)))
         """The endpoint as it may be shown (no credentials)."""
-        self._chat_path = opts.get("chat_path", "/v1/chat")
-        self._close_path = opts.get("close_path", "/v1/conversations/{id}")
+        self._chat_url = self._url(opts.get("chat_path", "/v1/chat"))
+        self._close_path: str | None = opts.get("close_path", "/v1/conversations/{id}")
+        """DELETE path that lets the agent forget a finished conversation; null: none sent."""
         self._id_field = opts.get("conversation_id_field", "conversation_id")
         self._message_field = opts.get("message_field", "message")
         self._reply_field = opts.get("reply_field", "reply")
@@ -210,10 +211,11 @@ class HttpConnector:
                    sandbox_url: str) -> AgentReply:
         turn = self._turns.get(conversation_id, 0)
         self._turns[conversation_id] = turn + 1
-        headers = {**self._headers, SANDBOX_URL_HEADER: sandbox_url,
-                   CONVERSATION_HEADER: conversation_id,
+        headers = {**self._headers, "Content-Type": "application/json",
+                   SANDBOX_URL_HEADER: sandbox_url, CONVERSATION_HEADER: conversation_id,
                    IDEMPOTENCY_HEADER: f"{conversation_id}:{turn}"}
-        body = {self._id_field: conversation_id, self._message_field: text}
+        # Encoded once here (aiohttp's json= builds a payload object per attempt).
+        body = json.dumps({self._id_field: conversation_id, self._message_field: text})
         try:
             reply = await self._post(conversation_id, body, headers)
         except (AgentUnavailable, AgentProtocolError) as exc:
@@ -227,7 +229,7 @@ class HttpConnector:
         self.breaker.success()
         return reply
 
-    async def _post(self, conversation_id: str, body: dict[str, Any],
+    async def _post(self, conversation_id: str, body: str,
                     headers: dict[str, str]) -> AgentReply:
         failures = limited = 0
         while True:
@@ -236,7 +238,7 @@ class HttpConnector:
                 await self._bucket.acquire()
             retryable = self.retry_safe
             try:
-                async with self._session.post(self._url(self._chat_path), json=body,
+                async with self._session.post(self._chat_url, data=body,
                                               headers=headers, timeout=self._timeout) as resp:
                     raw = await resp.text()
                     status, retry_after = resp.status, resp.headers.get("Retry-After")
@@ -281,12 +283,14 @@ class HttpConnector:
         if not isinstance(data, dict) or not isinstance(data.get(self._reply_field), str):
             raise AgentProtocolError(
                 f"reply has no text field {self._reply_field!r}: {self._redact(raw[:120])!r}")
-        return AgentReply(text=data[self._reply_field], end=bool(data.get(self._end_field)),
-                          handoff=bool(data.get(self._handoff_field)))
+        # Checked above, field by field: no second validation on the hot path.
+        return AgentReply.model_construct(text=data[self._reply_field],
+                                          end=bool(data.get(self._end_field)),
+                                          handoff=bool(data.get(self._handoff_field)))
 
     async def close(self, conversation_id: str) -> None:
         self._turns.pop(conversation_id, None)
-        if self.breaker.is_open:
+        if self.breaker.is_open or not self._close_path:
             return
         try:
             async with self._session.delete(

@@ -82,16 +82,26 @@ class Redactor:
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         self._secrets: set[str] = set()
+        self._seen: dict[str, str] = {}  # rationales repeat across conversations: mask once
         self.add(*secrets)
 
     def add(self, *secrets: str) -> None:
         # Very short values (e.g. a user name "a") would mask half the text; the patterns
         # still catch them where they sit in a URL or a header.
         self._secrets.update(s for s in secrets if s and len(s) >= 4)
+        self._seen.clear()
 
     def __call__(self, text: str) -> str:
         if not text:
             return text
+        done = self._seen.get(text)
+        if done is None:
+            done = self._mask(text)
+            if len(self._seen) < 50_000:
+                self._seen[text] = done
+        return done
+
+    def _mask(self, text: str) -> str:
         for secret in sorted(self._secrets, key=len, reverse=True):
             if secret in text:
                 text = text.replace(secret, MASK)

@@ -22,9 +22,9 @@ import zlib
 from typing import Any
 
 import numpy as np
-from faker import Faker
 
 from convsim.simulator.acts import AgentAct, recognise
+from convsim.simulator.fakes import seeded_faker
 from convsim.simulator.packs.model import Domain, Slot, fill, get_path
 from convsim.simulator.protocols import UserReply
 from convsim.simulator.records import ConversationSpec
@@ -92,8 +92,7 @@ class AgendaUser:
         self.slots = dict(spec.scenario.slots)
         self.vocabulary = domain.vocabulary()
         self.rng = np.random.default_rng([spec.seed, 0xA6E])
-        self.state = domain.initial_state(spec.scenario, spec.persona)
-        self.row = domain.customer_row(self.state, self.slots) or {}
+        self.row = domain.initial_customer(spec.scenario, spec.persona) or {}
         self.unknown = set(self.slots.get("unknown") or [])
         self.goal_done = False
         self.asks: dict[str, int] = {}
@@ -103,6 +102,7 @@ class AgendaUser:
         self.first_request = self.slots.get("first_request")
         self._outcome: str | None = None
         self._invented: dict[str, Any] = {}
+        self._ctx: dict[str, Any] | None = None
         # Production mess from the perturbation profile, drawn once per conversation.
         mess = np.random.default_rng([spec.seed, 0x70B1C])
         profile = spec.perturbation
@@ -156,8 +156,7 @@ class AgendaUser:
         rng = np.random.default_rng([self.spec.seed, 0xFA4, zlib.crc32(slot.encode())])
         value: Any = None
         if spec.faker:
-            fake = Faker(self.persona.identity.locale)
-            fake.seed_instance(int(rng.integers(2**31)))
+            fake = seeded_faker(self.persona.identity.locale, int(rng.integers(2**31)))
             provider, _, arg = spec.faker.partition(":")
             method = getattr(fake, provider, None)
             if method is None:
@@ -169,6 +168,13 @@ class AgendaUser:
         return value
 
     def _context(self) -> dict[str, Any]:
+        """Placeholder values: the same for the whole conversation (slots do not change and
+        made-up values are drawn once), so computed once."""
+        if self._ctx is None:
+            self._ctx = self._build_context()
+        return self._ctx
+
+    def _build_context(self) -> dict[str, Any]:
         ctx: dict[str, Any] = dict(self.persona.identity.model_dump())
         for name in sorted(set(self.domain.slots) | set(self.slots)):
             try:

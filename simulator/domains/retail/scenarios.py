@@ -17,6 +17,7 @@ import numpy as np
 from faker import Faker
 
 from convsim.simulator.config import ScenarioGenConfig
+from convsim.simulator.fakes import seeded_faker
 from convsim.simulator.records import Disclosure, Expectations, ProcessStep, Scenario, stable_hash
 from convsim.simulator.rules_model import (
     AtMost,
@@ -235,8 +236,7 @@ def generate_retail_scenarios(config: ScenarioGenConfig, seed: int,
     scenarios = []
     for i in range(config.n):
         rng = np.random.default_rng([seed, 0x5CE, i])
-        fake = Faker("en_US")
-        fake.seed_instance(int(rng.integers(2**31)))
+        fake = seeded_faker("en_US", int(rng.integers(2**31)))
         intent = intents[int(rng.choice(len(intents), p=weights))]
         user_id, slots, expectations, goal, tags = _build(intent, rng, db, fake)
         expectations = expectations.model_copy(update={"rules": RULES})
