@@ -1,9 +1,9 @@
 """Ray executor: async actors, each running whole batches of conversations.
 
-The only module that imports ray. By default it starts a local Ray instance
-(`ray.init()` on 127.0.0.1), or joins an existing cluster at `ray_address`
-(`ray://host:10001` needs the Ray client: `pip install "ray[client]"`). Each actor
-hosts one `ConversationWorker` (its own sandbox hub and HTTP session) and runs a
+The only module that imports ray. By default it starts a local Ray instance that listens
+on 127.0.0.1 only and does not outlive this process, or joins an existing cluster at
+`ray_address` (`ray://host:10001` needs the Ray client: `pip install "ray[client]"`).
+Each actor hosts one `ConversationWorker` (its own sandbox hub and HTTP session) and runs a
 batch's conversations concurrently on its event loop: one Ray call per batch, never
 one per turn.
 
@@ -14,8 +14,11 @@ and every conversation is written once.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import subprocess
+import sys
 import threading
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
@@ -72,17 +75,177 @@ def _lost_errors() -> tuple[type[BaseException], ...]:
     return tuple(getattr(rex, n) for n in names if hasattr(rex, n))
 
 
-def _init(address: str | None, num_cpus: int | None) -> None:
+# Ray binds its gRPC servers (GCS, raylet, object manager, workers, this driver) and its agents
+# on 127.0.0.1 only when the node's IP is exactly "127.0.0.1"; otherwise on 0.0.0.0/::. But
+# ray.init swaps a loopback `_node_ip_address` for the machine's routable IP
+# (services.resolve_ip_for_localhost -> get_node_ip_address) unless
+# ray_constants.ENABLE_RAY_CLUSTER is off, as it is by default on macOS and Windows.
+_SINGLE_NODE_ENV = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}
+
+# Run by a separate Python (stdlib only). The driver sends it the pids of the processes
+# ray.init started; it keeps a list of them and of their descendants, and once the driver
+# has exited (end of file on its stdin, however the driver died) kills those still alive.
+_REAPER = """
+import os, select, signal, sys, time
+
+me = os.getpid()
+roots, seen = set(), {}
+
+
+def stat(pid):
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            raw = f.read()
+    except OSError:
+        return None
+    fields = raw[raw.rindex(b")") + 2:].split()
+    return int(fields[1]), int(fields[19])  # parent, start time (a pid may be reused)
+
+
+def track():
+    children = {}
+    for name in os.listdir("/proc"):
+        st = stat(name) if name.isdigit() else None
+        if st:
+            children.setdefault(st[0], []).append((int(name), st[1]))
+    todo = list(roots)
+    while todo:
+        pid, start = todo.pop()
+        if pid != me and seen.setdefault(pid, start) == start:
+            todo.extend(children.get(pid, []))
+
+
+buf = b""
+while True:
+    if select.select([0], [], [], 1.0)[0]:
+        data = os.read(0, 4096)
+        if not data:
+            break
+        *lines, buf = (buf + data).split(b"\\n")
+        roots.update((int(pid), st[1]) for pid in lines if (st := stat(int(pid))))
+    if roots:
+        track()
+track()
+for _ in range(2):
+    for pid, start in seen.items():
+        st = stat(pid)
+        if st and st[1] == start:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+    time.sleep(0.2)
+"""
+
+
+def _children() -> set[int]:
+    """This process's children (Linux /proc)."""
+    me, found = os.getpid(), set()
+    for name in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{name}/stat", "rb") as f:
+                raw = f.read()
+        except OSError:
+            continue
+        if int(raw[raw.rindex(b")") + 2:].split()[1]) == me:
+            found.add(int(name))
+    return found
+
+
+class _Reaper:
+    """Kills what is left of a local Ray instance once this process is gone (Linux).
+
+    ray.init ties the processes it starts itself (GCS, raylet, monitors) to the driver with
+    PR_SET_PDEATHSIG, but not the agents the raylet starts: after a SIGKILL of the driver
+    the dashboard and runtime-env agents notice their raylet is gone, then spend 60 s
+    trying to report it to the dead GCS (ray._private.utils.publish_error_to_driver).
+    """
+
+    def __init__(self) -> None:
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._before: set[int] = set()
+        if sys.platform.startswith("linux"):
+            # Its own session: a Ctrl-C or hang-up for the driver's terminal must not end it.
+            self._proc = subprocess.Popen([sys.executable, "-I", "-S", "-c", _REAPER],
+                                          stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                          stderr=subprocess.DEVNULL, start_new_session=True)
+            self._before = _children()
+
+    def track_new_children(self) -> None:
+        """Hand the reaper the processes this one started since it was: ray.init's (nothing
+        else starts processes while ray.init runs)."""
+        if self._proc is None or self._proc.stdin is None:
+            return
+        started = _children() - self._before
+        with contextlib.suppress(OSError):
+            self._proc.stdin.write(b"".join(b"%d\n" % pid for pid in started))
+            self._proc.stdin.flush()
+
+    def stop(self) -> None:
+        """Kill the leftovers now (after ray.shutdown, normally none) and wait for the reaper."""
+        if self._proc is None:
+            return
+        if self._proc.stdin is not None:
+            with contextlib.suppress(OSError):
+                self._proc.stdin.close()
+        try:
+            self._proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait()
+        self._proc = None
+
+
+@contextlib.contextmanager
+def _environ(values: dict[str, str]) -> Iterator[None]:
+    """Set environment variables for the processes ray.init starts, then restore them."""
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _start_local(num_cpus: int | None, kwargs: dict[str, Any]) -> _Reaper:
+    import ray
+    import ray._private.ray_constants as ray_constants
+
+    reaper = _Reaper()
+    # Read by services.get_node_ip_address in this process (ray_constants read the variable
+    # when ray was imported, maybe long before) and by the processes Ray starts.
+    cluster = ray_constants.ENABLE_RAY_CLUSTER
+    ray_constants.ENABLE_RAY_CLUSTER = False
+    try:
+        with _environ(_SINGLE_NODE_ENV):
+            ray.init(num_cpus=num_cpus, _node_ip_address="127.0.0.1", **kwargs)
+        reaper.track_new_children()
+        node_ip = ray.util.get_node_ip_address()
+        if node_ip != "127.0.0.1":
+            ray.shutdown()
+            raise ExecutorError(f"the local Ray instance would listen on {node_ip} (all "
+                                "interfaces), not 127.0.0.1 only; refusing to run. Start Ray "
+                                "yourself and pass its address as ray_address")
+    except BaseException:
+        reaper.stop()
+        raise
+    finally:
+        ray_constants.ENABLE_RAY_CLUSTER = cluster
+    return reaper
+
+
+def _init(address: str | None, num_cpus: int | None) -> _Reaper | None:
+    """Start a local Ray instance (returns its reaper) or join the cluster at `address`."""
     import ray
 
     kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False,
                               "configure_logging": False}
     if not address:
-        # A local instance advertises and connects on loopback only. Ray 2.x still binds
-        # its gRPC servers (GCS, raylet, workers) on every interface, behind Ray's
-        # token authentication; there is no option to bind them to 127.0.0.1.
-        ray.init(num_cpus=num_cpus, _node_ip_address="127.0.0.1", **kwargs)
-        return
+        return _start_local(num_cpus, kwargs)
     shown = REDACT(address)
     try:
         ray.init(address=address, **kwargs)
@@ -94,6 +257,7 @@ def _init(address: str | None, num_cpus: int | None) -> None:
         raise ConfigError(f"ray_address {shown}: {exc}") from None
     except ConnectionError as exc:
         raise ConfigError(f"ray_address {shown}: cannot join the Ray cluster ({exc})") from None
+    return None
 
 
 class RayExecutor:
@@ -115,8 +279,7 @@ class RayExecutor:
         # ray.init puts its own SIGTERM handlers in place (sys.exit, and a C++ one that dumps
         # a stack); the caller's (e.g. the CLI's clean stop) comes back once Ray is up.
         term_handler = signal.getsignal(signal.SIGTERM)
-        if started_here:
-            _init(self._execution.ray_address, self._num_cpus)
+        reaper = _init(self._execution.ray_address, self._num_cpus) if started_here else None
         if threading.current_thread() is threading.main_thread() and term_handler is not None:
             signal.signal(signal.SIGTERM, term_handler)
         lost = _lost_errors()
@@ -176,3 +339,5 @@ class RayExecutor:
                 ray.kill(actor)
             if started_here:
                 ray.shutdown()
+            if reaper is not None:
+                reaper.stop()
