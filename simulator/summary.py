@@ -32,10 +32,16 @@ def load_table(run_dir: str | Path, table: str) -> pl.DataFrame:
     return pl.read_parquet(Path(run_dir) / table / "*.parquet")
 
 
+def scan_table(run_dir: str | Path, table: str, columns: list[str]) -> pl.LazyFrame:
+    """Only `columns` of a table, lazily: summaries of a million conversations stream their
+    part files instead of loading the rationales and texts."""
+    return pl.scan_parquet(Path(run_dir) / table / "*.parquet").select(columns)
+
+
 def summarize_run(run_dir: str | Path, by: tuple[str, ...] = ("agent_version", "metric")
                   ) -> pl.DataFrame:
     """Pass rate per group: scored, passed, pass_rate, ci_low, ci_high, n/a, unscored."""
-    scores = load_table(run_dir, "scores")
+    scores = scan_table(run_dir, "scores", [*by, "status", "passed"])
     table = (
         scores.group_by(list(by))
         .agg(
@@ -45,6 +51,7 @@ def summarize_run(run_dir: str | Path, by: tuple[str, ...] = ("agent_version", "
             unscored=(pl.col("status") == "unscored").sum(),
         )
         .sort(list(by))
+        .collect(engine="streaming")
     )
     lows, highs = [], []
     for passed, scored in table.select("passed", "scored").iter_rows():
@@ -58,14 +65,15 @@ def summarize_run(run_dir: str | Path, by: tuple[str, ...] = ("agent_version", "
 
 def outcome_counts(run_dir: str | Path) -> pl.DataFrame:
     """Conversations per agent version and outcome."""
-    conv = load_table(run_dir, "conversations")
+    conv = scan_table(run_dir, "conversations", ["agent_version", "outcome"])
     return conv.group_by("agent_version", "outcome").len("conversations").sort(
-        "agent_version", "outcome")
+        "agent_version", "outcome").collect(engine="streaming")
 
 
-def summary_markdown(run_dir: str | Path) -> str:
+def summary_markdown(run_dir: str | Path, rows: pl.DataFrame | None = None,
+                     outcomes: pl.DataFrame | None = None) -> str:
     """The run's pass rates and outcomes as a markdown table (the printed summary)."""
-    rows = summarize_run(run_dir)
+    rows = summarize_run(run_dir) if rows is None else rows
     lines = ["| version | metric | passed/n | rate | 95% CI | n/a | unscored |",
              "|---|---|---:|---:|---:|---:|---:|"]
     for r in rows.iter_rows(named=True):
@@ -75,7 +83,7 @@ def summary_markdown(run_dir: str | Path) -> str:
         ci = "-" if not r["scored"] else f"{r['ci_low']:.0%}–{r['ci_high']:.0%}"
         lines.append(f"| {r['agent_version']} | {r['metric']} | {r['passed']}/{r['scored']} | "
                      f"{rate} | {ci} | {r['not_applicable']} | {r['unscored']} |")
-    outcomes = outcome_counts(run_dir)
+    outcomes = outcome_counts(run_dir) if outcomes is None else outcomes
     lines.append("")
     for version in sorted(set(outcomes["agent_version"].to_list())):
         parts = [f"{o['outcome']}={o['conversations']}" for o in outcomes.iter_rows(named=True)
@@ -87,10 +95,10 @@ def summary_markdown(run_dir: str | Path) -> str:
 def write_summary(run_dir: str | Path) -> None:
     """summary.json (rows of summarize_run and outcome_counts) and summary.md in the run folder."""
     root = Path(run_dir)
-    payload = {"pass_rates": summarize_run(root).to_dicts(),
-               "outcomes": outcome_counts(root).to_dicts()}
+    rates, outcomes = summarize_run(root), outcome_counts(root)
+    payload = {"pass_rates": rates.to_dicts(), "outcomes": outcomes.to_dicts()}
     (root / "summary.json").write_text(json.dumps(payload, indent=1, default=str) + "\n")
-    (root / "summary.md").write_text(summary_markdown(root))
+    (root / "summary.md").write_text(summary_markdown(root, rates, outcomes))
 
 
 def divergence_summary(run_dir: str | Path) -> pl.DataFrame:
