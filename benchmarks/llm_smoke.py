@@ -25,7 +25,7 @@ from pathlib import Path
 import polars as pl
 
 from convsim.simulator.campaign import run_campaign
-from convsim.simulator.config import load_campaign
+from convsim.simulator.campaign_file import load_campaign
 
 DEMO = Path(__file__).resolve().parents[1] / "configs" / "llm-demo.yaml"
 

@@ -26,7 +26,7 @@ from pathlib import Path
 
 def one(size: int) -> None:
     from convsim.simulator.campaign import run_campaign
-    from convsim.simulator.config import load_campaign
+    from convsim.simulator.campaign_file import load_campaign
 
     per_rep = 250 * 4
     raw = {

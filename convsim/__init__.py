@@ -26,7 +26,7 @@ _API = {
     "tool": "convsim.simulator.packs.model",
     "load_domain": "convsim.simulator.packs.discovery",
     "find_domain": "convsim.simulator.packs.discovery",
-    "load_campaign": "convsim.simulator.config",
+    "load_campaign": "convsim.simulator.campaign_file",
     "run_campaign": "convsim.simulator.campaign",
     "plan_specs": "convsim.simulator.campaign",
     "build_population": "convsim.simulator.campaign",

@@ -22,7 +22,8 @@ from typing import Any
 
 from convsim.scenarios.importers import Imported, MappingError, Quarantined, make_importer
 from convsim.scenarios.pii import PiiConfig, Scrubber
-from convsim.simulator.config import ConfigError, check_output_dir
+from convsim.simulator.campaign_file import check_output_dir
+from convsim.simulator.config import ConfigError
 from convsim.simulator.records import Conversation
 from convsim.simulator.results import ResultWriter, conversation_rows
 

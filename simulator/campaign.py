@@ -3,24 +3,15 @@
 `plan_specs` turns a config into a deterministic list of ConversationSpecs
 (scenarios x personas x perturbation profiles x repetitions x agent versions);
 `run_campaign` runs them with an executor and streams the results to Parquet.
+Neighbours: `agent_processes` starts the agents the campaign serves itself,
+`manifest` holds the run's manifest and the checks of a safe resume.
 """
 
 from __future__ import annotations
 
-import contextlib
 import itertools
-import json
-import os
-import platform
-import queue
-import shlex
-import signal
-import socket
-import subprocess
-import sys
-import threading
 import time
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -29,8 +20,11 @@ from typing import Any
 
 import numpy as np
 
-from convsim.simulator.config import AgentConfig, CampaignConfig, ConfigError
+from convsim.simulator.agent_processes import serve_agents
+from convsim.simulator.campaign_errors import CampaignError
+from convsim.simulator.config import CampaignConfig, ConfigError
 from convsim.simulator.executors import ExecutorError, make_executor
+from convsim.simulator.manifest import _driver, _git_sha, _open_resume, _versions, plan_of
 from convsim.simulator.packs.discovery import find_domain
 from convsim.simulator.records import (
     SCHEMA_VERSION,
@@ -48,15 +42,11 @@ from convsim.simulator.summary import write_summary
 ProgressFn = Callable[[int, int, Counter[str]], None]
 
 
-class CampaignError(Exception):
-    """A campaign could not run (agent failed to start, bad resume folder...)."""
-
-
 def load_scenarios(path: str | Path) -> list[Scenario]:
     """Scenarios from a YAML list (as written by `convsim scenarios ...`)."""
     from pydantic import ValidationError
 
-    from convsim.simulator.config import format_validation_error, read_yaml
+    from convsim.simulator.yaml_files import format_validation_error, read_yaml
 
     data = read_yaml(path)
     if not isinstance(data, list):
@@ -129,130 +119,6 @@ def planned_count(config: CampaignConfig, scenarios: Sequence[Scenario],
             * len(config.agents))
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _agent_command(agent: AgentConfig) -> tuple[list[str], str | None]:
-    """The process to start for an agent the campaign serves itself, and its folder."""
-    if agent.command is not None:
-        argv = shlex.split(agent.command.replace("{port}", str(_free_port())))
-        if argv and argv[0] in ("python", "python3"):  # the Python convsim runs in, with its deps
-            argv[0] = sys.executable
-        return argv, agent.workdir
-    assert agent.reference is not None
-    return [sys.executable, "-m", "convsim.simulator.cli.main", "agent", "serve",
-            "--config", agent.reference, "--port", "0"], None
-
-
-def _die_with_parent(parent: int) -> Callable[[], None] | None:
-    """A preexec_fn tying a child to this process (Linux): the kernel sends it SIGTERM when
-    the thread that started it dies, even on SIGKILL of the driver."""
-    if not sys.platform.startswith("linux"):
-        return None
-
-    def preexec() -> None:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
-        if os.getppid() != parent:  # the driver died before the line above ran
-            os.kill(os.getpid(), signal.SIGTERM)
-
-    return preexec
-
-
-class _Child:
-    """A started agent process: its own process group, output drained in the background (a
-    chatty agent must never block on a full pipe), the last lines kept for messages."""
-
-    def __init__(self, argv: list[str], cwd: str | None) -> None:
-        self.proc = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True, start_new_session=True,
-                                     preexec_fn=_die_with_parent(os.getpid()))
-        self.lines: queue.Queue[str | None] = queue.Queue()
-        self.err_tail: deque[str] = deque(maxlen=20)
-        threading.Thread(target=self._pump, args=(self.proc.stdout, self.lines.put, True),
-                         daemon=True).start()
-        threading.Thread(target=self._pump, args=(self.proc.stderr, self.err_tail.append, False),
-                         daemon=True).start()
-
-    @staticmethod
-    def _pump(stream: Any, sink: Callable[[Any], None], mark_end: bool) -> None:
-        with contextlib.suppress(ValueError, OSError):
-            for line in stream:
-                sink(line)
-        if mark_end:
-            sink(None)
-
-    def stop(self) -> None:
-        for sig, wait_s in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 5.0)):
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(self.proc.pid, sig)  # the agent and whatever it started
-            try:
-                self.proc.wait(timeout=wait_s)
-                break
-            except subprocess.TimeoutExpired:
-                continue
-        for stream in (self.proc.stdout, self.proc.stderr):
-            if stream is not None:
-                with contextlib.suppress(OSError):
-                    stream.close()
-
-
-@contextlib.contextmanager
-def serve_agents(agents: list[AgentConfig], startup_timeout_s: float = 60.0
-                 ) -> Iterator[list[AgentConfig]]:
-    """Start the agents the campaign serves itself: reference agents (`reference:`) and
-    the team's own (`command:`), each as its own process on 127.0.0.1.
-
-    A started process must print a line `... listening on http://HOST:PORT`. They live no
-    longer than this process: stopped (with their process group) when the block exits, and
-    on Linux killed by the kernel if the driver dies first (PR_SET_PDEATHSIG).
-    """
-    children: list[_Child] = []
-    resolved = []
-    try:
-        for agent in agents:
-            if agent.connector != "http" or (agent.reference is None and agent.command is None):
-                resolved.append(agent)
-                continue
-            argv, cwd = _agent_command(agent)
-            try:
-                child = _Child(argv, cwd)
-            except OSError as exc:
-                raise CampaignError(f"agent {agent.version}: cannot start {argv[0]!r}: "
-                                    f"{exc.strerror}") from None
-            children.append(child)
-            url = _await_listening(child, agent.version, startup_timeout_s)
-            resolved.append(agent.model_copy(update={"url": url}))
-        yield resolved
-    finally:
-        for child in children:
-            child.stop()
-
-
-def _await_listening(child: _Child, version: str, timeout_s: float) -> str:
-    deadline = time.monotonic() + timeout_s
-    while (left := deadline - time.monotonic()) > 0:
-        try:
-            line = child.lines.get(timeout=min(left, 0.5))
-        except queue.Empty:
-            continue
-        if line is not None and "listening on " in line:
-            return line.rsplit("listening on ", 1)[1].strip()
-        if line is None:  # stdout closed: the process is gone
-            child.proc.wait(timeout=5)
-            time.sleep(0.05)  # let the stderr thread catch the last lines
-            err = [x.strip() for x in child.err_tail if x.strip()]
-            raise CampaignError(f"agent {version} exited at startup: "
-                                f"{err[-1] if err else 'no output'}")
-    raise CampaignError(f"agent {version} did not print 'listening on URL' within "
-                        f"{timeout_s:g}s")
-
-
 @dataclass
 class RunInfo:
     """Where a run landed and what it did."""
@@ -288,125 +154,6 @@ class RunInfo:
     @property
     def not_started(self) -> int:
         return self.planned - self.skipped - self.written
-
-
-def _versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {"python": platform.python_version()}
-    for pkg in ("convsim", "ray", "polars", "pyarrow", "pydantic", "aiohttp"):
-        try:
-            out[pkg] = version(pkg)
-        except PackageNotFoundError:
-            out[pkg] = "not installed"
-    return out
-
-
-def _git_sha() -> str | None:
-    try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
-                             timeout=5, cwd=Path(__file__).resolve().parent)
-        return out.stdout.strip() or None
-    except (OSError, subprocess.SubprocessError):
-        return None
-
-
-PLAN_KEYS = ("seed", "scenarios", "personas", "personas_per_scenario", "perturbations",
-             "repetitions", "user_simulator", "max_turns")
-"""Config keys that decide which conversations a run holds (with the agents' versions)."""
-
-
-def plan_of(config: dict[str, Any]) -> dict[str, Any]:
-    """The planning-relevant part of a config snapshot (`model_dump(mode="json")`)."""
-    plan = {k: config.get(k) for k in PLAN_KEYS}
-    plan["agent_versions"] = [a.get("version") for a in config.get("agents") or []]
-    return plan
-
-
-def _flat(value: Any, prefix: str = "") -> dict[str, Any]:
-    if isinstance(value, dict):
-        out: dict[str, Any] = {}
-        for k, v in value.items():
-            out.update(_flat(v, f"{prefix}.{k}" if prefix else str(k)))
-        return out
-    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-        out = {}
-        for i, v in enumerate(value):
-            out.update(_flat(v, f"{prefix}.{i}"))
-        return out | {f"{prefix}.count": len(value)}
-    return {prefix: value}
-
-
-def plan_differences(run: dict[str, Any], config: dict[str, Any]) -> list[str]:
-    """`key: run X, this config Y` for every planning key that differs."""
-    a, b = _flat(run), _flat(config)
-    return [f"{k}: run {a.get(k)!r}, this config {b.get(k)!r}"
-            for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)]
-
-
-def _process_start(pid: int) -> str | None:
-    """The start time of a process (Linux /proc), to tell a live driver from a reused pid."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    return stat.rsplit(")", 1)[1].split()[19]
-
-
-def _driver_alive(driver: dict[str, Any]) -> bool:
-    pid = driver.get("pid")
-    if not isinstance(pid, int) or driver.get("host") != socket.gethostname():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass
-    started = _process_start(pid)
-    return started is None or started == driver.get("process_start")
-
-
-def _driver() -> dict[str, Any]:
-    return {"pid": os.getpid(), "host": socket.gethostname(),
-            "process_start": _process_start(os.getpid())}
-
-
-def _open_resume(run_dir: Path, config: CampaignConfig, plan: dict[str, Any],
-                 fingerprint: str, info_notes: list[str]) -> tuple[str, dict[str, Any]]:
-    """Check that `run_dir` is a run of this config's plan, nobody is running it, and return
-    its manifest (text and parsed). Touches nothing."""
-    path = run_dir / "manifest.json"
-    if not path.is_file():
-        raise CampaignError(f"{run_dir}: not a run folder (no manifest.json)")
-    text = path.read_text(encoding="utf-8", errors="replace")
-    try:
-        previous = json.loads(text)
-        if not isinstance(previous, dict):
-            raise ValueError("not an object")
-    except ValueError as exc:
-        raise CampaignError(f"{path}: unreadable manifest ({exc})") from None
-    stored_fp = previous.get("plan_fingerprint")
-    stored_plan = previous.get("plan") or plan_of(previous.get("config") or {})
-    same = stored_fp == fingerprint if stored_fp else \
-        json.loads(json.dumps(stored_plan, default=str)) == json.loads(json.dumps(plan))
-    if not same:
-        diffs = plan_differences(stored_plan, json.loads(json.dumps(plan)))
-        shown = "; ".join(diffs[:8]) + (f"; and {len(diffs) - 8} more" if len(diffs) > 8 else "")
-        raise CampaignError(
-            f"{run_dir}: this config plans other conversations than the run (seed "
-            f"{previous.get('seed')!r}); resuming would mix two plans. Differences: "
-            f"{shown or 'the plan fingerprint'}. Resume with the run's config, or start a new run")
-    if previous.get("status") == "running":
-        driver = previous.get("driver") or {}
-        if _driver_alive(driver):
-            raise CampaignError(f"{run_dir}: the run is in progress (process {driver['pid']} "
-                                "on this host); stop it before resuming")
-        who = f"process {driver['pid']}" if driver.get("pid") else "a previous process"
-        last = previous.get("updated_at") or previous.get("started_at")
-        info_notes.append(f"the run's manifest said 'running' but {who} is gone (killed or "
-                          f"crashed; last update {last}); resuming it")
-    return text, previous
 
 
 class _Batches:

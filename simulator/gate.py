@@ -22,7 +22,7 @@ import polars as pl
 from pydantic import BaseModel, ConfigDict, Field
 
 from convsim.simulator import analytics as an
-from convsim.simulator.config import load_model
+from convsim.simulator.yaml_files import load_model
 
 INFRA_DOMINATED = 0.5
 """A version with at least this share of agent_error conversations makes the run unusable."""

@@ -67,7 +67,8 @@ class GenericMapping(BaseModel):
 
 
 def load_mapping(path: str | Path) -> GenericMapping:
-    from convsim.simulator.config import ConfigError, load_model
+    from convsim.simulator.config import ConfigError
+    from convsim.simulator.yaml_files import load_model
 
     try:
         mapping = load_model(path, GenericMapping)

@@ -35,7 +35,7 @@ def mine(
 ) -> None:
     """Mine a catalog (intents, process, slots, outcomes, style, utterances) from transcripts."""
     from convsim.scenarios.mining import MiningConfig, mine_catalog
-    from convsim.simulator.config import load_model
+    from convsim.simulator.yaml_files import load_model
 
     with user_errors(ConfigError, FileNotFoundError):
         mining = load_model(config, MiningConfig) if config else MiningConfig()

@@ -28,7 +28,7 @@ def user_error_kinds() -> tuple[type[Exception], ...]:
     reports them as clean errors. ConfigError's family includes PackError, CatalogError
     and ScenarioGenError."""
     from convsim.scenarios.importers.base import MappingError
-    from convsim.simulator.campaign import CampaignError
+    from convsim.simulator.campaign_errors import CampaignError
     from convsim.simulator.config import ConfigError
 
     return ConfigError, CampaignError, MappingError

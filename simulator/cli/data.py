@@ -26,7 +26,7 @@ def ingest(
     from convsim.scenarios.importers import MappingError
     from convsim.scenarios.ingest import ingest_transcripts
     from convsim.scenarios.pii import PiiConfig
-    from convsim.simulator.config import load_model
+    from convsim.simulator.yaml_files import load_model
 
     with user_errors(MappingError, ConfigError):
         pii_config = load_model(pii, PiiConfig) if pii else None

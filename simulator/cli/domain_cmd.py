@@ -21,7 +21,7 @@ def from_transcripts(
 ) -> None:
     """Build a domain pack (replayed tools, slots, scenario templates) from transcripts."""
     from convsim.scenarios.packgen import PackgenConfig, PackgenError, pack_from_transcripts
-    from convsim.simulator.config import load_model
+    from convsim.simulator.yaml_files import load_model
 
     if not name.strip() or any(c in name for c in "/\\:"):
         fail(f"--name: {name!r} is not a pack name (a word, no slashes or colons)")

@@ -16,14 +16,10 @@ from rich import box
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from convsim.simulator.campaign_file import check_output_dir, load_campaign
 from convsim.simulator.cli.common import console, fail, user_errors, warn
-from convsim.simulator.config import (
-    CampaignConfig,
-    ConfigError,
-    check_output_dir,
-    format_validation_error,
-    load_campaign,
-)
+from convsim.simulator.config import CampaignConfig, ConfigError
+from convsim.simulator.yaml_files import format_validation_error
 
 INFRA_DOMINATED = 0.5
 """A run where at least this share of conversations hit infrastructure errors exits 2."""

@@ -68,7 +68,7 @@ class ReferenceAgentConfig(BaseModel):
 
 def load_agent_config(path: str | Path) -> ReferenceAgentConfig:
     """Load and validate an agent version YAML (errors name the file and field)."""
-    from convsim.simulator.config import load_model
+    from convsim.simulator.yaml_files import load_model
 
     return load_model(path, ReferenceAgentConfig)
 

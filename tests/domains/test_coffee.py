@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 
 from convsim.simulator.campaign import run_campaign
-from convsim.simulator.config import load_campaign
+from convsim.simulator.campaign_file import load_campaign
 from convsim.simulator.connectors import _SandboxTools
 from convsim.simulator.domains.coffee import build
 from convsim.simulator.domains.coffee.agent import make

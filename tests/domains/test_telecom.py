@@ -380,7 +380,7 @@ output_dir: {out}
 
 def run_telecom_campaign(tmp_path: Path, executor: str) -> Path:
     from convsim.simulator.campaign import run_campaign
-    from convsim.simulator.config import load_campaign
+    from convsim.simulator.campaign_file import load_campaign
 
     path = tmp_path / f"telecom-{executor}.yaml"
     path.write_text(CAMPAIGN.format(executor=executor, out=tmp_path / "runs"))

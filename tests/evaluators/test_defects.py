@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from convsim.simulator.campaign import run_campaign
-from convsim.simulator.config import load_campaign
+from convsim.simulator.campaign_file import load_campaign
 from convsim.simulator.packs.discovery import find_domain
 
 V1 = Path(find_domain("retail").agents["v1"])

@@ -27,8 +27,9 @@ from typer.testing import CliRunner
 from convsim.evaluators.calibrate import cohen_kappa
 from convsim.evaluators.judge import RUBRIC_VERSION, RUBRICS, build_prompt, render_transcript
 from convsim.simulator.campaign import run_campaign
+from convsim.simulator.campaign_file import load_campaign
 from convsim.simulator.cli import judge_cmd
-from convsim.simulator.config import ConfigError, JudgeConfig, LLMConfig, load_campaign
+from convsim.simulator.config import ConfigError, JudgeConfig, LLMConfig
 from convsim.simulator.records import Conversation, Score
 from convsim.simulator.registry import evaluators
 

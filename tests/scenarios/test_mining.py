@@ -148,7 +148,7 @@ def test_scenario_from_transcript(tmp_path: Path) -> None:
 
 def test_fidelity_against_a_small_run(retail, tmp_path: Path, small_campaign) -> None:
     from convsim.simulator.campaign import run_campaign
-    from convsim.simulator.config import load_campaign
+    from convsim.simulator.campaign_file import load_campaign
 
     info = run_campaign(load_campaign(small_campaign(n=10)))
     result = runner.invoke(app, ["fidelity", "--real", str(retail["transcripts"]), "--simulated",
@@ -167,7 +167,7 @@ def test_fidelity_against_a_small_run(retail, tmp_path: Path, small_campaign) ->
 
 def test_regression_scenario_replays_in_a_campaign(retail, tmp_path: Path) -> None:
     from convsim.simulator.campaign import run_campaign
-    from convsim.simulator.config import load_campaign
+    from convsim.simulator.campaign_file import load_campaign
 
     conv = pl.read_parquet(retail["transcripts"] / "conversations" / "*.parquet")
     assignments = pl.read_parquet(retail["catalog"] / "assignments.parquet")

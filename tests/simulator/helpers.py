@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from convsim.simulator.campaign import build_population, plan_specs
-from convsim.simulator.config import load_campaign
+from convsim.simulator.campaign_file import load_campaign
 from convsim.simulator.records import ConversationSpec
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"

@@ -11,8 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from convsim.simulator.campaign import build_population, plan_specs, run_campaign
+from convsim.simulator.campaign_file import load_campaign
 from convsim.simulator.cli.main import app
-from convsim.simulator.config import load_campaign
 from convsim.simulator.results import SCHEMAS, TABLES
 
 runner = CliRunner()

@@ -52,7 +52,7 @@ def test_bundled_transcripts_are_scored_next_to_a_campaign(tmp_path: Path, small
     assert mined.height and mined["rationale"].str.contains("catalog process of").all()
     # A campaign written under the same root reads together with it.
     from convsim.simulator.campaign import run_campaign
-    from convsim.simulator.config import load_campaign
+    from convsim.simulator.campaign_file import load_campaign
 
     run_campaign(load_campaign(small_campaign(n=2, connector="python")))
     both = pl.scan_parquet(str(tmp_path / "runs" / "*" / "*" / "scores" / "*.parquet")).collect()

@@ -28,8 +28,9 @@ from aiohttp import web
 from typer.testing import CliRunner
 
 from convsim.simulator.campaign import run_campaign
+from convsim.simulator.campaign_file import load_campaign
 from convsim.simulator.cli.main import app
-from convsim.simulator.config import ConfigError, load_campaign
+from convsim.simulator.config import ConfigError
 from convsim.simulator.connectors import CircuitBreaker, retry_after_seconds
 from convsim.simulator.packs.discovery import find_domain
 from convsim.simulator.redact import Redactor, redactor_for

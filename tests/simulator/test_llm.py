@@ -21,8 +21,9 @@ import pytest
 from typer.testing import CliRunner
 
 from convsim.simulator.campaign import build_population, plan_specs, run_campaign
+from convsim.simulator.campaign_file import load_campaign
 from convsim.simulator.cli.main import app
-from convsim.simulator.config import LLMConfig, load_campaign
+from convsim.simulator.config import LLMConfig
 from convsim.simulator.llm import LLMClient, LLMError
 from convsim.simulator.openai_agent import OpenAIAgent
 from convsim.simulator.packs.discovery import find_domain

@@ -15,9 +15,10 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from convsim.simulator.campaign import CampaignError, run_campaign
+from convsim.simulator.campaign import run_campaign
+from convsim.simulator.campaign_errors import CampaignError
+from convsim.simulator.campaign_file import load_campaign
 from convsim.simulator.cli.main import app
-from convsim.simulator.config import load_campaign
 
 runner = CliRunner()
 
@@ -135,7 +136,7 @@ def test_a_stale_running_manifest_is_recognised(tmp_path: Path) -> None:
     assert manifest(first.run_dir)["status"] == "complete"
     assert manifest(first.run_dir)["resumes"][0]["previous_status"] == "running"
     # A driver that is alive (this process) is not a stale one: the resume is refused.
-    from convsim.simulator.campaign import _driver
+    from convsim.simulator.manifest import _driver
 
     data["driver"] = _driver()
     (first.run_dir / "manifest.json").write_text(json.dumps(data))

@@ -20,7 +20,7 @@ from convsim.simulator.campaign import (
     planned_count,
     run_campaign,
 )
-from convsim.simulator.config import load_campaign
+from convsim.simulator.campaign_file import load_campaign
 
 DEMO = Path(__file__).resolve().parents[2] / "configs" / "demo.yaml"
 

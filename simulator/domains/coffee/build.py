@@ -53,7 +53,7 @@ def sample_dialogs(source: Path, n: int = SAMPLE) -> list[str]:
 def build(source: Path = DEFAULT_SOURCE, out: Path = HERE) -> None:
     from convsim.scenarios.ingest import ingest_transcripts
     from convsim.scenarios.packgen import PackgenConfig, pack_from_transcripts
-    from convsim.simulator.config import load_model
+    from convsim.simulator.yaml_files import load_model
 
     with tempfile.TemporaryDirectory() as tmp:
         raw = Path(tmp) / "tm4_coffee_sample.jsonl"
