@@ -38,6 +38,7 @@ from convsim.simulator.redact import REDACT, redactor_for
 from convsim.simulator.registry import generators
 from convsim.simulator.results import ResultWriter, write_manifest
 from convsim.simulator.summary import write_summary
+from convsim.simulator.worker import LoopLag
 
 ProgressFn = Callable[[int, int, Counter[str]], None]
 
@@ -119,6 +120,10 @@ def planned_count(config: CampaignConfig, scenarios: Sequence[Scenario],
             * len(config.agents))
 
 
+LAG_NOTE_MS = 10
+"""A median event-loop lag from this many ms up is worth telling the user about."""
+
+
 @dataclass
 class RunInfo:
     """Where a run landed and what it did."""
@@ -150,6 +155,9 @@ class RunInfo:
     """Masks the agents' credentials in text shown to the user."""
     seconds: float = 0.0
     turns: int = 0
+    loop_lag: dict[str, float] = field(default_factory=dict)
+    """How late the workers' event loops ran while conversations played (samples, p50_ms,
+    p90_ms, p99_ms, max_ms): the part of measured agent latency spent waiting on convsim."""
 
     @property
     def not_started(self) -> int:
@@ -422,6 +430,14 @@ def run_campaign(config: CampaignConfig, *, out_dir: str | Path | None = None,
                     batches.stop()
                 if not batches.stopped and time.monotonic() - last_save[0] >= SAVE_EVERY_S:
                     save("running")
+            lag = LoopLag.summary(getattr(executor, "lag_counts", {}))
+            manifest["loop_lag_ms"] = info.loop_lag = lag
+            if lag.get("p50_ms", 0) >= LAG_NOTE_MS:
+                notes.append(
+                    f"convsim was CPU-bound: its event loop ran {lag['p50_ms']:g} ms late at the "
+                    f"median (p90 {lag['p90_ms']:g} ms), and agent latencies (turns.latency_ms) "
+                    "include that wait; more Ray workers or a lower execution.concurrency give "
+                    "truer timings")
             retried = getattr(executor, "retried_batches", 0)
             if retried:
                 notes.append(f"{retried} batches were played again after a Ray worker was "

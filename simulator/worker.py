@@ -9,6 +9,7 @@ this process or as Ray actors) and feed them batches.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import time
 from collections.abc import Sequence
@@ -87,6 +88,43 @@ def _engine_gc(on: bool) -> None:
             gc.unfreeze()
 
 
+class LoopLag:
+    """How late the event loop wakes a sleeper, sampled every `every_s` while conversations run.
+
+    An agent reply that has arrived waits that long before convsim reads it: when the
+    engine is CPU-bound, measured agent latencies include this wait. Kept as a histogram of
+    whole milliseconds (bounded memory however long the run)."""
+
+    def __init__(self, every_s: float = 0.02) -> None:
+        self.every_s = every_s
+        self.counts: dict[int, int] = {}
+        self.active = 0
+        """Conversations running now: an idle worker's samples would only dilute the figure."""
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            due = loop.time() + self.every_s
+            await asyncio.sleep(self.every_s)
+            if self.active:
+                late = int((loop.time() - due) * 1000)
+                self.counts[late] = self.counts.get(late, 0) + 1
+
+    @staticmethod
+    def summary(counts: dict[int, int]) -> dict[str, float]:
+        """samples, p50, p90, p99 and max lag in ms, from (merged) histograms."""
+        n = sum(counts.values())
+        if not n:
+            return {"samples": 0}
+        out: dict[str, float] = {"samples": n, "max_ms": max(counts)}
+        seen, wanted = 0, [(0.5, "p50_ms"), (0.9, "p90_ms"), (0.99, "p99_ms")]
+        for value in sorted(counts):
+            seen += counts[value]
+            while wanted and seen >= wanted[0][0] * n:
+                out[wanted.pop(0)[1]] = value
+        return out
+
+
 class ConversationWorker:
     """Runs conversations for every agent version of a campaign."""
 
@@ -104,6 +142,8 @@ class ConversationWorker:
         self._evaluators = [evaluators.create(n, llm=self._llm, judge=judge or JudgeConfig())
                             for n in self._evaluator_names]
         self._sem = asyncio.Semaphore(execution.concurrency)
+        self.lag = LoopLag()
+        self._lag_task: asyncio.Task[None] | None = None
         self._started = False
         self._start_lock = asyncio.Lock()
 
@@ -116,6 +156,7 @@ class ConversationWorker:
 
     async def _start(self) -> None:
         _engine_gc(True)
+        self._lag_task = asyncio.get_running_loop().create_task(self.lag.run())
         self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
         await self._hub.start()
         for agent in self._agents:
@@ -127,6 +168,11 @@ class ConversationWorker:
         self._started = True
 
     async def stop(self) -> None:
+        if self._lag_task is not None:
+            self._lag_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._lag_task
+            self._lag_task = None
         if self._session is not None:
             await self._session.close()
             self._session = None
@@ -142,31 +188,39 @@ class ConversationWorker:
         customer raises) are `simulator_error`, never blamed on the agent.
         """
         async with self._sem:
-            conv = conversation_shell(spec)
+            self.lag.active += 1
             try:
-                domain = find_domain(spec.domain)
-                sandbox = _TimedSandbox(domain, domain.initial_state(spec.scenario, spec.persona),
-                                      spec.perturbation, spec.seed)
-                user = user_simulators.create(spec.user_simulator, spec, domain, llm=self._llm)
-            except Exception as exc:  # noqa: BLE001 - recorded on the conversation
-                conv.outcome, conv.error = "simulator_error", f"simulator: {type(exc).__name__}: {exc}"
-                return ConversationResult(conversation=conv, scores=await self.evaluate(conv, spec))
-            self._hub.open(spec.id, sandbox)
-            try:
-                conv = await run_conversation(spec, user, self._connectors[spec.agent_version],
-                                              sandbox, self._hub.url,
-                                              self._execution.max_reply_chars)
-            except SimulatorFailure as exc:
-                conv.outcome, conv.error = "simulator_error", f"simulator: {exc}"
-            except Exception as exc:  # noqa: BLE001 - a bug on our side: keep the batch going
-                conv.outcome, conv.error = "simulator_error", f"{type(exc).__name__}: {exc}"
+                conv = await self._play(spec)
             finally:
-                self._hub.close(spec.id)
-            _collect_llm_usage(conv, user, self._connectors[spec.agent_version])
-            escalation = set(domain.escalation_tools)
-            conv.escalated = conv.outcome == "transferred" or any(
-                c.tool in escalation and c.status == "ok" for c in conv.tool_calls)
+                self.lag.active -= 1
         return ConversationResult(conversation=conv, scores=await self.evaluate(conv, spec))
+
+    async def _play(self, spec: ConversationSpec) -> Conversation:
+        conv = conversation_shell(spec)
+        try:
+            domain = find_domain(spec.domain)
+            sandbox = _TimedSandbox(domain, domain.initial_state(spec.scenario, spec.persona),
+                                  spec.perturbation, spec.seed)
+            user = user_simulators.create(spec.user_simulator, spec, domain, llm=self._llm)
+        except Exception as exc:  # noqa: BLE001 - recorded on the conversation
+            conv.outcome, conv.error = "simulator_error", f"simulator: {type(exc).__name__}: {exc}"
+            return conv
+        self._hub.open(spec.id, sandbox)
+        try:
+            conv = await run_conversation(spec, user, self._connectors[spec.agent_version],
+                                          sandbox, self._hub.url,
+                                          self._execution.max_reply_chars)
+        except SimulatorFailure as exc:
+            conv.outcome, conv.error = "simulator_error", f"simulator: {exc}"
+        except Exception as exc:  # noqa: BLE001 - a bug on our side: keep the batch going
+            conv.outcome, conv.error = "simulator_error", f"{type(exc).__name__}: {exc}"
+        finally:
+            self._hub.close(spec.id)
+        _collect_llm_usage(conv, user, self._connectors[spec.agent_version])
+        escalation = set(domain.escalation_tools)
+        conv.escalated = conv.outcome == "transferred" or any(
+            c.tool in escalation and c.status == "ok" for c in conv.tool_calls)
+        return conv
 
     async def evaluate(self, conv: Conversation, spec: ConversationSpec) -> list[Score]:
         """Every evaluator's scores; an evaluator with `aevaluate` (an LLM judge) is awaited."""

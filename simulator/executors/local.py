@@ -23,6 +23,8 @@ class LocalExecutor:
                  ) -> None:
         self._args = (agents, evaluators, execution, llm, judge)
         self._in_flight = max_batches_in_flight or batches_in_flight(execution)
+        self.lag_counts: dict[int, int] = {}
+        """Event-loop lag while conversations ran (ms -> samples), once `run` is over."""
 
     def run(self, batches: Iterable[Sequence[ConversationSpec]]
             ) -> Iterator[list[ConversationResult]]:
@@ -69,6 +71,8 @@ class LocalExecutor:
             if pending:
                 loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
             loop.run_until_complete(worker.stop())
+            for ms, n in worker.lag.counts.items():
+                self.lag_counts[ms] = self.lag_counts.get(ms, 0) + n
             # Background tasks of libraries (litellm's logging) die with the loop, quietly.
             leftovers = [t for t in asyncio.all_tasks(loop) if not t.done()]
             for task in leftovers:

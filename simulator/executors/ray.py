@@ -57,8 +57,11 @@ class _WorkerActor:
     async def run_batch(self, specs: list[ConversationSpec]) -> list[ConversationResult]:
         return await self._worker.run_batch(specs)
 
-    async def stop(self) -> None:
+    async def stop(self) -> dict[int, int]:
+        """Stops the worker; returns its event-loop lag histogram (ms -> samples)."""
+        counts = dict(self._worker.lag.counts)
         await self._worker.stop()
+        return counts
 
     def pid(self) -> int:
         return os.getpid()
@@ -269,6 +272,8 @@ class RayExecutor:
         self._num_cpus = num_cpus
         self.retried_batches = 0
         """Batches played again because their actor was lost."""
+        self.lag_counts: dict[int, int] = {}
+        """Event-loop lag of the actors while conversations ran (ms -> samples, merged)."""
         self.replaced_actors = 0
 
     def run(self, batches: Iterable[Sequence[ConversationSpec]]
@@ -332,7 +337,9 @@ class RayExecutor:
             for ref in in_flight:
                 ray.cancel(ref)
             try:
-                ray.get([a.stop.remote() for a in actors], timeout=10)
+                for counts in ray.get([a.stop.remote() for a in actors], timeout=10):
+                    for ms, n in counts.items():
+                        self.lag_counts[ms] = self.lag_counts.get(ms, 0) + n
             except Exception:  # noqa: BLE001 - best effort while tearing down
                 pass
             for actor in actors:

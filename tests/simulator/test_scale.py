@@ -190,3 +190,70 @@ def test_lazy_help_texts_match_the_commands() -> None:
         real = (command.help or "").strip().split("\n\n")[0].replace("\n", " ")
         assert isinstance(command, typer.core.TyperCommand | typer.core.TyperGroup)
         assert real.startswith(short.rstrip(".").rstrip(".").removesuffix("..")[:40]), name
+
+
+LAG_AGENT = '''\
+import asyncio
+import time
+
+from convsim.simulator.records import AgentReply
+
+
+class Agent:
+    def __init__(self, blocking):
+        self.blocking = blocking
+
+    async def respond(self, state, text, tools):
+        if self.blocking:
+            time.sleep(0.03)  # holds the event loop, as a CPU-bound engine does
+            await asyncio.sleep(0)
+        else:
+            await asyncio.sleep(0.03)
+        return AgentReply(text="Done. Anything else?", end=len(state) > 2 or state.update(
+            {len(state): 1}) or False)
+
+
+def busy():
+    return Agent(True), dict
+
+
+def polite():
+    return Agent(False), dict
+'''
+
+
+@pytest.mark.parametrize("factory", ["busy", "polite"])
+def test_event_loop_lag_is_measured_and_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                 factory: str) -> None:
+    """Agent latency includes the time a reply waits for convsim's event loop: the run
+    measures that lag, keeps it in the manifest, and says so when it is large."""
+    (tmp_path / "lag_agent.py").write_text(LAG_AGENT)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    path = tmp_path / "campaign.yaml"
+    path.write_text(textwrap.dedent(f"""\
+        name: lag
+        seed: 1
+        scenarios: {{domain: telecom, n: 4}}
+        personas: {{n: 2}}
+        agents: [{{version: v1, connector: python, target: "lag_agent:{factory}"}}]
+        evaluators: [process]
+        execution: {{executor: local, concurrency: 8}}
+        output_dir: {tmp_path / 'runs'}
+        """))
+    info = run_campaign(load_campaign(path))
+    lag = json.loads((info.run_dir / "manifest.json").read_text())["loop_lag_ms"]
+    assert lag == info.loop_lag and lag["samples"] > 0
+    noted = [n for n in info.notes if "CPU-bound" in n]
+    if factory == "busy":
+        assert lag["p50_ms"] >= 10 and noted
+    else:
+        assert lag["p50_ms"] < 10 and not noted
+
+
+def test_loop_lag_percentiles() -> None:
+    from convsim.simulator.worker import LoopLag
+
+    counts = {0: 50, 5: 40, 20: 9, 300: 1}
+    assert LoopLag.summary(counts) == {"samples": 100, "max_ms": 300, "p50_ms": 0,
+                                       "p90_ms": 5, "p99_ms": 20}
+    assert LoopLag.summary({}) == {"samples": 0}
