@@ -15,7 +15,9 @@ outcome (completed, abandoned, transferred). Misbehaviour raises
 `CustomerMisbehaved` with the reason, which the loop records as outcome
 `simulator_error` — never as an agent failure: an empty message, talking as the
 agent, a marker inside the text, the same message three times in a row, ending
-in the first message, or an LLM error after retries.
+in the first message, an identifier that contradicts its facts (another email or
+order number than its own, one the agent never said), or an LLM error after
+retries.
 """
 
 from __future__ import annotations
@@ -55,11 +57,32 @@ AGENT_TALK = [re.compile(p, re.IGNORECASE) for p in (
 """Phrases only the agent says (offering help, being an AI) or a transcript of several
 turns: the model stopped playing the customer."""
 _LABEL = re.compile(r"^\s*(customer|me|user)\s*:\s*", re.IGNORECASE)
+_IDENT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|#?[A-Za-z]*\d[\w#-]*")
+"""Identifier-like tokens: emails, and words with digits (ids, phone numbers, postcodes)."""
 _MARKER = re.compile(r"#{2,}\s*[A-Z_ ]{2,}\s*#{0,}|#{3,}", re.IGNORECASE)
 
 
 class CustomerMisbehaved(Exception):
     """The model did not play the customer properly (convsim's side, not the agent's)."""
+
+
+def _identifiers(text: str) -> list[str]:
+    """Emails, and tokens holding at least 4 digits, as written."""
+    return [t.rstrip(".-") for t in _IDENT.findall(text)
+            if "@" in t or sum(c.isdigit() for c in t) >= 4]
+
+
+def _shape(token: str) -> str:
+    """What kind of identifier a token is: "email", or its letters/digits pattern with the
+    separators dropped ("#W1234567" -> "#a9999999", "555-123-4567" -> "9999999999")."""
+    if "@" in token:
+        return "email"
+    return "".join("9" if c.isdigit() else "a" if c.isalpha() else c for c in token
+                   if c not in "-.")
+
+
+def _norm(token: str) -> str:
+    return token.lower().replace("-", "").replace(".", "")
 
 
 def _words(domain: Domain, slot: str) -> str:
@@ -122,6 +145,16 @@ class LLMUser:
         self.usage = LLMUsage(prompt_version=PROMPT_VERSION)
         self._said: list[str] = []
         self._outcome: str | None = None
+        # The identifiers the customer may say: its facts, its goal and scenario, and what
+        # the agent says; another of the same shape as a fact is made up.
+        self._facts_by_shape: dict[str, list[tuple[str, str]]] = {}
+        for words, value in self.known_facts():
+            for token in _identifiers(value):
+                self._facts_by_shape.setdefault(_shape(token), []).append((words, token))
+        self._allowed = {_norm(t) for t in _identifiers(
+            " ".join([spec.scenario.goal, str(spec.scenario.slots),
+                      *[v for _, v in self.known_facts()]]))}
+        self._slips = 1 if spec.scenario.slots.get("wrong_info_first") else 0
 
     @property
     def outcome(self) -> str | None:
@@ -233,6 +266,7 @@ class LLMUser:
                                      f"{raw[:120]!r}")
         if len(self._said) >= 2 and text == self._said[-1] == self._said[-2]:
             raise CustomerMisbehaved(f"repeated the same message three times: {text[:120]!r}")
+        self._check_facts(text)
         self._said.append(text)
         self.messages.append({"role": "assistant", "content": raw})
         if outcome is not None:
@@ -269,6 +303,23 @@ class LLMUser:
                                          f"{text[:160]!r}")
         return text, outcome
 
+    def _check_facts(self, text: str) -> None:
+        """Raises CustomerMisbehaved when the customer states an identifier of the same kind
+        as one of its facts (an email, an order number, a phone number) that is neither its
+        own, nor in its scenario, nor said by the agent: it made a fact up, and the agent
+        would be judged on a customer that does not exist. A scenario whose customer first
+        gives a wrong value (wrong_info_first) may slip once."""
+        for token in _identifiers(text):
+            facts = self._facts_by_shape.get(_shape(token))
+            if not facts or _norm(token) in self._allowed:
+                continue
+            if self._slips and any(sorted(_norm(token)) == sorted(_norm(v)) for _, v in facts):
+                self._slips -= 1  # the typo the scenario asked for (two swapped characters)
+                continue
+            words, value = facts[0]
+            raise CustomerMisbehaved(f"contradicted the scenario: said {token!r} where its "
+                                     f"{words} is {value!r}")
+
     def _closing(self, outcome: str) -> str:
         key = {"completed": "thanks_done", "abandoned": "give_up"}.get(outcome)
         said = self._facts._say(key) if key else None
@@ -279,6 +330,7 @@ class LLMUser:
 
     async def respond(self, agent_text: str) -> UserReply:
         self.messages.append({"role": "user", "content": agent_text})
+        self._allowed.update(_norm(t) for t in _identifiers(agent_text))
         return await self._next()
 
 

@@ -29,7 +29,7 @@ from convsim.simulator.openai_agent import OpenAIAgent
 from convsim.simulator.packs.discovery import find_domain
 from convsim.simulator.protocols import AgentProtocolError
 from convsim.simulator.sandbox import ToolSandbox
-from convsim.simulator.users.llm import PROMPT_VERSION, LLMUser
+from convsim.simulator.users.llm import PROMPT_VERSION, CustomerMisbehaved, LLMUser
 
 _spec = importlib.util.spec_from_file_location(
     "llm_server", Path(__file__).resolve().parents[1] / "llm_server.py")
@@ -226,6 +226,36 @@ def test_customer_prompt_carries_persona_facts_and_rules(tmp_path: Path) -> None
     assert easy.messages[0]["content"] != prompt and easy.messages[1]["role"] == "user"
 
 
+@pytest.mark.parametrize("domain", ["telecom", "retail"])
+def test_customer_that_makes_up_an_identifier_contradicts_its_scenario(tmp_path: Path,
+                                                                       domain: str) -> None:
+    config = load_campaign(_write(tmp_path, domain, "local", n=6))
+    spec = next(s for s in plan_specs(config, *build_population(config))
+                if not s.scenario.slots.get("wrong_info_first"))
+    user = LLMUser(spec, find_domain(domain), LLMConfig(cache_dir=None))
+    facts = dict(user.known_facts())
+    key = "phone number" if domain == "telecom" else "email"
+    mine = facts[key]
+    user._check_facts(f"Hi, it's {mine}. I ordered two items.")
+    other = ("555-010-9999" if domain == "telecom" else "someone.else@example.net")
+    with pytest.raises(CustomerMisbehaved, match=f"contradicted the scenario: said '{other}' "
+                       f"where its {key} is"):
+        user._check_facts(f"My {key} is {other}.")
+    # What the agent said is the customer's to repeat; other numbers (a year) are not facts.
+    user._allowed.add(other.replace("-", "").replace(".", "").lower())
+    user._check_facts(f"Yes, {other} is right; I have been a customer since 2019.")
+    # A scenario that asks for one wrong value first allows one swapped-character slip.
+    slip = spec.model_copy(update={"scenario": spec.scenario.model_copy(update={
+        "slots": {**spec.scenario.slots, "wrong_info_first": True}})})
+    typo_user = LLMUser(slip, find_domain(domain), LLMConfig(cache_dir=None))
+    i = next(i for i in range(len(mine) - 1) if mine[i] != mine[i + 1]
+             and mine[i].isalnum() and mine[i + 1].isalnum())
+    swapped = mine[:i] + mine[i + 1] + mine[i] + mine[i + 2:]
+    typo_user._check_facts(f"It is {swapped}")
+    with pytest.raises(CustomerMisbehaved):
+        typo_user._check_facts(f"Sorry, {swapped} again")
+
+
 # --------------------------------------------------------------------------- campaigns
 
 CAMPAIGN = """\
@@ -346,6 +376,8 @@ def test_llm_customer_against_openai_agent(server, tmp_path: Path, request: pyte
     ({"opening": "   "}, "empty message"),
     ({"closing": "Thanks ###DONE### oh and one more thing"}, "leaked the end marker"),
     ({"opening": "Hi, never mind. ###DONE###"}, "ended in its first message"),
+    ({"opening": "Cancel my order please, my email is nobody.known@example.org"},
+     "contradicted the scenario"),
     ({"closing": "That did not answer me."}, "same message three times"),
 ])
 def test_customer_misbehaviour_is_a_simulator_error(server, tmp_path: Path,
