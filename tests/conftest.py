@@ -16,12 +16,15 @@ CONFIGS = REPO / "configs"
 
 @pytest.fixture(scope="session")
 def ray_local():
-    """A real local Ray instance shared by the tests that need one."""
+    """A real local Ray instance shared by the tests that need one, started as campaigns
+    start theirs (listening on 127.0.0.1 only)."""
     import ray
 
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    from convsim.simulator.executors.ray import start_local_ray
+
+    stop = start_local_ray(num_cpus=2)
     yield ray
-    ray.shutdown()
+    stop()
 
 
 SMALL_CAMPAIGN = """\

@@ -21,7 +21,7 @@ import subprocess
 import sys
 import threading
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from convsim.simulator.config import (
@@ -241,12 +241,29 @@ def _start_local(num_cpus: int | None, kwargs: dict[str, Any]) -> _Reaper:
     return reaper
 
 
+_QUIET = {"include_dashboard": False, "log_to_driver": False, "configure_logging": False}
+
+
+def start_local_ray(num_cpus: int | None = None) -> Callable[[], None]:
+    """Start the local Ray instance a campaign would (127.0.0.1 only, nothing left behind
+    if this process dies), for callers that keep one across campaigns (a notebook, a test
+    session); returns the function that stops it."""
+    import ray
+
+    reaper = _start_local(num_cpus, dict(_QUIET))
+
+    def stop() -> None:
+        ray.shutdown()
+        reaper.stop()
+
+    return stop
+
+
 def _init(address: str | None, num_cpus: int | None) -> _Reaper | None:
     """Start a local Ray instance (returns its reaper) or join the cluster at `address`."""
     import ray
 
-    kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False,
-                              "configure_logging": False}
+    kwargs: dict[str, Any] = dict(_QUIET)
     if not address:
         return _start_local(num_cpus, kwargs)
     shown = REDACT(address)

@@ -202,3 +202,9 @@ def test_no_ray_process_outlives_a_killed_driver(killed_run: KilledRun) -> None:
     assert not killed_run.survivors, (
         f"alive {EXIT_TIMEOUT_S:.0f} s after SIGKILL of the driver:\n"
         + "\n".join(f"{cmd[:100]} (pid {pid})" for (pid, _), cmd in killed_run.survivors.items()))
+
+
+def test_a_kept_local_instance_is_loopback_too(ray_local) -> None:
+    """`start_local_ray` (notebooks, this test session) starts Ray as campaigns do."""
+    assert ray_local.util.get_node_ip_address() == "127.0.0.1"
+    assert {n["NodeManagerAddress"] for n in ray_local.nodes() if n["Alive"]} == {"127.0.0.1"}
