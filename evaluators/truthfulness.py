@@ -45,9 +45,15 @@ _PRICE = re.compile(r"(?<![\w.])\d+\.\d{1,2}(?![\d])")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
-@functools.lru_cache(maxsize=4096)
 def _numbers(text: str | None) -> frozenset[float]:
-    """Cached: the pack's policy and the agent's templates are read for every conversation."""
+    """Cached for texts up to 2,000 characters, and the pack's policy: they are read for
+    every conversation."""
+    if text is None or len(text) <= 2_000:
+        return _cached_numbers(text)
+    return _find_numbers(text)
+
+
+def _find_numbers(text: str | None) -> frozenset[float]:
     found = set()
     for m in _NUMBER.findall(text or ""):
         try:
@@ -55,6 +61,9 @@ def _numbers(text: str | None) -> frozenset[float]:
         except ValueError:
             continue
     return frozenset(found)
+
+
+_cached_numbers = functools.lru_cache(maxsize=4096)(_find_numbers)
 
 
 def _derived(value: float, numbers: set[float], results: list[str]) -> bool:
@@ -93,7 +102,7 @@ class TruthfulnessEvaluator:
         opaque = any(executed(c) and c.tool not in known_tools for c in calls)
         if opaque:
             stems = {}
-        known = _numbers(domain.policy if domain is not None else "") | _numbers(
+        known = _cached_numbers(domain.policy if domain is not None else "") | _numbers(
             scenario.goal) | _numbers(str(scenario.slots))
         claims = 0
         problems: list[tuple[str, list[int]]] = []

@@ -176,10 +176,18 @@ def _request_sentences(sentences: list[str]) -> list[str]:
             and not _ANYTHING_ELSE.search(s)]
 
 
-@functools.lru_cache(maxsize=8192)
+CACHED_CHARS = 2_000
+"""Texts up to this long are cached (a bounded cache of short texts: long LLM replies are
+rarely repeated and would hold memory)."""
+
+
 def _act_and_cue(text: str) -> tuple[str, bool]:
-    """Cached: agents repeat their templates, and each reply is read by the customer and
-    again by the evaluators."""
+    """Cached for short texts: agents repeat their templates, and each reply is read by the
+    customer and again by the evaluators."""
+    return _cached_act(text) if len(text) <= CACHED_CHARS else _find_act(text)
+
+
+def _find_act(text: str) -> tuple[str, bool]:
     norm = _normalise(text)
     sentences = _sentences(norm)
     if _is_transfer(sentences):
@@ -198,6 +206,9 @@ def _act_and_cue(text: str) -> tuple[str, bool]:
     if any(_is_question(s) and not _SUGGESTION.search(s) for s in sentences):
         return "confirm", False  # an unmatched question is most often a yes/no check
     return "inform", False
+
+
+_cached_act = functools.lru_cache(maxsize=8192)(_find_act)
 
 
 def classify(agent_text: str) -> str:
