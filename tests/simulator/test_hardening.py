@@ -120,6 +120,8 @@ class PolicyAgent:
         for name, value in self.require_query.items():
             if request.query.get(name) != value:
                 return web.json_response({"error": f"missing {name}"}, status=401)
+        if request.content_type != "application/json":  # as a FastAPI agent would insist
+            return web.json_response({"error": "expected JSON"}, status=415)
         body = await request.json()
         conv, key = body["conversation_id"], request.headers["Idempotency-Key"]
         self.attempts[key] += 1
