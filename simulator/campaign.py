@@ -155,6 +155,8 @@ class RunInfo:
     """Masks the agents' credentials in text shown to the user."""
     seconds: float = 0.0
     turns: int = 0
+    timing_note: str | None = None
+    """Said when the event loops ran late enough to inflate measured agent latencies."""
     loop_lag: dict[str, float] = field(default_factory=dict)
     """How late the workers' event loops ran while conversations played (samples, p50_ms,
     p90_ms, p99_ms, max_ms): the part of measured agent latency spent waiting on convsim."""
@@ -433,7 +435,7 @@ def run_campaign(config: CampaignConfig, *, out_dir: str | Path | None = None,
             lag = LoopLag.summary(getattr(executor, "lag_counts", {}))
             manifest["loop_lag_ms"] = info.loop_lag = lag
             if lag.get("p50_ms", 0) >= LAG_NOTE_MS:
-                notes.append(
+                info.timing_note = (
                     f"convsim was CPU-bound: its event loop ran {lag['p50_ms']:g} ms late at the "
                     f"median (p90 {lag['p90_ms']:g} ms), and agent latencies (turns.latency_ms) "
                     "include that wait; more Ray workers or a lower execution.concurrency give "

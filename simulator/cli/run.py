@@ -170,6 +170,8 @@ def run(
     console.print(f"{info.written} conversations ({info.turns} turns) in {info.seconds:.1f}s; "
                   f"{info.skipped} already done, {info.errors} infrastructure errors, "
                   f"{info.simulator_errors} simulator errors", highlight=False)
+    if info.timing_note:
+        console.print(f"[dim]note: {info.timing_note}[/dim]", highlight=False)
     if info.written or info.skipped:
         render_summary(info.run_dir, per_profile=len(config.perturbations) > 1)
     if config.user_simulator == "replay" and info.written:

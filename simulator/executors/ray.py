@@ -15,6 +15,7 @@ and every conversation is written once.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import signal
 import subprocess
@@ -224,6 +225,10 @@ def _start_local(num_cpus: int | None, kwargs: dict[str, Any]) -> _Reaper:
     cluster = ray_constants.ENABLE_RAY_CLUSTER
     ray_constants.ENABLE_RAY_CLUSTER = False
     try:
+        # ray.init turns token authentication on for a local instance and logs a warning
+        # saying so on every run: kept on, not said.
+        logging.getLogger("ray._private.authentication.authentication_token_setup").setLevel(
+            logging.ERROR)
         with _environ(_SINGLE_NODE_ENV):
             ray.init(num_cpus=num_cpus, _node_ip_address="127.0.0.1", **kwargs)
         reaper.track_new_children()

@@ -136,6 +136,8 @@ class KilledRun:
     """Every process seen in the driver's tree before it was killed."""
     survivors: dict[Process, str] = field(default_factory=dict)
     """Those still alive EXIT_TIMEOUT_S after the driver was killed."""
+    output: str = ""
+    """What the driver printed before it was killed."""
 
 
 @pytest.fixture(scope="module")
@@ -173,6 +175,7 @@ def killed_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KilledRun]:
         sample()
         driver.send_signal(signal.SIGKILL)
         driver.wait()
+        seen.output = log.read_text(errors="replace")
         deadline = time.monotonic() + EXIT_TIMEOUT_S
         while time.monotonic() < deadline:
             seen.survivors = {p: c for p, c in seen.processes.items() if _alive(p)}
@@ -208,3 +211,10 @@ def test_a_kept_local_instance_is_loopback_too(ray_local) -> None:
     """`start_local_ray` (notebooks, this test session) starts Ray as campaigns do."""
     assert ray_local.util.get_node_ip_address() == "127.0.0.1"
     assert {n["NodeManagerAddress"] for n in ray_local.nodes() if n["Alive"]} == {"127.0.0.1"}
+
+
+def test_ray_says_nothing_of_its_own_on_the_console(killed_run: KilledRun) -> None:
+    """A new user's run shows convsim's progress, not Ray's log lines (e.g. its warning that
+    it turned token authentication on, which it does on every local start)."""
+    assert "Token authentication" not in killed_run.output
+    assert "ray" not in killed_run.output.lower(), killed_run.output[-1000:]
