@@ -36,7 +36,7 @@ from convsim.simulator.records import (
 )
 from convsim.simulator.redact import REDACT, redactor_for
 from convsim.simulator.registry import generators
-from convsim.simulator.results import ResultWriter, write_manifest
+from convsim.simulator.results import Packing, ResultWriter, write_manifest
 from convsim.simulator.summary import write_summary
 from convsim.simulator.worker import LoopLag
 
@@ -179,9 +179,6 @@ class _Batches:
         self._done = done or set()
         self.skipped = 0
         """Planned specs found already written, so far."""
-        self.in_flight: dict[str, ConversationSpec] = {}
-        """Specs handed out whose results are not written yet (the writer's lookup)."""
-        self._refs: Counter[str] = Counter()
         self.stopped = False
 
     def stop(self) -> None:
@@ -203,29 +200,12 @@ class _Batches:
             batch = self._next_batch()
             if not batch:
                 return
-            for spec in batch:
-                self.in_flight[spec.id] = spec
-                self._refs[spec.id] += 1
             yield batch
 
     def count_skipped(self) -> int:
         """Go through the rest of the plan (after a stop) to count what was already written."""
         self.skipped += sum(spec.id in self._done for spec in self._specs)
         return self.skipped
-
-    def release(self, ids: Iterable[str]) -> None:
-        """Forget written (or dropped) conversations; a plan that holds one id twice (two
-        scenarios with one id) keeps it until both are back."""
-        for cid in ids:
-            self._refs[cid] -= 1
-            if self._refs[cid] <= 0:
-                self._refs.pop(cid, None)
-                self.in_flight.pop(cid, None)
-
-
-def _circuit_open(result: Any) -> bool:
-    error = result.conversation.error or ""
-    return ": circuit open: " in error or error.startswith("circuit open: ")
 
 
 SAVE_EVERY_S = 1.0
@@ -300,7 +280,7 @@ def run_campaign(config: CampaignConfig, *, out_dir: str | Path | None = None,
         raise CampaignError(f"{run_dir}: written by another convsim (results schema "
                             f"{previous.get('schema_version')}, this one writes "
                             f"{SCHEMA_VERSION}); start a new run")
-    writer = ResultWriter(run_dir, run_id, redact=red)
+    writer = ResultWriter(run_dir, run_id)
     done = writer.done_ids() if resume is not None else set()
     batches = _Batches(specs, config.execution.batch_size, done)
     todo = max(0, planned - len(done))  # exact unless a resumed run had another --limit
@@ -398,27 +378,26 @@ def run_campaign(config: CampaignConfig, *, out_dir: str | Path | None = None,
             executor = make_executor(config.execution.executor, agents, config.evaluators,
                                      config.execution, config.llm, config.judge)
             budget = config.llm.budget_usd
-            for results in executor.run(batches):
+            # Workers pack their results into the run's tables (credentials masked).
+            for packed in executor.run(batches, Packing(run_id=run_id, redact=red)):
                 # Conversations cut short by an open circuit never really ran: not written,
                 # so --resume plays them.
-                kept = [r for r in results if not _circuit_open(r)]
-                if len(kept) < len(results) and info.stopped_by_breaker is None:
-                    error = next(r.conversation.error for r in results if _circuit_open(r))
-                    info.stopped_by_breaker = red(str(error).split("circuit open: ", 1)[1])
-                if kept:
-                    writer.write_batch(kept, batches.in_flight)
-                batches.release([r.conversation.id for r in results])
-                for r in kept:
-                    c = r.conversation
-                    info.outcomes[c.outcome or "unknown"] += 1
-                    info.simulator_errors += c.outcome == "simulator_error"
-                    info.errors += c.error is not None and c.outcome != "simulator_error"
-                    info.rate_limited += "unreachable: rate limited:" in (c.error or "")
-                    info.unknown_tools.update(t.tool for t in c.tool_calls
-                                              if t.status == "unknown_tool")
-                    info.turns += len(r.conversation.turns)
-                    info.llm.add(c.llm)
-                info.written += len(kept)
+                cut = [p for p in packed.played if not p.written]
+                if cut and info.stopped_by_breaker is None:
+                    info.stopped_by_breaker = red(str(cut[0].error).split("circuit open: ", 1)[1])
+                if packed.tables:
+                    writer.write_tables(packed.tables)
+                for p in packed.played:
+                    if not p.written:
+                        continue
+                    info.outcomes[p.outcome or "unknown"] += 1
+                    info.simulator_errors += p.outcome == "simulator_error"
+                    info.errors += p.error is not None and p.outcome != "simulator_error"
+                    info.rate_limited += "unreachable: rate limited:" in (p.error or "")
+                    info.unknown_tools.update(p.unknown_tools)
+                    info.turns += p.turns
+                    info.llm.add(p.llm)
+                    info.written += 1
                 if progress:
                     progress(info.written, todo, info.outcomes)
                 if info.stopped_by_breaker is not None:

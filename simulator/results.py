@@ -10,14 +10,21 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from convsim.simulator.records import SCHEMA_VERSION, Conversation, ConversationResult, ConversationSpec
+from convsim.simulator.records import (
+    SCHEMA_VERSION,
+    Conversation,
+    ConversationResult,
+    ConversationSpec,
+    LLMUsage,
+)
 from convsim.simulator.redact import REDACT, Redactor
 
 TABLES = ("conversations", "turns", "tool_calls", "scores")
@@ -141,16 +148,79 @@ def result_rows(result: ConversationResult, spec: ConversationSpec, run_id: str
     return rows
 
 
+def cut_by_open_circuit(conversation: Conversation) -> bool:
+    """The conversation failed at once on an agent endpoint's open circuit breaker: it never
+    really ran (not written; --resume plays it)."""
+    error = conversation.error or ""
+    return ": circuit open: " in error or error.startswith("circuit open: ")
+
+
+@dataclass
+class Played:
+    """What the campaign needs to know of one conversation of a packed batch."""
+
+    conversation_id: str
+    outcome: str | None
+    error: str | None
+    turns: int = 0
+    unknown_tools: list[str] = field(default_factory=list)
+    llm: LLMUsage = field(default_factory=LLMUsage)
+    written: bool = True
+    """False when an open circuit cut it short: not in the tables."""
+
+
+@dataclass
+class ResultBatch:
+    """A finished batch as workers ship it: Arrow tables ready to write, built where the
+    conversations ran (a Ray actor spares the driver the rows), and one `Played` each."""
+
+    played: list[Played]
+    tables: dict[str, pa.Table]
+    """Empty when no conversation of the batch is to be written."""
+
+
+@dataclass
+class Packing:
+    """How a worker packs its results: the run's id (a column of every table) and the
+    masking of credentials in the free-text columns."""
+
+    run_id: str
+    redact: Callable[[str], str] = REDACT
+
+
+def pack_results(results: list[ConversationResult], specs: Mapping[str, ConversationSpec],
+                 packing: Packing) -> ResultBatch:
+    """Rows of a batch's results (in conversation id order) as Arrow tables, and what the
+    campaign counts."""
+    rows: dict[str, list[dict[str, Any]]] = {t: [] for t in TABLES}
+    played = []
+    for res in sorted(results, key=lambda r: r.conversation.id):
+        c = res.conversation
+        cut = cut_by_open_circuit(c)
+        played.append(Played(conversation_id=c.id, outcome=c.outcome, error=c.error,
+                             turns=len(c.turns), llm=c.llm, written=not cut,
+                             unknown_tools=[t.tool for t in c.tool_calls
+                                            if t.status == "unknown_tool"]))
+        if cut:
+            continue
+        for table, part in result_rows(res, specs[c.id], packing.run_id).items():
+            for row in part:
+                for column in _REDACTED_COLUMNS.get(table, ()):
+                    if row.get(column):
+                        row[column] = packing.redact(row[column])
+            rows[table].extend(part)
+    tables = {t: pa.Table.from_pylist(rows[t], schema=SCHEMAS[t]) for t in TABLES} \
+        if any(p.written for p in played) else {}
+    return ResultBatch(played=played, tables=tables)
+
+
 class ResultWriter:
     """Writes part files into a run folder; the only code that writes results."""
 
-    def __init__(self, run_dir: Path, run_id: str, tables: tuple[str, ...] = TABLES,
-                 redact: Callable[[str], str] | None = None) -> None:
+    def __init__(self, run_dir: Path, run_id: str, tables: tuple[str, ...] = TABLES) -> None:
         self.run_dir = run_dir
         self.run_id = run_id
         self.tables = tables
-        self._redact = redact or REDACT
-        """Masks credentials in the free-text columns (errors, rationales) before writing."""
         for table in tables:
             (run_dir / table).mkdir(parents=True, exist_ok=True)
         complete = {p.name for p in (run_dir / "conversations").glob("part-*.parquet")}
@@ -168,26 +238,20 @@ class ResultWriter:
             ids.update(pq.read_table(f, columns=["conversation_id"]).column(0).to_pylist())
         return ids
 
-    def write_batch(self, results: list[ConversationResult],
-                    specs: dict[str, ConversationSpec]) -> None:
-        rows: dict[str, list[dict[str, Any]]] = {t: [] for t in self.tables}
-        for res in sorted(results, key=lambda r: r.conversation.id):
-            for table, part in result_rows(res, specs[res.conversation.id], self.run_id).items():
-                for row in part:
-                    for column in _REDACTED_COLUMNS.get(table, ()):
-                        if row.get(column):
-                            row[column] = self._redact(row[column])
-                rows[table].extend(part)
-        self.write_part(rows)
-
     def write_part(self, rows: dict[str, list[dict[str, Any]]]) -> None:
-        """Write one part file per table (an empty table still gets its part)."""
+        """Write one part file per table from rows (an empty table still gets its part)."""
+        self.write_tables({t: pa.Table.from_pylist(rows.get(t, []), schema=SCHEMAS[t])
+                           for t in self.tables})
+
+    def write_tables(self, tables: Mapping[str, pa.Table]) -> None:
+        """Write one part file per table (a table missing from `tables` gets an empty part)."""
         name = f"part-{self._next:05d}.parquet"
         # Conversations last: a part counts as written only once its conversations file exists.
         for table in [t for t in self.tables if t != "conversations"] + ["conversations"]:
             path = self.run_dir / table / name
             tmp = path.with_suffix(".tmp")
-            pq.write_table(pa.Table.from_pylist(rows.get(table, []), schema=SCHEMAS[table]), tmp)
+            data = tables.get(table)
+            pq.write_table(data if data is not None else SCHEMAS[table].empty_table(), tmp)
             os.replace(tmp, path)
         self._next += 1
 

@@ -29,6 +29,7 @@ from convsim.simulator.records import (
     ToolCall,
 )
 from convsim.simulator.registry import connectors, evaluators, user_simulators
+from convsim.simulator.results import Packing, ResultBatch, pack_results
 from convsim.simulator.sandbox import SandboxHub, ToolSandbox
 
 
@@ -244,3 +245,10 @@ class ConversationWorker:
     async def run_batch(self, specs: Sequence[ConversationSpec]) -> list[ConversationResult]:
         await self.start()
         return list(await asyncio.gather(*(self.run_spec(s) for s in specs)))
+
+    async def run_packed(self, specs: Sequence[ConversationSpec], packing: Packing
+                         ) -> ResultBatch:
+        """A batch's results packed into the run's tables here, where the conversations
+        ran: a Ray driver then only writes them."""
+        results = await self.run_batch(specs)
+        return pack_results(results, {s.id: s for s in specs}, packing)

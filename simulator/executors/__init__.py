@@ -12,7 +12,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Protocol
 
 from convsim.simulator.config import AgentConfig, ExecutionConfig, JudgeConfig, LLMConfig
-from convsim.simulator.records import ConversationResult, ConversationSpec
+from convsim.simulator.records import ConversationSpec
+from convsim.simulator.results import Packing, ResultBatch
 
 
 class ExecutorError(RuntimeError):
@@ -20,10 +21,11 @@ class ExecutorError(RuntimeError):
 
 
 class Executor(Protocol):
-    def run(self, batches: Iterable[Sequence[ConversationSpec]]
-            ) -> Iterator[list[ConversationResult]]:
-        """Yield the results of each batch as it finishes (any order). Batches are pulled
-        lazily, a bounded number ahead (planning is lazy, memory stays flat)."""
+    def run(self, batches: Iterable[Sequence[ConversationSpec]], packing: Packing
+            ) -> Iterator[ResultBatch]:
+        """Yield each batch's results as it finishes (any order), packed into the run's
+        tables by the worker that played them. Batches are pulled lazily, a bounded number
+        ahead (planning is lazy, memory stays flat)."""
         ...
 
 

@@ -10,7 +10,8 @@ from typing import Any
 
 from convsim.simulator.config import AgentConfig, ExecutionConfig, JudgeConfig, LLMConfig
 from convsim.simulator.executors import batches_in_flight
-from convsim.simulator.records import ConversationResult, ConversationSpec
+from convsim.simulator.records import ConversationSpec
+from convsim.simulator.results import Packing, ResultBatch
 from convsim.simulator.worker import ConversationWorker
 
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -26,14 +27,14 @@ class LocalExecutor:
         self.lag_counts: dict[int, int] = {}
         """Event-loop lag while conversations ran (ms -> samples), once `run` is over."""
 
-    def run(self, batches: Iterable[Sequence[ConversationSpec]]
-            ) -> Iterator[list[ConversationResult]]:
+    def run(self, batches: Iterable[Sequence[ConversationSpec]], packing: Packing
+            ) -> Iterator[ResultBatch]:
         """Batches are pulled lazily (the caller may stop them). SIGINT/SIGTERM while the
         loop runs stop it between steps and raise KeyboardInterrupt here, so no
         conversation task is hit by the signal mid-request."""
         loop = asyncio.new_event_loop()
         worker = ConversationWorker(*self._args)
-        pending: set[asyncio.Task[list[ConversationResult]]] = set()
+        pending: set[asyncio.Task[ResultBatch]] = set()
         todo = iter(batches)
         interrupted: list[int] = []
         waiter: list[asyncio.Future[Any]] = []
@@ -46,7 +47,7 @@ class LocalExecutor:
                     batch = next(todo, None)
                     if batch is None:
                         return
-                    pending.add(loop.create_task(worker.run_batch(batch)))
+                    pending.add(loop.create_task(worker.run_packed(batch, packing)))
 
             fill()
             while pending:

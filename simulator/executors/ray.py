@@ -33,8 +33,9 @@ from convsim.simulator.config import (
     LLMConfig,
 )
 from convsim.simulator.executors import ExecutorError, batches_in_flight
-from convsim.simulator.records import ConversationResult, ConversationSpec
+from convsim.simulator.records import ConversationSpec
 from convsim.simulator.redact import REDACT
+from convsim.simulator.results import Packing, ResultBatch
 
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 
@@ -55,8 +56,8 @@ class _WorkerActor:
 
         self._worker = ConversationWorker(agents, evaluators, execution, llm, judge)
 
-    async def run_batch(self, specs: list[ConversationSpec]) -> list[ConversationResult]:
-        return await self._worker.run_batch(specs)
+    async def run_packed(self, specs: list[ConversationSpec], packing: Packing) -> ResultBatch:
+        return await self._worker.run_packed(specs, packing)
 
     async def stop(self) -> dict[int, int]:
         """Stops the worker; returns its event-loop lag histogram (ms -> samples)."""
@@ -298,8 +299,8 @@ class RayExecutor:
         """Event-loop lag of the actors while conversations ran (ms -> samples, merged)."""
         self.replaced_actors = 0
 
-    def run(self, batches: Iterable[Sequence[ConversationSpec]]
-            ) -> Iterator[list[ConversationResult]]:
+    def run(self, batches: Iterable[Sequence[ConversationSpec]], packing: Packing
+            ) -> Iterator[ResultBatch]:
         import ray
 
         started_here = not ray.is_initialized()
@@ -316,6 +317,7 @@ class RayExecutor:
         actors = [actor_cls.remote(*self._args) for _ in range(n_workers)]
         per_actor = batches_in_flight(self._execution)
         todo = iter(batches)  # pulled lazily: the caller may stop the batches mid-run
+        packing_ref = ray.put(packing)  # once, not with every batch
         again: deque[tuple[list[ConversationSpec], int]] = deque()  # lost batches to replay
         # ref -> (actor slot, the actor, the batch, attempts so far)
         in_flight: dict[Any, tuple[int, Any, list[ConversationSpec], int]] = {}
@@ -330,7 +332,8 @@ class RayExecutor:
                         return
                     batch, attempts = list(nxt), 0
                 actor = actors[slot]
-                in_flight[actor.run_batch.remote(batch)] = (slot, actor, batch, attempts)
+                in_flight[actor.run_packed.remote(batch, packing_ref)] = (slot, actor, batch,
+                                                                         attempts)
 
         try:
             for slot in range(n_workers):
