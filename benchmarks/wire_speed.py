@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/wire_speed.py [--conversations 5000] [--concurrency 256]
         [--latency-ms 50] [--executors local,ray] [--workers 2] [--profile out.prof]
+        [--per-process]
 
 One stand-in agent (aiohttp, answers every turn after `--latency-ms`, in its own
 process) serves both sides, in one run:
@@ -122,6 +123,10 @@ def bare_client(url: str, requests: int, concurrency: int) -> dict[str, float]:
 # ----------------------------------------------------------------------------- convsim
 
 
+NAMES: dict[int, str] = {}
+"""pid -> the start of its command line (Ray actors show their class), for --per-process."""
+
+
 def _tree_cpu(root: int, seen: dict[int, float]) -> None:
     """Record the CPU seconds (user + system) of `root` and its descendants into `seen`."""
     tick = os.sysconf("SC_CLK_TCK")
@@ -147,8 +152,16 @@ def _tree_cpu(root: int, seen: dict[int, float]) -> None:
     for pid in tree:
         if pid in stats:
             seen[pid] = max(seen.get(pid, 0.0), stats[pid])
+            if pid not in NAMES:
+                try:
+                    NAMES[pid] = Path(f"/proc/{pid}/cmdline").read_bytes().replace(
+                        b"\0", b" ").decode(errors="replace")[:60].strip()
+                except OSError:
+                    pass
 
 
+PER_PROCESS = False
+"""--per-process: print the CPU of the busiest processes of each convsim run (driver, actors)."""
 EVALUATORS: list[str] | None = None
 """--evaluators (None: the campaign default)."""
 
@@ -222,6 +235,9 @@ def convsim_run(url: str, conversations: int, concurrency: int, executor: str,
             steady = last - first
             steady_cpu = _at(samples, last) - _at(samples, first)
         conv = pl.read_parquet(run_dir / "conversations" / "*.parquet")
+        if PER_PROCESS:
+            for pid, secs in sorted(seen.items(), key=lambda kv: -kv[1])[:6]:
+                print(f"  {executor}: {secs:6.2f} s CPU  {NAMES.get(pid, pid)}")
         return {"conversations": conv.height, "turns": n, "wall": wall,
                 "rate": n / wall, "steady_wall": steady or wall,
                 "steady_rate": n / (steady or wall), "cpu_s": cpu,
@@ -263,8 +279,11 @@ def main() -> None:
     parser.add_argument("--profile", help="cProfile the local executor in-process to FILE")
     parser.add_argument("--evaluators", help="comma-separated (default: the campaign default; "
                         "'' for none), to see what scoring costs")
+    parser.add_argument("--per-process", action="store_true",
+                        help="print the CPU seconds of the busiest convsim processes")
     args = parser.parse_args()
-    global EVALUATORS
+    global EVALUATORS, PER_PROCESS
+    PER_PROCESS = args.per_process
     if args.evaluators is not None:
         EVALUATORS = [e for e in args.evaluators.split(",") if e]
     if args.serve:
