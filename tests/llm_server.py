@@ -162,6 +162,12 @@ class LLMServer:
             loop.run_forever()
             assert self._runner is not None
             loop.run_until_complete(self._runner.cleanup())
+            # What cleanup left running (a handler still answering `hang`) ends here, so no
+            # pending task is destroyed with the loop.
+            pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+            for task in pending:
+                task.cancel()
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
             loop.close()
 
         self._thread = threading.Thread(target=run, name="llm-server", daemon=True)

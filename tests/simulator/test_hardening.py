@@ -46,6 +46,15 @@ runner = CliRunner()
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
+def _finish_tasks(loop: asyncio.AbstractEventLoop) -> None:
+    """Cancel what the server left running (a handler of a hanging agent) and let it end, so
+    no pending task is destroyed with the loop."""
+    pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    for task in pending:
+        task.cancel()
+    loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+
+
 @contextmanager
 def serve(handler: Handler) -> Iterator[str]:
     """Serve `handler` for every path on 127.0.0.1 (own event loop, own thread)."""
@@ -70,6 +79,7 @@ def serve(handler: Handler) -> Iterator[str]:
         loop.run_until_complete(holder["runner"].cleanup())
         if hasattr(handler, "aclose"):
             loop.run_until_complete(handler.aclose())
+        _finish_tasks(loop)
         loop.close()
 
     thread = threading.Thread(target=main, daemon=True)
