@@ -145,6 +145,7 @@ class ConversationWorker:
         self._sem = asyncio.Semaphore(execution.concurrency)
         self.lag = LoopLag()
         self._lag_task: asyncio.Task[None] | None = None
+        self._gc_tuned = False
         self._started = False
         self._start_lock = asyncio.Lock()
 
@@ -157,6 +158,7 @@ class ConversationWorker:
 
     async def _start(self) -> None:
         _engine_gc(True)
+        self._gc_tuned = True
         self._lag_task = asyncio.get_running_loop().create_task(self.lag.run())
         self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
         await self._hub.start()
@@ -178,8 +180,9 @@ class ConversationWorker:
             await self._session.close()
             self._session = None
         await self._hub.stop()
-        if self._started:
+        if self._gc_tuned:  # also when start failed half-way
             _engine_gc(False)
+            self._gc_tuned = False
         self._started = False
 
     async def run_spec(self, spec: ConversationSpec) -> ConversationResult:

@@ -257,3 +257,13 @@ def test_loop_lag_percentiles() -> None:
     assert LoopLag.summary(counts) == {"samples": 100, "max_ms": 300, "p50_ms": 0,
                                        "p90_ms": 5, "p99_ms": 20}
     assert LoopLag.summary({}) == {"samples": 0}
+
+
+def test_collector_settings_come_back_after_a_run(small_campaign) -> None:
+    """Workers tune the garbage collector while they run (rarer young collections, start-up
+    objects frozen): the process gets its own settings back afterwards."""
+    import gc
+
+    before = gc.get_threshold()
+    run_campaign(load_campaign(small_campaign(n=2)))
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
