@@ -181,3 +181,27 @@ class LLMServer:
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(timeout=10)
             self._loop = self._thread = None
+
+
+def shared_server(key: str) -> tuple[LLMServer, Callable[..., Any]]:
+    """One server for a test module, started when the module is collected, its address and
+    `key` put in the environment then (Ray workers inherit the environment of `ray.init`,
+    which runs after collection); and the module's `server` fixture, which resets it around
+    each test and sets the environment again."""
+    import os
+
+    import pytest
+
+    server = LLMServer().start()
+    os.environ["OPENAI_BASE_URL"] = server.base_url
+    os.environ["OPENAI_API_KEY"] = key
+
+    @pytest.fixture
+    def fixture(monkeypatch: pytest.MonkeyPatch) -> Any:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        monkeypatch.setenv("OPENAI_API_KEY", key)
+        server.reset()
+        yield server
+        server.reset()
+
+    return server, fixture

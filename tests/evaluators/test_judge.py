@@ -12,7 +12,6 @@ import asyncio
 import csv
 import importlib.util
 import json
-import os
 import re
 import shutil
 from collections.abc import Callable
@@ -47,23 +46,13 @@ llm_server = _load("llm_server", TESTS / "llm_server.py")
 b = _load("eval_builders", TESTS / "evaluators" / "builders.py")
 
 KEY = "sk-test-JUDGE456"
-SERVER = llm_server.LLMServer().start()
-os.environ["OPENAI_BASE_URL"] = SERVER.base_url
-os.environ["OPENAI_API_KEY"] = KEY
+SERVER, server = llm_server.shared_server(KEY)
 text, error = llm_server.text, llm_server.error
 runner = CliRunner()
 
 METRIC = re.compile(r"^# Metric: (\w+)$", re.MULTILINE)
 AGENT_TURN = re.compile(r"^\[(\d+)\] agent: (.+)$", re.MULTILINE)
 
-
-@pytest.fixture
-def server(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("OPENAI_BASE_URL", SERVER.base_url)
-    monkeypatch.setenv("OPENAI_API_KEY", KEY)
-    SERVER.reset()
-    yield SERVER
-    SERVER.reset()
 
 
 def answer(verdict: str = "pass", *, line: int = 1, turns: list[int] | None = None,

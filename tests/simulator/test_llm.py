@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import json
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -37,21 +36,11 @@ llm_server = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(llm_server)
 
 KEY = "sk-test-SECRET123"
-SERVER = llm_server.LLMServer().start()
-os.environ["OPENAI_BASE_URL"] = SERVER.base_url
-os.environ["OPENAI_API_KEY"] = KEY
+SERVER, server = llm_server.shared_server(KEY)
 text, tool_calls, error, hang = (llm_server.text, llm_server.tool_calls, llm_server.error,
                                  llm_server.hang)
 runner = CliRunner()
 
-
-@pytest.fixture
-def server(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("OPENAI_BASE_URL", SERVER.base_url)
-    monkeypatch.setenv("OPENAI_API_KEY", KEY)
-    SERVER.reset()
-    yield SERVER
-    SERVER.reset()
 
 
 def _complete(client: LLMClient, model: str = "openai/scripted", **kwargs: Any):
