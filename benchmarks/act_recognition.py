@@ -16,7 +16,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from convsim.simulator.acts import ACTS, classify
+from convsim.core.acts import ACTS, classify
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "agent_acts.jsonl"
 

@@ -19,8 +19,8 @@ from pathlib import Path
 
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 
-from convsim.simulator.campaign import run_campaign  # noqa: E402
-from convsim.simulator.campaign_file import load_campaign  # noqa: E402
+from convsim.core.campaign_file import load_campaign  # noqa: E402
+from convsim.engine.campaign import run_campaign  # noqa: E402
 
 DEMO = Path(__file__).resolve().parents[1] / "configs" / "demo.yaml"
 

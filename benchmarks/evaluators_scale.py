@@ -25,8 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from convsim.simulator.domains.retail.scenarios import RULES, load_retail_db
-from convsim.simulator.records import (
+from convsim.core.records import (
     Conversation,
     Disclosure,
     Expectations,
@@ -35,8 +34,9 @@ from convsim.simulator.records import (
     ToolCall,
     Turn,
 )
-from convsim.simulator.registry import evaluators
-from convsim.simulator.results import ResultWriter
+from convsim.core.registry import evaluators
+from convsim.core.results import ResultWriter
+from convsim.domains.retail.scenarios import RULES, load_retail_db
 
 EVALUATORS = ("process", "disclosures", "goal", "rules", "escalation", "truthfulness")
 AUTH = ProcessStep(name="authenticate", tools=["find_user_id_by_email"], before=["cancel"])

@@ -34,7 +34,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from convsim.simulator.results import SCHEMAS
+from convsim.core.results import SCHEMAS
 
 REPO = Path(__file__).resolve().parents[1]
 INTENTS = ["cancel_order", "return_items", "update_address", "order_status", "out_of_scope"]
@@ -106,8 +106,8 @@ def make_run(root: Path, n: int, parts: int = 10) -> Path:
 
 def measure(step: str, run: Path) -> dict[str, float]:
     """One step, in this (fresh) process: seconds and peak RSS."""
-    from convsim.simulator.analytics import compare_versions, load_runs, pass_rates
-    from convsim.simulator.gate import GatePolicy, gate_run
+    from convsim.decisions.analytics import compare_versions, load_runs, pass_rates
+    from convsim.decisions.gate import GatePolicy, gate_run
 
     start = time.perf_counter()
     runs = load_runs(run)
@@ -141,8 +141,8 @@ def scale(n: int) -> None:
 def false_alarms(seeds: int) -> None:
     import yaml
 
-    from convsim.simulator.analytics import load_runs
-    from convsim.simulator.gate import GatePolicy, gate_run
+    from convsim.decisions.analytics import load_runs
+    from convsim.decisions.gate import GatePolicy, gate_run
 
     convsim = str(Path(sys.executable).parent / "convsim")
     gate_fail = regression_fail = 0

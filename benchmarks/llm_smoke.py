@@ -24,8 +24,8 @@ from pathlib import Path
 
 import polars as pl
 
-from convsim.simulator.campaign import run_campaign
-from convsim.simulator.campaign_file import load_campaign
+from convsim.core.campaign_file import load_campaign
+from convsim.engine.campaign import run_campaign
 
 DEMO = Path(__file__).resolve().parents[1] / "configs" / "llm-demo.yaml"
 

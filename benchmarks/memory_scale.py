@@ -25,8 +25,8 @@ from pathlib import Path
 
 
 def one(size: int) -> None:
-    from convsim.simulator.campaign import run_campaign
-    from convsim.simulator.campaign_file import load_campaign
+    from convsim.core.campaign_file import load_campaign
+    from convsim.engine.campaign import run_campaign
 
     per_rep = 250 * 4
     raw = {

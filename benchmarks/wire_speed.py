@@ -253,8 +253,8 @@ def profile_local(url: str, conversations: int, concurrency: int, path: str) -> 
 
     import yaml
 
-    from convsim.simulator.campaign import run_campaign
-    from convsim.simulator.config import CampaignConfig
+    from convsim.core.config import CampaignConfig
+    from convsim.engine.campaign import run_campaign
 
     raw = yaml.safe_load(campaign_yaml(url, conversations, concurrency, "local", 1))
     config = CampaignConfig.model_validate(raw)

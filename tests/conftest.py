@@ -20,7 +20,7 @@ def ray_local():
     start theirs (listening on 127.0.0.1 only)."""
     import ray
 
-    from convsim.simulator.executors.ray import start_local_ray
+    from convsim.engine.executors.ray import start_local_ray
 
     stop = start_local_ray(num_cpus=2)
     yield ray

@@ -6,6 +6,6 @@
 set -euo pipefail
 export CONVSIM_PII_SALT="${CONVSIM_PII_SALT:-convsim-demo}"  # reproducible pseudonyms
 rm -rf build/retail configs/catalogs/retail
-convsim ingest scenarios/data/transcripts/tau_bench/retail_few_shot.jsonl -f openai -o build/retail/transcripts
-convsim ingest scenarios/data/transcripts/tau2/retail_tasks.json -f tau2 -o build/retail/tau2
+convsim ingest convsim/scenarios/data/transcripts/tau_bench/retail_few_shot.jsonl -f openai -o build/retail/transcripts
+convsim ingest convsim/scenarios/data/transcripts/tau2/retail_tasks.json -f tau2 -o build/retail/tau2
 convsim mine build/retail/transcripts -c configs/mining/retail.yaml -o configs/catalogs/retail

@@ -3,7 +3,7 @@
 Hand-written lines (every other id) are kept as they are, in their order; the generated
 ones are rebuilt from the templates and value lists below with a fixed seed, so running
 this twice gives the same file. Person names come from the hand-written lists here, not
-from the scrubber's dictionary (scenarios/data/names/, built from faker): the probe
+from the scrubber's dictionary (convsim/core/data/names/, built from faker): the probe
 measures how the detector does on names it was not built from. Numbers are valid in their
 own system (check digits computed with python-stdnum, phones checked with phonenumbers).
 

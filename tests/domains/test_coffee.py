@@ -11,14 +11,14 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from convsim.simulator.campaign import run_campaign
-from convsim.simulator.campaign_file import load_campaign
-from convsim.simulator.connectors import _SandboxTools
-from convsim.simulator.domains.coffee import build
-from convsim.simulator.domains.coffee.agent import make
-from convsim.simulator.packs.discovery import find_domain
-from convsim.simulator.records import PerturbationProfile, ToolFault
-from convsim.simulator.sandbox import ToolSandbox
+from convsim.core.campaign_file import load_campaign
+from convsim.core.packs.discovery import find_domain
+from convsim.core.records import PerturbationProfile, ToolFault
+from convsim.core.sandbox import ToolSandbox
+from convsim.domains.coffee import build
+from convsim.domains.coffee.agent import make
+from convsim.engine.campaign import run_campaign
+from convsim.simulator.connectors.http import _SandboxTools
 
 PACK = Path(build.__file__).resolve().parent
 TOOLS = {"get_menu_items", "get_addons", "add_order_item", "get_order_details", "finish_order",
@@ -35,7 +35,7 @@ def test_pack_loads_by_name_and_is_small() -> None:
     assert all(s.slots.get("drink") for s in pack.scenarios)
     steps = [s.name for s in pack.scenarios[0].expectations.process]
     assert steps[0] == "get_menu_items" and steps[-1] == "finish_order"
-    assert pack.agents == {"scripted": "convsim.simulator.domains.coffee.agent:make"}
+    assert pack.agents == {"scripted": "convsim.domains.coffee.agent:make"}
     assert len(pack.utterances["open_coffee_order"]) == 60
     assert sum(p.stat().st_size for p in PACK.iterdir() if p.is_file()) < 1_000_000
 
@@ -122,7 +122,7 @@ scenarios: {{domain: coffee, n: 8}}
 personas: {{n: 4}}
 perturbations: [{{name: clean}}]
 agents:
-  - {{version: v1, connector: python, target: "convsim.simulator.domains.coffee.agent:make"}}
+  - {{version: v1, connector: python, target: "convsim.domains.coffee.agent:make"}}
 execution: {{executor: {executor}, batch_size: 4, concurrency: 4}}
 output_dir: {out}
 """

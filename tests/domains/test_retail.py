@@ -2,13 +2,13 @@
 
 from collections import Counter
 
-from convsim.simulator.config import ScenarioGenConfig
-from convsim.simulator.domains.retail.scenarios import generate_retail_scenarios
-from convsim.simulator.packs.discovery import available, find_domain
+from convsim.core.config import ScenarioGenConfig
+from convsim.core.packs.discovery import available, find_domain
+from convsim.domains.retail.scenarios import generate_retail_scenarios
 
 
 def test_retail_is_an_installed_pack_like_any_other() -> None:
-    assert available()["retail"] == "convsim.simulator.domains.retail:load"
+    assert available()["retail"] == "convsim.domains.retail:load"
     domain = find_domain("retail")
     assert "cancel_pending_order" in domain.tools
     assert domain.escalation_tools == ["transfer_to_human_agents"]

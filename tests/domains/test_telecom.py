@@ -11,14 +11,10 @@ from typing import Any
 
 import pytest
 
-from convsim.evaluators.goal import GoalEvaluator
-from convsim.evaluators.process import ProcessEvaluator
-from convsim.simulator.acts import recognise
-from convsim.simulator.connectors import PythonConnector
-from convsim.simulator.loop import run_conversation
-from convsim.simulator.packs.discovery import find_domain
-from convsim.simulator.packs.model import Domain, ScenarioTemplate, fill, get_path
-from convsim.simulator.records import (
+from convsim.core.acts import recognise
+from convsim.core.packs.discovery import find_domain
+from convsim.core.packs.model import Domain, ScenarioTemplate, fill, get_path
+from convsim.core.records import (
     Conversation,
     ConversationSpec,
     Expectations,
@@ -29,8 +25,12 @@ from convsim.simulator.records import (
     Scenario,
     ToolCall,
 )
-from convsim.simulator.sandbox import ToolSandbox
-from convsim.simulator.users.agenda import AgendaUser
+from convsim.core.sandbox import ToolSandbox
+from convsim.engine.loop import run_conversation
+from convsim.evaluators.goal import GoalEvaluator
+from convsim.evaluators.process import ProcessEvaluator
+from convsim.simulator.connectors.http import PythonConnector
+from convsim.simulator.customers.agenda import AgendaUser
 
 IDENTIFY = {"get_customer_by_phone", "get_customer_by_id", "get_customer_by_name"}
 PERSONA = Persona(
@@ -78,7 +78,7 @@ def test_pack_loads_by_name_with_tools_state_policy_and_binding(domain: Domain) 
     assert "Telecom Agent Policy" in domain.policy and "2GB" in domain.policy
     assert domain.binding is not None and domain.binding.table == "customers"
     assert "phone_number" not in domain.binding.fields  # phone numbers identify lines
-    assert domain.agents["scripted"] == "convsim.simulator.domains.telecom.agent:make"
+    assert domain.agents["scripted"] == "convsim.domains.telecom.agent:make"
     assert set(domain.intent_weights()) >= {"suspend_line", "resume_line", "pay_overdue_bill",
                                             "refuel_data", "enable_roaming", "out_of_scope"}
     for name, slot in domain.slots.items():
@@ -276,7 +276,7 @@ def converse(domain: Domain, scenario: Scenario, state: dict[str, Any] | None = 
              ) -> Conversation:
     """One conversation of the scripted agent with the agenda customer (a patient,
     cooperative persona, so a failure is the agent's or the pack's)."""
-    from convsim.simulator.domains.telecom.agent import make
+    from convsim.domains.telecom.agent import make
 
     state = state if state is not None else domain.initial_state(scenario, PERSONA)
     spec = ConversationSpec(id=scenario.id, campaign="t", scenario=scenario, persona=PERSONA,
@@ -347,7 +347,7 @@ def test_agent_refuses_to_resume_a_line_with_an_overdue_bill_or_ended_contract(
 
 
 def test_agent_asks_before_acting_and_respects_a_no(domain: Domain) -> None:
-    from convsim.simulator.domains.telecom.agent import make
+    from convsim.domains.telecom.agent import make
 
     agent, new_state = make()
     sandbox = ToolSandbox(domain, domain.tables, PerturbationProfile(), seed=1)
@@ -372,15 +372,15 @@ repetitions: 1
 scenarios: {{domain: telecom, n: 14}}
 personas: {{n: 6}}
 agents:
-  - {{version: v1, connector: python, target: "convsim.simulator.domains.telecom.agent:make"}}
+  - {{version: v1, connector: python, target: "convsim.domains.telecom.agent:make"}}
 execution: {{executor: {executor}, batch_size: 5, concurrency: 4}}
 output_dir: {out}
 """
 
 
 def run_telecom_campaign(tmp_path: Path, executor: str) -> Path:
-    from convsim.simulator.campaign import run_campaign
-    from convsim.simulator.campaign_file import load_campaign
+    from convsim.core.campaign_file import load_campaign
+    from convsim.engine.campaign import run_campaign
 
     path = tmp_path / f"telecom-{executor}.yaml"
     path.write_text(CAMPAIGN.format(executor=executor, out=tmp_path / "runs"))
@@ -413,8 +413,8 @@ def test_campaign_runs_the_scripted_agent_on_ray(tmp_path: Path, domain: Domain,
 
 
 def test_generator_fills_every_template(domain: Domain) -> None:
+    from convsim.core.config import ScenarioGenConfig
     from convsim.scenarios.generate import generate_scenarios
-    from convsim.simulator.config import ScenarioGenConfig
 
     scenarios = generate_scenarios(domain, ScenarioGenConfig(domain="telecom", n=60), 7)
     assert {s.intent for s in scenarios} == set(domain.intent_weights())

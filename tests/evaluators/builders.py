@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from convsim.simulator.records import Conversation, Expectations, Scenario, Score, ToolCall, Turn
-from convsim.simulator.registry import evaluators
+from convsim.core.records import Conversation, Expectations, Scenario, Score, ToolCall, Turn
+from convsim.core.registry import evaluators
 
 
 def call(tool: str, status: str = "ok", result: Any = "ok", fault: str | None = None,

@@ -17,9 +17,9 @@ import polars as pl
 import pytest
 import yaml
 
-from convsim.simulator.campaign import run_campaign
-from convsim.simulator.campaign_file import load_campaign
-from convsim.simulator.packs.discovery import find_domain
+from convsim.core.campaign_file import load_campaign
+from convsim.core.packs.discovery import find_domain
+from convsim.engine.campaign import run_campaign
 
 V1 = Path(find_domain("retail").agents["v1"])
 CHANGES = ["cancel_pending_order", "return_delivered_order_items", "modify_user_address"]

@@ -23,14 +23,14 @@ import pytest
 from sklearn.metrics import cohen_kappa_score
 from typer.testing import CliRunner
 
+from convsim.cli import judge as judge_cmd
+from convsim.core.campaign_file import load_campaign
+from convsim.core.config import ConfigError, JudgeConfig, LLMConfig
+from convsim.core.records import Conversation, Score
+from convsim.core.registry import evaluators
+from convsim.engine.campaign import run_campaign
 from convsim.evaluators.calibrate import cohen_kappa
 from convsim.evaluators.judge import RUBRIC_VERSION, RUBRICS, build_prompt, render_transcript
-from convsim.simulator.campaign import run_campaign
-from convsim.simulator.campaign_file import load_campaign
-from convsim.simulator.cli import judge_cmd
-from convsim.simulator.config import ConfigError, JudgeConfig, LLMConfig
-from convsim.simulator.records import Conversation, Score
-from convsim.simulator.registry import evaluators
 
 TESTS = Path(__file__).resolve().parents[1]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from convsim.simulator.records import (
+from convsim.core.records import (
     Conversation,
     Disclosure,
     Expectations,
@@ -13,7 +13,7 @@ from convsim.simulator.records import (
     ToolCall,
     Turn,
 )
-from convsim.simulator.registry import evaluators
+from convsim.core.registry import evaluators
 
 AUTH = ProcessStep(name="authenticate", tools=["find_user_id_by_email"], before=["cancel"])
 CANCEL = ProcessStep(name="cancel", tools=["cancel_pending_order"])

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from convsim.core.acts import ACTS
+from convsim.core.packs.declarative import load_domain_folder
+from convsim.core.packs.discovery import find_domain
+from convsim.core.packs.model import PackError
+from convsim.core.rule_specs import Act, Rule, check_rules
+from convsim.domains.retail.scenarios import RULES as RETAIL_RULES
 from convsim.evaluators.consent import is_explicit_yes
-from convsim.simulator.acts import ACTS
-from convsim.simulator.domains.retail.scenarios import RULES as RETAIL_RULES
-from convsim.simulator.packs.declarative import load_domain_folder
-from convsim.simulator.packs.discovery import find_domain
-from convsim.simulator.packs.model import PackError
-from convsim.simulator.rules_model import Act, Rule, check_rules
 
 _spec = importlib.util.spec_from_file_location("eval_builders", Path(__file__).with_name("builders.py"))
 b = importlib.util.module_from_spec(_spec)  # type: ignore[arg-type]

@@ -7,8 +7,8 @@ import copy
 import importlib.util
 from pathlib import Path
 
-from convsim.simulator.domains.retail.scenarios import load_retail_db
-from convsim.simulator.records import ProcessStep
+from convsim.core.records import ProcessStep
+from convsim.domains.retail.scenarios import load_retail_db
 
 _spec = importlib.util.spec_from_file_location("eval_builders", Path(__file__).with_name("builders.py"))
 b = importlib.util.module_from_spec(_spec)  # type: ignore[arg-type]

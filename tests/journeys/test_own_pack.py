@@ -25,7 +25,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from convsim.simulator.cli.main import app
+from convsim.cli.main import app
 
 PACK_SOURCE = Path(__file__).resolve().parents[1] / "data" / "packs" / "bank"
 PACK_NAME = "harbor_bank"

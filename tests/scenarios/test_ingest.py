@@ -9,11 +9,11 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
+from convsim.cli.main import app
 from convsim.scenarios.ingest import ingest_transcripts
-from convsim.simulator.cli.main import app
 
 runner = CliRunner()
-SAMPLES = Path(__file__).resolve().parents[2] / "scenarios" / "data" / "transcripts"
+SAMPLES = Path(__file__).resolve().parents[2] / "convsim" / "scenarios" / "data" / "transcripts"
 
 PII = {
     "name_first": "Zelda", "name_last": "Quixote", "email": "zelda.quixote@mailbox.org",

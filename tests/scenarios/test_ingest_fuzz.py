@@ -25,8 +25,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from convsim.cli.main import app
 from convsim.scenarios.importers import base
-from convsim.simulator.cli.main import app
 
 runner = CliRunner()
 FUZZ = settings(max_examples=12, deadline=None, derandomize=True,

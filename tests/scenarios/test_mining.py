@@ -10,15 +10,15 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from convsim.cli.main import app
+from convsim.core.catalog import load_catalog
 from convsim.personas.generator import PersonaGenConfig
-from convsim.scenarios.catalog import load_catalog
 from convsim.scenarios.ingest import ingest_transcripts
 from convsim.scenarios.mining import MiningConfig, cluster_openings, mine_catalog
-from convsim.simulator.cli.main import app
 
 runner = CliRunner()
 REPO = Path(__file__).resolve().parents[2]
-SAMPLES = REPO / "scenarios" / "data" / "transcripts"
+SAMPLES = REPO / "convsim" / "scenarios" / "data" / "transcripts"
 DEMO_CATALOG = REPO / "configs" / "catalogs" / "retail"
 
 
@@ -147,8 +147,8 @@ def test_scenario_from_transcript(tmp_path: Path) -> None:
 
 
 def test_fidelity_against_a_small_run(retail, tmp_path: Path, small_campaign) -> None:
-    from convsim.simulator.campaign import run_campaign
-    from convsim.simulator.campaign_file import load_campaign
+    from convsim.core.campaign_file import load_campaign
+    from convsim.engine.campaign import run_campaign
 
     info = run_campaign(load_campaign(small_campaign(n=10)))
     result = runner.invoke(app, ["fidelity", "--real", str(retail["transcripts"]), "--simulated",
@@ -156,7 +156,7 @@ def test_fidelity_against_a_small_run(retail, tmp_path: Path, small_campaign) ->
     assert result.exit_code == 0, result.output
     for figure in ("words_per_turn_ks", "intent_mix_js", "vocabulary_jaccard", "distinct2_gap"):
         assert figure in result.output
-    from convsim.simulator.fidelity import fidelity_report
+    from convsim.decisions.fidelity import fidelity_report
 
     report = fidelity_report(retail["transcripts"], info.run_dir, retail["catalog"])
     rows = {r["figure"]: r for r in report.iter_rows(named=True)}
@@ -166,8 +166,8 @@ def test_fidelity_against_a_small_run(retail, tmp_path: Path, small_campaign) ->
 
 
 def test_regression_scenario_replays_in_a_campaign(retail, tmp_path: Path) -> None:
-    from convsim.simulator.campaign import run_campaign
-    from convsim.simulator.campaign_file import load_campaign
+    from convsim.core.campaign_file import load_campaign
+    from convsim.engine.campaign import run_campaign
 
     conv = pl.read_parquet(retail["transcripts"] / "conversations" / "*.parquet")
     assignments = pl.read_parquet(retail["catalog"] / "assignments.parquet")
@@ -203,7 +203,7 @@ output_dir: {tmp_path / 'runs'}
     assert labels["divergence_customer_asked"] == scenario["slots"]["customer_turns"][turn][:300]
     assert labels["divergence_agent_then"] == scenario["slots"]["agent_turns"][turn][:300]
     assert float(labels["divergence_similarity"]) < 0.35
-    from convsim.simulator.summary import divergence_summary
+    from convsim.decisions.summary import divergence_summary
 
     [row] = divergence_summary(info.run_dir).to_dicts()
     assert row["intent"] == "cancel_order" and row["replayed"] == row["diverged"] == 1

@@ -14,14 +14,14 @@ from convsim.personas.mining import build_vocabulary, conversation_style
 from convsim.scenarios.mining import cluster_openings, neutral_text
 
 ROOT = Path(__file__).resolve().parents[2]
-TRANSCRIPTS = ROOT / "scenarios" / "data" / "transcripts" / "tau_bench" / "retail_few_shot.jsonl"
+TRANSCRIPTS = ROOT / "convsim" / "scenarios" / "data" / "transcripts" / "tau_bench" / "retail_few_shot.jsonl"
 MINING = ROOT / "configs" / "mining" / "retail.yaml"
-TAU2_TASKS = ROOT / "scenarios" / "data" / "transcripts" / "tau2" / "retail_tasks.json"
+TAU2_TASKS = ROOT / "convsim" / "scenarios" / "data" / "transcripts" / "tau2" / "retail_tasks.json"
 
 
 def _mine(tmp: Path, hash_seed: str, salt: str) -> str:
     env = {**os.environ, "PYTHONHASHSEED": hash_seed, "CONVSIM_PII_SALT": salt}
-    cli = [sys.executable, "-m", "convsim.simulator.cli.main"]
+    cli = [sys.executable, "-m", "convsim.cli.main"]
     subprocess.run([*cli, "ingest", str(TRANSCRIPTS), "-f", "openai", "-o", str(tmp / "t")],
                    env=env, check=True, capture_output=True)
     # the mining config reads the tau2 tasks that build_retail.sh ingests: do the same here

@@ -11,12 +11,12 @@ import typer
 import yaml
 from typer.testing import CliRunner
 
+from convsim.cli.domain_build import from_transcripts
+from convsim.core.packs.declarative import load_domain_folder
 from convsim.scenarios.ingest import ingest_transcripts
 from convsim.scenarios.packgen import PackgenConfig, PackgenError, pack_from_transcripts
-from convsim.simulator.cli.domain_cmd import from_transcripts
-from convsim.simulator.packs.declarative import load_domain_folder
 
-DATA = Path(__file__).resolve().parents[2] / "scenarios" / "data" / "transcripts"
+DATA = Path(__file__).resolve().parents[2] / "convsim" / "scenarios" / "data" / "transcripts"
 SOURCES = {
     "coffee": ("taskmaster", DATA / "taskmaster" / "tm4_coffee_sample.jsonl"),
     "airline": ("openai", DATA / "tau_bench" / "airline_trajectories_sample.jsonl"),

@@ -11,8 +11,8 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
+from convsim.cli.main import app
 from convsim.scenarios.pii import Scrubber
-from convsim.simulator.cli.main import app
 
 REPO = Path(__file__).resolve().parents[2]
 runner = CliRunner()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from convsim.simulator.campaign import build_population, plan_specs
-from convsim.simulator.campaign_file import load_campaign
-from convsim.simulator.records import ConversationSpec
+from convsim.core.campaign_file import load_campaign
+from convsim.core.records import ConversationSpec
+from convsim.engine.campaign import build_population, plan_specs
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from convsim.simulator.acts import ACTS, AgentAct, classify, recognise, requested_slots
+from convsim.core.acts import ACTS, AgentAct, classify, recognise, requested_slots
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "agent_acts.jsonl"
 ITEMS = [json.loads(line) for line in DATA.read_text(encoding="utf-8").splitlines() if line.strip()]

@@ -9,7 +9,8 @@ from typing import Any
 import polars as pl
 import pytest
 
-from convsim.simulator.analytics import (
+from convsim.core.results import ResultWriter
+from convsim.decisions.analytics import (
     AnalyticsError,
     compare_versions,
     errors,
@@ -19,7 +20,6 @@ from convsim.simulator.analytics import (
     pass_hat_k,
     pass_rates,
 )
-from convsim.simulator.results import ResultWriter
 
 
 def conv(cid: str, version: str, pair: str, scenario: str, rep: int = 0, text: str | None = None,

@@ -10,10 +10,10 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from convsim.simulator.campaign import build_population, plan_specs, run_campaign
-from convsim.simulator.campaign_file import load_campaign
-from convsim.simulator.cli.main import app
-from convsim.simulator.results import SCHEMAS, TABLES
+from convsim.cli.main import app
+from convsim.core.campaign_file import load_campaign
+from convsim.core.results import SCHEMAS, TABLES
+from convsim.engine.campaign import build_population, plan_specs, run_campaign
 
 runner = CliRunner()
 DEMO = Path(__file__).resolve().parents[2] / "configs" / "demo.yaml"

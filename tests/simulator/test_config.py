@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from convsim.simulator.campaign_file import load_campaign
-from convsim.simulator.cli.main import app
-from convsim.simulator.config import ConfigError
+from convsim.cli.main import app
+from convsim.core.campaign_file import load_campaign
+from convsim.core.config import ConfigError
 
 runner = CliRunner()
 DEMO = Path(__file__).resolve().parents[2] / "configs" / "demo.yaml"

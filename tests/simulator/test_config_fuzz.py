@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from convsim.simulator.cli.main import app
+from convsim.cli.main import app
 
 runner = CliRunner()
 FUZZ = settings(max_examples=200, deadline=None, derandomize=True,
@@ -62,7 +62,7 @@ weird_strings = st.sampled_from([
     "", " ", "\t", "..", ".", "../../escaped", "a/b", "a\\b", "/tmp", "~", "x" * 300,
     "\x00", "\x1b[31m", "é\u2028ü", "ftp://host/x", "http://", "http://exa mple.com",
     "http://host:99999", "https://user:tok@host/x?key=1", "not a url", "no_such_mod:f",
-    "convsim.simulator.records:nope", "os.path:sep", "retail:v9", "retail:v1", "${HOME}",
+    "convsim.core.records:nope", "os.path:sep", "retail:v9", "retail:v1", "${HOME}",
     "{port}", "proportional", "stratified", "replay", "llm", "ray", "local", "clean",
     "backend_outage", "*", "true", "null", ".inf", "1e309", "0x10",
 ])
@@ -190,7 +190,7 @@ NAMED_CASES: dict[str, tuple[str | dict[str, Any], str]] = {
     "url with a bad port": (_with(agents=_http("http://host:99999")), "agents.0.url"),
     "target module missing": (_with(agents=_python("no_such_mod_xyz:make")),
                               "agents.v1.target: module 'no_such_mod_xyz' not found"),
-    "target attribute missing": (_with(agents=_python("convsim.simulator.records:nope")),
+    "target attribute missing": (_with(agents=_python("convsim.core.records:nope")),
                                  "has no attribute 'nope'"),
     "target not module:attr": (_with(agents=_python("justtext")),
                                "agents.0.target: expected 'module:attribute'"),

@@ -11,13 +11,13 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from convsim.cli.evaluate import evaluate
+from convsim.core.records import Conversation, ToolCall, Turn
+from convsim.core.results import ResultWriter, conversation_rows
 from convsim.scenarios.ingest import INGEST_TABLES, ingest_transcripts
-from convsim.simulator.cli.evaluate_cmd import evaluate
-from convsim.simulator.records import Conversation, ToolCall, Turn
-from convsim.simulator.results import ResultWriter, conversation_rows
 
 REPO = Path(__file__).resolve().parents[2]
-FEW_SHOT = REPO / "scenarios" / "data" / "transcripts" / "tau_bench" / "retail_few_shot.jsonl"
+FEW_SHOT = REPO / "convsim" / "scenarios" / "data" / "transcripts" / "tau_bench" / "retail_few_shot.jsonl"
 CATALOG = REPO / "configs" / "catalogs" / "retail"
 
 
@@ -51,8 +51,8 @@ def test_bundled_transcripts_are_scored_next_to_a_campaign(tmp_path: Path, small
     mined = scores.filter((pl.col("metric") == "process") & (pl.col("status") == "scored"))
     assert mined.height and mined["rationale"].str.contains("catalog process of").all()
     # A campaign written under the same root reads together with it.
-    from convsim.simulator.campaign import run_campaign
-    from convsim.simulator.campaign_file import load_campaign
+    from convsim.core.campaign_file import load_campaign
+    from convsim.engine.campaign import run_campaign
 
     run_campaign(load_campaign(small_campaign(n=2, connector="python")))
     both = pl.scan_parquet(str(tmp_path / "runs" / "*" / "*" / "scores" / "*.parquet")).collect()

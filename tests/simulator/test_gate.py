@@ -13,20 +13,20 @@ import typer
 import yaml
 from typer.testing import CliRunner
 
-from convsim.simulator.analytics import binom_tail, load_runs
-from convsim.simulator.cli import main
-from convsim.simulator.gate import GatePolicy, gate_run, load_policy, required_pairs
+from convsim.cli import main
+from convsim.decisions.analytics import binom_tail, load_runs
+from convsim.decisions.gate import GatePolicy, gate_run, load_policy, required_pairs
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIGS = REPO / "configs"
-V1 = REPO / "simulator" / "domains" / "retail" / "agents" / "v1.yaml"
+V1 = REPO / "convsim" / "domains" / "retail" / "agents" / "v1.yaml"
 
 
 def _app() -> typer.Typer:
     """The real app once `gate` is registered there; until then the same functions alone."""
     if any(c.name == "gate" for c in main.app.registered_commands):
         return main.app
-    from convsim.simulator.cli.gate_cmd import gate, plan_size
+    from convsim.cli.gate import gate, plan_size
 
     app = typer.Typer()
     app.command("run")(main.run.run)

@@ -27,20 +27,20 @@ import pytest
 from aiohttp import web
 from typer.testing import CliRunner
 
-from convsim.simulator.campaign import run_campaign
-from convsim.simulator.campaign_file import load_campaign
-from convsim.simulator.cli.main import app
-from convsim.simulator.config import ConfigError
-from convsim.simulator.connectors import CircuitBreaker, retry_after_seconds
-from convsim.simulator.packs.discovery import find_domain
-from convsim.simulator.redact import Redactor, redactor_for
-from convsim.simulator.reference_agent.policy import (
+from convsim.cli.main import app
+from convsim.core.campaign_file import load_campaign
+from convsim.core.config import ConfigError
+from convsim.core.packs.discovery import find_domain
+from convsim.core.redact import Redactor, redactor_for
+from convsim.core.sandbox import SANDBOX_URL_HEADER
+from convsim.domains.retail.agent.policy import (
     DialogueState,
     ReferenceAgent,
     load_agent_config,
 )
-from convsim.simulator.reference_agent.server import HttpToolClient, build_app
-from convsim.simulator.sandbox import SANDBOX_URL_HEADER
+from convsim.domains.retail.agent.server import HttpToolClient, build_app
+from convsim.engine.campaign import run_campaign
+from convsim.simulator.connectors.http import CircuitBreaker, retry_after_seconds
 
 runner = CliRunner()
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -417,7 +417,7 @@ def test_agent_serve_on_all_interfaces_warns(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    proc = subprocess.Popen([sys.executable, "-m", "convsim.simulator.cli.main", "agent",
+    proc = subprocess.Popen([sys.executable, "-m", "convsim.cli.main", "agent",
                              "serve", "--version", "v1", "--host", "0.0.0.0", "--port", "0"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:

@@ -19,16 +19,16 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from convsim.simulator.campaign import build_population, plan_specs, run_campaign
-from convsim.simulator.campaign_file import load_campaign
-from convsim.simulator.cli.main import app
-from convsim.simulator.config import LLMConfig
-from convsim.simulator.llm import LLMClient, LLMError
-from convsim.simulator.openai_agent import OpenAIAgent
-from convsim.simulator.packs.discovery import find_domain
-from convsim.simulator.protocols import AgentProtocolError
-from convsim.simulator.sandbox import ToolSandbox
-from convsim.simulator.users.llm import PROMPT_VERSION, CustomerMisbehaved, LLMUser
+from convsim.cli.main import app
+from convsim.core.campaign_file import load_campaign
+from convsim.core.config import LLMConfig
+from convsim.core.llm import LLMClient, LLMError
+from convsim.core.packs.discovery import find_domain
+from convsim.core.protocols import AgentProtocolError
+from convsim.core.sandbox import ToolSandbox
+from convsim.engine.campaign import build_population, plan_specs, run_campaign
+from convsim.simulator.connectors.openai import OpenAIAgent
+from convsim.simulator.customers.llm import PROMPT_VERSION, CustomerMisbehaved, LLMUser
 
 _spec = importlib.util.spec_from_file_location(
     "llm_server", Path(__file__).resolve().parents[1] / "llm_server.py")

@@ -10,14 +10,16 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from convsim.simulator.connectors import HttpConnector, make_python
-from convsim.simulator.loop import run_conversation
-from convsim.simulator.packs.discovery import find_domain
-from convsim.simulator.records import PerturbationProfile
-from convsim.simulator.reference_agent.policy import load_agent_config
-from convsim.simulator.reference_agent.server import build_app
-from convsim.simulator.sandbox import SandboxHub, ToolSandbox
-from convsim.simulator.users.agenda import AgendaUser
+from convsim.core.packs.discovery import find_domain
+from convsim.core.records import PerturbationProfile
+from convsim.core.sandbox import SandboxHub, ToolSandbox
+from convsim.domains.retail.agent.policy import load_agent_config
+from convsim.domains.retail.agent.server import build_app
+from convsim.engine.loop import run_conversation
+from convsim.simulator.connectors.http import HttpConnector, make_python
+from convsim.simulator.customers.agenda import AgendaUser
+
+YAML_AGENT = "convsim.domains.retail.agent:from_yaml"  # the retail pack's agent_loader
 
 RETAIL = find_domain("retail")
 
@@ -33,7 +35,7 @@ def _sandbox(spec, profile: PerturbationProfile | None = None) -> ToolSandbox:
 
 
 def _run_python(spec, version: str):
-    agent = make_python(version, reference=str(AGENTS / f"{version}.yaml"))
+    agent = make_python(version, target=YAML_AGENT, reference=str(AGENTS / f"{version}.yaml"))
     return asyncio.run(run_conversation(spec, AgendaUser(spec, RETAIL), agent, _sandbox(spec)))
 
 
@@ -81,7 +83,7 @@ def test_persistent_tool_failure_leads_to_transfer() -> None:
     spec = helpers.demo_specs("cancel_order")[0]
     broken = PerturbationProfile(name="broken",
                                  tool_faults={"get_order_details": {"error_rate": 1.0}})
-    agent = make_python("v1", reference=str(AGENTS / "v1.yaml"))
+    agent = make_python("v1", target=YAML_AGENT, reference=str(AGENTS / "v1.yaml"))
     conv = asyncio.run(run_conversation(spec, AgendaUser(spec, RETAIL), agent, _sandbox(spec, broken)))
     faults = [c for c in conv.tool_calls if c.tool == "get_order_details"]
     assert len(faults) == 2 and all(c.injected_fault == "error" for c in faults)  # one retry

@@ -11,10 +11,10 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from convsim.simulator.cli.main import app
-from convsim.simulator.perturb import cut_reply, speech_transcript, split_burst
-from convsim.simulator.profiles import PROFILES
-from convsim.simulator.reference_agent.nlu import find_email, find_order_id, from_speech
+from convsim.cli.main import app
+from convsim.core.perturb import cut_reply, speech_transcript, split_burst
+from convsim.core.profiles import PROFILES
+from convsim.domains.retail.agent.nlu import find_email, find_order_id, from_speech
 
 runner = CliRunner()
 MESS = Path(__file__).resolve().parents[2] / "configs" / "mess-demo.yaml"
@@ -106,7 +106,7 @@ output_dir: {tmp_path / 'runs'}
 
 @pytest.mark.parametrize("name", sorted(PROFILES))
 def test_bundled_profiles_validate(name: str) -> None:
-    from convsim.simulator.config import CampaignConfig
+    from convsim.core.config import CampaignConfig
 
     config = CampaignConfig.model_validate({"name": "x", "perturbations": [name],
                                             "agents": [{"version": "v1", "url": "http://h:1"}]})

@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from convsim.simulator.cli.main import app
+from convsim.cli.main import app
 
 PACK = """\
 name: gym
@@ -57,7 +57,7 @@ AGENT = '''\
 then does the job."""
 import re
 
-from convsim.simulator.records import AgentReply
+from convsim.core.records import AgentReply
 
 ASK = "Could you give me your membership number?"
 

@@ -11,11 +11,11 @@ import pytest
 from aiohttp import web
 
 from convsim import Domain, ToolError, tool
-from convsim.simulator.packs.declarative import load_domain_folder
-from convsim.simulator.packs.discovery import DomainNotFound, find_domain
-from convsim.simulator.packs.model import PackError, tools_in
-from convsim.simulator.records import PerturbationProfile, ToolFault
-from convsim.simulator.sandbox import ToolSandbox
+from convsim.core.packs.declarative import load_domain_folder
+from convsim.core.packs.discovery import DomainNotFound, find_domain
+from convsim.core.packs.model import PackError, tools_in
+from convsim.core.records import PerturbationProfile, ToolFault
+from convsim.core.sandbox import ToolSandbox
 
 
 @tool

@@ -8,14 +8,16 @@ import aiohttp
 import numpy as np
 from aiohttp import web
 
-from convsim.simulator.acts import classify
-from convsim.simulator.domains.retail.scenarios import load_retail_db
-from convsim.simulator.packs.discovery import find_domain
-from convsim.simulator.perturb import apply_noise
-from convsim.simulator.records import PerturbationProfile, TextNoise, ToolFault
-from convsim.simulator.reference_agent.policy import ReferenceAgentConfig
-from convsim.simulator.reference_agent.server import build_app
-from convsim.simulator.sandbox import CONVERSATION_HEADER, SandboxHub, ToolSandbox
+from convsim.core.acts import classify
+from convsim.core.packs.discovery import find_domain
+from convsim.core.perturb import apply_noise
+from convsim.core.records import PerturbationProfile, TextNoise, ToolFault
+from convsim.core.sandbox import CONVERSATION_HEADER, SandboxHub, ToolSandbox
+from convsim.domains.retail.agent.policy import ReferenceAgentConfig
+from convsim.domains.retail.agent.server import build_app
+from convsim.domains.retail.scenarios import load_retail_db
+
+YAML_AGENT = "convsim.domains.retail.agent:from_yaml"  # the retail pack's agent_loader
 
 RETAIL = find_domain("retail")
 
@@ -120,15 +122,15 @@ def test_reference_agent_http_api() -> None:
 
 
 def _edge_conversations(case: str, n: int = 3):
+    from convsim.core.config import ScenarioGenConfig
+    from convsim.core.packs.discovery import find_domain
+    from convsim.core.records import ConversationSpec
+    from convsim.core.registry import evaluators
+    from convsim.domains.retail.scenarios import generate_retail_scenarios
+    from convsim.engine.loop import run_conversation
     from convsim.personas import PersonaGenConfig, generate_personas
-    from convsim.simulator.config import ScenarioGenConfig
-    from convsim.simulator.connectors import make_python
-    from convsim.simulator.domains.retail.scenarios import generate_retail_scenarios
-    from convsim.simulator.loop import run_conversation
-    from convsim.simulator.packs.discovery import find_domain
-    from convsim.simulator.records import ConversationSpec
-    from convsim.simulator.registry import evaluators
-    from convsim.simulator.users.agenda import AgendaUser
+    from convsim.simulator.connectors.http import make_python
+    from convsim.simulator.customers.agenda import AgendaUser
 
     config = ScenarioGenConfig(n=120, strategy="stratified", edge_case_rate=1.0)
     scenarios = [s for s in generate_retail_scenarios(config, 2) if case in s.tags][:n]
@@ -142,8 +144,8 @@ def _edge_conversations(case: str, n: int = 3):
                                 perturbation=PerturbationProfile(), agent_version="v1",
                                 repetition=0, seed=i, pair_id=f"e{i}")
         box = ToolSandbox(domain, domain.initial_state(s, persona), spec.perturbation, i)
-        conv = asyncio.run(run_conversation(spec, AgendaUser(spec, domain),
-                                            make_python("v1", reference=domain.agents["v1"]), box))
+        agent = make_python("v1", target=YAML_AGENT, reference=domain.agents["v1"])
+        conv = asyncio.run(run_conversation(spec, AgendaUser(spec, domain), agent, box))
         out.append((conv, evaluators.create("goal").evaluate(conv, s)[0].passed))
     assert len(out) == n
     return out

@@ -148,7 +148,7 @@ def killed_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KilledRun]:
     env = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"}  # a fresh local Ray
     log = tmp / "driver.log"
     with log.open("wb") as out:
-        driver = subprocess.Popen([sys.executable, "-m", "convsim.simulator.cli.main", "run",
+        driver = subprocess.Popen([sys.executable, "-m", "convsim.cli.main", "run",
                                    str(config)], env=env, stdout=out, stderr=subprocess.STDOUT)
     seen = KilledRun()
 

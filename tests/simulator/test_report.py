@@ -14,10 +14,10 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from convsim.simulator.cli.main import app as main_app
-from convsim.simulator.cli.report_cmd import report
-from convsim.simulator.report import write_report
-from convsim.simulator.results import SCHEMAS
+from convsim.cli.main import app as main_app
+from convsim.cli.report import report
+from convsim.core.results import SCHEMAS
+from convsim.decisions.report import write_report
 
 runner = CliRunner()
 DEMO = Path(__file__).resolve().parents[2] / "configs" / "demo.yaml"

@@ -15,10 +15,10 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from convsim.simulator.campaign import run_campaign
-from convsim.simulator.campaign_errors import CampaignError
-from convsim.simulator.campaign_file import load_campaign
-from convsim.simulator.cli.main import app
+from convsim.cli.main import app
+from convsim.core.campaign_file import load_campaign
+from convsim.core.errors import CampaignError
+from convsim.engine.campaign import run_campaign
 
 runner = CliRunner()
 
@@ -37,9 +37,9 @@ REFERENCE = '  - {version: v1, reference: "retail:v1"}'
 SLOW_AGENT = """\
 import asyncio, sys
 from aiohttp import web
-from convsim.simulator.packs.discovery import find_domain
-from convsim.simulator.reference_agent.policy import load_agent_config
-from convsim.simulator.reference_agent.server import build_app
+from convsim.core.packs.discovery import find_domain
+from convsim.domains.retail.agent.policy import load_agent_config
+from convsim.domains.retail.agent.server import build_app
 
 port = int(sys.argv[sys.argv.index("--port") + 1])
 app = build_app(load_agent_config(find_domain("retail").agents["v1"]))
@@ -136,7 +136,7 @@ def test_a_stale_running_manifest_is_recognised(tmp_path: Path) -> None:
     assert manifest(first.run_dir)["status"] == "complete"
     assert manifest(first.run_dir)["resumes"][0]["previous_status"] == "running"
     # A driver that is alive (this process) is not a stale one: the resume is refused.
-    from convsim.simulator.manifest import _driver
+    from convsim.engine.manifest import _driver
 
     data["driver"] = _driver()
     (first.run_dir / "manifest.json").write_text(json.dumps(data))
@@ -176,7 +176,7 @@ def _start_slow_run(tmp_path: Path) -> tuple[subprocess.Popen[str], Path, dict[i
     (tmp_path / "slow_agent.py").write_text(SLOW_AGENT)
     path = campaign(tmp_path, name="slow", n=40, batch=2, concurrency=4, agents=(
         REFERENCE + '\n  - {version: v2, command: "python slow_agent.py --port {port}"}'))
-    driver = subprocess.Popen([sys.executable, "-m", "convsim.simulator.cli.main", "run",
+    driver = subprocess.Popen([sys.executable, "-m", "convsim.cli.main", "run",
                                str(path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               text=True)
     deadline = time.monotonic() + 90

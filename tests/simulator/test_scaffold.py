@@ -14,9 +14,9 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from convsim.simulator.packs.discovery import find_domain
-from convsim.simulator.records import PerturbationProfile
-from convsim.simulator.sandbox import ToolSandbox
+from convsim.core.packs.discovery import find_domain
+from convsim.core.records import PerturbationProfile
+from convsim.core.sandbox import ToolSandbox
 
 PACK_TOOLS = {"find_customer", "list_subscriptions", "pause_subscription", "open_ticket",
               "transfer_to_human", "cancel_subscription"}
@@ -24,11 +24,11 @@ PACK_TOOLS = {"find_customer", "list_subscriptions", "pause_subscription", "open
 
 def _app() -> typer.Typer:
     """The convsim CLI; with `domains` / `new domain` added if main.py does not register them yet."""
-    from convsim.simulator.cli import main
+    from convsim.cli import main
 
     if any(c.name == "domains" for c in main.app.registered_commands):
         return main.app
-    from convsim.simulator.cli.domains_cmd import domains, new_domain
+    from convsim.cli.domains_list import domains, new_domain
 
     app = typer.Typer()
     app.command("domains")(domains)
@@ -100,10 +100,10 @@ def test_scaffolded_tools_work_on_the_fixtures(pack: Path) -> None:
 
 def test_scaffold_templates_are_package_data() -> None:
     """Without a package-data glob, `pip install convsim` would ship a `new domain` with no templates."""
-    from convsim.simulator.cli.domains_cmd import SCAFFOLD_DIR
+    from convsim.cli.domains_list import SCAFFOLD_DIR
 
-    pyproject = tomllib.loads((SCAFFOLD_DIR.parents[1] / "pyproject.toml").read_text())
-    globs = pyproject["tool"]["setuptools"]["package-data"].get("convsim.simulator", [])
+    pyproject = tomllib.loads((SCAFFOLD_DIR.parents[2] / "pyproject.toml").read_text())
+    globs = pyproject["tool"]["setuptools"]["package-data"].get("convsim.cli", [])
     files = [p.relative_to(SCAFFOLD_DIR.parent).as_posix() for p in SCAFFOLD_DIR.rglob("*")
              if p.is_file() and "__pycache__" not in p.parts]
     assert files and not (SCAFFOLD_DIR / "__init__.py").exists()

@@ -13,14 +13,14 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from convsim.simulator.campaign import (
+from convsim.core.campaign_file import load_campaign
+from convsim.engine.campaign import (
     build_population,
     iter_specs,
     plan_specs,
     planned_count,
     run_campaign,
 )
-from convsim.simulator.campaign_file import load_campaign
 
 DEMO = Path(__file__).resolve().parents[2] / "configs" / "demo.yaml"
 
@@ -98,7 +98,7 @@ def test_specs_are_planned_lazily_in_plan_order() -> None:
 AGENT = '''
 import asyncio
 
-from convsim.simulator.records import AgentReply
+from convsim.core.records import AgentReply
 
 
 class Agent:
@@ -166,16 +166,16 @@ def test_timings_are_measured_not_configured(slow_talker: Path) -> None:
 def test_help_imports_no_engine_and_version_is_shown() -> None:
     code = ("import sys\n"
             "from typer.testing import CliRunner\n"
-            "from convsim.simulator.cli.main import app\n"
+            "from convsim.cli.main import app\n"
             "r = CliRunner().invoke(app, ['--help'])\n"
             "assert r.exit_code == 0 and 'plan-size' in r.output, r.output\n"
-            "heavy = [m for m in ('convsim.simulator.config', 'pydantic', 'numpy', 'polars')\n"
+            "heavy = [m for m in ('convsim.core.config', 'pydantic', 'numpy', 'polars')\n"
             "         if m in sys.modules]\n"
             "print(heavy)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "[]"
-    version = subprocess.run([sys.executable, "-m", "convsim.simulator.cli.main", "--version"],
+    version = subprocess.run([sys.executable, "-m", "convsim.cli.main", "--version"],
                              capture_output=True, text=True, check=True)
     assert version.stdout.startswith("convsim ")
 
@@ -183,7 +183,7 @@ def test_help_imports_no_engine_and_version_is_shown() -> None:
 def test_lazy_help_texts_match_the_commands() -> None:
     import typer
 
-    from convsim.simulator.cli import main
+    from convsim.cli import main
 
     for name, (short, _) in main.COMMANDS.items():
         command = main._load(name)
@@ -196,7 +196,7 @@ LAG_AGENT = '''\
 import asyncio
 import time
 
-from convsim.simulator.records import AgentReply
+from convsim.core.records import AgentReply
 
 
 class Agent:
@@ -251,7 +251,7 @@ def test_event_loop_lag_is_measured_and_reported(tmp_path: Path, monkeypatch: py
 
 
 def test_loop_lag_percentiles() -> None:
-    from convsim.simulator.worker import LoopLag
+    from convsim.engine.worker import LoopLag
 
     counts = {0: 50, 5: 40, 20: 9, 300: 1}
     assert LoopLag.summary(counts) == {"samples": 100, "max_ms": 300, "p50_ms": 0,

@@ -1,0 +1,159 @@
+"""`convsim mine`, `convsim personas generate`, `convsim scenarios generate|from-transcript`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+import yaml
+
+from convsim.cli.common import console, user_errors
+from convsim.core.config import ConfigError
+
+personas_app = typer.Typer(help="Generate personas.", no_args_is_help=True)
+scenarios_app = typer.Typer(help="Generate scenarios.", no_args_is_help=True)
+
+
+def _dump(items: list[Any], out: Path | None) -> None:
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    text = yaml.dump([i.model_dump(mode="json") for i in items], Dumper=dumper, sort_keys=False,
+                     allow_unicode=True, width=100)
+    if out is None:
+        console.print(text, highlight=False, markup=False)
+    else:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text)
+        console.print(f"{len(items)} written to {out}", highlight=False)
+
+
+def mine(
+    transcripts: list[Path] = typer.Argument(..., help="Folders written by convsim ingest."),
+    out: Path = typer.Option(..., "--out", "-o", help="Catalog folder to write."),
+    config: Path = typer.Option(None, "--config", "-c",
+                                help="Mining YAML: intent rules, slot patterns, persona tasks."),
+) -> None:
+    """Mine a catalog (intents, process, slots, outcomes, style, utterances) from transcripts."""
+    from convsim.core.yaml_files import load_model
+    from convsim.scenarios.mining import MiningConfig, mine_catalog
+
+    with user_errors(ConfigError, FileNotFoundError):
+        mining = load_model(config, MiningConfig) if config else MiningConfig()
+        if config is not None:  # paths in the mining file are relative to it
+            base = config.resolve().parent
+            mining = mining.model_copy(update={
+                "persona_tasks": [str(base / p) for p in mining.persona_tasks],
+                "task_scenarios": [str(base / p) for p in mining.task_scenarios]})
+        catalog = mine_catalog(transcripts, out, mining)
+    console.print(f"{catalog['conversations']} conversations, {len(catalog['intents'])} intents, "
+                  f"{catalog['utterance_bank']['rows']} utterances -> {out}/catalog.yaml",
+                  highlight=False)
+    for name, share in list(catalog["intent_mix"].items())[:12]:
+        console.print(f"  {name:<32} {share:6.1%}", highlight=False)
+
+
+@personas_app.command("generate")
+def personas_generate(
+    catalog: Path = typer.Option(..., "--catalog", help="Catalog folder (convsim mine)."),
+    n: int = typer.Option(10, "--n", min=1, help="How many personas."),
+    seed: int = typer.Option(0, "--seed", help="Seed."),
+    locale: str = typer.Option("en_US", "--locale", help="Faker locale of identities."),
+    out: Path = typer.Option(None, "--out", "-o", help="YAML file (default: print)."),
+) -> None:
+    """Sample personas whose traits and utterances come from the catalog."""
+    from convsim.core.catalog import load_catalog
+    from convsim.personas import PersonaGenConfig, generate_personas
+
+    with user_errors(ConfigError):
+        cat = load_catalog(catalog)
+    traits = {k: v for k, v in cat.persona_traits.items() if k in PersonaGenConfig.model_fields}
+    config = PersonaGenConfig.model_validate({**traits, "n": n, "locales": [locale],
+                                              "catalog": str(catalog)})
+    _dump(generate_personas(config, seed, utterance_bank=cat.bank), out)
+
+
+@scenarios_app.command("generate")
+def scenarios_generate(
+    catalog: Path = typer.Option(None, "--catalog", help="Catalog folder (convsim mine): the real "
+                                                         "intent mix and mined process."),
+    domain: str = typer.Option(None, "--domain", help="Domain pack: name, module:attr or folder "
+                                                      "(default: the catalog's domain)."),
+    n: int = typer.Option(20, "--n", min=1, help="How many scenarios."),
+    seed: int = typer.Option(0, "--seed", help="Seed."),
+    strategy: str = typer.Option("proportional", "--strategy",
+                                 help="proportional (real intent mix) or stratified "
+                                      "(equal shares + edge cases)."),
+    out: Path = typer.Option(None, "--out", "-o", help="YAML file (default: print)."),
+) -> None:
+    """Generate scenarios of a domain pack, following a catalog's intent mix if given."""
+    from convsim.core.catalog import load_catalog
+    from convsim.core.config import ScenarioGenConfig
+    from convsim.core.packs.discovery import find_domain
+    from convsim.core.registry import generators
+
+    with user_errors(ConfigError):
+        if strategy not in ("proportional", "stratified"):
+            raise ConfigError(f"--strategy: expected proportional or stratified, got {strategy!r}")
+        mined_for = load_catalog(catalog).data.get("domain") if catalog else None
+        if domain is None and mined_for is None:
+            raise ConfigError("--domain: which domain pack? (the catalog does not say; "
+                              "see convsim domains)")
+        pack = find_domain(domain or mined_for)
+        config = ScenarioGenConfig(domain=domain or mined_for, n=n,
+                                   catalog=str(catalog) if catalog else None, strategy=strategy)
+        scenarios = generators.get("scenarios")(pack, config, seed)
+    _dump(scenarios, out)
+
+
+@scenarios_app.command("from-transcript")
+def from_transcript(
+    conversation_id: str = typer.Argument(None, help="Id of an imported conversation."),
+    every: bool = typer.Option(False, "--all", help="Every imported conversation (with a "
+                                                    "customer turn) instead of one."),
+    transcripts: Path = typer.Option(..., "--transcripts", "-t", help="Folder from convsim ingest."),
+    catalog: Path = typer.Option(None, "--catalog", help="Catalog: expected process of the intent."),
+    domain: str = typer.Option(None, "--domain", help="Domain pack: keeps the pack's tools in the "
+                                                      "process and binds the customer's state."),
+    out: Path = typer.Option(None, "--out", "-o", help="YAML file (default: print)."),
+) -> None:
+    """Turn one historical conversation into a regression scenario (goal, customer, expectations)."""
+    from convsim.core.packs.discovery import find_domain
+    from convsim.scenarios.regression import (
+        TranscriptNotFound,
+        all_conversation_ids,
+        scenario_from_transcript,
+    )
+
+    with user_errors(ConfigError, TranscriptNotFound, FileNotFoundError):
+        pack = find_domain(domain) if domain else None
+        if every == (conversation_id is not None):
+            raise ConfigError("give one conversation id, or --all")
+        ids = [conversation_id] if conversation_id else all_conversation_ids(transcripts)
+        made = [scenario_from_transcript(c, transcripts, catalog, pack) for c in ids]
+    _dump([s for s in made if s.slots.get("customer_turns")], out)
+
+
+def fidelity(
+    real: Path = typer.Option(..., "--real", help="Real transcripts (convsim ingest folder)."),
+    simulated: Path = typer.Option(..., "--simulated", help="Run folder (convsim run)."),
+    catalog: Path = typer.Option(None, "--catalog", help="Catalog: intents of unlabelled real "
+                                                          "conversations."),
+    agent_version: str = typer.Option(None, "--agent-version", help="Version of the run to use."),
+) -> None:
+    """Compare simulated customers with real ones, beside a real-vs-real baseline."""
+    from rich.table import Table
+
+    from convsim.decisions.fidelity import fidelity_report
+
+    with user_errors(FileNotFoundError, ValueError):
+        report = fidelity_report(real, simulated, catalog, agent_version)
+    table = Table(title="Fidelity: simulated vs real customer turns")
+    for col in ("figure", "real", "simulated", "sim vs real", "real vs real (baseline)"):
+        table.add_column(col, justify="left" if col == "figure" else "right")
+
+    def fmt(x: float | None) -> str:
+        return "" if x is None else f"{x:.3f}" if abs(x) < 100 else f"{x:.0f}"
+
+    for row in report.iter_rows():
+        table.add_row(row[0], *(fmt(x) for x in row[1:]))
+    console.print(table)

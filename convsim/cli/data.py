@@ -1,0 +1,46 @@
+"""`convsim ingest`: historical transcripts into scrubbed Parquet."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from convsim.cli.common import console, fail, user_errors
+from convsim.core.config import ConfigError
+
+
+def ingest(
+    sources: list[Path] = typer.Argument(..., help="Transcript files (jsonl, json, csv, parquet)."),
+    fmt: str = typer.Option(..., "--format", "-f",
+                            help="generic, openai, taskmaster, abcd, or tau2 (tasks -> scenarios.jsonl)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Output folder (created; re-imports dedupe)."),
+    mapping: Path = typer.Option(None, "--mapping", help="Field mapping YAML (format generic)."),
+    pii: Path = typer.Option(None, "--pii", help="PII YAML: extra identifiers to scrub."),
+) -> None:
+    """Import transcripts: normalise, quarantine bad records, scrub personal data, write Parquet.
+
+    Pseudonyms are consistent within a dataset; set CONVSIM_PII_SALT to make them
+    reproducible across imports (the salt is never stored with the data).
+    """
+    from convsim.core.yaml_files import load_model
+    from convsim.scenarios.importers import MappingError
+    from convsim.scenarios.ingest import ingest_transcripts
+    from convsim.scenarios.pii import PiiConfig
+
+    with user_errors(MappingError, ConfigError):
+        pii_config = load_model(pii, PiiConfig) if pii else None
+        report = ingest_transcripts(sources, fmt, out, mapping=mapping, pii=pii_config)
+    console.print(f"read {report.read}, imported {report.imported}, "
+                  f"duplicates skipped {report.duplicates}, quarantined {report.quarantined} "
+                  f"in {report.seconds:.1f}s -> {report.out}", highlight=False)
+    for kind, n in report.reasons.most_common():
+        others = f" (and {n - 1} more like it)" if n > 1 else ""
+        console.print(f"  quarantined: {report.examples.get(kind, kind)}{others}",
+                      highlight=False, soft_wrap=True)
+    if report.pii:
+        console.print("  personal data replaced: " + ", ".join(
+            f"{k}={v}" for k, v in sorted(report.pii.items())), highlight=False)
+    if report.imported + report.duplicates == 0:
+        fail(f"nothing could be imported from {len(sources)} file(s); every reason is in "
+             f"{report.out / report.quarantine}")

@@ -1,0 +1,91 @@
+"""`convsim gate` (a release verdict for CI) and `convsim plan-size` (how many conversations)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from convsim.cli.common import fail, user_errors
+from convsim.core.config import ConfigError
+
+
+def gate(
+    run_dir: list[Path] = typer.Argument(..., help="Run folder(s) holding the candidate (globs work)."),
+    policy: Path = typer.Option(None, "--policy", help="Gate policy YAML (default: the built-in "
+                                "policy, the same as configs/gate.yaml)."),
+    baseline: str = typer.Option(None, "--baseline", help="Baseline agent version."),
+    baseline_run: Path = typer.Option(None, "--baseline-run", help="Take the baseline from this "
+                                      "run folder (paired when it shares the pairs, same seed)."),
+    candidate: str = typer.Option(None, "--candidate", help="Agent version to gate (default: "
+                                  "the run's only version other than the baseline)."),
+    junit: Path = typer.Option(None, "--junit", help="Also write JUnit XML here."),
+    markdown: Path = typer.Option(None, "--markdown", help="Also write the markdown summary here."),
+    as_json: bool = typer.Option(False, "--json", help="Print the JSON verdict instead of markdown."),
+    out: Path = typer.Option(None, "--out", help="Folder for gate.json, gate.md, gate.junit.xml "
+                             "(default: the run folder)."),
+) -> None:
+    """Gate an agent version on a run: exit 0 pass, 1 fail, 2 unusable input."""
+    from convsim.decisions.analytics import AnalyticsError, load_runs
+    from convsim.decisions.gate import (
+        GateInputError,
+        gate_run,
+        load_policy,
+        verdict_junit,
+        verdict_markdown,
+    )
+
+    with user_errors(ConfigError, GateInputError, AnalyticsError):
+        rules = load_policy(policy)
+        runs = load_runs(run_dir)
+        base_runs = load_runs(baseline_run) if baseline_run is not None else None
+        verdict = gate_run(runs, rules, candidate=candidate, baseline=baseline,
+                           baseline_runs=base_runs, policy_source=str(policy or "default policy"))
+    text_md, text_xml = verdict_markdown(verdict), verdict_junit(verdict)
+    text_json = verdict.model_dump_json(indent=1) + "\n"
+    target = out if out is not None else runs.run_dirs[0]
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        (target / "gate.json").write_text(text_json)
+        (target / "gate.md").write_text(text_md)
+        (target / "gate.junit.xml").write_text(text_xml)
+        if junit is not None:
+            junit.write_text(text_xml)
+        if markdown is not None:
+            markdown.write_text(text_md)
+    except OSError as exc:
+        fail(f"cannot write the gate outputs: {exc}")
+    typer.echo(text_json if as_json else text_md, nl=False)
+    raise typer.Exit(verdict.exit_code)
+
+
+def plan_size(
+    baseline_rate: float = typer.Option(..., "--baseline-rate", help="Expected baseline pass rate."),
+    drop: float = typer.Option(..., "--drop", help="Drop in pass rate to detect (absolute)."),
+    power: float = typer.Option(0.8, "--power", help="Chance to detect it."),
+    alpha: float = typer.Option(0.05, "--alpha", help="One-sided significance level."),
+    discordance: float = typer.Option(None, "--discordance", help="Share of pairs whose outcome "
+                                      "differs between versions (default: independent versions, "
+                                      "conservative)."),
+    comparisons: int = typer.Option(1, "--comparisons", help="Tests in the family (metrics x "
+                                    "segments); alpha is divided by it."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Paired conversations needed to detect a drop in pass rate (McNemar power)."""
+    from convsim.decisions.gate import required_pairs
+
+    try:
+        size = required_pairs(baseline_rate, drop, power, alpha, discordance, comparisons)
+    except ValueError as exc:
+        fail(str(exc))
+    if as_json:
+        typer.echo(json.dumps(size.model_dump(), indent=1))
+        return
+    typer.echo(f"{size.pairs} pairs per version ({size.conversations} conversations in all) to "
+               f"detect {size.baseline_rate:.1%} -> {size.candidate_rate:.1%} with power "
+               f"{size.power:.0%} at one-sided alpha {size.alpha:g}"
+               + (f" / {size.comparisons} comparisons" if size.comparisons > 1 else "")
+               + f", assuming {size.discordance:.1%} of pairs differ.")
+    typer.echo("Count distinct conversations: identical repetitions add nothing; repetitions "
+               "that differ count less than distinct specs.")

@@ -1,0 +1,28 @@
+"""`convsim report`: the self-contained HTML report of a run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from convsim.cli.common import console, user_errors
+
+
+def report(
+    run_dir: list[Path] = typer.Argument(..., help="Run folder(s) (runs/<campaign>/<run_id>), or a "
+                                                   "campaign folder."),
+    out: Path = typer.Option(None, "--out", help="HTML file to write (default: RUN_DIR/report.html)."),
+    baseline: str = typer.Option(None, "--baseline", help="Agent version the others are compared "
+                                                          "with (default: the campaign's first)."),
+    candidate: str = typer.Option(None, "--candidate", help="Compare only this version "
+                                                            "(default: every other version)."),
+) -> None:
+    """Write a self-contained HTML report (opens offline): pass rates, the comparison with the
+    baseline, breakdowns, coverage, errors and the worst failing transcripts."""
+    from convsim.decisions.report import ReportError, write_report
+
+    with user_errors(ReportError):
+        path = write_report(run_dir, out or run_dir[0] / "report.html", baseline=baseline,
+                            candidate=candidate)
+    console.print(f"report: {path}", highlight=False, soft_wrap=True)

@@ -1,0 +1,416 @@
+"""Campaign configuration: the validated, frozen pydantic models of a campaign file.
+
+Unknown keys are errors. Neighbours: `yaml_files` reads YAML safely and reports every
+problem at once, each on one line naming the file, the field path and what was expected;
+`campaign_file` loads a campaign file and checks it against its domain pack.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from convsim.core.records import PerturbationProfile
+
+
+class ConfigError(Exception):
+    """A user error in a config file; the message is ready to print."""
+
+
+MAX_POPULATION = 100_000
+"""Most scenarios or personas a campaign generates."""
+MAX_CONVERSATIONS = 1_000_000
+"""Most conversations a campaign plans (beyond this, split the campaign)."""
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class BetaDist(Frozen):
+    """Beta(a, b) distribution over [0, 1] (scaled by `scale`)."""
+
+    a: float = Field(gt=0, le=1e6, allow_inf_nan=False)
+    b: float = Field(gt=0, le=1e6, allow_inf_nan=False)
+    scale: float = Field(1.0, gt=0, le=1)
+
+    def sample(self, rng: np.random.Generator) -> float:
+        return round(float(rng.beta(self.a, self.b)) * self.scale, 4)
+
+
+DEFAULT_DESCRIPTIONS = [
+    "polite, organized", "impatient, direct", "confused, anxious", "curious, chatty",
+    "logical, independent", "rigid, pessimistic", "friendly, relaxed", "busy, terse",
+]
+
+
+class PersonaGenConfig(Frozen):
+    """How personas are sampled (a catalog mined from transcripts replaces the distributions)."""
+
+    n: int = Field(20, ge=1, le=MAX_POPULATION)
+    """How many personas to generate."""
+    locales: list[str] = Field(default_factory=lambda: ["en_US"], min_length=1)
+    """Faker locales for identities, drawn uniformly."""
+    verbosity: BetaDist = BetaDist(a=2, b=2)
+    cooperativeness: BetaDist = BetaDist(a=8, b=1.5)
+    typo_rate: BetaDist = BetaDist(a=1, b=30, scale=0.5)
+    upfront_info_rate: BetaDist = BetaDist(a=2, b=3)
+    patience: tuple[Annotated[int, Field(ge=0, le=1000)], Annotated[int, Field(ge=0, le=1000)]] \
+        = (2, 5)
+    """Inclusive range of how many repeated questions a customer tolerates."""
+    emotions: dict[str, float] = Field(default_factory=lambda: {
+        "calm": 0.6, "frustrated": 0.2, "anxious": 0.1, "cheerful": 0.1})
+    """Emotion -> weight."""
+    descriptions: list[str] = Field(default_factory=lambda: list(DEFAULT_DESCRIPTIONS),
+                                    min_length=1)
+    """Persona descriptions to draw from."""
+    catalog: str | None = None
+    """Catalog folder (convsim mine): traits and utterances mined from real transcripts
+    replace the distributions above (n and locales stay as set here)."""
+    utterances_per_act: int = Field(4, ge=1, le=1000)
+    """How many mined utterances of each dialogue act a persona speaks with."""
+
+    @field_validator("locales")
+    @classmethod
+    def _known_locales(cls, value: list[str]) -> list[str]:
+        from faker.config import AVAILABLE_LOCALES
+
+        unknown = [loc for loc in value if loc not in AVAILABLE_LOCALES]
+        if unknown:
+            raise ValueError(f"unknown Faker locale(s) {unknown} (e.g. en_US, de_DE, fr_FR)")
+        return value
+
+    @field_validator("emotions")
+    @classmethod
+    def _emotion_weights(cls, value: dict[str, float]) -> dict[str, float]:
+        return _check_weights(value)
+
+    @model_validator(mode="after")
+    def _patience_range(self) -> PersonaGenConfig:
+        if self.patience[0] > self.patience[1]:
+            raise ValueError(f"patience: the range is reversed ({list(self.patience)}); "
+                             "give [low, high]")
+        return self
+
+
+def _check_weights(value: dict[str, float]) -> dict[str, float]:
+    """Weights of a mix: finite, >= 0, at least one above 0."""
+    bad = {k: w for k, w in value.items() if not 0 <= w < float("inf")}
+    if bad:
+        raise ValueError(f"weights must be finite numbers >= 0, got {bad}")
+    if not value or sum(value.values()) <= 0:
+        raise ValueError("at least one weight must be above 0")
+    return value
+
+
+class ScenarioGenConfig(Frozen):
+    """Which scenarios a campaign runs."""
+
+    domain: str = "retail"
+    """Domain pack: an installed pack's name (convsim domains), module:attr, or a pack folder
+    (relative to the campaign file)."""
+    n: int = Field(40, ge=0, le=MAX_POPULATION)
+    """How many scenarios to generate (0 with `files` runs only those)."""
+    files: list[str] = Field(default_factory=list)
+    """YAML files of scenarios (convsim scenarios generate / from-transcript), added to
+    the generated ones; paths relative to the campaign file."""
+    intents: dict[str, float] | None = None
+    """Intent -> weight in the mix (default: the pack's; replaced by a catalog's mix)."""
+    catalog: str | None = None
+    """Catalog folder (convsim mine): the real intent mix drives the scenarios; intents the
+    pack cannot generate become out-of-scope scenarios that must be escalated."""
+    strategy: Literal["proportional", "stratified"] = "proportional"
+    """proportional reproduces the intent mix; stratified gives every intent an equal share
+    and adds edge cases (wrong or missing information, a change of request mid-way, and
+    out-of-scope requests that must be escalated)."""
+    edge_case_rate: float = Field(0.3, ge=0, le=1)
+    """stratified: share of scenarios with an edge case."""
+
+    @field_validator("intents")
+    @classmethod
+    def _intent_weights(cls, value: dict[str, float] | None) -> dict[str, float] | None:
+        return value if not value else _check_weights(value)
+
+    @model_validator(mode="after")
+    def _some_scenarios(self) -> ScenarioGenConfig:
+        if self.n == 0 and not self.files:
+            raise ValueError("n is 0 and no files are listed: the campaign would have no "
+                             "conversations (set n above 0 or list scenario files)")
+        return self
+
+
+class AgentConfig(Frozen):
+    """One agent version under test."""
+
+    version: str = Field(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$")
+    """Label of the version in results (e.g. v1)."""
+    connector: Literal["http", "python", "openai"] = "http"
+    """How to talk to it: a black-box HTTP service, an in-process Python agent, or an LLM
+    with a system prompt and the pack's tools (any litellm model)."""
+    url: str | None = None
+    """Base URL of an already running HTTP agent."""
+    reference: str | None = None
+    """A reference agent the campaign serves itself: `PACK:VERSION` (a pack's reference
+    agent, e.g. retail:v1) or the path of a reference agent YAML."""
+    command: str | None = None
+    """A command that starts your agent (http): the campaign runs it before the conversations
+    (`{port}` becomes a free port), waits for it to print `listening on http://HOST:PORT`,
+    and stops it after."""
+    workdir: str | None = None
+    """Folder `command` runs in (default: the campaign file's folder)."""
+    target: str | None = None
+    """For the python connector: 'module:attribute' of the agent factory."""
+    options: dict[str, Any] = Field(default_factory=dict)
+    """Connector options. http: chat_path, request/response field names, bursts;
+    `close_path` (the DELETE that lets the agent forget a finished conversation, default
+    /v1/conversations/{id}; null sends none),
+    `headers` (sent on every call; `${VAR}` is read from the environment at run time),
+    `retry_safe` (the agent de-duplicates turns by their Idempotency-Key, so a turn that
+    got a 5xx or no reply is sent again), `requests_per_second` (rate limit of this
+    endpoint, per worker), `max_retry_after_s` (cap on a 429/503 Retry-After, default 30),
+    `rate_limit_retries` (default 8), `breaker_failures` (failed calls in a row that open
+    the circuit and stop the campaign, default 8; 0 disables) and `breaker_window_s`
+    (within how many seconds, default 60)."""
+    model: str | None = None
+    """openai connector: the litellm model name (openai/gpt-4o-mini, ollama/llama3...); the
+    endpoint and key come from the environment (OPENAI_BASE_URL, OPENAI_API_KEY...)."""
+    prompt: str | None = None
+    """openai connector: the system prompt, or a .md/.txt file holding it (relative to the
+    campaign file)."""
+    settings: dict[str, Any] = Field(default_factory=dict)
+    """openai connector: litellm settings (temperature, max_tokens, seed, ...)."""
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None:
+            _check_url(value)
+        return value
+
+    @field_validator("target")
+    @classmethod
+    def _target_shape(cls, value: str | None) -> str | None:
+        if value is not None and not _TARGET.match(value):
+            raise ValueError(f"expected 'module:attribute' (e.g. mypkg.agent:make_agent), "
+                             f"got {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _one_target(self) -> AgentConfig:
+        given = [k for k in ("url", "reference", "command") if getattr(self, k) is not None]
+        if self.connector == "http" and len(given) != 1:
+            raise ValueError("an http agent needs exactly one of 'url', 'reference' or 'command'"
+                             + (f" (got {', '.join(given)})" if given else ""))
+        if self.connector == "python" and not (self.target or self.reference):
+            raise ValueError("a python agent needs 'target' (module:attribute) or 'reference'")
+        if self.connector == "openai" and not self.model:
+            raise ValueError("an openai agent needs 'model' (a litellm model name)")
+        if self.connector == "http":
+            _check_http_options(self.options)
+        return self
+
+    def with_environment(self, where: str = "") -> AgentConfig:
+        """This agent with `${VAR}` in `options.headers` replaced by the environment's values
+        (at run time, never stored); a variable that is not set is a ConfigError naming it."""
+        from convsim.core.redact import MissingVariable, expand_env
+
+        headers = self.options.get("headers")
+        if not headers:
+            return self
+        expanded = {}
+        for name, value in headers.items():
+            try:
+                expanded[name] = expand_env(value)
+            except MissingVariable as exc:
+                raise ConfigError(f"{where}agents.{self.version}.options.headers.{name}: "
+                                  f"environment variable {exc.name} is not set") from None
+        return self.model_copy(update={"options": {**self.options, "headers": expanded}})
+
+
+_TARGET = re.compile(r"^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*:[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)*$")
+
+
+def _check_url(url: str) -> None:
+    """An absolute http(s) URL with a host (and a valid port, if any)."""
+    from urllib.parse import urlsplit
+
+    if not re.match(r"^https?://", url):
+        raise ValueError(f"must start with http:// or https://, got {url!r}")
+    if any(c.isspace() or ord(c) < 32 for c in url):
+        raise ValueError(f"must not contain spaces or control characters, got {url!r}")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises on a bad port)
+    except ValueError as exc:
+        raise ValueError(f"not a valid URL ({exc}): {url!r}") from None
+    if not parts.hostname:
+        raise ValueError(f"has no host name, got {url!r}")
+
+
+def _check_http_options(options: dict[str, Any]) -> None:
+    """Types of the http connector's hardening options (the rest is read by the connector)."""
+    headers = options.get("headers")
+    if headers is not None and (not isinstance(headers, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in headers.items())):
+        raise ValueError("options.headers must map header names to strings")
+    if "retry_safe" in options and not isinstance(options["retry_safe"], bool):
+        raise ValueError("options.retry_safe must be true or false")
+    for key, minimum in (("requests_per_second", 0.0), ("max_retry_after_s", 0.0),
+                         ("breaker_window_s", 0.0)):
+        value = options.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)
+                                  or not minimum < value < float("inf")):
+            raise ValueError(f"options.{key} must be a positive number, got {value!r}")
+    for key in ("breaker_failures", "rate_limit_retries"):
+        value = options.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                                  or value < 0):
+            raise ValueError(f"options.{key} must be a whole number >= 0, got {value!r}")
+
+
+class ExecutionConfig(Frozen):
+    """How conversations are fanned out."""
+
+    executor: Literal["local", "ray"] = "ray"
+    """local: asyncio in this process; ray: async actors on a Ray cluster."""
+    ray_address: str | None = None
+    """Address of an existing Ray cluster; empty starts a local one."""
+    workers: int | None = Field(None, ge=1, le=10_000)
+    """Ray actors (default: the cluster's CPU count)."""
+    concurrency: int = Field(32, ge=1, le=100_000)
+    """Conversations in flight per worker."""
+    batch_size: int = Field(25, ge=1, le=1_000_000)
+    """Conversations per batch (the unit of work and of checkpointing)."""
+    turn_timeout_s: float = Field(10.0, gt=0, le=86_400, allow_inf_nan=False)
+    """Timeout of one agent call."""
+    retries: int = Field(2, ge=0, le=100)
+    """Retries of an agent call after a connection error or 5xx (with backoff)."""
+    max_reply_chars: int = Field(100_000, ge=1, le=100_000_000)
+    """Agent replies longer than this are cut (turn perturbation `truncated`)."""
+
+
+class LLMConfig(Frozen):
+    """LLM calls of a campaign (the `llm` customer, the `openai` connector), all through litellm."""
+
+    model: str = "openai/gpt-4o-mini"
+    """litellm model of the simulated customer (user_simulator: llm); the endpoint and key come
+    from the environment the way litellm reads them (OPENAI_BASE_URL, OPENAI_API_KEY...)."""
+    temperature: float = Field(0.7, ge=0, le=2)
+    """Sampling temperature of the simulated customer."""
+    cache_dir: str | None = ".convsim/llm-cache"
+    """On-disk cache of LLM answers keyed by the request's hash (relative to the working
+    directory); an unchanged campaign re-run makes no calls. Empty disables it."""
+    budget_usd: float | None = Field(None, gt=0, allow_inf_nan=False)
+    """Stop starting conversations once the LLM spend reaches this (results kept, exit 3)."""
+    max_concurrency: int = Field(8, ge=1, le=100_000)
+    """LLM calls in flight per worker process."""
+    requests_per_minute: float | None = Field(None, gt=0, allow_inf_nan=False)
+    """Rate limit of LLM calls per worker process."""
+    timeout_s: float = Field(60.0, gt=0, le=86_400, allow_inf_nan=False)
+    """Timeout of one LLM call."""
+    retries: int = Field(3, ge=0, le=100)
+    """Retries after a 429/5xx/timeout, with backoff (Retry-After honoured)."""
+
+
+class JudgeConfig(Frozen):
+    """The LLM judge (evaluator `judge`): rubric metrics scored by a model through litellm."""
+
+    model: str = "openai/gpt-4o-mini"
+    """litellm model of the judge (endpoint and key from the environment)."""
+    metrics: list[str] = Field(default_factory=lambda: ["task_success", "groundedness",
+                                                        "tone", "clarity"])
+    """Rubric metrics to score (see convsim/evaluators/judge.py for the rubrics)."""
+    samples: int = Field(3, ge=1, le=9)
+    """Judgements per metric; the majority decides, the agreement is recorded."""
+    temperature: float = Field(0.7, ge=0, le=2)
+    """Sampling temperature of the judge (several samples need some)."""
+    min_agreement: float = Field(0.6, gt=0, le=1)
+    """Below this share of agreeing samples the verdict is inconclusive."""
+
+
+class CampaignConfig(Frozen):
+    """A simulation campaign: who talks to which agent versions, how often, scored how."""
+
+    name: str = Field(max_length=100)
+    """Campaign name (the folder under the output directory): a plain folder name."""
+    description: str = ""
+    seed: int = Field(0, ge=0, lt=2**63)
+    """Root seed: every conversation's randomness derives from it."""
+    repetitions: int = Field(1, ge=1, le=1000)
+    """Times each (scenario, persona, perturbation, version) is run, for pass^k."""
+    scenarios: ScenarioGenConfig = Field(default_factory=ScenarioGenConfig)
+    personas: PersonaGenConfig = Field(default_factory=PersonaGenConfig)
+    personas_per_scenario: int = Field(1, ge=1, le=MAX_POPULATION)
+    perturbations: list[PerturbationProfile] = Field(
+        default_factory=lambda: [PerturbationProfile()], min_length=1)
+    """Perturbation profiles; every scenario runs under each. A bundled name (clean,
+    noisy_text, noisy_voice, impatient, wandering, backend_outage) or a full profile."""
+
+    @field_validator("perturbations", mode="before")
+    @classmethod
+    def _named_profiles(cls, value: Any) -> Any:
+        from convsim.core.profiles import expand_profile
+
+        return [expand_profile(v) for v in value] if isinstance(value, list) else value
+    agents: list[AgentConfig]
+    """Agent versions under test (the first one is the baseline)."""
+    evaluators: list[str] = Field(default_factory=lambda: [
+        "process", "disclosures", "goal", "rules", "escalation", "truthfulness"])
+    """Evaluators by name (convsim's: process, disclosures, goal, rules, escalation,
+    truthfulness; or a plug-in's)."""
+    user_simulator: Literal["agenda", "replay", "llm"] = "agenda"
+    """agenda: scripted customers with goals; replay: the customer turns of regression
+    scenarios (convsim scenarios from-transcript), in order."""
+    max_turns: int = Field(30, ge=2, le=10_000)
+    execution: ExecutionConfig = Field(default_factory=ExecutionConfig)
+    llm: LLMConfig = Field(default_factory=LLMConfig)
+    """LLM settings (simulated customer model, cache, budget, limits)."""
+    judge: JudgeConfig = Field(default_factory=JudgeConfig)
+    """The LLM judge's settings, used when `judge` is among the evaluators."""
+    output_dir: str = "runs"
+    """Where runs are written (relative to the working directory)."""
+
+    @field_validator("name")
+    @classmethod
+    def _folder_name(cls, value: str) -> str:
+        # The name becomes a folder under the output directory: it must stay inside it.
+        if not value.strip():
+            raise ValueError("must not be empty")
+        if value in (".", "..") or any(c in value for c in "/\\") or \
+                any(ord(c) < 32 or ord(c) == 127 for c in value) or value != value.strip():
+            raise ValueError("must be a plain folder name (no '/', '\\', '.', '..', control "
+                             f"characters or surrounding spaces), got {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _plan_size(self) -> CampaignConfig:
+        planned = (self.scenarios.n * min(self.personas_per_scenario, self.personas.n)
+                   * len(self.perturbations) * self.repetitions * max(len(self.agents), 1))
+        if planned > MAX_CONVERSATIONS:
+            raise ValueError(
+                f"the plan has {planned:,} conversations (scenarios.n x personas_per_scenario x "
+                f"perturbations x repetitions x agents), more than {MAX_CONVERSATIONS:,}")
+        return self
+
+    @model_validator(mode="after")
+    def _replayable(self) -> CampaignConfig:
+        if self.user_simulator == "replay" and self.scenarios.n:
+            raise ValueError("user_simulator replay needs scenarios with customer_turns (convsim "
+                             "scenarios from-transcript); generated scenarios have none: set "
+                             "scenarios.n: 0 and list the files in scenarios.files")
+        return self
+
+    @model_validator(mode="after")
+    def _unique(self) -> CampaignConfig:
+        versions = [a.version for a in self.agents]
+        if len(set(versions)) != len(versions):
+            raise ValueError(f"agent versions must be unique, got {versions}")
+        names = [p.name for p in self.perturbations]
+        if len(set(names)) != len(names):
+            raise ValueError(f"perturbation profile names must be unique, got {names}")
+        if not self.agents:
+            raise ValueError("at least one agent is needed")
+        return self

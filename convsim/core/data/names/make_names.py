@@ -1,0 +1,61 @@
+"""Rebuild the names dictionary of the PII scrubber (run by hand; output is committed).
+
+First and last names come from faker's person providers (MIT licence) for the
+locales below; `english_words.txt.gz` is the lower-case entries of the Debian
+`wamerican` word list (SCOWL), used to tell names that are also ordinary words
+("will", "grace", "brown") from names that are only names. Deterministic: sorted,
+unique, lower-case.
+
+    apt-get install wamerican && .venv/bin/python convsim/core/data/names/make_names.py
+"""
+
+from __future__ import annotations
+
+import gzip
+import importlib
+import re
+from pathlib import Path
+
+import faker
+
+LOCALES = ("en_US", "en_GB", "en_IE", "en_IN", "en_CA", "en_AU", "de_DE", "de_AT", "de_CH", "fr_FR",
+           "fr_CA", "es_ES", "es_MX", "it_IT", "nl_NL", "nl_BE", "pt_BR", "pt_PT", "sv_SE", "da_DK",
+           "no_NO", "fi_FI", "pl_PL", "cs_CZ", "ga_IE", "tr_TR")
+PARTICLES = {"de", "del", "della", "der", "den", "di", "da", "das", "do", "dos", "du", "la", "le",
+             "van", "von", "vom", "zu", "ter", "ten", "y", "e", "mc", "mac", "st", "el", "al"}
+WORD = re.compile(r"^[^\W\d_][\w'’-]*$")
+HERE = Path(__file__).parent
+
+
+def _names(attrs: tuple[str, ...]) -> set[str]:
+    out: set[str] = set()
+    for loc in LOCALES:
+        try:
+            provider = importlib.import_module(f"faker.providers.person.{loc}").Provider
+        except ImportError:
+            continue
+        for attr in attrs:
+            for name in getattr(provider, attr, None) or ():
+                for part in str(name).lower().split():
+                    if len(part) > 1 and part not in PARTICLES and WORD.match(part):
+                        out.add(part)
+    return out
+
+
+def main() -> None:
+    first = _names(("first_names", "first_names_male", "first_names_female"))
+    last = _names(("last_names", "last_names_male", "last_names_female"))
+    words = sorted({w for w in Path("/usr/share/dict/words").read_text().split()
+                    if w.islower() and w.isalpha() and len(w) > 1})
+    header = f"# faker {faker.VERSION} person providers: {', '.join(LOCALES)}\n"
+    (HERE / "first_names.txt").write_text(header + "\n".join(sorted(first)) + "\n")
+    (HERE / "last_names.txt").write_text(header + "\n".join(sorted(last)) + "\n")
+    text = "# Debian wamerican (SCOWL), lower-case entries\n" + "\n".join(words) + "\n"
+    with (HERE / "english_words.txt.gz").open("wb") as raw, \
+            gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="") as fh:
+        fh.write(text.encode())
+    print(f"{len(first)} first names, {len(last)} last names, {len(words)} English words")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,427 @@
+"""Load a domain pack folder: `domain.yaml` and the files it names.
+
+    name: acme
+    policy: policy.md                       # text, or a file in the folder
+    tables:                                 # state: fixtures keyed by a field
+      customers: {key: customer_id, rows: customers.yaml}
+    customer: {table: customers, slot: customer_id,
+               fields: {name: "{first_name} {last_name}", email: "{email}"}}
+    slots:
+      email: {type: email, identity: email, words: [email, e-mail address]}
+    tools:
+      find_customer:
+        description: Find a customer by email.
+        parameters: {email: string}         # shorthand, or a full JSON Schema
+        do: lookup                          # lookup list insert update delete respond handoff
+        table: customers
+        where: {email: "{email}"}
+        result: "{row.customer_id}"
+        error: no customer with that email
+    python: [tools.py]                      # @tool functions
+    proxy: {base_url: "${ACME_URL}", openapi: openapi.json}
+    replay: tool_responses.jsonl            # responses logged in transcripts
+    scenarios: scenarios.yaml               # scenario templates
+    utterances: utterances.yaml
+    agents: {v1: agent.py}
+
+Placeholders `{name}` refer to the call's arguments, `{row.field}` to the row
+found. Every problem is reported with the file and the field.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import importlib.util
+import json
+import os
+import re
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from convsim.core.packs.model import (
+    Domain,
+    PackError,
+    PersonaBinding,
+    ScenarioTemplate,
+    Slot,
+    State,
+    Tool,
+    ToolError,
+    ToolSpec,
+    fill,
+    get_path,
+    set_path,
+    tools_in,
+)
+from convsim.core.rule_specs import Rule, check_rules
+
+DOMAIN_FILE = "domain.yaml"
+JSON_TYPES = {"string", "number", "integer", "boolean", "array", "object"}
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TableFile(_Frozen):
+    """A state table: its key field and its rows (inline, or a json/jsonl/yaml/toml/csv file)."""
+
+    key: str
+    """Field that identifies a row."""
+    rows: list[dict[str, Any]] | dict[str, dict[str, Any]] | str = Field(default_factory=list)
+    """Rows inline (a list, or a mapping key -> row), or a file name in the pack folder."""
+    path: str | None = None
+    """Where the rows sit inside the file (dotted), when the file holds more than this table."""
+
+
+class ToolFile(_Frozen):
+    """A declarative tool: a schema and a behaviour over the state tables."""
+
+    description: str = ""
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    """Argument name -> JSON type (shorthand) or JSON Schema; or a whole object schema."""
+    required: list[str] | None = None
+    """Required arguments (default: all shorthand parameters)."""
+    returns: dict[str, Any] | None = None
+    """JSON Schema of the result."""
+    escalation: bool = False
+    """Calling it hands the customer to a human."""
+    do: Literal["lookup", "list", "insert", "update", "delete", "respond", "handoff", "replay"]
+    table: str | None = None
+    where: dict[str, Any] = Field(default_factory=dict)
+    """Row conditions: field -> value, template, or {in: [...]} / {not: value}."""
+    require: dict[str, Any] = Field(default_factory=dict)
+    """Conditions the found row must meet, else the call fails with `error`."""
+    set: dict[str, Any] = Field(default_factory=dict)
+    """update: field -> new value (templates over the arguments)."""
+    values: dict[str, Any] = Field(default_factory=dict)
+    """insert: the new row's fields."""
+    result: Any = None
+    """What the agent gets back (template); default: the row(s)."""
+    error: str | None = None
+    """Message when no row matches or a requirement fails."""
+
+
+class ProxyFile(_Frozen):
+    """Tools forwarded to the team's own (staging) backend."""
+
+    base_url: str
+    """Backend URL; ${VAR} is read from the environment."""
+    openapi: str | None = None
+    """OpenAPI document (file in the pack folder) the tool schemas are imported from."""
+    tools: list[str] | None = None
+    """Operation ids to expose (default: all)."""
+    headers: dict[str, str] = Field(default_factory=dict)
+    """Extra headers (${VAR} from the environment)."""
+    timeout_s: float = Field(10.0, gt=0)
+
+
+class DomainFile(_Frozen):
+    """The schema of `domain.yaml`."""
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    policy: str = ""
+    tables: dict[str, TableFile] = Field(default_factory=dict)
+    customer: PersonaBinding | None = None
+    slots: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    tools: dict[str, ToolFile] = Field(default_factory=dict)
+    python: list[str] = Field(default_factory=list)
+    proxy: ProxyFile | None = None
+    replay: str | None = None
+    scenarios: list[ScenarioTemplate] | str = Field(default_factory=list)
+    utterances: dict[str, list[str]] | str = Field(default_factory=dict)
+    agents: dict[str, str] = Field(default_factory=dict)
+    rules: list[Rule] = Field(default_factory=list)
+    """Rules every scenario of the pack follows (see `convsim.core.rule_specs`)."""
+
+
+def _where(source: Path, exc: ValidationError) -> str:
+    lines = []
+    for e in exc.errors():
+        loc = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        msg = "unknown key" if e["type"] == "extra_forbidden" else e["msg"].lower()
+        lines.append(f"{source}: {loc}: {msg}")
+    return "\n".join(lines)
+
+
+def read_data_file(path: Path) -> Any:
+    """JSON, JSONL, YAML, TOML or CSV, by extension; problems become PackError."""
+    if not path.is_file():
+        raise PackError(f"{path}: file not found")
+    try:
+        text = path.read_text(encoding="utf-8")
+        suffix = path.suffix.lower()
+        if suffix == ".json":
+            return json.loads(text)
+        if suffix == ".jsonl":
+            return [json.loads(line) for line in text.splitlines() if line.strip()]
+        if suffix == ".toml":
+            return tomllib.loads(text)
+        if suffix == ".csv":
+            return list(csv.DictReader(text.splitlines()))
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise PackError(f"{path}: invalid YAML{where}: {problem}") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise PackError(f"{path}: cannot parse: {str(exc).splitlines()[0]}") from None
+
+
+def _object_schema(tf: ToolFile) -> dict[str, Any]:
+    params = tf.parameters
+    if params.get("type") == "object" and isinstance(params.get("properties"), dict):
+        return dict(params)
+    props: dict[str, Any] = {}
+    for name, value in params.items():
+        props[name] = {"type": value} if isinstance(value, str) else dict(value)
+    required = tf.required if tf.required is not None else list(params)
+    return {"type": "object", "properties": props, "required": required}
+
+
+def _matches(value: Any, cond: Any) -> bool:
+    if isinstance(cond, dict) and set(cond) <= {"in", "not"} and cond:
+        if "in" in cond and not any(_matches(value, c) for c in cond["in"]):
+            return False
+        return not ("not" in cond and _matches(value, cond["not"]))
+    if isinstance(value, str) and isinstance(cond, str):
+        return value.strip().lower() == cond.strip().lower()
+    if isinstance(value, int | float) and isinstance(cond, str):
+        try:
+            return float(cond) == float(value)
+        except ValueError:
+            return False
+    return bool(value == cond)
+
+
+_UNRESOLVED = re.compile(r"\{[A-Za-z_][\w.]*\}")
+
+
+def _conditions(conds: dict[str, Any], context: dict[str, Any]) -> dict[str, Any]:
+    """Conditions with the arguments filled in; those naming an absent argument are dropped."""
+    out = {}
+    for field_path, cond in conds.items():
+        value = fill(cond, context)
+        if isinstance(value, str) and _UNRESOLVED.search(value):
+            continue
+        out[field_path] = value
+    return out
+
+
+def _rows(state: State, table: str, where: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    rows = state.get(table) or {}
+    return [(k, r) for k, r in rows.items()
+            if isinstance(r, dict) and all(_matches(get_path(r, f), c) for f, c in where.items())]
+
+
+def behaviour(name: str, tf: ToolFile, key_field: str | None) -> Any:
+    """The implementation `(state, arguments) -> result` of a declarative tool."""
+
+    def result_of(row: Any, args: dict[str, Any]) -> Any:
+        if tf.result is None:
+            return copy.deepcopy(row)
+        return fill(tf.result, {**args, "args": args, "row": row})
+
+    def run(state: State, args: dict[str, Any]) -> Any:
+        context = {**args, "args": args}
+        if tf.do == "respond":
+            return fill(tf.result, context)
+        if tf.do == "handoff":
+            state["transferred"] = True
+            state["transfer_summary"] = json.dumps(args, sort_keys=True) if args else ""
+            return fill(tf.result, context) if tf.result is not None else "Transfer successful"
+        table = tf.table or ""
+        if tf.do == "insert":
+            row = fill(tf.values, context)
+            rows = state.setdefault(table, {})
+            key = str(row.get(key_field)) if key_field and row.get(key_field) is not None \
+                else f"{table}-{len(rows) + 1}"
+            if key_field:
+                row[key_field] = row.get(key_field, key)
+            if key in rows:
+                raise ToolError(tf.error or f"{table} {key} already exists")
+            rows[key] = row
+            return result_of(row, args)
+        conditions = _conditions(tf.where, context)
+        if tf.where and not conditions:  # every condition named an argument the agent left out
+            raise ToolError(f"{name}: no search value given ({', '.join(tf.where)})")
+        found = _rows(state, table, conditions)
+        if tf.do == "list":
+            return [result_of(r, args) for _, r in found]
+        if not found:
+            raise ToolError(fill(tf.error, context) if tf.error else f"{name}: not found")
+        key, row = found[0]
+        failed = [f for f, c in _conditions(tf.require, {**context, "row": row}).items()
+                  if not _matches(get_path(row, f), c)]
+        if failed:
+            raise ToolError(fill(tf.error, {**context, "row": row}) if tf.error else
+                            f"{name}: {', '.join(f'{f} is {get_path(row, f)!r}' for f in failed)}")
+        if tf.do == "update":
+            for path, value in fill(tf.set, {**context, "row": row}).items():
+                set_path(row, path, value)
+        elif tf.do == "delete":
+            del state[table][key]
+            return result_of(row, args) if tf.result is not None else {"deleted": key}
+        return result_of(row, args)
+
+    return run
+
+
+def _load_tables(root: Path, source: Path, df: DomainFile) -> dict[str, dict[str, Any]]:
+    tables: dict[str, dict[str, Any]] = {}
+    cache: dict[str, Any] = {}
+    for name, t in df.tables.items():
+        rows: Any = t.rows
+        if isinstance(rows, str):
+            if rows not in cache:
+                cache[rows] = read_data_file(root / rows)
+            rows = cache[rows]
+        if t.path:
+            rows = get_path(rows, t.path)
+            if rows is None:
+                raise PackError(f"{source}: tables.{name}.path: {t.path!r} not found in {t.rows}")
+        if isinstance(rows, dict):
+            tables[name] = {str(k): v for k, v in rows.items()}
+            continue
+        if not isinstance(rows, list):
+            raise PackError(f"{source}: tables.{name}.rows: expected a list or mapping of rows")
+        keyed = {}
+        for i, row in enumerate(rows):
+            if not isinstance(row, dict) or row.get(t.key) is None:
+                raise PackError(f"{source}: tables.{name}: row {i} has no key field {t.key!r}")
+            keyed[str(row[t.key])] = row
+        tables[name] = keyed
+    return tables
+
+
+def _import_file(root: Path, rel: str, pack: str) -> Any:
+    path = root / rel
+    if not path.is_file():
+        raise PackError(f"{root / DOMAIN_FILE}: python: file not found: {path}")
+    safe = re.sub(r"\W", "_", pack)
+    mod_name = f"convsim_pack_{safe}_{path.stem}"
+    spec = importlib.util.spec_from_file_location(mod_name, path)
+    if spec is None or spec.loader is None:
+        raise PackError(f"{path}: cannot be imported as a Python module")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[mod_name] = module
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:  # noqa: BLE001 - the user's module: say where it failed
+        raise PackError(f"{path}: import failed: {type(exc).__name__}: {exc}") from None
+    return module
+
+
+def _env(text: str) -> str:
+    return re.sub(r"\$\{(\w+)\}", lambda m: os.environ.get(m.group(1), ""), text)
+
+
+def load_domain_folder(folder: str | Path) -> Domain:
+    """Load and check a pack folder; every problem raises PackError naming file and field."""
+    root = Path(folder).resolve()
+    source = root / DOMAIN_FILE
+    raw = read_data_file(source)
+    if not isinstance(raw, dict):
+        raise PackError(f"{source}: expected a mapping of keys at the top level")
+    try:
+        df = DomainFile.model_validate(raw)
+    except ValidationError as exc:
+        raise PackError(_where(source, exc)) from None
+    tables = _load_tables(root, source, df)
+    keys = {name: t.key for name, t in df.tables.items()}
+    problems: list[str] = []
+    tools: dict[str, Tool] = {}
+    for name, tf in df.tools.items():
+        where = f"{source}: tools.{name}"
+        needs_table = tf.do not in ("respond", "handoff", "replay")
+        if needs_table and tf.table not in df.tables:
+            problems.append(f"{where}.table: {tf.table!r} is not a table of the pack "
+                            f"(tables: {', '.join(df.tables) or 'none'})")
+            continue
+        schema = _object_schema(tf)
+        for pname, prop in schema["properties"].items():
+            if isinstance(prop, dict) and prop.get("type") not in JSON_TYPES | {None}:
+                problems.append(f"{where}.parameters.{pname}: unknown JSON type {prop.get('type')!r}")
+        declared = set(schema["properties"])
+        for section in ("where", "require", "set", "values"):
+            for ref in _UNRESOLVED.findall(json.dumps(getattr(tf, section))):
+                ref_name = ref[1:-1].split(".")[0]
+                if ref_name not in declared and ref_name not in ("row", "args"):
+                    problems.append(f"{where}.{section}: {ref} is not a parameter of the tool")
+        if tf.do == "replay":
+            continue  # filled from the replay file below
+        tools[name] = Tool(spec=ToolSpec(name=name, description=tf.description, parameters=schema,
+                                         returns=tf.returns),
+                           fn=behaviour(name, tf, keys.get(tf.table or "")), kind="declarative",
+                           escalation=tf.escalation or tf.do == "handoff")
+    for rel in df.python:
+        for t in tools_in(_import_file(root, rel, df.name)):
+            tools[t.name] = t
+    if df.replay:
+        from convsim.core.packs.replay import replay_tools
+
+        declared_replay = {n: tf for n, tf in df.tools.items() if tf.do == "replay"}
+        for t in replay_tools(read_data_file(root / df.replay), root / df.replay,
+                              {n: (_object_schema(tf), tf.description, tf.escalation)
+                               for n, tf in declared_replay.items()}):
+            tools.setdefault(t.name, t)
+    if df.proxy is not None:
+        from convsim.core.packs.proxy import proxy_tools
+
+        proxy = df.proxy.model_copy(update={"base_url": _env(df.proxy.base_url),
+                                            "headers": {k: _env(v) for k, v in
+                                                        df.proxy.headers.items()}})
+        for t in proxy_tools(proxy, root, source):
+            tools.setdefault(t.name, t)
+    slots: dict[str, Slot] = {}
+    for name, body in df.slots.items():
+        try:
+            slots[name] = Slot.model_validate({"name": name, **(body or {})})
+        except ValidationError as exc:
+            problems.append(_where(source, exc).replace(f"{source}: ", f"{source}: slots.{name}."))
+    if df.customer is not None and df.customer.table not in tables:
+        problems.append(f"{source}: customer.table: {df.customer.table!r} is not a table of the pack")
+    scenarios: list[ScenarioTemplate] = []
+    if isinstance(df.scenarios, str):
+        data = read_data_file(root / df.scenarios)
+        try:
+            scenarios = [ScenarioTemplate.model_validate(s) for s in data or []]
+        except ValidationError as exc:
+            raise PackError(_where(root / df.scenarios, exc)) from None
+    else:
+        scenarios = list(df.scenarios)
+    for i, s in enumerate(scenarios):
+        for pick_name, pick in [("customer", s.customer), *s.picks.items()]:
+            if pick is not None and pick.table not in tables:
+                problems.append(f"{source}: scenarios[{i}] ({s.intent}).{pick_name}.table: "
+                                f"{pick.table!r} is not a table of the pack")
+        for step in s.expectations.process:
+            for tool_name in step.tools:
+                if tool_name not in tools:
+                    problems.append(f"{source}: scenarios[{i}] ({s.intent}): process step "
+                                    f"{step.name!r} names unknown tool {tool_name!r}")
+        problems += [f"{source}: {p}" for p in check_rules(
+            s.expectations.rules, tools, f"scenarios[{i}] ({s.intent}).expectations.rules")]
+    problems += [f"{source}: {p}" for p in check_rules(df.rules, tools)]
+    utterances = df.utterances
+    if isinstance(utterances, str):
+        utterances = read_data_file(root / utterances) or {}
+    policy = df.policy
+    if policy and "\n" not in policy and (root / policy).is_file():
+        policy = (root / policy).read_text(encoding="utf-8")
+    if problems:
+        raise PackError("\n".join(problems))
+    return Domain(name=df.name, description=df.description, tools=tools, tables=tables, keys=keys,
+                  slots=slots, binding=df.customer, policy=policy, scenarios=scenarios,
+                  utterances={k: list(v) for k, v in dict(utterances).items()},
+                  agents={v: str(root / p) if not re.match(r"^[\w.]+:\w+$", p) else p
+                          for v, p in df.agents.items()},
+                  root=root, origin=str(root), rules=list(df.rules))

@@ -1,0 +1,238 @@
+"""A small scripted coffee-bar agent, for tests and demos of the `coffee` pack.
+
+`make()` returns `(agent, new_state)` for the `python` connector. The agent
+reads the drink and its options from what the customer says (words of the
+pack's slot vocabulary), asks for what it still needs (the drink; the milk of a
+milk drink, once), then does what the Taskmaster-4 baristas did: look the drink
+up, look up add-ons when there are options, add the item, show the order, and
+finish it after a yes. A tool error gets one retry, then a hand-off.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from convsim.core.packs.model import Domain
+from convsim.core.protocols import ToolClient, ToolOutcome
+from convsim.core.records import AgentReply
+
+DRINKS = ("americano", "cappuccino", "chai latte", "cortado", "espresso", "flat white",
+          "hot chocolate", "latte", "macchiato", "matcha latte", "mocha", "tea", "cold brew")
+MILK_DRINKS = ("cappuccino", "chai latte", "cortado", "flat white", "latte", "macchiato",
+               "matcha latte", "mocha", "hot chocolate")
+MILKS = {"oat": "Oat Milk", "almond": "Almond Milk", "2%": "2% Milk", "whole": "Whole Milk",
+         "non-fat": "Non-Fat Milk", "non fat": "Non-Fat Milk", "nonfat": "Non-Fat Milk",
+         "skim": "Non-Fat Milk", "lactose": "2% Lactose Free Milk", "soy": "Soy Milk"}
+SHOTS = {"single": "Single", "double": "Double", "triple": "Triple", "quad": "Quadruple"}
+ADDONS = ("caramel", "chocolate", "hazelnut", "vanilla", "sugar-free vanilla", "sugar free vanilla")
+NUMBERS = {"one": 1, "two": 2, "three": 3, "a couple": 2, "1": 1, "2": 2, "3": 3}
+YES = re.compile(r"^\W*(?:yes|yeah|yep|yup|sure|correct|right|that's (?:right|correct|it)|looks good"
+                 r"|perfect|ok(?:ay)?|go ahead|please do|sounds good|confirm)\b", re.IGNORECASE)
+NO = re.compile(r"^\W*(?:no|nope|not quite|that's wrong|wrong|actually)\b", re.IGNORECASE)
+BYE = re.compile(r"\b(?:bye|goodbye|that's all|that is all|nothing else|thanks?|thank you)\b",
+                 re.IGNORECASE)
+
+
+class CoffeeOrder(BaseModel):
+    """One conversation's state: what the customer wants and where the order is."""
+
+    stage: Literal["collect", "confirm", "done"] = "collect"
+    drink: str | None = None
+    quantity: int = 1
+    milk: str | None = None
+    caffeine: str | None = None
+    hot_or_iced: str | None = None
+    espresso_shots: str | None = None
+    here_or_to_go: str | None = None
+    addons: list[str] = Field(default_factory=list)
+    asked: list[str] = Field(default_factory=list)
+    """Slots already asked for (each at most twice: the agent never nags)."""
+    order_id: str | None = None
+    unclear: int = 0
+
+
+@cache
+def _pack() -> Domain:
+    from convsim.core.packs.declarative import load_domain_folder
+
+    return load_domain_folder(Path(__file__).resolve().parent)
+
+
+def _slot_words() -> dict[str, list[str]]:
+    """The pack's words for its slots (how the agent names what it asks for)."""
+    return _pack().vocabulary()
+
+
+@cache
+def _drinks() -> tuple[str, ...]:
+    """Drink names: the common ones, and those the pack's scenarios order."""
+    named = {" ".join(str(t.slots["drink"]).lower().split()) for t in _pack().scenarios
+             if isinstance(t.slots.get("drink"), str)}
+    return tuple(sorted(set(DRINKS) | {d for d in named if d and " and " not in d},
+                        key=lambda d: (-len(d), d)))
+
+
+def _word(slot: str) -> str:
+    words = _slot_words().get(slot) or [slot.replace("_", " ")]
+    return words[0]
+
+
+def read_order(text: str, order: CoffeeOrder) -> None:
+    """Fill the order from what the customer said (the longest drink name wins)."""
+    low = " " + " ".join(text.lower().replace("-", " - ").split()) + " "
+    low = low.replace(" - ", "-")
+    for drink in _drinks():
+        if re.search(rf"\b{re.escape(drink)}(?:e?s)?\b", low):
+            order.drink = drink
+            break
+    for key, milk in MILKS.items():
+        if key in low and ("milk" in low or order.drink in MILK_DRINKS or "milk" in order.asked):
+            order.milk = milk
+            break
+    if re.search(r"\bdecaf", low):
+        order.caffeine = "Decaf"
+    if re.search(r"\biced?\b", low):
+        order.hot_or_iced = "Iced"
+    for key, shots in SHOTS.items():
+        if re.search(rf"\b{key}", low):
+            order.espresso_shots = shots
+    if re.search(r"\bto go\b|\btake ?away\b", low):
+        order.here_or_to_go = "To go"
+    for addon in ADDONS:
+        if addon in low and addon not in order.addons and not any(addon in a for a in order.addons):
+            order.addons.append(addon)
+    for word, n in NUMBERS.items():
+        if order.drink and re.search(rf"\b{re.escape(word)} (?:[\w%-]+ ){{0,3}}"
+                                     rf"{re.escape(order.drink)}", low):
+            order.quantity = n
+
+
+def _summary(order: CoffeeOrder) -> str:
+    options = [o for o in (order.caffeine, order.hot_or_iced, order.espresso_shots) if o]
+    drink = " ".join([*(o.lower() for o in options), order.drink or "drink"])
+    head = f"{order.quantity} {drink}{'s' if order.quantity > 1 else ''}"
+    extras = [e for e in ([order.milk] if order.milk else []) + order.addons]
+    text = head + (f" with {' and '.join(extras)}" if extras else "")
+    return text + (f", {order.here_or_to_go.lower()}" if order.here_or_to_go else "")
+
+
+def _first(value: Any, key: str) -> Any:
+    """`value[key]`, or the first item's when the value is a list of records."""
+    if isinstance(value, dict):
+        inner = value.get(key)
+        if isinstance(inner, list):
+            return inner[0] if inner else None
+        return inner
+    return None
+
+
+class ScriptedCoffeeAgent:
+    """Deterministic coffee-bar agent; `respond` is one turn."""
+
+    async def _call(self, tools: ToolClient, name: str, args: dict[str, Any]) -> ToolOutcome:
+        outcome = await tools(name, args)
+        if not outcome.ok and outcome.fault:  # infrastructure hiccup: one retry
+            outcome = await tools(name, args)
+        return outcome
+
+    def _handoff(self, tool: str, outcome: ToolOutcome) -> AgentReply:
+        return AgentReply(text=f"I'm sorry, I could not complete that ({tool}: "
+                               f"{outcome.error or 'no answer'}). I'm transferring you to a "
+                               "barista who can help.", end=True, handoff=True)
+
+    async def respond(self, state: CoffeeOrder, text: str, tools: ToolClient) -> AgentReply:
+        if state.stage == "done":
+            return AgentReply(text="You're welcome! Have a great day, goodbye.", end=True)
+        if state.stage == "confirm":
+            return await self._confirm(state, text, tools)
+        read_order(text, state)
+        if state.drink is None:
+            if state.asked.count("drink") >= 2 or (BYE.search(text) and state.asked):
+                return AgentReply(text="Sorry I could not help with an order today. Goodbye!",
+                                  end=True)
+            state.asked.append("drink")
+            return AgentReply(text=f"Which {_word('drink')} would you like? We have lattes, "
+                                   "mochas, cappuccinos, cortados, macchiatos and americanos.")
+        if state.drink in MILK_DRINKS and state.milk is None and "milk" not in state.asked:
+            state.asked.append("milk")
+            return AgentReply(text=f"What kind of {_word('milk')} would you like in your "
+                                   f"{state.drink}: whole, 2%, oat, almond or non-fat?")
+        return await self._place(state, tools)
+
+    async def _place(self, state: CoffeeOrder, tools: ToolClient) -> AgentReply:
+        found = await self._call(tools, "get_menu_items", {"query": state.drink})
+        if not found.ok:
+            return self._handoff("get_menu_items", found)
+        item = _first(found.value, "menu_items")
+        item_id = item.get("menu_item_id") if isinstance(item, dict) else None
+        if not item_id:
+            drink, state.drink = state.drink, None
+            state.asked.append("drink")
+            return AgentReply(text=f"Sorry, we don't have {drink} on the menu. Which other "
+                                   f"{_word('drink')} would you like?")
+        attributes = [{"attribute_id": a, "option": v} for a, v in (
+            ("milk-options", state.milk), ("caffeine", state.caffeine),
+            ("hot-or-iced", state.hot_or_iced), ("espresso-shots", state.espresso_shots)) if v]
+        args: dict[str, Any] = {"menu_item_id": item_id, "quantity": str(state.quantity)}
+        if attributes or state.addons or state.here_or_to_go:
+            wanted = [a["option"] for a in attributes] + state.addons + (
+                [state.here_or_to_go.lower()] if state.here_or_to_go else [])
+            found_addons = await self._call(tools, "get_addons", {
+                "query": " OR ".join(wanted), "menu_item_id": item_id})
+            if not found_addons.ok:
+                return self._handoff("get_addons", found_addons)
+            offered = found_addons.value.get("addons") if isinstance(found_addons.value, dict) \
+                else None
+            addons = [{"addon_id": a["addon_id"], "option": "ADD"} for a in offered or []
+                      if isinstance(a, dict) and a.get("addon_id")
+                      and any(w in str(a.get("name", "")).lower() for w in state.addons)]
+            if attributes:
+                args["attributes"] = attributes
+            if addons:
+                args["addons"] = addons
+        added = await self._call(tools, "add_order_item", args)
+        if not added.ok:
+            return self._handoff("add_order_item", added)
+        order_id = added.value.get("order_id") if isinstance(added.value, dict) else None
+        if not order_id:
+            return self._handoff("add_order_item", ToolOutcome(ok=False, error="no order id"))
+        state.order_id = str(order_id)
+        details = await self._call(tools, "get_order_details", {"order_id": state.order_id})
+        if not details.ok:
+            return self._handoff("get_order_details", details)
+        state.stage = "confirm"
+        return AgentReply(text=f"I have {_summary(state)} on your order. Does this look correct?")
+
+    async def _confirm(self, state: CoffeeOrder, text: str, tools: ToolClient) -> AgentReply:
+        if YES.search(text):
+            done = await self._call(tools, "finish_order", {"order_id": state.order_id})
+            if not done.ok:
+                return self._handoff("finish_order", done)
+            state.stage = "done"
+            return AgentReply(text="Your order has been placed. You can pick it up at the bar in "
+                                   "a few minutes.")
+        if NO.search(text):
+            state.stage, state.order_id = "collect", None
+            fresh = CoffeeOrder(asked=["drink"])
+            read_order(text, fresh)
+            if fresh.drink is None:
+                state.drink = None
+                return AgentReply(text=f"Sorry about that. Which {_word('drink')} would you like "
+                                       "instead?")
+            for name in CoffeeOrder.model_fields:
+                setattr(state, name, getattr(fresh, name))
+            return await self._place(state, tools)
+        state.unclear += 1
+        if state.unclear > 2:
+            return AgentReply(text="I'll leave the order open for now. Goodbye!", end=True)
+        return AgentReply(text=f"Just to confirm: {_summary(state)}. Is that correct (yes/no)?")
+
+
+def make() -> tuple[ScriptedCoffeeAgent, type[CoffeeOrder]]:
+    """The agent and its per-conversation state factory (for the `python` connector)."""
+    return ScriptedCoffeeAgent(), CoffeeOrder

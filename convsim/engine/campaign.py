@@ -1,0 +1,451 @@
+"""Campaigns: plan conversation specs, serve agents, fan out, write results.
+
+`plan_specs` turns a config into a deterministic list of ConversationSpecs
+(scenarios x personas x perturbation profiles x repetitions x agent versions);
+`run_campaign` runs them with an executor and streams the results to Parquet.
+Neighbours: `agent_processes` starts the agents the campaign serves itself,
+`manifest` holds the run's manifest and the checks of a safe resume.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from convsim.core.config import CampaignConfig, ConfigError
+from convsim.core.errors import CampaignError
+from convsim.core.packs.discovery import find_domain
+from convsim.core.records import (
+    SCHEMA_VERSION,
+    ConversationSpec,
+    LLMUsage,
+    Persona,
+    Scenario,
+    stable_hash,
+)
+from convsim.core.redact import REDACT, redactor_for
+from convsim.core.registry import generators
+from convsim.core.results import Packing, ResultWriter, write_manifest
+from convsim.decisions.summary import write_summary
+from convsim.engine.agent_processes import serve_agents
+from convsim.engine.executors import ExecutorError, make_executor
+from convsim.engine.manifest import _driver, _git_sha, _open_resume, _versions, plan_of
+from convsim.engine.worker import LoopLag
+
+ProgressFn = Callable[[int, int, Counter[str]], None]
+
+
+def load_scenarios(path: str | Path) -> list[Scenario]:
+    """Scenarios from a YAML list (as written by `convsim scenarios ...`)."""
+    from pydantic import ValidationError
+
+    from convsim.core.yaml_files import format_validation_error, read_yaml
+
+    data = read_yaml(path)
+    if not isinstance(data, list):
+        raise ConfigError(f"{path}: expected a list of scenarios")
+    try:
+        return [Scenario.model_validate(item) for item in data]
+    except ValidationError as exc:
+        raise ConfigError(format_validation_error(str(path), exc)) from None
+
+
+def build_population(config: CampaignConfig) -> tuple[list[Scenario], list[Persona]]:
+    """The campaign's scenarios and personas, from its domain pack, catalogs and seed."""
+    domain = find_domain(config.scenarios.domain)
+    scenarios: list[Scenario] = []
+    if config.scenarios.n:
+        scenarios = generators.get("scenarios")(domain, config.scenarios, config.seed)
+    scenarios += [s for f in config.scenarios.files for s in load_scenarios(f)]
+    if not scenarios:
+        raise ConfigError("the campaign has no scenarios: set scenarios.n above 0 or list "
+                          "scenarios.files")
+    if config.user_simulator == "replay":
+        unplayable = [s.id for s in scenarios if not s.slots.get("customer_turns")]
+        if unplayable:
+            raise ConfigError(f"user_simulator replay needs scenarios with customer_turns "
+                              f"(convsim scenarios from-transcript); {len(unplayable)} have none, "
+                              f"e.g. {unplayable[0]} (set scenarios.n: 0 and list files)")
+    return scenarios, generators.get("personas")(config.personas, config.seed)
+
+
+def iter_specs(config: CampaignConfig, scenarios: list[Scenario],
+               personas: list[Persona]) -> Iterator[ConversationSpec]:
+    """The campaign's specs, one at a time, in plan order (deterministic); the versions of
+    one pair share a seed, so the customer behaves the same towards each agent version
+    until their answers differ."""
+    for s_idx, scenario in enumerate(scenarios):
+        rng = np.random.default_rng([config.seed, 0x91A, s_idx])
+        k = min(config.personas_per_scenario, len(personas))
+        for p_idx in sorted(int(i) for i in rng.choice(len(personas), size=k, replace=False)):
+            persona = personas[p_idx]
+            for profile in config.perturbations:
+                for rep in range(config.repetitions):
+                    # Content, not the campaign's name: renaming a campaign keeps its pairs.
+                    pair_id = stable_hash({
+                        "seed": config.seed, "scenario": scenario.id,
+                        "persona": persona.id, "perturbation": profile.model_dump(),
+                        "repetition": rep, "max_turns": config.max_turns,
+                        "user_simulator": config.user_simulator})
+                    seed = int(pair_id[:12], 16)
+                    for agent in config.agents:
+                        yield ConversationSpec(
+                            id=f"c-{stable_hash({'pair': pair_id, 'agent': agent.version})}",
+                            campaign=config.name, scenario=scenario, persona=persona,
+                            perturbation=profile, agent_version=agent.version, repetition=rep,
+                            seed=seed, pair_id=pair_id, domain=config.scenarios.domain,
+                            user_simulator=config.user_simulator,
+                            max_turns=config.max_turns)
+
+
+def plan_specs(config: CampaignConfig, scenarios: list[Scenario],
+               personas: list[Persona]) -> list[ConversationSpec]:
+    """Every spec of the campaign, as a list (see `iter_specs` to plan lazily)."""
+    return list(iter_specs(config, scenarios, personas))
+
+
+def planned_count(config: CampaignConfig, scenarios: Sequence[Scenario],
+                  personas: Sequence[Persona]) -> int:
+    """How many specs `iter_specs` yields, without planning them."""
+    k = min(config.personas_per_scenario, len(personas))
+    return (len(scenarios) * k * len(config.perturbations) * config.repetitions
+            * len(config.agents))
+
+
+LAG_NOTE_MS = 10
+"""A median event-loop lag from this many ms up is worth telling the user about."""
+
+
+@dataclass
+class RunInfo:
+    """Where a run landed and what it did."""
+
+    run_dir: Path
+    run_id: str
+    planned: int
+    written: int
+    skipped: int
+    outcomes: Counter[str] = field(default_factory=Counter)
+    errors: int = 0
+    """Infrastructure errors (agent unreachable, malformed replies)."""
+    simulator_errors: int = 0
+    """Conversations convsim's own side failed (never scored as agent failures)."""
+    unknown_tools: Counter[str] = field(default_factory=Counter)
+    """Tools the agent called that the pack does not define -> calls."""
+    llm: LLMUsage = field(default_factory=LLMUsage)
+    """LLM calls of the run (customers and agents), summed."""
+    stopped_by_budget: bool = False
+    """The LLM budget was reached before every planned conversation started."""
+    stopped_by_breaker: str | None = None
+    """Why the circuit breaker of an agent endpoint opened (the campaign then stopped
+    starting conversations; those cut short by the open circuit are not written)."""
+    rate_limited: int = 0
+    """Conversations that ended because the agent kept answering 429 / 503 + Retry-After."""
+    notes: list[str] = field(default_factory=list)
+    """Things the user should know (e.g. a stale run resumed)."""
+    redact: Callable[[str], str] = REDACT
+    """Masks the agents' credentials in text shown to the user."""
+    seconds: float = 0.0
+    turns: int = 0
+    timing_note: str | None = None
+    """Said when the event loops ran late enough to inflate measured agent latencies."""
+    loop_lag: dict[str, float] = field(default_factory=dict)
+    """How late the workers' event loops ran while conversations played (samples, p50_ms,
+    p90_ms, p99_ms, max_ms): the part of measured agent latency spent waiting on convsim."""
+
+    @property
+    def not_started(self) -> int:
+        return self.planned - self.skipped - self.written
+
+
+class _Batches:
+    """The campaign's batches, planned as the executor pulls them: at most the batches in
+    flight are in memory. Specs already written (`done`, on resume) are skipped on the way.
+    Once `stop()` is called, iterating yields no new batch (the executors pull batches
+    lazily, so the ones in flight finish and nothing else starts)."""
+
+    def __init__(self, specs: Iterator[ConversationSpec], size: int,
+                 done: set[str] | None = None) -> None:
+        self._specs = specs
+        self._size = size
+        self._done = done or set()
+        self.skipped = 0
+        """Planned specs found already written, so far."""
+        self.stopped = False
+
+    def stop(self) -> None:
+        self.stopped = True
+
+    def _next_batch(self) -> list[ConversationSpec]:
+        batch: list[ConversationSpec] = []
+        for spec in self._specs:
+            if spec.id in self._done:
+                self.skipped += 1
+                continue
+            batch.append(spec)
+            if len(batch) == self._size:
+                break
+        return batch
+
+    def __iter__(self) -> Iterator[list[ConversationSpec]]:
+        while not self.stopped:
+            batch = self._next_batch()
+            if not batch:
+                return
+            yield batch
+
+    def count_skipped(self) -> int:
+        """Go through the rest of the plan (after a stop) to count what was already written."""
+        self.skipped += sum(spec.id in self._done for spec in self._specs)
+        return self.skipped
+
+
+SAVE_EVERY_S = 1.0
+"""The manifest of a running campaign is rewritten at most this often."""
+
+
+def _totals(run_dir: Path) -> dict[str, Any]:
+    """Counts over every conversation written in the run folder (all sessions)."""
+    import pyarrow.parquet as pq
+
+    return _totals_of(pq.read_table(part, columns=["outcome", "error", "n_turns"]).to_pydict()
+                      for part in sorted((run_dir / "conversations").glob("part-*.parquet")))
+
+
+def _totals_of(tables: Iterable[dict[str, list[Any]]]) -> dict[str, Any]:
+    outcomes: Counter[str] = Counter()
+    errors = simulator_errors = turns = written = 0
+    for table in tables:
+        for outcome, error, n in zip(table["outcome"], table["error"], table["n_turns"],
+                                     strict=True):
+            written += 1
+            outcomes[outcome or "unknown"] += 1
+            simulator_errors += outcome == "simulator_error"
+            errors += error is not None and outcome != "simulator_error"
+            turns += n or 0
+    return {"written": written, "errors": errors, "simulator_errors": simulator_errors,
+            "turns": turns, "outcomes": dict(outcomes)}
+
+
+def run_campaign(config: CampaignConfig, *, out_dir: str | Path | None = None,
+                 limit: int | None = None, resume: str | Path | None = None,
+                 progress: ProgressFn | None = None,
+                 started: Callable[[RunInfo], None] | None = None) -> RunInfo:
+    """Plan, run and write a campaign; returns where the results are.
+
+    `started` is called once the run folder exists (e.g. to name it if the run is
+    interrupted).
+
+    With `resume` (an existing run folder), the config must plan the same conversations
+    as the run (else CampaignError naming the differences); conversations already written
+    there are skipped and the rest are appended. The run's identity (run id, seed, config,
+    start) is never rewritten, and a resume that fails before writing anything leaves the
+    folder as it was. An agent endpoint whose circuit breaker opens stops the campaign
+    (`RunInfo.stopped_by_breaker`); what is done is kept.
+    """
+    started_at = datetime.now(UTC)
+    t0 = time.perf_counter()
+    # ${VAR} in the agents' headers, read now and never stored; a missing one is a ConfigError.
+    agents_env = [a.with_environment() for a in config.agents]
+    red = redactor_for(config.agents)
+    config_json = config.model_dump(mode="json")
+    plan = plan_of(config_json)
+    fingerprint = stable_hash(plan)
+    notes: list[str] = []
+    original: str | None = None
+    previous: dict[str, Any] = {}
+    if resume is not None:
+        run_dir = Path(resume)
+        original, previous = _open_resume(run_dir, config, plan, fingerprint, notes)
+        run_id = str(previous.get("run_id") or run_dir.name)
+    scenarios, personas = build_population(config)
+    # Planned lazily: specs are made as the executor pulls batches, written, then dropped.
+    planned = planned_count(config, scenarios, personas)
+    specs: Iterator[ConversationSpec] = iter_specs(config, scenarios, personas)
+    if limit is not None:
+        planned = min(planned, limit)
+        specs = itertools.islice(specs, limit)
+    if resume is None:
+        run_id = f"{started_at:%Y%m%dT%H%M%SZ}-{stable_hash(config.model_dump(), 6)}"
+        run_dir = Path(out_dir or config.output_dir) / config.name / run_id
+    elif previous.get("schema_version") not in (None, SCHEMA_VERSION):
+        raise CampaignError(f"{run_dir}: written by another convsim (results schema "
+                            f"{previous.get('schema_version')}, this one writes "
+                            f"{SCHEMA_VERSION}); start a new run")
+    writer = ResultWriter(run_dir, run_id)
+    done = writer.done_ids() if resume is not None else set()
+    batches = _Batches(specs, config.execution.batch_size, done)
+    todo = max(0, planned - len(done))  # exact unless a resumed run had another --limit
+    info = RunInfo(run_dir=run_dir, run_id=run_id, planned=planned, written=0,
+                   skipped=planned - todo, notes=notes, redact=red)
+    session: dict[str, Any] = {
+        "started_at": started_at.isoformat(), "limit": limit, "versions": _versions(),
+        "git_sha": _git_sha(), "executor": config.execution.executor,
+        "previous_status": previous.get("status")}
+    if resume is None:
+        manifest: dict[str, Any] = {
+            "campaign": config.name, "run_id": run_id, "status": "running",
+            "config": config_json, "seed": config.seed, "limit": limit,
+            "plan": plan, "plan_fingerprint": fingerprint,
+            "versions": session["versions"], "git_sha": session["git_sha"],
+            "started_at": started_at.isoformat(),
+            "agent_versions": [a.version for a in config.agents],
+            "domain": config.scenarios.domain,
+            "executor": config.execution.executor, "counts": {"planned": planned},
+        }
+    else:
+        # The run's identity stays as it was; this session is appended to its history.
+        manifest = dict(previous)
+        manifest.setdefault("plan", plan)
+        manifest.setdefault("plan_fingerprint", fingerprint)
+        manifest["status"] = "running"
+        manifest["resumes"] = [*(previous.get("resumes") or []), session]
+    manifest["driver"] = _driver()
+    manifest["updated_at"] = started_at.isoformat()
+    previous_counts = dict(previous.get("counts") or {})
+    # Totals over the run folder: read once here, then kept up to date as batches are
+    # written; the final save reads the folder again (it is the truth).
+    base = _totals(run_dir) if resume is not None else _totals_of([])
+
+    def totals(final: bool) -> dict[str, Any]:
+        if final:
+            return _totals(run_dir)
+        outcomes = Counter(base["outcomes"])
+        outcomes.update(info.outcomes)
+        return {"written": base["written"] + info.written,
+                "errors": base["errors"] + info.errors,
+                "simulator_errors": base["simulator_errors"] + info.simulator_errors,
+                "turns": base["turns"] + info.turns, "outcomes": dict(outcomes)}
+
+    def counts(final: bool) -> dict[str, Any]:
+        session_counts = {"planned": planned, "written": info.written,
+                          "skipped_already_done": info.skipped, "errors": info.errors,
+                          "simulator_errors": info.simulator_errors,
+                          "unknown_tool_calls": dict(info.unknown_tools),
+                          "llm": info.llm.model_dump() | {"cost_usd": info.llm.cost_usd},
+                          "turns": info.turns, "outcomes": dict(info.outcomes),
+                          "rate_limited": info.rate_limited,
+                          "not_started": info.not_started}
+        if resume is None:
+            # The folder is the truth (a signal may land between a write and the tally).
+            return session_counts | totals(final)
+        # Totals over the whole run folder; LLM and unknown tools summed over the sessions
+        # that closed the manifest (a killed session's are missing).
+        unknown = Counter(previous_counts.get("unknown_tool_calls") or {})
+        unknown.update(info.unknown_tools)
+        llm = LLMUsage.model_validate({k: v for k, v in (previous_counts.get("llm") or {}).items()
+                                       if k in LLMUsage.model_fields})
+        llm.add(info.llm)
+        return session_counts | totals(final) | {
+            "unknown_tool_calls": dict(unknown),
+            "llm": llm.model_dump() | {"cost_usd": llm.cost_usd},
+            "this_session": session_counts}
+
+    last_save = [time.monotonic()]
+
+    def save(status: str) -> None:
+        last_save[0] = time.monotonic()
+        manifest["status"] = status
+        manifest["updated_at"] = datetime.now(UTC).isoformat()
+        manifest["counts"] = counts(final=status != "running")
+        manifest["seconds"] = round(time.perf_counter() - t0, 3)
+        if resume is not None:
+            session.update(ended_at=manifest["updated_at"], status=status,
+                           written=info.written, seconds=manifest["seconds"])
+        else:
+            manifest["ended_at"] = manifest["updated_at"]
+        if status != "running":
+            manifest.pop("driver", None)
+        write_manifest(run_dir, manifest, redact=red)
+
+    write_manifest(run_dir, manifest, redact=red)
+    if started:
+        started(info)
+    if progress:
+        progress(0, todo, info.outcomes)
+    status = "failed"
+    try:
+        with serve_agents(agents_env) as agents:
+            manifest["agent_urls"] = {a.version: a.url for a in agents if a.url}
+            executor = make_executor(config.execution.executor, agents, config.evaluators,
+                                     config.execution, config.llm, config.judge)
+            budget = config.llm.budget_usd
+            # Workers pack their results into the run's tables (credentials masked).
+            for packed in executor.run(batches, Packing(run_id=run_id, redact=red)):
+                # Conversations cut short by an open circuit never really ran: not written,
+                # so --resume plays them.
+                cut = [p for p in packed.played if not p.written]
+                if cut and info.stopped_by_breaker is None:
+                    info.stopped_by_breaker = red(str(cut[0].error).split("circuit open: ", 1)[1])
+                if packed.tables:
+                    writer.write_tables(packed.tables)
+                for p in packed.played:
+                    if not p.written:
+                        continue
+                    info.outcomes[p.outcome or "unknown"] += 1
+                    info.simulator_errors += p.outcome == "simulator_error"
+                    info.errors += p.error is not None and p.outcome != "simulator_error"
+                    info.rate_limited += "unreachable: rate limited:" in (p.error or "")
+                    info.unknown_tools.update(p.unknown_tools)
+                    info.turns += p.turns
+                    info.llm.add(p.llm)
+                    info.written += 1
+                if progress:
+                    progress(info.written, todo, info.outcomes)
+                if info.stopped_by_breaker is not None:
+                    # Start nothing more; the batches in flight fail fast on the open
+                    # circuit and what they finished is written.
+                    batches.stop()
+                if budget is not None and info.llm.known_cost_usd >= budget:
+                    # Stop starting conversations; the batches in flight finish (an LLM call
+                    # is not cut mid-request) and are written; --resume continues later.
+                    info.stopped_by_budget = True
+                    batches.stop()
+                if not batches.stopped and time.monotonic() - last_save[0] >= SAVE_EVERY_S:
+                    save("running")
+            lag = LoopLag.summary(getattr(executor, "lag_counts", {}))
+            manifest["loop_lag_ms"] = info.loop_lag = lag
+            if lag.get("p50_ms", 0) >= LAG_NOTE_MS:
+                info.timing_note = (
+                    f"convsim was CPU-bound: its event loop ran {lag['p50_ms']:g} ms late at the "
+                    f"median (p90 {lag['p90_ms']:g} ms), and agent latencies (turns.latency_ms) "
+                    "include that wait; more Ray workers or a lower execution.concurrency give "
+                    "truer timings")
+            retried = getattr(executor, "retried_batches", 0)
+            if retried:
+                notes.append(f"{retried} batches were played again after a Ray worker was "
+                             "lost (their conversations written once)")
+            if batches.stopped:
+                batches.count_skipped()
+            info.skipped = batches.skipped
+        status = ("stopped_by_circuit_breaker" if info.stopped_by_breaker is not None
+                  else "stopped_by_budget" if info.stopped_by_budget else "complete")
+        if info.stopped_by_breaker is not None:
+            manifest["stop_reason"] = f"circuit open: {info.stopped_by_breaker}"
+        if info.written or info.skipped:
+            write_summary(run_dir)
+    except (KeyboardInterrupt, SystemExit):
+        status = "interrupted"
+        raise
+    except BaseException as exc:
+        manifest["error"] = red(f"{type(exc).__name__}: {exc}")
+        if isinstance(exc, ExecutorError):
+            raise CampaignError(f"{red(str(exc))}; results kept in {run_dir}, continue with "
+                                "--resume") from None
+        raise
+    finally:
+        info.seconds = time.perf_counter() - t0
+        if original is not None and not info.written and status in ("failed", "interrupted"):
+            # A resume that added nothing leaves the run exactly as it was.
+            (run_dir / "manifest.json").write_text(original, encoding="utf-8")
+        else:
+            save(status)
+    return info

@@ -1,0 +1,170 @@
+"""Goal completion: the backend ended as expected, nothing else changed, and the customer
+was told.
+
+Three checks, one metric `goal`:
+1. the final state has the scenario's expected values (dotted paths, e.g.
+   `orders.#W123.status == cancelled`) and the agent said the values it must
+   communicate;
+2. nothing else changed: the executed calls of the scenario's process tools are
+   replayed through the pack's tools from the initial state (the scenario's, or the
+   pack's fixtures), and the rows of the state tables are compared with the final
+   state: a difference is a change no expected action explains (a refuel may also
+   charge the bill; cancelling an order something else). Without a replayable pack,
+   a change counts as expected only in a row holding an expected path. Fields the
+   pack binds to the persona (name, email) and free top-level keys (a transfer flag)
+   are not compared;
+3. the customer was told the true outcome: when the expected state was reached,
+   an agent turn at or after the action says it is done (dialog act success) or,
+   for a handoff, that the transfer is happening.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from convsim.core.packs.model import Domain
+from convsim.core.records import Conversation, Scenario, Score
+from convsim.core.registry import evaluator
+from convsim.evaluators.common import StateReplay, act_of, executed, pack_of, quote
+
+_MISSING = object()
+
+
+def lookup(state: dict[str, Any], path: str) -> Any:
+    node: Any = state
+    for part in path.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return _MISSING
+        node = node[part]
+    return node
+
+
+def _is_table(value: Any) -> bool:
+    return isinstance(value, dict) and bool(value) and all(isinstance(v, dict)
+                                                           for v in value.values())
+
+
+def _diff(a: Any, b: Any, path: str, out: list[str], limit: int = 6) -> None:
+    if len(out) >= limit or a == b:
+        return
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key in sorted(set(a) | set(b), key=str):
+            _diff(a.get(key, _MISSING), b.get(key, _MISSING), f"{path}.{key}", out, limit)
+        return
+    out.append(path)
+
+
+def unexpected_changes(initial: dict[str, Any], final: dict[str, Any], expected: list[str],
+                       ignore: set[str] | None = None) -> list[str]:
+    """Paths of table rows that changed although no expected path is in their row."""
+    allowed = {".".join(p.split(".")[:2]) for p in expected if p.count(".") >= 1}
+    # A final state kept by the sandbox holds every row it started with; one given by hand or
+    # by a connector may hold only the rows it touched: then only those rows are judged.
+    full = all(key in (final.get(table) or {}) for table, rows in initial.items()
+               if _is_table(rows) for key in rows)
+    changed: list[str] = []
+    for table in sorted(set(initial) | set(final)):
+        before, after = initial.get(table, {}), final.get(table, {})
+        if not (_is_table(before) or _is_table(after)):
+            continue  # free keys (transferred, notes) are not business rows
+        before = before if isinstance(before, dict) else {}
+        after = after if isinstance(after, dict) else {}
+        keys = set(before) | set(after) if full else set(before) & set(after)
+        for key in sorted(keys, key=str):
+            row = f"{table}.{key}"
+            if row in allowed or before.get(key) == after.get(key):
+                continue
+            paths: list[str] = []
+            _diff(before.get(key, _MISSING), after.get(key, _MISSING), row, paths)
+            changed += [p for p in paths if not any(p == i or p.startswith(i + ".")
+                                                    for i in ignore or ())]
+            if len(changed) >= 6:
+                return changed
+    return changed
+
+
+class GoalEvaluator:
+    name = "goal"
+
+    def evaluate(self, conversation: Conversation, scenario: Scenario) -> list[Score]:
+        exp = scenario.expectations
+        conv = conversation
+        if not exp.final_state and not exp.must_communicate:
+            return [Score(conversation_id=conv.id, evaluator=self.name, metric="goal",
+                          status="not_applicable",
+                          rationale="scenario states no expected final state or message")]
+        problems, evidence = [], []
+        checks = len(exp.final_state) + len(exp.must_communicate)
+        for path, want in exp.final_state.items():
+            got = lookup(conv.final_state, path)
+            if got is _MISSING:
+                got = None
+            if got != want:
+                problems.append(f"{path} is {got!r}, expected {want!r}")
+        agent_text = " ".join(t.text.lower() for t in conv.turns if t.role == "agent")
+        for value in exp.must_communicate:
+            if value.lower() not in agent_text:
+                problems.append(f"agent never said {value!r}")
+        domain = pack_of(scenario)
+        initial = scenario.initial_state or (domain.tables if domain is not None else {})
+        if conv.final_state and initial:
+            checks += 1
+            changed = self._side_effects(conv, scenario, domain, initial)
+            if changed:
+                problems.append(f"unexpected change(s): {', '.join(changed[:4])}")
+        reached = bool(exp.final_state) and not problems
+        if reached:
+            checks += 1
+            told = self._told(conv, scenario)
+            if told is None:
+                problems.append("the expected state was reached but the agent never told the "
+                                "customer so")
+            else:
+                evidence.append(told)
+        checks = max(1, checks)
+        rationale = "; ".join(problems) or (
+            f"goal met: {scenario.goal}" + (f"; told at turn {evidence[0]} "
+                                            f"{quote(conv.turns[evidence[0]].text, 60)}"
+                                            if evidence else ""))
+        return [Score(conversation_id=conv.id, evaluator=self.name, metric="goal",
+                      value=round(max(0.0, 1 - len(problems) / checks), 4), passed=not problems,
+                      rationale=rationale, evidence=evidence)]
+
+    @staticmethod
+    def _side_effects(conv: Conversation, scenario: Scenario, domain: Domain | None,
+                      initial: dict[str, Any]) -> list[str]:
+        """Changes to the state tables that the expected actions do not explain.
+
+        The executed calls of the scenario's process tools (and transfer tools) are replayed
+        through the pack's tools from the initial state; whatever the final state has on top
+        came from other calls. Without a replayable pack, a change counts as expected only in
+        a row that holds an expected path."""
+        ignore: set[str] = set()
+        if domain is not None and domain.binding is not None:
+            key = scenario.slots.get(domain.binding.slot)
+            ignore = {f"{domain.binding.table}.{key}.{f}" for f in domain.binding.fields}
+        sanctioned = {t for s in scenario.expectations.process for t in s.tools}
+        sanctioned |= set(domain.escalation_tools if domain is not None else [])
+        replay = StateReplay(domain, initial, "")
+        expected = replay.apply([c for c in conv.tool_calls if c.tool in sanctioned])
+        if expected is not None:
+            return unexpected_changes(expected, conv.final_state, [], ignore)
+        return unexpected_changes(initial, conv.final_state, list(scenario.expectations.final_state),
+                                  ignore)
+
+    @staticmethod
+    def _told(conv: Conversation, scenario: Scenario) -> int | None:
+        """The agent turn that told the customer the outcome, at or after the last executed
+        call of an expected process tool (anywhere when there is none)."""
+        tools = {t for s in scenario.expectations.process for t in s.tools}
+        done = [c.turn_index for c in conv.tool_calls if c.tool in tools and executed(c)]
+        start = max(done) if done else 0
+        wanted = ("success", "transfer") if scenario.expectations.escalation_expected \
+            else ("success",)
+        return next((t.index for t in conv.turns if t.role == "agent" and t.index >= start
+                     and act_of(t.text) in wanted), None)
+
+
+@evaluator("goal")
+def make(**_: Any) -> GoalEvaluator:
+    return GoalEvaluator()

@@ -1,0 +1,329 @@
+"""The `rules` evaluator: checks the pack's and the scenario's rules (`rules_model`).
+
+One score per rule, metric `rule:<name>`. A rule whose trigger never happened
+(no call of the guarded tool) is not_applicable. Rationales name the rule and
+cite tool calls (`call #3 cancel_pending_order at turn 7`) and quoted text;
+`evidence` holds the turn indices.
+
+What a rule looks at:
+- calls the agent *attempted* (any status but unknown_tool) for the guarded side
+  (`then`, `before`, `tool`): the agent's decision is what is scored, whatever the
+  backend answered;
+- *successful* calls for prerequisites (`first`; `requires_result` also reads the
+  result);
+- `only_if`: the state just before the call, rebuilt by replaying the executed
+  calls before it through the pack's own tools from the scenario's initial state
+  (the pack's fixtures when the scenario has none); when that cannot be done (no
+  pack, proxy/replayed tools, a path the state does not have) the call is not
+  judged and the rationale says so.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from convsim.core.packs.model import Domain, fill
+from convsim.core.records import Conversation, Scenario, Score, ToolCall
+from convsim.core.registry import evaluator
+from convsim.core.rule_specs import Rule, matches
+from convsim.evaluators.common import (
+    StateReplay,
+    act_of,
+    action_words,
+    agent_ordinal,
+    attempted,
+    executed,
+    pack_of,
+    quote,
+    result_value,
+    rules_for,
+)
+from convsim.evaluators.consent import is_explicit_no, is_explicit_yes
+
+_MISSING = object()
+
+
+def _call(c: ToolCall) -> str:
+    return f"call #{c.seq} {c.tool} at turn {c.turn_index}"
+
+
+def _names(tools: list[str]) -> str:
+    return "/".join(tools)
+
+
+class _Check:
+    """One conversation under one rule: helpers shared by the rule kinds."""
+
+    def __init__(self, conv: Conversation, scenario: Scenario, domain: Domain | None,
+                 rule: Rule) -> None:
+        self.conv, self.scenario, self.domain, self.rule = conv, scenario, domain, rule
+        self.calls = sorted(conv.tool_calls, key=lambda c: c.seq)
+
+    def score(self, passed: bool | None, text: str, evidence: list[int] | None = None) -> Score:
+        r = self.rule
+        head = f"rule {r.name} ({r.kind}{': ' + r.description if r.description else ''})"
+        return Score(conversation_id=self.conv.id, evaluator="rules", metric=f"rule:{r.name}",
+                     value=None if passed is None else float(passed), passed=passed,
+                     status="scored" if passed is not None else "not_applicable",
+                     rationale=f"{head}: {text}", evidence=sorted(set(evidence or [])))
+
+    def guarded(self, tools: list[str]) -> list[ToolCall]:
+        return [c for c in self.calls if attempted(c) and matches(c.tool, tools)]
+
+
+def _before(k: _Check) -> Score:
+    body = k.rule.before
+    assert body is not None
+    guarded = k.guarded(body.then)
+    if not guarded:
+        return k.score(None, f"no call of {_names(body.then)}")
+    firsts = [c for c in k.calls if executed(c) and matches(c.tool, body.first)]
+    bad = [c for c in guarded if not any(f.seq < c.seq for f in firsts)]
+    if bad:
+        tried = [c for c in k.calls if matches(c.tool, body.first) and c.seq < bad[0].seq]
+        why = (f"; the earlier {', '.join(f'{_call(c)} ({c.status})' for c in tried[:3])} "
+               "did not succeed" if tried else "")
+        return k.score(False, f"{_call(bad[0])} came before any successful "
+                              f"{_names(body.first)}{why}"
+                       + (f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""),
+                       [c.turn_index for c in bad])
+    f = firsts[0]
+    return k.score(True, f"{len(guarded)} call(s) of {_names(body.then)} after {_call(f)}",
+                   [f.turn_index])
+
+
+def _result_ok(call: ToolCall, field: str | None, equals: Any, has_equals: bool) -> bool:
+    if not executed(call):
+        return False
+    value = result_value(call)
+    if field is None:
+        return value not in (None, "", [], {}) and not (isinstance(value, dict) and "error" in value)
+    got = _lookup(value, field)
+    if got is _MISSING:
+        return False
+    return _same(got, equals) if has_equals else bool(got)
+
+
+def _requires_result(k: _Check) -> Score:
+    body = k.rule.requires_result
+    assert body is not None
+    guarded = k.guarded(body.before)
+    if not guarded:
+        return k.score(None, f"no call of {_names(body.before)}")
+    has_equals = "equals" in body.model_fields_set
+    want = (f"{body.field} == {body.equals!r}" if has_equals else
+            f"{body.field} set" if body.field else "a non-empty result")
+    good = [c for c in k.calls if matches(c.tool, body.tool)
+            and _result_ok(c, body.field, body.equals, has_equals)]
+    bad = [c for c in guarded if not any(g.seq < c.seq for g in good)]
+    if bad:
+        tried = [c for c in k.calls if matches(c.tool, body.tool) and c.seq < bad[0].seq]
+        got = "; ".join(f"{_call(c)} returned {c.status} {quote(c.result or '', 60)}"
+                        for c in tried[-2:]) or f"no call of {_names(body.tool)} before it"
+        return k.score(False, f"{_call(bad[0])} without {_names(body.tool)} giving {want} "
+                              f"({got})", [c.turn_index for c in bad + tried[-2:]])
+    g = good[0]
+    return k.score(True, f"{len(guarded)} call(s) of {_names(body.before)} after {_call(g)} "
+                         f"gave {want}", [g.turn_index])
+
+
+def _requires_consent(k: _Check) -> Score:
+    body = k.rule.requires_consent
+    assert body is not None
+    guarded = k.guarded(body.tool)
+    if not guarded:
+        return k.score(None, f"no call of {_names(body.tool)}")
+    turns = k.conv.turns
+
+    def states(text: str, tool: str) -> bool:
+        """The agent asks for a yes and names the action (the rule's `stated`, else a word of
+        the tool's name: cancel, return, address...)."""
+        if act_of(text) != "confirm":
+            return False
+        if body.stated:
+            return bool(re.search(body.stated, text, re.IGNORECASE))
+        words = action_words(tool)
+        return not words or any(re.search(rf"\b{re.escape(w)}", text, re.IGNORECASE)
+                                for w in words)
+
+    for call in guarded:
+        asked = [t for t in turns if t.role == "agent" and t.index < call.turn_index
+                 and states(t.text, call.tool)]
+        if not asked:
+            return k.score(False, f"{_call(call)}: the agent never stated the action and asked "
+                                  "for a yes before it", [call.turn_index])
+        ask = asked[-1]
+        replies = [t for t in turns if t.role == "customer" and ask.index < t.index < call.turn_index]
+        yes = [t for t in replies if is_explicit_yes(t.text)]
+        later_no = [t for t in replies if yes and t.index > yes[0].index and is_explicit_no(t.text)]
+        if not yes or later_no:
+            said = (f"the customer said {quote(replies[-1].text)} (turn {replies[-1].index})"
+                    if replies else "the customer did not answer")
+            if later_no:
+                said = f"the customer took it back: {quote(later_no[0].text)} (turn " \
+                       f"{later_no[0].index})"
+            return k.score(False, f"{_call(call)} without an explicit yes: the agent asked at "
+                                  f"turn {ask.index} {quote(ask.text)}, {said}",
+                           [ask.index, call.turn_index, *(t.index for t in replies[-1:])])
+    first = guarded[0]
+    ask = [t for t in turns if t.role == "agent" and t.index < first.turn_index
+           and states(t.text, first.tool)][-1]
+    yes_turn = next(t for t in turns if t.role == "customer" and ask.index < t.index
+                    < first.turn_index and is_explicit_yes(t.text))
+    return k.score(True, f"{_call(first)} after the agent asked at turn {ask.index} "
+                         f"{quote(ask.text, 70)} and the customer said {quote(yes_turn.text, 40)} "
+                         f"(turn {yes_turn.index})", [ask.index, yes_turn.index, first.turn_index])
+
+
+def _never(k: _Check) -> Score:
+    body = k.rule.never
+    assert body is not None
+    bad = k.guarded(body.tool)
+    if bad:
+        return k.score(False, f"{_call(bad[0])} ({bad[0].status})"
+                              + (f" and {len(bad) - 1} more" if len(bad) > 1 else ""),
+                       [c.turn_index for c in bad])
+    return k.score(True, f"no call of {_names(body.tool)}")
+
+
+def _at_most(k: _Check) -> Score:
+    body = k.rule.at_most
+    assert body is not None
+    calls = [c for c in k.guarded(body.tool) if body.count == "attempted" or executed(c)]
+    listing = ", ".join(_call(c) for c in calls[:5])
+    if len(calls) > body.n:
+        return k.score(False, f"{len(calls)} {body.count} calls of {_names(body.tool)} (at most "
+                              f"{body.n}): {listing}", [c.turn_index for c in calls[body.n:]])
+    return k.score(True, f"{len(calls)} {body.count} call(s) of {_names(body.tool)} (at most "
+                         f"{body.n})" + (f": {listing}" if listing else ""),
+                   [c.turn_index for c in calls])
+
+
+def _within_first(k: _Check) -> Score:
+    body = k.rule.within_first
+    assert body is not None
+    agent = [t for t in k.conv.turns if t.role == "agent"]
+    what: str
+    hit: int | None = None
+    if body.tool:
+        what = f"a call of {_names(body.tool)}"
+        calls = k.guarded(body.tool)
+        hit = calls[0].turn_index if calls else None
+        where = f" ({_call(calls[0])})" if calls else ""
+    else:
+        says = re.compile(body.says, re.IGNORECASE) if body.says else None
+        what = f"act {body.act}" if body.act else f"saying /{body.says}/"
+        turn = next((t for t in agent if (says.search(t.text) if says else
+                                          act_of(t.text) == body.act)), None)
+        hit = turn.index if turn else None
+        where = f": {quote(turn.text, 70)}" if turn else ""
+    if hit is None:
+        return k.score(False, f"{what} never happened in {len(agent)} agent turns")
+    n = agent_ordinal(k.conv, hit)
+    return k.score(n <= body.n, f"{what} at agent turn {n} (turn {hit}), limit {body.n}{where}",
+                   [hit])
+
+
+# ------------------------------------------------------------------ only_if: replayed state
+
+
+def _lookup(node: Any, path: str) -> Any:
+    """Dotted lookup; a key also matches ignoring case and a leading '#' (ids as spoken)."""
+    for part in path.split("."):
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+            continue
+        if not isinstance(node, dict):
+            return _MISSING
+        if part in node:
+            node = node[part]
+            continue
+        want = part.lower().lstrip("#")
+        key = next((k for k in node if str(k).lower().lstrip("#") == want), _MISSING)
+        if key is _MISSING:
+            return _MISSING
+        node = node[key]
+    return node
+
+
+def _same(got: Any, want: Any) -> bool:
+    if isinstance(want, list):
+        return any(_same(got, w) for w in want)
+    if isinstance(got, str) and isinstance(want, str):
+        return got.strip().lower() == want.strip().lower()
+    if isinstance(got, bool) or isinstance(want, bool):
+        return got is want or str(got).lower() == str(want).lower()
+    if isinstance(got, int | float) and isinstance(want, int | float | str):
+        try:
+            return float(got) == float(want)
+        except ValueError:
+            return False
+    return bool(got == want)
+
+
+def _only_if(k: _Check, replay: StateReplay) -> Score:
+    body = k.rule.only_if
+    assert body is not None
+    guarded = k.guarded(body.tool)
+    if not guarded:
+        return k.score(None, f"no call of {_names(body.tool)}")
+    judged: list[str] = []
+    unknown: list[str] = []
+    for call in guarded:
+        state = replay.before(call, k.calls)
+        if state is None:
+            return k.score(None, f"cannot rebuild the state before {_call(call)}: {replay.broken}")
+        for template, want in body.state.items():
+            path = str(fill(template, {**call.arguments, "args": call.arguments}))
+            got = _lookup(state, path)
+            if got is _MISSING:
+                unknown.append(f"{path} (before {_call(call)})")
+                continue
+            if not _same(got, want):
+                return k.score(False, f"{_call(call)} while {path} was {got!r} (needs {want!r}; "
+                                      f"state replayed from {replay.source})", [call.turn_index])
+            judged.append(f"{path} was {got!r} before {_call(call)}")
+    if not judged:
+        return k.score(None, f"the state before the call has no {', '.join(unknown[:2])} "
+                             f"(replayed from {replay.source})")
+    return k.score(True, "; ".join(judged[:3]) + f" (state replayed from {replay.source})",
+                   [c.turn_index for c in guarded])
+
+
+_CHECKS: dict[str, Callable[[_Check], Score]] = {
+    "before": _before, "requires_result": _requires_result, "requires_consent": _requires_consent,
+    "never": _never, "at_most": _at_most, "within_first": _within_first,
+}
+
+
+def check_rule(rule: Rule, conversation: Conversation, scenario: Scenario,
+               domain: Domain | None = None) -> Score:
+    """Score one rule on one conversation."""
+    k = _Check(conversation, scenario, domain, rule)
+    if rule.kind == "only_if":
+        source = ("the scenario's initial state" if scenario.initial_state
+                  else "the pack's fixtures")
+        initial = scenario.initial_state or (domain.tables if domain is not None else {})
+        return _only_if(k, StateReplay(domain, initial, source))
+    return _CHECKS[rule.kind](k)
+
+
+class RulesEvaluator:
+    name = "rules"
+
+    def evaluate(self, conversation: Conversation, scenario: Scenario) -> list[Score]:
+        domain = pack_of(scenario)
+        rules = rules_for(scenario, domain)
+        if not rules:
+            return [Score(conversation_id=conversation.id, evaluator=self.name, metric="rules",
+                          status="not_applicable",
+                          rationale=f"no rule applies (pack {scenario.domain}, intent "
+                                    f"{scenario.intent})")]
+        return [check_rule(rule, conversation, scenario, domain) for rule in rules]
+
+
+@evaluator("rules")
+def make(**_: Any) -> RulesEvaluator:
+    return RulesEvaluator()

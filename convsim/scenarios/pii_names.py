@@ -1,0 +1,280 @@
+"""Person names in free text: a names dictionary, cue words and capitalisation.
+
+Used by `pii.Scrubber`. The dictionary (convsim/core/data/names/, built from faker's
+person providers in ~25 locales) says which words are first or last names; the
+English word list says which of those are also ordinary words ("will", "grace",
+"brown"), which then need a cue ("my name is Grace") or a neighbouring name.
+Names the dictionary lacks are guessed from case and context: two unknown Title-case
+words mid-sentence, an unknown word before a known name, one or two before a verb that
+people do ("Ngozi called"), or a sign-on ("meseret demirci here"). Places (`pii_places`)
+and words after a determiner ("the Garmin Fenix") are not names without a cue.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+
+from convsim.core.names import english_words, first_names, last_names
+from convsim.scenarios.pii_places import find_places, is_place
+
+TOKEN = re.compile(r"[^\W\d_](?:[\w'’-]*[^\W\d_])?")
+# Never names, whatever the dictionary says: function words of the supported languages,
+# forms of address without a name, customer-service vocabulary, and brands.
+STOP = frozenset("""
+a an the and or but nor so yet if then than that this these those there here where when what who whom
+which why how is am are was were be been being do does did done have has had having would shall
+should can could might must not no yes yeah yep nope ok okay sure fine please thanks thank you
+your yours my mine me we us our ours they them their he him his she her hers it its i im to of in on
+at by for from with about into over under again also just only still even really very too all any
+some every each both either neither none one two three four five six seven eight nine ten hi hello
+hey dear bye goodbye welcome sorry regards cheers best sincerely kind warm greetings morning afternoon
+evening night day today tomorrow yesterday week month year sir madam maam miss mister team everyone
+everybody anyone someone somebody nobody folks guys customer client support service agent bot
+assistant representative manager supervisor human person operator staff order orders account card
+refund return payment delivery package parcel item items product store shop app website email mail
+phone number address name calling call chat help issue problem question thing stuff way time
+monday tuesday wednesday thursday friday saturday sunday january february march april june july
+august september october november december
+der die das den dem des ein eine einen einem und oder aber ich du er sie es wir ihr mein meine bin
+bist ist sind war hallo danke bitte nicht herr frau le la les un une des et ou mais je tu il elle
+nous vous ils elles mon ma mes suis est sont bonjour merci monsieur madame el los las uno una y o
+pero yo tu ella nosotros mi mis soy es son hola gracias señor señora il lo gli una e ma io sono
+ciao grazie signor signora het een en maar ik jij hij zij wij mijn ben hoi dank meneer mevrouw
+da do dos del della van von de du di le
+apple samsung galaxy iphone ipad macbook pixel kindle echo alexa nike adidas sony dell lenovo asus
+acer xbox playstation nintendo switch bose dyson ikea amazon google microsoft windows android
+netflix spotify visa mastercard amex paypal ups fedex dhl usps verizon comcast vodafone airpods
+mercedes toyota honda tesla audi bmw volkswagen ford chevrolet nokia huawei xiaomi oneplus
+""".split())  # noqa: SIM905
+# Nationality adjectives ("English Breakfast"): the word list has lower-case words only. Kept out
+# of STOP, which also shapes the pool of fake names (pseudonyms would all shift).
+NATIONALITY = frozenset("""
+english french german spanish italian dutch irish scottish welsh british american canadian australian
+indian chinese japanese korean mexican brazilian portuguese swiss swedish danish norwegian finnish
+polish greek turkish russian thai vietnamese
+""".split())  # noqa: SIM905
+
+STRONG_CUE = re.compile(
+    r"(?:\bmy name is|\bmy name's|\bname is|\bname's|\bname\s*:|\bnamed|\bcall me|\bsigned|"
+    r"\bje m[’']appelle|\bmon nom est|\bme llamo|\bmi nombre es|\bich hei(?:ß|ss)e|"
+    r"\bmein name ist|\bik heet|\bmijn naam is|\bmi chiamo|\bil mio nome è|\bme chamo|"
+    r"\bmeu nome é|\bM\.|\b(?:mr|mrs|ms|miss|mx|dr|prof|herr|frau|monsieur|madame|mme|mlle|señor|"
+    r"señora|sr|sra|srta|signor|signora|sig|dhr|mevr)\.?)\s*[:,]?\s+$", re.IGNORECASE)
+WEAK_CUE = re.compile(
+    r"(?:\bi['’]m|\bi am|\bthis is|\bit['’]?s|\bit is|\bhere is|\bhi|\bhello|\bhey|\bdear|"
+    r"\bthanks|\bthank you|\bsorry|\bok(?:ay)?|\bwelcome|\bbye|\bgoodbye|\bregards|\bcheers|"
+    r"\bbest|\bsincerely|\b(?:speak|spoke|speaking|talk|talked|talking)\s+(?:to|with)|"
+    r"\bask(?:ed)? for|\b(?:let|tell|told|ask|thank|cc|ping|text|email)|"
+    r"\b(?:my|her|his) (?:husband|wife|son|daughter|mother|father|mom|mum|dad|"
+    r"brother|sister|partner|friend|colleague|boss)|\bje suis|\bsoy|\bich bin|\bik ben|\bsono|"
+    r"\bbonjour|\bhola|\bhallo|\bciao|\bmerci|\bgracias|\bdanke|\bgrazie|\bolá|\bobrigad[oa])"
+    r"\s*[:,]?\s+$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    first: frozenset[str]
+    last: frozenset[str]
+    english: frozenset[str]
+
+    def is_name(self, word: str) -> bool:
+        w = word.lower()
+        return w in self.first or w in self.last
+
+    def ambiguous(self, word: str) -> bool:
+        """An ordinary word too (or never a name): needs a cue to count as a name."""
+        w = word.lower()
+        return w in STOP or w in self.english
+
+    def is_first(self, word: str) -> bool:
+        return word.lower() in self.first
+
+
+@cache
+def lexicon() -> Lexicon:
+    """The bundled names dictionary and English word list (loaded once)."""
+    return Lexicon(first_names(), last_names(), english_words())
+
+
+def _capitalised(word: str) -> bool:
+    return word[:1].isupper()
+
+
+# Before a product or a thing, not a person: "the Garmin Fenix", "meine Kaffeemaschine".
+DETERMINER = re.compile(
+    r"\b(?:the|a|an|my|your|our|their|this|that|these|those|his|its|some|any|new|old|die|der|das|den|"
+    r"dem|ein|eine|einen|einem|mein|meine|meinen|le|la|les|un|une|mon|ma|mes|el|los|las|il|lo|gli|het|"
+    r"een|mijn|os|um|uma|meu|minha)\s+$", re.IGNORECASE)
+PLACE_PREP = re.compile(r"\b(?:in|from|to|at|near|via|into|around|outside|nach|aus|von|à|en|desde|"
+                        r"naar|uit|em|para)\s+$", re.IGNORECASE)
+# What people do in a customer's story, and things do not: "Ngozi called", "Adebayo Dvorak said".
+AGENT_VERB = frozenset("""
+said says called calls told tells asked asks rang emailed wrote placed ordered paid bought wants
+wanted needs needed thinks thought mentioned explained promised signed received picked booked
+complained spoke talked phoned texted messaged replied answered confirmed agreed forgot insisted
+""".split())  # noqa: SIM905
+SPOKEN_DOMAIN = re.compile(r"\s+dot\s+[a-z]{2,3}\b", re.IGNORECASE)  # "otto dot de": a shop
+CONTRACTION = re.compile(r"['’](?:m|s|ll|ve|d|re|t)$", re.IGNORECASE)
+AFTER_NUMBER = re.compile(r"\d{4,5}\s+$")  # "10115 Berlin": a city after a postcode
+
+
+def _never(word: str) -> bool:
+    w = word.lower()
+    return w in STOP or w in NATIONALITY or len(word) < 2 or bool(CONTRACTION.search(word))
+
+
+def _accept_after_cue(word: str, strong: bool, lex: Lexicon) -> bool:
+    if _never(word):
+        return False
+    if strong:
+        return True
+    if lex.is_name(word) and not lex.ambiguous(word):
+        return True
+    return len(word) > 2 and word.lower() not in lex.english
+
+
+def _accept_next(word: str, first: str, lex: Lexicon) -> bool:
+    """Does `word`, right after the name part `first`, continue the name?"""
+    if _never(word):
+        return False
+    if lex.is_name(word) and (_capitalised(word) or not lex.ambiguous(word)):
+        return True
+    same_case = _capitalised(word) == _capitalised(first)
+    return same_case and word.lower() not in lex.english
+
+
+def _title(word: str, shortest: int = 3) -> bool:
+    """Title case, each part of a compound too ("Okafor", "Ni-Bhriain", "O'Sullivan")."""
+    parts = re.split(r"['’-]", word)
+    return len(word) >= shortest and word[0].isupper() and parts[0][1:].islower() and all(
+        p[1:].islower() or not p[1:] for p in parts[1:] if p)
+
+
+def _unknown(word: str, lex: Lexicon) -> bool:
+    """Neither an ordinary word, a brand, nor a known name: maybe a name the dictionary lacks."""
+    w = word.lower()
+    return w not in STOP and w not in lex.english and not lex.is_name(w)
+
+
+def _reads_english(text: str, lex: Lexicon) -> bool:
+    """Most lower-case words are English: capitals then mark proper nouns (not German nouns)."""
+    words = [w for w in TOKEN.findall(text) if w.islower() and len(w) > 1]
+    return len(words) >= 2 and sum(w in lex.english for w in words) >= 0.75 * len(words)
+
+
+def _sentence_start(text: str, start: int) -> bool:
+    before = text[:start].rstrip()
+    return not before or before[-1] in ".!?:\n\"'(-–"
+
+
+def _guess_unknown(text: str, tokens: list[re.Match[str]], i: int, lex: Lexicon) -> int:
+    """How many tokens from `i` make a name no dictionary knows (0: none), judged by case
+    and context: "... to Ottoline Featherstonehaugh", "Ottoline Featherstonehaugh called",
+    "Yesterday Ngozi told me"."""
+    tok = tokens[i]
+    if not (_title(tok.group(0)) and _unknown(tok.group(0), lex)):
+        return 0
+    before = text[max(0, tok.start() - 30):tok.start()]
+    if DETERMINER.search(before) or AFTER_NUMBER.search(before):
+        return 0
+    nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+    pair = nxt is not None and text[tok.end():nxt.start()] == " " and _title(nxt.group(0), 2) \
+        and nxt.group(0).lower() not in STOP and nxt.group(0).lower() not in lex.english \
+        and not (is_place(tok.group(0)) and is_place(nxt.group(0)))
+    start = _sentence_start(text, tok.start())
+    after = tokens[i + (2 if pair else 1)] if i + (2 if pair else 1) < len(tokens) else None
+    gap = text[(nxt if pair and nxt else tok).end():after.start()] if after else ""
+    agent = after is not None and gap == " " and after.group(0).lower() in AGENT_VERB
+    if pair and (not start or agent and _reads_english(text, lex)):
+        return 2
+    if not pair and agent and _reads_english(text, lex):
+        return 1
+    return 0
+
+
+def _extend_back(text: str, tokens: list[re.Match[str]], i: int, lex: Lexicon) -> int:
+    """An unknown Title-case word right before a known name is its first part ("Abebe Smith")."""
+    if i == 0 or text[tokens[i - 1].end():tokens[i].start()] != " ":
+        return i
+    prev = tokens[i - 1].group(0)
+    if _title(prev) and _unknown(prev, lex) and not DETERMINER.search(
+            text[max(0, tokens[i - 1].start() - 30):tokens[i - 1].start()]):
+        return i - 1
+    return i
+
+
+def _sign_on(text: str, tokens: list[re.Match[str]], i: int, lex: Lexicon) -> int:
+    """'meseret demirci here, ...' at the start of a message: a name the dictionary lacks."""
+    if text[:tokens[i].start()].strip():
+        return 0
+    for n in (2, 1):
+        run = tokens[i:i + n + 1]
+        if len(run) == n + 1 and run[-1].group(0).lower() == "here" and all(
+                text[a.end():b.start()] == " " for a, b in zip(run, run[1:], strict=False)) and all(
+                not _never(t.group(0)) and t.group(0).lower() not in lex.english for t in run[:-1]):
+            return n
+    return 0
+
+
+def find_names(text: str) -> Iterator[tuple[int, int]]:
+    """Spans of person names (one or more words) in `text`."""
+    lex = lexicon()
+    tokens = list(TOKEN.finditer(text))
+    places = list(find_places(text))
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        word = tok.group(0)
+        before = text[max(0, tok.start() - 40):tok.start()]
+        strong = bool(STRONG_CUE.search(before))
+        cued = strong or bool(WEAK_CUE.search(before))
+        place = next(((s, e) for s, e in places if s <= tok.start() < e), None)
+        if place and not strong:  # "Costa Rica", "Dar es Salaam": never a name without a cue
+            while i < len(tokens) and tokens[i].start() < place[1]:
+                i += 1
+            continue
+        if cued:
+            hit = _accept_after_cue(word, strong, lex)
+        elif (n := _sign_on(text, tokens, i, lex) or _guess_unknown(text, tokens, i, lex)):
+            yield tok.start(), tokens[i + n - 1].end()
+            i += n
+            continue
+        else:  # no cue: a dictionary name that is not also an ordinary word, nor a thing or place
+            short = before[-30:]
+            hit = (len(word) > 2 and lex.is_name(word) and not lex.ambiguous(word)
+                   and not _never(word) and not AFTER_NUMBER.search(before)
+                   and (_capitalised(word) or lex.is_first(word))
+                   and not DETERMINER.search(short) and not SPOKEN_DOMAIN.match(text, tok.end())
+                   and not (is_place(word) and PLACE_PREP.search(short)))
+        if not hit:
+            i += 1
+            continue
+        first = tokens[_extend_back(text, tokens, i, lex) if not cued else i]
+        end, j = tok.end(), i + 1
+        while j < len(tokens) and j - i < 3:
+            gap = text[end:tokens[j].start()]
+            if gap not in (" ", "-") or not _accept_next(tokens[j].group(0), word, lex):
+                break
+            end, j = tokens[j].end(), j + 1
+        yield first.start(), end
+        i = j
+
+
+def name_parts(name: str) -> list[str]:
+    """The words of a name worth replacing wherever they occur."""
+    return [w for w in re.findall(r"[^\W_][\w'’-]*", name or "")
+            if len(w) > 1 and w.lower() not in STOP | NATIONALITY and not w.isdigit()]
+
+
+def looks_like_person(value: str) -> bool:
+    """A short run of name-like words: no digits or underscores, no ordinary English word
+    that is not also a name ("Zelda Quixote" yes, "Desk Lamp" and "authenticate" no)."""
+    words = TOKEN.findall(value)
+    if not 1 <= len(words) <= 4 or re.search(r"[\d_@/]", value):
+        return False
+    lex = lexicon()
+    return all(w.lower() not in STOP and (lex.is_name(w) or w.lower() not in lex.english)
+               for w in words)

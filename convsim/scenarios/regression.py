@@ -1,0 +1,180 @@
+"""Regression scenarios from historical conversations (e.g. a production failure).
+
+The scenario keeps the customer's goal (their opening), their own words (for a
+replay of the customer side), and expectations: the intent's mined process from
+a catalog when there is one (what should have happened), else the process the
+transcript itself followed.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pyarrow.parquet as pq
+import yaml
+
+from convsim.core.packs.model import Domain
+from convsim.core.records import Expectations, ProcessStep, Scenario, stable_hash
+
+
+class TranscriptNotFound(Exception):
+    """No conversation with that id in the transcripts folder."""
+
+
+ESCALATED = ("escalated", "transferred", "transfer", "handoff")
+
+
+def _steps_from_catalog(catalog: Path, intent: str) -> list[ProcessStep] | None:
+    """The intent's mined process; a step group (e.g. authenticate) names its real tools."""
+    data = yaml.safe_load((catalog / "catalog.yaml").read_text())
+    proposed = ((data.get("intents", {}).get(intent) or {}).get("process") or {}).get(
+        "proposed_expectations")
+    if not proposed or not proposed.get("required_steps"):
+        return None
+    groups: dict[str, list[str]] = data.get("step_groups") or {}
+    after: dict[str, list[str]] = {}
+    for first, then in proposed.get("order_constraints", []):
+        after.setdefault(first, []).append(then)
+    return [ProcessStep(name=t, tools=list(groups.get(t, [t])), before=after.get(t, []))
+            for t in proposed["required_steps"]]
+
+
+def _bind_customer(domain: Domain, calls: pl.DataFrame, slots: dict[str, Any]) -> dict[str, Any]:
+    """The customer of the transcript in the pack's state: their key from the logged calls
+    (an argument named like the binding slot, or a result carrying the table's key field).
+
+    A key the pack's fixtures hold is enough (the slot binds that row). A production key the
+    fixtures do not hold brings its row from the logged results into the scenario's own
+    initial state (the fixtures plus that row). Returns that initial state ({} = fixtures)."""
+    assert domain.binding is not None
+    table, slot = domain.binding.table, domain.binding.slot
+    key_field = domain.keys.get(table, slot)
+    keys: list[str] = []
+    rows: dict[str, dict[str, Any]] = {}
+
+    def visit(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get(key_field) is not None and len(node) > 1:
+                rows.setdefault(str(node[key_field]), node)
+            for v in node.values():
+                visit(v)
+        elif isinstance(node, list):
+            for v in node:
+                visit(v)
+
+    for args, result in calls.select("arguments_json", "result").iter_rows():
+        value = json.loads(args or "{}").get(slot)
+        if value is not None:
+            keys.append(str(value))
+        try:
+            visit(json.loads(result)) if result else None
+        except ValueError:
+            pass
+    keys += list(rows)
+    known = domain.tables.get(table, {})
+    for key in keys:
+        if key in known:
+            slots[slot] = key
+            return {}
+    for key in keys:
+        if key in rows:
+            slots[slot] = key
+            state = {name: dict(t) for name, t in domain.tables.items()}
+            state.setdefault(table, {})[key] = rows[key]
+            return state
+    return {}
+
+
+def all_conversation_ids(transcripts: str | Path) -> list[str]:
+    """Ids of every conversation in an ingested transcripts folder, sorted."""
+    root = Path(transcripts)
+    if not (root / "conversations").is_dir():
+        raise FileNotFoundError(f"{root}: not an ingested transcripts folder")
+    return sorted(pl.read_parquet(root / "conversations" / "*.parquet")["conversation_id"])
+
+
+def _find(root: Path, wanted: str) -> dict[str, Any]:
+    """The conversation row with this id, or with this source id (as in the original data)."""
+    for part in sorted((root / "conversations").glob("*.parquet")):
+        for row in pq.read_table(part).to_pylist():
+            if row["conversation_id"] == wanted or dict(row["labels"] or []).get(
+                    "source_id") == wanted:
+                return row
+    raise TranscriptNotFound(f"{root}: no conversation {wanted!r} (by id or source id)")
+
+
+def scenario_from_transcript(conversation_id: str, transcripts: str | Path,
+                             catalog: str | Path | None = None,
+                             domain: Domain | None = None) -> Scenario:
+    """A regression scenario from one historical conversation.
+
+    With a domain pack: steps naming tools the pack lacks are dropped (and listed in
+    the provenance), and the customer's key found in the logged tool arguments (the
+    pack binding's slot, e.g. user_id) binds the persona to that row of the pack's state.
+    """
+    root = Path(transcripts)
+    if not (root / "conversations").is_dir():
+        raise FileNotFoundError(f"{root}: not an ingested transcripts folder")
+    row = _find(root, conversation_id)
+    cid = row["conversation_id"]
+    turns = pl.read_parquet(root / "turns" / "*.parquet").filter(
+        pl.col("conversation_id") == cid).sort("turn_index")
+    calls_dir = root / "tool_calls"
+    calls = (pl.read_parquet(calls_dir / "*.parquet").filter(pl.col("conversation_id") == cid)
+             .sort("seq") if any(calls_dir.glob("*.parquet")) else pl.DataFrame())
+    intent = row["intent"]
+    if intent is None and catalog is not None and (Path(catalog) / "assignments.parquet").is_file():
+        found = pl.read_parquet(Path(catalog) / "assignments.parquet").filter(
+            pl.col("conversation_id") == cid)
+        intent = found["intent"][0] if found.height else None
+    intent = intent or "unlabelled"
+    customer = [t for r, t in turns.select("role", "text").iter_rows() if r == "customer"]
+    # What the historical agent answered to each customer turn ("" when it said nothing).
+    answered: list[str] = []
+    for role, text in turns.select("role", "text").iter_rows():
+        if role == "customer":
+            answered.append("")
+        elif role == "agent" and answered:
+            answered[-1] = (answered[-1] + " " + text).strip()
+    steps = _steps_from_catalog(Path(catalog), intent) if catalog else None
+    source = "catalog"
+    if steps is None:
+        tools = [t for t in dict.fromkeys(calls["tool"].to_list() if calls.height else [])
+                 if t not in ("unknown", "unknown_action")]
+        steps = [ProcessStep(name=t, tools=[t], before=tools[i + 1:i + 2])
+                 for i, t in enumerate(tools)]
+        source = "transcript"
+    slots: dict[str, Any] = {"customer_turns": customer, "agent_turns": answered,
+                             "source_conversation": cid}
+    initial_state: dict[str, Any] = {}
+    tools_called = calls["tool"].to_list() if calls.height else []
+    dropped: list[str] = []
+    if domain is not None:
+        kept = []
+        for step in steps:
+            known = [t for t in step.tools if t in domain.tools]
+            if known:
+                kept.append(step.model_copy(update={"tools": known}))
+            else:
+                dropped.append(step.name)
+        names = {s.name for s in kept}
+        steps = [s.model_copy(update={"before": [b for b in s.before if b in names]}) for s in kept]
+        if domain.binding is not None and calls.height:
+            initial_state = _bind_customer(domain, calls, slots)
+    escalation_tools = set(domain.escalation_tools) if domain is not None else set()
+    escalated = str(row["outcome"]) in ESCALATED or any(
+        t in escalation_tools or "transfer" in t for t in tools_called)
+    return Scenario(
+        id=f"regression-{stable_hash([cid], 10)}",
+        domain=domain.name if domain is not None else str(row.get("domain") or "historical"),
+        intent=intent, goal=customer[0] if customer else "", slots=slots,
+        initial_state=initial_state,
+        expectations=Expectations(process=steps, escalation_expected=escalated,
+                                  turn_budget=max(10, 2 * turns.height)),
+        difficulty="hard", tags=["regression"],
+        provenance={"from_transcript": cid, "origin": row["origin"],
+                    "outcome_then": row["outcome"], "expectations_from": source,
+                    "steps_not_in_pack": dropped})

@@ -1,0 +1,1 @@
+"""Agent connectors (plug-ins): `http` and `python` (`http.py`), `openai` (`openai.py`)."""

@@ -1,0 +1,1 @@
+"""Customers (user simulators, plug-ins): `agenda` (offline), `llm` (litellm), `replay`."""

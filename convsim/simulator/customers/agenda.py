@@ -1,0 +1,442 @@
+"""Agenda-based user simulator (offline default, no LLM), for any domain pack.
+
+The customer holds an agenda from the scenario (its goal, the slots it knows,
+what it does not know) and reacts to what the agent's message asks, read by
+the domain-general recogniser in `convsim.core.acts` with the pack's slot
+vocabulary: it answers requested slots (values from the scenario, the persona's
+identity, or the customer's row in the state), says yes to confirmations, ends
+on success, transfer or farewell, asks for a human after a refusal, and gives up
+when its patience runs out. When it cannot tell what the agent wants, it gives a
+cooperative generic reply and marks the turn `unsure`.
+
+Utterances come, in order, from the persona (mined from real customers), the
+pack (`Domain.utterances`), and the neutral defaults below. Keys:
+`open_<intent>`, `identify_<way>`, `answer_<slot>` or `answer_<slot>=<value>`,
+`dont_know_<slot>`, `hint_<slot>`, and the general ones in DEFAULTS.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from typing import Any
+
+import numpy as np
+
+from convsim.core.acts import AgentAct, recognise
+from convsim.core.packs.model import Domain, Slot, fill, get_path
+from convsim.core.protocols import UserReply
+from convsim.core.records import ConversationSpec
+from convsim.core.registry import user_simulator
+from convsim.core.seeded_faker import seeded_faker
+
+DEFAULTS: dict[str, list[str]] = {
+    "yes": ["Yes, please.", "Yes.", "Yes, go ahead.", "That's right, please proceed."],
+    "no": ["No.", "No, that's not right."],
+    "ok": ["Okay.", "Alright.", "Okay, thanks."],
+    "uncooperative": ["Why do you need that?", "Can't you just look it up?",
+                      "Is that really necessary?"],
+    "ask_human": ["Then can I talk to a human, please?", "Can you get me a real person?"],
+    "thanks_done": ["Great, thanks. That's all.", "Thank you, that's all I needed."],
+    "give_up": ["Forget it, I'll try again later.", "This isn't working. Bye."],
+    "change_mind": ["Actually, never mind that.", "Sorry, actually I need something else."],
+    "dont_know": ["Sorry, I don't know the {slot_words}.", "I'm not sure about the {slot_words}."],
+    "answer": ["My {slot_words} is {value}.", "It's {value}.", "{value}"],
+    "answer_many": ["Sure: {pairs}.", "{pairs}"],
+    "confused": ["Sorry, what do you need from me?", "I'm not sure what you mean."],
+    "restate": ["I need help with this: {goal_lower}", "Like I said, {goal_lower}"],
+    "open": ["Hi, {goal_lower}", "Hello. {goal}", "Hi there, I need some help. {goal}"],
+    "chatter": ["I've been a customer for years.", "I'm in a bit of a hurry today."],
+    "side_question": ["By the way, what are your opening hours?",
+                      "Oh, quick question first: do you have a phone number I can call?",
+                      "Before that, is there a way to get emails instead of texts?"],
+    "back_on_topic": ["Anyway, back to my request.", "Sorry, anyway."],
+    "correction": ["Sorry, I mistyped that: {value}.", "Wait, correction: it's {value}."],
+    "mood_frustrated": ["This is really annoying.", "Honestly, I'm pretty frustrated."],
+    "mood_anxious": ["I'm a bit worried about this.", "I hope this can be sorted out quickly."],
+    "mood_cheerful": ["Hi there!", "Good morning!"],
+}
+# Keys of banks mined before packs existed (convsim mine), and their placeholders.
+LEGACY_KEYS = {"identity_email": "identify_email", "identity_name_zip": "identify_name_zip",
+               "order_id": "answer_order_id", "items": "answer_item_names",
+               "address": "answer_new_address", "reason_no_longer": "answer_reason=no longer needed",
+               "reason_mistake": "answer_reason=ordered by mistake"}
+LEGACY_PLACEHOLDERS = {"first": "first_name", "last": "last_name", "items": "item_names",
+                       "address": "new_address"}
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][\w.]*)\}")
+
+
+def say_value(value: Any) -> str:
+    """A slot value as a customer would say it."""
+    if isinstance(value, list):
+        return " and the ".join(say_value(v) for v in value)
+    if isinstance(value, dict):
+        if {"address1", "city"} <= set(value):
+            return (f"{value.get('address1', '')}, {value.get('city', '')}, "
+                    f"{value.get('state', '')} {value.get('zip', '')}").strip(", ")
+        return ", ".join(say_value(v) for v in value.values())
+    return str(value)
+
+
+class MissingSlotValue(Exception):
+    """The pack says where a slot's value comes from, and it is not there (convsim's side)."""
+
+
+class AgendaUser:
+    """Scripted customer for one conversation spec; deterministic for the spec's seed."""
+
+    def __init__(self, spec: ConversationSpec, domain: Domain) -> None:
+        self.spec, self.domain = spec, domain
+        self.scenario, self.persona = spec.scenario, spec.persona
+        self.traits = spec.persona.traits
+        self.slots = dict(spec.scenario.slots)
+        self.vocabulary = domain.vocabulary()
+        self.rng = np.random.default_rng([spec.seed, 0xA6E])
+        self.row = domain.initial_customer(spec.scenario, spec.persona) or {}
+        self.unknown = set(self.slots.get("unknown") or [])
+        self.goal_done = False
+        self.asks: dict[str, int] = {}
+        self.told: set[str] = set()
+        self.asked_for_human = False
+        self.wrong_pending = bool(self.slots.get("wrong_info_first"))
+        self.first_request = self.slots.get("first_request")
+        self._outcome: str | None = None
+        self._invented: dict[str, Any] = {}
+        self._ctx: dict[str, Any] | None = None
+        # Production mess from the perturbation profile, drawn once per conversation.
+        mess = np.random.default_rng([spec.seed, 0x70B1C])
+        profile = spec.perturbation
+        self.switch_at = (int(mess.integers(1, 4)) if mess.random() < profile.topic_switch_rate
+                          else None)
+        self.correction_pending = bool(mess.random() < profile.correction_rate)
+        self.correct_next: str | None = None
+        self.resume_after_switch: UserReply | None = None
+        self.replies = 0
+        bank: dict[str, list[str]] = {}
+        for key, options in self.persona.utterances.items():
+            base, at, intent = key.partition("@")
+            bank.setdefault(LEGACY_KEYS.get(base, base) + at + intent, []).extend(options)
+        self._bank = bank
+
+    @property
+    def outcome(self) -> str | None:
+        return self._outcome
+
+    # ------------------------------------------------------------------ values and words
+
+    def value(self, slot: str) -> Any:
+        """What the customer knows of a slot, or None."""
+        if slot in self.unknown:
+            return None
+        if slot in self.slots and slot not in ("unknown", "opening"):
+            return self.slots[slot]
+        spec = self.domain.slots.get(slot)
+        if spec is not None and spec.identity:
+            if spec.identity not in type(self.persona.identity).model_fields:
+                raise MissingSlotValue(f"slot {slot!r}: the persona identity has no field "
+                                       f"{spec.identity!r} (domain {self.domain.name})")
+            return getattr(self.persona.identity, spec.identity)
+        if spec is not None and spec.field:
+            value = get_path(self.row, spec.field)
+            if value is None:
+                raise MissingSlotValue(
+                    f"slot {slot!r}: the customer's row has no field {spec.field!r} "
+                    f"(domain {self.domain.name}, scenario {self.scenario.id})")
+            return value
+        identity = getattr(self.persona.identity, slot, None)
+        if identity is not None or spec is None:
+            return identity
+        return self._made_up(slot, spec)
+
+    def _made_up(self, slot: str, spec: Slot) -> Any:
+        """A value the customer can make up (a new phone number, a preferred date): from the
+        slot's faker provider or its allowed values, deterministic for the conversation."""
+        if slot in self._invented:
+            return self._invented[slot]
+        rng = np.random.default_rng([self.spec.seed, 0xFA4, zlib.crc32(slot.encode())])
+        value: Any = None
+        if spec.faker:
+            fake = seeded_faker(self.persona.identity.locale, int(rng.integers(2**31)))
+            provider, _, arg = spec.faker.partition(":")
+            method = getattr(fake, provider, None)
+            if method is None:
+                raise MissingSlotValue(f"slot {slot!r}: faker has no provider {provider!r}")
+            value = method(arg) if arg else method()
+        elif spec.values:
+            value = spec.values[int(rng.integers(len(spec.values)))]
+        self._invented[slot] = value
+        return value
+
+    def _context(self) -> dict[str, Any]:
+        """Placeholder values: the same for the whole conversation (slots do not change and
+        made-up values are drawn once), so computed once."""
+        if self._ctx is None:
+            self._ctx = self._build_context()
+        return self._ctx
+
+    def _build_context(self) -> dict[str, Any]:
+        ctx: dict[str, Any] = dict(self.persona.identity.model_dump())
+        for name in sorted(set(self.domain.slots) | set(self.slots)):
+            try:
+                v = self.value(name)
+            except MissingSlotValue:
+                continue  # only an error when the agent asks for it
+            if v is not None:
+                ctx[name] = say_value(v)
+        for old, new in LEGACY_PLACEHOLDERS.items():
+            if new in ctx:
+                ctx[old] = ctx[new]
+        goal = self.scenario.goal.strip()
+        ctx["goal"] = goal
+        ctx["goal_lower"] = (goal[:1].lower() + goal[1:]) if goal else ""
+        return ctx
+
+    def _options(self, key: str) -> list[str]:
+        """Real customers of this intent first, then the pack's, then real customers of any
+        intent (their answers may carry another intent's words), then neutral defaults."""
+        intent = self.slots.get("opening_intent") or self.scenario.intent
+        return (self._bank.get(f"{key}@{intent}") or self.domain.utterances.get(key)
+                or self._bank.get(key) or DEFAULTS.get(key, []))
+
+    def _say(self, key: str, extra: dict[str, Any] | None = None, avoid: set[str] | None = None
+             ) -> str | None:
+        """A filled utterance for `key`, or None when no template can be filled."""
+        ctx = {**self._context(), **(extra or {})}
+        options = self._options(key)
+        ok = [o for o in options if all(p in ctx for p in _PLACEHOLDER.findall(o))
+              and not (avoid and any(p in avoid for p in _PLACEHOLDER.findall(o)))]
+        if not ok:
+            return None
+        return str(fill(ok[int(self.rng.integers(len(ok)))], ctx))
+
+    def _words(self, slot: str) -> str:
+        spec = self.domain.slots.get(slot)
+        return (spec.words[0] if spec is not None and spec.words else slot.replace("_", " "))
+
+    # ------------------------------------------------------------------ answers
+
+    def _answer_slot(self, slot: str) -> str:
+        value = self.value(slot)
+        if value is None:
+            n = self.asks.get(f"unknown:{slot}", 0) + 1
+            self.asks[f"unknown:{slot}"] = n
+            if n > 1:
+                hint = self._say(f"hint_{slot}", avoid={slot}) or self.slots.get("hint")
+                if hint:
+                    return str(hint)
+            return (self._say(f"dont_know_{slot}", avoid={slot})
+                    or self._say("dont_know", {"slot_words": self._words(slot)}) or "I don't know.")
+        self.told.add(slot)
+        spoken = say_value(value)
+        return (self._say(f"answer_{slot}={spoken}") or self._say(f"answer_{slot}")
+                or self._say("answer", {"slot_words": self._words(slot), "value": spoken})
+                or spoken)
+
+    def _identify_way(self, requested: list[str]) -> list[str] | None:
+        """The identity slots to give: the preferred way if it covers a requested slot."""
+        binding = self.domain.binding
+        if binding is None or not binding.identify:
+            return None
+        ways = binding.identify
+        covering = {w: len(set(s) & set(requested)) for w, s in ways.items()}
+        if not any(covering.values()):
+            return None
+        preferred = self.slots.get("identify_with")
+        if preferred in ways and covering[preferred]:
+            way = preferred
+        else:
+            way = max(sorted(covering), key=lambda w: covering[w])
+        self._way = way
+        return list(ways[way])
+
+    def _answer(self, requested: list[str]) -> str:
+        identity = self._identify_way(requested)
+        parts = []
+        if identity is not None:
+            said = self._say(f"identify_{self._way}")
+            if said is not None and all(self.value(s) is not None for s in identity):
+                parts.append(said)
+                self.told.update(identity)
+            else:
+                parts.append(self._many(identity))
+            every_way = {s for way in self.domain.binding.identify.values() for s in way}  # type: ignore[union-attr]
+            requested = [s for s in requested if s not in every_way]
+        if len(requested) > 1 and all(self.value(s) is not None for s in requested):
+            parts.append(self._many(requested))
+        else:
+            parts.extend(self._answer_slot(s) for s in requested)
+        return " ".join(parts)
+
+    def _many(self, slots: list[str]) -> str:
+        known = [(s, self.value(s)) for s in slots if self.value(s) is not None]
+        self.told.update(s for s, _ in known)
+        pairs = ", ".join(f"{self._words(s)} {say_value(v)}" for s, v in known)
+        missing = [s for s in slots if self.value(s) is None]
+        text = (self._say("answer_many", {"pairs": pairs}) or pairs) if known else ""
+        return " ".join([text, *(self._answer_slot(s) for s in missing)]).strip()
+
+    def _generic(self) -> str:
+        """A cooperative reply when the agent's wish is unclear: what it has not said yet."""
+        untold = [s for s in self.slots if s in self.domain.slots and s not in self.told
+                  and s not in self.unknown and self.value(s) is not None]
+        if self.domain.binding is not None and self.domain.binding.identify and not (
+                self.told & {s for way in self.domain.binding.identify.values() for s in way}):
+            return self._answer(list(next(iter(self.domain.binding.identify.values()))))
+        if untold:
+            return self._many(untold[:2])
+        return self._say("restate") or self._say("confused") or "Sorry?"
+
+    def _mistype(self, text: str) -> str:
+        """Swap two neighbouring characters of the first value with digits or an @."""
+        for slot in sorted(self.told):
+            value = say_value(self.value(slot))
+            if value and value in text and (any(c.isdigit() for c in value) or "@" in value):
+                chars = list(value)
+                idx = [i for i, c in enumerate(chars) if c.isalnum()][1:]
+                if len(idx) < 2:
+                    continue
+                i = idx[int(self.rng.integers(len(idx) - 1))]
+                if chars[i] == chars[i + 1]:
+                    chars[i] = "7" if chars[i].isdigit() and chars[i] != "7" else "x"
+                else:
+                    chars[i], chars[i + 1] = chars[i + 1], chars[i]
+                return text.replace(value, "".join(chars), 1)
+        return text
+
+    def _end(self, text: str | None, outcome: str, act: AgentAct) -> UserReply:
+        self._outcome = outcome
+        return UserReply(text=text or "Bye.", end=True, act=act.act)
+
+    def _opening_text(self, intent: str | None = None) -> str:
+        if intent is None and self.slots.get("opening"):
+            return str(self.slots["opening"])
+        intent = intent or self.slots.get("opening_intent") or self.scenario.intent
+        avoid = self.unknown or None
+        return (self._say(f"open_{intent}", avoid=avoid) or self._say("open") or
+                self.scenario.goal)
+
+    def _answered_then_offered(self, agent_text: str) -> bool:
+        """A statement, then an offer of more help: the agent thinks the request is served.
+
+        Not at the start (the customer has not been heard yet) and not after a greeting."""
+        if self.first_request or not self.asks and not self.told:
+            return False
+        sentences = [x for x in re.split(r"(?<=[.!?])\s+", agent_text.strip()) if x]
+        if len(sentences) < 2:
+            return False
+        said = " ".join(sentences[:-1]).lower()
+        greeting = re.match(r"^(hi|hello|hey|good (morning|afternoon|evening)|welcome|"
+                            r"thanks? (you )?for)", said)
+        negative = re.search(r"\b(not|no|never|unable|cannot)\b|n't\b", said)
+        informative = re.search(r"\b(is|are|was|were)\b|\d", said)
+        return bool(informative) and not greeting and not negative and "?" not in said
+
+    # ------------------------------------------------------------------ the protocol
+
+    async def opening(self) -> UserReply:
+        parts = []
+        if self.traits.emotion != "calm":
+            parts.append(self._say(f"mood_{self.traits.emotion}") or "")
+        parts.append(str(self.first_request) if self.first_request else self._opening_text())
+        binding = self.domain.binding
+        if (binding is not None and binding.identify and self.rng.random()
+                < self.traits.upfront_info_rate and self.scenario.intent != "out_of_scope"):
+            way = self.slots.get("identify_with") or sorted(binding.identify)[0]
+            parts.append(self._answer(list(binding.identify.get(way, []))))
+        if self.rng.random() < self.traits.verbosity * 0.6:
+            parts.append(self._say("chatter") or "")
+        return UserReply(text=" ".join(p for p in parts if p))
+
+    async def respond(self, agent_text: str) -> UserReply:
+        """The reply to the agent, with the profile's topic switch and correction applied."""
+        self.replies += 1
+        if self.resume_after_switch is not None:  # back from the side question
+            pending, self.resume_after_switch = self.resume_after_switch, None
+            back = self._say("back_on_topic") or "Anyway."
+            return UserReply(text=f"{back} {pending.text}", end=pending.end, act=pending.act,
+                             unsure=pending.unsure)
+        reply = self._respond(agent_text)
+        if self.correct_next is not None and not reply.end:
+            fix = self._say("correction", {"value": self.correct_next}) or self.correct_next
+            self.correct_next = None
+            return UserReply(text=f"{fix} {reply.text}", act=reply.act, unsure=reply.unsure)
+        if (self.switch_at is not None and self.replies >= self.switch_at and not reply.end
+                and not self.goal_done):
+            self.switch_at = None
+            self.resume_after_switch = reply
+            return UserReply(text=self._say("side_question") or "By the way, a question.",
+                             act=reply.act)
+        if self.correction_pending and reply.act == "request" and not reply.end:
+            wrong = self._mistype(reply.text)
+            if wrong != reply.text:
+                self.correction_pending = False
+                self.correct_next = self._corrected_value(reply.text, wrong)
+                return UserReply(text=wrong, act=reply.act, unsure=reply.unsure)
+        return reply
+
+    def _corrected_value(self, right: str, wrong: str) -> str:
+        """The value that differs between the right and the mistyped answer."""
+        for r, w in zip(right.split(), wrong.split(), strict=False):
+            if r != w:
+                return r.rstrip(".,")
+        return right
+
+    def _respond(self, agent_text: str) -> UserReply:
+        a = recognise(agent_text, self.vocabulary)
+        if a.act == "transfer":
+            return self._end("Okay, I'll wait.", "transferred", a)
+        if a.act == "farewell":
+            return self._end("Bye.", "completed" if self.goal_done else "abandoned", a)
+        if a.act == "success" and not self.first_request:
+            self.goal_done = True
+            return self._end(self._say("thanks_done"), "completed", a)
+        if a.act == "anything_else" and (self.goal_done or self._answered_then_offered(agent_text)):
+            # "Your balance is $28.50. Anything else?": the agent gave what was asked.
+            self.goal_done = True
+            return self._end(self._say("thanks_done"), "completed", a)
+        if self.first_request:
+            # Edge case: the customer changes their request after the agent's first answer.
+            self.first_request = None
+            return UserReply(text=f"{self._say('change_mind') or ''} {self._opening_text()}".strip(),
+                             act=a.act)
+        key = f"{a.act}:{','.join(a.slots)}"
+        self.asks[key] = self.asks.get(key, 0) + 1
+        if self.asks[key] > self.traits.patience:
+            return self._end(self._say("give_up"), "abandoned", a)
+        if a.act == "request":
+            if a.slots and self.asks[key] == 1 and self.rng.random() > self.traits.cooperativeness:
+                return UserReply(text=self._say("uncooperative") or "Why?", act=a.act)
+            if not a.slots:
+                return UserReply(text=self._generic(), act=a.act, unsure=True)
+            text = self._answer(list(a.slots))
+            if self.wrong_pending:
+                # Edge case: a slightly wrong value first (a typo'd email, swapped digits);
+                # the correct one when the agent cannot find it.
+                mistyped = self._mistype(text)
+                if mistyped != text:
+                    self.wrong_pending = False
+                    return UserReply(text=mistyped, act=a.act)
+            return UserReply(text=text, act=a.act)
+        if a.act == "confirm":
+            return UserReply(text=self._say("yes") or "Yes.", act=a.act, unsure=not a.confident)
+        if a.act == "failure":
+            if a.slots:  # "I couldn't find that email; could you give me your name and zip?"
+                return UserReply(text=self._answer(list(a.slots)), act=a.act)
+            if self.told and self.asks[key] == 1 and self.slots.get("wrong_info_first"):
+                return UserReply(text=self._answer(sorted(self.told)), act=a.act)
+            if not self.asked_for_human:
+                self.asked_for_human = True
+                return UserReply(text=self._say("ask_human") or "Can I talk to a human?",
+                                 act=a.act)
+            return self._end(self._say("give_up"), "abandoned", a)
+        if a.act == "success":  # success of the request the customer then withdrew
+            return UserReply(text=self._opening_text(), act=a.act)
+        if a.act == "anything_else":
+            return UserReply(text=self._opening_text(), act=a.act)
+        return UserReply(text=self._generic() if not a.confident else self._say("ok") or "Okay.",
+                         act=a.act, unsure=not a.confident)
+
+
+@user_simulator("agenda")
+def make_agenda_user(spec: ConversationSpec, domain: Domain, **_: Any) -> AgendaUser:
+    return AgendaUser(spec, domain)
