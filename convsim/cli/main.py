@@ -16,8 +16,11 @@ os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 import typer  # noqa: E402
-from typer import _click as click  # noqa: E402 - the click typer's groups are built on
 from typer.core import TyperCommand, TyperGroup  # noqa: E402
+
+# Typer's public API only: click is vendored inside typer (typer._click), so the command
+# classes are typer.core's and a context is typed Any (any typer/click context).
+Command = TyperCommand | TyperGroup
 
 
 def _group(help_text: str, *commands: tuple[str, str, str]) -> Callable[[], typer.Typer]:
@@ -55,6 +58,8 @@ COMMANDS: dict[str, tuple[str, str | Callable[[], typer.Typer]]] = {
                "comparison with the baseline...", "report:report"),
     "gate": ("Gate an agent version on a run: exit 0 pass, 1 fail, 2 unusable input.",
              "gate:gate"),
+    "load": ("Load ramp: play the campaign at rising concurrency; where does the agent's "
+             "latency or error rate jump?", "load:load"),
     "plan-size": ("Paired conversations needed to detect a drop in pass rate (McNemar "
                   "power).", "gate:plan_size"),
     "evaluate": ("Score production transcripts with the same evaluators as a campaign; same "
@@ -67,12 +72,14 @@ COMMANDS: dict[str, tuple[str, str | Callable[[], typer.Typer]]] = {
                                               "from_transcripts"))),
     "judge": ("The LLM judge: measure its reliability.",
               _typer("judge", "app")),
+    "schema": ("Print the JSON Schema of a campaign, pack, scenario or gate file (for YAML "
+               "editors).", "schema:schema"),
 }
 
 
-def _load(name: str) -> click.Command:
+def _load(name: str) -> Command:
     target = COMMANDS[name][1]
-    command: click.Command
+    command: Any
     if callable(target):
         command = typer.main.get_group(target())  # a group even with one command
     else:
@@ -80,6 +87,7 @@ def _load(name: str) -> click.Command:
         single = typer.Typer()
         single.command(name)(getattr(import_module(f"convsim.cli.{module}"), attr))
         command = typer.main.get_command(single)
+    assert isinstance(command, TyperCommand | TyperGroup)
     command.name = name
     return command
 
@@ -91,17 +99,17 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-_MODULES = {"agent", "catalog", "data", "domain_build", "domains_list", "evaluate",
-            "gate", "judge", "report", "run"}
+_MODULES = {"agent", "catalog", "data", "load", "domain_build", "domains_list", "evaluate",
+            "gate", "judge", "report", "run", "schema"}
 
 
 class _LazyGroup(TyperGroup):
     """Lists the commands from COMMANDS; imports one only to run it (or show its help)."""
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
+    def list_commands(self, ctx: Any) -> list[str]:
         return [*self.commands, *(n for n in COMMANDS if n not in self.commands)]
 
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
         if cmd_name in self.commands:
             return self.commands[cmd_name]
         if cmd_name not in COMMANDS:
@@ -112,13 +120,12 @@ class _LazyGroup(TyperGroup):
         # Listed in the help: the short text is enough, nothing is imported.
         return TyperCommand(cmd_name, help=COMMANDS[cmd_name][0])
 
-    def resolve_command(self, ctx: click.Context, args: list[str]
-                        ) -> tuple[str | None, click.Command | None, list[str]]:
-        ctx._convsim_resolving = True  # type: ignore[attr-defined]
+    def resolve_command(self, ctx: Any, args: list[str]) -> tuple[str | None, Any, list[str]]:
+        ctx._convsim_resolving = True
         try:
             return super().resolve_command(ctx, args)
         finally:
-            ctx._convsim_resolving = False  # type: ignore[attr-defined]
+            ctx._convsim_resolving = False
 
 
 def _version(value: bool) -> None:

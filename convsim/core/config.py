@@ -128,6 +128,9 @@ class ScenarioGenConfig(Frozen):
     out-of-scope requests that must be escalated)."""
     edge_case_rate: float = Field(0.3, ge=0, le=1)
     """stratified: share of scenarios with an edge case."""
+    stratify: Literal["intent", "template"] = "intent"
+    """stratified: equal quotas per intent (its templates share it by their weight), or per
+    template too (every template of an intent gets the same quota)."""
 
     @field_validator("intents")
     @classmethod
@@ -331,8 +334,20 @@ class JudgeConfig(Frozen):
     """Below this share of agreeing samples the verdict is inconclusive."""
 
 
+def _profile_names_schema(schema: dict[str, Any]) -> None:
+    """In the JSON Schema, a perturbation profile may be a bundled profile's name."""
+    from convsim.core.profiles import PROFILES
+
+    prop = schema.get("properties", {}).get("perturbations", {})
+    if "items" in prop:
+        prop["items"] = {"anyOf": [prop["items"], {"enum": sorted(PROFILES)}]}
+
+
 class CampaignConfig(Frozen):
     """A simulation campaign: who talks to which agent versions, how often, scored how."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True,
+                              json_schema_extra=_profile_names_schema)
 
     name: str = Field(max_length=100)
     """Campaign name (the folder under the output directory): a plain folder name."""

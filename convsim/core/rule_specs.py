@@ -28,7 +28,7 @@ import re
 from collections.abc import Collection
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
 
 Act = Literal["request", "confirm", "success", "failure", "transfer", "anything_else", "farewell",
               "inform"]
@@ -42,7 +42,9 @@ def _tool_list(value: Any) -> Any:
     return [value] if isinstance(value, str) else value
 
 
-Tools = Annotated[list[str], BeforeValidator(_tool_list), Field(min_length=1)]
+_ONE_OR_MORE = WithJsonSchema({"anyOf": [{"type": "string"}, {  # what YAML may say
+    "type": "array", "items": {"type": "string"}}]})
+Tools = Annotated[list[str], BeforeValidator(_tool_list), Field(min_length=1), _ONE_OR_MORE]
 """One tool name or a list; globs (`find_user_id_*`) allowed."""
 
 
@@ -111,7 +113,8 @@ class WithinFirst(_Body):
     says something matching `says` (exactly one of the three)."""
 
     n: int = Field(ge=1)
-    tool: Annotated[list[str], BeforeValidator(_tool_list)] = Field(default_factory=list)
+    tool: Annotated[list[str], BeforeValidator(_tool_list), _ONE_OR_MORE] = Field(
+        default_factory=list)
     act: Act | None = None
     says: str | None = None
     """Regular expression (case-insensitive)."""

@@ -1,13 +1,15 @@
-"""Safe YAML files: read a YAML file and validate it as a pydantic model.
+"""Reading YAML safely and turning validation errors into lines a user can act on.
 
-`read_yaml` refuses duplicate keys, alias bombs and documents past the size and depth
-limits; `format_validation_error` reports every problem at once, each on one line naming
-the file, the field path and what was expected. Problems are `config.ConfigError`.
+Every problem becomes one line naming the file, the field path, the line in the file and
+what was expected (an unknown key gets a "did you mean"), raised as `config.ConfigError`.
 Used by `campaign_file` (campaign files) and every other settings file's loader.
 """
 
 from __future__ import annotations
 
+import difflib
+import re
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -17,21 +19,21 @@ from pydantic import BaseModel, ValidationError
 from convsim.core.config import ConfigError
 
 M = TypeVar("M", bound=BaseModel)
+Loc = tuple[str | int, ...]
 
 
-def _describe(err: dict[str, Any]) -> str:
-    loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+def _describe(err: dict[str, Any], loc_text: str) -> str:
     kind = err["type"]
     if kind == "extra_forbidden":
-        return f"{loc}: unknown key"
+        return f"{loc_text}: unknown key"
     if kind == "missing":
-        return f"{loc}: required key is missing"
+        return f"{loc_text}: required key is missing"
     msg = str(err["msg"])
     if kind == "value_error":  # our own validators' messages say what they got
-        return f"{loc}: {msg.removeprefix('Value error, ')}"
+        return f"{loc_text}: {msg.removeprefix('Value error, ')}"
     got = err.get("input")
     got_text = f" (got {_short(got)})" if not isinstance(got, dict | list) else ""
-    return f"{loc}: {msg[:1].lower()}{msg[1:]}{got_text}"
+    return f"{loc_text}: {msg[:1].lower()}{msg[1:]}{got_text}"
 
 
 def _short(value: Any, limit: int = 80) -> str:
@@ -39,9 +41,132 @@ def _short(value: Any, limit: int = 80) -> str:
     return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
 
 
-def format_validation_error(source: str, exc: ValidationError) -> str:
-    """One line per problem, each prefixed with the source file."""
-    return "\n".join(f"{source}: {_describe(e)}" for e in exc.errors())  # type: ignore[arg-type]
+def key_lines(path: str | Path) -> dict[Loc, int]:
+    """Line (1-based) of every key and list item of a YAML file, by its path of keys and
+    indexes; {} when the file is not YAML or cannot be read (only error messages use it)."""
+    p = Path(path)
+    if p.suffix.lower() not in (".yaml", ".yml") or not p.is_file():
+        return {}
+    try:
+        if p.stat().st_size > MAX_YAML_BYTES:
+            return {}
+        root = yaml.compose(p.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 (safe)
+    except (yaml.YAMLError, OSError, UnicodeDecodeError, RecursionError):
+        return {}
+    lines: dict[Loc, int] = {(): 1}
+    stack: list[tuple[yaml.Node | None, Loc]] = [(root, ())]
+    seen: set[int] = set()
+    while stack:
+        node, loc = stack.pop()
+        if node is None or id(node) in seen or len(loc) > MAX_YAML_DEPTH:
+            continue
+        seen.add(id(node))  # an alias is listed once, where it was defined
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode):
+                    lines.setdefault((*loc, key.value), key.start_mark.line + 1)
+                    stack.append((value, (*loc, key.value)))
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                lines.setdefault((*loc, i), item.start_mark.line + 1)
+                stack.append((item, (*loc, i)))
+    return lines
+
+
+_UNION_TAG = re.compile(r"^(\w+(-\w+)*\[.*\]|str|int|float|bool|list|dict|none)$")
+"""Parts pydantic adds to an error's location for the member of a union it tried."""
+
+
+def _in_file(lines: dict[Loc, int], loc: Sequence[str | int]) -> tuple[Loc, bool]:
+    """The part of a pydantic error location that is in the file (pydantic adds union tags
+    such as `list[ScenarioTemplate]` or `str`), and whether all of it was found."""
+    found: Loc = ()
+    complete = True
+    for part in loc:
+        key = int(part) if isinstance(part, str) and part.isdigit() else part
+        if (*found, key) in lines:
+            found = (*found, key)
+        elif (*found, str(key)) in lines:
+            found = (*found, str(key))
+        else:
+            complete = False
+    return found, complete
+
+
+def _schema_nodes(schema: dict[str, Any], loc: Iterable[str | int]) -> list[dict[str, Any]]:
+    """The JSON Schema nodes describing the value at `loc` ($ref and unions expanded)."""
+    defs = schema.get("$defs", {})
+
+    def expand(node: Any) -> list[dict[str, Any]]:
+        if not isinstance(node, dict):
+            return []
+        if "$ref" in node:
+            return expand(defs.get(str(node["$ref"]).rsplit("/", 1)[-1]))
+        out = [node]
+        for union in ("anyOf", "oneOf", "allOf"):
+            for sub in node.get(union, []):
+                out += expand(sub)
+        return out
+
+    nodes = expand(schema)
+    for part in loc:
+        step: list[dict[str, Any]] = []
+        for node in nodes:
+            if isinstance(part, int) or (isinstance(part, str) and part.isdigit()):
+                step += expand(node.get("items"))
+            if isinstance(part, str):
+                props = node.get("properties") or {}
+                step += expand(props[part]) if part in props else expand(
+                    node.get("additionalProperties"))
+        if step:  # a part that matches nothing is a union tag of pydantic's: skipped
+            nodes = step
+    return nodes
+
+
+def suggest(name: str, choices: Iterable[str]) -> str:
+    """' (did you mean 'x'?)' for the closest of `choices`, or ''."""
+    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def format_validation_error(source: str, exc: ValidationError,
+                            model: type[BaseModel] | None = None, prefix: Loc = ()) -> str:
+    """One line per problem: the file, the field path, what is wrong, a suggestion for an
+    unknown key (when `model` is given) and the line in the file (when `source` is a YAML
+    file). `prefix` is where the validated value sits in the file (e.g. its list index)."""
+    lines = key_lines(source)
+    schema: dict[str, Any] = {}
+    if model is not None:
+        try:
+            schema = model.model_json_schema()
+        except Exception:  # noqa: BLE001 - a model without a JSON Schema: no suggestions
+            schema = {}
+    out: list[tuple[int, str]] = []
+    for err in exc.errors():
+        loc: Loc = (*prefix, *err["loc"])
+        shown = [p for p in loc if not (isinstance(p, str) and _UNION_TAG.match(p))]
+        loc_text = ".".join(str(p) for p in shown) or "(top level)"
+        text = _describe(dict(err), loc_text)
+        if err["type"] == "extra_forbidden" and schema:
+            allowed: set[str] = set()
+            for node in _schema_nodes(schema, list(err["loc"])[:-1]):
+                allowed.update(node.get("properties") or {})
+            text += suggest(str(loc[-1]), allowed)
+        line = 0
+        if lines:
+            found, _ = _in_file(lines, loc)
+            if found or err["type"] == "missing":
+                line = lines.get(found, 1)
+                text += f" (line {line})"
+        out.append((line, f"{source}: {text}"))
+    return "\n".join(text for _, text in sorted(out, key=lambda x: x[0]))
+
+
+def line_of(path: str | Path, *loc: str | int) -> str:
+    """' (line N)' for the deepest part of `loc` found in the YAML file, or ''."""
+    lines = key_lines(path)
+    found, _ = _in_file(lines, loc)
+    return f" (line {lines[found]})" if found else ""
 
 
 MAX_YAML_BYTES = 64 * 2**20
@@ -147,4 +272,4 @@ def load_model(path: str | Path, model: type[M]) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(format_validation_error(str(path), exc)) from None
+        raise ConfigError(format_validation_error(str(path), exc, model)) from None

@@ -112,3 +112,32 @@ def test_bad_agent_yaml_for_serve(tmp_path: Path) -> None:
     bad.write_text("version: v9\nauthenticate_before: [teleport]\n")
     result = runner.invoke(app, ["agent", "serve", "--config", str(bad)])
     _assert_clean_failure(result, "authenticate_before.0")
+
+
+def test_typo_gets_a_suggestion_and_the_line(tmp_path: Path) -> None:
+    path = _demo_with(tmp_path, "batch_size: 25", "batchsize: 25")
+    line = next(i for i, text in enumerate(path.read_text().splitlines(), 1)
+                if "batchsize" in text)
+    result = runner.invoke(app, ["validate", str(path)])
+    _assert_clean_failure(result, f"{path}: execution.batchsize: unknown key; did you mean "
+                                  f"'batch_size'? (line {line})")
+
+
+def test_wrong_value_in_a_list_names_its_line(tmp_path: Path) -> None:
+    path = _write(tmp_path, "name: x\nagents:\n  - version: v1\n    reference: retail:v1\n"
+                            "  - version: v2\n    url: 'http://127.0.0.1:1'\n"
+                            "    connecter: http\n")
+    with pytest.raises(ConfigError) as err:
+        load_campaign(path)
+    assert str(err.value) == (f"{path}: agents.1.connecter: unknown key; did you mean "
+                              "'connector'? (line 7)")
+
+
+def test_problems_are_listed_in_file_order(tmp_path: Path) -> None:
+    path = _write(tmp_path, "name: x\nzeed: 1\nagents:\n  - {version: v1, reference: retail:v1}\n"
+                            "execution: {workerz: 2}\nrepetitions: many\n")
+    with pytest.raises(ConfigError) as err:
+        load_campaign(path)
+    lines = str(err.value).splitlines()
+    assert [ln.rsplit("(line ", 1)[1] for ln in lines] == ["2)", "5)", "6)"]
+    assert "did you mean 'seed'" in lines[0] and "did you mean 'workers'" in lines[1]
