@@ -1,0 +1,141 @@
+"""`convsim load`: a ramp against a stand-in agent whose capacity is known finds its knee."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from convsim.cli.main import app
+from convsim.engine.load import LoadStep, find_knee, parse_ramp
+
+CAPACITY = 8
+"""The stand-in agent serves this many requests at once; the rest queue."""
+SERVICE_MS = 40
+
+
+AGENT = """
+import asyncio, sys
+from aiohttp import web
+
+CAPACITY, SERVICE_MS = int(sys.argv[1]), float(sys.argv[2])
+REPLIES = ["Hello, could you give me your order number please?",
+           "Thanks. Could you confirm the email address on the account?",
+           "I found it. Should I go ahead with that? (yes/no)",
+           "Done. Is there anything else I can help you with?"]
+turns = {}
+
+async def main():
+    workers = asyncio.Semaphore(CAPACITY)
+
+    async def chat(request):
+        body = await request.json()
+        cid = str(body.get("conversation_id"))
+        n = turns[cid] = turns.get(cid, 0) + 1
+        async with workers:  # CAPACITY requests at a time; the rest wait their turn
+            await asyncio.sleep(SERVICE_MS / 1000)
+        return web.json_response({"reply": REPLIES[(n - 1) % len(REPLIES)], "end": n > 5})
+
+    app = web.Application()
+    app.router.add_post("/v1/chat", chat)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0, backlog=2048)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    print(f"listening on http://127.0.0.1:{port}", flush=True)
+    await asyncio.Event().wait()
+
+asyncio.run(main())
+"""
+
+
+@pytest.fixture(scope="module")
+def agent_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """An HTTP agent (its own process) with CAPACITY workers: beyond that, requests queue."""
+    script = tmp_path_factory.mktemp("agent") / "agent.py"
+    script.write_text(AGENT, encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, str(script), str(CAPACITY), str(SERVICE_MS)],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        yield proc.stdout.readline().rsplit("listening on ", 1)[1].strip()
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def _campaign(tmp: Path, url: str, domain: str = "retail") -> Path:
+    path = tmp / "campaign.yaml"
+    path.write_text(json.dumps({
+        "name": "ramp", "seed": 1, "output_dir": str(tmp / "runs"),
+        "scenarios": {"domain": domain, "n": 20}, "personas": {"n": 10},
+        "agents": [{"version": "v1", "connector": "http", "url": url,
+                    "options": {"close_path": None}}],
+        "max_turns": 12,
+        "execution": {"executor": "local", "turn_timeout_s": 20, "retries": 0},
+    }), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("domain", ["retail", "telecom"])
+def test_ramp_names_the_knee_within_one_step_of_the_agents_capacity(
+        tmp_path: Path, agent_url: str, domain: str) -> None:
+    result = CliRunner().invoke(app, ["load", str(_campaign(tmp_path, agent_url, domain)),
+                                      "--ramp", "2,4,8,16,32", "--json"])
+    assert result.exit_code == 0, result.output
+    ramp = json.loads(result.stdout[result.stdout.index("{"):])
+    steps = {s["concurrency"]: s for s in ramp["steps"]}
+    assert list(steps) == [2, 4, 8, 16, 32]
+    assert all(s["error_rate"] == 0 and s["agent_turns"] > 0 for s in steps.values())
+    # Under capacity the agent answers in about its service time; beyond it, requests queue.
+    assert steps[2]["latency_p50_ms"] < 2 * SERVICE_MS
+    assert steps[32]["latency_p50_ms"] > 2 * SERVICE_MS
+    # The knee is the first level beyond capacity, or the one after it (within one step).
+    assert ramp["knee"] in (2 * CAPACITY, 4 * CAPACITY), ramp
+    out = Path(ramp["out_dir"])
+    assert {"load.json", "load.md", "load.html"} <= {p.name for p in out.iterdir()}
+    assert "<svg" in (out / "load.html").read_text(encoding="utf-8")
+    assert "◀ knee" in (out / "load.md").read_text(encoding="utf-8")
+    # Each step is an ordinary run folder of the one agent version, unscored.
+    import polars as pl
+
+    conv = pl.read_parquet(out / "c8" / "ramp-load" / "*" / "conversations" / "*.parquet")
+    assert conv["agent_version"].unique().to_list() == ["v1"] and conv.height == 30
+    assert not list((out / "c8").glob("ramp-load/*/scores/*.parquet")) or pl.read_parquet(
+        out / "c8" / "ramp-load" / "*" / "scores" / "*.parquet").height == 0
+
+
+def _step(c: int, p95: float, err: float = 0.0, lag: float | None = 1.0,
+          breaker: str | None = None) -> LoadStep:
+    return LoadStep(concurrency=c, conversations=10, agent_turns=50, latency_p50_ms=p95 / 2,
+                    latency_p95_ms=p95, latency_p99_ms=p95, error_rate=err, timeout_rate=0.0,
+                    turns_per_s=100.0, loop_lag_p50_ms=lag, loop_lag_p99_ms=lag, run_dir="x",
+                    breaker=breaker, convsim_bound=lag is not None and lag >= 10)
+
+
+def test_knee_is_latency_or_errors_never_convsims_own_lag() -> None:
+    assert find_knee([_step(8, 50), _step(16, 60), _step(32, 140)])[0] == 32
+    assert find_knee([_step(8, 50), _step(16, 55, err=0.2)])[0] == 16
+    assert find_knee([_step(8, 50), _step(16, 55)]) == (None, "")
+    # convsim's event loop lagged at 32: that step says nothing about the agent.
+    assert find_knee([_step(8, 50), _step(32, 400, lag=40.0), _step(64, 60)])[0] is None
+    knee, why = find_knee([_step(8, 50), _step(16, 50, breaker="8 calls failed in a row")])
+    assert knee == 16 and "circuit breaker" in why
+
+
+def test_a_bad_ramp_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    with pytest.raises(Exception, match="rising"):
+        parse_ramp("32,8")
+    result = CliRunner().invoke(app, ["load", str(_campaign(tmp_path, "http://127.0.0.1:9")),
+                                      "--ramp", "8,x"])
+    assert result.exit_code == 2 and "not a list of integers" in result.output
+    assert "Traceback" not in result.output
+    result = CliRunner().invoke(app, ["load", str(_campaign(tmp_path, "http://127.0.0.1:9")),
+                                      "--ramp", "8", "--agent", "v9"])
+    assert result.exit_code == 2 and "v9" in result.output
