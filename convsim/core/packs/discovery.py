@@ -21,6 +21,11 @@ GROUP = "convsim.domains"
 _MODULE_ATTR = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 
 
+_FOLDERS: dict[str, str] = {}
+"""Name -> folder of the packs this process loaded from a folder (scenarios and their
+evaluators name a pack by its name)."""
+
+
 class DomainNotFound(PackError):
     """No pack by that name, module or folder."""
 
@@ -57,7 +62,11 @@ def find_domain(ref: str) -> Domain:
         folder = Path(ref).expanduser()
         if not (folder / DOMAIN_FILE).is_file():
             raise DomainNotFound(f"domain {ref!r}: no {DOMAIN_FILE} in {folder.resolve()}")
-        return load_domain_folder(folder)
+        domain = load_domain_folder(folder)
+        _FOLDERS.setdefault(domain.name, str(folder.resolve()))
+        return domain
+    if ref in _FOLDERS:  # a scenario names its pack; the campaign loaded it from a folder
+        return find_domain(_FOLDERS[ref])
     if _MODULE_ATTR.match(ref):
         module, _, attr = ref.partition(":")
         try:
