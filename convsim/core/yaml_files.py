@@ -75,6 +75,7 @@ def key_lines(path: str | Path) -> dict[Loc, int]:
 
 _UNION_TAG = re.compile(r"^(\w+(-\w+)*\[.*\]|str|int|float|bool|list|dict|none)$")
 """Parts pydantic adds to an error's location for the member of a union it tried."""
+_SCALARS = {"str", "int", "float", "bool", "none"}
 
 
 def _in_file(lines: dict[Loc, int], loc: Sequence[str | int]) -> tuple[Loc, bool]:
@@ -142,7 +143,14 @@ def format_validation_error(source: str, exc: ValidationError,
         except Exception:  # noqa: BLE001 - a model without a JSON Schema: no suggestions
             schema = {}
     out: list[tuple[int, str]] = []
-    for err in exc.errors():
+    errors = exc.errors()
+    structured = {tuple(e["loc"][:i]) for e in errors for i, p in enumerate(e["loc"])
+                  if isinstance(p, str) and _UNION_TAG.match(p) and p not in _SCALARS}
+    for err in errors:
+        tags = [i for i, p in enumerate(err["loc"]) if isinstance(p, str) and p in _SCALARS]
+        if tags and tuple(err["loc"][:tags[-1]]) in structured \
+                and isinstance(err.get("input"), dict | list):
+            continue  # "not a string" for a mapping that matched the other member of a union
         loc: Loc = (*prefix, *err["loc"])
         shown = [p for p in loc if not (isinstance(p, str) and _UNION_TAG.match(p))]
         loc_text = ".".join(str(p) for p in shown) or "(top level)"

@@ -195,3 +195,75 @@ def test_proxy_tools_forward_to_the_backend_with_faults_and_records(tmp_path: Pa
     assert calls[2].injected_fault == "error"  # injected: never reached the backend
     assert [s[:3] for s in seen] == [("GET", "/accounts/A1", None), ("GET", "/accounts/A2", None),
                                      ("POST", "/accounts/A1/freeze", {"reason": "lost"})]
+
+
+BANK = Path(__file__).resolve().parents[1] / "data" / "packs" / "bank"
+TELECOM = Path(__file__).resolve().parents[2] / "convsim" / "domains" / "telecom"
+
+
+def _copy_pack(src: Path, dest: Path) -> Path:
+    import shutil
+
+    shutil.copytree(src, dest, ignore=shutil.ignore_patterns("__pycache__", "__init__.py"))
+    return dest
+
+
+@pytest.mark.parametrize("src", [BANK, TELECOM], ids=["bank", "telecom"])
+def test_scenario_file_errors_name_that_file_and_line(tmp_path: Path, src: Path) -> None:
+    pack = _copy_pack(src, tmp_path / src.name)
+    path = pack / "scenarios.yaml"
+    text = path.read_text()
+    first = text.index("- intent:")
+    second = text.index("- intent:", first + 1)
+    text = text[:second] + text[second:].replace("  goal:", "  goall:", 1)
+    path.write_text(text)
+    line = text[:second].count("\n") + 1 + text[second:].split("goall:")[0].count("\n")
+    with pytest.raises(PackError) as err:
+        load_domain_folder(pack)
+    message = str(err.value)
+    assert "domain.yaml" not in message
+    import re
+
+    assert re.search(rf"{re.escape(str(path))}: \d+\.goall: unknown key; did you mean 'goal'\? "
+                     rf"\(line {line}\)", message), message
+
+
+def test_scenario_semantic_errors_name_the_scenario_file(tmp_path: Path) -> None:
+    pack = _copy_pack(BANK, tmp_path / "bank")
+    path = pack / "scenarios.yaml"
+    path.write_text(path.read_text().replace("tools: [freeze_card]", "tools: [frieze_card]", 1))
+    with pytest.raises(PackError) as err:
+        load_domain_folder(pack)
+    assert str(err.value).startswith(f"{path}: [")
+    assert "names unknown tool 'frieze_card' (line " in str(err.value)
+
+
+def test_domain_file_typo_gets_a_suggestion_and_line(tmp_path: Path) -> None:
+    pack = _copy_pack(BANK, tmp_path / "bank")
+    path = pack / "domain.yaml"
+    text = path.read_text().replace("\ntables:", "\ntabels:", 1)
+    path.write_text(text)
+    line = text[:text.index("tabels:")].count("\n") + 1
+    with pytest.raises(PackError) as err:
+        load_domain_folder(pack)
+    assert f"{path}: tabels: unknown key; did you mean 'tables'? (line {line})" in str(err.value)
+
+
+def _pack_with_helper(folder: Path, value: str) -> Path:
+    folder.mkdir()
+    (folder / "helpers.py").write_text(f"GREETING = {value!r}\n")
+    (folder / "tools.py").write_text(
+        "from helpers import GREETING\nfrom convsim import tool\n\n\n"
+        "@tool\ndef greet(name: str) -> str:\n    '''Greet.'''\n"
+        "    return f'{GREETING}, {name}'\n")
+    (folder / "domain.yaml").write_text(f"name: helper_{folder.name}\npython: [tools.py]\n")
+    return folder
+
+
+def test_pack_python_files_import_modules_beside_them(tmp_path: Path) -> None:
+    first = load_domain_folder(_pack_with_helper(tmp_path / "one", "Hello"))
+    second = load_domain_folder(_pack_with_helper(tmp_path / "two", "Howdy"))
+    # Each pack gets its own `helpers`, and the import path is left as it was.
+    assert first.tools["greet"].fn({}, {"name": "Ann"}) == "Hello, Ann"
+    assert second.tools["greet"].fn({}, {"name": "Ann"}) == "Howdy, Ann"
+    assert str(tmp_path / "one") not in sys.path and "helpers" not in sys.modules

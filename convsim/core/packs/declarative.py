@@ -30,6 +30,7 @@ found. Every problem is reported with the file and the field.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import csv
 import importlib.util
@@ -42,7 +43,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from convsim.core.packs.model import (
     Domain,
@@ -60,6 +61,7 @@ from convsim.core.packs.model import (
     tools_in,
 )
 from convsim.core.rule_specs import Rule, check_rules
+from convsim.core.yaml_files import format_validation_error, line_of
 
 DOMAIN_FILE = "domain.yaml"
 JSON_TYPES = {"string", "number", "integer", "boolean", "array", "object"}
@@ -142,13 +144,10 @@ class DomainFile(_Frozen):
     """Rules every scenario of the pack follows (see `convsim.core.rule_specs`)."""
 
 
-def _where(source: Path, exc: ValidationError) -> str:
-    lines = []
-    for e in exc.errors():
-        loc = ".".join(str(p) for p in e["loc"]) or "(top level)"
-        msg = "unknown key" if e["type"] == "extra_forbidden" else e["msg"].lower()
-        lines.append(f"{source}: {loc}: {msg}")
-    return "\n".join(lines)
+def _where(source: Path, exc: ValidationError, model: type[BaseModel] | None = None,
+           prefix: tuple[str | int, ...] = ()) -> str:
+    """Each problem on a line naming the file, the field and its line ("did you mean")."""
+    return format_validation_error(str(source), exc, model, prefix)
 
 
 def read_data_file(path: Path) -> Any:
@@ -313,10 +312,22 @@ def _import_file(root: Path, rel: str, pack: str) -> Any:
         raise PackError(f"{path}: cannot be imported as a Python module")
     module = importlib.util.module_from_spec(spec)
     sys.modules[mod_name] = module
+    # The pack folder is on the import path while its file loads, so it can import the
+    # modules beside it (`from helpers import ...`); they are then forgotten by name, so
+    # another pack's module of the same name is its own.
+    before = set(sys.modules)
+    sys.path.insert(0, str(root))
     try:
         spec.loader.exec_module(module)
     except Exception as exc:  # noqa: BLE001 - the user's module: say where it failed
         raise PackError(f"{path}: import failed: {type(exc).__name__}: {exc}") from None
+    finally:
+        with contextlib.suppress(ValueError):
+            sys.path.remove(str(root))
+        for name in set(sys.modules) - before:
+            file = getattr(sys.modules[name], "__file__", None) or ""
+            if file and Path(file).resolve().is_relative_to(root):
+                del sys.modules[name]
     return module
 
 
@@ -334,7 +345,7 @@ def load_domain_folder(folder: str | Path) -> Domain:
     try:
         df = DomainFile.model_validate(raw)
     except ValidationError as exc:
-        raise PackError(_where(source, exc)) from None
+        raise PackError(_where(source, exc, DomainFile)) from None
     tables = _load_tables(root, source, df)
     keys = {name: t.key for name, t in df.tables.items()}
     problems: list[str] = []
@@ -386,30 +397,37 @@ def load_domain_folder(folder: str | Path) -> Domain:
         try:
             slots[name] = Slot.model_validate({"name": name, **(body or {})})
         except ValidationError as exc:
-            problems.append(_where(source, exc).replace(f"{source}: ", f"{source}: slots.{name}."))
+            problems.append(_where(source, exc, Slot, ("slots", name)))
     if df.customer is not None and df.customer.table not in tables:
         problems.append(f"{source}: customer.table: {df.customer.table!r} is not a table of the pack")
     scenarios: list[ScenarioTemplate] = []
+    scenario_source, scenario_loc = source, "scenarios"  # problems name the file they are in
     if isinstance(df.scenarios, str):
-        data = read_data_file(root / df.scenarios)
+        scenario_source, scenario_loc = root / df.scenarios, ""
+        data = read_data_file(scenario_source)
+        if data is not None and not isinstance(data, list):
+            raise PackError(f"{scenario_source}: expected a list of scenario templates")
         try:
-            scenarios = [ScenarioTemplate.model_validate(s) for s in data or []]
+            scenarios = TypeAdapter(list[ScenarioTemplate]).validate_python(data or [])
         except ValidationError as exc:
-            raise PackError(_where(root / df.scenarios, exc)) from None
+            raise PackError(_where(scenario_source, exc, ScenarioTemplate)) from None
     else:
         scenarios = list(df.scenarios)
     for i, s in enumerate(scenarios):
+        label = f"{scenario_loc}[{i}] ({s.intent})"
+        where_s = f"{scenario_source}: {label}"
+        at = line_of(scenario_source, *([scenario_loc] if scenario_loc else []), i)
         for pick_name, pick in [("customer", s.customer), *s.picks.items()]:
             if pick is not None and pick.table not in tables:
-                problems.append(f"{source}: scenarios[{i}] ({s.intent}).{pick_name}.table: "
-                                f"{pick.table!r} is not a table of the pack")
+                problems.append(f"{where_s}.{pick_name}.table: "
+                                f"{pick.table!r} is not a table of the pack{at}")
         for step in s.expectations.process:
             for tool_name in step.tools:
                 if tool_name not in tools:
-                    problems.append(f"{source}: scenarios[{i}] ({s.intent}): process step "
-                                    f"{step.name!r} names unknown tool {tool_name!r}")
-        problems += [f"{source}: {p}" for p in check_rules(
-            s.expectations.rules, tools, f"scenarios[{i}] ({s.intent}).expectations.rules")]
+                    problems.append(f"{where_s}: process step "
+                                    f"{step.name!r} names unknown tool {tool_name!r}{at}")
+        problems += [f"{scenario_source}: {p}{at}" for p in check_rules(
+            s.expectations.rules, tools, f"{label}.expectations.rules")]
     problems += [f"{source}: {p}" for p in check_rules(df.rules, tools)]
     utterances = df.utterances
     if isinstance(utterances, str):
