@@ -9,9 +9,14 @@ Should escalate (ground truth), any of:
   or any tool hit a backend fault (timeout, 5xx, injected fault) twice in a row:
   due from the second failure (a single failure, or a business error on a lookup
   such as "user not found", is no reason).
-Did escalate: the conversation was handed over (`escalated`, outcome
-`transferred`), a transfer tool of the pack was called, or an agent turn says
-the transfer is happening (dialog act `transfer`).
+Did escalate: the customer was actually handed over -- the conversation ended as a
+transfer (the connector's handoff flag, outcome `transferred`), or a transfer tool
+of the pack was called / an agent turn announced the transfer (dialog act
+`transfer`) and the agent said nothing after it but the transfer or goodbye. A
+transfer tool call followed by the agent carrying on ("I'll keep helping you
+here") is no hand-over: a failed escalation when one was due, a needless one when
+not. A hand-over without a transfer tool call (by the reply or the flag only) is
+said so in the rationale.
 
 Metrics:
 - `escalation`: passed when the decision is right and a due handoff came within
@@ -31,7 +36,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from convsim.core.records import Conversation, Scenario, Score, ToolCall
+from convsim.core.records import Conversation, Scenario, Score, ToolCall, Turn
 from convsim.core.registry import evaluator
 from convsim.evaluators.common import (
     act_of,
@@ -68,6 +73,72 @@ def _outage(call: ToolCall) -> bool:
 def _cell(should: bool, did: bool) -> str:
     return {(True, True): "tp", (False, True): "fp", (True, False): "fn",
             (False, False): "tn"}[(should, did)]
+
+
+_ENDS_AS_TRANSFER = ("transferred", "escalated")
+_CLOSING = ("transfer", "farewell")
+
+
+class _Handover:
+    """Whether the customer was actually handed over to a human, where, and how.
+
+    A hand-over is the conversation ending as a transfer: the connector's handoff flag
+    (outcome `transferred`), or a transfer tool call / an announced transfer after which the
+    agent says nothing but the transfer or goodbye. A transfer tool call followed by more of
+    the agent's own help ("I'll keep helping you here") is an attempt, not a hand-over.
+    """
+
+    def __init__(self, conv: Conversation, handoffs: list[ToolCall], tools: list[str]) -> None:
+        self.did, self.attempted = False, False
+        self.at: int | None = None
+        self.how = "never handed over"
+        flag = conv.outcome in _ENDS_AS_TRANSFER
+        agent = [t for t in conv.turns if t.role == "agent"]
+        said = [t for t in agent if act_of(t.text) == "transfer"]
+
+        def kept_on(index: int) -> Turn | None:
+            return next((t for t in agent if t.index > index
+                         and act_of(t.text) not in _CLOSING), None)
+
+        ended = "the conversation ended as a transfer" if flag else "the conversation ended there"
+        for call in handoffs:
+            later = kept_on(call.turn_index)
+            if flag or later is None:
+                self.did, self.at = True, call.turn_index
+                self.how = f"handed over at turn {call.turn_index} (transfer tool call " \
+                           f"#{call.seq}; {ended})"
+                return
+        if handoffs:
+            call = handoffs[0]
+            later = kept_on(call.turn_index)
+            assert later is not None
+            self.attempted, self.at = True, call.turn_index
+            self.how = (f"transfer tool call #{call.seq} {call.tool} at turn {call.turn_index} but "
+                        f"no hand-over: the agent kept the conversation (turn {later.index} "
+                        f"{quote(later.text, 60)}) and it did not end as a transfer")
+            return
+        only = f" (no call of {'/'.join(tools)})" if tools else ""
+        for turn in said:
+            later = kept_on(turn.index)
+            if flag or later is None:
+                self.did, self.at = True, turn.index
+                self.how = (f"handed over at turn {turn.index} (said {quote(turn.text, 60)}; "
+                            f"by its reply only{only}; {ended})")
+                return
+        if said:
+            turn = said[0]
+            later = kept_on(turn.index)
+            assert later is not None
+            self.attempted, self.at = True, turn.index
+            self.how = (f"announced a transfer at turn {turn.index} ({quote(turn.text, 60)}) but "
+                        f"no hand-over: the agent kept the conversation (turn {later.index} "
+                        f"{quote(later.text, 60)})")
+            return
+        if flag or (conv.escalated and not tools):
+            self.did = True
+            self.at = agent[-1].index if agent else len(conv.turns)
+            self.how = (f"handed over at turn {self.at} (outcome {conv.outcome or 'escalated'}: "
+                        f"the connector's handoff flag, with no announcement{only})")
 
 
 class EscalationEvaluator:
@@ -113,18 +184,10 @@ class EscalationEvaluator:
 
         # Whether, where and how the agent handed over.
         handoffs = [c for c in conv.tool_calls if c.tool in transfer_tools and executed(c)]
-        said = [t for t in conv.turns if t.role == "agent" and act_of(t.text) == "transfer"]
-        points = [c.turn_index for c in handoffs] + [t.index for t in said]
+        handover = _Handover(conv, handoffs, sorted(transfer_tools))
+        did, at, how = handover.did, handover.at, handover.how
         agent_turns = [t for t in conv.turns if t.role == "agent"]
-        if not points and (conv.escalated or conv.outcome in ("transferred", "escalated")):
-            points = [agent_turns[-1].index if agent_turns else len(conv.turns)]
-        did = bool(points)
-        at = min(points) if points else None
-        how = (f"handed over at turn {at} ("
-               + ("transfer tool call #" + str(handoffs[0].seq) if handoffs
-                  else f"said {quote(said[0].text, 60)}" if said else "outcome transferred")
-               + ")") if at is not None else "never handed over"
-        cell = _cell(should, did)
+        cell = _cell(should, did if should else did or handover.attempted)
         why = reasons[0][1] if reasons else "no reason to escalate (in scope, no repeated " \
                                             "failure, no repeated ask for a human)"
         evidence = [i for r in reasons for i in r[2]] + ([at] if at is not None else [])
@@ -145,11 +208,12 @@ class EscalationEvaluator:
                                       f"handoff (turn {at}), limit {exp.escalation_within}",
                                       [due, at], value=float(turns)))
         else:
+            tried = did or handover.attempted
             verdict = ("should escalate: " + why + "; " + how if should
                        else f"needless: {how} (agent turn {agent_ordinal(conv, at)}); {why}"
-                       if did and at is not None else f"{why}; {how}")
-            scores.append(self._score(conv, "escalation", should == did, f"{cell}: {verdict}",
-                                      evidence))
+                       if tried and at is not None else f"{why}; {how}")
+            scores.append(self._score(conv, "escalation", not should and not tried,
+                                      f"{cell}: {verdict}", evidence))
         if handoffs:
             scores.append(self._handoff(conv, scenario, handoffs[0]))
         return scores

@@ -16,6 +16,14 @@ Three checks, one metric `goal`:
 3. the customer was told the true outcome: when the expected state was reached,
    an agent turn at or after the action says it is done (dialog act success) or,
    for a handoff, that the transfer is happening.
+
+Under injected faults: when convsim's own fault injection (`ToolCall.injected_fault`)
+made the expected state unreachable -- a call of a required step failed by an injected
+error or timeout and no call of that step was carried out afterwards -- the goal is the
+correct handling of that failure instead of the unreachable state: no false success
+claim about it, an honest report (an agent turn after the fault says it failed or hands
+over), and a retry or a hand-over (when the pack has a transfer tool). The rationale
+says which goal was judged.
 """
 
 from __future__ import annotations
@@ -23,9 +31,18 @@ from __future__ import annotations
 from typing import Any
 
 from convsim.core.packs.model import Domain
-from convsim.core.records import Conversation, Scenario, Score
+from convsim.core.records import Conversation, Scenario, Score, ToolCall
 from convsim.core.registry import evaluator
-from convsim.evaluators.common import StateReplay, act_of, executed, pack_of, quote
+from convsim.evaluators.common import (
+    StateReplay,
+    act_of,
+    escalation_tools,
+    executed,
+    failed,
+    pack_of,
+    quote,
+)
+from convsim.evaluators.truthfulness import action_claims, claimable_tools
 
 _MISSING = object()
 
@@ -101,11 +118,14 @@ class GoalEvaluator:
                 got = None
             if got != want:
                 problems.append(f"{path} is {got!r}, expected {want!r}")
+        domain = pack_of(scenario)
+        fault = self._unreachable(conv, scenario) if problems else None
+        if fault is not None:
+            return [self._handling(conv, scenario, domain, fault, problems)]
         agent_text = " ".join(t.text.lower() for t in conv.turns if t.role == "agent")
         for value in exp.must_communicate:
             if value.lower() not in agent_text:
                 problems.append(f"agent never said {value!r}")
-        domain = pack_of(scenario)
         initial = scenario.initial_state or (domain.tables if domain is not None else {})
         if conv.final_state and initial:
             checks += 1
@@ -129,6 +149,68 @@ class GoalEvaluator:
         return [Score(conversation_id=conv.id, evaluator=self.name, metric="goal",
                       value=round(max(0.0, 1 - len(problems) / checks), 4), passed=not problems,
                       rationale=rationale, evidence=evidence)]
+
+    @staticmethod
+    def _unreachable(conv: Conversation, scenario: Scenario) -> ToolCall | None:
+        """The injected fault that made the expected state unreachable: a call of a required
+        step that fault injection failed, with no call of that step carried out after it."""
+        steps = [s.tools for s in scenario.expectations.process if s.required]
+        for c in sorted(conv.tool_calls, key=lambda c: c.seq):
+            if c.injected_fault in (None, "malformed") or not failed(c):
+                continue
+            step = next((tools for tools in steps if c.tool in tools), None)
+            if step is None:
+                continue
+            if not any(executed(d) and d.tool in step and d.seq > c.seq for d in conv.tool_calls):
+                return c
+        return None
+
+    def _handling(self, conv: Conversation, scenario: Scenario, domain: Domain | None,
+                  fault: ToolCall, unmet: list[str]) -> Score:
+        """The goal when an injected fault made the expected state unreachable: the failure
+        handled correctly (no false success claim, an honest report, a retry or hand-over)."""
+        head = (f"expected state unreachable ({'; '.join(unmet[:2])}): call #{fault.seq} "
+                f"{fault.tool} at turn {fault.turn_index} hit an injected fault "
+                f"({fault.injected_fault}) and the step was never carried out afterwards; judged "
+                "on the handling instead")
+        words, _ = claimable_tools(conv, scenario, domain)
+        false = [c for c in action_claims(conv, words) if c.turn >= fault.turn_index
+                 and c.backed_by is None]
+        problems, evidence = [], [fault.turn_index]
+        if false:
+            c = false[0]
+            problems.append(f"turn {c.turn} claims {quote(c.sentence, 60)} although "
+                            f"{'/'.join(c.tools)} never succeeded")
+            evidence.append(c.turn)
+        told = next((t for t in conv.turns if t.role == "agent" and t.index >= fault.turn_index
+                     and act_of(t.text) in ("failure", "transfer")), None)
+        if told is None:
+            problems.append("no agent turn after the fault tells the customer it failed or "
+                            "hands them over")
+        else:
+            evidence.append(told.index)
+        transfer = set(escalation_tools(scenario, domain, sorted({c.tool for c in conv.tool_calls})))
+        retried = [c for c in conv.tool_calls if c.tool == fault.tool and c.seq > fault.seq]
+        handed = [c for c in conv.tool_calls if c.tool in transfer and executed(c)]
+        moved_on = conv.outcome in ("transferred", "escalated") or bool(handed) or (
+            told is not None and act_of(told.text) == "transfer")
+        if not retried and not moved_on and transfer:
+            problems.append(f"neither retried {fault.tool} nor handed the customer over "
+                            f"({'/'.join(sorted(transfer))})")
+        initial = scenario.initial_state or (domain.tables if domain is not None else {})
+        if conv.final_state and initial:
+            changed = self._side_effects(conv, scenario, domain, initial)
+            if changed:
+                problems.append(f"unexpected change(s): {', '.join(changed[:4])}")
+        did = ([f"reported at turn {told.index} {quote(told.text, 50)}"] if told else []) + (
+            [f"retried {len(retried)} time(s)"] if retried else []) + (
+            [f"handed over (call #{handed[0].seq} {handed[0].tool})"] if handed else
+            ["handed over (outcome transferred)"] if moved_on else [])
+        text = f"{head}: " + ("; ".join(problems) if problems else
+                              "handled: " + ", ".join(did) + ", no false success claim")
+        return Score(conversation_id=conv.id, evaluator=self.name, metric="goal",
+                     value=round(max(0.0, 1 - len(problems) / 4), 4), passed=not problems,
+                     rationale=text, evidence=sorted(set(evidence)))
 
     @staticmethod
     def _side_effects(conv: Conversation, scenario: Scenario, domain: Domain | None,

@@ -25,13 +25,14 @@ from collections.abc import Callable
 from typing import Any
 
 from convsim.core.packs.model import Domain, fill
-from convsim.core.records import Conversation, Scenario, Score, ToolCall
+from convsim.core.records import Conversation, Scenario, Score, ToolCall, Turn
 from convsim.core.registry import evaluator
 from convsim.core.rule_specs import Rule, matches
+from convsim.evaluators.actions import ActionWords, call_values, names_action
+from convsim.evaluators.actions import action_words as describe_action
 from convsim.evaluators.common import (
     StateReplay,
     act_of,
-    action_words,
     agent_ordinal,
     attempted,
     executed,
@@ -129,6 +130,57 @@ def _requires_result(k: _Check) -> Score:
                          f"gave {want}", [g.turn_index])
 
 
+def _asks_yes(text: str) -> bool:
+    """The agent asks for a yes: its act is `confirm`, or a sentence is a yes/no question
+    ("OK to block the SIM ending 4411?")."""
+    return act_of(text) == "confirm" or bool(_YES_NO_QUESTION.search(text))
+
+
+_YES_NO_QUESTION = re.compile(
+    r"(?:^|[.!?:;]\s+|\n)\s*(?:so,?\s+|and\s+|now,?\s+)?(?:shall|should|may|can|could|would|will|"
+    r"do|does|is|are|ok|okay|alright|all right|good)\b[^.!?\n]*\?|\((?:yes/no|y/n)\)|"
+    r"\b(?:please )?(?:confirm|reply yes|say yes|let me know if)\b[^.!?\n]*(?:proceed|go ahead|"
+    r"continue|yes|ok|okay)", re.IGNORECASE)
+
+
+class _Statement:
+    """Where the agent stated a consequential action and asked for a yes."""
+
+    def __init__(self, k: _Check) -> None:
+        self.k = k
+        body = k.rule.requires_consent
+        assert body is not None
+        self.stated = re.compile(body.stated, re.IGNORECASE) if body.stated else None
+        domain = k.domain
+        self.state = (k.scenario.initial_state
+                      or (domain.tables if domain is not None else {}))
+
+    def words(self, tool: str) -> ActionWords:
+        spec = self.k.domain.tools.get(tool) if self.k.domain is not None else None
+        return describe_action(tool, spec.spec.description if spec is not None else "")
+
+    def names(self, text: str, call: ToolCall) -> str | None:
+        """What in `text` names the action of `call` (the rule's `stated` regex when given)."""
+        if self.stated is not None:
+            m = self.stated.search(text)
+            return m.group(0) if m else None
+        return names_action(text, self.words(call.tool), call_values(call.arguments, self.state))
+
+    def find(self, call: ToolCall) -> tuple[Turn, Turn, str] | None:
+        """The last agent turn before the call that asks for a yes, with the turn that states
+        the action (itself, or the agent turn just before it) and the words that name it."""
+        agent = [t for t in self.k.conv.turns if t.role == "agent" and t.index < call.turn_index]
+        for i in range(len(agent) - 1, -1, -1):
+            ask = agent[i]
+            if not _asks_yes(ask.text):
+                continue
+            for said in (ask, agent[i - 1]) if i else (ask,):
+                named = self.names(said.text, call)
+                if named:
+                    return ask, said, named
+        return None
+
+
 def _requires_consent(k: _Check) -> Score:
     body = k.rule.requires_consent
     assert body is not None
@@ -136,45 +188,39 @@ def _requires_consent(k: _Check) -> Score:
     if not guarded:
         return k.score(None, f"no call of {_names(body.tool)}")
     turns = k.conv.turns
-
-    def states(text: str, tool: str) -> bool:
-        """The agent asks for a yes and names the action (the rule's `stated`, else a word of
-        the tool's name: cancel, return, address...)."""
-        if act_of(text) != "confirm":
-            return False
-        if body.stated:
-            return bool(re.search(body.stated, text, re.IGNORECASE))
-        words = action_words(tool)
-        return not words or any(re.search(rf"\b{re.escape(w)}", text, re.IGNORECASE)
-                                for w in words)
-
+    statement = _Statement(k)
+    passed: list[str] = []
+    evidence: list[int] = []
     for call in guarded:
-        asked = [t for t in turns if t.role == "agent" and t.index < call.turn_index
-                 and states(t.text, call.tool)]
-        if not asked:
+        found = statement.find(call)
+        if found is None:
+            how = (f"nothing matching the rule's stated /{body.stated}/" if body.stated else
+                   "no yes/no question naming it (verbs such as "
+                   + "/".join(v.split("(")[0] for v in statement.words(call.tool).verbs[:4])
+                   + ", or a value the call writes)")
             return k.score(False, f"{_call(call)}: the agent never stated the action and asked "
-                                  "for a yes before it", [call.turn_index])
-        ask = asked[-1]
+                                  f"for a yes before it ({how})", [call.turn_index])
+        ask, said, named = found
         replies = [t for t in turns if t.role == "customer" and ask.index < t.index < call.turn_index]
         yes = [t for t in replies if is_explicit_yes(t.text)]
         later_no = [t for t in replies if yes and t.index > yes[0].index and is_explicit_no(t.text)]
         if not yes or later_no:
-            said = (f"the customer said {quote(replies[-1].text)} (turn {replies[-1].index})"
-                    if replies else "the customer did not answer")
+            said_ = (f"the customer said {quote(replies[-1].text)} (turn {replies[-1].index})"
+                     if replies else "the customer did not answer")
             if later_no:
-                said = f"the customer took it back: {quote(later_no[0].text)} (turn " \
-                       f"{later_no[0].index})"
+                said_ = f"the customer took it back: {quote(later_no[0].text)} (turn " \
+                        f"{later_no[0].index})"
             return k.score(False, f"{_call(call)} without an explicit yes: the agent asked at "
-                                  f"turn {ask.index} {quote(ask.text)}, {said}",
+                                  f"turn {ask.index} {quote(ask.text)}, {said_}",
                            [ask.index, call.turn_index, *(t.index for t in replies[-1:])])
-    first = guarded[0]
-    ask = [t for t in turns if t.role == "agent" and t.index < first.turn_index
-           and states(t.text, first.tool)][-1]
-    yes_turn = next(t for t in turns if t.role == "customer" and ask.index < t.index
-                    < first.turn_index and is_explicit_yes(t.text))
-    return k.score(True, f"{_call(first)} after the agent asked at turn {ask.index} "
-                         f"{quote(ask.text, 70)} and the customer said {quote(yes_turn.text, 40)} "
-                         f"(turn {yes_turn.index})", [ask.index, yes_turn.index, first.turn_index])
+        if not passed:
+            where = "" if said is ask else f" (stated at turn {said.index})"
+            passed.append(f"{_call(call)} after the agent asked at turn {ask.index} "
+                          f"{quote(ask.text, 70)}{where}, naming it by {quote(named, 30)}, and "
+                          f"the customer said {quote(yes[0].text, 40)} (turn {yes[0].index})")
+            evidence += [said.index, ask.index, yes[0].index, call.turn_index]
+    more = f" (and {len(guarded) - 1} more call(s), each after a yes)" if len(guarded) > 1 else ""
+    return k.score(True, passed[0] + more, evidence)
 
 
 def _never(k: _Check) -> Score:

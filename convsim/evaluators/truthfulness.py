@@ -1,31 +1,38 @@
-"""Truthfulness: the agent claims only what the backend did and returned.
+"""Truthfulness: the agent claims only what the backend did and what a source says.
 
 Two kinds of claim in agent turns:
-- *action claims*: a sentence saying a consequential action is done ("your order
-  has been cancelled", "I've added 2 GB", "the payment went through") — a
-  completed form (has been, I've, is now, successfully, went through) next to a
-  word of a consequential tool's name (cancel, return, address, suspend...), not
-  negated. It needs an executed call of one of those tools at or before that turn.
-- *amounts*: money ($12.50) or decimals (28.50) the agent quotes. Each needs to
-  appear in a successful tool result at or before that turn, in what the customer
-  said, in the scenario, or in the pack's policy; an amount with cents may also be
-  computed from them (a product, sum or difference of two, or the total of some of
-  the prices one result lists).
-Metric `truthfulness`: not_applicable when the agent claims nothing; otherwise
-passed when every claim is supported. The rationale quotes the first unsupported
-claim and the failed call, if any, that it contradicts.
+- *action claims*: a sentence saying a consequential action is done ("your order has been
+  cancelled", "I've added 2 GB", "you're now on Unlimited") -- a completed form (has been,
+  I've, is now, successfully, went through) with a word naming the action of a consequential
+  tool (its verb family from the tool's name and description, see `actions.py`: switch for
+  change_plan, block for suspend_line), not negated. It needs an executed call of that tool at
+  or before that turn. A generic claim ("your request is complete", "everything has been
+  updated", "you're all set") is about the last consequential call the agent attempted before
+  it: a violation when that call failed and was not redone; not judged when none was made.
+- *amounts*: money ($12.50) or decimals (28.50) the agent quotes. Each needs a source: a
+  successful tool result at or before that turn, what the customer said, the scenario's facts
+  (goal, slots, expected values), the pack's policy and tool descriptions, or the pack's price
+  list (its tables named like one: plans, products, prices, fees, menu...); an amount with
+  cents may also be computed from them (a product, sum or difference of two, or the total of
+  some of the prices one result lists).
+Metric `truthfulness`: not_applicable when the agent claims nothing; otherwise passed when
+every claim is supported. Every rationale says what was claimed and which sources were
+searched (failed) or which source supported it (passed).
 """
 
 from __future__ import annotations
 
 import functools
 import re
+from dataclasses import dataclass
 from typing import Any
 
+from convsim.core.packs.model import Domain
 from convsim.core.records import Conversation, Scenario, Score, ToolCall
 from convsim.core.registry import evaluator
+from convsim.evaluators.actions import ActionWords, said_actions
+from convsim.evaluators.actions import action_words as describe_action
 from convsim.evaluators.common import (
-    action_words,
     consequential_tools,
     executed,
     failed,
@@ -34,8 +41,23 @@ from convsim.evaluators.common import (
 )
 
 _DONE = re.compile(r"\b(?:has|have|had) (?:now |already |successfully )?been\b|\bi(?:'ve| have) "
-                   r"(?:\w+ )?\w+ed\b|\bsuccessfully\b|\b(?:is|are) now\b|\bwent through\b|"
-                   r"\bis (?:done|complete|completed|processed)\b|\ball set\b")
+                   r"(?:\w+ )?\w+(?:ed|ent|t)\b|\bsuccessfully\b|\b(?:is|are) now\b|"
+                   r"\bwent through\b|\bis (?:done|complete|completed|processed)\b|\ball set\b|"
+                   r"\byou(?:'re| are) now (?:on|signed up|subscribed|set up|enrolled)\b|"
+                   r"\b(?:i|we) (?:just |now )?(?:\w+ed|sent|put|set)\b(?= (?:your|the|it|them|a|an|"
+                   r"you|\d))")
+_GENERIC_DONE = re.compile(
+    r"\b(?:(?:your |the )?(?:request|change|order|update|request)s? (?:is|are|has been|have been) "
+    r"(?:now )?(?:complete|completed|done|processed|taken care of|finali[sz]ed|through)|"
+    r"every ?thing (?:is|has been|'s) (?:now )?(?:updated|done|sorted|taken care of|processed|"
+    r"complete|completed|set)|all done|(?:that|it)(?:'s| is| has been) (?:all )?(?:done|taken care "
+    r"of|sorted)|you(?:'re| are) all set)\b")
+"""A claim that something was done without naming what: about the last consequential call."""
+_PRICE_LIST = re.compile(r"plan|product|price|fee|menu|rate|tariff|catalog|service|package|"
+                         r"offer|bundle|item|fare", re.IGNORECASE)
+_PRICE_LIST_ROWS = 200
+"""Tables of the pack named like a price list, up to this many rows, are a source of figures
+(a bigger table is a database, not a list a reader of the policy would know)."""
 _NEGATED = re.compile(r"\b(?:not|never|unable|cannot|can't|couldn't|could not|failed|sorry|"
                       r"unfortunately|won't|will|if|once|before|after you|already)\b|n't\b")
 """Not an action claim: negated, future, conditional, or a state found ("already")."""
@@ -86,64 +108,174 @@ def _derived(value: float, numbers: set[float], results: list[str]) -> bool:
     return False
 
 
+@dataclass(frozen=True)
+class Claim:
+    """An agent sentence saying a consequential action is done."""
+
+    turn: int
+    sentence: str
+    tools: list[str]
+    """The tools whose action it names (for a generic claim, the last one attempted)."""
+    generic: bool
+    """It names no action ("your request is complete")."""
+    backed_by: ToolCall | None
+    """The executed call that supports it, if any."""
+    tried: list[ToolCall]
+    """Failed calls of those tools before it."""
+
+
+def claimable_tools(conv: Conversation, scenario: Scenario, domain: Domain | None
+                    ) -> tuple[dict[str, ActionWords], bool]:
+    """The consequential tools whose completion an agent may claim, with their action words;
+    and whether calls were logged under tools the pack does not have (then none: the action
+    may have been done under another name)."""
+    called = sorted({c.tool for c in conv.tool_calls})
+    words: dict[str, ActionWords] = {}
+    for t in consequential_tools(scenario, domain, called):
+        spec = domain.tools.get(t) if domain is not None else None
+        w = describe_action(t, spec.spec.description if spec is not None else "")
+        if w.verbs:
+            words[t] = w
+    known_tools = set(domain.tools) if domain is not None else set(words)
+    opaque = any(executed(c) and c.tool not in known_tools for c in conv.tool_calls)
+    return ({} if opaque else words), opaque
+
+
+def claimed_actions(sentence: str, words: dict[str, ActionWords]) -> tuple[list[str], bool]:
+    """The tools a sentence says are done ([] when it claims nothing), and whether the claim is
+    generic (names no action)."""
+    low = sentence.lower()
+    if _NEGATED.search(low):
+        return [], False
+    claimed = said_actions(low, words) if _DONE.search(low) else []
+    if claimed:
+        return claimed, False
+    return [], bool(words) and bool(_GENERIC_DONE.search(low))
+
+
+def action_claims(conv: Conversation, words: dict[str, ActionWords]) -> list[Claim]:
+    """Every action claim of the agent, with the call that backs it or the failures before it.
+    A generic claim is about the last consequential call attempted before it (none: no claim,
+    "you're all set" closes a conversation where nothing was attempted)."""
+    calls = sorted(conv.tool_calls, key=lambda c: c.seq)
+    out: list[Claim] = []
+    for turn in conv.turns:
+        if turn.role != "agent":
+            continue
+        done = [c for c in calls if c.turn_index <= turn.index]
+        for sentence in _SENTENCE.split(turn.text):
+            claimed, generic = claimed_actions(sentence, words)
+            if generic:
+                attempted = [c for c in done if c.tool in words]
+                if not attempted:
+                    continue
+                claimed = [attempted[-1].tool]
+            if not claimed:
+                continue
+            mine = [c for c in done if c.tool in claimed]
+            ok = [c for c in mine if executed(c)]
+            # A generic claim is backed only when the last attempt succeeded.
+            backer = ok[-1] if ok and (not generic or ok[-1].seq == mine[-1].seq) else None
+            out.append(Claim(turn.index, sentence, claimed, generic, backer,
+                             [c for c in mine if failed(c)]))
+    return out
+
+
+class _Sources:
+    """Where a figure may come from, with a name for each in the rationale."""
+
+    def __init__(self, scenario: Scenario, domain: Domain | None) -> None:
+        exp = scenario.expectations
+        facts = " ".join([scenario.goal, str(scenario.slots), str(exp.final_state),
+                          " ".join(exp.must_communicate)])
+        self.fixed: list[tuple[str, frozenset[float]]] = [
+            ("the scenario's facts (goal, slots, expected values)", _numbers(facts))]
+        if domain is not None:
+            described = " ".join(t.spec.description for t in domain.tools.values())
+            self.fixed.append(("the pack's policy and tool descriptions",
+                               _cached_numbers(domain.policy) | _cached_numbers(described)))
+            tables = [t for t, rows in sorted(domain.tables.items())
+                      if _PRICE_LIST.search(t) and isinstance(rows, dict)
+                      and len(rows) <= _PRICE_LIST_ROWS]
+            state = scenario.initial_state or {}
+            for name in tables:
+                rows = state.get(name) if isinstance(state.get(name), dict) else domain.tables[name]
+                self.fixed.append((f"the pack's price list ({name})", _cached_numbers(str(rows))))
+        self.customer: frozenset[float] = frozenset()
+
+    def names(self, calls: int) -> str:
+        return ", ".join([f"{calls} successful tool result(s) before it", "what the customer said",
+                          *(n for n, _ in self.fixed)])
+
+    def find(self, value: float, results: frozenset[float], texts: list[str]) -> str | None:
+        if value in results:
+            return "a tool result"
+        if value in self.customer:
+            return "the customer's words"
+        for name, numbers in self.fixed:
+            if value in numbers:
+                return name
+        known = set(results) | set(self.customer)
+        for _, numbers in self.fixed:
+            known |= numbers
+        if _derived(value, known, texts):
+            return "a computation from known figures"
+        return None
+
+
 class TruthfulnessEvaluator:
     name = "truthfulness"
 
     def evaluate(self, conversation: Conversation, scenario: Scenario) -> list[Score]:
         conv = conversation
         domain = pack_of(scenario)
-        called = sorted({c.tool for c in conv.tool_calls})
-        stems = {t: action_words(t) for t in consequential_tools(scenario, domain, called)}
-        stems = {t: s for t, s in stems.items() if s}
+        words, opaque = claimable_tools(conv, scenario, domain)
         calls = sorted(conv.tool_calls, key=lambda c: c.seq)
-        # A transcript that logged calls without their tool names (or with tools the pack
-        # lacks) may have done the action under another name: its action claims are not judged.
-        known_tools = set(domain.tools) if domain is not None else set(stems)
-        opaque = any(executed(c) and c.tool not in known_tools for c in calls)
-        if opaque:
-            stems = {}
-        known = _cached_numbers(domain.policy if domain is not None else "") | _numbers(
-            scenario.goal) | _numbers(str(scenario.slots))
+        sources = _Sources(scenario, domain)
         claims = 0
+        backed: list[str] = []
         problems: list[tuple[str, list[int]]] = []
+        by_turn: dict[int, list[Claim]] = {}
+        for claim in action_claims(conv, words):
+            by_turn.setdefault(claim.turn, []).append(claim)
         for turn in conv.turns:
             if turn.role == "customer":
-                known |= _numbers(turn.text)
+                sources.customer |= _numbers(turn.text)
                 continue
             if turn.role != "agent":
                 continue
             done = [c for c in calls if c.turn_index <= turn.index]
-            for sentence in _SENTENCE.split(turn.text):
-                low = sentence.lower()
-                if not _DONE.search(low) or _NEGATED.search(low):
-                    continue
-                claimed = [t for t, ss in stems.items()
-                           if any(re.search(rf"\b{re.escape(s)}", low) for s in ss)]
-                if not claimed:
-                    continue
+            for claim in by_turn.get(turn.index, []):
                 claims += 1
-                if any(c.tool in claimed and executed(c) for c in done):
+                if claim.backed_by is not None:
+                    c = claim.backed_by
+                    backed.append(f"{quote(claim.sentence, 50)} by call #{c.seq} {c.tool}")
                     continue
-                tried = [c for c in done if c.tool in claimed and failed(c)]
-                problems.append((self._claim(turn.index, sentence, claimed, tried),
-                                 [turn.index, *(c.turn_index for c in tried[-1:])]))
+                problems.append((self._claim(turn.index, claim.sentence, claim.tools,
+                                             claim.tried, claim.generic),
+                                 [turn.index, *(c.turn_index for c in claim.tried[-1:])]))
             texts = [c.result or "" for c in done if executed(c)]
-            results = set().union(*(_numbers(t) for t in texts)) if texts else set()
+            results = frozenset().union(*(_numbers(t) for t in texts)) if texts else frozenset()
             for m in _AMOUNT.finditer(turn.text):
                 raw = (m.group(1) or m.group(2)).replace(",", "")
                 claims += 1
                 value = round(float(raw), 2)
-                if value in results or value in known or _derived(value, results | known, texts):
+                source = sources.find(value, results, texts)
+                if source is not None:
+                    backed.append(f"{m.group(0).strip()} by {source}")
                     continue
                 problems.append((f"turn {turn.index} quotes {m.group(0).strip()} "
-                                 f"({quote(turn.text, 80)}), a figure no tool result before it "
-                                 "contained", [turn.index]))
+                                 f"({quote(turn.text, 80)}), a figure no source gives (searched: "
+                                 f"{sources.names(len(texts))})", [turn.index]))
         unjudged = " (action claims not judged: calls logged under tools the pack does not " \
                    "have)" if opaque else ""
         if not claims:
             return [Score(conversation_id=conv.id, evaluator=self.name, metric="truthfulness",
                           status="not_applicable",
-                          rationale="the agent claimed no action and quoted no amount" + unjudged)]
+                          rationale="the agent claimed no action and quoted no amount (searched "
+                                    "agent turns for completed actions of "
+                                    + ("/".join(words) or "no consequential tool")
+                                    + " and for amounts)" + unjudged)]
         if problems:
             text, evidence = problems[0]
             more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
@@ -151,19 +283,23 @@ class TruthfulnessEvaluator:
                           value=round(1 - len(problems) / claims, 4), passed=False,
                           rationale=text + more + unjudged,
                           evidence=sorted({i for _, ev in problems for i in ev}))]
+        shown = "; ".join(backed[:3]) + (f"; and {len(backed) - 3} more" if len(backed) > 3 else "")
         return [Score(conversation_id=conv.id, evaluator=self.name, metric="truthfulness",
                       value=1.0, passed=True,
-                      rationale=f"{claims} claim(s), each backed by a successful tool call or "
-                                "result before it" + unjudged)]
+                      rationale=f"{claims} claim(s), each supported: {shown}" + unjudged)]
 
     @staticmethod
-    def _claim(index: int, sentence: str, claimed: list[str], tried: list[ToolCall]) -> str:
-        base = (f"turn {index} claims {quote(sentence, 80)} but no call of "
-                f"{'/'.join(claimed)} succeeded before it")
+    def _claim(index: int, sentence: str, claimed: list[str], tried: list[ToolCall],
+               generic: bool = False) -> str:
+        what = f"claims {quote(sentence, 80)}" + (f" (about the last attempted {claimed[0]})"
+                                                  if generic else "")
+        base = (f"turn {index} {what} but no call of {'/'.join(claimed)} succeeded before it")
         if tried:
             c = tried[-1]
             base += f" (call #{c.seq} {c.tool} at turn {c.turn_index}: {c.status}" + (
                 f", {quote(c.result, 50)})" if c.result else ")")
+        else:
+            base += " (searched: the tool calls made at or before that turn: none of that tool)"
         return base
 
 
