@@ -166,9 +166,9 @@ class Bot:
         if (m := PIN.search(rest)) is not None:
             chat.pin = m.group(1)
             rest = rest.replace(m.group(0), " ")
-        if (m := LAST4.search(rest)) is not None:
-            chat.last4 = m.group(1)
-        elif chat.awaiting == "line" and (m := FOUR.search(rest)) is not None:
+        # "ending 0142", or a bare "0142" when the bot has just asked which line
+        m = LAST4.search(rest) or (FOUR.search(rest) if chat.awaiting == "line" else None)
+        if m is not None:
             chat.last4 = m.group(1)
         target = NOT_THE_TARGET.sub(" ", text)
         for name, rule in PLANS:
@@ -179,9 +179,9 @@ class Bot:
             if rule.search(text):
                 chat.zone = name
                 break
-        if (m := DAYS.search(text)) is not None:
-            chat.days = int(m.group(1))
-        elif chat.awaiting == "trip" and chat.zone and (m := re.search(r"\b(\d{1,2})\b", rest)):
+        m = DAYS.search(text) or (re.search(r"\b(\d{1,2})\b", rest)
+                                  if chat.awaiting == "trip" and chat.zone else None)
+        if m is not None:
             chat.days = int(m.group(1))
 
     # ----------------------------------------------------------------- one turn
