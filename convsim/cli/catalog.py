@@ -137,23 +137,48 @@ def fidelity(
     real: Path = typer.Option(..., "--real", help="Real transcripts (convsim ingest folder)."),
     simulated: Path = typer.Option(..., "--simulated", help="Run folder (convsim run)."),
     catalog: Path = typer.Option(None, "--catalog", help="Catalog: intents of unlabelled real "
-                                                          "conversations."),
+                                                          "conversations, slot values."),
     agent_version: str = typer.Option(None, "--agent-version", help="Version of the run to use."),
+    by_intent: bool = typer.Option(False, "--by-intent", help="Also one table per intent."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the real-vs-real bootstrap."),
+    as_json: bool = typer.Option(False, "--json", help="Every row as JSON on stdout."),
 ) -> None:
-    """Compare simulated customers with real ones, beside a real-vs-real baseline."""
+    """Compare simulated customers with real ones (style and behaviour), beside a real-vs-real
+    bootstrap band; features beyond 1.5x the band are flagged."""
+    import json
+
     from rich.table import Table
 
-    from convsim.decisions.fidelity import fidelity_report
+    from convsim.decisions.fidelity import OUT_OF_BAND, measure_fidelity
 
     with user_errors(FileNotFoundError, ValueError):
-        report = fidelity_report(real, simulated, catalog, agent_version)
-    table = Table(title="Fidelity: simulated vs real customer turns")
-    for col in ("figure", "real", "simulated", "sim vs real", "real vs real (baseline)"):
-        table.add_column(col, justify="left" if col == "figure" else "right")
+        fid = measure_fidelity(real, simulated, catalog, agent_version, seed)
+    if as_json:
+        print(json.dumps({"index": fid.index, "real_vs_real_index": fid.real_index,
+                          "conversations": fid.conversations,
+                          "features": fid.features.to_dicts()}, default=str))
+        return
 
     def fmt(x: float | None) -> str:
-        return "" if x is None else f"{x:.3f}" if abs(x) < 100 else f"{x:.0f}"
+        return "" if x is None or x != x else f"{x:.3f}" if abs(x) < 100 else f"{x:.0f}"
 
-    for row in report.iter_rows():
-        table.add_row(row[0], *(fmt(x) for x in row[1:]))
-    console.print(table)
+    intents = ["all"] + (sorted(set(fid.features["intent"].to_list()) - {"all"})
+                         if by_intent else [])
+    for intent in intents:
+        rows = fid.features.filter(fid.features["intent"] == intent)
+        table = Table(title=f"Fidelity ({'all intents' if intent == 'all' else intent}): "
+                            "simulated vs real customer turns")
+        for col in ("figure", "real", "simulated", "sim vs real", "real vs real", "band (p95)",
+                    f"> {OUT_OF_BAND}x band"):
+            table.add_column(col, justify="left" if col == "figure" else "right")
+        for r in rows.iter_rows(named=True):
+            table.add_row(r["feature"] + ("" if r["in_index"] else " (not in index)"),
+                          fmt(r["real"]), fmt(r["simulated"]), fmt(r["sim_vs_real"]),
+                          fmt(r["real_vs_real"]), fmt(r["band"]),
+                          "OUT" if r["out_of_band"] else "")
+        console.print(table)
+    console.print(f"fidelity index {fid.index:.1f} (real vs real {fid.real_index:.1f}) on "
+                  f"{fid.conversations['simulated']} simulated and {fid.conversations['real']} "
+                  "real conversations", highlight=False)
+    for line in fid.out_of_band():
+        console.print(f"  out of band: {line}", highlight=False, markup=False)
