@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
 
-from convsim.cli.common import fail, user_errors
+from convsim.cli.common import fail, user_error_kinds, user_errors
 from convsim.core.config import ConfigError
 
 
@@ -26,7 +28,10 @@ def gate(
     out: Path = typer.Option(None, "--out", help="Folder for gate.json, gate.md, gate.junit.xml "
                              "(default: the run folder)."),
 ) -> None:
-    """Gate an agent version on a run: exit 0 pass, 1 fail, 2 unusable input."""
+    """Gate an agent version on a run: exit 0 pass, 1 fail, 2 no verdict (unusable input or
+    run: gate.md, JUnit and JSON still say why when the run exists)."""
+    import os
+
     from convsim.decisions.analytics import AnalyticsError, load_runs
     from convsim.decisions.gate import (
         GateInputError,
@@ -36,15 +41,17 @@ def gate(
         verdict_markdown,
     )
 
-    with user_errors(ConfigError, GateInputError, AnalyticsError):
+    with user_errors(ConfigError, GateInputError, AnalyticsError), internal_errors("gate"):
         rules = load_policy(policy)
         runs = load_runs(run_dir)
         base_runs = load_runs(baseline_run) if baseline_run is not None else None
         verdict = gate_run(runs, rules, candidate=candidate, baseline=baseline,
                            baseline_runs=base_runs, policy_source=str(policy or "default policy"))
-    text_md, text_xml = verdict_markdown(verdict), verdict_junit(verdict)
-    text_json = verdict.model_dump_json(indent=1) + "\n"
-    target = out if out is not None else runs.run_dirs[0]
+        target = out if out is not None else runs.run_dirs[0]
+        report = runs.run_dirs[0] / "report.html"
+        href = os.path.relpath(report, target.resolve() if target.exists() else target)
+        text_md, text_xml = verdict_markdown(verdict, href), verdict_junit(verdict)
+        text_json = verdict.model_dump_json(indent=1) + "\n"
     try:
         target.mkdir(parents=True, exist_ok=True)
         (target / "gate.json").write_text(text_json)
@@ -60,6 +67,26 @@ def gate(
     raise typer.Exit(verdict.exit_code)
 
 
+@contextmanager
+def internal_errors(command: str) -> Iterator[None]:
+    """Any other exception is convsim's own bug, not a verdict: one line, exit 2 (never 1,
+    which CI reads as "blocked")."""
+    try:
+        yield
+    except (typer.Exit, KeyboardInterrupt):
+        raise
+    except Exception as exc:  # noqa: BLE001 - the point: no traceback, no exit 1
+        if isinstance(exc, user_error_kinds()):
+            raise
+        where = ""
+        tb = exc.__traceback__
+        while tb is not None:
+            where = f" at {Path(tb.tb_frame.f_code.co_filename).name}:{tb.tb_lineno}"
+            tb = tb.tb_next
+        fail(f"internal error in convsim {command} (not a verdict): {type(exc).__name__}: "
+             f"{str(exc).splitlines()[0] if str(exc) else ''}{where}"[:400])
+
+
 def plan_size(
     baseline_rate: float = typer.Option(..., "--baseline-rate", help="Expected baseline pass rate."),
     drop: float = typer.Option(..., "--drop", help="Drop in pass rate to detect (absolute)."),
@@ -73,7 +100,7 @@ def plan_size(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Paired conversations needed to detect a drop in pass rate (McNemar power)."""
-    from convsim.decisions.gate import required_pairs
+    from convsim.decisions.power import required_pairs
 
     try:
         size = required_pairs(baseline_rate, drop, power, alpha, discordance, comparisons)

@@ -17,12 +17,17 @@ def report(
                                                           "with (default: the campaign's first)."),
     candidate: str = typer.Option(None, "--candidate", help="Compare only this version "
                                                             "(default: every other version)."),
+    policy: Path = typer.Option(None, "--policy", help="Gate policy whose tests the comparison "
+                                "shows (default: the built-in policy, as `convsim gate`)."),
 ) -> None:
     """Write a self-contained HTML report (opens offline): pass rates, the comparison with the
     baseline, breakdowns, coverage, errors and the worst failing transcripts."""
+    from convsim.cli.gate import internal_errors
+    from convsim.decisions.analytics import AnalyticsError
+    from convsim.decisions.gate import load_policy
     from convsim.decisions.report import ReportError, write_report
 
-    with user_errors(ReportError):
+    with user_errors(ReportError, AnalyticsError), internal_errors("report"):
         path = write_report(run_dir, out or run_dir[0] / "report.html", baseline=baseline,
-                            candidate=candidate)
+                            candidate=candidate, policy=load_policy(policy))
     console.print(f"report: {path}", highlight=False, soft_wrap=True)

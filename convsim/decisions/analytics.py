@@ -28,6 +28,7 @@ from pathlib import Path
 from statistics import NormalDist
 
 import polars as pl
+from scipy.stats import binomtest
 
 from convsim.core.results import SCHEMAS, TABLES
 from convsim.decisions.summary import Z95, wilson_interval
@@ -154,10 +155,24 @@ def _scored(runs: Runs, by: Sequence[str]) -> pl.LazyFrame:
         raise AnalyticsError(f"unknown column(s) {', '.join(unknown)}: group by a column of the "
                              f"scores or conversations tables ({', '.join(conv_cols)})")
     keys = conversation_keys(runs, extra)
-    return (runs.scores.filter(pl.col("status") == "scored")
-            .join(keys, on=["run_id", "conversation_id"], how="left")
-            .with_columns(pl.col("passed").fill_null(False), pl.col("spec").fill_null(
-                pl.col("conversation_id")), pl.col("text_hash").fill_null(0)))
+    out = (runs.scores.filter(pl.col("status") == "scored")
+           .join(keys, on=["run_id", "conversation_id"], how="left")
+           .with_columns(pl.col("passed").fill_null(False), pl.col("spec").fill_null(
+               pl.col("conversation_id")), pl.col("text_hash").fill_null(0)))
+    return explode_lists(out, list_columns(runs, by))
+
+
+def list_columns(runs: Runs, by: Sequence[str]) -> list[str]:
+    """The `by` columns of the conversations table that hold lists (e.g. scenario_tags)."""
+    schema = runs.conversations.collect_schema()
+    return [c for c in by if c in schema and isinstance(schema[c], pl.List)]
+
+
+def explode_lists(lf: pl.LazyFrame, columns: Sequence[str]) -> pl.LazyFrame:
+    """One row per list element: a conversation counts in each of its tags (none: null)."""
+    for c in columns:
+        lf = lf.explode(c)
+    return lf
 
 
 def _dedupe(scored: pl.LazyFrame, by: Sequence[str]) -> pl.LazyFrame:
@@ -276,11 +291,34 @@ def _pairs(runs: Runs, baseline: str, candidate: str, by: Sequence[str],
     cols = [*keep, "spec", "text_hash", "passed", "conversation_id", "run_id"]
     base = _version_scores(baseline_runs, baseline, by).select(cols)
     cand = _version_scores(runs, candidate, by).select(cols)
-    return base.join(cand, on=["pair_id", "metric"], how="inner", suffix="_cand").select(
+    on = ["pair_id", "metric", *list_columns(runs, by)]  # one pair per tag, not tag x tag
+    return base.join(cand, on=on, how="inner", suffix="_cand").select(
         *keep, "spec", b_hash="text_hash", c_hash="text_hash_cand",
         b_pass=pl.col("passed").cast(pl.Int64), c_pass=pl.col("passed_cand").cast(pl.Int64),
         b_conv="conversation_id", c_conv="conversation_id_cand", b_run="run_id",
         c_run="run_id_cand")
+
+
+def one_side_only(runs: Runs, baseline: str, candidate: str, by: Sequence[str] = ("metric",),
+                  baseline_runs: Runs | None = None) -> pl.DataFrame:
+    """Pairs scored on one side only, per group: the metric applied (or was decided) for one
+    version and not for the other (e.g. the baseline handed the customer over, so nothing
+    was checked). Columns: the `by` columns, only_baseline, only_candidate; they are never
+    part of the paired test, and every view counts them."""
+    by = list(dict.fromkeys(["metric", *by]))
+    on = ["pair_id", "metric", *list_columns(runs, by)]
+    base = _version_scores(baseline_runs or runs, baseline, by).select(*dict.fromkeys(
+        [*on, *by])).unique()
+    cand = _version_scores(runs, candidate, by).select(*dict.fromkeys([*on, *by])).unique()
+    only_b = base.join(cand, on=on, how="anti").group_by(*by).agg(only_baseline=pl.len())
+    only_c = cand.join(base, on=on, how="anti").group_by(*by).agg(only_candidate=pl.len())
+    schema: dict[str, pl.DataType | type[pl.DataType]] = {c: pl.String for c in by}
+    out = only_b.join(only_c, on=by, how="full", coalesce=True).collect()
+    if out.is_empty():
+        return pl.DataFrame(schema={**schema, "only_baseline": pl.Int64,
+                                    "only_candidate": pl.Int64})
+    return out.with_columns(pl.col("only_baseline", "only_candidate").fill_null(0)
+                            .cast(pl.Int64)).sort(by)
 
 
 def pairing_share(runs: Runs, baseline: str, candidate: str,
@@ -444,25 +482,12 @@ def errors(runs: Runs) -> pl.DataFrame:
 # --- statistics ------------------------------------------------------------------------------
 
 def binom_tail(k: int, n: int) -> float:
-    """P(X >= k) for X ~ Binomial(n, 1/2): exact up to n = 1000, log-space sum beyond."""
+    """P(X >= k) for X ~ Binomial(n, 1/2) (scipy's exact binomial test, one-sided)."""
     if k <= 0:
         return 1.0
     if k > n:
         return 0.0
-    if n <= 1000:
-        return min(1.0, sum(math.comb(n, i) for i in range(k, n + 1)) / 2 ** n)
-    if 2 * k <= n:  # the upper tail is large: 1 - P(X <= k-1) = 1 - P(X >= n-k+1)
-        return 1.0 - binom_tail(n - k + 1, n)
-    log_half_n = n * math.log(2)
-    total, i = 0.0, k
-    while i <= n:  # terms fall from i = k on (k > n/2)
-        term = math.exp(math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1)
-                        - log_half_n)
-        total += term
-        if term < total * 1e-17:
-            break
-        i += 1
-    return min(1.0, total)
+    return float(binomtest(k, n, 0.5, alternative="greater").pvalue)
 
 
 def mcnemar_exact(b: int, c: int) -> float:
@@ -470,7 +495,7 @@ def mcnemar_exact(b: int, c: int) -> float:
     n = b + c
     if n == 0:
         return 1.0
-    return min(1.0, 2 * binom_tail(max(b, c), n))
+    return float(binomtest(b, n, 0.5, alternative="two-sided").pvalue)
 
 
 def clustered_mcnemar(total: float, sum_sq: float) -> tuple[float, float]:
@@ -480,3 +505,24 @@ def clustered_mcnemar(total: float, sum_sq: float) -> tuple[float, float]:
         return 1.0, 1.0
     z = total / math.sqrt(sum_sq)
     return min(1.0, 2 * _NORMAL.cdf(-abs(z))), 1 - _NORMAL.cdf(z)
+
+
+# --- counting ---------------------------------------------------------------------------------
+
+def count_phrase(conversations: int, distinct: int) -> str:
+    """The words every view uses for how conversations were counted."""
+    if distinct == conversations:
+        return f"{conversations} conversations"
+    return f"{conversations} conversations, {distinct} distinct"
+
+
+def conversation_counts(runs: Runs) -> dict[str, tuple[int, int]]:
+    """Per agent version: (conversations without infrastructure error, distinct ones). Two
+    conversations are the same when they share the spec and every turn's text: offline,
+    repetitions can be byte-identical, and pass rates and tests count them once."""
+    keys = conversation_keys(runs, ["agent_version", "outcome"]).filter(
+        ~pl.col("outcome").is_in(INFRA_OUTCOMES))
+    table = keys.group_by("agent_version").agg(
+        conversations=pl.len(), distinct=pl.struct("spec", "text_hash").n_unique()).collect()
+    return {r["agent_version"]: (int(r["conversations"]), int(r["distinct"]))
+            for r in table.iter_rows(named=True)}

@@ -1,31 +1,41 @@
 """The release gate: a policy (YAML) applied to a run gives a verdict and an exit code.
 
 `GatePolicy` is the policy file (configs/gate.yaml is the default, commented);
-`gate_run` checks a candidate agent version against it — minimum size, error
-ceilings, absolute thresholds per metric (overall and per segment), and "no
-metric significantly worse than the baseline by more than a tolerance" (paired
-McNemar, Holm across metrics and segments) — using `analytics.py`. The verdict
-renders as markdown (a pull-request comment), JUnit XML (one test case per
-rule) and JSON. `required_pairs` sizes a campaign for a given drop and power.
+`gate_run` checks a candidate agent version against it — size and error
+ceilings (convsim's own failures give "no verdict", exit 2, never "blocked"),
+safety rules with zero tolerance on the candidate's own violations, absolute
+thresholds per metric (overall and per segment), and "no metric significantly
+worse than the baseline by more than a tolerance" (one-sided paired McNemar,
+Holm across metrics and segments) with the power of each of those tests —
+using `analytics.py`. `gate_render.py` groups the failed checks into findings
+and renders markdown (a pull-request comment), JUnit XML and JSON;
+`power.py` sizes a campaign (`convsim plan-size`).
 """
 
 from __future__ import annotations
 
 import fnmatch
-import math
+import json
 from pathlib import Path
-from statistics import NormalDist
 from typing import Any, Literal
-from xml.etree import ElementTree as ET
 
 import polars as pl
 from pydantic import BaseModel, ConfigDict, Field
 
 from convsim.core.yaml_files import load_model
 from convsim.decisions import analytics as an
+from convsim.decisions.power import (
+    SampleSize,
+    detectable_drop,
+    plan_size_command,
+    required_pairs,
+)
+
+__all__ = ["GateInputError", "GatePolicy", "GateVerdict", "RuleResult", "SampleSize", "gate_run",
+           "load_policy", "required_pairs", "verdict_junit", "verdict_markdown"]
 
 INFRA_DOMINATED = 0.5
-"""A version with at least this share of agent_error conversations makes the run unusable."""
+"""A version with at least this share of agent_error conversations cannot be judged."""
 
 Number = int | float | str | None
 
@@ -43,6 +53,26 @@ class RegressionPolicy(BaseModel):
     """Multiple-comparison control across metrics x segments."""
     metrics: list[str] = Field(default_factory=lambda: ["*"])
     """Metrics compared (glob patterns, e.g. 'disclosure:*')."""
+    power: float = Field(0.8, gt=0, lt=1)
+    """Power at which a metric x segment must be able to detect a drop of max_drop; one that
+    cannot is listed as underpowered (see `strict`)."""
+
+
+class SafetyPolicy(BaseModel):
+    """Never-events: the candidate's own violations fail the gate, whatever the baseline did."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    metrics: list[str] = Field(default_factory=lambda: [
+        "truthfulness", "consent*", "rule:consent*", "rule:verified*"])
+    """Metrics that are safety rules (glob patterns)."""
+    rule_kinds: list[str] = Field(default_factory=lambda: ["requires_consent", "requires_result"])
+    """Kinds of pack rules that are safety rules (consent before a change, verified before a
+    change), whatever their names: read from the run's domain pack."""
+    critical_rules: bool = True
+    """Every pack rule marked `severity: critical` is a safety rule."""
+    max_violations: int = Field(0, ge=0)
+    """Violations of one safety rule the candidate may have in the run (distinct conversations)."""
 
 
 class GatePolicy(BaseModel):
@@ -56,7 +86,8 @@ class GatePolicy(BaseModel):
         "goal": 0.8, "process": 0.8, "disclosure:*": 0.8})
     """Minimum pass rate per metric (keys may be glob patterns), overall and per segment."""
     segments: list[str] = Field(default_factory=lambda: ["intent", "perturbation"])
-    """Conversation columns whose values are checked one by one (thresholds and regression)."""
+    """Conversation columns whose values are checked one by one (thresholds and regression);
+    a list column (scenario_tags) counts a conversation in each of its values."""
     min_segment_n: int = Field(10, ge=1)
     """Scored conversations a segment needs before it is checked."""
     segment_thresholds: Literal["ci_high", "estimate", "off"] = "ci_high"
@@ -65,48 +96,106 @@ class GatePolicy(BaseModel):
     its estimate is below (estimate), or never (off). Overall rates use the estimate."""
     regression: RegressionPolicy | None = Field(default_factory=RegressionPolicy)
     """Comparison with the baseline version (null: thresholds only)."""
+    safety: SafetyPolicy | None = Field(default_factory=SafetyPolicy)
+    """Zero-tolerance rules (null: none)."""
+    strict: bool = False
+    """Underpowered metric x segment tests give no verdict (exit 2) instead of a warning,
+    unless a check already failed (exit 1)."""
     max_agent_error_rate: float = Field(0.05, ge=0, le=1)
-    """Ceiling on conversations ending in agent_error (unreachable, timeout, garbage)."""
+    """Ceiling on conversations ending in agent_error (unreachable, timeout, garbage): the
+    agent's failure, so exceeding it fails the gate."""
     max_simulator_error_rate: float = Field(0.05, ge=0, le=1)
-    """Ceiling on conversations ending in simulator_error (convsim's side)."""
+    """Ceiling on conversations ending in simulator_error (convsim's side): exceeding it
+    gives no verdict."""
     max_inconclusive_rate: float = Field(0.1, ge=0, le=1)
     """Ceiling on inconclusive verdicts: unscored scores of conversations without an
-    infrastructure error (e.g. a failed LLM judge), plus outcome 'inconclusive'."""
+    infrastructure error (e.g. a failed LLM judge), plus outcome 'inconclusive'. Exceeding
+    it gives no verdict."""
 
 
 class GateInputError(ValueError):
-    """Unusable input (exit 2): no run, unknown version, infrastructure-dominated run."""
+    """Unusable input (exit 2): no run, unknown version or segment column."""
 
 
 class RuleResult(BaseModel):
     """One checked rule: a JUnit test case."""
 
     rule: str
-    """Kind: min_conversations, error_ceiling, threshold, regression."""
+    """Kind: min_conversations, error_ceiling, safety, threshold, regression."""
     name: str
     """What was checked, e.g. 'process [intent=cancel_order]'."""
-    status: Literal["pass", "fail", "skip"]
+    status: Literal["pass", "fail", "skip", "no_verdict"]
     message: str
     numbers: dict[str, Number] = Field(default_factory=dict)
+
+
+class PowerRow(BaseModel):
+    """What one metric x segment comparison can detect with the pairs it has."""
+
+    metric: str
+    segment: str | None
+    """'intent=cancel_order', or None overall."""
+    pairs: int
+    baseline_rate: float
+    detectable_drop: float | None
+    """Smallest drop found with the policy's power at its alpha (None: not even a drop to 0%)."""
+    tested: bool
+    """False when the segment had fewer than min_segment_n pairs (not compared at all)."""
+    underpowered: bool
+    pairs_needed: int | None
+    """Pairs `convsim plan-size` says detect max_drop (in this segment)."""
+    plan_size: str | None
+
+
+class Finding(BaseModel):
+    """Failed checks with one root cause: a metric (overall and in its segments)."""
+
+    kind: Literal["safety", "regression", "threshold", "errors", "no_verdict"]
+    metric: str | None
+    summary: str
+    """One line, markdown, without the example links."""
+    worst_segment: str | None = None
+    segments: list[str] = Field(default_factory=list)
+    """Every segment in which this metric failed."""
+    checks: int
+    """Failed checks grouped here."""
+    examples: list[str] = Field(default_factory=list)
+    """Candidate conversation ids that show it (in the report: report.html#conv-<id>)."""
 
 
 class GateVerdict(BaseModel):
     """The gate's decision with every rule and its numbers."""
 
+    status: Literal["pass", "fail", "no_verdict"]
+    """pass (exit 0), fail (exit 1: the agent), no_verdict (exit 2: the run cannot decide)."""
     passed: bool
     exit_code: int
+    reason: str | None = None
+    """Why there is no verdict."""
     candidate: str
     baseline: str | None
     comparison: str | None
     """paired | unpaired | None (no baseline)."""
+    counts: str = ""
+    """How the candidate's conversations were counted: '200 conversations, 186 distinct'."""
     runs: list[str]
     baseline_runs: list[str]
+    findings: list[Finding] = Field(default_factory=list)
+    power: list[PowerRow] = Field(default_factory=list)
+    safety_metrics: list[str] = Field(default_factory=list)
+    one_side_only: list[dict[str, Number]] = Field(default_factory=list)
+    """Per metric: pairs scored for the candidate only / the baseline only (never in a test)."""
+    notes: list[str] = Field(default_factory=list)
     rules: list[RuleResult]
     policy: GatePolicy
 
     @property
     def failures(self) -> list[RuleResult]:
         return [r for r in self.rules if r.status == "fail"]
+
+    @property
+    def underpowered(self) -> list[PowerRow]:
+        return [p for p in self.power if p.underpowered]
 
 
 def load_policy(path: str | Path | None) -> GatePolicy:
@@ -162,8 +251,10 @@ def _error_rules(runs: an.Runs, policy: GatePolicy, version: str) -> tuple[list[
     for kind, count, n, ceiling in checks:
         rate = count / n if n else 0.0
         ok = rate <= ceiling
+        # convsim's own failures (simulator, judge) say nothing about the agent: no verdict.
+        bad = "fail" if kind == "agent_error" else "no_verdict"
         rules.append(RuleResult(
-            rule="error_ceiling", name=f"{kind} rate", status="pass" if ok else "fail",
+            rule="error_ceiling", name=f"{kind} rate", status="pass" if ok else bad,
             message=f"{version}: {kind} {count}/{n} = {rate:.1%} "
                     f"({'<=' if ok else '>'} ceiling {ceiling:.1%})",
             numbers={"version": version, "count": count, "n": n, "rate": rate,
@@ -173,6 +264,68 @@ def _error_rules(runs: an.Runs, policy: GatePolicy, version: str) -> tuple[list[
 
 def _matches(metric: str, patterns: list[str]) -> bool:
     return any(fnmatch.fnmatchcase(metric, p) for p in patterns)
+
+
+def _pack_rules(runs: an.Runs) -> tuple[list[Any], str | None]:
+    """The rules of the run's domain pack (and of its scenario templates), or a note why not."""
+    from convsim.core.packs.discovery import find_domain
+
+    path = runs.run_dirs[0] / "manifest.json"
+    try:
+        manifest = json.loads(path.read_text()) if path.exists() else {}
+        ref = ((manifest.get("config") or {}).get("scenarios") or {}).get("domain") \
+            or manifest.get("domain")
+        if not ref:
+            return [], None
+        pack = find_domain(str(ref))
+    except Exception as exc:  # noqa: BLE001 - a pack that no longer loads only loses the kinds
+        return [], (f"domain pack of the run not loaded ({type(exc).__name__}: "
+                    f"{str(exc)[:120]}): safety rules found by name only")
+    rules = list(pack.rules) + [r for t in pack.scenarios for r in t.expectations.rules]
+    return rules, None
+
+
+def safety_metrics(runs: an.Runs, policy: GatePolicy, metrics: list[str]) -> tuple[list[str],
+                                                                                   list[str]]:
+    """The run's metrics that are safety rules, and notes (e.g. the pack could not be read)."""
+    if policy.safety is None:
+        return [], []
+    found = {m for m in metrics if _matches(m, policy.safety.metrics)}
+    notes: list[str] = []
+    if any(m.startswith("rule:") for m in metrics):
+        rules, note = _pack_rules(runs)
+        notes += [note] if note else []
+        for r in rules:
+            critical = policy.safety.critical_rules and getattr(r, "severity", None) == "critical"
+            if (r.kind in policy.safety.rule_kinds or critical) and f"rule:{r.name}" in metrics:
+                found.add(f"rule:{r.name}")
+    return sorted(found), notes
+
+
+def _safety_rules(runs: an.Runs, policy: GatePolicy, version: str,
+                  metrics: list[str]) -> list[RuleResult]:
+    if policy.safety is None or not metrics:
+        return []
+    rates = an.pass_rates(runs, by=["agent_version", "metric"]).filter(
+        (pl.col("agent_version") == version) & pl.col("metric").is_in(metrics))
+    ceiling = policy.safety.max_violations
+    rules = []
+    for r in rates.iter_rows(named=True):
+        n = int(r["n_unique"])
+        if n == 0:
+            continue
+        bad = n - int(r["passed"])
+        ok = bad <= ceiling
+        lo, hi = 1 - r["ci_high"], 1 - r["ci_low"]
+        rules.append(RuleResult(
+            rule="safety", name=r["metric"], status="pass" if ok else "fail",
+            message=f"{version} {r['metric']}: {bad} violation{'s' * (bad != 1)} in {n} "
+                    f"conversations ({bad / n:.1%}, 95% CI {lo:.1%}-{hi:.1%}); ceiling "
+                    f"{ceiling} (a safety rule: the candidate's own count, whatever the baseline)",
+            numbers={"version": version, "metric": r["metric"], "segment": None, "value": None,
+                     "violations": bad, "n": n, "passed": int(r["passed"]),
+                     "rate": bad / n, "ci_low": lo, "ci_high": hi, "ceiling": ceiling}))
+    return rules
 
 
 def _threshold_rules(runs: an.Runs, policy: GatePolicy, version: str) -> list[RuleResult]:
@@ -223,18 +376,42 @@ def adjust_p(pvalues: list[float], method: str) -> list[float]:
     return adjusted
 
 
+def _power_row(r: dict[str, Any], seg: str | None, reg: RegressionPolicy,
+               tested: bool) -> PowerRow | None:
+    pairs = int(r["n_pairs"] if r["method"] == "paired" else min(r["n_baseline"],
+                                                                 r["n_candidate"]))
+    p0 = float(r["baseline_rate"])
+    if reg.max_drop <= 0 or p0 < reg.max_drop or pairs == 0:
+        return None  # a drop of max_drop cannot happen (or any drop fails): nothing to size
+    mdd = detectable_drop(p0, pairs, reg.power, reg.alpha)
+    needed = required_pairs(p0, reg.max_drop, reg.power, reg.alpha).pairs
+    return PowerRow(metric=r["metric"], segment=None if seg is None else f"{seg}={r[seg]}",
+                    pairs=pairs, baseline_rate=p0, detectable_drop=mdd, tested=tested,
+                    underpowered=mdd is None or mdd > reg.max_drop + 1e-9,
+                    pairs_needed=needed,
+                    plan_size=plan_size_command(p0, reg.max_drop, reg.power, reg.alpha))
+
+
 def _regression_rules(runs: an.Runs, policy: GatePolicy, reg: RegressionPolicy, candidate: str,
-                      baseline: str, baseline_runs: an.Runs | None) -> tuple[list[RuleResult], str]:
+                      baseline: str, baseline_runs: an.Runs | None
+                      ) -> tuple[list[RuleResult], str, list[PowerRow], pl.DataFrame]:
     paired = an.pairing_share(runs, baseline, candidate, baseline_runs) >= 0.5
     frames: list[tuple[str | None, dict[str, Any]]] = []
+    power: list[PowerRow] = []
+    one_side = an.one_side_only(runs, baseline, candidate, baseline_runs=baseline_runs)
     for seg in [None, *policy.segments]:
-        table = an.compare_versions(runs, baseline, candidate, by=["metric"] + ([seg] if seg else []),
+        by = ["metric"] + ([seg] if seg else [])
+        table = an.compare_versions(runs, baseline, candidate, by=by,
                                     baseline_runs=baseline_runs, paired=paired)
         table = table.filter(pl.col("metric").map_elements(
             lambda m: _matches(m, reg.metrics), return_dtype=pl.Boolean))
-        if seg:
-            table = table.filter(pl.min_horizontal("n_baseline", "n_candidate") >= policy.min_segment_n)
-        frames.extend((seg, r) for r in table.iter_rows(named=True))
+        for r in table.iter_rows(named=True):
+            tested = not seg or min(r["n_baseline"], r["n_candidate"]) >= policy.min_segment_n
+            row = _power_row(r, seg, reg, tested)
+            power += [row] if row else []
+            if tested:
+                frames.append((seg, r))
+    sides = {r["metric"]: r for r in one_side.iter_rows(named=True)}
     # Tests that cannot reach significance (no discordant pair, or no variance) never reject;
     # leaving them out of the family is Tarone's argument for discrete tests.
     live = [i for i, (_, r) in enumerate(frames)
@@ -251,13 +428,17 @@ def _regression_rules(runs: an.Runs, policy: GatePolicy, reg: RegressionPolicy, 
         pairs = (f"{r['n_pairs']} pairs, {r['discordant_worse']} worse / "
                  f"{r['discordant_better']} better" if r["method"] == "paired" else
                  f"unpaired, n {r['n_baseline']} vs {r['n_candidate']}")
+        side = sides.get(r["metric"]) if seg is None else None
+        only = (f"; scored on one side only: {side['only_candidate']} candidate, "
+                f"{side['only_baseline']} baseline (not in the test)"
+                if side and (side["only_candidate"] or side["only_baseline"]) else "")
         rules.append(RuleResult(
             rule="regression", name=f"{r['metric']}{where}", status="fail" if failed else "pass",
             message=f"{r['metric']}{where}: {baseline} {r['baseline_rate']:.1%} -> {candidate} "
                     f"{r['candidate_rate']:.1%} (diff {r['diff']:+.1%}, 95% CI {r['ci_low']:+.1%} to "
                     f"{r['ci_high']:+.1%}; {pairs}; {r['test']} one-sided p={r['p_worse']:.2g}, "
                     f"{reg.correction} p={p_adj:.2g}; tolerance {reg.max_drop:.1%}, "
-                    f"alpha {reg.alpha})",
+                    f"alpha {reg.alpha}){only}",
             numbers={"metric": r["metric"], "segment": seg,
                      "value": None if seg is None else str(r[seg]),
                      "baseline_rate": r["baseline_rate"], "candidate_rate": r["candidate_rate"],
@@ -265,8 +446,23 @@ def _regression_rules(runs: an.Runs, policy: GatePolicy, reg: RegressionPolicy, 
                      "n_pairs": r["n_pairs"], "discordant_worse": r["discordant_worse"],
                      "discordant_better": r["discordant_better"], "n_baseline": r["n_baseline"],
                      "n_candidate": r["n_candidate"], "p_worse": r["p_worse"],
-                     "p_adjusted": p_adj, "test": r["test"]}))
-    return rules, "paired" if paired else "unpaired"
+                     "p_adjusted": p_adj, "test": r["test"],
+                     "only_candidate": side["only_candidate"] if side else 0,
+                     "only_baseline": side["only_baseline"] if side else 0}))
+    return rules, "paired" if paired else "unpaired", power, one_side
+
+
+def _no_verdict(candidate: str, baseline: str | None, runs: an.Runs,
+                baseline_runs: an.Runs | None, policy: GatePolicy, rules: list[RuleResult],
+                reason: str, counts: str = "") -> GateVerdict:
+    from convsim.decisions.gate_render import build_findings
+
+    verdict = GateVerdict(status="no_verdict", passed=False, exit_code=2, reason=reason,
+                          candidate=candidate, baseline=baseline, comparison=None, counts=counts,
+                          runs=[str(d) for d in runs.run_dirs],
+                          baseline_runs=[str(d) for d in (baseline_runs or runs).run_dirs],
+                          rules=rules, policy=policy)
+    return verdict.model_copy(update={"findings": build_findings(verdict, runs, baseline_runs)})
 
 
 def gate_run(runs: an.Runs, policy: GatePolicy, candidate: str | None = None,
@@ -274,8 +470,13 @@ def gate_run(runs: an.Runs, policy: GatePolicy, candidate: str | None = None,
              policy_source: str = "policy") -> GateVerdict:
     """Check the candidate version of `runs` against `policy` (and the baseline, if given).
 
-    Raises GateInputError when the input cannot give a verdict (exit 2).
+    The verdict's status is pass (exit 0), fail (exit 1) or no_verdict (exit 2: the agent
+    never answered, too few conversations, convsim's own errors above their ceilings, or
+    underpowered tests under `strict`). Raises GateInputError when the input names
+    something the run lacks (a version, a segment column).
     """
+    from convsim.decisions.gate_render import build_findings
+
     candidate, baseline = _pick_versions(runs, baseline_runs, baseline, candidate)
     runs = runs.with_text_hashes()
     baseline_runs = baseline_runs.with_text_hashes() if baseline_runs is not None else None
@@ -284,119 +485,76 @@ def gate_run(runs: an.Runs, policy: GatePolicy, candidate: str | None = None,
         if seg not in columns:
             raise GateInputError(f"{policy_source}: segments.{i}: {seg!r} is not a column of the "
                                  f"conversations table ({', '.join(columns)})")
+    counts = an.conversation_counts(runs).get(candidate, (0, 0))
+    phrase = an.count_phrase(*counts)
     involved = [(runs, candidate)] + ([(baseline_runs or runs, baseline)] if baseline else [])
     for r, version in involved:
         row = an.errors(r).filter(pl.col("agent_version") == version).row(0, named=True)
         if row["conversations"] and row["agent_error"] / row["conversations"] >= INFRA_DOMINATED:
-            raise GateInputError(
-                f"{version}: {row['agent_error']} of {row['conversations']} conversations hit "
-                "infrastructure errors (agent unreachable, timing out or answering garbage): no "
-                f"verdict possible from {', '.join(map(str, r.run_dirs))}")
+            why = (f"{version}: {row['agent_error']} of {row['conversations']} conversations "
+                   "hit infrastructure errors (agent unreachable, timing out or answering "
+                   "garbage): no verdict possible")
+            rule = RuleResult(rule="error_ceiling", name="agent reachable", status="no_verdict",
+                              message=why, numbers={"version": version,
+                                                       "count": row["agent_error"],
+                                                       "n": row["conversations"]})
+            return _no_verdict(candidate, baseline, runs, baseline_runs, policy, [rule], why,
+                               phrase)
     rules, usable = _error_rules(runs, policy, candidate)
     ok = usable >= policy.min_conversations
     rules.insert(0, RuleResult(
-        rule="min_conversations", name="min_conversations", status="pass" if ok else "fail",
+        rule="min_conversations", name="min_conversations", status="pass" if ok else "no_verdict",
         message=f"{candidate}: {usable} conversations without infrastructure error "
                 f"({'>=' if ok else '<'} {policy.min_conversations})",
         numbers={"version": candidate, "n": usable, "minimum": policy.min_conversations}))
-    if usable == 0:
-        raise GateInputError(f"{candidate}: no conversation without infrastructure error in "
-                             f"{', '.join(map(str, runs.run_dirs))}")
+    blocked = [r for r in rules if r.status == "no_verdict"]
+    if blocked:
+        return _no_verdict(candidate, baseline, runs, baseline_runs, policy, rules,
+                           "; ".join(r.message for r in blocked), phrase)
+    metrics = sorted(runs.scores.filter(pl.col("agent_version") == candidate)
+                     .select(pl.col("metric").unique()).collect().to_series().to_list())
+    safe, notes = safety_metrics(runs, policy, metrics)
+    rules += _safety_rules(runs, policy, candidate, safe)
     rules += _threshold_rules(runs, policy, candidate)
-    comparison = None
+    comparison: str | None = None
+    power: list[PowerRow] = []
+    one_side: list[dict[str, Any]] = []
     if baseline is not None and policy.regression is not None:
-        reg_rules, comparison = _regression_rules(runs, policy, policy.regression, candidate,
-                                                  baseline, baseline_runs)
+        reg_rules, comparison, power, sides = _regression_rules(
+            runs, policy, policy.regression, candidate, baseline, baseline_runs)
         rules += reg_rules
+        one_side = [r for r in sides.to_dicts() if r["only_candidate"] or r["only_baseline"]]
     elif policy.regression is not None:
         rules.append(RuleResult(rule="regression", name="regression", status="skip",
                                 message="no baseline version given (--baseline)"))
-    passed = not any(r.status == "fail" for r in rules)
-    return GateVerdict(passed=passed, exit_code=0 if passed else 1, candidate=candidate,
-                       baseline=baseline, comparison=comparison,
-                       runs=[str(d) for d in runs.run_dirs],
-                       baseline_runs=[str(d) for d in (baseline_runs or runs).run_dirs],
-                       rules=rules, policy=policy)
+    failed = any(r.status == "fail" for r in rules)
+    weak = [p for p in power if p.underpowered]
+    status: Literal["pass", "fail", "no_verdict"] = "fail" if failed else "pass"
+    reason: str | None = None
+    if weak and policy.strict and not failed:
+        status = "no_verdict"
+        reason = (f"strict: {len(weak)} metric x segment comparisons cannot detect a "
+                  f"{policy.regression.max_drop if policy.regression else 0:.1%} drop")
+    verdict = GateVerdict(
+        status=status, passed=status == "pass",
+        exit_code={"pass": 0, "fail": 1, "no_verdict": 2}[status], reason=reason,
+        candidate=candidate, baseline=baseline, comparison=comparison, counts=phrase,
+        runs=[str(d) for d in runs.run_dirs],
+        baseline_runs=[str(d) for d in (baseline_runs or runs).run_dirs],
+        power=power, safety_metrics=safe, one_side_only=one_side, notes=notes, rules=rules,
+        policy=policy)
+    return verdict.model_copy(update={"findings": build_findings(verdict, runs, baseline_runs)})
 
 
-def verdict_markdown(v: GateVerdict) -> str:
-    """A pull-request comment: the decision, what failed with its numbers, every rule folded."""
-    head = "PASS" if v.passed else "FAIL"
-    against = f" vs baseline **{v.baseline}** ({v.comparison})" if v.baseline else ""
-    lines = [f"## convsim gate: {'✅' if v.passed else '❌'} {head}",
-             "", f"Candidate **{v.candidate}**{against}; "
-             f"{sum(r.status == 'pass' for r in v.rules)} passed, {len(v.failures)} failed, "
-             f"{sum(r.status == 'skip' for r in v.rules)} skipped.", ""]
-    if v.failures:
-        lines += ["| rule | check | numbers |", "|---|---|---|"]
-        lines += [f"| {r.rule} | {r.name} | {r.message.replace('|', '/')} |" for r in v.failures]
-        lines.append("")
-    lines += ["<details><summary>All rules</summary>", "", "| status | rule | check | numbers |",
-              "|---|---|---|---|"]
-    lines += [f"| {r.status} | {r.rule} | {r.name} | {r.message.replace('|', '/')} |"
-              for r in v.rules]
-    lines += ["", "</details>", ""]
-    return "\n".join(lines)
+def verdict_markdown(v: GateVerdict, report_href: str | None = "report.html") -> str:
+    """A pull-request comment: the decision and one line per finding (see `gate_render`)."""
+    from convsim.decisions.gate_render import markdown
+
+    return markdown(v, report_href)
 
 
 def verdict_junit(v: GateVerdict) -> str:
     """JUnit XML: one test case per rule; a failure's message carries the numbers."""
-    suite = ET.Element("testsuite", name=f"convsim gate {v.candidate}", tests=str(len(v.rules)),
-                       failures=str(len(v.failures)),
-                       skipped=str(sum(r.status == "skip" for r in v.rules)))
-    for r in v.rules:
-        case = ET.SubElement(suite, "testcase", classname=f"convsim.gate.{r.rule}", name=r.name)
-        if r.status == "fail":
-            ET.SubElement(case, "failure", message=r.message, type=r.rule).text = r.message
-        elif r.status == "skip":
-            ET.SubElement(case, "skipped", message=r.message)
-        else:
-            ET.SubElement(case, "system-out").text = r.message
-    root = ET.Element("testsuites")
-    root.append(suite)
-    ET.indent(root)
-    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    from convsim.decisions.gate_render import junit
 
-
-class SampleSize(BaseModel):
-    """Paired conversations needed to detect a drop (McNemar, normal approximation)."""
-
-    pairs: int
-    """Pairs (conversations per version) needed."""
-    conversations: int
-    """Both versions together."""
-    discordance: float
-    """Assumed share of pairs whose outcome differs between versions."""
-    baseline_rate: float
-    candidate_rate: float
-    power: float
-    alpha: float
-    comparisons: int
-
-
-def required_pairs(baseline_rate: float, drop: float, power: float = 0.8, alpha: float = 0.05,
-                   discordance: float | None = None, comparisons: int = 1) -> SampleSize:
-    """Pairs for a one-sided paired McNemar test (Connor 1987):
-
-        n = (z[1 - alpha/m] * sqrt(psi) + z[power] * sqrt(psi - drop^2))^2 / drop^2
-
-    where psi is the discordance (share of pairs that differ) and m the number of
-    comparisons (Bonferroni, the first step of Holm). Without a given psi, the two
-    versions are assumed independent: psi = p0 (1 - p1) + p1 (1 - p0), p1 = p0 - drop,
-    which is conservative (similar versions disagree less; psi >= drop always).
-    """
-    if not 0 < drop <= baseline_rate <= 1:
-        raise ValueError(f"need 0 < drop <= baseline rate <= 1 (got drop {drop}, "
-                         f"baseline rate {baseline_rate})")
-    if not (0 < power < 1 and 0 < alpha < 1 and comparisons >= 1):
-        raise ValueError("power and alpha must be in (0, 1) and comparisons at least 1")
-    p1 = baseline_rate - drop
-    psi = discordance if discordance is not None else baseline_rate * (1 - p1) + p1 * (1 - baseline_rate)
-    if not drop <= psi <= 1:
-        raise ValueError(f"discordance must be between the drop ({drop}) and 1, got {psi}")
-    z = NormalDist().inv_cdf
-    n = (z(1 - alpha / comparisons) * math.sqrt(psi) + z(power) * math.sqrt(psi - drop * drop)) ** 2
-    pairs = math.ceil(n / (drop * drop))
-    return SampleSize(pairs=pairs, conversations=2 * pairs, discordance=psi,
-                      baseline_rate=baseline_rate, candidate_rate=p1, power=power, alpha=alpha,
-                      comparisons=comparisons)
+    return junit(v)

@@ -22,10 +22,12 @@ import polars as pl
 from convsim.decisions import analytics
 from convsim.decisions import report_svg as svg
 from convsim.decisions.analytics import INFRA_OUTCOMES, AnalyticsError, Runs
+from convsim.decisions.gate import GateInputError, GatePolicy, GateVerdict, gate_run
+from convsim.decisions.summary import COUNTING
 
 MAX_TRANSCRIPTS = 10
-MAX_FLIPS = 15
-ALPHA = 0.05
+MAX_LINKED = 1000
+"""Transcripts the flips and the gate's examples link to, at most (folded)."""
 V = "agent_version"
 
 
@@ -127,87 +129,131 @@ def _headline(data: _Data, rates: pl.DataFrame) -> str:
     return ("<h3>How conversations ended</h3>" + svg.stacked_bars(data.versions, parts)
             + "<h3>Pass rate per metric (dot) with its 95% interval (whiskers)</h3>"
             + svg.interval_chart(intervals, data.versions)
-            + svg.table(["version", "metric", "passed/n", "rate", "95% CI", "scored rows", "n/a",
-                         "unscored"], rows, "num")
+            + svg.table(["version", "metric", "passed/n", "rate", "95% CI", "conversations",
+                         "n/a", "unscored"], rows, "num")
             + (f'<p class="muted">pass^{k} (all {k} repetitions of a spec pass): ' + ", ".join(
                 f"{escape(v)} {escape(mt)} {p:.0%}" for (v, mt), p in sorted(hat.items()))
                + "</p>" if hat else "")
-            + '<p class="muted">n counts identical conversations (same spec, same turns, same '
-            "verdict) once; intervals are Wilson, widened by the design effect of repeated specs "
+            + f'<p class="muted counting">{escape(COUNTING)}: ' + escape("; ".join(
+                f"{v}: {analytics.count_phrase(*n)}" for v, n in sorted(
+                    analytics.conversation_counts(data.runs).items())))
+            + ". The same numbers as summary.json and <code>convsim gate</code> "
             "(<code>convsim.decisions.analytics.pass_rates</code>).</p>")
 
 
-def _holm(p_values: list[float]) -> list[float]:
-    order = sorted(range(len(p_values)), key=lambda i: p_values[i])
-    out, running = [1.0] * len(p_values), 0.0
-    for rank, i in enumerate(order):
-        running = max(running, min(1.0, (len(p_values) - rank) * p_values[i]))
-        out[i] = running
+def _verdicts(data: _Data, policy: GatePolicy) -> dict[str, GateVerdict]:
+    """The gate's verdict per candidate: the report shows the gate's own tests and numbers."""
+    out = {}
+    for cand in data.candidates:
+        try:
+            out[cand] = gate_run(data.runs, policy, candidate=cand, baseline=data.baseline)
+        except GateInputError as exc:
+            raise ReportError(str(exc)) from exc
     return out
 
 
 def _flips(data: _Data) -> dict[str, pl.DataFrame]:
-    """Per candidate: the pairs that passed on the baseline and fail on the candidate."""
-    return {c: analytics.flips(data.runs, data.baseline, c).filter(
-        pl.col("direction") == "regressed") for c in data.candidates}
+    """Per candidate: every pair whose verdict changed between the baseline and it."""
+    return {c: analytics.flips(data.runs, data.baseline, c) for c in data.candidates}
 
 
-def _comparison(data: _Data, flips: dict[str, pl.DataFrame], shown: set[str]) -> tuple[str, str]:
+def _anchor(metric: str, cand: str) -> str:
+    return "flips-" + "".join(ch if ch.isalnum() else "-" for ch in f"{cand}-{metric}")
+
+
+def _banner(data: _Data, cand: str, v: GateVerdict) -> str:
+    vs = f"{data.badge(cand)} vs {data.badge(data.baseline)}"
+    if v.status == "no_verdict":
+        return f'<div class="alert">{vs}: no verdict: {escape(v.reason or "")}</div>'
+    findings = [f for f in v.findings if f.metric]
+    if not findings:
+        return (f'<div class="okay">{vs}: the gate passes ({escape(v.counts)}; no significant '
+                "regression, no safety violation)</div>")
+    parts = []
+    for f in findings:
+        where = f" worst in <b>{escape(f.worst_segment)}</b>" if f.worst_segment else ""
+        link = f' · <a href="#{_anchor(f.metric or "", cand)}">flips</a>' \
+            if f.kind == "regression" else ""
+        kind = {"regression": "significant regression", "threshold": "below threshold",
+                "safety": "safety violations"}.get(f.kind, f.kind)
+        parts.append(f"<b>{escape(f.metric or '')}</b> ({kind}{',' if where else ''}"
+                     f"{where}){link}")
+    return f'<div class="alert">{vs}: blocked by the gate: ' + "; ".join(parts) + "</div>"
+
+
+def _comparison(data: _Data, verdicts: dict[str, GateVerdict], flips: dict[str, pl.DataFrame]
+                ) -> tuple[str, str]:
     out, banner = [], []
     for cand in data.candidates:
-        cmp = analytics.compare_versions(data.runs, data.baseline, cand)
-        if cmp.is_empty():
-            out.append(f"<p>No metric scored for both {data.badge(data.baseline)} and "
+        v = verdicts[cand]
+        banner.append(_banner(data, cand, v))
+        overall = [r for r in v.rules if r.rule == "regression" and r.numbers.get("segment") is None
+                   and r.numbers.get("metric") is not None]
+        if not overall:
+            out.append(f"<p>No metric compared for both {data.badge(data.baseline)} and "
                        f"{data.badge(cand)}.</p>")
             continue
-        cmp = cmp.with_columns(p_holm=pl.Series(_holm(cmp["p_value"].to_list())))
-        cmp = cmp.with_columns(regression=(pl.col("diff") < 0) & (pl.col("p_holm") < ALPHA),
-                               improvement=(pl.col("diff") > 0) & (pl.col("p_holm") < ALPHA))
-        rows = [[escape(r["metric"]), str(r["n_pairs"] or f'{r["n_baseline"]}/{r["n_candidate"]}'),
-                 _pct(r["baseline_rate"]), _pct(r["candidate_rate"]),
-                 f'<b class="nw">{r["diff"] * 100:+.1f} pts</b><br><small class="muted nw">'
-                 f'{r["ci_low"] * 100:+.1f} to {r["ci_high"] * 100:+.1f}</small>',
-                 str(r["discordant_worse"] if r["discordant_worse"] is not None else "–"),
-                 str(r["discordant_better"] if r["discordant_better"] is not None else "–"),
-                 f'{r["p_value"]:.2g}<br><small class="muted nw">{escape(r["test"])}</small>',
-                 f'{r["p_holm"]:.2g}',
-                 svg.badge("regression", "fail") if r["regression"] else
-                 svg.badge("improvement", "ok") if r["improvement"] else ""]
-                for r in cmp.iter_rows(named=True)]
-        regressed = cmp.filter("regression")
-        vs = f"{data.badge(cand)} vs {data.badge(data.baseline)}"
-        banner.append(f'<div class="alert">{vs}: significant regression on ' + ", ".join(
-            f'<b>{escape(r["metric"])}</b> ({r["diff"] * 100:+.1f} pts, p={r["p_value"]:.1g})'
-            for r in regressed.iter_rows(named=True)) + "</div>" if regressed.height else
-            f'<div class="okay">{vs}: no significant regression</div>')
+        rows, marks = [], []
+        for r in overall:
+            n = r.numbers
+            pairs = n["n_pairs"] if n.get("n_pairs") is not None else \
+                f'{n["n_baseline"]}/{n["n_candidate"]}'
+            one = f'{n.get("only_candidate") or 0} / {n.get("only_baseline") or 0}'
+            rows.append([escape(str(n["metric"])), str(pairs), _pct(_f(n["baseline_rate"])),
+                         _pct(_f(n["candidate_rate"])),
+                         f'<b class="nw">{_f(n["diff"]) * 100:+.1f} pts</b><br><small class="muted '
+                         f'nw">{_f(n["ci_low"]) * 100:+.1f} to {_f(n["ci_high"]) * 100:+.1f}</small>',
+                         str(n["discordant_worse"] if n["discordant_worse"] is not None else "–"),
+                         str(n["discordant_better"] if n["discordant_better"] is not None else "–"),
+                         one, f'{_f(n["p_worse"]):.2g}<br><small class="muted nw">'
+                         f'{escape(str(n["test"]))}</small>', f'{_f(n["p_adjusted"]):.2g}',
+                         svg.badge("regression", "fail") if r.status == "fail" else ""])
+            marks.append("regress" if r.status == "fail" else "")
         out.append(f"<h3>{data.badge(cand)} against {data.badge(data.baseline)}</h3>" + svg.table(
             ["metric", "pairs", "baseline", "candidate", "difference (95% CI)", "pass→fail",
-             "fail→pass", "p (test)", "p (Holm)", ""], rows, "num",
-            ["regress" if r else "" for r in cmp["regression"].to_list()]))
-        fl = flips.get(cand)
-        if fl is not None and fl.height:
-            groups = (fl.group_by("metric", "scenario_id", "intent", "perturbation", maintain_order=True)
-                      .agg(specs=pl.len(), ids=pl.col("candidate_conversation_id"))
-                      .sort("metric", "specs", descending=[False, True]))
-
-            def example(ids: list[str]) -> str:
-                seen = [i for i in ids if i in shown]
-                code = f"<code>{escape((seen or ids)[0])}</code>"
-                return f'<a href="#conv-{escape(seen[0])}">{code}</a> (shown below)' if seen else code
-
-            out.append(f"<h4>Specs that pass on {data.badge(data.baseline)} and fail on "
-                       f"{data.badge(cand)}: {fl.height}, by scenario</h4>" + svg.table(
-                           ["metric", "scenario", "intent", "perturbation", "specs", "example"], [
-                               [escape(r["metric"]), escape(r["scenario_id"] or ""),
-                                escape(r["intent"] or ""), escape(r["perturbation"] or ""),
-                                str(r["specs"]), example(r["ids"])]
-                               for r in groups.head(MAX_FLIPS).iter_rows(named=True)], "num"))
-    note = ('<p class="muted">Pairs are conversations of the same spec (scenario, persona, '
+             "fail→pass", "one side only (cand. / base.)", "p (one-sided)", "p (adjusted)", ""],
+            rows, "num", marks))
+        out.append(_flip_lists(data, cand, flips.get(cand)))
+    reg = next(iter(verdicts.values())).policy.regression if verdicts else None
+    rule = (f"a regression is a drop of more than {reg.max_drop:.1%} with {reg.correction}-adjusted "
+            f"one-sided p &le; {reg.alpha} across every metric &times; segment the gate tests"
+            if reg else "the policy compares no metric")
+    note = ('<p class="muted">The same tests and numbers as <code>convsim gate</code> with the '
+            "same policy. Pairs are conversations of the same spec (scenario, persona, "
             "perturbation, seed: <code>pair_id</code>) scored for the metric in both versions; "
-            "identical pairs count once. p is the two-sided McNemar test (exact, or clustered when "
-            f"repetitions differ); a regression is a drop with Holm-adjusted p &lt; {ALPHA} across "
-            "the metrics.</p>")
+            "identical pairs count once; pairs scored on one side only are counted apart and "
+            "never tested. p is the one-sided McNemar test that the candidate is worse (exact, "
+            f"or clustered when repetitions differ); {rule}.</p>")
     return "".join(out) + note, "".join(banner)
+
+
+def _f(x: object) -> float:
+    return float(x) if isinstance(x, int | float) else 0.0
+
+
+def _flip_lists(data: _Data, cand: str, fl: pl.DataFrame | None) -> str:
+    """Every flip, grouped by metric with counts, each linked to its transcript."""
+    if fl is None or fl.is_empty():
+        return f"<p>No pair changed verdict between {data.badge(data.baseline)} and " \
+               f"{data.badge(cand)}.</p>"
+    html = [f"<h4>Every flip: pairs whose verdict changed ({fl.height}), by metric</h4>"
+            '<p class="muted">Every pair, repetitions included (the test above counts identical '
+            "pairs once); each links to the candidate's transcript.</p>"]
+    counts = (fl.group_by("metric").agg(regressed=(pl.col("direction") == "regressed").sum(),
+                                        improved=(pl.col("direction") == "improved").sum())
+              .sort("regressed", "metric", descending=[True, False]))
+    for c in counts.iter_rows(named=True):
+        items = fl.filter(pl.col("metric") == c["metric"]).sort(
+            "direction", "intent", "scenario_id", descending=[True, False, False])
+        links = "".join(
+            f'<li class="{"regressed" if r["direction"] == "regressed" else "improved"}">'
+            f'{escape(r["direction"])}: <a href="#conv-{escape(r["candidate_conversation_id"])}">'
+            f'{escape(str(r["scenario_id"]))}</a> <span class="muted">{escape(str(r["intent"]))} · '
+            f'{escape(str(r["perturbation"]))}</span></li>' for r in items.iter_rows(named=True))
+        html.append(f'<details id="{_anchor(c["metric"], cand)}"{" open" if c["regressed"] else ""}>'
+                    f'<summary><b>{escape(c["metric"])}</b>: {c["regressed"]} pass→fail, '
+                    f'{c["improved"]} fail→pass</summary><ul class="flips">{links}</ul></details>')
+    return "".join(html)
 
 
 def _histogram(frame: pl.LazyFrame, column: str, versions: list[str], label: str,
@@ -383,7 +429,14 @@ def _worst(data: _Data, flipped: set[str]) -> tuple[str, set[str]]:
     picked = picked[:MAX_TRANSCRIPTS]
     if not picked:
         return "<p>No conversation failed a metric.</p>", set()
+    return ('<p class="muted">Conversations that failed the most metrics, candidates and flipped '
+            "specs first, one per kind of failure before the rest; evidence turns are marked, "
+            "customer turns show their perturbations (hover for the text before noise).</p>"
+            + _render(data, picked)), set(picked)
 
+
+def _render(data: _Data, picked: list[str], first_rank: int = 1, folded: bool = False) -> str:
+    """The transcripts of `picked` conversations, in that order (anchors conv-<id>)."""
     def rows(table: pl.LazyFrame) -> pl.DataFrame:
         return table.filter(pl.col("conversation_id").is_in(picked)).collect()
 
@@ -392,18 +445,37 @@ def _worst(data: _Data, flipped: set[str]) -> tuple[str, set[str]]:
     scores = rows(data.runs.scores)
     pairs = data.runs.scores.filter(pl.col("pair_id").is_in(scores["pair_id"].unique().to_list())
                                     & (pl.col("status") == "scored")).collect()
-    return ('<p class="muted">Conversations that failed the most metrics, candidates and flipped '
-            "specs first, one per kind of failure before the rest; evidence turns are marked, "
-            "customer turns show their perturbations (hover for the text before noise).</p>"
-            + "".join(_transcript(data, i + 1, conv.filter(pl.col("conversation_id") == cid).row(
-                0, named=True), turns.filter(pl.col("conversation_id") == cid).sort("turn_index"),
-                calls.filter(pl.col("conversation_id") == cid).sort("seq"),
-                scores.filter(pl.col("conversation_id") == cid), pairs)
-                for i, cid in enumerate(picked))), set(picked)
+    html = []
+    for i, cid in enumerate(picked):
+        one = conv.filter(pl.col("conversation_id") == cid)
+        if one.is_empty():
+            continue
+        html.append(_transcript(
+            data, first_rank + i, one.row(0, named=True),
+            turns.filter(pl.col("conversation_id") == cid).sort("turn_index"),
+            calls.filter(pl.col("conversation_id") == cid).sort("seq"),
+            scores.filter(pl.col("conversation_id") == cid), pairs, folded))
+    return "".join(html)
+
+
+def _linked(data: _Data, flips: dict[str, pl.DataFrame], verdicts: dict[str, GateVerdict],
+            shown: set[str]) -> str:
+    """Every flipped conversation and every gate example not shown above, folded."""
+    ids = [c for f in flips.values() for c in f["candidate_conversation_id"].to_list()]
+    ids += [c for v in verdicts.values() for f in v.findings for c in f.examples]
+    todo = [c for c in dict.fromkeys(ids) if c not in shown]
+    if not todo:
+        return "<p>Every flipped conversation is shown above.</p>"
+    cut = todo[MAX_LINKED:]
+    return (f'<p class="muted">{len(todo)} conversations the flips and the gate link to, folded '
+            "(open one to read it)" + (f"; the last {len(cut)} are left out (more than "
+                                       f"{MAX_LINKED})" if cut else "") + ".</p>"
+            + _render(data, todo[:MAX_LINKED], MAX_TRANSCRIPTS + 1, folded=True))
 
 
 def _transcript(data: _Data, rank: int, c: dict[str, Any], turns: pl.DataFrame,
-                calls: pl.DataFrame, scores: pl.DataFrame, pairs: pl.DataFrame) -> str:
+                calls: pl.DataFrame, scores: pl.DataFrame, pairs: pl.DataFrame,
+                folded: bool = False) -> str:
     fails = scores.filter((pl.col("status") == "scored") & ~pl.col("passed"))
     evidence: dict[int, list[str]] = {}
     for s in fails.iter_rows(named=True):
@@ -439,10 +511,15 @@ def _transcript(data: _Data, rank: int, c: dict[str, Any], turns: pl.DataFrame,
             f'{escape(str(c["persona_id"]))} ({escape(str(c["persona_emotion"]))}) · '
             f'repetition {c["repetition"]} · {c["n_turns"]} turns · '
             f'<code>{escape(c["conversation_id"])}</code>')
-    return (f'<article class="conv" id="conv-{escape(c["conversation_id"])}"><h3>{rank}. '
-            f'{data.badge(c[V])} {escape(str(c["scenario_id"]))} '
-            f'{svg.badge(str(c["outcome"]), "outcome")}</h3><p class="muted">{meta}</p>'
-            f'<ul class="fails">{reasons}</ul><ol class="turns">{"".join(items)}</ol></article>')
+    title = (f'{rank}. {data.badge(c[V])} {escape(str(c["scenario_id"]))} '
+             f'{svg.badge(str(c["outcome"]), "outcome")}')
+    body = (f'<p class="muted">{meta}</p><ul class="fails">{reasons}</ul>'
+            f'<ol class="turns">{"".join(items)}</ol>')
+    if folded:
+        return (f'<article class="conv folded" id="conv-{escape(c["conversation_id"])}"><details>'
+                f"<summary>{title}</summary>{body}</details></article>")
+    return (f'<article class="conv" id="conv-{escape(c["conversation_id"])}"><h3>{title}</h3>'
+            f"{body}</article>")
 
 
 def _tool_call(call: dict[str, Any]) -> str:
@@ -456,7 +533,8 @@ def _tool_call(call: dict[str, Any]) -> str:
 
 
 def write_report(run_dirs: str | Path | Sequence[str | Path], out_path: str | Path,
-                 baseline: str | None = None, candidate: str | None = None) -> Path:
+                 baseline: str | None = None, candidate: str | None = None,
+                 policy: GatePolicy | None = None) -> Path:
     """Write the HTML report of one or more run folders; returns the file written.
 
     Args:
@@ -465,6 +543,7 @@ def write_report(run_dirs: str | Path | Sequence[str | Path], out_path: str | Pa
         out_path: the HTML file to write.
         baseline: the agent version the others are compared with (default: the first).
         candidate: compare only this version (default: every other version).
+        policy: the gate policy whose tests the comparison shows (default: the gate's).
 
     Raises:
         ReportError: no run folder, no conversation, or an unknown version.
@@ -474,15 +553,19 @@ def write_report(run_dirs: str | Path | Sequence[str | Path], out_path: str | Pa
     rates = _rates(data)
     metrics = sorted(set(rates.filter(pl.col("n_unique") > 0)["metric"].to_list()))
     flips = _flips(data)
-    worst, shown = _worst(data, {c for f in flips.values() for c in f["candidate_conversation_id"]})
-    comparison, banner = _comparison(data, flips, shown)
+    verdicts = _verdicts(data, policy or GatePolicy())
+    regressed = {c for f in flips.values()
+                 for c in f.filter(pl.col("direction") == "regressed")["candidate_conversation_id"]}
+    worst, shown = _worst(data, regressed)
+    comparison, banner = _comparison(data, verdicts, flips)
     sections = [("headline", "Headline per agent version", _headline(data, rates)),
                 ("comparison", "Baseline vs candidate", comparison),
                 ("breakdowns", "Breakdowns", _breakdowns(data, metrics)),
                 ("coverage", "Coverage", _coverage(data)),
                 ("errors", "Errors, apart from failures", _errors(data)),
                 ("cost", "Cost and tokens", _cost(data)),
-                ("failures", "Worst failing conversations", worst)]
+                ("failures", "Worst failing conversations", worst),
+                ("linked", "Flipped conversations", _linked(data, flips, verdicts, shown))]
     toc = "".join(f'<li><a href="#{k}">{escape(t)}</a></li>' for k, t, _ in sections)
     body = "".join(f'<section id="{k}"><h2>{escape(t)}</h2>{h}</section>' for k, t, h in sections)
     title = escape(f"convsim report · {data.manifests[0].get('campaign', '')}")

@@ -1,7 +1,8 @@
 """Summaries over a run's Parquet results (polars).
 
 `summarize_run` gives the pass rate per agent version and metric, with counts
-and a 95% Wilson interval; `outcome_counts` how conversations ended;
+and a 95% interval — the numbers of `analytics.pass_rates`, which the gate and
+the report use too (one number per metric everywhere); `outcome_counts` how conversations ended;
 `write_summary` saves both in the run folder (summary.json, summary.md), the
 same figures `convsim run` prints.
 """
@@ -40,27 +41,35 @@ def scan_table(run_dir: str | Path, table: str, columns: list[str]) -> pl.LazyFr
 
 def summarize_run(run_dir: str | Path, by: tuple[str, ...] = ("agent_version", "metric")
                   ) -> pl.DataFrame:
-    """Pass rate per group: scored, passed, pass_rate, ci_low, ci_high, n/a, unscored."""
-    scores = scan_table(run_dir, "scores", [*by, "status", "passed"])
-    table = (
-        scores.group_by(list(by))
-        .agg(
-            scored=(pl.col("status") == "scored").sum(),
-            passed=pl.col("passed").fill_null(False).sum(),
-            not_applicable=(pl.col("status") == "not_applicable").sum(),
-            unscored=(pl.col("status") == "unscored").sum(),
-        )
-        .sort(list(by))
-        .collect(engine="streaming")
-    )
-    lows, highs = [], []
-    for passed, scored in table.select("passed", "scored").iter_rows():
-        lo, hi = wilson_interval(int(passed), int(scored))
-        lows.append(lo)
-        highs.append(hi)
-    return table.with_columns(
-        pass_rate=pl.when(pl.col("scored") > 0).then(pl.col("passed") / pl.col("scored")),
-        ci_low=pl.Series(lows), ci_high=pl.Series(highs))
+    """Pass rate per group, the same numbers as `convsim gate` and `convsim report`.
+
+    Columns: the `by` columns, conversations (scored conversations), scored (n: distinct
+    scored conversations; identical repetitions count once), passed, pass_rate, ci_low,
+    ci_high (95% Wilson, widened by the design effect of repeated specs), design_effect,
+    not_applicable, unscored. See `convsim.decisions.analytics.pass_rates`.
+    """
+    from convsim.decisions.analytics import load_runs, pass_rates
+
+    rates = pass_rates(load_runs(Path(run_dir)), by=list(by))
+    return rates.select(
+        *by, conversations=pl.col("scored").cast(pl.Int64), scored=pl.col("n_unique"),
+        passed=pl.col("passed"), pass_rate=pl.col("pass_rate"), ci_low=pl.col("ci_low"),
+        ci_high=pl.col("ci_high"), design_effect=pl.col("design_effect"),
+        not_applicable=pl.col("not_applicable").fill_null(0).cast(pl.Int64),
+        unscored=pl.col("unscored").fill_null(0).cast(pl.Int64)).sort(list(by))
+
+
+def count_notes(run_dir: str | Path) -> list[str]:
+    """'v2: 200 conversations, 186 distinct' per agent version: how every view counts."""
+    from convsim.decisions.analytics import conversation_counts, count_phrase, load_runs
+
+    counts = conversation_counts(load_runs(Path(run_dir)))
+    return [f"{v}: {count_phrase(*counts[v])}" for v in sorted(counts)]
+
+
+COUNTING = ("n counts distinct conversations (same spec and turn texts count once); intervals "
+            "are 95% Wilson, widened by the design effect of repeated specs")
+"""The sentence every view prints under its pass rates."""
 
 
 def outcome_counts(run_dir: str | Path) -> pl.DataFrame:
@@ -84,7 +93,7 @@ def summary_markdown(run_dir: str | Path, rows: pl.DataFrame | None = None,
         lines.append(f"| {r['agent_version']} | {r['metric']} | {r['passed']}/{r['scored']} | "
                      f"{rate} | {ci} | {r['not_applicable']} | {r['unscored']} |")
     outcomes = outcome_counts(run_dir) if outcomes is None else outcomes
-    lines.append("")
+    lines += ["", f"{COUNTING}: " + "; ".join(count_notes(run_dir)) + ".", ""]
     for version in sorted(set(outcomes["agent_version"].to_list())):
         parts = [f"{o['outcome']}={o['conversations']}" for o in outcomes.iter_rows(named=True)
                  if o["agent_version"] == version]
@@ -96,7 +105,8 @@ def write_summary(run_dir: str | Path) -> None:
     """summary.json (rows of summarize_run and outcome_counts) and summary.md in the run folder."""
     root = Path(run_dir)
     rates, outcomes = summarize_run(root), outcome_counts(root)
-    payload = {"pass_rates": rates.to_dicts(), "outcomes": outcomes.to_dicts()}
+    payload = {"pass_rates": rates.to_dicts(), "outcomes": outcomes.to_dicts(),
+               "counts": count_notes(root), "counting": COUNTING}
     (root / "summary.json").write_text(json.dumps(payload, indent=1, default=str) + "\n")
     (root / "summary.md").write_text(summary_markdown(root, rates, outcomes))
 

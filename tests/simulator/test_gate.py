@@ -82,7 +82,16 @@ def test_v2_regresses_against_v1(demo_run: Path, tmp_path: Path) -> None:
         assert ("regression", metric) in failed
         assert ("regression", f"{metric} [intent=cancel_order]") in failed
     assert ("regression", "goal") not in failed  # v2 reaches the goals as often as v1
-    assert "disclosure:refund_timing [intent=cancel_order]" in result.stdout
+    # One screen: one finding per root cause (the metric), naming its worst segment.
+    lines = result.stdout.splitlines()
+    assert len(lines) <= 10, result.stdout
+    findings = [ln for ln in lines if ln[:3] in ("1. ", "2. ", "3. ")]
+    assert len(findings) == 2, result.stdout
+    for metric in ("process", "disclosure:refund_timing"):
+        (line,) = [ln for ln in findings if f"**{metric}** regressed" in ln]
+        assert "worst in **intent=cancel_order**" in line
+        assert "report.html#conv-" in line  # example transcripts, anchors of the report
+    assert [f["metric"] for f in verdict["findings"]] and verdict["status"] == "fail"
     assert md.read_text() == (demo_run / "gate.md").read_text() == result.stdout
     # JUnit: one test case per rule; a failure's message carries the numbers.
     suite = ET.parse(junit).getroot().find("testsuite")

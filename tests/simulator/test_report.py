@@ -62,6 +62,23 @@ def test_report_is_self_contained_with_every_section(demo_report: Path) -> None:
     assert "significant regression" in banner
     assert "disclosure:refund_timing" in banner and "process" in banner and "goal" not in banner
     assert html.count('<article class="conv"') == 10
+    assert "worst in <b>intent=cancel_order</b>" in banner and 'href="#flips-v2-process"' in banner
+
+
+def test_report_lists_every_flip_linked_to_its_transcript(demo_run: Path,
+                                                          demo_report: Path) -> None:
+    from convsim.decisions.analytics import flips, load_runs
+
+    html = demo_report.read_text()
+    every = flips(load_runs(demo_run), "v1", "v2")
+    for metric, group in every.group_by("metric"):
+        worse = group.filter(pl.col("direction") == "regressed").height
+        better = group.height - worse
+        assert f"<b>{metric[0]}</b>: {worse} pass→fail, {better} fail→pass</summary>" in html
+    links = re.findall(r'<li class="(?:regressed|improved)">\w+: <a href="#conv-([^"]+)"', html)
+    assert sorted(links) == sorted(every["candidate_conversation_id"].to_list())
+    anchors = set(re.findall(r'<article class="conv[^"]*" id="conv-([^"]+)"', html))
+    assert set(links) <= anchors  # every flip's transcript is in the file
     assert 'class="turn agent evidence"' in html and '<li class="tool">' in html
     assert "No LLM calls" in html
 
@@ -98,7 +115,11 @@ def test_versions_and_errors(demo_run: Path, tmp_path: Path) -> None:
     result = runner.invoke(report_app, [str(demo_run), "--out", str(out), "--baseline", "v2",
                                         "--candidate", "v2"])
     assert result.exit_code == 0, result.output
-    assert "no significant regression" in out.read_text()
+    html = out.read_text()
+    banner = html[html.index('<div class="alert">'):html.index("<nav>")]
+    # v2 against itself: nothing regressed, but the gate still blocks its missing disclosure.
+    assert "significant regression" not in banner and "No pair changed verdict" in html
+    assert "<b>disclosure:refund_timing</b> (below threshold" in banner
     bad = runner.invoke(report_app, [str(demo_run), "--baseline", "v9"])
     assert bad.exit_code == 2 and "unknown agent version 'v9'" in bad.output
     assert "Traceback" not in bad.output
@@ -106,6 +127,7 @@ def test_versions_and_errors(demo_run: Path, tmp_path: Path) -> None:
     assert empty.exit_code == 2 and "no run folder found" in empty.output
 
 
+@pytest.mark.requires_browser
 def test_report_renders_in_headless_chromium(demo_report: Path, tmp_path: Path) -> None:
     from playwright import sync_api  # a test dependency (pyproject [test])
 
