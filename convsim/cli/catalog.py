@@ -83,6 +83,8 @@ def scenarios_generate(
     strategy: str = typer.Option("proportional", "--strategy",
                                  help="proportional (real intent mix) or stratified "
                                       "(equal shares + edge cases)."),
+    stratify: str = typer.Option("intent", "--stratify",
+                                 help="stratified: equal quotas per intent, or per template too."),
     out: Path = typer.Option(None, "--out", "-o", help="YAML file (default: print)."),
 ) -> None:
     """Generate scenarios of a domain pack, following a catalog's intent mix if given."""
@@ -94,13 +96,16 @@ def scenarios_generate(
     with user_errors(ConfigError):
         if strategy not in ("proportional", "stratified"):
             raise ConfigError(f"--strategy: expected proportional or stratified, got {strategy!r}")
+        if stratify not in ("intent", "template"):
+            raise ConfigError(f"--stratify: expected intent or template, got {stratify!r}")
         mined_for = load_catalog(catalog).data.get("domain") if catalog else None
         if domain is None and mined_for is None:
             raise ConfigError("--domain: which domain pack? (the catalog does not say; "
                               "see convsim domains)")
         pack = find_domain(domain or mined_for)
         config = ScenarioGenConfig(domain=domain or mined_for, n=n,
-                                   catalog=str(catalog) if catalog else None, strategy=strategy)
+                                   catalog=str(catalog) if catalog else None, strategy=strategy,
+                                   stratify=stratify)
         scenarios = generators.get("scenarios")(pack, config, seed)
     _dump(scenarios, out)
 

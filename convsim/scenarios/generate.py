@@ -8,6 +8,7 @@ pack's template weights. An intent the pack has no template for becomes:
   tools (required steps and order constraints, escalation from the outcomes);
 - else an out-of-scope scenario that must be escalated, if the pack has a
   transfer tool; else it is left out (and said so in the provenance).
+Sampling is by quotas (see `_allocate`): the shares asked for are the shares drawn.
 Deterministic: scenario i draws from `[seed, 0x5CE, i]`.
 """
 
@@ -130,6 +131,51 @@ def _escalation_expectations(domain: Domain) -> Expectations:
                                                   "change", "suspend", "refund"))])
 
 
+def quotas(weights: dict[str, float], n: int, rng: np.random.Generator) -> dict[str, int]:
+    """`n` split in proportion to `weights` (largest remainder; ties broken by `rng`): every
+    key gets floor(n * share) and the remainder goes to the largest fractions."""
+    keys = [k for k in sorted(weights) if weights[k] > 0]
+    if not keys or n <= 0:
+        return {k: 0 for k in keys}
+    total = sum(weights[k] for k in keys)
+    exact = {k: n * weights[k] / total for k in keys}
+    out = {k: int(exact[k]) for k in keys}
+    tiebreak = {k: float(x) for k, x in zip(keys, rng.random(len(keys)), strict=True)}
+    for k in sorted(keys, key=lambda k: (-(exact[k] - out[k]), tiebreak[k]))[:n - sum(out.values())]:
+        out[k] += 1
+    return out
+
+
+def _allocate(plan: dict[str, tuple[str, Any]], mix: dict[str, float],
+              config: ScenarioGenConfig, seed: int) -> list[tuple[str, int]]:
+    """(intent, template index) of each of the `config.n` scenarios, in a seeded order.
+
+    Quotas, not independent draws, so a sample of 40 holds the shares it is asked for:
+    proportional follows the intent mix, stratified gives every intent the same quota
+    (within one of each other); inside an intent the templates share its quota by their
+    `weight` (equally with `stratify: template`).
+    """
+    rng = np.random.default_rng([seed, 0x5CE, 0xA110C])
+    intent_weights = {i: float(mix[i] > 0) if config.strategy == "stratified" else float(mix[i])
+                      for i in plan}
+    if not any(intent_weights.values()):
+        intent_weights = {i: 1.0 for i in plan}
+    draws: list[tuple[str, int]] = []
+    for intent, count in quotas(intent_weights, config.n, rng).items():
+        kind, payload = plan[intent]
+        if kind != "template":
+            draws += [(intent, 0)] * count
+            continue
+        equal = config.strategy == "stratified" and config.stratify == "template"
+        by_template = {str(j): 1.0 if equal else float(t.weight) for j, t in enumerate(payload)}
+        if not any(by_template.values()):
+            by_template = {str(j): 1.0 for j in range(len(payload))}
+        for j, m in quotas(by_template, count, rng).items():
+            draws += [(intent, int(j))] * m
+    order = rng.permutation(len(draws))
+    return [draws[k] for k in order]
+
+
 @generator("scenarios")
 def generate_scenarios(domain: Domain, config: ScenarioGenConfig, seed: int) -> list[Scenario]:
     """`config.n` scenarios of the pack, deterministically for `seed`."""
@@ -173,19 +219,17 @@ def generate_scenarios(domain: Domain, config: ScenarioGenConfig, seed: int) -> 
         raise ScenarioGenError(f"domain {domain.name}: none of the intents {sorted(mix)} has a "
                                "template, a mined process with the pack's tools, or a transfer tool")
     intents = sorted(plan)
-    weights = np.array([1.0 if config.strategy == "stratified" else float(mix[i])
-                        for i in intents])
-    weights = weights / weights.sum()
+    draws = _allocate(plan, mix, config, seed)
     scenarios = []
     for i in range(config.n):
         rng = np.random.default_rng([seed, 0x5CE, i])
         fake = seeded_faker("en_US", int(rng.integers(2**31)))
-        intent = intents[int(rng.choice(len(intents), p=weights))]
+        intent, which = draws[i]
         kind, payload = plan[intent]
         tags: list[str] = []
         difficulty = "easy"
         if kind == "template":
-            t = payload[int(rng.integers(len(payload)))]
+            t = payload[which]
             slots, goal, expectations = from_template(domain, t, rng, fake)
             tags, difficulty = list(t.tags), t.difficulty
             scenario_intent = intent
