@@ -24,6 +24,7 @@ from convsim.scenarios.importers.base import (
     isolated,
     object_records,
 )
+from convsim.scenarios.importers.outcomes import settle
 
 SPEAKERS = {"customer": "customer", "agent": "agent"}
 ESCALATION = ("manager has been notified", "escalat")
@@ -70,12 +71,13 @@ class AbcdImporter:
         labels = {"source_id": conv_id}
         if scenario.get("flow"):
             labels["flow"] = str(scenario["flow"])
-        escalated = any(any(k in (c.result or "").lower() for k in ESCALATION) for c in calls)
+        escalated = next((c.result for c in calls
+                          if any(k in (c.result or "").lower() for k in ESCALATION)), None)
         conv = Conversation(
             id=historical_id(self.name, conv_id), source="historical", turns=turns,
-            tool_calls=calls, intent=scenario.get("subflow"),
-            outcome="escalated" if escalated else "resolved", labels=labels,
+            tool_calls=calls, intent=scenario.get("subflow"), labels=labels,
             origin=f"{source}:{rec.location}")
+        settle(conv, transfer_marker=f"action {escalated!r}" if escalated else None)
         problem = check_conversation(conv, source, rec.location)
         names = [str(personal[k]) for k in ("customer_name", "username") if personal.get(k)]
         return problem if problem is not None else Imported(conv, names)

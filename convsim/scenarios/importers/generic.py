@@ -38,6 +38,7 @@ from convsim.scenarios.importers.base import (
     isolated,
     iter_records,
 )
+from convsim.scenarios.importers.outcomes import settle
 
 
 class GenericMapping(BaseModel):
@@ -118,9 +119,9 @@ class GenericImporter:
                   if (v := get_path(head, p, None)) is not None}
         labels["source_id"] = conv_id
         conv = Conversation(id=historical_id("generic", conv_id), source="historical",
-                            turns=turns, intent=self._opt(head, m.intent),
-                            outcome=self._opt(head, m.outcome), labels=labels,
+                            turns=turns, intent=self._opt(head, m.intent), labels=labels,
                             origin=f"{source}:{location}")
+        settle(conv, marker=self._opt(head, m.outcome))
         bad = check_conversation(conv, source, location)
         if bad is not None:
             return bad

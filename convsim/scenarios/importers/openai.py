@@ -3,7 +3,9 @@
 Accepts records holding `messages` or `traj` (tau-bench trajectories), and the
 flattened `messages_display` text ("user: ...\\nassistant: ...\\ntool: ...").
 Tool calls become ToolCall records with their results (matched by
-`tool_call_id`); `reward` becomes the outcome (1 -> resolved, 0 -> failed).
+`tool_call_id`). The outcome is decided from evidence (`outcomes.decide_outcome`);
+the record's own marker (`outcome`, `metadata.resolution|outcome|disposition`, or
+tau-bench's `reward`: 0 -> failed) is one of the inputs.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from convsim.scenarios.importers.base import (
     isolated,
     object_records,
 )
+from convsim.scenarios.importers.outcomes import settle
 
 ROLES: dict[str, Role] = {"user": "customer", "assistant": "agent", "system": "system",
                           "developer": "system"}
@@ -49,7 +52,13 @@ def parse_display(text: str) -> list[dict[str, Any]]:
     return messages
 
 
-def _reward_outcome(record: dict[str, Any]) -> str | None:
+def _marker(record: dict[str, Any]) -> str | None:
+    """What the record itself says about how it ended, if anything."""
+    meta = record.get("metadata") if isinstance(record.get("metadata"), dict) else {}
+    for value in (record.get("outcome"), meta.get("outcome"), meta.get("resolution"),
+                  meta.get("disposition")):
+        if isinstance(value, str) and value.strip():
+            return value.strip()
     reward = record.get("reward")
     if isinstance(reward, int | float):
         return "resolved" if reward >= 1 else "failed"
@@ -133,7 +142,8 @@ class OpenAIImporter:
             labels["reward"] = str(value["reward"])
         conv = Conversation(id=historical_id(self.name, f"{Path(source).stem}:{source_id}"),
                             source="historical", turns=turns, tool_calls=calls,
-                            intent=value.get("intent"), outcome=_reward_outcome(value),
-                            labels=labels, origin=f"{source}:{rec.location}")
+                            intent=value.get("intent"), labels=labels,
+                            origin=f"{source}:{rec.location}")
+        settle(conv, marker=_marker(value))
         bad = check_conversation(conv, source, rec.location)
         return bad if bad is not None else Imported(conv)

@@ -2,7 +2,8 @@
 
 TM-4 `api_call` / `request` / `api_response` / `response` annotations on a turn
 become ToolCall records made by the agent at that point of the dialog; a dialog
-that reaches `finish_order` counts as resolved.
+with API calls that never reaches `finish_order` is abandoned, else the outcome is
+decided from evidence (`outcomes.decide_outcome`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from convsim.scenarios.importers.base import (
     isolated,
     object_records,
 )
+from convsim.scenarios.importers.outcomes import settle
 
 SPEAKERS = {"user": "customer", "assistant": "agent"}
 
@@ -95,11 +97,12 @@ class TaskmasterImporter:
             intent = str(value["instruction_id"]).rsplit("-", 1)[0]
         elif value.get("vertical"):
             intent = f"{str(value['vertical']).lower()}_order"
-        outcome = None
-        if calls:
-            outcome = "resolved" if any(c.tool == "finish_order" for c in calls) else "abandoned"
+        marker = None
+        if calls and not any(c.tool == "finish_order" for c in calls):
+            marker = "abandoned"
         conv = Conversation(id=historical_id(self.name, conv_id), source="historical",
-                            turns=turns, tool_calls=calls, intent=intent, outcome=outcome,
+                            turns=turns, tool_calls=calls, intent=intent,
                             labels=labels, origin=f"{source}:{rec.location}")
+        settle(conv, marker=marker)
         problem = check_conversation(conv, source, rec.location)
         return problem if problem is not None else Imported(conv)
