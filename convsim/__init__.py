@@ -15,6 +15,7 @@ __all__ = [
     "Domain", "Slot", "Tool", "ToolError", "tool", "load_domain", "find_domain",
     "load_campaign", "plan_specs", "run_campaign", "summarize_run", "build_population",
     "Conversation", "Scenario", "Persona", "Score", "Turn", "ToolCall",
+    "load_run", "summarize", "compare", "gate", "assert_gate",
 ]
 
 # Imported lazily so that `import convsim` stays cheap (no Ray, no polars).
@@ -37,6 +38,11 @@ _API = {
     "Score": "convsim.core.records",
     "Turn": "convsim.core.records",
     "ToolCall": "convsim.core.records",
+    "load_run": "convsim.engine.api",
+    "summarize": "convsim.engine.api",
+    "compare": "convsim.engine.api",
+    "gate": "convsim.engine.api",
+    "assert_gate": "convsim.pytest_plugin",
 }
 
 

@@ -61,3 +61,53 @@ def small_campaign(tmp_path: Path):
         return path
 
     return make
+
+
+def find_chromium() -> str | None:
+    """The Chromium the browser checks drive: $CONVSIM_CHROMIUM, else the first of
+    chromium / chromium-browser / google-chrome on PATH or /usr/bin/chromium."""
+    import shutil
+
+    configured = os.environ.get("CONVSIM_CHROMIUM")
+    if configured:
+        return configured if Path(configured).exists() else None
+    for name in ("chromium", "chromium-browser", "google-chrome", "/usr/bin/chromium"):
+        found = shutil.which(name) or (name if Path(name).exists() else None)
+        if found:
+            return found
+    return None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "requires_browser: needs a Chromium (skipped without one, required when "
+        "CI=true); the `chromium` fixture gives its path")
+
+
+def _ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Browser checks run where a browser is; elsewhere they are skipped with the reason
+    said, except under CI=true, where a missing browser fails them (.ci/run installs one)."""
+    if find_chromium() is not None or _ci():
+        return
+    skip = pytest.mark.skip(reason="no Chromium found (install it, e.g. `apt install chromium`, "
+                                   "or set CONVSIM_CHROMIUM); required when CI=true")
+    for item in items:
+        if item.get_closest_marker("requires_browser"):
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def chromium() -> str:
+    """The path of a Chromium executable; fails (CI=true) or skips when there is none."""
+    found = find_chromium()
+    if found is None:
+        message = ("no Chromium found (apt install chromium, or set CONVSIM_CHROMIUM to its "
+                   "path)")
+        if _ci():
+            pytest.fail(message + "; CI=true requires the browser checks", pytrace=False)
+        pytest.skip(message)
+    return found
