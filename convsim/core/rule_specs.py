@@ -150,6 +150,9 @@ class Rule(BaseModel):
     """The policy sentence the rule encodes (shown in rationales)."""
     intents: list[str] | None = None
     """Only for scenarios of these intents (default: all)."""
+    severity: Literal["normal", "critical"] = "normal"
+    """critical: a never-event; the default gate fails a candidate on its own violations of
+    the rule (`safety` in the gate policy), whatever the baseline did."""
     before: Before | None = None
     requires_result: RequiresResult | None = None
     requires_consent: RequiresConsent | None = None
