@@ -517,11 +517,10 @@ def count_phrase(conversations: int, distinct: int) -> str:
 
 
 def conversation_counts(runs: Runs) -> dict[str, tuple[int, int]]:
-    """Per agent version: (conversations without infrastructure error, distinct ones). Two
-    conversations are the same when they share the spec and every turn's text: offline,
-    repetitions can be byte-identical, and pass rates and tests count them once."""
-    keys = conversation_keys(runs, ["agent_version", "outcome"]).filter(
-        ~pl.col("outcome").is_in(INFRA_OUTCOMES))
+    """Per agent version: (conversations, distinct ones). Two conversations are the same when
+    they share the spec and every turn's text: offline, repetitions can be byte-identical,
+    and pass rates and tests count them once."""
+    keys = conversation_keys(runs, ["agent_version"])
     table = keys.group_by("agent_version").agg(
         conversations=pl.len(), distinct=pl.struct("spec", "text_hash").n_unique()).collect()
     return {r["agent_version"]: (int(r["conversations"]), int(r["distinct"]))

@@ -162,9 +162,13 @@ def markdown(v: GateVerdict, report_href: str | None = "report.html") -> str:
     failed = len(v.failures)
     checked = sum(r.status in ("pass", "fail") for r in v.rules)
     count = f" · {v.candidate}: {v.counts}" if v.counts else ""
-    tally = (f"{failed} of {checked} checks failed, in {len(v.findings)} "
-             f"finding{'s' * (len(v.findings) != 1)}:" if failed else
-             f"all {checked} checks passed.")
+    if v.status == "no_verdict":
+        tally = "why:"
+    elif failed:
+        tally = (f"{failed} of {checked} checks failed, in {len(v.findings)} "
+                 f"finding{'s' * (len(v.findings) != 1)}:")
+    else:
+        tally = f"all {checked} checks passed."
     lines = [f"## convsim gate: {head}", f"**{v.candidate}**{against}{count} · {tally}"]
     for i, f in enumerate(v.findings, 1):
         links = " ".join(_link(c, j, report_href) for j, c in enumerate(f.examples, 1))

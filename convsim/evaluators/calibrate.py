@@ -145,8 +145,8 @@ def calibrate_judge(scores: pl.LazyFrame, labels: str | Path | None = None,
         metrics: judge metrics to compare (default: every judged one).
 
     Raises:
-        CalibrationError: no judge score, an unknown metric, a bad CSV, or no conversation
-            that has both a judge score and a reference label.
+        CalibrationError: no judge score, an unknown metric, a bad CSV, no conversation
+            that has both a judge score and a reference label, or none the judge decided.
     """
     judged = _judged(scores, metrics)
     names = sorted(set(judged["metric"]))
@@ -183,4 +183,11 @@ def calibrate_judge(scores: pl.LazyFrame, labels: str | Path | None = None,
             pass_pass=cells[True, True], pass_fail=cells[True, False],
             fail_pass=cells[False, True], fail_fail=cells[False, False],
             inconclusive=part.filter(pl.col("status") == "unscored").height))
+    if not any(r.n for r in rows):
+        undecided = sum(r.inconclusive for r in rows)
+        reasons = (judged.filter(pl.col("status") == "unscored").height, judged.height)
+        raise CalibrationError(
+            f"nothing to compare: the judge decided none of the {undecided} labelled "
+            f"conversations ({reasons[0]} of its {reasons[1]} verdicts in the run(s) are "
+            "unscored: its answers were unusable, see the scores' rationale)")
     return Calibration(metrics=rows, without_reference=sorted(without))
