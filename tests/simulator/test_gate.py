@@ -163,8 +163,19 @@ def test_unreachable_agent_run_exits_2(tmp_path: Path) -> None:
     campaign = demo_campaign(tmp_path, agents=[{"version": "v1", "url": "http://127.0.0.1:9"}],
                              execution={"executor": "local", "retries": 0}, output_dir=str(tmp_path))
     assert convsim("run", campaign, "--limit", "10").exit_code == 2
-    result = convsim("gate", run_dir(tmp_path))
+    run = run_dir(tmp_path)
+    result = convsim("gate", run)
     assert result.exit_code == 2 and "infrastructure errors" in result.output
+    assert "NO VERDICT" in result.output and "blocked" not in result.output
+    # CI gets its three files, saying why, exactly when it needs them.
+    verdict = json.loads((run / "gate.json").read_text())
+    assert verdict["status"] == "no_verdict" and verdict["exit_code"] == 2
+    assert "10 of 10 conversations hit infrastructure errors" in verdict["reason"]
+    assert (run / "gate.md").read_text() == result.stdout
+    suite = ET.parse(run / "gate.junit.xml").getroot().find("testsuite")
+    assert suite is not None and suite.get("errors") == "1"
+    error = suite.find("testcase/error")
+    assert error is not None and "infrastructure errors" in error.get("message", "")
 
 
 def test_seeded_defects_fail_on_the_right_metric(tmp_path: Path) -> None:
