@@ -1,22 +1,41 @@
-"""Plug-in roles of the engine, as Protocols (the Executor protocol is in
-`simulator.executors`)."""
+"""Plug-in roles of the engine, as Protocols, and the settings their factories receive.
+
+A plug-in kind is a role (`UserSimulator`, `AgentConnector`, `Evaluator`, `Executor`) plus
+a factory that builds one from explicit keyword arguments, each a setting of the kind
+(`ConnectorSettings`, ...): a factory names the ones it needs and gets only those
+(`core.registry` checks that it needs nothing else). Abilities a plug-in may have or not
+(an LLM customer's usage, an async judge) are small Protocols of their own, checked with
+`isinstance`.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypedDict, runtime_checkable
 
 from pydantic import BaseModel
 
 from convsim.core.records import (
     AgentReply,
     Conversation,
+    ConversationSpec,
+    LLMUsage,
     Scenario,
     Score,
 )
 
 if TYPE_CHECKING:
+    import aiohttp
+
+    from convsim.core.config import (
+        AgentConfig,
+        ExecutionConfig,
+        JudgeConfig,
+        LLMConfig,
+    )
+    from convsim.core.results import Packing, ResultBatch
     from convsim.core.sandbox import ToolSandbox
 
 
@@ -108,4 +127,135 @@ class Evaluator(Protocol):
 
     name: str
 
-    def evaluate(self, conversation: Conversation, scenario: Scenario) -> list[Score]: ...
+    def evaluate(self, conversation: Conversation, scenario: Scenario) -> list[Score]:
+        """The scores of one finished conversation against what its scenario expects."""
+        ...
+
+
+class Executor(Protocol):
+    """Plays batches of conversation specs (in this process, on Ray, ...)."""
+
+    def run(self, batches: Iterable[Sequence[ConversationSpec]], packing: Packing
+            ) -> Iterator[ResultBatch]:
+        """Yield each batch's results as it finishes (any order), packed into the run's
+        tables by the worker that played them. Batches are pulled lazily, a bounded number
+        ahead (planning is lazy, memory stays flat)."""
+        ...
+
+
+# Optional abilities: a plug-in has them or not; the engine asks with isinstance.
+
+@runtime_checkable
+class CustomerUsesLLM(Protocol):
+    """A customer that calls an LLM: its usage is added to the conversation's."""
+
+    usage: LLMUsage
+
+
+@runtime_checkable
+class CustomerLabels(Protocol):
+    """A customer with findings about the conversation (e.g. where a replay diverged),
+    copied into the conversation's labels."""
+
+    labels: dict[str, str]
+
+
+@runtime_checkable
+class AgentUsesLLM(Protocol):
+    """A connector whose agent calls an LLM (the `openai` connector)."""
+
+    def usage(self, conversation_id: str) -> LLMUsage | None:
+        """The LLM usage of a conversation, taken (a second call returns None)."""
+        ...
+
+
+@runtime_checkable
+class AgentBatchesBursts(Protocol):
+    """A connector that may send a burst of customer messages as one turn."""
+
+    batches_bursts: bool
+
+
+@runtime_checkable
+class AsyncEvaluator(Protocol):
+    """An evaluator that awaits (an LLM judge): the engine calls `aevaluate`, not
+    `evaluate`."""
+
+    async def aevaluate(self, conversation: Conversation, scenario: Scenario) -> list[Score]:
+        ...
+
+
+# The settings of each kind's factory: a factory takes any of them by keyword.
+
+class ConnectorSettings(TypedDict, total=False):
+    """What a connector factory may take (from the campaign's `agents:` entry)."""
+
+    version: str
+    """The agent version's label."""
+    url: str | None
+    """Base URL of an HTTP agent (given, or of the process the campaign started)."""
+    session: aiohttp.ClientSession
+    """The worker's HTTP session (one per worker: share it, do not open your own)."""
+    timeout_s: float
+    """Timeout of one agent call (`execution.turn_timeout_s`)."""
+    retries: int
+    """Retries after a connection error or 5xx (`execution.retries`)."""
+    options: dict[str, Any]
+    """The agent's `options:` mapping, free-form per connector."""
+    target: str | None
+    """`module:attr` of an in-process agent factory (python connector)."""
+    reference: str | None
+    """A reference agent: `PACK:VERSION` or a reference agent YAML."""
+    model: str | None
+    """litellm model name (openai connector)."""
+    prompt: str | None
+    """System prompt (openai connector)."""
+    settings: dict[str, Any]
+    """litellm settings (openai connector)."""
+    llm: LLMConfig
+    """The campaign's LLM settings (cache, limits, budget)."""
+
+
+class CustomerSettings(TypedDict, total=False):
+    """What a customer factory may take by keyword, after `(spec, domain)`."""
+
+    llm: LLMConfig
+    """The campaign's LLM settings (model of the simulated customer, cache, limits)."""
+
+
+class EvaluatorSettings(TypedDict, total=False):
+    """What an evaluator factory may take."""
+
+    llm: LLMConfig
+    """The campaign's LLM settings."""
+    judge: JudgeConfig
+    """The LLM judge's settings (model, samples, cache)."""
+
+
+class ImporterSettings(TypedDict, total=False):
+    """What a transcript importer factory may take."""
+
+    mapping: Any
+    """`--mapping FILE` (a field mapping; only importers that take it accept it)."""
+
+
+class ExecutorSettings(TypedDict, total=False):
+    """What an executor factory may take (it creates the workers that play batches)."""
+
+    agents: Sequence[AgentConfig]
+    evaluators: Sequence[str]
+    execution: ExecutionConfig
+    llm: LLMConfig | None
+    judge: JudgeConfig | None
+
+
+SETTINGS: dict[str, tuple[str, ...]] = {
+    "connectors": tuple(ConnectorSettings.__annotations__),
+    "customers": tuple(CustomerSettings.__annotations__),
+    "evaluators": tuple(EvaluatorSettings.__annotations__),
+    "importers": tuple(ImporterSettings.__annotations__),
+    "executors": tuple(ExecutorSettings.__annotations__),
+    "generators": (),
+    "domains": (),
+}
+"""Setting names per plug-in kind."""

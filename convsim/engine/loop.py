@@ -16,6 +16,7 @@ import numpy as np
 
 from convsim.core.perturb import apply_noise, apply_speech, cut_reply, split_burst
 from convsim.core.protocols import (
+    AgentBatchesBursts,
     AgentConnector,
     AgentProtocolError,
     AgentUnavailable,
@@ -74,7 +75,7 @@ async def run_conversation(spec: ConversationSpec, user: UserSimulator, agent: A
     outcome = "max_turns"
     # Replayed customers already speak with their own typos; only the profile's noise applies.
     persona_typos = 0.0 if spec.user_simulator == "replay" else spec.persona.traits.typo_rate
-    batched = bool(getattr(agent, "batches_bursts", False))
+    batched = isinstance(agent, AgentBatchesBursts) and agent.batches_bursts
     try:
         said = time.time()
         reply = await _user_turn(user.opening())

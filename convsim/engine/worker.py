@@ -19,6 +19,7 @@ import aiohttp
 
 from convsim.core.config import AgentConfig, ExecutionConfig, JudgeConfig, LLMConfig
 from convsim.core.packs.discovery import find_domain
+from convsim.core.protocols import AgentUsesLLM, AsyncEvaluator, CustomerLabels, CustomerUsesLLM
 from convsim.core.records import (
     Conversation,
     ConversationResult,
@@ -34,16 +35,13 @@ from convsim.engine.loop import SimulatorFailure, conversation_shell, run_conver
 
 
 def _collect_llm_usage(conv: Conversation, user: Any, connector: Any) -> None:
-    """LLM calls of the customer (`user.usage`) and of the agent (`connector.usage(id)`), and
-    what the customer simulator noted (`user.labels`, e.g. where a replay diverged)."""
-    labels = getattr(user, "labels", None)
-    if isinstance(labels, dict):
-        conv.labels.update({str(k): str(v) for k, v in labels.items()})
-    usage = getattr(user, "usage", None)
-    if isinstance(usage, LLMUsage):
-        conv.llm.add(usage)
-    take = getattr(connector, "usage", None)
-    agent_usage = take(conv.id) if callable(take) else None
+    """LLM calls of the customer and of the agent, and what the customer simulator noted
+    (e.g. where a replay diverged): optional abilities declared in `core.protocols`."""
+    if isinstance(user, CustomerLabels):
+        conv.labels.update({str(k): str(v) for k, v in user.labels.items()})
+    if isinstance(user, CustomerUsesLLM) and isinstance(user.usage, LLMUsage):
+        conv.llm.add(user.usage)
+    agent_usage = connector.usage(conv.id) if isinstance(connector, AgentUsesLLM) else None
     if isinstance(agent_usage, LLMUsage):
         conv.llm.add(agent_usage)
 
@@ -235,7 +233,7 @@ class ConversationWorker:
         scores: list[Score] = []
         for name, ev in zip(self._evaluator_names, self._evaluators, strict=True):
             try:
-                if hasattr(ev, "aevaluate"):
+                if isinstance(ev, AsyncEvaluator):
                     scores.extend(await ev.aevaluate(conv, spec.scenario))
                 else:
                     scores.extend(ev.evaluate(conv, spec.scenario))

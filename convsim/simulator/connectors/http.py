@@ -335,13 +335,14 @@ class PythonConnector:
 
 @connector("http")
 def make_http(version: str, url: str, session: aiohttp.ClientSession, timeout_s: float,
-              retries: int, options: dict[str, Any], **_: Any) -> HttpConnector:
+              retries: int, options: dict[str, Any]) -> HttpConnector:
+    """An agent served over HTTP (settings: `core.protocols.ConnectorSettings`)."""
     return HttpConnector(version, url, session, timeout_s, retries, options)
 
 
 @connector("python")
-def make_python(version: str, target: str | None = None, reference: str | None = None,
-                **_: Any) -> PythonConnector:
+def make_python(version: str, target: str | None = None, reference: str | None = None
+                ) -> PythonConnector:
     """From a 'module:factory' returning (agent, new_state); with `reference` (an agent
     YAML, e.g. a pack's reference agent version), the factory is called with its path."""
     if target is None:

@@ -151,8 +151,8 @@ class OpenAIAgent:
 
 @connector("openai")
 def make_openai(version: str, model: str | None = None, prompt: str | None = None,
-                settings: dict[str, Any] | None = None, llm: LLMConfig | None = None,
-                **_: Any) -> OpenAIAgent:
+                settings: dict[str, Any] | None = None, llm: LLMConfig | None = None
+                ) -> OpenAIAgent:
     if not model:
         raise ValueError(f"agent {version}: the openai connector needs 'model'")
     return OpenAIAgent(version, model, prompt, settings, llm)

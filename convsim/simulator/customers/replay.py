@@ -97,5 +97,5 @@ class ReplayUser:
 
 
 @user_simulator("replay")
-def make_replay_user(spec: ConversationSpec, domain: object = None, **_: object) -> ReplayUser:
+def make_replay_user(spec: ConversationSpec, domain: object = None) -> ReplayUser:
     return ReplayUser(spec)
