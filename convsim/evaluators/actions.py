@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from convsim.core.acts import classify
+
 # Verb families: a word of a tool's name or description -> word starts (regex, matched after
 # \b) that say the same action. Written from English, not from any pack's agent.
 _FAMILIES: dict[str, tuple[str, ...]] = {
@@ -40,11 +42,14 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
     "enable": ("enabl", "activat", "turn (?:it |\\w+ )?on", "switch (?:it |\\w+ )?on", "set up"),
     "disable": ("disabl", "deactivat", "turn (?:it |\\w+ )?off", "switch (?:it |\\w+ )?off",
                 "remov"),
-    "book": ("book", "reserv", "schedul"),
+    "book": ("book", "reserv(?:e|ed|es|ing)\\b", "schedul"),
     "create": ("creat", "open", "set up", "file", "submit", "raise"),
     "place": ("plac", "submit", "put (?:in|through)", "send (?:it|the order) (?:in|through)"),
     "order": ("order", "plac", "submit"),
-    "send": ("send", "sent", "issu", "email", "mail"),
+    "finish": ("finish", "complet", "finaliz", "finalis", "submit", "plac",
+               "send (?:it|this|that|them|the order|your order)(?: off| over| through| in)? to",
+               "sent (?:off |over |through )?to"),
+    "send": ("send", "sent", "issu"),
     "issue": ("issu", "send", "sent", "grant"),
     "delete": ("delet", "remov", "eras", "clos"),
     "remove": ("remov", "delet", "take (?:it |them )?off", "drop"),
@@ -223,4 +228,84 @@ def names_action(text: str, words: ActionWords, values: Iterable[str] = ()) -> s
             continue  # ids and bare numbers say which thing, not what is done to it
         if re.search(_WRITTEN_AFTER + re.escape(v.lower()) + r"(?![\w])", low):
             return v
+    return None
+
+
+_SENTENCES = re.compile(r"(?<=[.!?])[\"')\]*]*\s+|\n+")
+_YES_NO_QUESTION = re.compile(
+    r"^\s*(?:so,?\s+|and\s+|now,?\s+|then,?\s+)?(?:shall|should|may|can|could|would|will|do|does|"
+    r"is|are|ok|okay|alright|all right|good)\b[^?]*\?|\((?:yes/no|y/n)\)|"
+    r"\b(?:please )?(?:confirm|reply yes|say yes|let me know if)\b.*\b(?:proceed|go ahead|"
+    r"continue|yes|ok|okay)\b", re.IGNORECASE)
+_CONFIRM_REQUEST = re.compile(
+    r"\bconfirm (?:if|that|whether) you(?:'d| would)? (?:like|want|wish) to (?:proceed|go ahead|"
+    r"continue)\b", re.IGNORECASE)
+"""A request sentence that is also a yes/no ("please confirm if you'd like to proceed with this
+change and let me know which card to use")."""
+_GO_AHEAD = re.compile(
+    r"\b(?:proceed|go ahead|continue|confirm|shall i|should i|ok(?:ay)? to|alright to|(?:is|does) "
+    r"(?:that|this|everything) (?:look |sound )?(?:ok|okay|alright|correct|right|good|fine)|"
+    r"\((?:yes/no|y/n)\))", re.IGNORECASE)
+_DO_THAT = re.compile(r"\b(?:do (?:that|it|so)|go for it)\b", re.IGNORECASE)
+_NOT_ASKING = re.compile(
+    r"\b(?:feel free|whenever you|don't hesitate|do not hesitate|if you (?:need|have) (?:any|further|"
+    r"more|other))\b", re.IGNORECASE)
+_EITHER_OR = re.compile(r",? or (?:do|would|should|shall|if|is there|anything|would you|a |an |"
+                        r"the |to |with |use |keep|search|\w+ing\b)", re.IGNORECASE)
+_REFUSED = re.compile(
+    r"\b(?:unable|cannot|can't|can not|couldn't|could not|not (?:able|possible|allowed|eligible|"
+    r"permitted)|unfortunately|does not allow|doesn't allow|won't be able|no longer)\b",
+    re.IGNORECASE)
+
+
+def asks_yes(text: str) -> bool:
+    """The agent asks for a yes: its dialog act is `confirm`, or a sentence is a yes/no
+    question ("OK to block the SIM ending 4411?") or asks to confirm going ahead."""
+    return bool(_questions(text)) or classify(text) == "confirm"
+
+
+def _questions(text: str) -> list[str]:
+    """The sentences that ask for a yes: yes/no questions and requests to confirm, not
+    requests for information, offers to ask more, or either/or choices."""
+    out = []
+    for s in _SENTENCES.split(text.strip()):
+        if not s or _NOT_ASKING.search(s) or _EITHER_OR.search(s):
+            continue
+        act = classify(s)
+        if act == "request" and "(yes/no)" not in s.lower() and not _CONFIRM_REQUEST.search(s):
+            continue
+        if _YES_NO_QUESTION.search(s) or act in ("confirm", "request"):
+            out.append(s)
+    return out
+
+
+def asks_consent(text: str, words: Iterable[ActionWords], values: Iterable[str] = ()
+                 ) -> str | None:
+    """What names one of the actions when `text` asks for a yes to it, else None.
+
+    The action is named in the yes/no question itself ("Shall I switch you to Unlimited?"),
+    or the question asks to go ahead ("Please confirm if you'd like to proceed", "(yes/no)")
+    and another sentence of the turn, not a refusal, states the action ("Here are the details
+    of the cancellation: ..."); "Would you like me to do that?" refers to the sentence just
+    before it."""
+    words, values = list(words), list(values)
+    sentences = [s for s in _SENTENCES.split(text.strip()) if s]
+
+    def named(sentence: str) -> str | None:
+        return next((n for w in words if (n := names_action(sentence, w, values))), None)
+
+    for q in _questions(text):
+        hit = named(q)
+        if hit:
+            return hit
+        i = sentences.index(q) if q in sentences else len(sentences)
+        if _GO_AHEAD.search(q):
+            statements = [s for s in sentences if s != q]
+        elif _DO_THAT.search(q):
+            statements = sentences[max(0, i - 1):i]
+        else:
+            continue
+        for s in statements:
+            if not _REFUSED.search(s) and (hit := named(s)):
+                return hit
     return None

@@ -28,7 +28,7 @@ from convsim.core.packs.model import Domain, fill
 from convsim.core.records import Conversation, Scenario, Score, ToolCall, Turn
 from convsim.core.registry import evaluator
 from convsim.core.rule_specs import Rule, matches
-from convsim.evaluators.actions import ActionWords, call_values, names_action
+from convsim.evaluators.actions import ActionWords, asks_yes, call_values, names_action
 from convsim.evaluators.actions import action_words as describe_action
 from convsim.evaluators.common import (
     StateReplay,
@@ -130,19 +130,6 @@ def _requires_result(k: _Check) -> Score:
                          f"gave {want}", [g.turn_index])
 
 
-def _asks_yes(text: str) -> bool:
-    """The agent asks for a yes: its act is `confirm`, or a sentence is a yes/no question
-    ("OK to block the SIM ending 4411?")."""
-    return act_of(text) == "confirm" or bool(_YES_NO_QUESTION.search(text))
-
-
-_YES_NO_QUESTION = re.compile(
-    r"(?:^|[.!?:;]\s+|\n)\s*(?:so,?\s+|and\s+|now,?\s+)?(?:shall|should|may|can|could|would|will|"
-    r"do|does|is|are|ok|okay|alright|all right|good)\b[^.!?\n]*\?|\((?:yes/no|y/n)\)|"
-    r"\b(?:please )?(?:confirm|reply yes|say yes|let me know if)\b[^.!?\n]*(?:proceed|go ahead|"
-    r"continue|yes|ok|okay)", re.IGNORECASE)
-
-
 class _Statement:
     """Where the agent stated a consequential action and asked for a yes."""
 
@@ -172,7 +159,7 @@ class _Statement:
         agent = [t for t in self.k.conv.turns if t.role == "agent" and t.index < call.turn_index]
         for i in range(len(agent) - 1, -1, -1):
             ask = agent[i]
-            if not _asks_yes(ask.text):
+            if not asks_yes(ask.text):
                 continue
             for said in (ask, agent[i - 1]) if i else (ask,):
                 named = self.names(said.text, call)

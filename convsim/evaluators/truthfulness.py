@@ -53,6 +53,21 @@ _GENERIC_DONE = re.compile(
     r"complete|completed|set)|all done|(?:that|it)(?:'s| is| has been) (?:all )?(?:done|taken care "
     r"of|sorted)|you(?:'re| are) all set)\b")
 """A claim that something was done without naming what: about the last consequential call."""
+_CHANGED = re.compile(r"\b(?:has|have) (?:now |just |already )?(?:successfully )?been "
+                      r"(?:successfully )?(?:added|removed|updated|changed|processed|completed|"
+                      r"submitted|placed|applied|issued)\b")
+"""A completed change whose verb names no tool ("the bags have been added"): generic."""
+_RESULT = re.compile(
+    r"\b(?:(?:your|the|this) (?:order|drink|coffee|\w+)|it|that|this|they|everything)(?:'ll| will) "
+    r"be (?:ready|done|out|up|made|on (?:its|the) way|waiting)\b|"
+    r"\b(?:i|we)(?:'ll| will|ll) (?:get (?:started|(?:it|that|them|everything|your \w+) (?:ready|"
+    r"made|going))|have (?:it|that|this|them|everything|this order|your \w+) (?:ready|made|out))\b|"
+    r"\b(?:you can|to) pick (?:it |them |up your \w+|your \w+ up)|\bready (?:for you )?(?:to pick up|"
+    r"for pick-?up)\b", re.IGNORECASE)
+"""The result only a completed action produces ("your order will be ready shortly", "I'll get
+started on it now"): a generic claim that the last consequential call went through."""
+_RESULT_NEGATED = re.compile(r"\b(?:not|never|unable|cannot|can't|couldn't|if|once|unfortunately|"
+                             r"sorry|as soon as|after)\b|n't\b")
 _PRICE_LIST = re.compile(r"plan|product|price|fee|menu|rate|tariff|catalog|service|package|"
                          r"offer|bundle|item|fare", re.IGNORECASE)
 _PRICE_LIST_ROWS = 200
@@ -64,7 +79,8 @@ _NEGATED = re.compile(r"\b(?:not|never|unable|cannot|can't|couldn't|could not|fa
 _AMOUNT = re.compile(r"\$\s?(\d[\d,]*(?:\.\d+)?)|\b(\d+\.\d{2})\b")
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 _PRICE = re.compile(r"(?<![\w.])\d+\.\d{1,2}(?![\d])")
-_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+_SENTENCE = re.compile(r"(?<=[.!?])[\"')\]*]*\s+|\n+")
+"""Sentence breaks: after . ! ? (and a closing quote or bracket), and at line breaks."""
 
 
 def _numbers(text: str | None) -> frozenset[float]:
@@ -145,12 +161,16 @@ def claimed_actions(sentence: str, words: dict[str, ActionWords]) -> tuple[list[
     """The tools a sentence says are done ([] when it claims nothing), and whether the claim is
     generic (names no action)."""
     low = sentence.lower()
+    if not words:
+        return [], False
+    if _RESULT.search(low) and not _RESULT_NEGATED.search(low):
+        return [], True
     if _NEGATED.search(low):
         return [], False
     claimed = said_actions(low, words) if _DONE.search(low) else []
     if claimed:
         return claimed, False
-    return [], bool(words) and bool(_GENERIC_DONE.search(low))
+    return [], bool(_GENERIC_DONE.search(low) or _CHANGED.search(low))
 
 
 def action_claims(conv: Conversation, words: dict[str, ActionWords]) -> list[Claim]:

@@ -1,0 +1,320 @@
+"""Evaluators on wording nobody here wrote: precision and recall per label and source.
+
+Reads `tests/data/evaluator_labels.jsonl` (342 agent turns from tau-bench, Taskmaster-4 and
+ABCD, labelled by reading; guide in `tests/data/EVALUATOR_LABELS.md`) and asks convsim's own
+recognisers, the ones the evaluators use, the same four questions:
+
+- consent_asked   -- `rule:consent_before_change` accepts the turn as stating a consequential
+                     action and asking for a yes (`actions.asks_consent`, the tools of the
+                     source's domain, by name only: no pack describes them);
+- success_claimed -- `truthfulness` reads a claim that a consequential action is done
+                     (`truthfulness.claimed_actions`, per sentence, specific or generic);
+- transfer        -- `escalation` reads a hand-over announced now (dialog act `transfer`);
+- cost_disclosed  -- the `disclosures` evaluator, given one disclosure written as a pack
+                     author would ("cost": `COST_PATTERNS` below), finds it in the turn.
+
+    .venv/bin/python benchmarks/evaluator_wording.py              # held-out test split
+    .venv/bin/python benchmarks/evaluator_wording.py --split dev  # the split tuned on
+    .venv/bin/python benchmarks/evaluator_wording.py --errors     # list the misses
+    .venv/bin/python benchmarks/evaluator_wording.py --draw OUT   # redo the draw (no labels)
+
+Targets (issue 16): precision >= 0.95 and recall >= 0.90 per label.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import hashlib
+import json
+import random
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from convsim.core.records import Conversation, Disclosure, Expectations, Scenario, Turn
+from convsim.evaluators.actions import ActionWords, action_words, asks_consent
+from convsim.evaluators.common import act_of
+from convsim.evaluators.disclosures import DisclosuresEvaluator
+from convsim.evaluators.truthfulness import _SENTENCE, claimed_actions
+
+LABELS = Path(__file__).parents[1] / "tests" / "data" / "evaluator_labels.jsonl"
+KINDS = ("consent_asked", "success_claimed", "transfer", "cost_disclosed")
+
+AIRLINE = ["book_reservation", "cancel_reservation", "update_reservation_flights",
+           "update_reservation_baggages", "update_reservation_passengers", "send_certificate"]
+RETAIL = ["cancel_pending_order", "modify_pending_order_items", "modify_pending_order_address",
+          "modify_pending_order_payment", "modify_user_address", "return_delivered_order_items",
+          "exchange_delivered_order_items"]
+COFFEE = ["add_order_item", "update_order", "update_order_item", "finish_order"]
+ABCD = ["update_order", "update_account", "offer_refund", "make_purchase", "make_password"]
+"""The consequential tools of each source's domain, as its logs name them (ABCD: its
+`interaction` actions that change something)."""
+
+COST_PATTERNS = [
+    r"\$\s?\d[\d,]*(?:\.\d\d)?\b.{0,60}\b(?:charg|refund|cost|price|fee|pay|total|difference|"
+    r"certificate|compensation|credit|back to|per passenger|each)",
+    r"\b(?:charg\w*|refund\w*|cost\w*|price\w*|fee\w*|total\w*|difference|pay\w*|"
+    r"compensation|credit\w*|save you)\b[^.?!\n]{0,60}\$\s?\d",
+    r"\(\$\s?\d[\d,]*(?:\.\d\d)?\)",
+    r"\b(?:free of charge|no (?:additional|extra) (?:cost|charge|fee|payment)s?|at no (?:additional |"
+    r"extra )?cost|(?:is|are|be) free\b|\bfree (?:for|of|with)\b|fees? (?:has|have) been waived|"
+    r"full refund|no price difference)",
+]
+"""The "cost" disclosure as a pack author would write it: a price, charge, refund or
+compensation amount, or that there is no charge."""
+
+
+def _tools(record: dict) -> list[str]:
+    source, file = record["source"], record["file"]
+    if source == "taskmaster4":
+        return COFFEE
+    if source == "abcd":
+        return ABCD
+    return RETAIL if "Retail" in file else AIRLINE
+
+
+def _words(tools: list[str]) -> dict[str, ActionWords]:
+    return {t: action_words(t) for t in tools}
+
+
+def consent(record: dict) -> bool:
+    return asks_consent(record["text"], _words(_tools(record)).values()) is not None
+
+
+def success(record: dict) -> bool:
+    words = _words(_tools(record))
+    sentences = _SENTENCE.split(record["text"])
+    return any(claimed_actions(s, words) != ([], False) for s in sentences)
+
+
+def transfer(record: dict) -> bool:
+    return act_of(record["text"]) == "transfer"
+
+
+_DISCLOSURES = DisclosuresEvaluator()
+_COST = Scenario(id="labels", domain="", intent="any", goal="",
+                 expectations=Expectations(disclosures=[Disclosure(name="cost",
+                                                                   patterns=COST_PATTERNS)]))
+
+
+def cost(record: dict) -> bool:
+    conv = Conversation(id=record["id"], turns=[Turn(index=0, role="agent", text=record["text"])])
+    return bool(_DISCLOSURES.evaluate(conv, _COST)[0].passed)
+
+
+PREDICTS: dict[str, Callable[[dict], bool]] = {
+    "consent_asked": consent, "success_claimed": success, "transfer": transfer,
+    "cost_disclosed": cost}
+
+
+# ------------------------------------------------------------------ the draw (--draw)
+
+DATA = Path("/work/shared/data")
+"""The shared copy of the public data (`--data` to point elsewhere)."""
+MAX = 600
+AIRLINE_WRITE = {"book_reservation", "cancel_reservation", "update_reservation_flights",
+                 "update_reservation_baggages", "update_reservation_passengers", "send_certificate"}
+COFFEE_WRITE = {"add_order_item", "update_order", "update_order_item", "finish_order"}
+
+
+def _id(file: str, locator: str) -> str:
+    return hashlib.sha256(f"{file}|{locator}".encode()).hexdigest()[:8]
+
+
+def item(source: str, file: str, locator: str, text: str, before: str, strata: str) -> dict:
+    ident = f"{source}-{_id(file, locator)}"
+    split = "dev" if int(hashlib.sha256(ident.encode()).hexdigest(), 16) % 2 == 0 else "test"
+    return {"id": ident, "source": source, "file": file, "locator": locator, "text": text,
+            "customer_before": before, "drawn_as": strata, "split": split}
+
+
+def tau_trajectories(rng: random.Random) -> list[dict]:
+    pools: dict[str, list[dict]] = {"random": [], "before_write": [], "after_write": [],
+                                    "transfer": [], "transfer_before": []}
+    for part in ("01", "02"):
+        file = f"tau_bench/trajectories/gpt-4o-airline.part{part}.jsonl"
+        for line_no, line in enumerate((DATA / file).read_text().splitlines(), 1):
+            traj = json.loads(line)["traj"]
+            last_user = ""
+            texts: list[tuple[int, str, str]] = []  # (message index, text, customer before)
+            for i, m in enumerate(traj):
+                if m["role"] == "user":
+                    last_user = m.get("content") or ""
+                if m["role"] == "assistant" and m.get("content") and len(m["content"]) <= MAX:
+                    texts.append((i, m["content"], last_user))
+            calls = [(i, tc["function"]["name"]) for i, m in enumerate(traj)
+                     for tc in m.get("tool_calls") or []]
+            for i, text, before in texts:
+                loc = f"line {line_no} traj[{i}]"
+                it = item("tau_bench", file, loc, text, before, "random")
+                pools["random"].append(it)
+                # the agent text right before the customer reply after which a write happened
+                nxt_user = next((j for j in range(i + 1, len(traj)) if traj[j]["role"] == "user"),
+                                None)
+                if nxt_user is not None:
+                    nxt_agent_text = next((j for j in range(nxt_user + 1, len(traj))
+                                           if traj[j]["role"] == "assistant" and traj[j].get("content")
+                                           ), len(traj))
+                    if any(nxt_user < j < nxt_agent_text and n in AIRLINE_WRITE for j, n in calls):
+                        pools["before_write"].append({**it, "drawn_as": "before_write"})
+                prev_agent = max((j for j, _, _ in texts if j < i), default=-1)
+                if any(prev_agent < j < i and n in AIRLINE_WRITE for j, n in calls):
+                    pools["after_write"].append({**it, "drawn_as": "after_write"})
+                if any(j in (i, i - 1, i - 2) and n == "transfer_to_human_agents" for j, n in calls) \
+                        or any(j == i and n == "transfer_to_human_agents" for j, n in calls):
+                    pools["transfer"].append({**it, "drawn_as": "transfer_call"})
+                elif any(i < j <= i + 3 and n == "transfer_to_human_agents" for j, n in calls):
+                    pools["transfer_before"].append({**it, "drawn_as": "before_transfer_call"})
+    return (rng.sample(pools["transfer"], min(14, len(pools["transfer"])))
+            + rng.sample(pools["before_write"], 40) + rng.sample(pools["after_write"], 40)
+            + rng.sample(pools["random"], 45)), pools["transfer_before"]
+
+
+def tau_few_shot(rng: random.Random) -> list[dict]:
+    pools: dict[str, list[dict]] = {"random": [], "before_write": [], "after_write": [],
+                                    "transfer": []}
+    for name in ("MockRetailDomainEnv", "MockAirlineDomainEnv"):
+        file = f"tau_bench/few_shot/{name}-few_shot.jsonl"
+        for line_no, line in enumerate((DATA / file).read_text().splitlines(), 1):
+            display = json.loads(line)["messages_display"]
+            msgs = re.split(r"\n(?=(?:user|assistant|tool): )", display)
+            last_user = ""
+            for i, m in enumerate(msgs):
+                role, _, text = m.partition(": ")
+                if role == "user":
+                    last_user = text
+                if role != "assistant" or text == "None" or len(text) > MAX:
+                    continue
+                it = item("tau_bench_few_shot", file, f"line {line_no} message {i}", text,
+                          last_user, "random")
+                pools["random"].append(it)
+                # followed by the customer and then a tool call (assistant: None)
+                if i + 2 < len(msgs) and msgs[i + 1].startswith("user: ") \
+                        and msgs[i + 2] == "assistant: None":
+                    pools["before_write"].append({**it, "drawn_as": "before_tool_call"})
+                if i >= 1 and msgs[i - 1].startswith("tool: "):
+                    pools["after_write"].append({**it, "drawn_as": "after_tool_result"})
+                if any(m2.startswith("tool: Transfer successful") for m2 in msgs[i + 1:i + 4]):
+                    pools["transfer"].append({**it, "drawn_as": "near_transfer"})
+    return (rng.sample(pools["before_write"], 30) + rng.sample(pools["after_write"], 30)
+            + rng.sample(pools["random"], 30)), pools["transfer"]
+
+
+def _api_calls(utterance: dict) -> set[str]:
+    return {a["value"] for a in utterance.get("annotations", []) if a["name"] == "api_call"}
+
+
+def taskmaster(rng: random.Random) -> list[dict]:
+    pools: dict[str, list[dict]] = {"random": [], "before_write": [], "after_write": []}
+    for file in sorted(glob.glob(str(DATA / "taskmaster/tm4_coffee/dialogs.part*.jsonl"))):
+        rel = str(Path(file).relative_to(DATA))
+        for line in Path(file).read_text().splitlines():
+            d = json.loads(line)
+            utts = d["utterances"]
+            last_user = ""
+            for k, u in enumerate(utts):
+                if u["speaker"] == "user":
+                    last_user = u["text"]
+                    continue
+                if len(u["text"]) > MAX:
+                    continue
+                it = item("taskmaster4", rel, f"{d['conversation_id']} utterance {u['index']}",
+                          u["text"], last_user, "random")
+                pools["random"].append(it)
+                if k + 1 < len(utts) and utts[k + 1]["speaker"] == "user" \
+                        and "finish_order" in _api_calls(utts[k + 1]):
+                    pools["before_write"].append({**it, "drawn_as": "before_finish_order"})
+                if k >= 1 and utts[k - 1]["speaker"] == "user" \
+                        and _api_calls(utts[k - 1]) & {"finish_order", "update_order",
+                                                     "update_order_item"}:
+                    pools["after_write"].append({**it, "drawn_as": "after_write"})
+    return (rng.sample(pools["before_write"], 25) + rng.sample(pools["after_write"], 25)
+            + rng.sample(pools["random"], 30))
+
+
+def abcd() -> list[dict]:
+    out = []
+    file = "abcd/abcd_sample.jsonl"
+    for line in (DATA / file).read_text().splitlines():
+        d = json.loads(line)
+        last_user = ""
+        for i, (role, text) in enumerate(d["original"]):
+            if role == "customer":
+                last_user = text
+            if role == "agent" and len(text) <= MAX:
+                out.append(item("abcd", file, f"convo {d['convo_id']} original[{i}]", text,
+                                last_user, "all"))
+    return out
+
+
+def draw(out: Path) -> int:
+    """Draw the items of evaluator_labels.jsonl (without labels) into `out`."""
+    rng = random.Random(20261206)
+    trajectories, before_transfer = tau_trajectories(rng)
+    few_shot, near_transfer = tau_few_shot(rng)
+    items = abcd() + trajectories + few_shot + taskmaster(rng)
+    # Supplement for the rare hand-overs, drawn by structure only (next to a transfer call).
+    extra = random.Random(20261207)
+    items += extra.sample(before_transfer, min(12, len(before_transfer))) + near_transfer
+    seen: set[str] = set()
+    kept = []
+    for it in items:
+        key = it["text"].strip().lower()
+        if key in seen:
+            continue
+        seen.add(key)
+        kept.append(it)
+    out.write_text("".join(json.dumps(it) + "\n" for it in kept))
+    return len(kept)
+
+
+# ------------------------------------------------------------------ the measurement
+
+
+def _ratio(a: int, b: int) -> str:
+    return f"{a / b:.2f} ({a}/{b})" if b else "n/a (0/0)"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--split", choices=["test", "dev", "all"], default="test")
+    parser.add_argument("--errors", action="store_true", help="list the misclassified turns")
+    parser.add_argument("--draw", type=Path, metavar="OUT",
+                        help="write the drawn items (no labels) to OUT and stop")
+    parser.add_argument("--data", type=Path, default=DATA, help="the public data folder")
+    args = parser.parse_args(argv)
+    if args.draw:
+        globals()["DATA"] = args.data
+        print(f"{draw(args.draw)} items written to {args.draw}")
+        return 0
+    records = [json.loads(line) for line in LABELS.read_text().splitlines() if line.strip()]
+    records = [r for r in records if args.split == "all" or r["split"] == args.split]
+    sources = sorted({r["source"] for r in records})
+    print(f"{len(records)} agent turns ({args.split} split) from {', '.join(sources)}")
+    print("| label | source | n | positives | precision | recall |")
+    print("|---|---|---:|---:|---|---|")
+    errors: list[str] = []
+    for kind in KINDS:
+        for source in [*sources, "all"]:
+            rows = [r for r in records if source in ("all", r["source"])]
+            tp = fp = fn = 0
+            for r in rows:
+                got, want = PREDICTS[kind](r), bool(r[kind])
+                tp += got and want
+                fp += got and not want
+                fn += want and not got
+                if got != want:
+                    errors.append(f"{kind} {'FP' if got else 'FN'} {r['id']}: "
+                                  f"{r['text'][:160]!r}")
+            name = f"**{source}**" if source == "all" else source
+            print(f"| {kind} | {name} | {len(rows)} | {tp + fn} | {_ratio(tp, tp + fp)} | "
+                  f"{_ratio(tp, tp + fn)} |")
+    if args.errors:
+        print("\n" + "\n".join(dict.fromkeys(errors)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
