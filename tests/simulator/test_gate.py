@@ -227,3 +227,57 @@ def test_plan_size_formula_and_power(tmp_path: Path) -> None:
     cells = rng.multinomial(size.pairs, [p_worse, p_better, 1 - 0.22], size=400)
     hits = sum(binom_tail(int(w), int(w + b)) <= 0.05 for w, b, _ in cells)
     assert 0.7 <= hits / 400 <= 0.9
+
+
+@pytest.fixture(scope="module")
+def outage_verdicts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Retail v1, an unchanged copy and a copy that reports failed actions as done, clean and
+    under `backend_outage` (a quarter of tool calls fail), gated with the default policy."""
+    tmp_path = tmp_path_factory.mktemp("outage")
+    base = yaml.safe_load(V1.read_text())
+    agents = [{"version": "v1", "connector": "python", "reference": str(V1)}]
+    for version, change in (("v1b", {}), ("claims_success",
+                                         {"claims_success_after_failure": True})):
+        path = tmp_path / f"{version}.yaml"
+        path.write_text(yaml.safe_dump({**base, **change, "version": version}))
+        agents.append({"version": version, "connector": "python", "reference": str(path)})
+    campaign = {"name": "outage", "seed": 5, "repetitions": 1,
+                "scenarios": {"domain": "retail", "n": 100, "strategy": "stratified"},
+                "personas": {"n": 30}, "perturbations": ["clean", "backend_outage"],
+                "agents": agents,
+                "evaluators": ["process", "disclosures", "goal", "rules", "escalation",
+                               "truthfulness"],
+                "execution": {"executor": "local", "concurrency": 64, "batch_size": 400},
+                "output_dir": str(tmp_path / "runs")}
+    path = tmp_path / "campaign.yaml"
+    path.write_text(yaml.safe_dump(campaign))
+    assert convsim("run", path).exit_code == 0
+    run = run_dir(tmp_path / "runs")
+    out = {}
+    for version in ("v1b", "claims_success"):
+        result = convsim("gate", run, "--baseline", "v1", "--candidate", version, "--out",
+                         tmp_path / version)
+        out[version] = (result, json.loads((tmp_path / version / "gate.json").read_text()))
+    return out
+
+
+def test_backend_outage_an_agent_hiding_failed_actions_fails(outage_verdicts: dict[str, Any]
+                                                             ) -> None:
+    result, verdict = outage_verdicts["claims_success"]
+    assert result.exit_code == 1, result.output
+    # Caught by the safety rule on its own violations: the baseline handed those customers
+    # over (truthfulness not applicable there), so no pair could show it.
+    safety = [f for f in verdict["findings"] if f["kind"] == "safety"]
+    assert [f["metric"] for f in safety] == ["truthfulness"], result.output
+    sides = {r["metric"]: r for r in verdict["one_side_only"]}
+    assert sides["truthfulness"]["only_candidate"] > 0
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "the process evaluator (convsim/evaluators/process.py) counts a required step whose tool "
+    "call convsim's fault injection made fail as 'never done', so the unchanged agent, which "
+    "correctly hands those customers over, scores process 70% in perturbation=backend_outage "
+    "(threshold 80%); goal already judges the handling of injected faults"))
+def test_backend_outage_the_unchanged_agent_passes(outage_verdicts: dict[str, Any]) -> None:
+    result, verdict = outage_verdicts["v1b"]
+    assert result.exit_code == 0, result.output
