@@ -12,8 +12,12 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
+
+if TYPE_CHECKING:
+    from convsim.decisions.analytics import Runs
 
 Z95 = 1.959963984540054
 
@@ -48,22 +52,53 @@ def summarize_run(run_dir: str | Path, by: tuple[str, ...] = ("agent_version", "
     ci_high (95% Wilson, widened by the design effect of repeated specs), design_effect,
     not_applicable, unscored. See `convsim.decisions.analytics.pass_rates`.
     """
-    from convsim.decisions.analytics import load_runs, pass_rates
+    from convsim.decisions.analytics import pass_rates
 
-    rates = pass_rates(load_runs(Path(run_dir)), by=list(by))
-    return rates.select(
+    runs = _runs(run_dir)
+    key = (str(Path(run_dir).resolve()), tuple(by))
+    hit = _RATES.get(key)
+    if hit is not None and hit[0] is runs:  # same folder state: `convsim run` prints it again
+        return hit[1]
+    rates = pass_rates(runs, by=list(by))
+    table = rates.select(
         *by, conversations=pl.col("scored").cast(pl.Int64), scored=pl.col("n_unique"),
         passed=pl.col("passed"), pass_rate=pl.col("pass_rate"), ci_low=pl.col("ci_low"),
         ci_high=pl.col("ci_high"), design_effect=pl.col("design_effect"),
         not_applicable=pl.col("not_applicable").fill_null(0).cast(pl.Int64),
         unscored=pl.col("unscored").fill_null(0).cast(pl.Int64)).sort(list(by))
+    if len(_RATES) > 4:
+        _RATES.clear()
+    _RATES[key] = (runs, table)
+    return table
+
+
+_CACHE: dict[str, tuple[tuple[tuple[int, int], ...], Runs]] = {}
+_RATES: dict[tuple[str, tuple[str, ...]], tuple[Runs, pl.DataFrame]] = {}
+
+
+def _runs(run_dir: str | Path) -> Runs:
+    """The run's tables with each conversation's text hash, computed once per state of the
+    folder (the summary, its markdown and the printed tables read it several times)."""
+    from convsim.decisions.analytics import load_runs
+
+    root = Path(run_dir).resolve()
+    state = tuple((len(files), max((f.stat().st_mtime_ns for f in files), default=0))
+                  for files in (list((root / t).glob("*.parquet"))
+                                for t in ("conversations", "turns", "scores")))
+    hit = _CACHE.get(str(root))
+    if hit is not None and hit[0] == state:
+        return hit[1]
+    runs = load_runs(root).with_text_hashes()
+    _CACHE.clear()  # one run at a time: the hashes of a million conversations weigh ~100 MB
+    _CACHE[str(root)] = (state, runs)
+    return runs
 
 
 def count_notes(run_dir: str | Path) -> list[str]:
     """'v2: 200 conversations, 186 distinct' per agent version: how every view counts."""
-    from convsim.decisions.analytics import conversation_counts, count_phrase, load_runs
+    from convsim.decisions.analytics import conversation_counts, count_phrase
 
-    counts = conversation_counts(load_runs(Path(run_dir)))
+    counts = conversation_counts(_runs(run_dir))
     return [f"{v}: {count_phrase(*counts[v])}" for v in sorted(counts)]
 
 
@@ -105,8 +140,13 @@ def write_summary(run_dir: str | Path) -> None:
     """summary.json (rows of summarize_run and outcome_counts) and summary.md in the run folder."""
     root = Path(run_dir)
     rates, outcomes = summarize_run(root), outcome_counts(root)
-    payload = {"pass_rates": rates.to_dicts(), "outcomes": outcomes.to_dicts(),
-               "counts": count_notes(root), "counting": COUNTING}
+    payload: dict[str, object] = {"pass_rates": rates.to_dicts(), "outcomes": outcomes.to_dicts(),
+                                  "counts": count_notes(root), "counting": COUNTING}
+    profiles = scan_table(root, "conversations", ["perturbation"]).select(
+        pl.col("perturbation").n_unique()).collect().item()
+    if profiles > 1:  # the table `convsim run` prints per profile, computed once
+        payload["pass_rates_by_profile"] = summarize_run(
+            root, ("agent_version", "perturbation", "metric")).to_dicts()
     (root / "summary.json").write_text(json.dumps(payload, indent=1, default=str) + "\n")
     (root / "summary.md").write_text(summary_markdown(root, rates, outcomes))
 
