@@ -168,7 +168,9 @@ def load_campaign(path: str | Path) -> CampaignConfig:
             else:
                 update["personas"] = sub.model_copy(update={"catalog": str(folder)})
     update["scenarios"] = config.scenarios.model_copy(update=scen_update)
-    unknown = [e for e in config.evaluators if e not in known_evaluators()]
+    from convsim.core.registry import evaluators  # installed plug-ins and module:attr paths
+
+    unknown = [e for e in config.evaluators if not evaluators.knows(e)]
     if unknown:
         raise ConfigError(f"{path}: evaluators: unknown evaluator(s) {unknown}; "
                           f"known: {sorted(known_evaluators())}")

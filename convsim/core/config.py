@@ -11,7 +11,7 @@ import re
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from convsim.core.records import PerturbationProfile
 
@@ -145,12 +145,30 @@ class ScenarioGenConfig(Frozen):
         return self
 
 
+def _plugin(kind: str) -> Any:
+    """A validator: the string names a plug-in of `kind` known to the registry (an installed
+    entry point or a `module:attr`)."""
+    def known(value: str) -> str:
+        from convsim.core.registry import REGISTRIES
+
+        if not REGISTRIES[kind].knows(value):
+            raise ValueError(REGISTRIES[kind].describe_unknown(value))
+        return value
+
+    return AfterValidator(known)
+
+
+ConnectorName = Annotated[str, _plugin("connectors")]
+CustomerName = Annotated[str, _plugin("customers")]
+ExecutorName = Annotated[str, _plugin("executors")]
+
+
 class AgentConfig(Frozen):
     """One agent version under test."""
 
     version: str = Field(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$")
     """Label of the version in results (e.g. v1)."""
-    connector: Literal["http", "python", "openai"] = "http"
+    connector: ConnectorName = "http"
     """How to talk to it: a black-box HTTP service, an in-process Python agent, or an LLM
     with a system prompt and the pack's tools (any litellm model)."""
     url: str | None = None
@@ -277,8 +295,9 @@ def _check_http_options(options: dict[str, Any]) -> None:
 class ExecutionConfig(Frozen):
     """How conversations are fanned out."""
 
-    executor: Literal["local", "ray"] = "ray"
-    """local: asyncio in this process; ray: async actors on a Ray cluster."""
+    executor: ExecutorName = "ray"
+    """local: asyncio in this process; ray: async actors on a Ray cluster (or an installed
+    plug-in's executor)."""
     ray_address: str | None = None
     """Address of an existing Ray cluster; empty starts a local one."""
     workers: int | None = Field(None, ge=1, le=10_000)
@@ -376,7 +395,7 @@ class CampaignConfig(Frozen):
         "process", "disclosures", "goal", "rules", "escalation", "truthfulness"])
     """Evaluators by name (convsim's: process, disclosures, goal, rules, escalation,
     truthfulness; or a plug-in's)."""
-    user_simulator: Literal["agenda", "replay", "llm"] = "agenda"
+    user_simulator: CustomerName = "agenda"
     """agenda: scripted customers with goals; replay: the customer turns of regression
     scenarios (convsim scenarios from-transcript), in order."""
     max_turns: int = Field(30, ge=2, le=10_000)
