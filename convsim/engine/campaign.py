@@ -430,6 +430,9 @@ def run_campaign(config: CampaignConfig, *, out_dir: str | Path | None = None,
                   else "stopped_by_budget" if info.stopped_by_budget else "complete")
         if info.stopped_by_breaker is not None:
             manifest["stop_reason"] = f"circuit open: {info.stopped_by_breaker}"
+        if info.written:
+            # Batch part files merged into a bounded number of files per table.
+            manifest["compacted_parts"] = writer.compact()
         if info.written or info.skipped:
             write_summary(run_dir)
     except (KeyboardInterrupt, SystemExit):
