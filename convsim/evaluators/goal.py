@@ -135,7 +135,7 @@ class GoalEvaluator:
         reached = bool(exp.final_state) and not problems
         if reached:
             checks += 1
-            told = self._told(conv, scenario)
+            told = self._told(conv, scenario, domain)
             if told is None:
                 problems.append("the expected state was reached but the agent never told the "
                                 "customer so")
@@ -235,16 +235,24 @@ class GoalEvaluator:
                                   ignore)
 
     @staticmethod
-    def _told(conv: Conversation, scenario: Scenario) -> int | None:
+    def _told(conv: Conversation, scenario: Scenario, domain: Domain | None) -> int | None:
         """The agent turn that told the customer the outcome, at or after the last executed
-        call of an expected process tool (anywhere when there is none)."""
+        call of an expected process tool (anywhere when there is none): its dialog act is
+        success (or transfer, when a hand-over is expected), or it claims the action done in
+        other words ("the cancellation has gone through")."""
         tools = {t for s in scenario.expectations.process for t in s.tools}
         done = [c.turn_index for c in conv.tool_calls if c.tool in tools and executed(c)]
         start = max(done) if done else 0
         wanted = ("success", "transfer") if scenario.expectations.escalation_expected \
             else ("success",)
-        return next((t.index for t in conv.turns if t.role == "agent" and t.index >= start
+        told = next((t.index for t in conv.turns if t.role == "agent" and t.index >= start
                      and act_of(t.text) in wanted), None)
+        if told is not None:
+            return told
+        words, _ = claimable_tools(conv, scenario, domain)
+        claims = [c.turn for c in action_claims(conv, words)
+                  if c.turn >= start and c.backed_by is not None]
+        return claims[0] if claims else None
 
 
 @evaluator("goal")

@@ -53,6 +53,13 @@ _GENERIC_DONE = re.compile(
     r"complete|completed|set)|all done|(?:that|it)(?:'s| is| has been) (?:all )?(?:done|taken care "
     r"of|sorted)|you(?:'re| are) all set)\b")
 """A claim that something was done without naming what: about the last consequential call."""
+_DONE_ALONE = re.compile(r"^\W*(?:done|all done|all set|sorted|there you go)\W*$", re.IGNORECASE)
+_STATE_NOW = re.compile(
+    r"\b(?:is|are) (?:now )?(?:active|activated|enabled|live|in place|blocked|suspended|"
+    r"cancell?ed|frozen|closed|paid|booked|confirmed|switched|set up|added)\b")
+"""A state only the action produces, said of the tool's object ("your travel pass is active")."""
+_STATE_HYPOTHETICAL = re.compile(r"\b(?:while|when|until|unless|whether|as long as|can|could|"
+                                 r"would|should)\b|\?")
 _CHANGED = re.compile(r"\b(?:has|have) (?:now |just |already )?(?:successfully )?been "
                       r"(?:successfully )?(?:added|removed|updated|changed|processed|completed|"
                       r"submitted|placed|applied|issued)\b")
@@ -102,6 +109,18 @@ def _find_numbers(text: str | None) -> frozenset[float]:
 
 
 _cached_numbers = functools.lru_cache(maxsize=4096)(_find_numbers)
+
+
+_MONEY = re.compile(r"\$\s?(\d[\d,]*(?:\.\d+)?)")
+
+
+def _money(text: str | None) -> set[float]:
+    """Figures written as money ($10) in a text."""
+    return {round(float(m.replace(",", "")), 2) for m in _MONEY.findall(text or "")}
+
+
+def _is_count(n: float) -> bool:
+    return n == int(n) and 2 <= n <= 365
 
 
 def _derived(value: float, numbers: set[float], results: list[str]) -> bool:
@@ -168,9 +187,13 @@ def claimed_actions(sentence: str, words: dict[str, ActionWords]) -> tuple[list[
     if _NEGATED.search(low):
         return [], False
     claimed = said_actions(low, words) if _DONE.search(low) else []
+    if not claimed and _STATE_NOW.search(low) and not _STATE_HYPOTHETICAL.search(low):
+        claimed = [t for t, w in words.items()
+                   if any(re.search(rf"\b{re.escape(o)}", low) for o in w.objects)]
     if claimed:
         return claimed, False
-    return [], bool(_GENERIC_DONE.search(low) or _CHANGED.search(low))
+    return [], bool(_GENERIC_DONE.search(low) or _CHANGED.search(low)
+                    or _DONE_ALONE.match(low))
 
 
 def action_claims(conv: Conversation, words: dict[str, ActionWords]) -> list[Claim]:
@@ -210,10 +233,13 @@ class _Sources:
                           " ".join(exp.must_communicate)])
         self.fixed: list[tuple[str, frozenset[float]]] = [
             ("the scenario's facts (goal, slots, expected values)", _numbers(facts))]
+        self.money: set[float] = set(_money(facts))
+        self.counts: set[float] = {n for n in _numbers(facts) if _is_count(n)}
         if domain is not None:
             described = " ".join(t.spec.description for t in domain.tools.values())
             self.fixed.append(("the pack's policy and tool descriptions",
                                _cached_numbers(domain.policy) | _cached_numbers(described)))
+            self.money |= _money(domain.policy) | _money(described)
             tables = [t for t, rows in sorted(domain.tables.items())
                       if _PRICE_LIST.search(t) and isinstance(rows, dict)
                       and len(rows) <= _PRICE_LIST_ROWS]
@@ -221,6 +247,7 @@ class _Sources:
             for name in tables:
                 rows = state.get(name) if isinstance(state.get(name), dict) else domain.tables[name]
                 self.fixed.append((f"the pack's price list ({name})", _cached_numbers(str(rows))))
+                self.money |= _cached_numbers(str(rows))
         self.customer: frozenset[float] = frozenset()
 
     def names(self, calls: int) -> str:
@@ -240,6 +267,14 @@ class _Sources:
             known |= numbers
         if _derived(value, known, texts):
             return "a computation from known figures"
+        if value == int(value):
+            # A whole total: a price times a count someone other than the agent gave
+            # ($10/day from the policy x the customer's 7 days).
+            counts = self.counts | {n for n in set(results) | set(self.customer) if _is_count(n)}
+            money = self.money | set().union(*(_money(t) for t in texts))
+            for m in sorted(money):
+                if m > 0 and (value / m) in counts:
+                    return f"a computation (${m:g} x {value / m:g}) from known figures"
         return None
 
 

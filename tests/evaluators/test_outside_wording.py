@@ -1,0 +1,44 @@
+"""The evaluators' recognisers on outside wording do not get worse than the figures in
+benchmarks/RESULTS.md ("Evaluators on outside wording"), on the held-out split."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parents[2]
+_spec = importlib.util.spec_from_file_location("evaluator_wording",
+                                               ROOT / "benchmarks" / "evaluator_wording.py")
+bench = importlib.util.module_from_spec(_spec)  # type: ignore[arg-type]
+_spec.loader.exec_module(bench)  # type: ignore[union-attr]
+
+RECORDS = [json.loads(line) for line in bench.LABELS.read_text().splitlines() if line.strip()]
+MEASURED = {  # label -> (precision, recall) on the test split, as reported
+    "consent_asked": (33 / 35, 33 / 36), "success_claimed": (36 / 37, 36 / 42),
+    "transfer": (3 / 3, 3 / 4), "cost_disclosed": (21 / 25, 21 / 21)}
+
+
+def test_the_labelled_set_is_big_enough_and_from_three_datasets() -> None:
+    assert len(RECORDS) >= 300 and len({r["id"] for r in RECORDS}) == len(RECORDS)
+    datasets = {r["source"].split("_few_shot")[0] for r in RECORDS}
+    assert datasets == {"tau_bench", "taskmaster4", "abcd"}
+    for r in RECORDS:
+        assert r["split"] in ("dev", "test") and r["text"].strip()
+        assert all(isinstance(r[k], bool) for k in bench.KINDS)
+    for kind in bench.KINDS:
+        assert sum(r[kind] for r in RECORDS if r["split"] == "test") >= 4, kind
+
+
+@pytest.mark.parametrize("kind", bench.KINDS)
+def test_held_out_precision_and_recall_do_not_regress(kind: str) -> None:
+    test = [r for r in RECORDS if r["split"] == "test"]
+    predict = bench.PREDICTS[kind]
+    got = [(predict(r), r[kind]) for r in test]
+    tp = sum(p and w for p, w in got)
+    precision = tp / max(1, sum(p for p, _ in got))
+    recall = tp / max(1, sum(w for _, w in got))
+    want_p, want_r = MEASURED[kind]
+    assert precision >= want_p - 1e-9 and recall >= want_r - 1e-9, (kind, precision, recall)
