@@ -90,3 +90,12 @@ def test_report_shows_the_gates_tests_and_p_values(demo: dict[str, Any]) -> None
         assert ("regression" in match.group(1)) == (r["status"] == "fail"), r["name"]
     assert "one-sided" in html and f"more than {verdict['policy']['regression']['max_drop']:.1%}" \
         in html
+
+
+def test_demo_v2_verdict_fits_one_screen_and_names_the_segment(demo: dict[str, Any]) -> None:
+    _, md = demo["gates"]["v2"]
+    lines = md.splitlines()
+    assert len(lines) <= 10, md
+    assert sum("worst in **intent=cancel_order**" in ln for ln in lines) == 2, md
+    _, md = demo["gates"]["v1"]
+    assert md.startswith("## convsim gate: ✅ PASS") and len(md.splitlines()) <= 10, md
