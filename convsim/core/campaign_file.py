@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from convsim.core.config import AgentConfig, CampaignConfig, ConfigError
-from convsim.core.yaml_files import load_model, read_yaml
+from convsim.core.yaml_files import line_of, load_model, read_yaml, suggest
 
 _PACK_AGENT = re.compile(r"^[\w.-]+:[\w.-]+$")
 
@@ -77,7 +77,15 @@ def _in_process(agent: AgentConfig, yaml_file: str, pack: str | Path, where: str
 
 
 def _resolve_agent(agent: AgentConfig, base: Path, path: str | Path,
-                   domain: str | Path) -> AgentConfig:
+                   domain: str | Path, index: int = 0) -> AgentConfig:
+    try:
+        return _resolve_agent_paths(agent, base, path, domain)
+    except ConfigError as exc:  # the line of the agent's entry in the file
+        raise ConfigError(f"{exc}{line_of(path, 'agents', index)}") from None
+
+
+def _resolve_agent_paths(agent: AgentConfig, base: Path, path: str | Path,
+                         domain: str | Path) -> AgentConfig:
     where = f"{path}: agents.{agent.version}"
     if agent.prompt and "\n" not in agent.prompt and agent.prompt.endswith((".md", ".txt")):
         file = Path(agent.prompt) if Path(agent.prompt).is_absolute() else base / agent.prompt
@@ -126,17 +134,19 @@ def load_campaign(path: str | Path) -> CampaignConfig:
     pack: str | Path = config.scenarios.domain
     if is_folder_ref(str(pack)) or (base / pack / "domain.yaml").is_file():
         pack = (base / Path(pack).expanduser()).resolve()
-    update: dict[str, Any] = {"agents": [_resolve_agent(a, base, path, pack)
-                                         for a in config.agents]}
+    update: dict[str, Any] = {"agents": [_resolve_agent(a, base, path, pack, i)
+                                         for i, a in enumerate(config.agents)]}
     files = []
-    for f in config.scenarios.files:
+    for i, f in enumerate(config.scenarios.files):
         full = Path(f) if Path(f).is_absolute() else base / f
         if not full.is_file():
-            raise ConfigError(f"{path}: scenarios.files: file not found: {full}")
+            raise ConfigError(f"{path}: scenarios.files: file not found: {full}"
+                              f"{line_of(path, 'scenarios', 'files', i)}")
         files.append(str(full))
     if config.scenarios.n == 0 and not any(read_yaml(f) for f in files):
         raise ConfigError(f"{path}: scenarios.files: the files hold no scenarios and "
-                          "scenarios.n is 0: the campaign would have no conversations")
+                          "scenarios.n is 0: the campaign would have no conversations"
+                          f"{line_of(path, 'scenarios', 'files')}")
     scen_update: dict[str, Any] = {"files": files}
     from convsim.core.packs.discovery import find_domain, is_folder_ref
 
@@ -148,34 +158,55 @@ def load_campaign(path: str | Path) -> CampaignConfig:
     try:
         domain = find_domain(domain_ref)
     except ConfigError as exc:
-        raise ConfigError(f"{path}: scenarios.domain: {exc}") from None
+        raise ConfigError(f"{path}: scenarios.domain: {exc}"
+                          f"{line_of(path, 'scenarios', 'domain')}") from None
     for i, profile in enumerate(config.perturbations):
         unknown_tools = sorted(t for t in profile.tool_faults if t != "*" and t not in domain.tools)
         if unknown_tools:
             raise ConfigError(
                 f"{path}: perturbations.{i} ({profile.name}).tool_faults: "
                 f"{', '.join(map(repr, unknown_tools))} is not a tool of domain {domain.name} "
-                f"(its tools: {', '.join(domain.tools)})")
+                f"(its tools: {', '.join(domain.tools)})"
+                f"{line_of(path, 'perturbations', i, 'tool_faults')}")
     for section in ("scenarios", "personas"):
         sub = getattr(config, section)
         if sub.catalog:
             folder = Path(sub.catalog) if Path(sub.catalog).is_absolute() else base / sub.catalog
             if not (folder / "catalog.yaml").is_file():
                 raise ConfigError(f"{path}: {section}.catalog: no catalog at {folder} "
-                                  "(build one with convsim mine)")
+                                  "(build one with convsim mine)"
+                                  f"{line_of(path, section, 'catalog')}")
             if section == "scenarios":
                 scen_update["catalog"] = str(folder)
             else:
                 update["personas"] = sub.model_copy(update={"catalog": str(folder)})
     update["scenarios"] = config.scenarios.model_copy(update=scen_update)
+    # Paths written in the file are relative to it; defaults stay in the working directory.
+    output_dir = config.output_dir
+    if "output_dir" in config.model_fields_set:
+        output_dir = str(_beside(base, output_dir))
+        update["output_dir"] = output_dir
+    if config.llm.cache_dir and "cache_dir" in config.llm.model_fields_set:
+        update["llm"] = config.llm.model_copy(
+            update={"cache_dir": str(_beside(base, config.llm.cache_dir))})
     from convsim.core.registry import evaluators  # installed plug-ins and module:attr paths
 
     unknown = [e for e in config.evaluators if not evaluators.knows(e)]
     if unknown:
-        raise ConfigError(f"{path}: evaluators: unknown evaluator(s) {unknown}; "
-                          f"known: {sorted(known_evaluators())}")
-    check_output_dir(config.output_dir, f"{path}: output_dir")
+        raise ConfigError(f"{path}: evaluators: unknown evaluator(s) {unknown}"
+                          f"{suggest(unknown[0], known_evaluators())}; "
+                          f"known: {sorted(known_evaluators())}{line_of(path, 'evaluators')}")
+    try:
+        check_output_dir(output_dir, f"{path}: output_dir")
+    except ConfigError as exc:
+        raise ConfigError(f"{exc}{line_of(path, 'output_dir')}") from None
     return config.model_copy(update=update)
+
+
+def _beside(base: Path, path: str) -> Path:
+    """`path` (with ~ expanded) if absolute, else relative to the campaign file's folder."""
+    p = Path(path).expanduser()
+    return p if p.is_absolute() else (base / p).resolve()
 
 
 def known_evaluators() -> list[str]:

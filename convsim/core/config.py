@@ -170,7 +170,8 @@ class AgentConfig(Frozen):
     """Label of the version in results (e.g. v1)."""
     connector: ConnectorName = "http"
     """How to talk to it: a black-box HTTP service, an in-process Python agent, or an LLM
-    with a system prompt and the pack's tools (any litellm model)."""
+    with a system prompt and the pack's tools (any litellm model); or an installed
+    plug-in's connector (`convsim plugins`), or its `module:attr`."""
     url: str | None = None
     """Base URL of an already running HTTP agent."""
     reference: str | None = None
@@ -323,8 +324,9 @@ class LLMConfig(Frozen):
     temperature: float = Field(0.7, ge=0, le=2)
     """Sampling temperature of the simulated customer."""
     cache_dir: str | None = ".convsim/llm-cache"
-    """On-disk cache of LLM answers keyed by the request's hash (relative to the working
-    directory); an unchanged campaign re-run makes no calls. Empty disables it."""
+    """On-disk cache of LLM answers keyed by the request's hash; an unchanged campaign re-run
+    makes no calls. Written in a campaign file, a relative path is relative to the file's
+    folder; the default is in the working directory. Empty disables it."""
     budget_usd: float | None = Field(None, gt=0, allow_inf_nan=False)
     """Stop starting conversations once the LLM spend reaches this (results kept, exit 3)."""
     max_concurrency: int = Field(8, ge=1, le=100_000)
@@ -397,7 +399,8 @@ class CampaignConfig(Frozen):
     truthfulness; or a plug-in's)."""
     user_simulator: CustomerName = "agenda"
     """agenda: scripted customers with goals; replay: the customer turns of regression
-    scenarios (convsim scenarios from-transcript), in order."""
+    scenarios (convsim scenarios from-transcript), in order; llm: an LLM plays the customer;
+    or an installed plug-in's customer (`convsim plugins`), or its `module:attr`."""
     max_turns: int = Field(30, ge=2, le=10_000)
     execution: ExecutionConfig = Field(default_factory=ExecutionConfig)
     llm: LLMConfig = Field(default_factory=LLMConfig)
@@ -405,7 +408,9 @@ class CampaignConfig(Frozen):
     judge: JudgeConfig = Field(default_factory=JudgeConfig)
     """The LLM judge's settings, used when `judge` is among the evaluators."""
     output_dir: str = "runs"
-    """Where runs are written (relative to the working directory)."""
+    """Where runs are written. Written in the file, a relative path is relative to the
+    campaign file's folder (like every path of a campaign); the default `runs` is in the
+    working directory."""
 
     @field_validator("name")
     @classmethod
