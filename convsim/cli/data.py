@@ -17,6 +17,8 @@ def ingest(
     out: Path = typer.Option(..., "--out", "-o", help="Output folder (created; re-imports dedupe)."),
     mapping: Path = typer.Option(None, "--mapping", help="Field mapping YAML (format generic)."),
     pii: Path = typer.Option(None, "--pii", help="PII YAML: extra identifiers to scrub."),
+    domain: str = typer.Option(None, "--domain", help="Domain pack (name or folder): pseudonyms "
+                                                      "keep the shapes of its id slots."),
 ) -> None:
     """Import transcripts: normalise, quarantine bad records, scrub personal data, write Parquet.
 
@@ -29,8 +31,12 @@ def ingest(
     from convsim.scenarios.pii import PiiConfig
 
     with user_errors(MappingError, ConfigError):
+        from convsim.core.packs.discovery import find_domain
+
         pii_config = load_model(pii, PiiConfig) if pii else None
-        report = ingest_transcripts(sources, fmt, out, mapping=mapping, pii=pii_config)
+        pack = find_domain(domain) if domain else None
+        report = ingest_transcripts(sources, fmt, out, mapping=mapping, pii=pii_config,
+                                    domain=pack)
     console.print(f"read {report.read}, imported {report.imported}, "
                   f"duplicates skipped {report.duplicates}, quarantined {report.quarantined} "
                   f"in {report.seconds:.1f}s -> {report.out}", highlight=False)

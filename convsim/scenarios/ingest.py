@@ -22,10 +22,12 @@ from typing import Any
 
 from convsim.core.campaign_file import check_output_dir
 from convsim.core.config import ConfigError
+from convsim.core.packs.model import Domain
 from convsim.core.records import Conversation
 from convsim.core.results import ResultWriter, conversation_rows
 from convsim.scenarios.importers import Imported, MappingError, Quarantined, make_importer
 from convsim.scenarios.pii import PiiConfig, Scrubber
+from convsim.scenarios.pii_pack import pack_shapes
 
 INGEST_TABLES = ("conversations", "turns", "tool_calls", "quarantine")
 READABLE = (".jsonl", ".ndjson", ".json", ".csv", ".parquet")
@@ -82,8 +84,12 @@ def _count_reason(report: IngestReport, source: str, location: str, reason: str)
 def ingest_transcripts(sources: Sequence[str | Path], fmt: str, out: str | Path, *,
                        mapping: str | Path | None = None, pii: PiiConfig | None = None,
                        salt: str | None = None, part_size: int = 500,
-                       progress: Callable[[IngestReport], None] | None = None) -> IngestReport:
+                       progress: Callable[[IngestReport], None] | None = None,
+                       domain: Domain | None = None) -> IngestReport:
     """Import transcript files into `out` (Parquet), scrubbed; returns the counts.
+
+    With a `domain` pack, pseudonyms of its id-like slots keep the shapes the pack relies
+    on (see `pii_pack`), so a replayed conversation still finds its account.
 
     Raises MappingError when the import cannot start (unknown format, bad mapping,
     missing source file); bad records never raise.
@@ -100,7 +106,15 @@ def ingest_transcripts(sources: Sequence[str | Path], fmt: str, out: str | Path,
     except ConfigError as exc:
         raise MappingError(str(exc)) from None
     salt_env = os.environ.get(SALT_ENV)
-    scrubber = Scrubber(salt or salt_env or secrets.token_hex(16), pii)
+    shapes: list[str] = []
+    if domain is not None:
+        try:
+            rules, shapes = pack_shapes(domain)
+        except ValueError as exc:
+            raise MappingError(str(exc)) from None
+        pii = (pii or PiiConfig()).model_copy(update={"identifiers": {
+            **rules, **(pii.identifiers if pii else {})}})
+    scrubber = Scrubber(salt or salt_env or secrets.token_hex(16), pii, shapes)
     if fmt == "tau2":
         return _ingest_tau2_tasks(paths, Path(out), t0, scrubber)
     importer = make_importer(fmt, mapping)

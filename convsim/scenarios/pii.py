@@ -10,7 +10,12 @@ numbers after a cue word, configured identifiers (regexes, e.g. order ids), and
 values under personal keys of tool arguments and results ("email", "first_name", "dob"...).
 
 Pseudonymisation is consistent: a value maps to the same fake value everywhere in a
-dataset, through a salted hash (`pii_fake`). The salt is never stored with the
+dataset, through a salted hash (`pii_fake`), whatever kind it was found as (the account
+number a customer types and the one in a tool's arguments get one pseudonym). Fakes keep
+the shape: an id its length, digit/letter layout, letters (fixed prefixes), Luhn check
+digit, and any identifier pattern it matched (a pack's slot pattern, `identifiers`); a
+phone number stays valid for its country. PINs, passcodes, one-time codes and security
+answers after their cue words are replaced too. The salt is never stored with the
 data; pass the same salt (CONVSIM_PII_SALT) to re-import reproducibly.
 """
 
@@ -22,6 +27,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+from stdnum import luhn
 
 from convsim.scenarios.pii_address import find_postcodes, find_streets
 from convsim.scenarios.pii_detect import (
@@ -33,14 +39,15 @@ from convsim.scenarios.pii_detect import (
     find_ips,
     find_numbers,
     find_phones,
+    find_secrets,
 )
 from convsim.scenarios.pii_fake import Pseudonyms
 from convsim.scenarios.pii_names import find_names, lexicon, looks_like_person, name_parts
 
 # Overlapping detections: the more specific kind wins.
-PRIORITY = {"identifier": 100, "known": 95, "email": 90, "iban": 85, "card": 80, "national_id": 75,
-            "ssn": 75, "passport": 70, "account": 70, "ip": 65, "phone": 60, "dob": 55, "street": 45,
-            "postcode": 40, "name": 30}
+PRIORITY = {"identifier": 100, "secret": 98, "known": 95, "email": 90, "iban": 85, "card": 80,
+            "national_id": 75, "ssn": 75, "passport": 70, "account": 70, "ip": 65, "phone": 60,
+            "dob": 55, "street": 45, "postcode": 40, "name": 30}
 KEY_KINDS = {
     "name": ("name", "first_name", "last_name", "full_name", "customer_name", "firstname", "lastname",
              "given_name", "family_name", "surname", "customer", "contact_name", "holder_name",
@@ -57,10 +64,39 @@ KEY_KINDS = {
     "account": ("account_number", "account_no", "acct", "routing_number", "sort_code"),
     "passport": ("passport", "passport_number", "license_number", "licence_number"),
     "ip": ("ip", "ip_address", "ipv4", "ipv6"),
+    "secret": ("pin", "pin_code", "passcode", "password", "otp", "one_time_code",
+               "verification_code", "security_answer", "security_code", "secret", "memorable_word"),
 }
 KIND_OF_KEY = {k: kind for kind, keys in KEY_KINDS.items() for k in keys}
 KEYED = re.compile(r"""["']?(?P<key>[A-Za-z_]+)["']?\s*[:=]\s*(?:(?P<q>["'])"""
                    r"""(?P<value>[^"'\n]{1,80}?)(?P=q)|(?P<bare>[^\s"',;{}\[\]]{1,40}))""")
+
+
+SHARED_KINDS = frozenset({"identifier", "account", "passport", "national_id", "ssn", "secret"})
+"""Id-like kinds: one value found as any of them gets one pseudonym (same characters)."""
+MEMO_SIZE = 2_000_000
+"""Most distinct values whose pseudonyms are remembered across kinds (bounded memory)."""
+
+
+def _refill(value: str, compact_fake: str) -> str:
+    """`value`'s layout (separators, case) with the characters of `compact_fake`."""
+    chars = iter(compact_fake)
+    out = []
+    for ch in value:
+        if ch.isalnum():
+            c = next(chars, ch)
+            out.append(c.upper() if ch.isupper() else c)
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _luhn_ok(number: str) -> bool:
+    return number.isdigit() and luhn.is_valid(number)
+
+
+def _luhn_digit(body: str) -> str:
+    return luhn.calc_check_digit(body) if body.isdigit() else body[-1:]
 
 
 class IdentifierRule(BaseModel):
@@ -107,12 +143,18 @@ def _key_kind(key: str | None, value: Any = None) -> str | None:
 class Scrubber:
     """Consistent pseudonymiser for one dataset (one salt)."""
 
-    def __init__(self, salt: str, config: PiiConfig | None = None) -> None:
+    def __init__(self, salt: str, config: PiiConfig | None = None,
+                 shapes: Iterable[str] = ()) -> None:
+        """`shapes`: regexes a pseudonym keeps matching when its value matched (a pack's
+        slot patterns, see `pii_pack`); they detect nothing by themselves."""
         self.config = config or PiiConfig()
+        self._shapes = [re.compile(p) for p in shapes]
         self._fakes = Pseudonyms(salt.encode())
         rules = [IdentifierRule(pattern=r) if isinstance(r, str) else r
                  for r in self.config.identifiers.values()]
         self._identifiers = [(re.compile(r.pattern), r.keep_letters) for r in rules]
+        self._memo: dict[str, str] = {}
+        """Compact value -> compact pseudonym, for the whole dataset (see `_consistent`)."""
         self._keep = {w.lower() for w in self.config.keep}
         self._names: dict[str, str] = {}
         self._full_names: set[str] = set()
@@ -205,6 +247,7 @@ class Scrubber:
         yield from find_emails(text)
         yield from find_numbers(text)
         yield from find_cued(text)
+        yield from find_secrets(text)
         yield from find_ips(text)
         yield from find_phones(text, self.config.phone_regions)
         yield from find_birth_dates(text)
@@ -228,10 +271,51 @@ class Scrubber:
     def _fake(self, span: Span, value: str) -> str:
         if span.kind == "name":
             return re.sub(r"[^\W\d_](?:[\w'’-]*[^\W\d_])?", lambda m: self._name_part(m.group(0)), value)
+        compact = re.sub(r"[\W_]", "", value).lower()
+        shared = span.kind in SHARED_KINDS and len(compact) > 3
+        known = self._memo.get(compact) if shared else None
+        if known is not None:
+            return _refill(value, known)
         if span.kind == "identifier":
             keep = next((k for p, k in self._identifiers if p.fullmatch(value)), False)
-            return self._fakes.shape("id", value, value, keep_letters=keep)
-        return self._fakes.fake(span.kind, span.key, value)
+            fake = self._fakes.shape("id", value, value, keep_letters=keep)
+        elif span.kind in ("account", "passport") and any(c.isdigit() for c in value):
+            # letters of an id are its fixed prefix or suffix ("ACC-", "#W"): kept
+            fake = self._fakes.shape(span.kind, span.key, value, keep_letters=True)
+        else:
+            fake = self._fakes.fake(span.kind, span.key, value)
+        fake = self._fit(span, value, fake)
+        if shared and len(self._memo) < MEMO_SIZE:
+            self._memo[compact] = re.sub(r"[\W_]", "", fake).lower()
+        return fake
+
+    def _fit(self, span: Span, value: str, fake: str) -> str:
+        """`fake`, or another pseudonym that matches every identifier pattern `value` matches
+        and keeps a Luhn check digit `value` has (long numeric ids): first other draws, then
+        keeping a growing prefix of `value` (a pack's "4" + seven digits keeps its "4")."""
+        patterns = [p for p in [*(p for p, _ in self._identifiers), *self._shapes]
+                    if p.fullmatch(value)]
+        digits = re.sub(r"\D", "", value)
+        luhn_kept = span.kind in ("account", "identifier", "national_id") and len(digits) >= 8 \
+            and digits == re.sub(r"[\s-]", "", value) and _luhn_ok(digits)
+
+        def good(candidate: str) -> bool:
+            return candidate.lower() != value.lower() and all(
+                p.fullmatch(candidate) for p in patterns) and (
+                not luhn_kept or _luhn_ok(re.sub(r"\D", "", candidate)))
+
+        if good(fake):
+            return fake
+        for keep in range(len(value)):
+            for attempt in range(6):
+                body = self._fakes.shape(span.kind, f"{span.key}#{keep}.{attempt}", value[keep:],
+                                         keep_letters=True)
+                candidate = value[:keep] + body
+                if luhn_kept and not _luhn_ok(candidate):
+                    candidate = candidate[:-1] + _luhn_digit(candidate[:-1])
+                if good(candidate):
+                    return candidate
+        return fake
 
     def _name_part(self, word: str) -> str:
         if word.lower() in self._keep or len(word) < 2:

@@ -223,10 +223,14 @@ def find_numbers(text: str) -> Iterator[Span]:
         stop = _longest_valid(text, m.start(), m.end(), _card_ok)
         if stop:
             yield Span(m.start(), stop, "card", digits(text[m.start():stop]))
-    for m in IBAN.finditer(text):
+    pos = 0
+    while m := IBAN.search(text, pos):
+        # A valid IBAN ends the search there, not at the end of the (greedy) match: a
+        # compact IBAN right before a spaced one ("DE89...3000 GB29 NWBK ...") is two.
         stop = _longest_valid(text, m.start(), m.end(), iban.is_valid)
         if stop:
             yield Span(m.start(), stop, "iban", iban.compact(text[m.start():stop]))
+        pos = stop or m.start() + 1
     for m in SSN_FORMAT.finditer(text):
         area, group, serial = m.group(1), m.group(3), m.group(4)
         plausible = area not in ("000", "666") and area[0] != "9" and group != "00" and serial != "0000"
@@ -245,6 +249,9 @@ def find_numbers(text: str) -> Iterator[Span]:
         elif (cued or not value.isdigit()) and any(valid(value) and (cued or not weak)
                                                    for valid, weak in NATIONAL_IDS):
             yield Span(start, end, "national_id", re.sub(r"[\s.-]", "", value.upper()))
+        elif cued and re.fullmatch(r"[A-Za-z]{0,3}\d{6,14}[A-Za-z]?", value):
+            # right after "national id", "tax number"...: trusted without a checksum
+            yield Span(start, end, "national_id", value.upper())
 
 
 def _windows(text: str, most: int = 6) -> Iterator[tuple[int, int]]:
@@ -274,7 +281,7 @@ ACCOUNT_CUE = re.compile(
     r"\b(?:account|acct|a/c|routing|sort code|member(?:ship)?|customer|policy|kontonummer|konto|"
     r"compte|cuenta|conto|rekeningnummer|rekening)(?:\s*(?:number|no\.?|num|#|id|nummer|numéro|"
     r"número))?(?:\s*(?:is|was|ist|est|es))?\s*[:#]?\s*$", re.IGNORECASE)
-CUE_VALUE = re.compile(r"(?<![\w-])(?=[A-Za-z]*\d)[A-Za-z0-9]+(?:[ -]\d+)*")
+CUE_VALUE = re.compile(r"(?<![\w-])(?=[A-Za-z]*-?\d)[A-Za-z0-9]+(?:[ -]\d+)*")
 
 
 def find_cued(text: str) -> Iterator[Span]:
@@ -288,6 +295,43 @@ def find_cued(text: str) -> Iterator[Span]:
             yield Span(m.start(), m.end(), "passport", value.upper())
         elif cue_before(ACCOUNT_CUE, text, m.start()):
             yield Span(m.start(), m.end(), "account", digits(value) or value)
+
+
+SECRET_CUE = re.compile(
+    r"\b(?:pin|pin code|pin number|passcode|pass code|password|passphrase|pass phrase|"
+    r"security (?:code|pin|word|answer|question answer)|secret (?:word|answer|code)|"
+    r"one[- ]time (?:code|password|passcode|pin)|otp|verification code|auth(?:entication)? code|"
+    r"access code|memorable word|(?:mother'?s|mom'?s|mum'?s) maiden name|"
+    r"(?:name of )?(?:my )?first pet(?:'?s name)?|code (?:we|I) (?:just )?(?:sent|texted)|"
+    r"code-pin|code secret|geheimzahl|mot de passe|contraseña|clave)"
+    r"(?:\s*(?:number|no\.?|#))?(?:\s+(?:you|we|they|I)\s+(?:just\s+)?(?:sent|texted|gave)"
+    r"(?:\s+me)?)?(?:\s*(?:is|was|would be|should be|=|:))?\s*[:#]?\s*[\"'‘“]?$",
+    re.IGNORECASE)
+WORD_SECRET_CUE = re.compile(r"\b(?:answer|maiden name|pet|word|password|passphrase|pass phrase|"
+                             r"mot de passe|contraseña|clave)\b", re.IGNORECASE)
+SECRET_VALUE = re.compile(r"\d+(?:[ -]\d+)*(?![\w-])|[^\W\d][\w-]*")
+
+
+def find_secrets(text: str) -> Iterator[Span]:
+    """PINs, passcodes, passwords, one-time codes and security answers after their cue
+    ("my PIN is 4411", "the code we sent: 552 910", "mother's maiden name is Okafor")."""
+    for m in SECRET_VALUE.finditer(text):
+        if m.start() > 0 and text[m.start() - 1].isalnum():
+            continue
+        if not cue_before(SECRET_CUE, text, m.start(), 50):
+            continue
+        value = m.group(0)
+        if not any(c.isdigit() for c in value) and not WORD_SECRET_CUE.search(
+                text[max(0, m.start() - 50):m.start()]):
+            continue  # a word is a secret only after "answer", "password", "maiden name"...
+        if value.lower() in ("is", "was", "the", "my", "a", "it", "that", "yes", "no", "ok"):
+            continue
+        # a word answer runs to the end of the clause (two words at most: "Fluffy Paws")
+        end = m.end()
+        nxt = re.match(r" ([A-Z][\w-]+)\b", text[end:])
+        if not value[0].isdigit() and nxt:
+            end += nxt.end()
+        yield Span(m.start(), end, "secret", text[m.start():end].lower())
 
 
 # ----------------------------------------------------------------------------- dates of birth

@@ -14,6 +14,7 @@ import re
 import string
 from functools import cache
 
+import phonenumbers
 from faker import Faker
 from stdnum import iban, luhn
 
@@ -42,6 +43,23 @@ def _fake_names() -> tuple[tuple[str, ...], tuple[str, ...]]:
         return tuple(sorted(w for w in words if len(w) > 3 and w.isalpha() and w.isascii()
                             and not lex.ambiguous(w)))
     return usable(lex.first), usable(lex.last)
+
+
+def _valid_phone(number: str, region: str) -> bool:
+    try:
+        return phonenumbers.is_valid_number(phonenumbers.parse(number, region))
+    except phonenumbers.NumberParseException:
+        return False
+
+
+def _phone_region(number: str) -> str | None:
+    """The country a written phone number is valid for (None: valid nowhere we know)."""
+    from convsim.scenarios.pii_detect import PHONE_REGIONS
+
+    for region in ("ZZ",) if number.startswith("+") else PHONE_REGIONS:
+        if _valid_phone(number, region):
+            return region
+    return None
 
 
 class Pseudonyms:
@@ -73,10 +91,12 @@ class Pseudonyms:
         out = []
         for i, ch in enumerate(value):
             h = (seed >> (i % 56)) + i * 7919 + seed % 97
+            # every character changes (1 + h % 9 is never a multiple of 10): no digit of a
+            # short secret survives by chance
             if ch.isdigit():
-                out.append(str((int(ch) + 1 + h) % 10))
+                out.append(str((int(ch) + 1 + h % 9) % 10))
             elif ch.isascii() and ch.isalpha() and not keep_letters:
-                letter = string.ascii_lowercase[(ord(ch.lower()) - 97 + 1 + h) % 26]
+                letter = string.ascii_lowercase[(ord(ch.lower()) - 97 + 1 + h % 25) % 26]
                 out.append(letter.upper() if ch.isupper() else letter)
             else:
                 out.append(ch)
@@ -109,7 +129,13 @@ class Pseudonyms:
             return " ".join(DIGIT_WORDS[int(d)] for d in fake)
         head = re.match(r"\+\d{1,3}[\s.-]|\+", original)
         keep = head.group(0) if head else ""
-        return keep + self.shape("phone", key, original[len(keep):])
+        region = _phone_region(original)
+        fake = keep + self.shape("phone", key, original[len(keep):])
+        for attempt in range(1, 40):  # a number valid where the original was
+            if region is None or _valid_phone(fake, region):
+                return fake
+            fake = keep + self.shape("phone", f"{key}#v{attempt}", original[len(keep):])
+        return fake
 
     def _card(self, key: str, original: str) -> str:
         digits = re.sub(r"\D", "", original)

@@ -20,7 +20,8 @@ from functools import cache
 from convsim.core.names import english_words, first_names, last_names
 from convsim.scenarios.pii_places import find_places, is_place
 
-TOKEN = re.compile(r"[^\W\d_](?:[\w'’-]*[^\W\d_])?")
+# A possessive 's is not part of the word: "calling for Maria's account" names Maria.
+TOKEN = re.compile(r"[^\W\d_](?:[\w'’-]*[^\W\d_])?(?<!['’][sS])")
 # Never names, whatever the dictionary says: function words of the supported languages,
 # forms of address without a name, customer-service vocabulary, and brands.
 STOP = frozenset("""
@@ -121,9 +122,16 @@ CONTRACTION = re.compile(r"['’](?:m|s|ll|ve|d|re|t)$", re.IGNORECASE)
 AFTER_NUMBER = re.compile(r"\d{4,5}\s+$")  # "10115 Berlin": a city after a postcode
 
 
+# Particles of phrasal verbs: after "signed", "call me", "named"... they end the verb,
+# they are not a name ("signed up for", "call me back").
+PARTICLE = frozenset(("up", "down", "out", "off", "on", "in", "over", "back", "away", "along",
+                      "around", "through", "about", "for", "into", "onto", "upon"))
+
+
 def _never(word: str) -> bool:
     w = word.lower()
-    return w in STOP or w in NATIONALITY or len(word) < 2 or bool(CONTRACTION.search(word))
+    return (w in STOP or w in NATIONALITY or w in PARTICLE or len(word) < 2
+            or bool(CONTRACTION.search(word)))
 
 
 def _accept_after_cue(word: str, strong: bool, lex: Lexicon) -> bool:
@@ -200,7 +208,8 @@ def _extend_back(text: str, tokens: list[re.Match[str]], i: int, lex: Lexicon) -
     if i == 0 or text[tokens[i - 1].end():tokens[i].start()] != " ":
         return i
     prev = tokens[i - 1].group(0)
-    if _title(prev) and _unknown(prev, lex) and not DETERMINER.search(
+    if _title(prev) and (_unknown(prev, lex) or lex.is_name(prev) and not _never(prev)) \
+            and not _sentence_start(text, tokens[i - 1].start()) and not DETERMINER.search(
             text[max(0, tokens[i - 1].start() - 30):tokens[i - 1].start()]):
         return i - 1
     return i
@@ -217,6 +226,19 @@ def _sign_on(text: str, tokens: list[re.Match[str]], i: int, lex: Lexicon) -> in
                 not _never(t.group(0)) and t.group(0).lower() not in lex.english for t in run[:-1]):
             return n
     return 0
+
+
+OWNED = re.compile(r"['’]s\s+(?:account|line|card|phone|number|order|plan|subscription|profile|"
+                   r"behalf|details|booking|reservation|policy|contract|sim|bill)\b", re.I)
+OWNER_CUE = re.compile(r"\b(?:for|of|on|about|from|to|access|into|in)\s+$", re.I)
+
+
+def _possessive_owner(text: str, tok: re.Match[str], lex: Lexicon) -> bool:
+    """"calling for Maria's account", "on Dana's behalf": a Title-case word owning an account."""
+    word = tok.group(0)
+    return (_title(word) and not _never(word) and (lex.is_name(word) or _unknown(word, lex))
+            and bool(OWNED.match(text, tok.end()))
+            and bool(OWNER_CUE.search(text[max(0, tok.start() - 20):tok.start()])))
 
 
 def find_names(text: str) -> Iterator[tuple[int, int]]:
@@ -238,6 +260,8 @@ def find_names(text: str) -> Iterator[tuple[int, int]]:
             continue
         if cued:
             hit = _accept_after_cue(word, strong, lex)
+        elif _possessive_owner(text, tok, lex):
+            hit = True
         elif (n := _sign_on(text, tokens, i, lex) or _guess_unknown(text, tokens, i, lex)):
             yield tok.start(), tokens[i + n - 1].end()
             i += n

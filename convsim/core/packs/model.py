@@ -208,6 +208,9 @@ class Slot(_Frozen):
     """Field of the customer's row (see PersonaBinding) it comes from, as a dotted path."""
     faker: str | None = None
     """Faker provider for generated values ('phone_number', 'numerify:###-####')."""
+    pattern: str | None = None
+    """Regular expression of the slot's values (e.g. `KM-4\\d{4}`): pseudonyms given to such
+    values when transcripts are imported (`convsim ingest --domain`) keep matching it."""
 
     def all_words(self) -> list[str]:
         return list(dict.fromkeys([*self.words, self.name.replace("_", " ")]))

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from convsim.core.records import Conversation, ToolCall, Turn
 
 TRANSFER_TOOL = re.compile(r"transfer|hand_?off|handover|escalat|human_agent|live_agent|"
-                           r"to_human|to_agent|supervisor|callback_request", re.I)
+                           r"to_human|to_agent|route_to|supervisor|callback_request", re.I)
 READ_TOOL = re.compile(r"^(get|find|list|search|lookup|look_up|check|verify|validate|calculate|"
                        r"think|fetch|read|query|show|view|describe|identify|authenticate|"
                        r"pull|ask|retrieve|lookup)[-_]|^(lookup|search|think|calculate)$", re.I)
