@@ -8,6 +8,7 @@ personas does not change the earlier ones.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from faker import Faker
@@ -33,13 +34,35 @@ def _identity(fake: Faker, rng: np.random.Generator, locale: str) -> Identity:
                     city=fake.city(), state=state, zip=fake.numerify("#####"), locale=locale)
 
 
+def _real_traits(traits: PersonaTraits, style: Mapping[str, float], cap: float
+                 ) -> PersonaTraits:
+    """The traits of one real customer (a row of the catalog's styles.parquet): length,
+    typos, information given up front and mood keep their joint distribution."""
+    emotion = ("frustrated" if style.get("frustration_rate", 0) > 0 else
+               "anxious" if style.get("anxious_rate", 0) > 0 else
+               "cheerful" if style.get("cheerful_rate", 0) > 0 else "calm")
+    return traits.model_copy(update={
+        "verbosity": round(min(1.0, style.get("words_per_turn", 0.0) / cap), 4),
+        "typo_rate": round(min(style.get("typo_rate", 0.0), 0.5), 4),
+        "upfront_info_rate": float(style.get("upfront_info", 0.0)),
+        "emotion": emotion})
+
+
 def generate_personas(config: PersonaGenConfig, seed: int,
-                      utterance_bank: Mapping[str, Sequence[str]] | None = None) -> list[Persona]:
+                      utterance_bank: Mapping[str, Sequence[str]] | None = None,
+                      styles: Sequence[Mapping[str, Any]] | None = None,
+                      fitted_from: str | None = None) -> list[Persona]:
     """Sample `config.n` personas, deterministically for `seed`.
 
     With an utterance bank (dialogue act -> real utterance templates), each persona
-    speaks with its own sample of it.
+    speaks with its own sample of it. With `styles` (one row of style figures per real
+    customer, from a catalog's styles.parquet), each persona is one real customer drawn
+    at random: its traits are that customer's, and its provenance says which customer
+    (`style_of`), where it sits among them by length (`length_quantile`) and the catalog
+    (`fitted_from`), so the agenda customer speaks with the real utterances of that length.
     """
+    wpt = np.sort(np.array([float(r.get("words_per_turn", 0.0)) for r in styles or []]))
+    cap = float(max(np.percentile(wpt, 95), 1.0)) if len(wpt) else 1.0
     bank = {k: list(v) for k, v in sorted((utterance_bank or {}).items()) if v}
     emotions = list(config.emotions)
     weights = np.array([config.emotions[e] for e in emotions], dtype=float)
@@ -58,6 +81,16 @@ def generate_personas(config: PersonaGenConfig, seed: int,
             typo_rate=config.typo_rate.sample(rng),
             upfront_info_rate=config.upfront_info_rate.sample(rng),
         )
+        fitted: dict[str, Any] = {}
+        if styles:
+            pick = np.random.default_rng([seed, 0x57E, i])
+            style = styles[int(pick.integers(len(styles)))]
+            traits = _real_traits(traits, style, cap)
+            words = float(style.get("words_per_turn", 0.0))
+            fitted = {"fitted_from": fitted_from, "style_of": style.get("conversation_id"),
+                      "length_quantile": round(float(np.searchsorted(wpt, words, "left")
+                                                     + np.searchsorted(wpt, words, "right"))
+                                               / (2 * len(wpt)), 4)}
         identity = _identity(fake, rng, locale)
         description = config.descriptions[int(rng.integers(len(config.descriptions)))]
         utterances = {}
@@ -73,7 +106,8 @@ def generate_personas(config: PersonaGenConfig, seed: int,
                                 traits=traits, description=description,
                                 style_examples=examples, utterances=utterances,
                                 provenance={"generator": "personas.generator", "seed": seed,
-                                            "index": i, "catalog": config.catalog}))
+                                            "index": i, "catalog": config.catalog,
+                                            **fitted}))
     return personas
 
 
@@ -90,4 +124,11 @@ def generate_campaign_personas(config: PersonaGenConfig, seed: int) -> list[Pers
     mined = PersonaGenConfig.model_validate({
         **traits, "n": config.n, "locales": config.locales, "catalog": config.catalog,
         "utterances_per_act": config.utterances_per_act})
-    return generate_personas(mined, seed, utterance_bank=catalog.bank)
+    styles_file = catalog.path / "styles.parquet"
+    styles = None
+    if styles_file.is_file():  # catalogs mined before styles.parquet: independent traits
+        import polars as pl
+
+        styles = pl.read_parquet(styles_file).sort("conversation_id").to_dicts()
+    return generate_personas(mined, seed, utterance_bank=catalog.bank, styles=styles,
+                             fitted_from=str(catalog.path.resolve()) if styles else None)

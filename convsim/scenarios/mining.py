@@ -7,8 +7,10 @@ personal values cut out first so the pseudonyms chosen at ingest do not matter),
 k-means (fixed random state) for k = 2..max_clusters, keeping the k with the
 best cosine silhouette. The same transcripts give the same catalog whatever
 PYTHONHASHSEED and the pseudonym salt. The catalog is plain files a person can read
-and edit: `catalog.yaml` (+ `utterances.parquet`, `assignments.parquet`), every
-item with provenance (the conversations it came from).
+and edit: `catalog.yaml` (+ `utterances.parquet`, `assignments.parquet`, and
+`styles.parquet`: one row of style figures per real customer, which persona
+generation resamples so that length, typos, politeness and patience keep their
+joint distribution), every item with provenance (the conversations it came from).
 """
 
 from __future__ import annotations
@@ -366,8 +368,15 @@ def mine_catalog(transcripts: Sequence[str | Path], out: str | Path,
     bank_df = pl.DataFrame(bank, schema={
         "intent": pl.String, "key": pl.String, "answers_act": pl.String, "template": pl.String,
         "placeholders": pl.List(pl.String), "fillable": pl.Boolean,
-        "conversation_id": pl.String, "turn_index": pl.Int32})
+        "conversation_id": pl.String, "turn_index": pl.Int32, "last": pl.Boolean})
     bank_df.write_parquet(out / "utterances.parquet")
+    # One row per real customer: the joint style persona generation resamples.
+    style_keys = sorted({k for s in styles.values() for k in s})
+    pl.DataFrame([{"conversation_id": c, "intent": intent.get(c, "unlabelled"),
+                   **{k: float(s.get(k, 0.0)) for k in style_keys}} for c, s in styles.items()],
+                 schema={"conversation_id": pl.String, "intent": pl.String,
+                         **dict.fromkeys(style_keys, pl.Float64)}).write_parquet(
+        out / "styles.parquet")
     pl.DataFrame({"conversation_id": list(intent), "intent": list(intent.values()),
                   "method": [method[c] for c in intent]}).write_parquet(
         out / "assignments.parquet")

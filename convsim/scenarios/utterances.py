@@ -5,7 +5,9 @@ A customer turn's act is read from the agent turn it answers (see
 utterance, the first customer turn is the opening of its intent. Slot values are
 replaced by the placeholders the agenda user simulator re-fills: {email}
 {first} {last} {zip} {order_id} {items} {address}. A turn that still holds an
-unplaceable identifier (a long number) is kept but marked not fillable.
+unplaceable identifier (a long number) is kept but marked not fillable. Each row says
+whether it was the customer's last turn (`last`): a real reaction to an agent failure
+that was the last turn is a customer leaving.
 """
 
 from __future__ import annotations
@@ -92,6 +94,8 @@ def mine_utterances(conversation_id: str, intent: str, turns: list[dict[str, Any
     rows = []
     last_agent = ""
     seen_customer = False
+    spoken = [t["turn_index"] for t in turns if t["role"] == "customer" and t["text"].strip()]
+    final = spoken[-1] if spoken else None
     for turn in turns:
         if turn["role"] == "agent":
             last_agent = turn["text"]
@@ -107,5 +111,6 @@ def mine_utterances(conversation_id: str, intent: str, turns: list[dict[str, Any
         seen_customer = True
         rows.append({"intent": intent, "key": key, "answers_act": act, "template": template,
                      "placeholders": used, "fillable": fillable,
-                     "conversation_id": conversation_id, "turn_index": turn["turn_index"]})
+                     "conversation_id": conversation_id, "turn_index": turn["turn_index"],
+                     "last": turn["turn_index"] == final})
     return rows

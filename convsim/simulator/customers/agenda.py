@@ -10,7 +10,16 @@ when its patience runs out. When it cannot tell what the agent wants, it gives a
 cooperative generic reply and marks the turn `unsure`.
 
 Utterances come, in order, from the persona (mined from real customers), the
-pack (`Domain.utterances`), and the neutral defaults below. Keys:
+pack (`Domain.utterances`), and the neutral defaults below.
+
+A persona drawn from a catalog with `styles.parquet` (see `convsim.personas`) is
+*fitted*: it opens with an opening of its intent as is (the information real
+customers give up front: no identity, mood or chatter added), speaks with every real utterance of the
+catalog for the intent and key (not a small sample), preferring those whose length
+sits where its real customer's did among real customers, and reacts to an agent
+failure the way a real customer of the intent did (a real reaction; leaving when
+that reaction was the real customer's last turn). Personas without one behave as
+before, byte for byte. Keys:
 `open_<intent>`, `identify_<way>`, `answer_<slot>` or `answer_<slot>=<value>`,
 `dont_know_<slot>`, `hint_<slot>`, and the general ones in DEFAULTS.
 """
@@ -19,6 +28,8 @@ from __future__ import annotations
 
 import re
 import zlib
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -78,6 +89,39 @@ def say_value(value: Any) -> str:
     return str(value)
 
 
+@cache
+def real_reactions(catalog: str) -> dict[tuple[str, str], list[tuple[str, bool]]]:
+    """(intent, agent act answered) -> (template, was the customer's last turn) of the
+    fillable real customer turns of a catalog (utterances.parquet)."""
+    import polars as pl
+
+    path = Path(catalog) / "utterances.parquet"
+    out: dict[tuple[str, str], list[tuple[str, bool]]] = {}
+    if not path.is_file():
+        return out
+    bank = pl.read_parquet(path)
+    if "last" not in bank.columns:
+        return out
+    for intent, act, template, last in bank.filter(pl.col("fillable")).sort(
+            "conversation_id", "turn_index").select(
+            "intent", "answers_act", "template", "last").iter_rows():
+        out.setdefault((intent, act), []).append((template, bool(last)))
+    return out
+
+
+@cache
+def _full_bank(catalog: str) -> dict[str, list[str]]:
+    """Every fillable real utterance of a catalog by bank key (read once per process)."""
+    from convsim.core.catalog import load_catalog
+
+    return {k: list(v) for k, v in load_catalog(catalog).bank.items()}
+
+
+_CONTENT = re.compile(r"\d|(?<![.!?] )(?<!^)\b(?!I\b|I')[A-Z]")
+"""Digits or a capitalised word inside a sentence: a real reaction that names something
+(a product, a date) another customer's scenario does not have."""
+
+
 class MissingSlotValue(Exception):
     """The pack says where a slot's value comes from, and it is not there (convsim's side)."""
 
@@ -117,6 +161,11 @@ class AgendaUser:
             base, at, intent = key.partition("@")
             bank.setdefault(LEGACY_KEYS.get(base, base) + at + intent, []).extend(options)
         self._bank = bank
+        # Fitted to a catalog's real customers (see the module docstring).
+        self.fitted = str(spec.persona.provenance.get("fitted_from") or "")
+        self.length_q = float(spec.persona.provenance.get("length_quantile", 0.5))
+        if self.fitted:
+            self._bank = _full_bank(self.fitted)
 
     @property
     def outcome(self) -> str | None:
@@ -207,7 +256,31 @@ class AgendaUser:
               and not (avoid and any(p in avoid for p in _PLACEHOLDER.findall(o)))]
         if not ok:
             return None
-        return str(fill(ok[int(self.rng.integers(len(ok)))], ctx))
+        return str(fill(self._pick(ok), ctx))
+
+    def _pick(self, options: list[str]) -> str:
+        """One option; a fitted persona prefers those whose length sits where its real
+        customer's length sat among real customers."""
+        if not self.fitted or len(options) == 1:
+            return options[int(self.rng.integers(len(options)))]
+        order = np.argsort([len(o.split()) for o in options], kind="stable")
+        rank = np.empty(len(options))
+        rank[order] = np.arange(len(options)) / (len(options) - 1)
+        weights = np.exp(-np.abs(rank - self.length_q) / 0.25)
+        return options[int(self.rng.choice(len(options), p=weights / weights.sum()))]
+
+    def _real_reaction(self, act: str) -> tuple[str, bool] | None:
+        """A real customer's turn of this intent answering the agent act, filled with this
+        customer's values, and whether it was that customer's last turn."""
+        intent = self.slots.get("opening_intent") or self.scenario.intent
+        ctx = self._context()
+        rows = [(t, last) for t, last in real_reactions(self.fitted).get((intent, act), [])
+                if all(p in ctx for p in _PLACEHOLDER.findall(t))]
+        if not rows:
+            return None
+        text = self._pick([t for t, _ in rows])
+        last = next(last for t, last in rows if t == text)
+        return str(fill(text, ctx)), last
 
     def _words(self, slot: str) -> str:
         spec = self.domain.slots.get(slot)
@@ -334,6 +407,9 @@ class AgendaUser:
     # ------------------------------------------------------------------ the protocol
 
     async def opening(self) -> UserReply:
+        if self.fitted and not self.first_request:
+            # A real opening as is: it carries what real customers of the intent say first.
+            return UserReply(text=self._opening_text())
         parts = []
         if self.traits.emotion != "calm":
             parts.append(self._say(f"mood_{self.traits.emotion}") or "")
@@ -424,6 +500,13 @@ class AgendaUser:
                 return UserReply(text=self._answer(list(a.slots)), act=a.act)
             if self.told and self.asks[key] == 1 and self.slots.get("wrong_info_first"):
                 return UserReply(text=self._answer(sorted(self.told)), act=a.act)
+            real = self._real_reaction("failure") if self.fitted else None
+            if real is not None:  # as a real customer of the intent reacted, leaving or not
+                text, last = real
+                if last:
+                    return self._end(text, "abandoned", a)
+                if not _CONTENT.search(text):  # only a reaction that names nothing of its own
+                    return UserReply(text=text, act=a.act)
             if not self.asked_for_human:
                 self.asked_for_human = True
                 return UserReply(text=self._say("ask_human") or "Can I talk to a human?",
@@ -438,5 +521,5 @@ class AgendaUser:
 
 
 @user_simulator("agenda")
-def make_agenda_user(spec: ConversationSpec, domain: Domain) -> AgendaUser:
+def make_agenda_user(spec: ConversationSpec, domain: Domain, **_: Any) -> AgendaUser:
     return AgendaUser(spec, domain)
