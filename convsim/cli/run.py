@@ -98,6 +98,8 @@ class PlainProgress:
 
     def update(self, done: int, total: int, outcomes: Mapping[str, int]) -> None:
         with self._lock:
+            if self._state is None:  # the run starts now (planning and agents took their time)
+                self._t0 = time.monotonic()
             self._state = (done, total, dict(outcomes))
             if (self._last is None or done >= total
                     or time.monotonic() - self._last >= self.every):
