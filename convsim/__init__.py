@@ -16,10 +16,30 @@ __all__ = [
     "load_campaign", "plan_specs", "run_campaign", "summarize_run", "build_population",
     "Conversation", "Scenario", "Persona", "Score", "Turn", "ToolCall",
     "load_run", "summarize", "compare", "gate", "assert_gate",
+    # Plug-in authors (docs/plugins.md): roles, decorators, the records they receive.
+    "UserSimulator", "AgentConnector", "Evaluator", "Executor", "Importer",
+    "AsyncEvaluator", "CustomerUsesLLM", "CustomerLabels", "AgentUsesLLM", "AgentBatchesBursts",
+    "ConnectorSettings", "CustomerSettings", "EvaluatorSettings", "ExecutorSettings",
+    "ImporterSettings",
+    "evaluator", "connector", "customer", "PluginError", "create_plugin",
+    "ConversationSpec", "AgentReply", "UserReply", "ToolOutcome", "ToolClient", "LLMUsage",
+    "PerturbationProfile", "Imported", "Quarantined", "AgentUnavailable", "AgentProtocolError",
 ]
 
 # Imported lazily so that `import convsim` stays cheap (no Ray, no polars).
 _API = {
+    **{name: "convsim.core.protocols" for name in (
+        "UserSimulator", "AgentConnector", "Evaluator", "Executor", "AsyncEvaluator",
+        "CustomerUsesLLM", "CustomerLabels", "AgentUsesLLM", "AgentBatchesBursts",
+        "ConnectorSettings", "CustomerSettings", "EvaluatorSettings", "ExecutorSettings",
+        "ImporterSettings", "UserReply", "ToolOutcome", "ToolClient", "AgentUnavailable",
+        "AgentProtocolError")},
+    **{name: "convsim.core.registry" for name in (
+        "evaluator", "connector", "customer", "PluginError", "create_plugin")},
+    **{name: "convsim.core.records" for name in (
+        "ConversationSpec", "AgentReply", "LLMUsage", "PerturbationProfile")},
+    **{name: "convsim.scenarios.importers.base" for name in (
+        "Importer", "Imported", "Quarantined")},
     "Domain": "convsim.core.packs.model",
     "Slot": "convsim.core.packs.model",
     "Tool": "convsim.core.packs.model",

@@ -126,6 +126,11 @@ class Registry(Generic[T]):
 
         return deco
 
+    def unregister(self, name: str) -> None:
+        """Forget a factory registered in-process (entry points stay)."""
+        self._registered.pop(name, None)
+        self._loaded.pop(name, None)
+
     def _entry_points(self) -> dict[str, PluginSource]:
         if self._installed is None:
             self._installed = {s.name: s for s in installed(self.kind) if not s.shadowed_by}
@@ -235,6 +240,14 @@ def all_sources(kinds: Iterable[str] = KINDS) -> list[PluginSource]:
         registry = REGISTRIES.get(kind)
         out += registry.sources() if registry is not None else installed(kind)
     return out
+
+
+def create_plugin(kind: str, name: str, *args: Any, **settings: Any) -> Any:
+    """A new instance of the plug-in `name` of `kind` (e.g. an executor that wraps `local`):
+    its factory gets `args` and the settings it names."""
+    if kind not in REGISTRIES:
+        raise PluginError(f"unknown plug-in kind {kind!r}; kinds: {', '.join(REGISTRIES)}")
+    return REGISTRIES[kind].create(name, *args, **settings)
 
 
 connectors: Registry[Any] = Registry("connectors", "connector")
