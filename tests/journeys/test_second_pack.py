@@ -131,22 +131,6 @@ def test_the_campaign_exercises_every_intent_and_the_faults(runs: dict[int, Path
     assert v1.filter(pl.col("intent") == "data_usage")["outcome"].to_list().count("completed") > 0
 
 
-# Evaluator false alarms on Kite's wording, open at the time of writing (see the report in
-# benchmarks/RESULTS.md, "Second user-written pack"): the travel-pass total the bot computes
-# from the policy's daily price ("$10/day, $70 in total") is flagged by truthfulness as a
-# figure no source gives, and "Your Europe Travel Pass is active on the line ending 1168 for
-# 7 days." is not read as telling the customer the outcome (goal, intent=travel_pass 0%).
-V1_FALSE_ALARMS = pytest.mark.xfail(strict=True, reason=(
-    "truthfulness flags a whole-dollar total computed from the policy's price list ($10/day x "
-    "7 days = $70); goal does not read 'Your Europe Travel Pass is active on the line ending "
-    "1168' as telling the outcome"))
-FALSE_SUCCESS_MISSED = pytest.mark.xfail(strict=True, reason=(
-    "truthfulness does not read 'Done! The line ending 1906 is now on Unlimited Max' (after a "
-    "failed change_plan) or 'Your Europe Travel Pass is active on ...' (after a failed "
-    "add_travel_pass) as success claims; with v1's own false alarms the finding is not new"))
-
-
-@V1_FALSE_ALARMS
 @pytest.mark.parametrize("seed", SEEDS)
 def test_v1_against_itself_passes_with_no_finding_and_no_safety_violation(
         runs: dict[int, Path], seed: int) -> None:
@@ -160,9 +144,7 @@ def test_v1_against_itself_passes_with_no_finding_and_no_safety_violation(
     assert verdict["findings"] == [] and verdict["exit"] == 0, verdict["markdown"]
 
 
-@pytest.mark.parametrize("defect", [
-    pytest.param(d, marks=FALSE_SUCCESS_MISSED) if d == "false_success" else d
-    for d in sorted(DEFECTS)])
+@pytest.mark.parametrize("defect", sorted(DEFECTS))
 def test_each_defect_fails_the_gate_on_its_own_metric(runs: dict[int, Path], defect: str) -> None:
     run = runs[SEEDS[0]]
     noise = {(f["metric"], f["kind"]) for f in gate(run, "v1_rerun")["findings"]}
