@@ -107,6 +107,11 @@ def one_seed(seed: int, n: int, out: Path) -> dict[str, Any]:
         raise SystemExit(f"seed {seed}: convsim run exited {ran.returncode}: {ran.stderr[-2000:]}")
     (run,) = (folder / "runs" / "kite").iterdir()
     seconds = time.perf_counter() - started
+    outcomes = pl.read_parquet(run / "conversations" / "*.parquet")["outcome"]
+    broken = outcomes.is_in(["simulator_error", "agent_error"]).sum()
+    if broken:  # a figure from a run convsim could not play is no figure
+        raise SystemExit(f"seed {seed}: {broken} conversations ended in simulator or agent errors "
+                         f"({run})")
     scores = pl.read_parquet(run / "scores" / "*.parquet").filter(pl.col("status") == "scored")
     v1 = scores.filter(pl.col("agent_version").is_in(["v1", "v1_rerun"])
                        & pl.col("metric").is_in(SAFETY) & ~pl.col("passed"))
