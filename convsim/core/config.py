@@ -179,10 +179,20 @@ class AgentConfig(Frozen):
     agent, e.g. retail:v1) or the path of a reference agent YAML."""
     command: str | None = None
     """A command that starts your agent (http): the campaign runs it before the conversations
-    (`{port}` becomes a free port), waits for it to print `listening on http://HOST:PORT`,
-    and stops it after."""
+    (`{port}` becomes a free port), waits until it is ready (see `ready_pattern` and
+    `ready_url`), and stops it after. If it exits or is not ready in time, the run stops
+    (exit 2) showing the agent's last output lines."""
     workdir: str | None = None
-    """Folder `command` runs in (default: the campaign file's folder)."""
+    """Folder `command` runs in, relative to the campaign file (default: its folder)."""
+    ready_pattern: str | None = None
+    """`command`: a regular expression matched against each line the agent prints; the agent
+    is ready at the first match, and its named group `url` is its base URL. Default
+    `listening on (?P<url>https?://\\S+)`. With `ready_url`, the group is optional."""
+    ready_url: str | None = None
+    """`command`: a health URL (`{port}` allowed) polled until it answers 2xx; the agent's
+    base URL is then its scheme, host and port (unless `ready_pattern` gives one)."""
+    ready_timeout_s: float = Field(60.0, gt=0, le=3600, allow_inf_nan=False)
+    """`command`: how long to wait for the agent to be ready."""
     target: str | None = None
     """For the python connector: 'module:attribute' of the agent factory."""
     options: dict[str, Any] = Field(default_factory=dict)
@@ -212,6 +222,23 @@ class AgentConfig(Frozen):
             _check_url(value)
         return value
 
+    @field_validator("ready_pattern")
+    @classmethod
+    def _ready_regex(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"not a valid regular expression ({exc}): {value!r}") from None
+        return value
+
+    @field_validator("ready_url")
+    @classmethod
+    def _ready_url(cls, value: str | None) -> str | None:
+        if value is not None:
+            _check_url(value.replace("{port}", "1"))
+        return value
+
     @field_validator("target")
     @classmethod
     def _target_shape(cls, value: str | None) -> str | None:
@@ -232,6 +259,13 @@ class AgentConfig(Frozen):
             raise ValueError("an openai agent needs 'model' (a litellm model name)")
         if self.connector == "http":
             _check_http_options(self.options)
+        ready = [k for k in ("ready_pattern", "ready_url") if getattr(self, k) is not None]
+        if ready and self.command is None:
+            raise ValueError(f"{' and '.join(ready)} only apply to an agent started by 'command'")
+        if self.ready_pattern is not None and self.ready_url is None \
+                and "url" not in re.compile(self.ready_pattern).groupindex:
+            raise ValueError("ready_pattern needs a named group for the agent's URL, e.g. "
+                             "'serving on (?P<url>http://\\S+)' (or give ready_url)")
         return self
 
     def with_environment(self, where: str = "") -> AgentConfig:

@@ -1,7 +1,9 @@
 """The agent processes a campaign starts itself: reference agents and the team's `command:`.
 
-`serve_agents` starts each on 127.0.0.1, waits for its `listening on URL` line and stops it
-(with its process group) when the campaign ends. Used by `campaign` (run_campaign); the
+`serve_agents` starts each on 127.0.0.1, waits until it is ready (a line matching its
+`ready_pattern`, default `listening on URL`, or its `ready_url` answering) and stops it
+(with its process group) when the campaign ends. An agent that exits or is not ready in
+time stops the campaign with its last output lines. Used by `campaign` (run_campaign); the
 agents are then reached over HTTP by the `http` connector.
 """
 
@@ -10,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import queue
+import re
 import shlex
 import signal
 import socket
@@ -17,6 +20,8 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections import deque
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -31,10 +36,16 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _agent_command(agent: AgentConfig) -> tuple[list[str], str | None]:
+DEFAULT_READY = re.compile(r"listening on (?P<url>https?://\S+)")
+"""The line a started agent prints when it is ready, unless its `ready_pattern` says."""
+TAIL_LINES = 10
+"""Output lines of an agent shown when it fails to start."""
+
+
+def _agent_command(agent: AgentConfig, port: int) -> tuple[list[str], str | None]:
     """The process to start for an agent the campaign serves itself, and its folder."""
     if agent.command is not None:
-        argv = shlex.split(agent.command.replace("{port}", str(_free_port())))
+        argv = shlex.split(agent.command.replace("{port}", str(port)))
         if argv and argv[0] in ("python", "python3"):  # the Python convsim runs in, with its deps
             argv[0] = sys.executable
         return argv, agent.workdir
@@ -69,19 +80,32 @@ class _Child:
                                      stderr=subprocess.PIPE, text=True, start_new_session=True,
                                      preexec_fn=_die_with_parent(os.getpid()))
         self.lines: queue.Queue[str | None] = queue.Queue()
-        self.err_tail: deque[str] = deque(maxlen=20)
-        threading.Thread(target=self._pump, args=(self.proc.stdout, self.lines.put, True),
-                         daemon=True).start()
-        threading.Thread(target=self._pump, args=(self.proc.stderr, self.err_tail.append, False),
-                         daemon=True).start()
+        self.tail: deque[str] = deque(maxlen=TAIL_LINES)
+        """The last lines the agent printed (stdout and stderr, in arrival order)."""
+        self._pumps = [threading.Thread(target=self._pump, args=(stream, mark), daemon=True)
+                       for stream, mark in ((self.proc.stdout, True), (self.proc.stderr, False))]
+        for pump in self._pumps:
+            pump.start()
 
-    @staticmethod
-    def _pump(stream: Any, sink: Callable[[Any], None], mark_end: bool) -> None:
+    def _pump(self, stream: Any, stdout: bool) -> None:
         with contextlib.suppress(ValueError, OSError):
             for line in stream:
-                sink(line)
-        if mark_end:
-            sink(None)
+                if line.strip():
+                    self.tail.append(line.rstrip())
+                if stdout:
+                    self.lines.put(line)
+        if stdout:
+            self.lines.put(None)
+
+    def last_output(self) -> str:
+        """The agent's last output lines, indented, for an error message."""
+        for pump in self._pumps:  # a process that exited: let the pumps read its last lines
+            if self.proc.poll() is not None:
+                pump.join(timeout=1)
+        lines = list(self.tail)
+        if not lines:
+            return "; it printed nothing"
+        return "; its last output lines:\n" + "\n".join(f"  | {ln}" for ln in lines)
 
     def stop(self) -> None:
         for sig, wait_s in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 5.0)):
@@ -99,14 +123,16 @@ class _Child:
 
 
 @contextlib.contextmanager
-def serve_agents(agents: list[AgentConfig], startup_timeout_s: float = 60.0
+def serve_agents(agents: list[AgentConfig], startup_timeout_s: float | None = None
                  ) -> Iterator[list[AgentConfig]]:
     """Start the agents the campaign serves itself: reference agents (`reference:`) and
     the team's own (`command:`), each as its own process on 127.0.0.1.
 
-    A started process must print a line `... listening on http://HOST:PORT`. They live no
-    longer than this process: stopped (with their process group) when the block exits, and
-    on Linux killed by the kernel if the driver dies first (PR_SET_PDEATHSIG).
+    A started process is ready when it prints a line matching its `ready_pattern` (default
+    `... listening on http://HOST:PORT`) or when its `ready_url` answers 2xx, within its
+    `ready_timeout_s` (or `startup_timeout_s`, if given). They live no longer than this
+    process: stopped (with their process group) when the block exits, and on Linux killed
+    by the kernel if the driver dies first (PR_SET_PDEATHSIG).
     """
     children: list[_Child] = []
     resolved = []
@@ -115,14 +141,17 @@ def serve_agents(agents: list[AgentConfig], startup_timeout_s: float = 60.0
             if agent.connector != "http" or (agent.reference is None and agent.command is None):
                 resolved.append(agent)
                 continue
-            argv, cwd = _agent_command(agent)
+            port = _free_port()
+            argv, cwd = _agent_command(agent, port)
             try:
                 child = _Child(argv, cwd)
             except OSError as exc:
-                raise CampaignError(f"agent {agent.version}: cannot start {argv[0]!r}: "
+                where = f" in {cwd}" if cwd else ""
+                raise CampaignError(f"agent {agent.version}: cannot start {argv[0]!r}{where}: "
                                     f"{exc.strerror}") from None
             children.append(child)
-            url = _await_listening(child, agent.version, startup_timeout_s)
+            timeout_s = startup_timeout_s or agent.ready_timeout_s
+            url = _await_ready(child, agent, port, timeout_s)
             resolved.append(agent.model_copy(update={"url": url}))
         yield resolved
     finally:
@@ -130,20 +159,57 @@ def serve_agents(agents: list[AgentConfig], startup_timeout_s: float = 60.0
             child.stop()
 
 
-def _await_listening(child: _Child, version: str, timeout_s: float) -> str:
+def _answers(url: str) -> bool:
+    """The health URL answers 2xx (a refused connection or another status: not yet)."""
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (http(s) only)
+            return 200 <= int(response.status) < 300
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+
+
+def _base_url(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _await_ready(child: _Child, agent: AgentConfig, port: int, timeout_s: float) -> str:
+    """The agent's base URL once it is ready; CampaignError (with its last output lines)
+    when it exits first or the time runs out."""
+    pattern = re.compile(agent.ready_pattern) if agent.ready_pattern else DEFAULT_READY
+    health = agent.ready_url.replace("{port}", str(port)) if agent.ready_url else None
+    url: str | None = None
+    printed = False  # the pattern has matched (when there is a health URL, it may not)
+    stdout_open = True
     deadline = time.monotonic() + timeout_s
-    while (left := deadline - time.monotonic()) > 0:
+    next_poll = 0.0
+    while time.monotonic() < deadline:
         try:
-            line = child.lines.get(timeout=min(left, 0.5))
+            line = child.lines.get(timeout=0.1) if stdout_open else None
         except queue.Empty:
-            continue
-        if line is not None and "listening on " in line:
-            return line.rsplit("listening on ", 1)[1].strip()
-        if line is None:  # stdout closed: the process is gone
-            child.proc.wait(timeout=5)
-            time.sleep(0.05)  # let the stderr thread catch the last lines
-            err = [x.strip() for x in child.err_tail if x.strip()]
-            raise CampaignError(f"agent {version} exited at startup: "
-                                f"{err[-1] if err else 'no output'}")
-    raise CampaignError(f"agent {version} did not print 'listening on URL' within "
-                        f"{timeout_s:g}s")
+            line = ""
+        if line is None and stdout_open:
+            stdout_open = False
+        if line:
+            match = pattern.search(line)
+            if match:
+                printed = True
+                found = match.groupdict().get("url")
+                url = found.strip() if found else url
+                if health is None or agent.ready_pattern:
+                    return url or _base_url(health or "")
+        if health is not None and time.monotonic() >= next_poll:
+            next_poll = time.monotonic() + 0.2
+            if _answers(health):
+                return url or _base_url(health)
+        if child.proc.poll() is not None:
+            raise CampaignError(f"agent {agent.version} exited at startup (exit code "
+                                f"{child.proc.returncode}){child.last_output()}")
+        if not stdout_open:
+            time.sleep(0.1)
+    waited = (f"{health} to answer" if health is not None and not printed else
+              f"a line matching '{pattern.pattern}'")
+    raise CampaignError(f"agent {agent.version} was not ready within {timeout_s:g}s (waited "
+                        f"for {waited}){child.last_output()}")
