@@ -77,9 +77,13 @@ class RequiresResult(_Body):
 
 class RequiresConsent(_Body):
     """Every call of `tool` follows an explicit yes from the customer, given after the agent
-    stated the action and asked (an agent turn whose act is `confirm` and that names the
-    action: matches `stated`, else a word of the tool's name such as cancel, return,
-    address) and before the call."""
+    stated the action and asked, and before the call. The agent's turn asks for a yes (a
+    yes/no question, "please confirm if you'd like to proceed", "(yes/no)") and names the
+    action in its own words: a verb of the tool's name or description and the verbs people
+    use for it (change: switch, move, upgrade; suspend: block, freeze; see
+    `convsim/evaluators/actions.py`), or a value the call writes ("to Unlimited"); a go-ahead
+    question may rely on the statement in another sentence of the turn or in the agent turn
+    just before. `stated`, when given, replaces that recognition."""
 
     tool: Tools
     stated: str | None = None
