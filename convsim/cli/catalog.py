@@ -8,7 +8,7 @@ from typing import Any
 import typer
 import yaml
 
-from convsim.cli.common import console, user_errors
+from convsim.cli.common import console, err_console, user_errors
 from convsim.core.config import ConfigError
 
 personas_app = typer.Typer(help="Generate personas.", no_args_is_help=True)
@@ -135,7 +135,19 @@ def from_transcript(
             raise ConfigError("give one conversation id, or --all")
         ids = [conversation_id] if conversation_id else all_conversation_ids(transcripts)
         made = [scenario_from_transcript(c, transcripts, catalog, pack) for c in ids]
-    _dump([s for s in made if s.slots.get("customer_turns")], out)
+    kept = [s for s in made if s.slots.get("customer_turns")]
+    if pack is not None:  # per conversation: the backend state rebuilt, and what is missing
+        from convsim.scenarios.replay_state import StateReport
+
+        complete = 0
+        for s in kept:
+            state = StateReport(**s.provenance.get("state", {}))
+            complete += not state.missing
+            err_console.print(f"{s.provenance.get('origin') or s.id}: {state.summary()}",
+                              highlight=False, markup=False, soft_wrap=True)
+        err_console.print(f"backend state rebuilt for {complete} of {len(kept)} conversations "
+                          f"without anything missing", highlight=False)
+    _dump(kept, out)
 
 
 def fidelity(

@@ -18,6 +18,7 @@ import yaml
 
 from convsim.core.packs.model import Domain
 from convsim.core.records import Expectations, ProcessStep, Scenario, stable_hash
+from convsim.scenarios.replay_state import StateReport, bind_from_turns, parse_calls, reconstruct
 
 
 class TranscriptNotFound(Exception):
@@ -88,6 +89,59 @@ def _bind_customer(domain: Domain, calls: pl.DataFrame, slots: dict[str, Any]) -
     return {}
 
 
+def _rebuild_state(domain: Domain, calls: pl.DataFrame, customer_turns: list[str],
+                   slots: dict[str, Any]) -> tuple[dict[str, Any], StateReport]:
+    """The scenario's initial state (fixtures + the records the conversation read), and what
+    was rebuilt or is missing (see `replay_state`); binds the customer's key in `slots`."""
+    logged = parse_calls(calls.select("tool", "arguments_json", "result", "status").iter_rows()
+                         ) if calls.height else []
+    read, report = reconstruct(domain, logged)
+    binding = domain.binding
+    if binding is None:
+        if not read:
+            return {}, report
+        state = {name: dict(t) for name, t in domain.tables.items()}
+        for table, rows in read.items():
+            state.setdefault(table, {}).update(rows)
+        return state, report
+    customers = read.get(binding.table) or {}
+    if customers:
+        slots[binding.slot] = sorted(customers)[0]
+    elif logged:  # a key in the arguments: a fixture customer, or a record a result carried
+        named = _bind_customer(domain, calls, slots).get(binding.table) or {}
+        if binding.slot in slots:
+            key = str(slots[binding.slot])
+            if key in named:
+                read.setdefault(binding.table, {})[key] = named[key]
+            report.read.setdefault(binding.table, []).append(
+                key if key in named else f"{key} (in the pack's fixtures)")
+    if binding.slot not in slots:
+        typed = bind_from_turns(domain, customer_turns)
+        if typed:
+            report.source = "persona binding" if not logged else f"{report.source} + binding"
+            key_field = domain.keys.get(binding.table, binding.slot)
+            key = f"replay-{stable_hash(typed, 8)}"
+            read.setdefault(binding.table, {})[key] = {key_field: key, **typed}
+            report.read.setdefault(binding.table, []).append(
+                f"{key} (from what the customer typed: {', '.join(sorted(typed))})")
+            slots[binding.slot] = key
+        else:
+            report.missing.append(f"{binding.table}: the customer's record (no tool log names "
+                                  "it, and the customer typed no value of the pack's identity "
+                                  "slots)")
+    if not logged:
+        others = sorted(t for t in domain.tables if t != binding.table and domain.tables[t])
+        if others:
+            report.missing.append(f"{', '.join(others)}: the customer's records (the transcript "
+                                  "has no tool log; the pack's fixtures are used)")
+    if not read:
+        return {}, report
+    state = {name: dict(t) for name, t in domain.tables.items()}
+    for table, rows in read.items():
+        state.setdefault(table, {}).update(rows)
+    return state, report
+
+
 def all_conversation_ids(transcripts: str | Path) -> list[str]:
     """Ids of every conversation in an ingested transcripts folder, sorted."""
     root = Path(transcripts)
@@ -150,6 +204,8 @@ def scenario_from_transcript(conversation_id: str, transcripts: str | Path,
     slots: dict[str, Any] = {"customer_turns": customer, "agent_turns": answered,
                              "source_conversation": cid}
     initial_state: dict[str, Any] = {}
+    state_report = StateReport()
+    expected_state: dict[str, Any] = {}
     tools_called = calls["tool"].to_list() if calls.height else []
     dropped: list[str] = []
     if domain is not None:
@@ -162,8 +218,8 @@ def scenario_from_transcript(conversation_id: str, transcripts: str | Path,
                 dropped.append(step.name)
         names = {s.name for s in kept}
         steps = [s.model_copy(update={"before": [b for b in s.before if b in names]}) for s in kept]
-        if domain.binding is not None and calls.height:
-            initial_state = _bind_customer(domain, calls, slots)
+        initial_state, state_report = _rebuild_state(domain, calls, customer, slots)
+        expected_state = state_report.expected
     escalation_tools = set(domain.escalation_tools) if domain is not None else set()
     escalated = str(row["outcome"]) in ESCALATED or any(
         t in escalation_tools or "transfer" in t for t in tools_called)
@@ -173,8 +229,10 @@ def scenario_from_transcript(conversation_id: str, transcripts: str | Path,
         intent=intent, goal=customer[0] if customer else "", slots=slots,
         initial_state=initial_state,
         expectations=Expectations(process=steps, escalation_expected=escalated,
+                                  final_state=expected_state,
                                   turn_budget=max(10, 2 * turns.height)),
         difficulty="hard", tags=["regression"],
         provenance={"from_transcript": cid, "origin": row["origin"],
                     "outcome_then": row["outcome"], "expectations_from": source,
-                    "steps_not_in_pack": dropped})
+                    "steps_not_in_pack": dropped,
+                    **({"state": state_report.as_dict()} if domain is not None else {})})
