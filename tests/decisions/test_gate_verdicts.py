@@ -229,3 +229,20 @@ def test_calibrate_with_no_decided_judge_verdict_exits_2(tmp_path: Path) -> None
     assert result.exit_code == 2, result.output
     assert "nothing to compare" in result.output and "8 of its 8 verdicts" in result.output
     assert len([ln for ln in result.output.splitlines() if ln.strip()]) == 1
+
+
+def test_a_judge_that_decided_nothing_gives_no_verdict(tmp_path: Path) -> None:
+    # Every judge answer unusable (unscored): convsim's side, not the agent's.
+    run = paired_run(tmp_path, 60, {"goal": lambda i, v: True})
+    extra = []
+    for i in range(60):
+        for version in ("v1", "v2"):
+            c = conv(f"c{i}-{version}", version, f"pair{i}", f"s{i}")
+            extra.append(score(c, "judge:task_success", None, status="unscored",
+                               evaluator="judge") | {"run_id": "r1"})
+    ResultWriter(run, "r1").write_part({"conversations": [], "turns": [], "tool_calls": [],
+                                        "scores": extra})
+    code, out, verdict = gate(run, "--baseline", "v1", "--candidate", "v2",
+                              "--policy", policy(tmp_path))
+    assert code == 2 and verdict["status"] == "no_verdict", out
+    assert "inconclusive 60/120 = 50.0%" in verdict["reason"] and "blocked" not in out
