@@ -89,6 +89,18 @@ def _bind_customer(domain: Domain, calls: pl.DataFrame, slots: dict[str, Any]) -
     return {}
 
 
+def _overlay(domain: Domain, read: dict[str, dict[str, dict[str, Any]]]) -> dict[str, Any]:
+    """The pack's fixtures with the records read laid over them (a fixture record keeps the
+    fields the log did not show)."""
+    state = {name: dict(t) for name, t in domain.tables.items()}
+    for table, rows in read.items():
+        target = state.setdefault(table, {})
+        for key, row in rows.items():
+            known = target.get(key)
+            target[key] = {**known, **row} if isinstance(known, dict) else row
+    return state
+
+
 def _rebuild_state(domain: Domain, calls: pl.DataFrame, customer_turns: list[str],
                    slots: dict[str, Any]) -> tuple[dict[str, Any], StateReport]:
     """The scenario's initial state (fixtures + the records the conversation read), and what
@@ -100,10 +112,7 @@ def _rebuild_state(domain: Domain, calls: pl.DataFrame, customer_turns: list[str
     if binding is None:
         if not read:
             return {}, report
-        state = {name: dict(t) for name, t in domain.tables.items()}
-        for table, rows in read.items():
-            state.setdefault(table, {}).update(rows)
-        return state, report
+        return _overlay(domain, read), report
     customers = read.get(binding.table) or {}
     if customers:
         slots[binding.slot] = sorted(customers)[0]
@@ -136,10 +145,7 @@ def _rebuild_state(domain: Domain, calls: pl.DataFrame, customer_turns: list[str
                                   "has no tool log; the pack's fixtures are used)")
     if not read:
         return {}, report
-    state = {name: dict(t) for name, t in domain.tables.items()}
-    for table, rows in read.items():
-        state.setdefault(table, {}).update(rows)
-    return state, report
+    return _overlay(domain, read), report
 
 
 def all_conversation_ids(transcripts: str | Path) -> list[str]:

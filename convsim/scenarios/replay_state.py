@@ -91,15 +91,19 @@ def parse_calls(rows: Iterable[tuple[str, str | None, str | None, str | None]]
     return calls
 
 
-def _records(value: Any) -> Iterable[dict[str, Any]]:
+def _records(value: Any, is_record: Any) -> Iterable[dict[str, Any]]:
+    """The records a result holds: itself, the items of a list, the values of a wrapper
+    object; not the records nested inside a record (an order's items are the order's)."""
     if isinstance(value, dict):
-        yield value
+        if is_record(value):
+            yield value
+            return
         for v in value.values():
             if isinstance(v, dict | list):
-                yield from _records(v)
+                yield from _records(v, is_record)
     elif isinstance(value, list):
         for v in value:
-            yield from _records(v)
+            yield from _records(v, is_record)
 
 
 class _Tables:
@@ -140,7 +144,7 @@ def reconstruct(domain: Domain, calls: Sequence[LoggedCall]) -> tuple[dict[str, 
         tool = domain.tools.get(call.tool)
         if tool is not None and tool.escalation:
             continue
-        records = [r for r in _records(call.result) if tables.table_of(r)]
+        records = list(_records(call.result, tables.table_of))
         writes = not READ_TOOL.search(call.tool)
         for record in records:
             table = tables.table_of(record)

@@ -13,10 +13,14 @@ a format nobody anticipated imports without code. Example:
     intent: scenario.subflow
     names: [scenario.personal.customer_name]
     speakers: {customer: [customer], agent: [agent], system: [action]}
+
+With `tool` (and `arguments`, `result`), records naming a tool are the agent's tool
+calls: `convsim scenarios from-transcript` rebuilds the backend state from them.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
@@ -24,7 +28,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from convsim.core.records import Conversation, Role, Turn
+from convsim.core.records import Conversation, Role, ToolCall, Turn
 from convsim.scenarios.importers.base import (
     Imported,
     Item,
@@ -38,7 +42,9 @@ from convsim.scenarios.importers.base import (
     isolated,
     iter_records,
 )
+from convsim.scenarios.importers.outcomes import ERROR_RESULT as ERROR
 from convsim.scenarios.importers.outcomes import settle
+from convsim.scenarios.importers.taskmaster import json_or_raw
 
 
 class GenericMapping(BaseModel):
@@ -65,6 +71,13 @@ class GenericMapping(BaseModel):
     """Paths of person-name fields: scrubbed wherever those names appear."""
     speakers: dict[Role, list[str]]
     """Role -> speaker values in the source (case-insensitive)."""
+    tool: str | None = None
+    """Path of a tool name in a turn record: a record that has one is a tool call the agent
+    made at that point (its speaker and text are not needed), not a turn."""
+    arguments: str | None = None
+    """Path of the tool call's arguments (an object, or JSON text)."""
+    result: str | None = None
+    """Path of the tool call's result (kept as JSON text)."""
 
 
 def load_mapping(path: str | Path) -> GenericMapping:
@@ -97,11 +110,25 @@ class GenericImporter:
         value = get_path(record, path, None)
         return None if value is None else str(value)
 
+    def _call(self, rec: Any, name: str, seq: int, turn_index: int) -> ToolCall:
+        m = self.mapping
+        args = json_or_raw(get_path(rec, m.arguments, None)) if m.arguments else None
+        result = get_path(rec, m.result, None) if m.result else None
+        text = result if isinstance(result, str) or result is None else json.dumps(result)
+        return ToolCall(seq=seq, turn_index=turn_index, tool=name,
+                        arguments=args if isinstance(args, dict) else
+                        ({} if args in (None, "") else {"_value": args}), result=text,
+                        status="error" if ERROR.match(text or "") else "ok")
+
     def _build(self, source: str, location: str, conv_id: str, head: Any,
                turn_records: list[Any]) -> Item:
         m = self.mapping
         turns: list[Turn] = []
+        calls: list[ToolCall] = []
         for i, rec in enumerate(turn_records):
+            if m.tool and (name := get_path(rec, m.tool, None)) not in (None, ""):
+                calls.append(self._call(rec, str(name), len(calls), max(len(turns) - 1, 0)))
+                continue
             try:
                 speaker = get_path(rec, m.speaker)
                 text = get_path(rec, m.text)
@@ -119,7 +146,7 @@ class GenericImporter:
                   if (v := get_path(head, p, None)) is not None}
         labels["source_id"] = conv_id
         conv = Conversation(id=historical_id("generic", conv_id), source="historical",
-                            turns=turns, intent=self._opt(head, m.intent), labels=labels,
+                            turns=turns, tool_calls=calls, intent=self._opt(head, m.intent), labels=labels,
                             origin=f"{source}:{location}")
         settle(conv, marker=self._opt(head, m.outcome))
         bad = check_conversation(conv, source, location)
