@@ -244,8 +244,8 @@ _CONFIRM_REQUEST = re.compile(
 change and let me know which card to use")."""
 _GO_AHEAD = re.compile(
     r"\b(?:proceed|go ahead|continue|confirm|shall i|should i|ok(?:ay)? to|alright to|(?:is|does) "
-    r"(?:that|this|everything) (?:look |sound )?(?:ok|okay|alright|correct|right|good|fine)|"
-    r"\((?:yes/no|y/n)\))", re.IGNORECASE)
+    r"(?:that|this|everything) (?:look |sound )?(?:ok|okay|alright|correct|right|good|fine))|"
+    r"\((?:yes/no|y/n)\)", re.IGNORECASE)
 _DO_THAT = re.compile(r"\b(?:do (?:that|it|so)|go for it)\b", re.IGNORECASE)
 _NOT_ASKING = re.compile(
     r"\b(?:feel free|whenever you|don't hesitate|do not hesitate|if you (?:need|have) (?:any|further|"
@@ -254,7 +254,7 @@ _EITHER_OR = re.compile(r",? or (?:do|would|should|shall|if|is there|anything|wo
                         r"the |to |with |use |keep|search|\w+ing\b)", re.IGNORECASE)
 _REFUSED = re.compile(
     r"\b(?:unable|cannot|can't|can not|couldn't|could not|not (?:able|possible|allowed|eligible|"
-    r"permitted)|unfortunately|does not allow|doesn't allow|won't be able|no longer)\b",
+    r"permitted)|unfortunately|does not allow|doesn't allow|won't be able)\b",
     re.IGNORECASE)
 
 
@@ -307,5 +307,23 @@ def asks_consent(text: str, words: Iterable[ActionWords], values: Iterable[str] 
             continue
         for s in statements:
             if not _REFUSED.search(s) and (hit := named(s)):
+                return hit
+    return None
+
+
+def goes_ahead(text: str) -> bool:
+    """A sentence of `text` asks for a yes to go ahead without naming what ("Shall I go
+    ahead? (yes/no)", "Would you like me to do that?")."""
+    return any(_GO_AHEAD.search(q) or _DO_THAT.search(q) for q in _questions(text))
+
+
+def states_action(text: str, words: Iterable[ActionWords], values: Iterable[str] = ()
+                  ) -> str | None:
+    """What names one of the actions in a sentence of `text` that is not a refusal."""
+    words, values = list(words), list(values)
+    for s in _SENTENCES.split(text.strip()):
+        if s and not _REFUSED.search(s):
+            hit = next((n for w in words if (n := names_action(s, w, values))), None)
+            if hit:
                 return hit
     return None

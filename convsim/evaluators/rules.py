@@ -28,7 +28,14 @@ from convsim.core.packs.model import Domain, fill
 from convsim.core.records import Conversation, Scenario, Score, ToolCall, Turn
 from convsim.core.registry import evaluator
 from convsim.core.rule_specs import Rule, matches
-from convsim.evaluators.actions import ActionWords, asks_yes, call_values, names_action
+from convsim.evaluators.actions import (
+    ActionWords,
+    asks_consent,
+    asks_yes,
+    call_values,
+    goes_ahead,
+    states_action,
+)
 from convsim.evaluators.actions import action_words as describe_action
 from convsim.evaluators.common import (
     StateReplay,
@@ -146,12 +153,18 @@ class _Statement:
         spec = self.k.domain.tools.get(tool) if self.k.domain is not None else None
         return describe_action(tool, spec.spec.description if spec is not None else "")
 
-    def names(self, text: str, call: ToolCall) -> str | None:
-        """What in `text` names the action of `call` (the rule's `stated` regex when given)."""
+    def names(self, text: str, call: ToolCall, asking: bool) -> str | None:
+        """What in `text` names the action of `call`: the rule's `stated` regex when given;
+        else, in the turn that asks, what `asks_consent` reads (the question names the
+        action, or a go-ahead question and another sentence does), in the turn before it,
+        a sentence that states the action and is not a refusal."""
         if self.stated is not None:
             m = self.stated.search(text)
             return m.group(0) if m else None
-        return names_action(text, self.words(call.tool), call_values(call.arguments, self.state))
+        words, values = [self.words(call.tool)], call_values(call.arguments, self.state)
+        if asking:
+            return asks_consent(text, words, values)
+        return states_action(text, words, values)
 
     def find(self, call: ToolCall) -> tuple[Turn, Turn, str] | None:
         """The last agent turn before the call that asks for a yes, with the turn that states
@@ -161,10 +174,13 @@ class _Statement:
             ask = agent[i]
             if not asks_yes(ask.text):
                 continue
-            for said in (ask, agent[i - 1]) if i else (ask,):
-                named = self.names(said.text, call)
+            named = self.names(ask.text, call, asking=True)
+            if named:
+                return ask, ask, named
+            if i and goes_ahead(ask.text):
+                named = self.names(agent[i - 1].text, call, asking=False)
                 if named:
-                    return ask, said, named
+                    return ask, agent[i - 1], named
         return None
 
 
