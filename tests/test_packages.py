@@ -2,6 +2,7 @@
 
 import ast
 import importlib
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -64,10 +65,20 @@ def test_every_convsim_import_names_a_real_module() -> None:
 
 
 def test_a_regular_install_holds_every_module_and_its_data(tmp_path: Path) -> None:
-    """`pip install .` (not editable) ships the same tree: modules, pack data, scaffold."""
+    """`pip install .` (not editable) ships the same tree: modules, pack data, scaffold.
+
+    Built from a copy: a build writes `convsim.egg-info` beside the sources, and one left
+    in the checkout would shadow the installed metadata (the plug-ins' entry points) for
+    every command run from the repository root."""
+    source_copy = tmp_path / "checkout"
+    for name in ("pyproject.toml", "README.md"):
+        source_copy.mkdir(exist_ok=True)
+        shutil.copy2(REPO / name, source_copy / name)
+    shutil.copytree(PACKAGE, source_copy / "convsim",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
-                    "--target", str(target), str(REPO)], check=True, capture_output=True)
+                    "--target", str(target), str(source_copy)], check=True, capture_output=True)
     top = sorted(p.name for p in target.iterdir() if not p.name.endswith(".dist-info"))
     assert top == ["bin", "convsim"]  # the `convsim` script and the one import name
     installed = {p.relative_to(target).as_posix() for p in (target / "convsim").rglob("*")
@@ -75,3 +86,18 @@ def test_a_regular_install_holds_every_module_and_its_data(tmp_path: Path) -> No
     source = {p.relative_to(REPO).as_posix() for p in PACKAGE.rglob("*")
               if p.is_file() and "__pycache__" not in p.parts}
     assert source - installed == set()
+
+
+def test_the_entry_points_convsim_runs_with_are_the_pyproject_ones() -> None:
+    """The metadata Python finds for convsim (installed, or a build's leftover egg-info in
+    the working folder) registers the plug-ins pyproject.toml declares."""
+    import tomllib
+    from importlib.metadata import distribution
+
+    declared = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["entry-points"]
+    found = {(ep.group, ep.name, ep.value) for ep in distribution("convsim").entry_points}
+    for group, entries in declared.items():
+        for name, value in entries.items():
+            assert (group, name, value) in found, (
+                f"{group} {name} = {value} is not in convsim's installed metadata: reinstall "
+                "(pip install -e .) or delete a stale convsim.egg-info in the working folder")
