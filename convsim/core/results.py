@@ -256,11 +256,17 @@ def result_rows(result: ConversationResult, spec: ConversationSpec, run_id: str
     return rows
 
 
+BUDGET_NOT_STARTED = "budget: not started"
+"""Error of a conversation a worker did not start because the run's LLM budget was spent."""
+
+
 def cut_by_open_circuit(conversation: Conversation) -> bool:
-    """The conversation failed at once on an agent endpoint's open circuit breaker: it never
-    really ran (not written; --resume plays it)."""
+    """The conversation failed at once on an agent endpoint's open circuit breaker, or was
+    not started because the LLM budget was spent: it never really ran (not written;
+    --resume plays it)."""
     error = conversation.error or ""
-    return ": circuit open: " in error or error.startswith("circuit open: ")
+    return (": circuit open: " in error or error.startswith("circuit open: ")
+            or error.startswith(BUDGET_NOT_STARTED))
 
 
 @dataclass
@@ -435,13 +441,14 @@ class ResultWriter:
                 except OSError:  # no hard links on this file system
                     shutil.copy2(members[0], target)
                 continue
-            first = pq.read_table(members[0])
+            # ParquetFile.read: a fifth of read_table's cost on small files (no dataset).
+            first = pq.ParquetFile(members[0]).read()
             writer = pq.ParquetWriter(target, schema if schema is not None and
                                       first.schema.equals(schema) else first.schema)
             pending: list[pa.Table] = []
             rows = 0
             for member in members:
-                data = first if member == members[0] else pq.read_table(member)
+                data = first if member == members[0] else pq.ParquetFile(member).read()
                 pending.append(data.cast(writer.schema))
                 rows += data.num_rows
                 if rows >= ROW_GROUP_ROWS:
