@@ -187,7 +187,7 @@ def markdown(v: GateVerdict, report_href: str | None = "report.html") -> str:
             f"cannot detect a {reg.max_drop * 100:g}-point drop ({len(weak) - len(tested)} of "
             f"them below min_segment_n, not tested; power {reg.power:.0%}, one-sided alpha "
             f"{reg.alpha:g}), e.g. {where}: {pick.pairs} pairs detect {mdd}, "
-            f"{pick.pairs_needed} needed (`{pick.plan_size}`). All in gate.json `power`.")
+            f"{pick.pairs_needed} pairs needed (`{pick.plan_size}`). All in gate.json `power`.")
     if v.one_side_only:
         parts = [f"{r['metric']} {r['only_candidate']} candidate / {r['only_baseline']} baseline"
                  for r in v.one_side_only]
@@ -222,7 +222,7 @@ def junit(v: GateVerdict) -> str:
     if v.underpowered:
         ET.SubElement(suite, "system-err").text = "\n".join(
             f"underpowered: {p.metric}{f' [{p.segment}]' if p.segment else ''}: {p.pairs} pairs, "
-            f"{p.pairs_needed} needed" for p in v.underpowered)
+            f"{p.pairs_needed} pairs needed" for p in v.underpowered)
     root = ET.Element("testsuites")
     root.append(suite)
     ET.indent(root)

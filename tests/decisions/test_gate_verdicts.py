@@ -161,7 +161,7 @@ def test_underpowered_segments_warn_and_fail_under_strict(tmp_path: Path) -> Non
     assert overall["detectable_drop"] == pytest.approx(detectable_drop(0.9, 60), abs=1e-9)
     assert overall["pairs_needed"] == required_pairs(0.9, 0.05).pairs
     assert rows[("goal", "intent=cancel_order")]["pairs"] == 30
-    assert "⚠️ Underpowered: " in out and f"{required_pairs(0.9, 0.05).pairs} needed" in out
+    assert "⚠️ Underpowered: " in out and f"{required_pairs(0.9, 0.05).pairs} pairs needed" in out
     plan = CliRunner().invoke(app, ["plan-size", "--baseline-rate", "0.9", "--drop", "0.05",
                                     "--json"])
     assert json.loads(plan.stdout)["pairs"] == overall["pairs_needed"]
