@@ -20,8 +20,10 @@ from typing import Any
 
 import numpy as np
 
+from convsim.core.campaign_file import budget_warning
 from convsim.core.config import CampaignConfig, ConfigError
 from convsim.core.errors import CampaignError
+from convsim.core.llm import for_run, run_spend
 from convsim.core.packs.discovery import find_domain
 from convsim.core.records import (
     SCHEMA_VERSION,
@@ -229,7 +231,7 @@ def _totals_of(tables: Iterable[dict[str, list[Any]]]) -> dict[str, Any]:
             written += 1
             outcomes[outcome or "unknown"] += 1
             simulator_errors += outcome == "simulator_error"
-            errors += error is not None and outcome != "simulator_error"
+            errors += error is not None and outcome not in ("simulator_error", "budget_stopped")
             turns += n or 0
     return {"written": written, "errors": errors, "simulator_errors": simulator_errors,
             "turns": turns, "outcomes": dict(outcomes)}
@@ -266,6 +268,8 @@ def run_campaign(config: CampaignConfig, *, out_dir: str | Path | None = None,
         run_dir = Path(resume)
         original, previous = _open_resume(run_dir, config, plan, fingerprint, notes)
         run_id = str(previous.get("run_id") or run_dir.name)
+    if (warning := budget_warning(config)) is not None:
+        notes.append(warning)
     scenarios, personas = build_population(config)
     # Planned lazily: specs are made as the executor pulls batches, written, then dropped.
     planned = planned_count(config, scenarios, personas)
@@ -286,6 +290,9 @@ def run_campaign(config: CampaignConfig, *, out_dir: str | Path | None = None,
     todo = max(0, planned - len(done))  # exact unless a resumed run had another --limit
     info = RunInfo(run_dir=run_dir, run_id=run_id, planned=planned, written=0,
                    skipped=planned - todo, notes=notes, redact=red)
+    if config.llm.budget_usd is not None and run_spend(run_dir) >= config.llm.budget_usd:
+        batches.stop()  # a resumed run whose budget is spent starts nothing
+        info.stopped_by_budget = True
     session: dict[str, Any] = {
         "started_at": started_at.isoformat(), "limit": limit, "versions": _versions(),
         "git_sha": _git_sha(), "executor": config.execution.executor,
@@ -376,13 +383,14 @@ def run_campaign(config: CampaignConfig, *, out_dir: str | Path | None = None,
         with serve_agents(agents_env) as agents:
             manifest["agent_urls"] = {a.version: a.url for a in agents if a.url}
             executor = make_executor(config.execution.executor, agents, config.evaluators,
-                                     config.execution, config.llm, config.judge)
+                                     config.execution, for_run(config.llm, run_dir),
+                                     config.judge)
             budget = config.llm.budget_usd
             # Workers pack their results into the run's tables (credentials masked).
             for packed in executor.run(batches, Packing(run_id=run_id, redact=red)):
                 # Conversations cut short by an open circuit never really ran: not written,
                 # so --resume plays them.
-                cut = [p for p in packed.played if not p.written]
+                cut = [p for p in packed.played if not p.written and "circuit open: " in str(p.error)]
                 if cut and info.stopped_by_breaker is None:
                     info.stopped_by_breaker = red(str(cut[0].error).split("circuit open: ", 1)[1])
                 if packed.tables:
@@ -392,7 +400,8 @@ def run_campaign(config: CampaignConfig, *, out_dir: str | Path | None = None,
                         continue
                     info.outcomes[p.outcome or "unknown"] += 1
                     info.simulator_errors += p.outcome == "simulator_error"
-                    info.errors += p.error is not None and p.outcome != "simulator_error"
+                    info.errors += p.error is not None and p.outcome not in (
+                        "simulator_error", "budget_stopped")
                     info.rate_limited += "unreachable: rate limited:" in (p.error or "")
                     info.unknown_tools.update(p.unknown_tools)
                     info.turns += p.turns
@@ -404,7 +413,8 @@ def run_campaign(config: CampaignConfig, *, out_dir: str | Path | None = None,
                     # Start nothing more; the batches in flight fail fast on the open
                     # circuit and what they finished is written.
                     batches.stop()
-                if budget is not None and info.llm.known_cost_usd >= budget:
+                if budget is not None and (info.outcomes["budget_stopped"]
+                                           or run_spend(run_dir) >= budget):
                     # Stop starting conversations; the batches in flight finish (an LLM call
                     # is not cut mid-request) and are written; --resume continues later.
                     info.stopped_by_budget = True
@@ -419,6 +429,10 @@ def run_campaign(config: CampaignConfig, *, out_dir: str | Path | None = None,
                     f"median (p90 {lag['p90_ms']:g} ms), and agent latencies (turns.latency_ms) "
                     "include that wait; more Ray workers or a lower execution.concurrency give "
                     "truer timings")
+            nodes = Counter(previous.get("ray_nodes") or {})
+            nodes.update(getattr(executor, "node_conversations", {}))
+            if nodes:  # Ray: conversations played per node (this run and the ones it resumed)
+                manifest["ray_nodes"] = dict(nodes)
             retried = getattr(executor, "retried_batches", 0)
             if retried:
                 notes.append(f"{retried} batches were played again after a Ray worker was "
@@ -426,6 +440,12 @@ def run_campaign(config: CampaignConfig, *, out_dir: str | Path | None = None,
             if batches.stopped:
                 batches.count_skipped()
             info.skipped = batches.skipped
+            if info.stopped_by_budget:  # exit 3 only when something was left undone
+                mid_way = info.outcomes["budget_stopped"]
+                info.stopped_by_budget = bool(mid_way or info.not_started)
+                notes.append(f"LLM spend of the run (every session): ${run_spend(run_dir):.4f} "
+                             f"of ${budget:g}; {mid_way} conversations stopped mid-way (outcome "
+                             "budget_stopped: kept, not scored)")
         status = ("stopped_by_circuit_breaker" if info.stopped_by_breaker is not None
                   else "stopped_by_budget" if info.stopped_by_budget else "complete")
         if info.stopped_by_breaker is not None:

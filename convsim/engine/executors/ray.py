@@ -68,6 +68,12 @@ class _WorkerActor:
     def pid(self) -> int:
         return os.getpid()
 
+    def node_id(self) -> str:
+        """The Ray node this actor runs on (conversations are counted per node)."""
+        import ray
+
+        return str(ray.get_runtime_context().get_node_id())
+
 
 def _lost_errors() -> tuple[type[BaseException], ...]:
     import ray.exceptions as rex
@@ -216,21 +222,33 @@ def _environ(values: dict[str, str]) -> Iterator[None]:
                 os.environ[key] = value
 
 
-def _start_local(num_cpus: int | None, kwargs: dict[str, Any]) -> _Reaper:
-    import ray
+@contextlib.contextmanager
+def _single_node() -> Iterator[None]:
+    """Ray on loopback: its addresses stay 127.0.0.1 rather than the machine's network address.
+
+    Read by services.get_node_ip_address in this process (ray_constants read the variable
+    when ray was imported, maybe long before) and by the processes Ray starts."""
     import ray._private.ray_constants as ray_constants
 
-    reaper = _Reaper()
-    # Read by services.get_node_ip_address in this process (ray_constants read the variable
-    # when ray was imported, maybe long before) and by the processes Ray starts.
     cluster = ray_constants.ENABLE_RAY_CLUSTER
     ray_constants.ENABLE_RAY_CLUSTER = False
+    try:
+        with _environ(_SINGLE_NODE_ENV):
+            yield
+    finally:
+        ray_constants.ENABLE_RAY_CLUSTER = cluster
+
+
+def _start_local(num_cpus: int | None, kwargs: dict[str, Any]) -> _Reaper:
+    import ray
+
+    reaper = _Reaper()
     try:
         # ray.init turns token authentication on for a local instance and logs a warning
         # saying so on every run: kept on, not said.
         logging.getLogger("ray._private.authentication.authentication_token_setup").setLevel(
             logging.ERROR)
-        with _environ(_SINGLE_NODE_ENV):
+        with _single_node():
             ray.init(num_cpus=num_cpus, _node_ip_address="127.0.0.1", **kwargs)
         reaper.track_new_children()
         node_ip = ray.util.get_node_ip_address()
@@ -242,8 +260,6 @@ def _start_local(num_cpus: int | None, kwargs: dict[str, Any]) -> _Reaper:
     except BaseException:
         reaper.stop()
         raise
-    finally:
-        ray_constants.ENABLE_RAY_CLUSTER = cluster
     return reaper
 
 
@@ -273,8 +289,15 @@ def _init(address: str | None, num_cpus: int | None) -> _Reaper | None:
     if not address:
         return _start_local(num_cpus, kwargs)
     shown = REDACT(address)
+    loopback = address.removeprefix("ray://").rsplit(":", 1)[0] in ("127.0.0.1", "localhost")
     try:
-        ray.init(address=address, **kwargs)
+        if loopback:
+            # A cluster on loopback (its nodes on this machine): the driver joins it there,
+            # not at the machine's network address, where Ray would otherwise look for it.
+            with _single_node():
+                ray.init(address=address, _node_ip_address="127.0.0.1", **kwargs)
+        else:
+            ray.init(address=address, **kwargs)
     except ValueError as exc:
         if "ray[client]" in str(exc):
             raise ConfigError(f"ray_address {shown}: a ray:// address needs the Ray client; "
@@ -298,6 +321,11 @@ class RayExecutor:
         self.lag_counts: dict[int, int] = {}
         """Event-loop lag of the actors while conversations ran (ms -> samples, merged)."""
         self.replaced_actors = 0
+        self.retired_actors = 0
+        """Lost actors not replaced because the cluster had no room left (a node gone for
+        good): their batches go to the actors that remain."""
+        self.node_conversations: dict[str, int] = {}
+        """Ray node id -> conversations played there (written once each)."""
 
     def run(self, batches: Iterable[Sequence[ConversationSpec]], packing: Packing
             ) -> Iterator[ResultBatch]:
@@ -314,7 +342,7 @@ class RayExecutor:
         cpus = int(ray.cluster_resources().get("CPU", 1))
         n_workers = self._execution.workers or max(1, cpus)
         actor_cls = ray.remote(num_cpus=min(1.0, cpus / n_workers))(_WorkerActor)
-        actors = [actor_cls.remote(*self._args) for _ in range(n_workers)]
+        actors: list[Any] = [actor_cls.remote(*self._args) for _ in range(n_workers)]
         per_actor = batches_in_flight(self._execution)
         todo = iter(batches)  # pulled lazily: the caller may stop the batches mid-run
         packing_ref = ray.put(packing)  # once, not with every batch
@@ -322,7 +350,13 @@ class RayExecutor:
         # ref -> (actor slot, the actor, the batch, attempts so far)
         in_flight: dict[Any, tuple[int, Any, list[ConversationSpec], int]] = {}
 
+        node_of: dict[Any, str] = {}  # actor -> its node id, asked once per actor
+        cpus_each = min(1.0, cpus / n_workers)
+
         def submit(slot: int) -> None:
+            actor = actors[slot]
+            if actor is None:  # retired: its node is gone and nothing can take its place
+                return
             while sum(v[0] == slot for v in in_flight.values()) < per_actor:
                 if again:
                     batch, attempts = again.popleft()
@@ -331,9 +365,21 @@ class RayExecutor:
                     if nxt is None:
                         return
                     batch, attempts = list(nxt), 0
-                actor = actors[slot]
                 in_flight[actor.run_packed.remote(batch, packing_ref)] = (slot, actor, batch,
                                                                          attempts)
+
+        def replace(slot: int, actor: Any) -> None:
+            """A lost actor's slot gets a new actor if the cluster has room, else retires."""
+            ray.kill(actor, no_restart=True)
+            if ray.available_resources().get("CPU", 0.0) + 1e-9 >= cpus_each:
+                actors[slot] = actor_cls.remote(*self._args)
+                self.replaced_actors += 1
+                return
+            actors[slot] = None
+            self.retired_actors += 1
+            if all(a is None for a in actors):
+                raise WorkerLost("every Ray worker was lost and the cluster has no room for a "
+                                 "new one; stopping")
 
         try:
             for slot in range(n_workers):
@@ -351,24 +397,32 @@ class RayExecutor:
                     self.retried_batches += 1
                     again.append((batch, attempts + 1))
                     if actors[slot] is actor:  # first news of this actor's loss: replace it
-                        ray.kill(actor, no_restart=True)
-                        actors[slot] = actor_cls.remote(*self._args)
-                        self.replaced_actors += 1
-                    submit(slot)
+                        replace(slot, actor)
+                    for other in [slot, *range(n_workers)]:  # the batch goes where there is room
+                        submit(other)
                     continue
+                if actor not in node_of:
+                    try:
+                        node_of[actor] = ray.get(actor.node_id.remote())
+                    except lost:  # the actor died after returning this batch: still counted
+                        node_of[actor] = "unknown"
+                node = node_of[actor]
+                self.node_conversations[node] = self.node_conversations.get(node, 0) + len(batch)
                 submit(slot)
                 yield results
         finally:
             for ref in in_flight:
                 ray.cancel(ref)
             try:
-                for counts in ray.get([a.stop.remote() for a in actors], timeout=10):
+                for counts in ray.get([a.stop.remote() for a in actors if a is not None],
+                                      timeout=10):
                     for ms, n in counts.items():
                         self.lag_counts[ms] = self.lag_counts.get(ms, 0) + n
             except Exception:  # noqa: BLE001 - best effort while tearing down
                 pass
             for actor in actors:
-                ray.kill(actor)
+                if actor is not None:
+                    ray.kill(actor)
             if started_here:
                 ray.shutdown()
             if reaper is not None:
