@@ -213,3 +213,31 @@ def known_evaluators() -> list[str]:
     from convsim.core.registry import evaluators
 
     return evaluators.names()
+
+
+def llm_models(config: CampaignConfig) -> list[str]:
+    """The litellm models a campaign calls: the simulated customer's (llm customer), the
+    openai agents', and the judge's (judge evaluator)."""
+    models = [config.llm.model] if config.user_simulator == "llm" else []
+    models += [a.model for a in config.agents if a.connector == "openai" and a.model]
+    if "judge" in config.evaluators:
+        models.append(config.judge.model)
+    return list(dict.fromkeys(models))
+
+
+def budget_warning(config: CampaignConfig) -> str | None:
+    """Said at the start of a run whose budget cannot see what some of its models cost."""
+    if config.llm.budget_usd is None:
+        return None
+    models = llm_models(config)
+    if not models:
+        return None
+    from convsim.core.llm import unpriced_models
+
+    unpriced = unpriced_models(models, config.llm.prices)
+    if not unpriced:
+        return None
+    return (f"llm.budget_usd is ${config.llm.budget_usd:g} but {', '.join(unpriced)} "
+            f"{'has' if len(unpriced) == 1 else 'have'} no known price: their calls are not "
+            "counted against the budget; give their price in llm.prices "
+            "(input_usd_per_mtok, output_usd_per_mtok)")

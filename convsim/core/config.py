@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from convsim.core.records import PerturbationProfile
 
@@ -349,6 +350,15 @@ class ExecutionConfig(Frozen):
     """Agent replies longer than this are cut (turn perturbation `truncated`)."""
 
 
+class ModelPrice(Frozen):
+    """What a model costs, for models litellm's price list does not know (or to override it)."""
+
+    input_usd_per_mtok: float = Field(ge=0, le=1e6, allow_inf_nan=False)
+    """US dollars per million prompt (input) tokens."""
+    output_usd_per_mtok: float = Field(ge=0, le=1e6, allow_inf_nan=False)
+    """US dollars per million completion (output) tokens."""
+
+
 class LLMConfig(Frozen):
     """LLM calls of a campaign (the `llm` customer, the `openai` connector), all through litellm."""
 
@@ -362,7 +372,17 @@ class LLMConfig(Frozen):
     makes no calls. Written in a campaign file, a relative path is relative to the file's
     folder; the default is in the working directory. Empty disables it."""
     budget_usd: float | None = Field(None, gt=0, allow_inf_nan=False)
-    """Stop starting conversations once the LLM spend reaches this (results kept, exit 3)."""
+    """Most the run may spend on LLM calls (customer, agent, judge), over every session of
+    the run (`--resume` continues the same budget). Checked before every call: once the
+    spend reaches it, no call is made, running conversations stop with outcome
+    `budget_stopped` (kept, not scored) and none is started; exit 3 if anything was left
+    undone. A model without a price (see `prices`) is warned about at start."""
+    prices: dict[str, ModelPrice] = Field(default_factory=dict)
+    """litellm model name -> its price, for models litellm does not price (a local or
+    fine-tuned model) or to use your contract's prices instead of litellm's."""
+    spend_dir: SkipJsonSchema[str | None] = None
+    """Set by the engine, not in campaign files: the run's folder where every process
+    tallies its LLM spend (so the budget spans workers and resumes)."""
     max_concurrency: int = Field(8, ge=1, le=100_000)
     """LLM calls in flight per worker process."""
     requests_per_minute: float | None = Field(None, gt=0, allow_inf_nan=False)

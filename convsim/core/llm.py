@@ -12,8 +12,11 @@ per worker process and config (`client_for`) owns:
 - retries with exponential backoff and jitter after 429, 5xx, timeouts and
   connection errors, honouring Retry-After (litellm's own retries are off);
 - a limit of calls in flight and an optional rate limit (per process);
-- tokens and cost per call, from litellm's local price map: a model it does not
-  price costs `None` (counted as an unpriced call), never 0.
+- tokens and cost per call, from the config's `prices` or litellm's local price map: a
+  model neither prices costs `None` (counted as an unpriced call), never 0;
+- the run's budget (`budget_usd`), checked before every provider call against the spend
+  of every process of the run, past sessions included (`SpendLedger`): past it the call is
+  refused with `BudgetReached`, and the conversation that asked is marked (`budget_watch`).
 
 Provider endpoints and keys come from the environment the way litellm reads
 them (OPENAI_BASE_URL, OPENAI_API_KEY, ...); secrets found there are scrubbed
@@ -23,6 +26,8 @@ from every error message this module raises.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
 import email.utils
 import json
 import os
@@ -30,7 +35,8 @@ import random
 import re
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Sequence
+import uuid
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,6 +63,114 @@ class LLMError(Exception):
     def __init__(self, message: str, *, transient: bool) -> None:
         super().__init__(redact(message))
         self.transient = transient
+
+
+class BudgetReached(LLMError):
+    """The run's LLM budget is spent: the call was not made."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, transient=False)
+
+
+SPEND_DIR = "llm-spend"
+"""Folder of a run where each process playing it tallies its LLM spend."""
+
+
+class SpendLedger:
+    """The LLM spend of one run, shared by every process playing it (local workers, Ray
+    actors on this machine) and kept across `--resume`: each process keeps its own total
+    in a small file of `folder`, rewritten atomically after each priced call; the run's
+    spend is the sum of the files."""
+
+    def __init__(self, folder: str | Path) -> None:
+        self.folder = Path(folder)
+        self.own = self.folder / f"{os.getpid()}-{uuid.uuid4().hex[:12]}.json"
+        self.spent = 0.0
+
+    def add(self, cost: float) -> None:
+        if cost <= 0:
+            return
+        self.spent += cost
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            _write_atomic(self.own, {"cost_usd": self.spent})
+        except OSError:
+            pass  # a folder this process cannot write (a remote Ray node): counted locally
+
+    def total(self) -> float:
+        """Spend of the run so far: this process's and every other one's."""
+        return self.spent + sum(v for p, v in _spend_files(self.folder) if p != self.own)
+
+
+def _spend_files(folder: Path) -> list[tuple[Path, float]]:
+    try:
+        paths = [p for p in folder.iterdir() if p.suffix == ".json"]
+    except OSError:
+        return []
+    out = []
+    for path in paths:
+        try:
+            value = json.loads(path.read_text(encoding="utf-8")).get("cost_usd", 0.0)
+        except (OSError, ValueError, AttributeError):
+            continue  # a file being replaced is read on the next check
+        if isinstance(value, int | float) and value >= 0:
+            out.append((path, float(value)))
+    return out
+
+
+def run_spend(run_dir: str | Path) -> float:
+    """The LLM spend recorded in a run folder (every process, every session)."""
+    return sum(v for _, v in _spend_files(Path(run_dir) / SPEND_DIR))
+
+
+def for_run(config: LLMConfig, run_dir: str | Path) -> LLMConfig:
+    """The run's LLM settings: with a budget, the spend is tallied in the run folder."""
+    if config.budget_usd is None:
+        return config
+    return config.model_copy(update={"spend_dir": str(Path(run_dir).resolve() / SPEND_DIR)})
+
+
+_REFUSED: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
+    "convsim_budget_refused", default=None)
+
+
+@contextlib.contextmanager
+def budget_watch() -> Iterator[list[str]]:
+    """Within the block (one conversation's task), the calls refused by the budget are
+    listed in the yielded list, whoever made them (customer, agent, judge)."""
+    refused: list[str] = []
+    token = _REFUSED.set(refused)
+    try:
+        yield refused
+    finally:
+        _REFUSED.reset(token)
+
+
+def unpriced_models(models: Sequence[str], prices: Mapping[str, Any] | None = None) -> list[str]:
+    """The models neither `prices` nor litellm's local price map price (a budget cannot
+    see what they cost)."""
+    models = [m for m in dict.fromkeys(models) if m not in (prices or {})]
+    if not models:
+        return []
+    litellm = _import_litellm()
+    out = []
+    for model in models:
+        try:
+            litellm.cost_per_token(model=model, prompt_tokens=1, completion_tokens=1)
+        except Exception:  # noqa: BLE001 - litellm raises assorted errors for unmapped models
+            out.append(model)
+    return out
+
+
+def _write_atomic(path: Path, entry: dict[str, Any]) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(entry, f, sort_keys=True)
+        os.replace(tmp, path)  # atomic: a reader sees the old file or the whole new one
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 @dataclass
@@ -106,8 +220,13 @@ def _run_callback(async_coroutine: Any) -> None:
     task.add_done_callback(_LOGGING_TASKS.discard)
 
 
-def _cost(litellm: Any, response: Any) -> float | None:
-    """The call's cost from litellm's local price map; None when the model is not priced."""
+def _cost(litellm: Any, response: Any, price: Any = None, prompt_tokens: int = 0,
+          completion_tokens: int = 0) -> float | None:
+    """The call's cost: from the config's price of the model if given, else from litellm's
+    local price map; None when neither prices the model."""
+    if price is not None:
+        return (prompt_tokens * price.input_usd_per_mtok
+                + completion_tokens * price.output_usd_per_mtok) / 1e6
     try:
         cost = litellm.completion_cost(completion_response=response)
     except Exception:  # noqa: BLE001 - litellm raises assorted errors for unmapped models
@@ -181,6 +300,9 @@ class LLMClient:
         self._backoff_s = backoff_s
         self._sleep = sleep
         self._limits: dict[int, _Limits] = {}
+        self.ledger = (SpendLedger(config.spend_dir)
+                       if config.budget_usd is not None and config.spend_dir else None)
+        self._spent = 0.0  # without a run folder, the budget holds for this process
 
     # ------------------------------------------------------------------ cache
 
@@ -237,6 +359,7 @@ class LLMClient:
         if hit is not None:
             return LLMResult(text=hit["text"], tool_calls=hit["tool_calls"], cached=True,
                              usage=LLMUsage(cache_hits=1, models=[model]))
+        self._check_budget(model)
         litellm = _import_litellm()
         kwargs: dict[str, Any] = {k: v for k, v in request.items()
                                   if k not in ("settings", "tools", "seed", "temperature")}
@@ -259,13 +382,37 @@ class LLMClient:
         usage = getattr(response, "usage", None)
         prompt_tokens = int(getattr(usage, "prompt_tokens", 0) or 0)
         completion_tokens = int(getattr(usage, "completion_tokens", 0) or 0)
-        cost = _cost(litellm, response)
+        cost = _cost(litellm, response, self.config.prices.get(model), prompt_tokens,
+                     completion_tokens)
+        if cost:
+            self._spent += cost
+            if self.ledger is not None:
+                self.ledger.add(cost)
         self._write(key, {"format": CACHE_FORMAT, "model": model, "text": text,
                           "tool_calls": calls, "prompt_tokens": prompt_tokens,
                           "completion_tokens": completion_tokens, "cost_usd": cost})
         return LLMResult(text=text, tool_calls=calls, usage=LLMUsage(
             calls=1, prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
             known_cost_usd=cost or 0.0, unpriced_calls=int(cost is None), models=[model]))
+
+    def budget_spent(self) -> str | None:
+        """Why no call may be made any more (the run's budget is spent), or None."""
+        budget = self.config.budget_usd
+        if budget is None:
+            return None
+        spent = self.ledger.total() if self.ledger is not None else self._spent
+        return f"LLM budget reached (spent ${spent:.4f} of ${budget:g})" if spent >= budget \
+            else None
+
+    def _check_budget(self, model: str) -> None:
+        """BudgetReached when the run has spent its budget (nothing is sent then)."""
+        reached = self.budget_spent()
+        if reached is not None:
+            message = f"{model}: {reached}; call not made"
+            refused = _REFUSED.get()
+            if refused is not None:
+                refused.append(message)
+            raise BudgetReached(message)
 
     async def _call(self, litellm: Any, kwargs: dict[str, Any]) -> Any:
         limits = self._loop_limits()
@@ -296,12 +443,13 @@ class LLMClient:
                        f"{last}", transient=True)
 
 
-_CLIENTS: dict[LLMConfig, LLMClient] = {}
+_CLIENTS: dict[str, LLMClient] = {}
 
 
 def client_for(config: LLMConfig | None) -> LLMClient:
     """The process's client for `config` (created on first use, shared after)."""
     config = config or LLMConfig()
-    if config not in _CLIENTS:
-        _CLIENTS[config] = LLMClient(config)
-    return _CLIENTS[config]
+    key = config.model_dump_json()  # (its `prices` mapping makes the model unhashable)
+    if key not in _CLIENTS:
+        _CLIENTS[key] = LLMClient(config)
+    return _CLIENTS[key]

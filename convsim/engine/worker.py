@@ -18,8 +18,15 @@ from typing import Any
 import aiohttp
 
 from convsim.core.config import AgentConfig, ExecutionConfig, JudgeConfig, LLMConfig
+from convsim.core.llm import budget_watch, client_for
 from convsim.core.packs.discovery import find_domain
-from convsim.core.protocols import AgentUsesLLM, AsyncEvaluator, CustomerLabels, CustomerUsesLLM
+from convsim.core.protocols import (
+    AgentUsesLLM,
+    AsyncEvaluator,
+    CustomerLabels,
+    CustomerUsesLLM,
+    has_ability,
+)
 from convsim.core.records import (
     Conversation,
     ConversationResult,
@@ -29,7 +36,7 @@ from convsim.core.records import (
     ToolCall,
 )
 from convsim.core.registry import connectors, evaluators, user_simulators
-from convsim.core.results import Packing, ResultBatch, pack_results
+from convsim.core.results import BUDGET_NOT_STARTED, Packing, ResultBatch, pack_results
 from convsim.core.sandbox import SandboxHub, ToolSandbox
 from convsim.engine.loop import SimulatorFailure, conversation_shell, run_conversation
 
@@ -37,11 +44,11 @@ from convsim.engine.loop import SimulatorFailure, conversation_shell, run_conver
 def _collect_llm_usage(conv: Conversation, user: Any, connector: Any) -> None:
     """LLM calls of the customer and of the agent, and what the customer simulator noted
     (e.g. where a replay diverged): optional abilities declared in `core.protocols`."""
-    if isinstance(user, CustomerLabels):
+    if has_ability(user, CustomerLabels):
         conv.labels.update({str(k): str(v) for k, v in user.labels.items()})
-    if isinstance(user, CustomerUsesLLM) and isinstance(user.usage, LLMUsage):
+    if has_ability(user, CustomerUsesLLM) and isinstance(user.usage, LLMUsage):
         conv.llm.add(user.usage)
-    agent_usage = connector.usage(conv.id) if isinstance(connector, AgentUsesLLM) else None
+    agent_usage = connector.usage(conv.id) if has_ability(connector, AgentUsesLLM) else None
     if isinstance(agent_usage, LLMUsage):
         conv.llm.add(agent_usage)
 
@@ -199,6 +206,11 @@ class ConversationWorker:
 
     async def _play(self, spec: ConversationSpec) -> Conversation:
         conv = conversation_shell(spec)
+        if self._llm.budget_usd is not None:
+            reached = client_for(self._llm).budget_spent()
+            if reached is not None:  # not written (see results.not_started): --resume plays it
+                conv.outcome, conv.error = "budget_stopped", f"{BUDGET_NOT_STARTED}: {reached}"
+                return conv
         try:
             domain = find_domain(spec.domain)
             sandbox = _TimedSandbox(domain, domain.initial_state(spec.scenario, spec.persona),
@@ -208,16 +220,21 @@ class ConversationWorker:
             conv.outcome, conv.error = "simulator_error", f"simulator: {type(exc).__name__}: {exc}"
             return conv
         self._hub.open(spec.id, sandbox)
-        try:
-            conv = await run_conversation(spec, user, self._connectors[spec.agent_version],
-                                          sandbox, self._hub.url,
-                                          self._execution.max_reply_chars)
-        except SimulatorFailure as exc:
-            conv.outcome, conv.error = "simulator_error", f"simulator: {exc}"
-        except Exception as exc:  # noqa: BLE001 - a bug on our side: keep the batch going
-            conv.outcome, conv.error = "simulator_error", f"{type(exc).__name__}: {exc}"
-        finally:
-            self._hub.close(spec.id)
+        with budget_watch() as refused:
+            try:
+                conv = await run_conversation(spec, user, self._connectors[spec.agent_version],
+                                              sandbox, self._hub.url,
+                                              self._execution.max_reply_chars)
+            except SimulatorFailure as exc:
+                conv.outcome, conv.error = "simulator_error", f"simulator: {exc}"
+            except Exception as exc:  # noqa: BLE001 - a bug on our side: keep the batch going
+                conv.outcome, conv.error = "simulator_error", f"{type(exc).__name__}: {exc}"
+            finally:
+                self._hub.close(spec.id)
+        if refused:
+            # The run's LLM budget stopped it mid-way (whichever side asked for the call):
+            # kept with its turns, not scored, never an agent or simulator failure.
+            conv.outcome, conv.error = "budget_stopped", f"budget: {refused[0]}"
         _collect_llm_usage(conv, user, self._connectors[spec.agent_version])
         escalation = set(domain.escalation_tools)
         conv.escalated = conv.outcome == "transferred" or any(
@@ -233,7 +250,7 @@ class ConversationWorker:
         scores: list[Score] = []
         for name, ev in zip(self._evaluator_names, self._evaluators, strict=True):
             try:
-                if isinstance(ev, AsyncEvaluator):
+                if has_ability(ev, AsyncEvaluator):
                     scores.extend(await ev.aevaluate(conv, spec.scenario))
                 else:
                     scores.extend(ev.evaluate(conv, spec.scenario))

@@ -269,12 +269,13 @@ output_dir: {out}
 
 def _write(tmp_path: Path, domain: str, executor: str, *, n: int = 3,
            model: str = "openai/scripted-customer", agent_model: str = "openai/scripted-agent",
-           budget: float | None = None, batch: int = 2, concurrency: int = 4) -> Path:
+           budget: float | None = None, batch: int = 2, concurrency: int = 4,
+           llm_extra: str = "") -> Path:
     path = tmp_path / f"llm-{domain}-{executor}.yaml"
     path.write_text(CAMPAIGN.format(
         domain=domain, n=n, executor=executor, model=model, agent_model=agent_model,
         cache=tmp_path / "cache", batch=batch, concurrency=concurrency, out=tmp_path / "runs",
-        budget="" if budget is None else f", budget_usd: {budget}"))
+        budget=("" if budget is None else f", budget_usd: {budget}") + llm_extra))
     return path
 
 
@@ -398,3 +399,69 @@ def test_budget_stops_the_run_with_exit_3_and_keeps_results(server, tmp_path: Pa
     assert 0 < written < 6 and _frame(run_dir, "conversations").height == written
     assert manifest["counts"]["llm"]["known_cost_usd"] >= 0.0001
     _no_key(tmp_path, output=result.output)
+
+
+GPT_4O_MINI = (0.15e-6, 0.6e-6)
+"""litellm's local price of openai/gpt-4o-mini per prompt and completion token."""
+MAX_CALL_USD = max(40 * GPT_4O_MINI[0] + 12 * GPT_4O_MINI[1],  # the scripted replies' usage
+                   60 * GPT_4O_MINI[0] + 20 * GPT_4O_MINI[1])
+
+
+@pytest.mark.parametrize(("domain", "executor"), [("retail", "local"), ("telecom", "ray")])
+def test_budget_holds_within_one_call_per_running_conversation(
+        server, tmp_path: Path, request: pytest.FixtureRequest, domain: str, executor: str) -> None:
+    """Four conversations in flight when the budget is crossed: each makes at most one more
+    call; they stop as budget_stopped (kept, unscored); --resume spends nothing more."""
+    if executor == "ray":
+        request.getfixturevalue("ray_local")
+    server.rule = plausible(domain)
+    budget, running = 0.0001, 4
+    path = _write(tmp_path, domain, executor, n=12, model="openai/gpt-4o-mini",
+                  agent_model="openai/gpt-4o-mini", budget=budget, batch=running,
+                  concurrency=running)
+    before = server.count
+    result = runner.invoke(app, ["run", str(path)])
+    assert result.exit_code == 3, result.output
+    [run_dir] = list((tmp_path / "runs" / f"llm-{domain}").iterdir())
+    from convsim.core.llm import run_spend
+
+    spent = run_spend(run_dir)
+    assert budget <= spent <= budget + running * MAX_CALL_USD, (spent, server.count - before)
+    conv = _frame(run_dir, "conversations")
+    stopped = conv.filter(pl.col("outcome") == "budget_stopped")
+    assert 1 <= stopped.height <= running and conv.height < 12
+    assert all(e.startswith("budget: ") for e in stopped["error"])
+    scores = _frame(run_dir, "scores").join(stopped.select("conversation_id"), on="conversation_id")
+    assert scores.height and set(scores["status"]) == {"unscored"}
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert manifest["status"] == "stopped_by_budget" and manifest["counts"]["errors"] == 0
+    assert "LLM spend of the run (every session)" in " ".join(result.output.split())
+
+    # The budget spans the run: a resume with the same budget makes no call, exit 3.
+    calls = server.count
+    again = runner.invoke(app, ["run", str(path), "--resume", str(run_dir)])
+    assert again.exit_code == 3, again.output
+    assert server.count == calls and run_spend(run_dir) == spent
+
+
+def test_a_budget_on_an_unpriced_model_is_warned_and_prices_fix_it(server, tmp_path: Path
+                                                                     ) -> None:
+    server.rule = plausible("retail")
+    path = _write(tmp_path, "retail", "local", n=2, budget=1.0)
+    result = runner.invoke(app, ["run", str(path)])
+    output = " ".join(result.output.split())
+    assert result.exit_code == 0, result.output
+    assert ("llm.budget_usd is $1 but openai/scripted-customer, openai/scripted-agent have no "
+            "known price") in output
+    # With a price per million tokens, the same models are counted and the budget holds.
+    priced = _write(tmp_path, "retail", "local", n=6, budget=0.0002, batch=1, concurrency=1,
+                    llm_extra=", prices: {openai/scripted-customer: {input_usd_per_mtok: 1.0, "
+                              "output_usd_per_mtok: 4.0}, openai/scripted-agent: "
+                              "{input_usd_per_mtok: 1.0, output_usd_per_mtok: 4.0}}")
+    result = runner.invoke(app, ["run", str(priced), "--out", str(tmp_path / "priced")])
+    assert result.exit_code == 3, result.output
+    assert "no known price" not in result.output
+    [run_dir] = list((tmp_path / "priced" / "llm-retail").iterdir())
+    conv = _frame(run_dir, "conversations")
+    tokens = conv.select(pl.col("llm_tokens").sum()).item()
+    assert 0.0002 <= conv["llm_cost_usd"].sum() <= tokens * 4.0 / 1e6
