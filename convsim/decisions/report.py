@@ -211,7 +211,7 @@ def _comparison(data: _Data, verdicts: dict[str, GateVerdict], flips: dict[str, 
             marks.append("regress" if r.status == "fail" else "")
         out.append(f"<h3>{data.badge(cand)} against {data.badge(data.baseline)}</h3>" + svg.table(
             ["metric", "pairs", "baseline", "candidate", "difference (95% CI)", "pass→fail",
-             "fail→pass", "one side only (cand. / base.)", "p (one-sided)", "p (adjusted)", ""],
+             "fail→pass", "one side only", "p (one-sided)", "p (adj.)", ""],
             rows, "num", marks))
         out.append(_flip_lists(data, cand, flips.get(cand)))
     reg = next(iter(verdicts.values())).policy.regression if verdicts else None
@@ -221,9 +221,9 @@ def _comparison(data: _Data, verdicts: dict[str, GateVerdict], flips: dict[str, 
     note = ('<p class="muted">The same tests and numbers as <code>convsim gate</code> with the '
             "same policy. Pairs are conversations of the same spec (scenario, persona, "
             "perturbation, seed: <code>pair_id</code>) scored for the metric in both versions; "
-            "identical pairs count once; pairs scored on one side only are counted apart and "
-            "never tested. p is the one-sided McNemar test that the candidate is worse (exact, "
-            f"or clustered when repetitions differ); {rule}.</p>")
+            "identical pairs count once; pairs scored on one side only (candidate / baseline) "
+            "are counted apart and never tested. p is the one-sided McNemar test that the "
+            f"candidate is worse (exact, or clustered when repetitions differ); {rule}.</p>")
     return "".join(out) + note, "".join(banner)
 
 
