@@ -40,8 +40,10 @@ def _regression_text(r: RuleResult, v: GateVerdict) -> str:
     pairs = (f"{n['n_pairs']} pairs, {n['discordant_worse']} worse / {n['discordant_better']} "
              "better" if n.get("n_pairs") is not None else
              f"n {n['n_baseline']} vs {n['n_candidate']}")
+    method = v.policy.regression.correction if v.policy.regression else "none"
+    label = "p" if method == "none" else f"{method} p"
     return (f"{v.baseline} {_num(r, 'baseline_rate'):.1%} → {v.candidate} "
-            f"{_num(r, 'candidate_rate'):.1%} ({pairs}, p={_num(r, 'p_adjusted'):.2g})")
+            f"{_num(r, 'candidate_rate'):.1%} ({pairs}, {label}={_num(r, 'p_adjusted'):.2g})")
 
 
 def _threshold_text(r: RuleResult) -> str:
