@@ -120,7 +120,8 @@ class Registry(Generic[T]):
     def register(self, name: str) -> Callable[[Callable[..., T]], Callable[..., T]]:
         """Decorator: `factory` answers to `name` in this process (before entry points)."""
         def deco(factory: Callable[..., T]) -> Callable[..., T]:
-            self._registered[name] = (factory, getattr(factory, "__module__", "?"))
+            where = f"{getattr(factory, '__module__', '?')}:{getattr(factory, '__qualname__', '?')}"
+            self._registered[name] = (factory, where)
             self._loaded.pop(name, None)
             return factory
 
@@ -146,9 +147,16 @@ class Registry(Generic[T]):
         return sorted(set(self._registered) | set(self._entry_points()))
 
     def sources(self) -> list[PluginSource]:
-        """Where each name comes from (registered in-process first, then entry points)."""
-        out = [PluginSource(self.kind, n, module, "") for n, (_, module) in self._registered.items()]
-        out += [s for s in installed(self.kind) if s.name not in self._registered]
+        """Where each name comes from: entry points, and factories registered in-process
+        (a module that registers the very factory its entry point names is the entry point)."""
+        entry_points = installed(self.kind)
+        named = {(s.name, s.value) for s in entry_points}
+        out = [PluginSource(self.kind, n, where, "") for n, (_, where) in self._registered.items()
+               if (n, where) not in named]
+        taken = {s.name for s in out}
+        out += [s if s.name not in taken else PluginSource(s.kind, s.name, s.value, s.distribution,
+                                                         shadowed_by="(registered in-process)")
+                for s in entry_points]
         return sorted(out, key=lambda s: (s.name, bool(s.shadowed_by)))
 
     def knows(self, name: str) -> bool:

@@ -22,6 +22,7 @@ from convsim.core.protocols import (
     AgentUnavailable,
     UserReply,
     UserSimulator,
+    has_ability,
 )
 from convsim.core.records import Conversation, ConversationSpec, Turn
 from convsim.core.sandbox import ToolSandbox
@@ -75,7 +76,7 @@ async def run_conversation(spec: ConversationSpec, user: UserSimulator, agent: A
     outcome = "max_turns"
     # Replayed customers already speak with their own typos; only the profile's noise applies.
     persona_typos = 0.0 if spec.user_simulator == "replay" else spec.persona.traits.typo_rate
-    batched = isinstance(agent, AgentBatchesBursts) and agent.batches_bursts
+    batched = has_ability(agent, AgentBatchesBursts) and agent.batches_bursts
     try:
         said = time.time()
         reply = await _user_turn(user.opening())

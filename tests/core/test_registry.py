@@ -145,3 +145,21 @@ def test_a_campaign_naming_a_missing_plugin_is_one_line(tmp_path: Path, field: s
     assert result.exit_code == 2, result.output
     assert "Traceback" not in result.output
     assert message in " ".join(result.output.split()), result.output
+
+
+def test_importing_a_bundled_module_keeps_it_listed_from_its_distribution(
+        registered: list[tuple[str, str]]) -> None:
+    import convsim.simulator.connectors.openai  # noqa: F401 - its decorator registers it too
+
+    sources = {s.name: s for s in connectors.sources() if not s.shadowed_by}
+    assert sources["openai"].distribution.startswith("convsim ")
+
+    @convsim.connector("openai")
+    def mine(version: str) -> object:
+        return object()
+
+    registered.append(("connectors", "openai"))
+    rows = [s for s in connectors.sources() if s.name == "openai"]
+    assert [(s.distribution, s.shadowed_by) for s in rows] == [
+        ("", ""), (sources["openai"].distribution, "(registered in-process)")]
+    assert connectors.get("openai") is mine
