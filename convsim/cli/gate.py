@@ -41,7 +41,8 @@ def gate(
         verdict_markdown,
     )
 
-    with user_errors(ConfigError, GateInputError, AnalyticsError), internal_errors("gate"):
+    kinds = (ConfigError, GateInputError, AnalyticsError)
+    with user_errors(*kinds), internal_errors("gate", *kinds):
         rules = load_policy(policy)
         runs = load_runs(run_dir)
         base_runs = load_runs(baseline_run) if baseline_run is not None else None
@@ -68,15 +69,15 @@ def gate(
 
 
 @contextmanager
-def internal_errors(command: str) -> Iterator[None]:
-    """Any other exception is convsim's own bug, not a verdict: one line, exit 2 (never 1,
-    which CI reads as "blocked")."""
+def internal_errors(command: str, *user_kinds: type[Exception]) -> Iterator[None]:
+    """Any exception but a user error (`user_kinds`, `user_error_kinds()`) is convsim's own
+    bug, not a verdict: one line, exit 2 (never 1, which CI reads as "blocked")."""
     try:
         yield
     except (typer.Exit, KeyboardInterrupt):
         raise
     except Exception as exc:  # noqa: BLE001 - the point: no traceback, no exit 1
-        if isinstance(exc, user_error_kinds()):
+        if isinstance(exc, (*user_kinds, *user_error_kinds())):
             raise
         where = ""
         tb = exc.__traceback__

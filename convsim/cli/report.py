@@ -27,7 +27,8 @@ def report(
     from convsim.decisions.gate import load_policy
     from convsim.decisions.report import ReportError, write_report
 
-    with user_errors(ReportError, AnalyticsError), internal_errors("report"):
+    with user_errors(ReportError, AnalyticsError), internal_errors("report", ReportError,
+                                                                    AnalyticsError):
         path = write_report(run_dir, out or run_dir[0] / "report.html", baseline=baseline,
                             candidate=candidate, policy=load_policy(policy))
     console.print(f"report: {path}", highlight=False, soft_wrap=True)

@@ -246,3 +246,14 @@ def test_a_judge_that_decided_nothing_gives_no_verdict(tmp_path: Path) -> None:
                               "--policy", policy(tmp_path))
     assert code == 2 and verdict["status"] == "no_verdict", out
     assert "inconclusive 60/120 = 50.0%" in verdict["reason"] and "blocked" not in out
+
+
+def test_user_errors_are_not_called_internal(tmp_path: Path) -> None:
+    run = paired_run(tmp_path, 20, {"goal": lambda i, v: True})
+    for command, message in (
+            (["gate", str(run), "--baseline", "v9", "--candidate", "v2"], "'v9' is not in the run"),
+            (["gate", str(run), "--policy", str(tmp_path / "none.yaml")], "none.yaml"),
+            (["report", str(run), "--baseline", "v9"], "unknown agent version 'v9'")):
+        result = CliRunner().invoke(app, command)
+        assert result.exit_code == 2 and message in result.output, result.output
+        assert "internal error" not in result.output and "Traceback" not in result.output
