@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -151,6 +152,25 @@ def test_a_campaign_uses_the_installed_connector_and_evaluator(acme_site: Path, 
     scores = pl.read_parquet(run / "scores" / "*.parquet").filter(pl.col("evaluator") == "greeting")
     by_version = dict(scores.group_by("agent_version").agg(pl.col("passed").mean()).iter_rows())
     assert by_version == {"polite": 1.0, "curt": 0.0}
+
+
+def test_ray_workers_load_the_installed_plugins_too(acme_site: Path, tmp_path: Path) -> None:
+    """In a shell with the package on PYTHONPATH (as a venv's site-packages would be), the
+    Ray actors that play the conversations find the entry points and import the plug-ins."""
+    with RestChannelAgent() as agent:
+        campaign = _campaign(tmp_path, "retail", agent.url)
+        data = yaml.safe_load(campaign.read_text())
+        data["execution"] = {"executor": "ray", "workers": 1, "retries": 0}
+        campaign.write_text(yaml.safe_dump(data))
+        env = {**os.environ, "PYTHONPATH": str(acme_site), "RAY_USAGE_STATS_ENABLED": "0"}
+        done = subprocess.run([sys.executable, "-m", "convsim.cli.main", "run", str(campaign),
+                               "--json"], env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    run = Path(json.loads(done.stdout)["run_dir"])
+    scores = pl.read_parquet(run / "scores" / "*.parquet").filter(pl.col("evaluator") == "greeting")
+    assert dict(scores.group_by("agent_version").agg(pl.col("passed").mean()).iter_rows()) == {
+        "polite": 1.0, "curt": 0.0}
+    assert len(agent.seen) == 8
 
 
 def test_an_unknown_connector_is_one_line_naming_the_field(tmp_path: Path) -> None:
