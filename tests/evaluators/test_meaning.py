@@ -297,6 +297,40 @@ def test_a_silent_agent_after_an_injected_fault_fails_on_telecom() -> None:
     assert "neither retried suspend_line nor handed the customer over" in score.rationale
 
 
+def test_process_does_not_count_steps_an_injected_fault_made_impossible() -> None:
+    steps = [ProcessStep(name="auth", tools=["find_user_id_by_email"], before=["cancel"]),
+             ProcessStep(name="cancel", tools=["cancel_pending_order"])]
+    scen = b.scenario("retail", "cancel_order", process=steps)
+    faulted = b.conversation(
+        ("customer", "cancel #W1, a@b.com"),
+        ("agent", "Sorry, our system is down; transferring you to a human agent now.",
+         b.call("find_user_id_by_email", result="u1", email="a@b.com"),
+         b.call("cancel_pending_order", "timeout", None, fault="timeout", order_id="#W1",
+                reason="no longer needed"),
+         b.call("transfer_to_human_agents", summary="cancel failed")))
+    score = b.scores("process", faulted, scen)["process"]
+    assert score.passed is True
+    assert score.rationale == ("all required steps done in order: auth; not judged: step(s) "
+                               "'cancel' could not be done (call #1 cancel_pending_order at turn "
+                               "1 hit an injected fault (timeout) and was not carried out "
+                               "afterwards)")
+    refused = b.conversation(
+        ("customer", "cancel #W1, a@b.com"),
+        ("agent", "Sorry, it cannot be cancelled.",
+         b.call("find_user_id_by_email", result="u1", email="a@b.com"),
+         b.call("cancel_pending_order", "error", {"error": "non-pending"}, order_id="#W1",
+                reason="no longer needed")))
+    score = b.scores("process", refused, scen)["process"]
+    assert score.passed is False and "step 'cancel' (cancel_pending_order) never done" in \
+        score.rationale
+    skipped = b.conversation(  # no identity check at all, then a faulted cancel: still a miss
+        ("customer", "cancel #W1"),
+        ("agent", "Transferring you.", b.call("cancel_pending_order", "timeout", None,
+                                              fault="timeout", order_id="#W1", reason="x")))
+    score = b.scores("process", skipped, scen)["process"]
+    assert score.passed is False and "step 'auth'" in score.rationale
+
+
 def test_a_business_error_is_not_an_injected_fault() -> None:
     conv = b.conversation(("customer", "cancel"),
                           ("agent", "Sorry, it cannot be cancelled.",
