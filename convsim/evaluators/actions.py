@@ -10,6 +10,12 @@ written here; an action is recognised from what the pack says about the tool:
 - the values about to be written (the call's arguments, the name of a row an argument
   points at: plan P3 is "Unlimited"), said after "to" or "with" ("to Unlimited").
 
+Asking for a yes is read per sentence (`asks_consent`): a yes/no question or a request to
+confirm that names the action, or a go-ahead question ("Shall I proceed (yes/no)?") with
+another sentence of the turn, not a refusal, stating it; requests for information, either/or
+choices and open invitations ("let me know if you need anything") are not. Measured on real
+agent turns nobody here wrote: `benchmarks/evaluator_wording.py`.
+
 Neighbours: `rules.py` (requires_consent) and `truthfulness.py` use it; `common.py` says
 which tools are consequential.
 """
