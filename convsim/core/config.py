@@ -35,8 +35,11 @@ class BetaDist(Frozen):
     """Beta(a, b) distribution over [0, 1] (scaled by `scale`)."""
 
     a: float = Field(gt=0, le=1e6, allow_inf_nan=False)
+    """First shape parameter (larger: values nearer 1)."""
     b: float = Field(gt=0, le=1e6, allow_inf_nan=False)
+    """Second shape parameter (larger: values nearer 0)."""
     scale: float = Field(1.0, gt=0, le=1)
+    """Drawn values are multiplied by this."""
 
     def sample(self, rng: np.random.Generator) -> float:
         return round(float(rng.beta(self.a, self.b)) * self.scale, 4)
@@ -56,9 +59,13 @@ class PersonaGenConfig(Frozen):
     locales: list[str] = Field(default_factory=lambda: ["en_US"], min_length=1)
     """Faker locales for identities, drawn uniformly."""
     verbosity: BetaDist = BetaDist(a=2, b=2)
+    """How much a customer says per turn (0 terse .. 1 chatty)."""
     cooperativeness: BetaDist = BetaDist(a=8, b=1.5)
+    """How readily a customer answers what the agent asks."""
     typo_rate: BetaDist = BetaDist(a=1, b=30, scale=0.5)
+    """Per-word typo probability of a customer's own typing."""
     upfront_info_rate: BetaDist = BetaDist(a=2, b=3)
+    """Share of customers who give their details in the first message."""
     patience: tuple[Annotated[int, Field(ge=0, le=1000)], Annotated[int, Field(ge=0, le=1000)]] \
         = (2, 5)
     """Inclusive range of how many repeated questions a customer tolerates."""
@@ -427,13 +434,17 @@ class CampaignConfig(Frozen):
     name: str = Field(max_length=100)
     """Campaign name (the folder under the output directory): a plain folder name."""
     description: str = ""
+    """What the campaign is for (kept in the manifest)."""
     seed: int = Field(0, ge=0, lt=2**63)
     """Root seed: every conversation's randomness derives from it."""
     repetitions: int = Field(1, ge=1, le=1000)
     """Times each (scenario, persona, perturbation, version) is run, for pass^k."""
     scenarios: ScenarioGenConfig = Field(default_factory=ScenarioGenConfig)
+    """Which scenarios run: the domain pack, how many, the intent mix, scenario files."""
     personas: PersonaGenConfig = Field(default_factory=PersonaGenConfig)
+    """Which simulated customers play them."""
     personas_per_scenario: int = Field(1, ge=1, le=MAX_POPULATION)
+    """Personas that play each scenario."""
     perturbations: list[PerturbationProfile] = Field(
         default_factory=lambda: [PerturbationProfile()], min_length=1)
     """Perturbation profiles; every scenario runs under each. A bundled name (clean,
@@ -456,7 +467,9 @@ class CampaignConfig(Frozen):
     scenarios (convsim scenarios from-transcript), in order; llm: an LLM plays the customer;
     or an installed plug-in's customer (`convsim plugins`), or its `module:attr`."""
     max_turns: int = Field(30, ge=2, le=10_000)
+    """Turns after which a conversation ends (outcome max_turns)."""
     execution: ExecutionConfig = Field(default_factory=ExecutionConfig)
+    """How conversations are fanned out (local asyncio or Ray) and agent-call limits."""
     llm: LLMConfig = Field(default_factory=LLMConfig)
     """LLM settings (simulated customer model, cache, budget, limits)."""
     judge: JudgeConfig = Field(default_factory=JudgeConfig)

@@ -63,6 +63,7 @@ class ToolSpec(_Frozen):
     name: str
     """Tool name, as the agent calls it."""
     description: str = ""
+    """What the tool does, as the agent reads it."""
     parameters: dict[str, Any] = Field(default_factory=lambda: {"type": "object", "properties": {}})
     """JSON Schema of the arguments (an object)."""
     returns: dict[str, Any] | None = None
@@ -74,8 +75,11 @@ class Tool:
     """A tool with its implementation; `kind` says how it was defined."""
 
     spec: ToolSpec
+    """What the agent sees: name, description, argument and result schemas."""
     fn: ToolFn
+    """The implementation: `(state, arguments) -> result` (may be async)."""
     kind: Literal["python", "declarative", "replay", "proxy"] = "python"
+    """How it was defined: a Python function, a declarative behaviour, replayed responses or a proxy."""
     escalation: bool = False
     """Calling it hands the customer over to a human (a transfer tool)."""
 
@@ -195,9 +199,12 @@ class Slot(_Frozen):
     """A piece of information customers and agents talk about (an email, a line number)."""
 
     name: str
+    """Slot name (the key in scenarios and templates)."""
     type: Literal["string", "number", "integer", "boolean", "date", "email", "phone", "id",
                   "choice", "address"] = "string"
+    """Kind of value (guides extraction from text and generation)."""
     description: str = ""
+    """What the slot is, in words."""
     words: list[str] = Field(default_factory=list)
     """How people say it ('account number', 'customer id'); the name is always one."""
     values: list[str] = Field(default_factory=list)
@@ -236,6 +243,7 @@ class RowPick(_Frozen):
     """Pick one row of a table for a scenario (the customer's account, their order)."""
 
     table: str
+    """Table to pick from."""
     where: dict[str, Any] = Field(default_factory=dict)
     """field -> value (dotted paths into the row); all must match."""
 
@@ -249,6 +257,7 @@ class ScenarioTemplate(_Frozen):
     """
 
     intent: str
+    """The intent (e.g. cancel_order); scenarios and the mix are counted per intent."""
     weight: float = Field(1.0, ge=0)
     """Share in the default intent mix."""
     goal: str
@@ -264,8 +273,11 @@ class ScenarioTemplate(_Frozen):
     unknown: list[str] = Field(default_factory=list)
     """Slots the customer does not know (they say so when asked)."""
     expectations: Expectations = Field(default_factory=Expectations)
+    """What a correct agent does: process steps, disclosures, escalation, final state, rules."""
     difficulty: Literal["easy", "medium", "hard"] = "easy"
+    """How hard the scenario is (a label for reports and filters)."""
     tags: list[str] = Field(default_factory=list)
+    """Free labels, for reports and filters."""
 
 
 # --------------------------------------------------------------------------- the pack
@@ -276,16 +288,23 @@ class Domain:
     """Everything convsim knows about one business."""
 
     name: str
+    """Pack name (convsim domains lists it)."""
     description: str = ""
+    """What business the pack describes (the LLM customer reads its first clause)."""
     tools: dict[str, Tool] = field(default_factory=dict)
+    """Tools by name."""
     tables: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Fixtures: table -> {key -> row}; a scenario without its own state starts from them."""
     keys: dict[str, str] = field(default_factory=dict)
     """Table -> name of its key field."""
     slots: dict[str, Slot] = field(default_factory=dict)
+    """Slots by name: the vocabulary customers and agents use."""
     binding: PersonaBinding | None = None
+    """Where the simulated customer lives in the state (`customer:` in domain.yaml)."""
     policy: str = ""
+    """The written policy the agent follows (text)."""
     scenarios: list[ScenarioTemplate] = field(default_factory=list)
+    """Scenario templates the pack generates."""
     utterances: dict[str, list[str]] = field(default_factory=dict)
     """Customer utterance templates by key (open_<intent>, answer_<slot>, yes, thanks_done...)."""
     generate: Callable[..., list[Scenario]] | None = None
