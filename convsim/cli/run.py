@@ -339,7 +339,12 @@ def _run(campaign: Path, out: Path | None, seed: int | None, limit: int | None,
                             info = run_campaign(config, out_dir=out, limit=limit, resume=resume,
                                                 progress=progress, started=say_run_dir)
                     except Exception as exc:
-                        error[:] = [red(str(exc)) or type(exc).__name__]
+                        message = red(str(exc)) or type(exc).__name__
+                        if isinstance(exc, ConfigError) and str(campaign) not in message \
+                                and not message.startswith("--"):  # as user_errors says it
+                            message = "\n".join(f"{campaign}: {line}"
+                                                 for line in message.splitlines())
+                        error[:] = [message]
                         raise
             except typer.Exit as exc:
                 raise _Finished(int(exc.exit_code or 2), error[0] if error else None) from None

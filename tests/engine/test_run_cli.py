@@ -100,7 +100,8 @@ def test_a_config_error_with_json_says_so_and_has_no_run_folder(tmp_path: Path) 
     assert result.exit_code == 2 and "Traceback" not in result.output
     data = json.loads(result.stdout)
     assert data["run_dir"] is None and data["exit_code"] == 2
-    assert "concurency" in data["error"] and "concurency" in result.stderr
+    assert data["error"].startswith(f"{bad}: ") and "concurency" in data["error"]
+    assert "concurency" in result.stderr
 
 
 def test_plain_progress_beats_while_nothing_finishes(capsys: pytest.CaptureFixture[str]) -> None:
