@@ -1,16 +1,20 @@
 """Recall and precision of the PII scrubber on the labelled probe (tests/data/pii_probe.jsonl).
 
 Each probe line is scrubbed as its own conversation. Recall: planted values that appear
-nowhere in the output (case-insensitive). Precision of a kind: 1 - harmless look-alikes of
-that kind that were changed / look-alikes of that kind. Prints markdown tables.
+nowhere in the output as a word (case-insensitive; "Li" inside "eligible" is not a leak).
+Precision of a kind: 1 - harmless look-alikes of that kind that were changed / look-alikes
+of that kind. Prints markdown tables. The second probe (--probe
+tests/data/pii_probe_external.jsonl) is split: --half tune (odd lines, read while fixing)
+and --half held-out (even lines, never read: the figures to report).
 
-    .venv/bin/python benchmarks/pii_probe.py [--salt S] [--misses]
+    .venv/bin/python benchmarks/pii_probe.py [--salt S] [--misses] [--probe FILE]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -41,7 +45,8 @@ def evaluate(probe: list[dict[str, Any]], salt: str = "probe") -> dict[str, Any]
         scrubber.begin([], [line["text"]])
         out = scrubber.scrub(line["text"])
         for span in line["spans"]:
-            removed = span["value"].lower() not in out.lower()
+            # a value is left when it is still a word of the output ("Li" in "eligible" is not)
+            removed = re.search(rf"(?<!\w){re.escape(span['value'])}(?!\w)", out, re.I) is None
             for table, kind in ((planted, span["kind"]), (family, FAMILY.get(span["kind"], span["kind"]))):
                 table[kind][0] += 1
                 table[kind][1] += removed
@@ -92,8 +97,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--salt", default="probe")
     parser.add_argument("--misses", action="store_true", help="list misses and changed values")
+    parser.add_argument("--probe", type=Path, default=PROBE,
+                        help="probe file (default: tests/data/pii_probe.jsonl; the second one, "
+                             "written from public data nobody here wrote: "
+                             "tests/data/pii_probe_external.jsonl)")
+    parser.add_argument("--half", choices=("all", "tune", "held-out"), default="all",
+                        help="lines with odd numbers (tune: misses may be read while fixing the "
+                             "scrubber) or even numbers (held-out: never read; the figures "
+                             "to report)")
     args = parser.parse_args()
-    print(render(evaluate(load_probe(), args.salt), args.misses))
+    if args.half == "held-out" and args.misses:
+        parser.error("--misses is not shown for the held-out half (its lines stay unread)")
+    probe = [x for x in load_probe(args.probe) if args.half == "all" or (
+        int(x["id"].rsplit("-", 1)[-1]) % 2 == (1 if args.half == "tune" else 0)
+        if x["id"].rsplit("-", 1)[-1].isdigit() else args.half == "tune")]
+    print(render(evaluate(probe, args.salt), args.misses))
 
 
 if __name__ == "__main__":

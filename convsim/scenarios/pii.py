@@ -42,10 +42,16 @@ from convsim.scenarios.pii_detect import (
     find_secrets,
 )
 from convsim.scenarios.pii_fake import Pseudonyms
-from convsim.scenarios.pii_names import find_names, lexicon, looks_like_person, name_parts
+from convsim.scenarios.pii_names import (
+    find_names,
+    find_user_ids,
+    lexicon,
+    looks_like_person,
+    name_parts,
+)
 
 # Overlapping detections: the more specific kind wins.
-PRIORITY = {"identifier": 100, "secret": 98, "known": 95, "email": 90, "iban": 85, "card": 80,
+PRIORITY = {"identifier": 100, "secret": 98, "user_id": 96, "known": 95, "email": 90, "iban": 85, "card": 80,
             "national_id": 75, "ssn": 75, "passport": 70, "account": 70, "ip": 65, "phone": 60,
             "dob": 55, "street": 45, "postcode": 40, "name": 30}
 KEY_KINDS = {
@@ -72,7 +78,7 @@ KEYED = re.compile(r"""["']?(?P<key>[A-Za-z_]+)["']?\s*[:=]\s*(?:(?P<q>["'])"""
                    r"""(?P<value>[^"'\n]{1,80}?)(?P=q)|(?P<bare>[^\s"',;{}\[\]]{1,40}))""")
 
 
-SHARED_KINDS = frozenset({"identifier", "account", "passport", "national_id", "ssn", "secret"})
+SHARED_KINDS = frozenset({"identifier", "user_id", "account", "passport", "national_id", "ssn", "secret"})
 """Id-like kinds: one value found as any of them gets one pseudonym (same characters)."""
 MEMO_SIZE = 2_000_000
 """Most distinct values whose pseudonyms are remembered across kinds (bounded memory)."""
@@ -262,10 +268,14 @@ class Scrubber:
                 start, end = m.span(group)
                 yield Span(start, end, keyed, value.strip().lower())
         if self.config.scrub_names:
+            for s, e in find_user_ids(text):
+                yield Span(s, e, "user_id", text[s:e].lower())
             for s, e in find_names(text):
                 yield Span(s, e, "name", text[s:e].lower())
             if self._names_re is not None:
                 for m in self._names_re.finditer(text):
+                    if m.group(0).isupper() and len(m.group(0)) <= 4:
+                        continue  # "MIA", "BOS": a code, not the name Mia
                     yield Span(m.start(), m.end(), "name", m.group(0).lower())
 
     def _fake(self, span: Span, value: str) -> str:
@@ -274,9 +284,12 @@ class Scrubber:
         compact = re.sub(r"[\W_]", "", value).lower()
         shared = span.kind in SHARED_KINDS and len(compact) > 3
         known = self._memo.get(compact) if shared else None
-        if known is not None:
+        if known is not None and len(known) == len(compact):
             return _refill(value, known)
-        if span.kind == "identifier":
+        if span.kind == "user_id":  # names stay names (the same fakes), digits change
+            fake = re.sub(r"\d+", lambda m: self._fakes.shape("id", span.key, m.group(0)),
+                          re.sub(r"[^\W\d_]+", lambda m: self._name_part(m.group(0)), value))
+        elif span.kind == "identifier":
             keep = next((k for p, k in self._identifiers if p.fullmatch(value)), False)
             fake = self._fakes.shape("id", value, value, keep_letters=keep)
         elif span.kind in ("account", "passport") and any(c.isdigit() for c in value):
@@ -285,7 +298,7 @@ class Scrubber:
         else:
             fake = self._fakes.fake(span.kind, span.key, value)
         fake = self._fit(span, value, fake)
-        if shared and len(self._memo) < MEMO_SIZE:
+        if shared and len(self._memo) < MEMO_SIZE and span.kind != "user_id":
             self._memo[compact] = re.sub(r"[\W_]", "", fake).lower()
         return fake
 

@@ -101,6 +101,12 @@ def _city(word: str | None) -> bool:
     return w not in STOP and w not in lexicon().english and w not in ("euro", "eur", "usd", "gbp", "stück")
 
 
+LIVES_IN = re.compile(
+    r"\b(?:live|lives|living|reside|resides|residing|located|based|home is)\s+(?:in|at)\b"
+    r"[^.\n\d]{0,45}?(?<![\w-])(\d{5}(?:-\d{4})?|\d{4,6}|\d{2}-\d{3}|\d{4}-\d{3}|\d{3} \d{2})"
+    r"(?![\w-])", re.IGNORECASE)
+
+
 def find_postcodes(text: str) -> Iterator[Span]:
     def span(start: int, end: int) -> Span:
         return Span(start, end, "postcode", re.sub(r"\s", "", text[start:end].upper()))
@@ -121,6 +127,8 @@ def find_postcodes(text: str) -> Iterator[Span]:
     for m in NL_POSTCODE.finditer(text):
         if _city(m.group(2)) or cue_before(POSTCODE_CUE, text, m.start()):
             yield span(m.start(1), m.end(1))
+    for m in LIVES_IN.finditer(text):  # "you live in Denver, 80280"
+        yield span(m.start(1), m.end(1))
     for m in CUED_POSTCODE.finditer(text):
         if 3 <= len(m.group(0)) <= 10 and sum(c.isdigit() for c in m.group(0)) >= 3 \
                 and cue_before(POSTCODE_CUE, text, m.start(), 25):

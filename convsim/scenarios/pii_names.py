@@ -62,14 +62,15 @@ STRONG_CUE = re.compile(
     r"(?:\bmy name is|\bmy name's|\bname is|\bname's|\bname\s*:|\bnamed|\bcall me|\bsigned|"
     r"\bje m[’']appelle|\bmon nom est|\bme llamo|\bmi nombre es|\bich hei(?:ß|ss)e|"
     r"\bmein name ist|\bik heet|\bmijn naam is|\bmi chiamo|\bil mio nome è|\bme chamo|"
-    r"\bmeu nome é|\bM\.|\b(?:mr|mrs|ms|miss|mx|dr|prof|herr|frau|monsieur|madame|mme|mlle|señor|"
+    r"\bmeu nome é|\b(?:passengers?|travell?ers?|guests?|account holder|cardholder)\s*\**\s*:"
+    r"\s*\**(?:\s*(?:[-*•]|\d+\.))?|\bM\.|\b(?:mr|mrs|ms|miss|mx|dr|prof|herr|frau|monsieur|madame|mme|mlle|señor|"
     r"señora|sr|sra|srta|signor|signora|sig|dhr|mevr)\.?)\s*[:,]?\s+$", re.IGNORECASE)
 WEAK_CUE = re.compile(
     r"(?:\bi['’]m|\bi am|\bthis is|\bit['’]?s|\bit is|\bhere is|\bhi|\bhello|\bhey|\bdear|"
     r"\bthanks|\bthank you|\bsorry|\bok(?:ay)?|\bwelcome|\bbye|\bgoodbye|\bregards|\bcheers|"
     r"\bbest|\bsincerely|\b(?:speak|spoke|speaking|talk|talked|talking)\s+(?:to|with)|"
     r"\bask(?:ed)? for|\b(?:let|tell|told|ask|thank|cc|ping|text|email)|"
-    r"\b(?:my|her|his) (?:husband|wife|son|daughter|mother|father|mom|mum|dad|"
+    r"\b(?:my|her|his|your) (?:husband|wife|son|daughter|mother|father|mom|mum|dad|"
     r"brother|sister|partner|friend|colleague|boss)|\bje suis|\bsoy|\bich bin|\bik ben|\bsono|"
     r"\bbonjour|\bhola|\bhallo|\bciao|\bmerci|\bgracias|\bdanke|\bgrazie|\bolá|\bobrigad[oa])"
     r"\s*[:,]?\s+$", re.IGNORECASE)
@@ -131,7 +132,7 @@ PARTICLE = frozenset(("up", "down", "out", "off", "on", "in", "over", "back", "a
 def _never(word: str) -> bool:
     w = word.lower()
     return (w in STOP or w in NATIONALITY or w in PARTICLE or len(word) < 2
-            or bool(CONTRACTION.search(word)))
+            or bool(CONTRACTION.search(word)) or any(c.isdigit() for c in word))
 
 
 def _accept_after_cue(word: str, strong: bool, lex: Lexicon) -> bool:
@@ -269,6 +270,7 @@ def find_names(text: str) -> Iterator[tuple[int, int]]:
         else:  # no cue: a dictionary name that is not also an ordinary word, nor a thing or place
             short = before[-30:]
             hit = (len(word) > 2 and lex.is_name(word) and not lex.ambiguous(word)
+                   and not (word.isupper() and len(word) <= 4)  # "BOS", "MIA": codes
                    and not _never(word) and not AFTER_NUMBER.search(before)
                    and (_capitalised(word) or lex.is_first(word))
                    and not DETERMINER.search(short) and not SPOKEN_DOMAIN.match(text, tok.end())
@@ -285,6 +287,28 @@ def find_names(text: str) -> Iterator[tuple[int, int]]:
             end, j = tokens[j].end(), j + 1
         yield first.start(), end
         i = j
+
+
+USER_ID = re.compile(r"(?<![\w@.])([^\W\d_]+(?:[-_.][^\W\d_]+)*)_(?:[^\W\d_]+_)?(\d{2,6})(?![\w@])")
+USER_ID_CUE = re.compile(r"\b(?:user\s*id|username|user name|login|handle)\b\W{0,6}(?:is\W+)?$",
+                         re.IGNORECASE)
+NOT_IN_IDS = frozenset(("card", "gift", "credit", "debit", "certificate", "paypal", "bank", "account",
+                        "order", "item", "product", "voucher", "coupon", "test", "user", "admin"))
+
+
+def find_user_ids(text: str) -> Iterator[tuple[int, int]]:
+    """Ids built from a person's name ("mia_kim_4397", "marja-liisa_heikkinen_5380"): the
+    words are names or words no dictionary knows, none an ordinary English word."""
+    lex = lexicon()
+    for m in USER_ID.finditer(text):
+        words = [w for w in re.split(r"[-_.]", m.group(0)) if w and not w.isdigit()]
+        if len(words) < 2 or any(w.lower() in NOT_IN_IDS or w.lower() in STOP for w in words):
+            continue
+        if USER_ID_CUE.search(text[max(0, m.start() - 25):m.start()]):
+            yield m.start(), m.end()  # "my user ID is horea_mazilescu_2037"
+        elif all(lex.is_name(w) or w.lower() not in lex.english for w in words) and any(
+                lex.is_name(w) for w in words):
+            yield m.start(), m.end()
 
 
 def name_parts(name: str) -> list[str]:
