@@ -9,9 +9,13 @@ Output: a pack folder `convsim.core.packs` can load at once:
   conversation (its opening, what the customer asked for, the process mined for
   its intent with `scenarios.mining.mine_process`), and the real openings as
   utterances.
-Nothing here knows a business: intents come from the labels (else the first
-tool called), slots from the argument names, the customer's knowledge from
-which argument values were not read off an earlier tool result. The output is
+Nothing here knows a business: intents come from the labels, else from what the
+customer asked (their opening request, clustered and named by the clusters' salient
+words: "data_used", "lost_phone"), never from the tools; slots from the argument
+names, one slot per entity (two argument names whose values are the same records,
+e.g. `account` and `account_number`, are one slot shared by the tools that use it);
+the customer's knowledge from which argument values were not read off an earlier
+tool result. The output is
 a function of the input and the seed only (sorted, no timestamps, no paths).
 """
 
@@ -117,13 +121,58 @@ def read_conversations(transcripts: Sequence[str | Path]) -> list[_Conv]:
                 convs[cid].calls.append(_Call(tool, parsed if parsed is not None else {},
                                               json_or_raw(result), status or "ok"))
     out = sorted(convs.values(), key=lambda c: c.id)
+    _intents_from_requests([c for c in out if not c.intent])
     for c in out:
-        if not c.intent:
-            first = next((k.tool for k in c.calls if k.status == "ok"), None)
-            c.intent = first or "other"
         if any(ESCALATION_TOOL.search(k.tool) and k.status == "ok" for k in c.calls):
             c.escalated = True
     return out
+
+
+REQUEST_WORDS = 4
+"""A first customer turn with fewer content words (a greeting) is read with the next one."""
+
+
+def request_of(customer: list[str]) -> str:
+    """What the customer asked for: their first turn, with the next when the first is only a
+    greeting ("hi there" -> "hi there. I lost my phone")."""
+    from convsim.scenarios.mining import STOP, TOKEN
+
+    text = ""
+    for turn in customer[:3]:
+        text = f"{text}. {turn}" if text else turn
+        if sum(w not in STOP for w in TOKEN.findall(text.lower())) >= REQUEST_WORDS:
+            break
+    return text
+
+
+def _intents_from_requests(convs: list[_Conv], max_intents: int = 8, seed: int = 0) -> None:
+    """Intent names for unlabelled conversations from the customers' requests: TF-IDF and
+    k-means over the requests (`mining.cluster_openings`), each cluster named by its two
+    most salient words; too few conversations to cluster: each one by its own request's
+    first content words."""
+    from convsim.scenarios.mining import STOP, TOKEN, cluster_openings, neutral_text
+
+    if not convs:
+        return
+    requests = [request_of(c.customer) for c in convs]
+    labels, _how = cluster_openings(requests, max_intents, seed)
+    words = [{w for w in TOKEN.findall(neutral_text(r).lower())
+              if w not in STOP and len(w) > 2 and "'" not in w} for r in requests]
+    df = Counter(w for ws in words for w in ws)
+    named: dict[str, str] = {}
+    for label in sorted(set(labels) - {"unlabelled"}):
+        members = [ws for ws, lab in zip(words, labels, strict=True) if lab == label]
+        inside = Counter(w for ws in members for w in ws)
+        # salient: frequent in the cluster, rare outside it (ties: alphabetical)
+        ranked = sorted(inside, key=lambda w: (-(inside[w] / len(members))
+                                               * np.log(1 + len(requests) / df[w]), w))
+        name = "_".join(ranked[:2]) if ranked else "request"
+        base, n = name, 2
+        while name in named.values():
+            name, n = f"{base}_{n}", n + 1
+        named[label] = name
+    for c, ws, label in zip(convs, words, labels, strict=True):
+        c.intent = named.get(label) or "_".join(sorted(ws)[:2]) or "other"
 
 
 # ----------------------------------------------------------------------------- values
@@ -202,6 +251,37 @@ def _jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a | b else 1.0
 
 
+SAME_ENTITY = 0.5
+"""Two argument names whose value sets overlap this much (Jaccard) name the same entity."""
+
+
+def _entities(values: dict[str, dict[str, set[str]]]) -> dict[str, str]:
+    """Argument name -> the name of its entity: names whose values are the same records
+    (`account` and `account_number`, both 3+ values) are one entity, named by the name
+    the most tools use (then the shortest, then alphabetically)."""
+    pooled = {k: set().union(*by_tool.values()) for k, by_tool in values.items()}
+    keys = sorted(k for k, v in pooled.items() if len(v) >= 3)
+    parent = {k: k for k in keys}
+
+    def root(k: str) -> str:
+        while parent[k] != k:
+            k = parent[k]
+        return k
+
+    for i, a in enumerate(keys):
+        for b in keys[i + 1:]:
+            if _jaccard(pooled[a], pooled[b]) >= SAME_ENTITY:
+                parent[root(b)] = root(a)
+    groups: dict[str, list[str]] = defaultdict(list)
+    for k in keys:
+        groups[root(k)].append(k)
+    out: dict[str, str] = {}
+    for members in groups.values():
+        best = min(members, key=lambda k: (-len(values[k]), len(k), k))
+        out.update({k: best for k in members})
+    return out
+
+
 def slot_names(convs: list[_Conv], renames: dict[str, str | None]
                ) -> dict[tuple[str, str], str]:
     """(tool, slot key) -> slot name: the key, qualified by the tool when two tools use the
@@ -213,8 +293,13 @@ def slot_names(convs: list[_Conv], renames: dict[str, str | None]
             for arg, v in call.arguments.items():
                 for key, val in _flatten(arg, v):
                     values[key][call.tool].add(_norm(val))
+    canonical = _entities(values)
     names: dict[tuple[str, str], str] = {}
     for key, by_tool in values.items():
+        if canonical.get(key, key) != key:  # another name of the same entity
+            for tool in by_tool:
+                names[(tool, key)] = canonical[key]
+            continue
         tools = sorted(by_tool)
         shared = len(tools) > 1 and any(
             _jaccard(by_tool[a], by_tool[b]) < 0.2 for a in tools for b in tools if a < b)

@@ -93,8 +93,8 @@ def test_second_source_tau_bench_airline(ingested: dict[str, Path], tmp_path: Pa
     pack = load_domain_folder(tmp_path)
     assert {"get_reservation_details", "update_reservation_flights"} <= set(pack.tools)
     assert pack.escalation_tools == ["transfer_to_human_agents"]
-    # no intent labels: the first tool called names the intent
-    assert list(summary["intents"]) == ["get_user_details"]
+    # no intent labels: the intents are named by what the customers asked, never by a tool
+    assert summary["intents"] and not set(summary["intents"]) & set(pack.tools)
     # the resolved trajectory and the transferred one (outcomes from evidence)
     assert len(pack.scenarios) == 2
     for template in pack.scenarios:
@@ -167,3 +167,32 @@ def test_cli_user_errors_are_one_line(case: str, ingested: dict[str, Path], tmp_
                 "bad_config": "max_templatez"}[case]
     assert expected in " ".join(result.output.split())
     assert not (tmp_path / "pack" / "domain.yaml").exists()
+
+
+def test_intents_from_requests_and_one_slot_per_entity(tmp_path: Path) -> None:
+    """Kite's chats (no intent labels): intents named by the customers' words, not by
+    verify_caller (called first in every chat); `list_lines` logged its account argument as
+    `account` and `verify_caller` as `account_number`: one slot, shared by both tools."""
+    raw = (Path(__file__).resolve().parents[1] / "data" / "replay" / "kite_chats.jsonl")
+    chats = [json.loads(line) for line in raw.read_text().splitlines()]
+    for chat in chats:
+        for m in chat["messages"]:
+            for tc in m.get("tool_calls") or []:
+                if tc["function"]["name"] == "list_lines":
+                    args = json.loads(tc["function"]["arguments"])
+                    tc["function"]["arguments"] = json.dumps({"account": args["account_number"]})
+    source = tmp_path / "kite.jsonl"
+    source.write_text("".join(json.dumps(c) + "\n" for c in chats))
+    ingest_transcripts([source], "openai", tmp_path / "t", salt="packgen-test")
+    summary = pack_from_transcripts([tmp_path / "t"], tmp_path / "pack", "kite_mined")
+    intents = summary["intents"]
+    assert len(intents) >= 3 and "verify_caller" not in intents
+    assert not set(intents) & set(summary["tools"])
+    requests = " ".join(m["content"].lower() for c in chats for m in c["messages"][:1])
+    for name in intents:  # every word of a name is a word the customers used
+        assert all(w in requests for w in name.split("_") if not w.isdigit()), name
+    assert "account_number" in summary["slots"] and "account" not in summary["slots"]
+    assert not [s for s in summary["slots"] if "account" in s and s != "account_number"]
+    pack = load_domain_folder(tmp_path / "pack")
+    lines = pack.tools["list_lines"].spec.parameters["properties"]
+    assert "account" in lines  # the tool keeps its own argument name
