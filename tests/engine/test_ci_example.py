@@ -3,6 +3,7 @@ the gate, report and upload steps (`if: always() && env.RUN_DIR != ''`) have a r
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -20,17 +21,19 @@ def _steps() -> dict[str, dict[str, str]]:
 
 
 def _bash(script: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["bash", "-e", "-c", script], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=300)
+    """A `run:` step as GitHub's runner runs it (bash -e -o pipefail)."""
+    return subprocess.run(["bash", "-e", "-o", "pipefail", "-c", script], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=300)
 
 
 def test_a_dead_agent_still_gives_the_upload_a_run_folder_and_the_gate_files(tmp_path: Path) -> None:
     steps = _steps()
-    run, gate = steps["Run the campaign"], steps["Gate the candidate against the baseline"]
+    run, find = steps["Run the campaign"], steps["Find the run folder"]
+    gate = steps["Gate the candidate against the baseline"]
     upload = next(s for name, s in steps.items() if name.startswith("Upload"))
+    assert "always()" in find["if"] and "always()" in gate["if"]
     assert "always()" in upload["if"] and "RUN_DIR" in upload["if"]
-    assert "always()" in gate["if"]
-    assert "${{ env.RUN_DIR }}" in upload["with"]["path"]
+    assert "${{ env.RUN_DIR }}" in upload["with"]["path"] and "gate.md" in upload["with"]["path"]
     (tmp_path / "configs").mkdir()
     (tmp_path / "configs" / "gate.yaml").write_text((REPO / "configs" / "gate.yaml").read_text())
     campaign = tmp_path / "down.yaml"
@@ -45,8 +48,15 @@ def test_a_dead_agent_still_gives_the_upload_a_run_folder_and_the_gate_files(tmp
     env.pop("CI", None)
     ran = _bash(run["run"], tmp_path, env)
     assert ran.returncode == 2, ran.stdout + ran.stderr  # the job fails here...
+    log = (tmp_path / "run.log").read_text()
+    assert log.startswith("run folder: ") and "progress down: " in log  # the CI log
+    summary = json.loads((tmp_path / "run.json").read_text())
+    assert summary["exit_code"] == 2 and summary["run_dir"]
+    found = _bash(find["run"], tmp_path, env)  # if: always()
+    assert found.returncode == 0, found.stderr
     run_dir = github_env.read_text().strip().removeprefix("RUN_DIR=")
-    assert run_dir and (tmp_path / run_dir / "conversations").is_dir()  # ...with RUN_DIR set
+    assert run_dir == summary["run_dir"]  # ...with RUN_DIR set all the same
+    assert (tmp_path / run_dir / "conversations").is_dir()
     gated = _bash(gate["run"], tmp_path, {**env, "RUN_DIR": run_dir})
     assert gated.returncode == 2, gated.stdout + gated.stderr  # no verdict
     for name in ("gate.md", "gate.junit.xml"):
