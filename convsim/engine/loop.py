@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable
 from datetime import UTC, datetime
+from typing import cast
 
 import numpy as np
 
@@ -76,7 +77,7 @@ async def run_conversation(spec: ConversationSpec, user: UserSimulator, agent: A
     outcome = "max_turns"
     # Replayed customers already speak with their own typos; only the profile's noise applies.
     persona_typos = 0.0 if spec.user_simulator == "replay" else spec.persona.traits.typo_rate
-    batched = has_ability(agent, AgentBatchesBursts) and agent.batches_bursts
+    batched = has_ability(agent, AgentBatchesBursts) and cast(AgentBatchesBursts, agent).batches_bursts
     try:
         said = time.time()
         reply = await _user_turn(user.opening())
