@@ -14,15 +14,17 @@ stripped from what the agent sees; it sets the reply's `end` flag and the
 outcome (completed, abandoned, transferred). Misbehaviour raises
 `CustomerMisbehaved` with the reason, which the loop records as outcome
 `simulator_error` — never as an agent failure: an empty message, talking as the
-agent, a marker inside the text, the same message three times in a row, ending
-in the first message, an identifier that contradicts its facts (another email or
-order number than its own, one the agent never said), or an LLM error after
-retries.
+agent or offering help, parroting the agent's message, repeating its previous
+message, another name than its own or a fact in another form (`off_role`, measured
+in benchmarks/fidelity_offrole.py), a marker inside the text, ending in the first
+message, an identifier that contradicts its facts (another email or order number
+than its own, one the agent never said), or an LLM error after retries.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -46,16 +48,115 @@ META_SLOTS = {"unknown", "opening", "opening_intent", "identify_with", "first_re
               "wrong_info_first", "hint", "customer_turns"}
 """Scenario slots that steer the customer rather than being facts it knows."""
 AGENT_TALK = [re.compile(p, re.IGNORECASE) for p in (
-    r"\bhow (can|may) i (help|assist) you\b",
-    r"\bwhat can i help you with\b",
-    r"\banything else i can (help|assist) you\b",
-    r"\bas an ai\b", r"\bi(?:'m| am) an? (ai|assistant|language model|virtual assistant)\b",
-    r"\bthank(s| you) for (contacting|reaching out to|calling) (us|our)\b",
-    r"(^|\n)\s*(agent|assistant|customer service|support)\s*:",
+    r"\bhow (can|may|could) i (help|assist)\b",
+    r"\bhow may i\b",
+    r"\bwhat can i (help you with|do for you)\b",
+    r"\banything else (i|we) can (help|assist|do)\b",
+    r"\bas an ai\b", r"\bi(?:'m| am) (an?|the) (ai|assistant|language model|virtual assistant|chatbot|bot)\b",
+    r"\bthank(s| you) for (contacting|reaching out to|calling|choosing|shopping with) (us|our)\b",
+    r"\bthank(s| you) for being a (loyal|valued) customer\b",
+    r"\bwould you like (something|anything) else\b",
+    r"\bwhat (else )?can i get (for )?you\b",
+    r"\bwe (do not|don't) (have|sell|carry|offer)\b",
+    r"\byour (order|drink|coffee|food|items?|package|refund|exchange|flight|reservation) "
+    r"(will be|is going to be|should be|is being) (ready|up|on its way|waiting|delivered|"
+    r"processed|made|prepared)\b",
+    r"\bis (this|the (displayed )?order|the order displayed) (correct|accurate|right)\b",
+    r"\bis this (what you (ordered|wanted)|correct order)\b",
+    r"\bdoes (everything|the order) look (good|right|correct)\b",
+    r"\bi (just )?(punched|put|rang|entered) (in )?your order\b",
+    r"\bplease (check|review|look at) the (display|screen)\b",
+    r"\bhere are (some|the) (available|options|details of your)\b",
+    r"\b(has|have) been issued to you\b",
+    r"\byou can (pick|obtain|collect) (it|your order|your drink)\b",
+    r"\b(let me|i'll|i will) (retrieve|look up|pull up) (your|the details)\b",
+    r"\byour (order|reservation|refund|booking|flight|items?|package|"
+    r"return|exchange|payment|total|balance)\b(?! number)",
+    r"\bwould you like\b(?! (my|me|the number|to know))",
+    r"\bplease confirm\b",
+    r"\b(i'?m|i am|we're|we are) (here|happy|glad) to (help|assist)\b",
+    r"\bi(?:'d| would) be (happy|glad) to (help|assist)\b",
+    r"\bi can help you (with|to)\b",
+    r"\b(i'?m|i am|this is) [\w ]{0,25}\b(customer service|customer support|support) "
+    r"(agent|representative|rep|assistant|team)\b",
+    r"\b(let me|i'll|i will) (check|look up|look into|pull up|verify|process|cancel|update|"
+    r"review) (that|this|your|the)\b.{0,40}\bfor you\b",
+    r"\b(please|could you|can you|would you) (kindly )?(provide|confirm|verify|share) your "
+    r"(email|order|name|zip|account|phone|full name|user)",
+    r"\byour (order|request|refund|return|account|exchange|reservation|booking) (has been|is now|"
+    r"was successfully)\b",
+    r"\b(dear|valued) customer\b",
+    r"(^|\n)\s*(agent|assistant|customer service|support|representative)\s*:",
     r"\n\s*(customer|user)\s*:",
 )]
-"""Phrases only the agent says (offering help, being an AI) or a transcript of several
-turns: the model stopped playing the customer."""
+"""Phrases only the agent says (offering help, being an AI, confirming the agent's own
+actions, asking the customer for their details) or a transcript of several turns: the
+model stopped playing the customer. Measured on real customer turns and off-role ones
+(benchmarks/fidelity_offrole.py)."""
+_WORDS = re.compile(r"[a-z0-9']+")
+_INTRO = re.compile(r"\b(?i:my name is|my name's|name is|this is|i'm|i am)\s+([A-Z][\w'-]+)"
+                    r"(?:\s+([A-Z][\w'-]+))?")
+_SLOT_VALUE = r"\b{words}\b(?: (?:is|was|are))?\s*[:,-]?\s*(?:it's |its )?([\w.+@#-]*\d[\w.+@#-]*)"
+PARROT_RUN = 8
+"""A customer turn of which this many words in a row, and at least PARROT_SHARE of its words,
+come from the agent's message parrots it (a confirmation may repeat the agent's proposal:
+"Yes, please use my credit card ending in 7334 for the upgrade")."""
+PARROT_SHARE = 0.8
+
+
+def _common_run(a: list[str], b: list[str]) -> int:
+    """Longest run of words in a row shared by a and b."""
+    best, prev = 0, [0] * (len(b) + 1)
+    for x in a:
+        cur = [0] * (len(b) + 1)
+        for j, y in enumerate(b, 1):
+            if x == y:
+                cur[j] = prev[j - 1] + 1
+                best = max(best, cur[j])
+        prev = cur
+    return best
+
+
+def off_role(text: str, agent_text: str = "", said: Sequence[str] = (),
+             name: tuple[str, str] | None = None,
+             facts: Sequence[tuple[str, str]] = ()) -> str | None:
+    """Why a customer turn is not a customer's (None when it is): talks as the agent or
+    offers help, parrots the agent's last message, repeats its own previous message,
+    introduces itself with another name than its own (`name`: first, last), or gives one
+    of its facts (`facts`: words, value) in another form (a 4-digit zip code where its
+    zip has 5)."""
+    for pattern in AGENT_TALK:
+        m = pattern.search(text)
+        if m:
+            return f"talked as the agent ({m.group(0).strip()!r})"
+    words = _WORDS.findall(text.lower())
+    if agent_text and len(words) >= PARROT_RUN:
+        run = _common_run(words, _WORDS.findall(agent_text.lower()))
+        if run >= PARROT_RUN and run >= PARROT_SHARE * len(words):
+            return f"parroted the agent ({run} words in a row of its message)"
+    if said and len(words) >= 6 and words == _WORDS.findall(said[-1].lower()):
+        return "repeated its previous message"
+    if name is not None:
+        from convsim.core.names import first_names
+
+        own = {n.lower() for n in name}
+        for m in _INTRO.finditer(text):
+            given = [g for g in m.groups() if g]
+            if given[0].lower() in first_names() and not own & {g.lower() for g in given}:
+                return f"gave another name ({' '.join(given)!r}) than its own ({' '.join(name)!r})"
+    for fact_words, value in facts:
+        ids = _identifiers(value)
+        if not ids:
+            continue
+        pattern = re.compile(_SLOT_VALUE.format(words=re.escape(fact_words)), re.IGNORECASE)
+        for m in pattern.finditer(text):
+            token = m.group(1).rstrip(".,")
+            if _norm(token) != _norm(ids[0]) and _shape(token) != _shape(ids[0]):
+                return (f"gave its {fact_words} in another form ({token!r}, its {fact_words} "
+                        f"is {ids[0]!r})")
+    return None
+
+
 _LABEL = re.compile(r"^\s*(customer|me|user)\s*:\s*", re.IGNORECASE)
 _IDENT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|#?[A-Za-z]*\d[\w#-]*")
 """Identifier-like tokens: emails, and words with digits (ids, phone numbers, postcodes)."""
@@ -144,6 +245,7 @@ class LLMUser:
             {"role": "system", "content": self.system_prompt}, {"role": "user", "content": START}]
         self.usage = LLMUsage(prompt_version=PROMPT_VERSION)
         self._said: list[str] = []
+        self._last_agent = ""
         self._outcome: str | None = None
         # The identifiers the customer may say: its facts, its goal and scenario, and what
         # the agent says; another of the same shape as a fact is made up.
@@ -266,6 +368,11 @@ class LLMUser:
                                      f"{raw[:120]!r}")
         if len(self._said) >= 2 and text == self._said[-1] == self._said[-2]:
             raise CustomerMisbehaved(f"repeated the same message three times: {text[:120]!r}")
+        identity = self.spec.persona.identity
+        why = off_role(text, self._last_agent, self._said,
+                       (identity.first_name, identity.last_name), self.known_facts())
+        if why is not None:
+            raise CustomerMisbehaved(f"{why}: {text[:160]!r}")
         self._check_facts(text)
         self._said.append(text)
         self.messages.append({"role": "assistant", "content": raw})
@@ -296,11 +403,6 @@ class LLMUser:
             if outcome is None:
                 raise CustomerMisbehaved("wrote an empty message")
             text = self._closing(outcome)  # a bare marker: the customer just leaves
-        for pattern in AGENT_TALK:
-            m = pattern.search(text)
-            if m:
-                raise CustomerMisbehaved(f"talked as the agent ({m.group(0).strip()!r}): "
-                                         f"{text[:160]!r}")
         return text, outcome
 
     def _check_facts(self, text: str) -> None:
@@ -330,11 +432,12 @@ class LLMUser:
 
     async def respond(self, agent_text: str) -> UserReply:
         self.messages.append({"role": "user", "content": agent_text})
+        self._last_agent = agent_text
         self._allowed.update(_norm(t) for t in _identifiers(agent_text))
         return await self._next()
 
 
 @user_simulator("llm")
-def make_llm_user(spec: ConversationSpec, domain: Domain, llm: LLMConfig | None = None
-                  ) -> LLMUser:
+def make_llm_user(spec: ConversationSpec, domain: Domain, llm: LLMConfig | None = None,
+                  **_: Any) -> LLMUser:
     return LLMUser(spec, domain, llm)
