@@ -451,8 +451,13 @@ def run_campaign(config: CampaignConfig, *, out_dir: str | Path | None = None,
         if info.stopped_by_breaker is not None:
             manifest["stop_reason"] = f"circuit open: {info.stopped_by_breaker}"
         if info.written:
-            # Batch part files merged into a bounded number of files per table.
-            manifest["compacted_parts"] = writer.compact()
+            # Batch part files merged into a bounded number of files per table; a failure
+            # here (a full disk) leaves the batch files as they were, all readable.
+            try:
+                manifest["compacted_parts"] = writer.compact()
+            except OSError as exc:
+                notes.append(f"the batch part files were not merged ({exc}); the results are "
+                             "complete and readable as they are")
         if info.written or info.skipped:
             write_summary(run_dir)
     except (KeyboardInterrupt, SystemExit):

@@ -217,3 +217,19 @@ def test_a_resumed_run_is_compacted_again_without_duplicates(tmp_path: Path) -> 
                 "scores": ["conversation_id", "evaluator", "metric"]}[table]
         assert frame.drop(drop).sort(keys).equals(
             _table(first.run_dir, table).drop(drop).sort(keys)), table
+
+
+def test_a_failed_compaction_keeps_the_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def full_disk(self: ResultWriter, max_conversations: int = 0) -> int:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(ResultWriter, "compact", full_disk)
+    path = tmp_path / "telecom.yaml"
+    path.write_text(TELECOM.format(seed=3, out=tmp_path / "runs"))
+    info = run_campaign(load_campaign(path))
+    assert info.written == 32 and any("not merged" in note and "No space left" in note
+                                      for note in info.notes)
+    manifest = json.loads((info.run_dir / "manifest.json").read_text())
+    assert manifest["status"] == "complete" and "compacted_parts" not in manifest
+    assert len(list((info.run_dir / "scores").iterdir())) == 11  # the batch files, all there
+    assert _table(info.run_dir, "conversations").height == 32
