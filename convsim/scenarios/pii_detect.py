@@ -224,7 +224,8 @@ def find_numbers(text: str) -> Iterator[Span]:
         if stop:
             yield Span(m.start(), stop, "card", digits(text[m.start():stop]))
     pos = 0
-    while m := IBAN.search(text, pos):
+    while found := IBAN.search(text, pos):
+        m = found
         # A valid IBAN ends the search there, not at the end of the (greedy) match: a
         # compact IBAN right before a spaced one ("DE89...3000 GB29 NWBK ...") is two.
         stop = _longest_valid(text, m.start(), m.end(), iban.is_valid)

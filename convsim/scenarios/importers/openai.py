@@ -54,7 +54,7 @@ def parse_display(text: str) -> list[dict[str, Any]]:
 
 def _marker(record: dict[str, Any]) -> str | None:
     """What the record itself says about how it ended, if anything."""
-    meta = record.get("metadata") if isinstance(record.get("metadata"), dict) else {}
+    meta: dict[str, Any] = record["metadata"] if isinstance(record.get("metadata"), dict) else {}
     for value in (record.get("outcome"), meta.get("outcome"), meta.get("resolution"),
                   meta.get("disposition")):
         if isinstance(value, str) and value.strip():
