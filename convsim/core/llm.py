@@ -7,8 +7,9 @@ per worker process and config (`client_for`) owns:
 
 - an on-disk cache of answers keyed by a hash of the request (model, messages,
   tools, temperature, seed, settings): an unchanged campaign re-run makes no
-  calls. It stores the answer's text, tool calls, tokens and cost, never a
-  header or a key; files are written atomically;
+  calls. It stores the answer's text, tool calls, tokens and cost as JSON, never a
+  header or a key, in a `diskcache` store (SQLite: safe across the processes of a
+  run, one file instead of one per answer);
 - retries with exponential backoff and jitter after 429, 5xx, timeouts and
   connection errors, honouring Retry-After (litellm's own retries are off);
 - a limit of calls in flight and an optional rate limit (per process);
@@ -44,8 +45,11 @@ from typing import Any
 from convsim.core.config import LLMConfig
 from convsim.core.records import LLMUsage, stable_hash
 
-CACHE_FORMAT = 1
-"""Version of the cache files' layout (part of every key: a new layout never reads an old one)."""
+CACHE_FORMAT = 2
+"""Version of the cache entries' layout (part of every key: a new layout never reads an old
+one). 1 was one JSON file per answer; 2 is a diskcache store."""
+CACHE_SIZE_LIMIT = 4 * 2**30
+"""Bytes the cache may hold; past it the oldest stored answers are evicted."""
 BACKOFF_S = 0.5
 """First retry delay; doubled after each failure (capped at MAX_BACKOFF_S), with jitter."""
 MAX_BACKOFF_S = 20.0
@@ -300,38 +304,36 @@ class LLMClient:
         self._backoff_s = backoff_s
         self._sleep = sleep
         self._limits: dict[int, _Limits] = {}
+        self._cache: Any = None
         self.ledger = (SpendLedger(config.spend_dir)
                        if config.budget_usd is not None and config.spend_dir else None)
         self._spent = 0.0  # without a run folder, the budget holds for this process
 
     # ------------------------------------------------------------------ cache
 
-    def _cache_path(self, key: str) -> Path | None:
-        return None if self.cache_dir is None else self.cache_dir / key[:2] / f"{key}.json"
+    def _store(self) -> Any:
+        """The diskcache store of this client, opened on first use (None: no cache)."""
+        if self._cache is None and self.cache_dir is not None:
+            import diskcache
+
+            self._cache = diskcache.Cache(str(self.cache_dir), disk=diskcache.JSONDisk,
+                                          size_limit=CACHE_SIZE_LIMIT)
+        return self._cache
 
     def _read(self, key: str) -> dict[str, Any] | None:
-        path = self._cache_path(key)
-        if path is None or not path.is_file():
+        store = self._store()
+        if store is None:
             return None
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = store.get(key)
         except (OSError, ValueError):
             return None  # a damaged entry is a miss; the next answer overwrites it
         return data if isinstance(data, dict) and data.get("format") == CACHE_FORMAT else None
 
     def _write(self, key: str, entry: dict[str, Any]) -> None:
-        path = self._cache_path(key)
-        if path is None:
-            return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(entry, f, sort_keys=True)
-            os.replace(tmp, path)  # atomic: a reader sees the old file or the whole new one
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        store = self._store()
+        if store is not None:
+            store.set(key, entry)  # one SQLite transaction: a reader sees all of it or nothing
 
     # ------------------------------------------------------------------ calls
 

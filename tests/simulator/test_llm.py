@@ -110,8 +110,14 @@ def test_cache_answers_an_identical_request_without_a_call(server, tmp_path: Pat
     _complete(client, seed=1, sample="rep-2")    # another sample of the same request
     assert server.count == 3
     _no_key(tmp_path / "cache")
-    entries = [json.loads(p.read_text()) for p in (tmp_path / "cache").rglob("*.json")]
+    import diskcache
+
+    with diskcache.Cache(str(tmp_path / "cache"), disk=diskcache.JSONDisk) as store:
+        entries = [store[k] for k in store.iterkeys()]
     assert len(entries) == 3 and all("headers" not in e and "messages" not in e for e in entries)
+    # A fresh client (a re-run, another worker process) reads the same store.
+    fresh = _complete(LLMClient(LLMConfig(cache_dir=str(tmp_path / "cache"))), seed=2)
+    assert fresh.cached and server.count == 3
 
 
 def test_cost_comes_from_the_local_price_map_and_unknown_models_are_unpriced(server) -> None:

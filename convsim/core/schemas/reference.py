@@ -61,7 +61,7 @@ def _fields(cls: type) -> list[tuple[str, Any, str]]:
         return out
     hints = typing.get_type_hints(cls)
     out = []
-    for f in dataclasses.fields(cls):
+    for f in dataclasses.fields(cls):  # type: ignore[arg-type]  # a dataclass (see reachable)
         if f.name.startswith("_"):
             continue
         if f.default is not dataclasses.MISSING:
