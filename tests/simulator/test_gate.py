@@ -273,11 +273,9 @@ def test_backend_outage_an_agent_hiding_failed_actions_fails(outage_verdicts: di
     assert sides["truthfulness"]["only_candidate"] > 0
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the process evaluator (convsim/evaluators/process.py) counts a required step whose tool "
-    "call convsim's fault injection made fail as 'never done', so the unchanged agent, which "
-    "correctly hands those customers over, scores process 70% in perturbation=backend_outage "
-    "(threshold 80%); goal already judges the handling of injected faults"))
 def test_backend_outage_the_unchanged_agent_passes(outage_verdicts: dict[str, Any]) -> None:
+    # It hands the customers whose change failed over, as its policy says: goal and process
+    # judge that handling, not the state convsim's fault injection made unreachable.
     result, verdict = outage_verdicts["v1b"]
     assert result.exit_code == 0, result.output
+    assert verdict["status"] == "pass" and not verdict["findings"]
