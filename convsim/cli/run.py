@@ -320,6 +320,8 @@ def _run(campaign: Path, out: Path | None, seed: int | None, limit: int | None,
         started.append(info)
         on_start(info)
         err_console.print(f"run folder: {info.run_dir}", highlight=False, soft_wrap=True)
+        for note in info.notes:  # known before the first conversation (e.g. an unpriced
+            warn(red(note))      # model under a budget); repeated in the end report
 
     with _signals_interrupt():
         try:

@@ -459,6 +459,9 @@ def test_a_budget_on_an_unpriced_model_is_warned_and_prices_fix_it(server, tmp_p
     assert result.exit_code == 0, result.output
     assert ("llm.budget_usd is $1 but openai/scripted-customer, openai/scripted-agent have no "
             "known price") in output
+    # Said at start (before any conversation's progress), and again in the end report.
+    assert output.count("no known price") == 2
+    assert output.index("no known price") < output.index(" conversations (")
     # With a price per million tokens, the same models are counted and the budget holds.
     priced = _write(tmp_path, "retail", "local", n=6, budget=0.0002, batch=1, concurrency=1,
                     llm_extra=", prices: {openai/scripted-customer: {input_usd_per_mtok: 1.0, "
