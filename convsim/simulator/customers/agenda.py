@@ -14,7 +14,8 @@ pack (`Domain.utterances`), and the neutral defaults below.
 
 A persona drawn from a catalog with `styles.parquet` (see `convsim.personas`) is
 *fitted*: it opens with an opening of its intent as is (the information real
-customers give up front: no identity, mood or chatter added), speaks with every real utterance of the
+customers give up front: no identity, mood or chatter added; out of scope, a real
+request of an intent the pack has no scenario for), speaks with every real utterance of the
 catalog for the intent and key (not a small sample), preferring those whose length
 sits where its real customer's did among real customers, and reacts to an agent
 failure the way a real customer of the intent did (a real reaction; leaving when
@@ -380,9 +381,24 @@ class AgendaUser:
         self._outcome = outcome
         return UserReply(text=text or "Bye.", end=True, act=act.act)
 
+    def _real_out_of_scope(self) -> str | None:
+        """A real opening of an intent the pack has no scenario for (what real customers
+        asked that the agent must hand over), for a fitted out-of-scope customer."""
+        if not self.fitted or self.scenario.intent != "out_of_scope":
+            return None
+        played = ({s.intent for s in self.domain.scenarios} | {"out_of_scope"}
+                  | {str(k)[5:] for k in self.domain.utterances if str(k).startswith("open_")})
+        if len(played) < 2:  # the pack says nothing of what it plays
+            return None
+        ctx = self._context()
+        pool = sorted(t for key, options in self._bank.items() if key.startswith("open_")
+                      and key[5:] not in played for t in options
+                      if all(p in ctx for p in _PLACEHOLDER.findall(t)))
+        return str(fill(self._pick(pool), ctx)) if pool else None
+
     def _opening_text(self, intent: str | None = None) -> str:
         if intent is None and self.slots.get("opening"):
-            return str(self.slots["opening"])
+            return self._real_out_of_scope() or str(self.slots["opening"])
         intent = intent or self.slots.get("opening_intent") or self.scenario.intent
         avoid = self.unknown or None
         return (self._say(f"open_{intent}", avoid=avoid) or self._say("open") or
