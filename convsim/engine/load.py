@@ -129,9 +129,10 @@ def measure_step(run_dir: Path, concurrency: int, loop_lag: dict[str, float],
     latencies = agent["latency_ms"].drop_nulls().to_list() if agent.height else []
     rate = None
     if agent.height:
-        span = (agent["ended_at"].max() - agent["started_at"].min())  # type: ignore[operator]
-        seconds = span.total_seconds() if span is not None else 0.0
-        rate = agent.height / seconds if seconds > 0 else None
+        first, last = agent["started_at"].min(), agent["ended_at"].max()
+        if isinstance(first, datetime) and isinstance(last, datetime):
+            seconds = (last - first).total_seconds()
+            rate = agent.height / seconds if seconds > 0 else None
     n = conv.height
     errors = conv.filter(pl.col("outcome") == "agent_error")
     timeouts = errors.filter(pl.col("error").fill_null("").str.to_lowercase()
