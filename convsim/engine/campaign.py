@@ -54,10 +54,13 @@ def load_scenarios(path: str | Path) -> list[Scenario]:
     data = read_yaml(path)
     if not isinstance(data, list):
         raise ConfigError(f"{path}: expected a list of scenarios")
-    try:
-        return [Scenario.model_validate(item) for item in data]
-    except ValidationError as exc:
-        raise ConfigError(format_validation_error(str(path), exc)) from None
+    scenarios = []
+    for i, item in enumerate(data):  # errors name the item and its line in the file
+        try:
+            scenarios.append(Scenario.model_validate(item))
+        except ValidationError as exc:
+            raise ConfigError(format_validation_error(str(path), exc, Scenario, (i,))) from None
+    return scenarios
 
 
 def build_population(config: CampaignConfig) -> tuple[list[Scenario], list[Persona]]:

@@ -141,3 +141,15 @@ def test_problems_are_listed_in_file_order(tmp_path: Path) -> None:
     lines = str(err.value).splitlines()
     assert [ln.rsplit("(line ", 1)[1] for ln in lines] == ["2)", "5)", "6)"]
     assert "did you mean 'seed'" in lines[0] and "did you mean 'workers'" in lines[1]
+
+
+def test_scenario_file_errors_name_that_file_the_item_and_line(tmp_path: Path) -> None:
+    scenarios = tmp_path / "regressions.yaml"
+    scenarios.write_text("- {id: s1, domain: retail, intent: cancel_order, goal: Cancel it.}\n"
+                         "- id: s2\n  domain: retail\n  intent: cancel_order\n"
+                         "  goall: Cancel it.\n")
+    path = _write(tmp_path, f"name: x\nscenarios: {{n: 0, files: [{scenarios.name}]}}\n"
+                            "agents:\n  - {version: v1, connector: python, reference: retail:v1}\n")
+    result = runner.invoke(app, ["validate", str(path)])
+    _assert_clean_failure(result, f"{scenarios}: 1.goall: unknown key; did you mean 'goal'? "
+                                  "(line 5)", f"{scenarios}: 1.goal: required key is missing")
