@@ -86,17 +86,19 @@ class Pseudonyms:
         return "[redacted]"
 
     def shape(self, kind: str, key: str, value: str, keep_letters: bool = False) -> str:
-        """Same shape: digits -> digits, letters -> letters (case kept), the rest unchanged."""
+        """Same shape: digits -> digits, letters -> letters (case kept), the rest unchanged.
+        A secret (PIN, one-time code) changes in every character: no digit of a short code
+        survives by chance."""
         seed = self.seed(kind, key)
+        every = kind == "secret"
         out = []
         for i, ch in enumerate(value):
             h = (seed >> (i % 56)) + i * 7919 + seed % 97
-            # every character changes (1 + h % 9 is never a multiple of 10): no digit of a
-            # short secret survives by chance
             if ch.isdigit():
-                out.append(str((int(ch) + 1 + h % 9) % 10))
+                out.append(str((int(ch) + 1 + (h % 9 if every else h)) % 10))
             elif ch.isascii() and ch.isalpha() and not keep_letters:
-                letter = string.ascii_lowercase[(ord(ch.lower()) - 97 + 1 + h % 25) % 26]
+                letter = string.ascii_lowercase[(ord(ch.lower()) - 97 + 1
+                                                 + (h % 25 if every else h)) % 26]
                 out.append(letter.upper() if ch.isupper() else letter)
             else:
                 out.append(ch)
