@@ -31,7 +31,7 @@ def schema(
     out: Path = typer.Option(None, "--out", help="Write KIND.json files into this folder "
                                                    "instead of printing."),
 ) -> None:
-    """Print the JSON Schema of a convsim YAML file (for YAML editors and CI checks).
+    """Print the JSON Schema of a campaign, pack, scenario or gate file (for YAML editors).
 
     Point an editor at it with a first line such as
     `# yaml-language-server: $schema=campaign.json`.
