@@ -54,8 +54,8 @@ COMMANDS: dict[str, tuple[str, str | Callable[[], typer.Typer]]] = {
     "agent": ("Serve a bundled reference agent.", _typer("agent", "app")),
     "domains": ("List the domain packs found, or show one pack and check it (exit 2 if it is "
                 "broken).", "domains_list:domains"),
-    "plugins": ("List the plug-ins installed (packs, connectors, customers, evaluators, "
-                "importers, executors) and where each comes from.", "plugins:plugins"),
+    "plugins": ("List the plug-ins installed, by kind, with where each comes from "
+                "(distribution and module).", "plugins:plugins"),
     "report": ("Write a self-contained HTML report (opens offline): pass rates, the "
                "comparison with the baseline...", "report:report"),
     "gate": ("Gate an agent version on a run: exit 0 pass, 1 fail, 2 unusable input.",
