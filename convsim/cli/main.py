@@ -60,8 +60,8 @@ COMMANDS: dict[str, tuple[str, str | Callable[[], typer.Typer]]] = {
                "comparison with the baseline...", "report:report"),
     "gate": ("Gate an agent version on a run: exit 0 pass, 1 fail, 2 unusable input.",
              "gate:gate"),
-    "load": ("Load ramp: play the campaign at rising concurrency; where does the agent's "
-             "latency or error rate jump?", "load:load"),
+    "load": ("Play the campaign at rising concurrency against one agent version: where "
+             "does its latency or error rate jump (the knee)?", "load:load"),
     "plan-size": ("Paired conversations needed to detect a drop in pass rate (McNemar "
                   "power).", "gate:plan_size"),
     "evaluate": ("Score production transcripts with the same evaluators as a campaign; same "

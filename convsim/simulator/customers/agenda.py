@@ -537,5 +537,5 @@ class AgendaUser:
 
 
 @user_simulator("agenda")
-def make_agenda_user(spec: ConversationSpec, domain: Domain, **_: Any) -> AgendaUser:
+def make_agenda_user(spec: ConversationSpec, domain: Domain) -> AgendaUser:
     return AgendaUser(spec, domain)

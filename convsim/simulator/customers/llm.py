@@ -438,6 +438,6 @@ class LLMUser:
 
 
 @user_simulator("llm")
-def make_llm_user(spec: ConversationSpec, domain: Domain, llm: LLMConfig | None = None,
-                  **_: Any) -> LLMUser:
+def make_llm_user(spec: ConversationSpec, domain: Domain, llm: LLMConfig | None = None
+                  ) -> LLMUser:
     return LLMUser(spec, domain, llm)
