@@ -142,11 +142,14 @@ def _apply_overrides(config: CampaignConfig, seed: int | None, executor: str | N
 
 
 def render_summary(run_dir: Path, per_profile: bool = False, out: Console = console) -> None:
-    """The pass-rate table (and, with several profiles, the same per profile) and outcomes."""
-    from convsim.decisions.summary import outcome_counts
+    """The pass-rate table (and, with several profiles, the same per profile), how it counted
+    conversations (the words of summary.json `counts`, the gate and the report) and outcomes."""
+    from convsim.decisions.summary import COUNTING, count_notes, outcome_counts
 
     _rates_table(run_dir, ("agent_version", "metric"), "Pass rate per agent version and metric",
                  out)
+    out.print(f"{COUNTING}: " + "; ".join(count_notes(run_dir)) + ".", highlight=False,
+              soft_wrap=True)
     if per_profile:
         _rates_table(run_dir, ("agent_version", "perturbation", "metric"),
                      "Pass rate per agent version, perturbation profile and metric", out)
