@@ -5,7 +5,9 @@ nowhere in the output as a word (case-insensitive; "Li" inside "eligible" is not
 Precision of a kind: 1 - harmless look-alikes of that kind that were changed / look-alikes
 of that kind. Prints markdown tables. The second probe (--probe
 tests/data/pii_probe_external.jsonl) is split: --half tune (odd lines, read while fixing)
-and --half held-out (even lines, never read: the figures to report).
+and --half held-out (even lines, never read: the figures to report). The third
+(--probe tests/data/pii_probe_public.jsonl, built by benchmarks/pii_probe_build.py from
+public data) carries its half on each line.
 
     .venv/bin/python benchmarks/pii_probe.py [--salt S] [--misses] [--probe FILE]
 """
@@ -31,6 +33,15 @@ FAMILY = {"name_cue": "name", "name_lower": "name", "name_nocue": "name", "email
 
 def load_probe(path: Path = PROBE) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def half_of(line: dict[str, Any]) -> str:
+    """"tune" or "held-out": the line's own `half` (the third probe, by a hash of its id),
+    else by the number ending its id (the second probe: odd lines tune, even lines held out)."""
+    if "half" in line:
+        return str(line["half"])
+    number = line["id"].rsplit("-", 1)[-1]
+    return "held-out" if number.isdigit() and int(number) % 2 == 0 else "tune"
 
 
 def evaluate(probe: list[dict[str, Any]], salt: str = "probe") -> dict[str, Any]:
@@ -102,15 +113,12 @@ def main() -> None:
                              "written from public data nobody here wrote: "
                              "tests/data/pii_probe_external.jsonl)")
     parser.add_argument("--half", choices=("all", "tune", "held-out"), default="all",
-                        help="lines with odd numbers (tune: misses may be read while fixing the "
-                             "scrubber) or even numbers (held-out: never read; the figures "
-                             "to report)")
+                        help="tune: lines whose misses may be read while fixing the scrubber; "
+                             "held-out: lines never read, the figures to report (see half_of)")
     args = parser.parse_args()
     if args.half == "held-out" and args.misses:
         parser.error("--misses is not shown for the held-out half (its lines stay unread)")
-    probe = [x for x in load_probe(args.probe) if args.half == "all" or (
-        int(x["id"].rsplit("-", 1)[-1]) % 2 == (1 if args.half == "tune" else 0)
-        if x["id"].rsplit("-", 1)[-1].isdigit() else args.half == "tune")]
+    probe = [x for x in load_probe(args.probe) if args.half in ("all", half_of(x))]
     print(render(evaluate(probe, args.salt), args.misses))
 
 
