@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -27,15 +28,20 @@ from convsim.decisions import analytics as an
 from convsim.decisions.power import (
     SampleSize,
     detectable_drop,
+    detectable_drop_unpaired,
     plan_size_command,
     required_pairs,
+    required_per_version,
 )
+from convsim.decisions.unpaired import Stratum, cmh_worse
 
 __all__ = ["GateInputError", "GatePolicy", "GateVerdict", "RuleResult", "SampleSize", "gate_run",
            "load_policy", "required_pairs", "verdict_junit", "verdict_markdown"]
 
 INFRA_DOMINATED = 0.5
 """A version with at least this share of agent_error conversations cannot be judged."""
+BUDGET_STOPPED = "budget_stopped"
+"""Outcome of a conversation the run's LLM budget stopped: left out of every check."""
 
 Number = int | float | str | None
 
@@ -186,6 +192,11 @@ class GateVerdict(BaseModel):
     one_side_only: list[dict[str, Number]] = Field(default_factory=list)
     """Per metric: pairs scored for the candidate only / the baseline only (never in a test)."""
     notes: list[str] = Field(default_factory=list)
+    budget_stopped: dict[str, int] = Field(default_factory=dict)
+    """Conversations of the candidate (and the baseline) the run's LLM budget stopped: kept in
+    the run, not scored, left out of every check and ceiling."""
+    budget_line: str | None = None
+    """The same in words: '3 conversations stopped by the budget, not scored (...)'."""
     rules: list[RuleResult]
     policy: GatePolicy
 
@@ -203,11 +214,30 @@ def load_policy(path: str | Path | None) -> GatePolicy:
     return GatePolicy() if path is None else load_model(path, GatePolicy)
 
 
+def _why_no_version(runs: an.Runs, which: str = "") -> str:
+    """What the run lacks when no conversation names an agent version, in words."""
+    where = ", ".join(map(str, runs.run_dirs))
+    row = runs.conversations.select(n=pl.len(), unnamed=pl.col("agent_version").is_null().sum(),
+                                    budget=(pl.col("outcome") == BUDGET_STOPPED).sum()
+                                    ).collect().row(0, named=True)
+    if row["n"] == 0:
+        return f"{where}: the {which}run has no conversations (conversations/ is empty)"
+    if row["unnamed"]:
+        # Production transcripts scored by `convsim evaluate` name no version unless told.
+        return (f"{where}: agent_version is empty in {row['unnamed']} conversation"
+                f"{'s' * (row['unnamed'] != 1)}: pass --agent-version to convsim ingest or "
+                "convsim evaluate (or map the version's field when ingesting)")
+    return (f"{where}: all {row['budget']} conversations of the {which}run were stopped by the "
+            "LLM budget, none was scored")
+
+
 def _pick_versions(runs: an.Runs, baseline_runs: an.Runs | None, baseline: str | None,
                    candidate: str | None) -> tuple[str, str | None]:
     present = runs.versions()
     if not present:
-        raise GateInputError(f"{', '.join(map(str, runs.run_dirs))}: the run has no conversations")
+        raise GateInputError(_why_no_version(runs))
+    if baseline_runs is not None and not baseline_runs.versions():
+        raise GateInputError("--baseline-run " + _why_no_version(baseline_runs, "baseline "))
     if candidate is None:
         others = [v for v in present if baseline_runs is not None or v != baseline]
         if len(others) != 1:
@@ -231,6 +261,39 @@ def _pick_versions(runs: an.Runs, baseline_runs: an.Runs | None, baseline: str |
                                  f"{'baseline ' if baseline_runs else ''}run (versions: "
                                  f"{', '.join(base_present) or 'none'})")
     return candidate, baseline
+
+
+def without_budget_stopped(runs: an.Runs) -> tuple[an.Runs, dict[str, int]]:
+    """The runs without the conversations the LLM budget stopped (kept in the run, never
+    scored: neither the agent's failure nor convsim's), and their count per version."""
+    stopped = (runs.conversations.filter(pl.col("outcome") == BUDGET_STOPPED)
+               .select("run_id", "conversation_id", "agent_version").collect())
+    if stopped.is_empty():
+        return runs, {}
+    counts = {str(v): int(n) for v, n in stopped.group_by("agent_version").len()
+              .sort("agent_version").iter_rows()}
+    keys = stopped.select("run_id", "conversation_id").lazy()
+
+    def keep(lf: pl.LazyFrame) -> pl.LazyFrame:
+        return lf.join(keys, on=["run_id", "conversation_id"], how="anti")
+
+    return replace(runs, conversations=keep(runs.conversations), turns=keep(runs.turns),
+                   tool_calls=keep(runs.tool_calls), scores=keep(runs.scores),
+                   text_hashes=None), counts
+
+
+def _budget_line(candidate: str, baseline: str | None, counts: dict[str, int],
+                 base_counts: dict[str, int]) -> str | None:
+    parts = [(candidate, counts.get(candidate, 0))]
+    if baseline is not None:
+        parts.append((f"{baseline} (baseline)" if baseline == candidate else baseline,
+                      base_counts.get(baseline, 0)))
+    total = sum(n for _, n in parts)
+    if not total:
+        return None
+    each = ", ".join(f"{v} {n}" for v, n in parts if n)
+    return (f"{total} conversation{'s' * (total != 1)} stopped by the budget, not scored "
+            f"({each}; left out of every check)")
 
 
 def _error_rules(runs: an.Runs, policy: GatePolicy, version: str) -> tuple[list[RuleResult], int]:
@@ -383,13 +446,61 @@ def _power_row(r: dict[str, Any], seg: str | None, reg: RegressionPolicy,
     p0 = float(r["baseline_rate"])
     if reg.max_drop <= 0 or p0 < reg.max_drop or pairs == 0:
         return None  # a drop of max_drop cannot happen (or any drop fails): nothing to size
-    mdd = detectable_drop(p0, pairs, reg.power, reg.alpha)
-    needed = required_pairs(p0, reg.max_drop, reg.power, reg.alpha).pairs
+    if r["method"] == "paired":
+        mdd = detectable_drop(p0, pairs, reg.power, reg.alpha)
+        needed = required_pairs(p0, reg.max_drop, reg.power, reg.alpha).pairs
+        command: str | None = plan_size_command(p0, reg.max_drop, reg.power, reg.alpha)
+    else:  # two independent sets (a canary and its control): conversations per version
+        mdd = detectable_drop_unpaired(p0, pairs, reg.power, reg.alpha)
+        needed, command = required_per_version(p0, reg.max_drop, reg.power, reg.alpha), None
     return PowerRow(metric=r["metric"], segment=None if seg is None else f"{seg}={r[seg]}",
                     pairs=pairs, baseline_rate=p0, detectable_drop=mdd, tested=tested,
                     underpowered=mdd is None or mdd > reg.max_drop + 1e-9,
-                    pairs_needed=needed,
-                    plan_size=plan_size_command(p0, reg.max_drop, reg.power, reg.alpha))
+                    pairs_needed=needed, plan_size=command)
+
+
+STRATUM = "intent"
+"""Unpaired comparisons are stratified by this conversation column (see `unpaired.py`)."""
+
+
+def _unpaired_strata(runs: an.Runs, baseline_runs: an.Runs | None, baseline: str,
+                     candidate: str, seg: str | None
+                     ) -> dict[tuple[Any, ...], tuple[list[Stratum], float]]:
+    """(metric, segment value) -> the per-intent counts of both versions and the larger
+    design effect of the two, for the stratified test of two sets without pairs."""
+    columns = runs.conversations.collect_schema().names()
+    strat = [STRATUM] if STRATUM in columns and seg != STRATUM else []
+    group = ["agent_version", "metric", *([seg] if seg else [])]
+    sides = []
+    for r, version in ((baseline_runs or runs, baseline), (runs, candidate)):
+        cells = an.pass_rates(r, by=[*group, *strat], dedupe=True).filter(
+            (pl.col("agent_version") == version) & (pl.col("n_unique") > 0))
+        deff = an.pass_rates(r, by=group).filter(pl.col("agent_version") == version)
+        sides.append((cells, {tuple(row[c] for c in group[1:]): row["design_effect"]
+                              for row in deff.iter_rows(named=True)}))
+    counts: dict[tuple[Any, ...], dict[Any, list[int]]] = {}
+    for side, (cells, _) in enumerate(sides):
+        for row in cells.iter_rows(named=True):
+            cell = counts.setdefault(tuple(row[c] for c in group[1:]), {}).setdefault(
+                row[STRATUM] if strat else None, [0, 0, 0, 0])
+            cell[2 * side], cell[2 * side + 1] = int(row["passed"]), int(row["n_unique"])
+    return {key: ([Stratum(*c) for _, c in sorted(cells.items(), key=lambda kv: str(kv[0]))],
+                  max(sides[0][1].get(key) or 1.0, sides[1][1].get(key) or 1.0))
+            for key, cells in counts.items()}
+
+
+def _stratified(r: dict[str, Any], seg: str | None,
+                strata: dict[tuple[Any, ...], tuple[list[Stratum], float]]) -> dict[str, Any]:
+    """An unpaired comparison row with the stratified test's p-value and difference."""
+    found = strata.get((r["metric"], r[seg]) if seg else (r["metric"],))
+    if found is None:
+        return r
+    res = cmh_worse(*found)
+    by = "intent" if seg != STRATUM else "one intent"
+    test = (f"Cochran-Mantel-Haenszel by {by} ({res.strata} stratum)" if res.strata == 1
+            else f"Cochran-Mantel-Haenszel by {by} ({res.strata} strata)")
+    return {**r, "p_worse": res.p_worse, "test": test, "one_intent_only": res.one_side_only,
+            "diff": r["diff"] if res.risk_difference is None else res.risk_difference}
 
 
 def _regression_rules(runs: an.Runs, policy: GatePolicy, reg: RegressionPolicy, candidate: str,
@@ -399,13 +510,21 @@ def _regression_rules(runs: an.Runs, policy: GatePolicy, reg: RegressionPolicy, 
     frames: list[tuple[str | None, dict[str, Any]]] = []
     power: list[PowerRow] = []
     one_side = an.one_side_only(runs, baseline, candidate, baseline_runs=baseline_runs)
+    if not paired:  # no pairs at all: "one side only" has no meaning (each side is a set)
+        one_side = one_side.clear()
     for seg in [None, *policy.segments]:
         by = ["metric"] + ([seg] if seg else [])
         table = an.compare_versions(runs, baseline, candidate, by=by,
                                     baseline_runs=baseline_runs, paired=paired)
         table = table.filter(pl.col("metric").map_elements(
             lambda m: _matches(m, reg.metrics), return_dtype=pl.Boolean))
+        if seg:  # a segment no conversation has a value of (e.g. perturbation in production)
+            table = table.filter(pl.col(seg).is_not_null())
+        strata = {} if paired else _unpaired_strata(runs, baseline_runs, baseline, candidate,
+                                                    seg)
         for r in table.iter_rows(named=True):
+            if not paired:
+                r = _stratified(r, seg, strata)
             tested = not seg or min(r["n_baseline"], r["n_candidate"]) >= policy.min_segment_n
             row = _power_row(r, seg, reg, tested)
             power += [row] if row else []
@@ -422,12 +541,14 @@ def _regression_rules(runs: an.Runs, policy: GatePolicy, reg: RegressionPolicy, 
     rules = []
     for i, (seg, r) in enumerate(frames):
         where = f" [{seg}={r[seg]}]" if seg else ""
-        drop = r["baseline_rate"] - r["candidate_rate"]
+        drop = -r["diff"]  # stratified by intent when unpaired
         p_adj = adjusted.get(i, 1.0)
         failed = p_adj <= reg.alpha and drop > reg.max_drop
         pairs = (f"{r['n_pairs']} pairs, {r['discordant_worse']} worse / "
                  f"{r['discordant_better']} better" if r["method"] == "paired" else
-                 f"unpaired, n {r['n_baseline']} vs {r['n_candidate']}")
+                 f"unpaired, n {r['n_baseline']} vs {r['n_candidate']}"
+                 + (f", {r['one_intent_only']} in intents only one side has (not in the test)"
+                    if r.get("one_intent_only") else ""))
         side = sides.get(r["metric"]) if seg is None else None
         only = (f"; scored on one side only: {side['only_candidate']} candidate, "
                 f"{side['only_baseline']} baseline (not in the test)"
@@ -447,6 +568,7 @@ def _regression_rules(runs: an.Runs, policy: GatePolicy, reg: RegressionPolicy, 
                      "discordant_better": r["discordant_better"], "n_baseline": r["n_baseline"],
                      "n_candidate": r["n_candidate"], "p_worse": r["p_worse"],
                      "p_adjusted": p_adj, "test": r["test"],
+                     "one_intent_only": r.get("one_intent_only"),
                      "only_candidate": side["only_candidate"] if side else 0,
                      "only_baseline": side["only_baseline"] if side else 0}))
     return rules, "paired" if paired else "unpaired", power, one_side
@@ -478,6 +600,21 @@ def gate_run(runs: an.Runs, policy: GatePolicy, candidate: str | None = None,
     from convsim.decisions.gate_render import build_findings
 
     candidate, baseline = _pick_versions(runs, baseline_runs, baseline, candidate)
+    runs, stopped = without_budget_stopped(runs)
+    base_stopped = stopped
+    if baseline_runs is not None:
+        baseline_runs, base_stopped = without_budget_stopped(baseline_runs)
+    for r, version, which in [(runs, candidate, "candidate"),
+                              *([(baseline_runs or runs, baseline, "baseline")] if baseline
+                                else [])]:
+        if version not in r.versions():
+            n = (base_stopped if which == "baseline" else stopped).get(version, 0)
+            raise GateInputError(f"{which} {version}: all {n} of its conversations were stopped "
+                                 "by the LLM budget: nothing was scored")
+    extra: dict[str, Any] = {
+        "budget_line": _budget_line(candidate, baseline, stopped, base_stopped),
+        "budget_stopped": {"candidate": stopped.get(candidate, 0),
+                           **({"baseline": base_stopped.get(baseline, 0)} if baseline else {})}}
     runs = runs.with_text_hashes()
     baseline_runs = baseline_runs.with_text_hashes() if baseline_runs is not None else None
     columns = runs.conversations.collect_schema().names()
@@ -499,7 +636,7 @@ def gate_run(runs: an.Runs, policy: GatePolicy, candidate: str | None = None,
                                                        "count": row["agent_error"],
                                                        "n": row["conversations"]})
             return _no_verdict(candidate, baseline, runs, baseline_runs, policy, [rule], why,
-                               phrase)
+                               phrase).model_copy(update=extra)
     rules, usable = _error_rules(runs, policy, candidate)
     ok = usable >= policy.min_conversations
     rules.insert(0, RuleResult(
@@ -510,7 +647,7 @@ def gate_run(runs: an.Runs, policy: GatePolicy, candidate: str | None = None,
     blocked = [r for r in rules if r.status == "no_verdict"]
     if blocked:
         return _no_verdict(candidate, baseline, runs, baseline_runs, policy, rules,
-                           "; ".join(r.message for r in blocked), phrase)
+                           "; ".join(r.message for r in blocked), phrase).model_copy(update=extra)
     metrics = sorted(runs.scores.filter(pl.col("agent_version") == candidate)
                      .select(pl.col("metric").unique()).collect().to_series().to_list())
     safe, notes = safety_metrics(runs, policy, metrics)
@@ -542,7 +679,7 @@ def gate_run(runs: an.Runs, policy: GatePolicy, candidate: str | None = None,
         runs=[str(d) for d in runs.run_dirs],
         baseline_runs=[str(d) for d in (baseline_runs or runs).run_dirs],
         power=power, safety_metrics=safe, one_side_only=one_side, notes=notes, rules=rules,
-        policy=policy)
+        policy=policy, **extra)
     return verdict.model_copy(update={"findings": build_findings(verdict, runs, baseline_runs)})
 
 

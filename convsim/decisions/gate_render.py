@@ -184,17 +184,21 @@ def markdown(v: GateVerdict, report_href: str | None = "report.html") -> str:
         mdd = ("no drop" if pick.detectable_drop is None
                else f"only drops ≥ {pick.detectable_drop * 100:.1f} points")
         where = f"{pick.metric} [{pick.segment}]" if pick.segment else pick.metric
+        unit = "pairs" if v.comparison == "paired" else "conversations per version"
         lines.append(
             f"⚠️ Underpowered: {len(weak)} of {len(v.power)} metric × segment comparisons "
             f"cannot detect a {reg.max_drop * 100:g}-point drop ({len(weak) - len(tested)} of "
             f"them below min_segment_n, not tested; power {reg.power:.0%}, one-sided alpha "
-            f"{reg.alpha:g}), e.g. {where}: {pick.pairs} pairs detect {mdd}, "
-            f"{pick.pairs_needed} pairs needed (`{pick.plan_size}`). All in gate.json `power`.")
+            f"{reg.alpha:g}), e.g. {where}: {pick.pairs} {unit} detect {mdd}, "
+            f"{pick.pairs_needed} {unit} needed"
+            + (f" (`{pick.plan_size}`)" if pick.plan_size else "") + ". All in gate.json `power`.")
     if v.one_side_only:
         parts = [f"{r['metric']} {r['only_candidate']} candidate / {r['only_baseline']} baseline"
                  for r in v.one_side_only]
         lines.append("Scored on one side only (outside the paired tests): " + "; ".join(parts[:4])
                      + (f" (+{len(parts) - 4} more)" if len(parts) > 4 else "") + ".")
+    if v.budget_line:
+        lines.append(f"⏸️ {v.budget_line}.")
     lines += [f"Note: {n}" for n in v.notes]
     lines.append("Every check with its numbers: gate.json, gate.junit.xml"
                  + (f"; transcripts: {report_href} (`convsim report`)." if report_href else "."))
@@ -209,7 +213,8 @@ def junit(v: GateVerdict) -> str:
                        errors=str(sum(r.status == "no_verdict" for r in v.rules)),
                        skipped=str(sum(r.status == "skip" for r in v.rules)))
     props = ET.SubElement(suite, "properties")
-    for name, value in (("status", v.status), ("reason", v.reason or ""), ("counts", v.counts)):
+    for name, value in (("status", v.status), ("reason", v.reason or ""), ("counts", v.counts),
+                        ("budget_stopped", v.budget_line or "")):
         ET.SubElement(props, "property", name=name, value=value)
     for r in v.rules:
         case = ET.SubElement(suite, "testcase", classname=f"convsim.gate.{r.rule}", name=r.name)

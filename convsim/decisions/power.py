@@ -1,6 +1,7 @@
 """How many paired conversations a comparison needs, and what the pairs a run has can detect.
 
 `required_pairs` is `convsim plan-size` (McNemar power, normal approximation);
+`required_per_version` the same for two sets without pairs (a canary and its control);
 `detectable_drop` inverts it: the smallest drop in pass rate a one-sided paired
 test at `alpha` finds with the given power from `pairs` pairs. The gate
 (`gate.py`) lists every metric x segment whose detectable drop is above the
@@ -81,3 +82,39 @@ def plan_size_command(baseline_rate: float, drop: float, power: float, alpha: fl
     """The `convsim plan-size` call that gives the same number."""
     return (f"convsim plan-size --baseline-rate {baseline_rate:.3g} --drop {drop:g} "
             f"--power {power:g} --alpha {alpha:g}")
+
+
+def required_per_version(baseline_rate: float, drop: float, power: float = 0.8,
+                         alpha: float = 0.05) -> int:
+    """Conversations per version for a one-sided test of two independent proportions
+    (canary vs control, no pairs; Fleiss, normal approximation):
+
+        n = (z[1 - alpha] sqrt(2 pbar qbar) + z[power] sqrt(p0 q0 + p1 q1))^2 / drop^2
+    """
+    if not 0 < drop <= baseline_rate <= 1:
+        raise ValueError(f"need 0 < drop <= baseline rate <= 1 (got drop {drop}, "
+                         f"baseline rate {baseline_rate})")
+    p1 = baseline_rate - drop
+    pbar = (baseline_rate + p1) / 2
+    z = NormalDist().inv_cdf
+    n = (z(1 - alpha) * math.sqrt(2 * pbar * (1 - pbar))
+         + z(power) * math.sqrt(baseline_rate * (1 - baseline_rate) + p1 * (1 - p1))) ** 2
+    return math.ceil(n / (drop * drop))
+
+
+def detectable_drop_unpaired(baseline_rate: float, per_version: int, power: float = 0.8,
+                             alpha: float = 0.05) -> float | None:
+    """The smallest drop `required_per_version` finds with `per_version` conversations on
+    each side (to 0.1 point), or None when even a drop to 0% needs more."""
+    if per_version <= 0 or baseline_rate <= 0:
+        return None
+    if required_per_version(baseline_rate, baseline_rate, power, alpha) > per_version:
+        return None
+    lo, hi = 0.0, baseline_rate
+    while hi - lo > 0.0005:
+        mid = (lo + hi) / 2
+        if required_per_version(baseline_rate, mid, power, alpha) <= per_version:
+            hi = mid
+        else:
+            lo = mid
+    return hi
