@@ -64,8 +64,8 @@ OTHER_NAMES = {"en_US": ("es_CO", "es_AR", "yo_NG", "tw_GH", "en_TH"),
                "de_DE": ("hr_HR", "sl_SI", "sk_SK", "az_AZ", "lv_LV"),
                "fr_FR": ("fr_BE", "fr_CH", "fr_DZ", "sw", "es_CO"),
                "en_IN": ("en_PK", "en_TH", "id_ID", "zu_ZA", "et_EE")}
-US_STATES = ("AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ "
-             "NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY").split()  # noqa: SIM905
+US_STATES = re.findall(r"\w\w", "AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO "
+                       "MT NE NV NH NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY")
 DOB_FORMAT = {"en_US": "%m/%d/%Y", "en_GB": "%d/%m/%Y", "de_DE": "%d.%m.%Y", "fr_FR": "%d/%m/%Y",
               "en_IN": "%d-%m-%Y"}
 HALF_SALT = "pii-probe-public"
