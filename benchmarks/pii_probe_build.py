@@ -279,7 +279,7 @@ def _harmless(text: str, planted: list[dict[str, str]], items: set[str]) -> list
         return not any(value in t or t in value for t in taken)
 
     out: list[dict[str, str]] = []
-    for item in sorted(items, key=len, reverse=True):
+    for item in sorted(items, key=lambda v: (-len(v), v)):
         if re.search(rf"(?<!\w){re.escape(item)}(?!\w)", text) and free(item) \
                 and not any(item in h["value"] for h in out):
             out.append({"value": item, "kind": "product", "resembles": "name"})
@@ -316,17 +316,17 @@ def build(data: Path, seed: int = 20261206) -> list[dict[str, Any]]:
         line_id = f"pub-bank-{n}"
         locale = locale_of(line_id)
         text, spans, values = line["text"], [], line["values"]
-        for addr in sorted((a for a in values["address"] if a in text), key=len, reverse=True):
+        for addr in sorted((a for a in values["address"] if a in text), key=lambda v: (-len(v), v)):
             whole, street, postcode = ids.address(locale)
             if addr in text:
                 text = text.replace(addr, whole)
                 spans += [{"value": street, "kind": "street"}, {"value": postcode, "kind": "postcode"}]
-        for email in sorted((e for e in values["email"] if e in text), key=len, reverse=True):
+        for email in sorted((e for e in values["email"] if e in text), key=lambda v: (-len(v), v)):
             first, last, _ = ids.name(locale)
             fake = ids.email(locale, first, last)
             text = text.replace(email, fake)
             spans.append({"value": fake, "kind": "email"})
-        for phone in sorted((p for p in values["phone"] if p in text), key=len, reverse=True):
+        for phone in sorted((p for p in values["phone"] if p in text), key=lambda v: (-len(v), v)):
             fake = ids.phone(locale)
             text = _replace(text, phone, fake)
             spans.append({"value": fake, "kind": "phone"})
@@ -334,8 +334,10 @@ def build(data: Path, seed: int = 20261206) -> list[dict[str, Any]]:
             fake = ids.dob(locale)
             text = _replace(text, dob, fake)
             spans.append({"value": fake, "kind": "dob"})
-        for name in sorted((x for x in values["name"] if re.search(rf"\b{re.escape(x)}\b", text, re.I)),
-                           key=len, reverse=True):
+        names = {m.group(0) for x in values["name"] for m in re.finditer(rf"\b{re.escape(x)}\b", text, re.I)}
+        for name in sorted(names, key=lambda v: (-len(v), v)):
+            if not re.search(rf"\b{re.escape(name)}\b", text):
+                continue  # replaced already (the same name in another case)
             first, last, origin = ids.name(locale)
             words = name.split()
             fake = f"{first} {last}" if len(words) == 2 else f"{first} {ids.name(locale)[0]} {last}"
@@ -379,6 +381,9 @@ def build(data: Path, seed: int = 20261206) -> list[dict[str, Any]]:
                     "text": line["text"], "spans": [], "harmless": harmless})
     for line in out:
         line["half"] = _half(line["id"])
+        lost = [s["value"] for s in line["spans"] if s["value"] not in line["text"]]
+        if lost:
+            raise AssertionError(f"{line['id']}: planted values not in the text: {lost}")
     return out
 
 
