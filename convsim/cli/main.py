@@ -62,6 +62,8 @@ COMMANDS: dict[str, tuple[str, str | Callable[[], typer.Typer]]] = {
              "gate:gate"),
     "load": ("Play the campaign at rising concurrency against one agent version: where "
              "does its latency or error rate jump (the knee)?", "load:load"),
+    "adequacy": ("Mutation-test a campaign: which defects would its gate catch? Exit 0 when "
+                 "every required operator is caught.", "adequacy:adequacy"),
     "plan-size": ("Paired conversations needed to detect a drop in pass rate (McNemar "
                   "power).", "gate:plan_size"),
     "evaluate": ("Score production transcripts with the same evaluators as a campaign; same "
@@ -101,7 +103,7 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-_MODULES = {"agent", "catalog", "data", "load", "domain_build", "domains_list", "evaluate",
+_MODULES = {"adequacy", "agent", "catalog", "data", "load", "domain_build", "domains_list", "evaluate",
             "gate", "judge", "report", "run", "schema"}
 
 

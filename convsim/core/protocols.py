@@ -184,6 +184,17 @@ class AgentUsesLLM(Protocol):
 
 
 @runtime_checkable
+class AgentMarks(Protocol):
+    """A connector that marks agent turns (a mutant of `convsim adequacy` names the operator
+    that changed a reply, e.g. "mutation:drop_disclosure"): the marks are added to the
+    turn's perturbations."""
+
+    def turn_marks(self, conversation_id: str) -> list[str]:
+        """Marks of the reply just returned for this conversation, taken (then empty)."""
+        ...
+
+
+@runtime_checkable
 class AgentBatchesBursts(Protocol):
     """A connector that may send a burst of customer messages as one turn."""
 

@@ -30,7 +30,7 @@ from convsim.core.protocols import SETTINGS
 T = TypeVar("T")
 
 KINDS = ("domains", "connectors", "customers", "evaluators", "importers", "executors",
-         "generators")
+         "generators", "mutations")
 """Plug-in kinds, each with its entry-point group `convsim.<kind>`."""
 MODULE_ATTR = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
 """A plug-in named by its import path, `package.module:attribute`."""
@@ -110,7 +110,7 @@ class Registry(Generic[T]):
         self.kind = kind
         self.noun = noun
         self.group = f"convsim.{kind}"
-        self.settings = frozenset(SETTINGS[kind])
+        self.settings = frozenset(SETTINGS.get(kind, ()))
         self._positional = positional
         """Arguments every factory of this kind receives by position (a customer: spec, domain)."""
         self._registered: dict[str, tuple[Callable[..., T], str]] = {}
@@ -265,8 +265,10 @@ importers: Registry[Any] = Registry("importers", "importer")
 executors: Registry[Any] = Registry("executors", "executor")
 generators: Registry[Any] = Registry("generators", "generator", positional=1)
 """Population generators: `scenarios(domain, config, seed)`, `personas(config, seed)`."""
+mutations: Registry[Any] = Registry("mutations", "mutation operator")
+"""Mutation operators of `convsim adequacy`: each factory makes one operator (one defect)."""
 REGISTRIES: dict[str, Registry[Any]] = {r.kind: r for r in (
-    connectors, customers, evaluators, importers, executors, generators)}
+    connectors, customers, evaluators, importers, executors, generators, mutations)}
 
 user_simulators = customers
 """The customers' registry under its engine name (a customer is a user simulator)."""
@@ -276,3 +278,4 @@ connector = connectors.register
 customer = customers.register
 user_simulator = customers.register
 generator = generators.register
+mutation = mutations.register

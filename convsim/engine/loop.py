@@ -19,6 +19,7 @@ from convsim.core.perturb import apply_noise, apply_speech, cut_reply, split_bur
 from convsim.core.protocols import (
     AgentBatchesBursts,
     AgentConnector,
+    AgentMarks,
     AgentProtocolError,
     AgentUnavailable,
     UserReply,
@@ -78,6 +79,7 @@ async def run_conversation(spec: ConversationSpec, user: UserSimulator, agent: A
     # Replayed customers already speak with their own typos; only the profile's noise applies.
     persona_typos = 0.0 if spec.user_simulator == "replay" else spec.persona.traits.typo_rate
     batched = has_ability(agent, AgentBatchesBursts) and cast(AgentBatchesBursts, agent).batches_bursts
+    marking = has_ability(agent, AgentMarks)
     try:
         said = time.time()
         reply = await _user_turn(user.opening())
@@ -125,6 +127,8 @@ async def run_conversation(spec: ConversationSpec, user: UserSimulator, agent: A
                 said_by_agent = answer.text
                 if len(said_by_agent) > max_reply_chars:
                     said_by_agent, marks = said_by_agent[:max_reply_chars], ["truncated"]
+                if marking:  # e.g. the operator of a mutant that changed this reply
+                    marks += cast(AgentMarks, agent).turn_marks(spec.id)
                 heard = None
                 if (i == len(parts) - 1 and profile.interrupt_rate and not answer.end
                         and not answer.handoff and mess_rng.random() < profile.interrupt_rate):
