@@ -242,13 +242,33 @@ class ProcessStep(Spec):
 
 
 class Disclosure(Spec):
-    """A statement the agent must make before a given action."""
+    """A statement the agent must make before a given action: regular expressions, or a
+    meaning with examples (recognised in the agent's own wording), or both (either counts)."""
 
     name: str
-    patterns: list[str]
+    patterns: list[str] = Field(default_factory=list)
     """Regular expressions (case-insensitive); one match in an agent turn is enough."""
+    meaning: str | None = None
+    """What the statement says, in a few words (e.g. 'when the refund reaches the customer');
+    recognised from `examples` without a regular expression."""
+    examples: list[str] = Field(default_factory=list)
+    """Ways an agent may say it (at least two with `meaning`): a sentence of an agent turn
+    that says the same, with the same kind of figures (an amount, a duration), counts."""
+    not_examples: list[str] = Field(default_factory=list)
+    """Sentences that come close but do not say it (e.g. the price without when it
+    starts): a sentence nearer to one of these than to every example does not count."""
     before_tool: str | None = None
     """The tool call the disclosure must precede; None means anywhere."""
+
+    @model_validator(mode="after")
+    def _stated_somehow(self) -> Disclosure:
+        if not self.patterns and not self.examples:
+            raise ValueError(f"disclosure '{self.name}' needs `patterns` or `meaning` with "
+                             "`examples`")
+        if self.meaning is not None and len(self.examples) < 2:
+            raise ValueError(f"disclosure '{self.name}': `meaning` needs at least two "
+                             "`examples` (ways an agent may say it)")
+        return self
 
 
 class Expectations(Spec):

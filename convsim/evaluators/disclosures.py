@@ -2,7 +2,10 @@
 
 A disclosure tied to a tool must appear in an agent turn at or before the turn
 of the first successful call to that tool; when the action never happened the
-disclosure does not apply (not_applicable, neither pass nor fail).
+disclosure does not apply (not_applicable, neither pass nor fail). A disclosure is
+recognised by its regular expressions (`patterns`) or, when written as a meaning with
+examples, by `convsim.evaluators.meanings` (a sentence close to one example, with the same
+kinds of figures); either is enough.
 """
 
 from __future__ import annotations
@@ -10,9 +13,23 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from convsim.core.records import Conversation, Scenario, Score
+from convsim.core.records import Conversation, Disclosure, Scenario, Score
 from convsim.core.registry import evaluator
+from convsim.evaluators.meanings import matcher
 from convsim.evaluators.process import first_ok_call
+
+
+def stated(disc: Disclosure, text: str) -> str | None:
+    """How `text` states the disclosure ("pattern ..." or "like the example ..."), or None."""
+    for pattern in disc.patterns:
+        if re.search(pattern, text, re.IGNORECASE):
+            return f"pattern {pattern!r}"
+    if disc.examples:
+        match = matcher(tuple(disc.examples), tuple(disc.not_examples)).find(text)
+        if match is not None:
+            return (f"{match.sentence!r} says it like the example {match.example!r} "
+                    f"(closeness {match.closeness:.2f})")
+    return None
 
 
 class DisclosuresEvaluator:
@@ -34,15 +51,19 @@ class DisclosuresEvaluator:
                 # The agent turn that carried out the call may state it in the same reply
                 # only if the statement came before the call; a later turn is too late.
                 limit = call.turn_index
-            patterns = [re.compile(p, re.IGNORECASE) for p in disc.patterns]
-            hit = next((t.index for t in conversation.turns[:limit]
-                        if t.role == "agent" and any(p.search(t.text) for p in patterns)), None)
+            hit, how = None, None
+            for turn in conversation.turns[:limit]:
+                how = stated(disc, turn.text) if turn.role == "agent" else None
+                if how is not None:
+                    hit = turn.index
+                    break
             where = f" before '{disc.before_tool}'" if disc.before_tool else ""
+            said = f" ({disc.meaning})" if disc.meaning else ""
             scores.append(Score(
                 conversation_id=conversation.id, evaluator=self.name, metric=metric,
                 value=1.0 if hit is not None else 0.0, passed=hit is not None,
-                rationale=(f"stated at turn {hit}{where}" if hit is not None
-                           else f"'{disc.name}' not stated{where}"),
+                rationale=(f"stated at turn {hit}{where}: {how}" if hit is not None
+                           else f"'{disc.name}'{said} not stated{where}"),
                 evidence=[hit] if hit is not None else [limit] if limit < len(
                     conversation.turns) else []))
         if not scores:

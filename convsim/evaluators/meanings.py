@@ -1,0 +1,218 @@
+"""Statements recognised by meaning: a disclosure written as a meaning with examples.
+
+A pack author may write a disclosure as what it says and a few ways an agent may say it
+(`meaning`, `examples`, optionally `not_examples`) instead of a regular expression. A
+sentence of an agent turn states it when it is close to one example (the nearest
+neighbour) and carries the same kinds of figures that example carries:
+
+- closeness: how much of the example's content (word stems, and the concept of words a
+  customer-care agent uses interchangeably: price/cost/fee, bill/invoice/statement,
+  day/week/business day, ...) the sentence contains, and the cosine of character 3-5-grams
+  (scikit-learn TF-IDF over the content words: plural, tense and typos still match);
+- figures: an example with an amount of money, a duration, a percentage or a date needs
+  one of the same kind in the sentence ("refunds take 5-7 business days" needs a duration;
+  "there is no fee" needs none);
+- a sentence at least as close to a `not_examples` entry as to every example does not count.
+
+No network, no model download, no randomness: the same words give the same verdict. The
+`disclosures` evaluator (`convsim.evaluators.disclosures`) asks `StatementMatcher.find`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+THRESHOLD = 0.5
+"""Closeness from which a sentence says what an example says (0..1)."""
+
+_SENTENCE = re.compile(r"(?<=[.!?;])\s+|\n+|\s+[-–—]\s+")
+_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?|\d+(?:[.,]\d+)?")
+
+_NUM_WORD = (r"(?:\d+(?:[.,]\d+)?|a|an|one|two|three|four|five|six|seven|eight|nine|ten|"
+             r"twelve|fourteen|fifteen|twenty|thirty|few|couple of|several)")
+FIGURES: dict[str, re.Pattern[str]] = {
+    "money": re.compile(
+        r"[$€£¥]\s?\d|\b\d[\d,]*(?:\.\d+)?\s?(?:dollars?|bucks|usd|eur|euros?|pounds?|gbp|"
+        r"cents?)\b|\b(?:a|one|two|three|four|five|ten|twenty|fifty|hundred) (?:dollars?|"
+        r"euros?|pounds?)\b", re.I),
+    "duration": re.compile(
+        rf"\b{_NUM_WORD}(?:\s?(?:-|to|or|–)\s?{_NUM_WORD})?[\s-]+(?:full\s+|more\s+)?"
+        r"(?:business\s+|working\s+|calendar\s+|bank\s+)?(?:minutes?|mins?|hours?|hrs?|days?|"
+        r"weeks?|months?|years?|fortnight)\b|\bwithin (?:a|the) (?:day|week|month)\b|"
+        r"\b(?:overnight|tomorrow|next (?:day|week|month))\b", re.I),
+    "percent": re.compile(r"\d\s?%|\bper ?cent\b", re.I),
+    "negation": re.compile(r"\b(?:no|not|never|without|none|nothing|free|waived?)\b|n't\b",
+                           re.I),
+    "date": re.compile(
+        r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.? \d{1,2}\b|"
+        r"\b\d{1,2}(?:st|nd|rd|th)?(?: of)? (?:jan|feb|mar|apr|jun|jul|aug|sep|oct|nov|dec)"
+        r"[a-z]*\b|\b\d{4}-\d\d-\d\d\b|\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b", re.I),
+}
+"""Kinds of figure an example may carry (a negation counts: "there is no fee" is not "there
+is a fee"); a sentence must carry the same kinds."""
+
+_STOP_WORDS = """
+a an the and or but if so of to in on at by for with from as is are was were be been being
+am do does did have has had having it its it's this that these those there here i i'm i'll
+i've me my we we'll we're our ours you you'll you're you've your yours he she they them
+their what which who whom whose when where how just also very really please thanks thank
+can could would should will shall may might must let let's okay ok sure great well
+"""
+_STOP = frozenset(_STOP_WORDS.split())
+"""Words that carry no content (negations, 'next', 'before' and 'no' do: they stay)."""
+
+_CONCEPTS: dict[str, tuple[str, ...]] = {
+    "money": ("price", "cost", "charge", "fee", "rate", "pay", "paid", "payment", "amount",
+              "total", "dollar", "expense", "spend", "money", "sum"),
+    "refund": ("refund", "reimburs", "repay", "credit", "reversal", "revers", "back"),
+    "bill": ("bill", "billing", "invoice", "statement", "cycle", "account"),
+    "start": ("start", "begin", "effect", "effective", "apply", "kick", "onward", "onwards",
+              "from", "until"),
+    "next": ("next", "upcoming", "following", "coming", "subsequent"),
+    "period": ("day", "week", "month", "hour", "minute", "year", "business", "working",
+               "fortnight"),
+    "extra": ("extra", "additional", "added", "surcharge"),
+    "free": ("free", "waiv", "complimentary", "nothing", "zero"),
+    "cancel": ("cancel", "terminat", "end", "stop", "close"),
+    "carry": ("roll", "rollover", "carry", "transfer", "keep"),
+    "lose": ("lose", "lost", "forfeit", "expire", "unused"),
+    "card": ("card", "bank", "original", "method"),
+    "receive": ("receive", "see", "get", "reach", "arrive", "land", "appear", "show"),
+    "take": ("take", "takes", "need", "within", "up", "about", "around", "approximately"),
+    "immediate": ("immediate", "immediately", "now", "right", "instantly", "instant"),
+    "no": ("no", "not", "never", "without", "won't", "don't", "doesn't", "cannot", "can't"),
+}
+"""Words a customer-care agent uses for the same thing: a shared concept counts as half a
+shared word (the stems themselves count too)."""
+
+_STEM_CONCEPT = {stem: concept for concept, stems in _CONCEPTS.items() for stem in stems}
+
+
+def _stem(word: str) -> str:
+    """A crude English stem: enough for plural, tense and -ly to meet."""
+    for suffix in ("ations", "ation", "ings", "ing", "edly", "ed", "ies", "es", "ly", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)] + ("y" if suffix == "ies" else "")
+            break
+    return word[:-1] if len(word) > 4 and word.endswith("e") else word
+
+
+def _content(text: str) -> list[str]:
+    return [w for w in _WORD.findall(text.lower()) if w not in _STOP]
+
+
+_IDIOMS = re.compile(r"\bfeel free\b|\bfree to (?:ask|reach|contact|let)\b|\bat any time\b|"
+                     r"\bhave a (?:great|good|nice) (?:day|week)\b", re.I)
+"""Phrases whose words mean nothing here ("feel free to ask" is not about a fee)."""
+
+
+_FIGURE_WORDS = re.compile(r"\b(?:no|not|never|without|none|nothing)\b|n't\b", re.I)
+
+
+def _features(text: str) -> set[str]:
+    text = _IDIOMS.sub(" ", text)
+    out: set[str] = {"#" + kind for kind in figures(text)}
+    for word in _content(_FIGURE_WORDS.sub(" ", text)):
+        if word[0].isdigit():
+            continue  # figures are matched by kind, not by value
+        stem = _stem(word)
+        out.add(stem)
+        concept = _STEM_CONCEPT.get(stem) or _STEM_CONCEPT.get(word)
+        if concept is None:
+            concept = next((c for s, c in _STEM_CONCEPT.items() if len(s) >= 5
+                            and stem.startswith(s)), None)
+        if concept is not None:
+            out.add("§" + concept)
+    return out
+
+
+def figures(text: str) -> frozenset[str]:
+    """The kinds of figure a text carries (money, duration, percent, date)."""
+    return frozenset(kind for kind, pattern in FIGURES.items() if pattern.search(text))
+
+
+def sentences(text: str) -> list[str]:
+    """An agent turn's sentences (and clauses after a dash), stripped, non-empty."""
+    return [s.strip() for s in _SENTENCE.split(text) if s and s.strip()]
+
+
+@dataclass(frozen=True)
+class Match:
+    sentence: str
+    example: str
+    closeness: float
+
+
+class StatementMatcher:
+    """Nearest-example recogniser of one statement (a disclosure's examples)."""
+
+    def __init__(self, examples: tuple[str, ...], not_examples: tuple[str, ...] = (),
+                 threshold: float = THRESHOLD) -> None:
+        self.examples = examples
+        self.not_examples = not_examples
+        self.threshold = threshold
+        self._figures = [figures(e) for e in examples]
+        self._feats = [_features(e) for e in examples]
+        self._not_feats = [_features(e) for e in not_examples]
+        corpus = [" ".join(_content(t)) for t in (*examples, *not_examples)]
+        self._chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), use_idf=False,
+                                      sublinear_tf=True, lowercase=True)
+        self._chars.fit(corpus)
+        self._ex_vecs = self._chars.transform(corpus[: len(examples)])
+        self._not_vecs = self._chars.transform(corpus[len(examples):]) if not_examples else None
+
+    @staticmethod
+    def _overlap(example: set[str], sentence: set[str]) -> float:
+        """Share of the example's content in the sentence (a concept weighs half a word);
+        0 when fewer than two of its words, concepts or figures are there (one shared word
+        is chance)."""
+        words = [f for f in example if not f.startswith("§")]
+        concepts = [f for f in example if f.startswith("§")]
+        shared = [f for f in example if f in sentence]
+        if not example or len(shared) < min(2, len(example)):
+            return 0.0
+        got = sum(f in sentence for f in words) + 0.5 * sum(f in sentence for f in concepts)
+        return got / (len(words) + 0.5 * len(concepts))
+
+    def _scores(self, sentence: str, feats: list[set[str]], vecs: object) -> np.ndarray:
+        if not feats:
+            return np.zeros(0)
+        mine = _features(sentence)
+        overlap = np.array([self._overlap(f, mine) for f in feats])
+        vec = self._chars.transform([" ".join(_content(sentence))])
+        chars = np.asarray((vecs @ vec.T).toarray()).ravel()
+        return 0.6 * overlap + 0.4 * chars
+
+    def closeness(self, sentence: str) -> tuple[float, int]:
+        """(closeness to the nearest example whose figures the sentence carries, its index);
+        (0, -1) when no example qualifies or a not-example is at least as close."""
+        scores = self._scores(sentence, self._feats, self._ex_vecs)
+        has = figures(sentence)
+        allowed = [i for i, need in enumerate(self._figures) if need <= has]
+        if not allowed:
+            return 0.0, -1
+        best = max(allowed, key=lambda i: (scores[i], -i))
+        if self.not_examples:
+            worst = float(self._scores(sentence, self._not_feats, self._not_vecs).max())
+            if worst >= scores[best]:
+                return 0.0, -1
+        return float(scores[best]), best
+
+    def find(self, text: str) -> Match | None:
+        """The first sentence of `text` that says the statement, or None."""
+        for sentence in sentences(text):
+            score, index = self.closeness(sentence)
+            if index >= 0 and score >= self.threshold:
+                return Match(sentence, self.examples[index], round(score, 3))
+        return None
+
+
+@lru_cache(maxsize=256)
+def matcher(examples: tuple[str, ...], not_examples: tuple[str, ...] = ()) -> StatementMatcher:
+    """One fitted matcher per disclosure wording (scenarios of a template share it)."""
+    return StatementMatcher(examples, not_examples)
