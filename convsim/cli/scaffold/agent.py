@@ -120,6 +120,16 @@ SYSTEM_DOWN = "I'm sorry, our system is not responding right now. Shall I try ag
 ANYTHING_ELSE = "Is there anything else I can help you with?"
 
 
+def failed(conv: Conversation, result: ToolResult, what: str) -> tuple[str, bool, bool]:
+    """The reply to a failed action: offer a retry after a fault (the backend did not answer),
+    report a business error honestly and end the request."""
+    if result.fault:
+        conv.awaiting = "confirm"
+        return SYSTEM_DOWN, False, False
+    conv.done = True
+    return f"Unfortunately I couldn't {what}: {result.error}. {ANYTHING_ELSE}", False, False
+
+
 async def respond(conv: Conversation, text: str, tools: Tools) -> tuple[str, bool, bool]:
     """The agent's reply to one customer message: (reply, end, handoff)."""
     lower = text.lower()
@@ -192,11 +202,7 @@ async def respond(conv: Conversation, text: str, tools: Tools) -> tuple[str, boo
             return "Could you describe the problem you are having?", False, False
         opened = await tools("open_ticket", customer_id=customer_id, summary=conv.problem)
         if not opened.ok:
-            if opened.fault:
-                conv.awaiting = "confirm"
-                return SYSTEM_DOWN, False, False
-            conv.done = True
-            return f"Unfortunately I couldn't open a ticket: {opened.error}. {ANYTHING_ELSE}", False, False
+            return failed(conv, opened, "open a ticket")
         conv.done = True
         ticket = (opened.value or {}).get("ticket_id", "")
         return (f"Your ticket {ticket} has been opened; our technicians will look into it within a "
@@ -239,11 +245,7 @@ async def respond(conv: Conversation, text: str, tools: Tools) -> tuple[str, boo
         done = await tools("cancel_subscription", subscription_id=sub["subscription_id"],
                            reason=conv.reason)
     if not done.ok:
-        if done.fault:
-            conv.awaiting = "confirm"
-            return SYSTEM_DOWN, False, False
-        conv.done = True
-        return f"Unfortunately I couldn't {verb} it: {done.error}. {ANYTHING_ELSE}", False, False
+        return failed(conv, done, f"{verb} it")
     conv.done = True
     refund = (done.value or {}).get("refund")
     note = f" A refund of ${refund} will reach your card within 5 days." if refund else ""
