@@ -21,14 +21,33 @@ _WORD = r"[A-Za-zÀ-ÿ][\w'’.-]*"
 US_SUFFIX = (r"street|st|avenue|ave|road|rd|drive|dr|lane|ln|boulevard|blvd|way|court|ct|place|pl|"
              r"terrace|ter|circle|cir|parkway|pkwy|highway|hwy|close|crescent|cres|gardens|grove|"
              r"square|sq|row|mews|hill|trail|trl|plaza|loop|alley|walk|green|park")
+# The other street suffixes of USPS Publication 28 (appendix C1) and Indian street words:
+# most are ordinary words too, so the street name before them must be written with capitals.
+USPS_SUFFIX = ("allee|anex|annex|arcade|bayou|beach|bend|bluffs?|bottom|branch|bridge|brooks?|burgs?|"
+               "bypass|camp|canyon|cape|causeway|centers?|circles|cliffs?|club|commons?|corners?|"
+               "course|courts|coves?|creek|crest|crossing|crossroad|curve|dale|dam|divide|drives|"
+               "estates?|expressway|extensions?|falls?|ferry|fields?|flats?|fords?|forest|forges?|"
+               "forks?|fort|freeway|garden|gateway|glens?|greens|groves|harbou?rs?|haven|heights|"
+               "hills|hollow|inlet|islands?|isle|junctions?|keys?|knolls?|lakes?|landing|lights?|"
+               "locks?|lodge|mall|manors?|meadows?|mills?|mission|motorway|mount|mountains?|neck|"
+               "orchard|oval|overpass|parks|parkways|pass|passage|path|pike|pines?|plains?|points?|"
+               "ports?|prairie|radial|ramp|ranch|rapids?|rest|ridges?|river|roads|route|run|shoals?|"
+               "shores?|skyway|springs?|spurs?|squares|station|stravenue|stream|streets|summit|"
+               "throughway|trace|track|trafficway|tunnel|turnpike|underpass|unions?|valleys?|via|"
+               "viaduct|views?|villages?|ville|vista|walks|wall|ways|wells?|"
+               "marg|nagar|chowk|ganj|gali|colony|layout|salai|bazaa?r|peth|puram")
 US_STREET = re.compile(
-    rf"(?<![\w-])\d{{1,5}}[A-Za-z]?(?:-\d{{1,5}})?,?\s+(?P<name>(?:{_WORD}\s+){{1,4}}?)"
-    rf"(?:{US_SUFFIX})\b\.?(?:,?\s*(?:apt|apartment|suite|ste|unit|flat|#)\.?\s*#?[\w-]+)?",
+    rf"(?<![\w/-])(?:(?:h\.?\s?no\.?|house\s+no\.?|flat|studio|unit)\s*)?\d{{1,5}}[A-Za-z]?"
+    rf"(?:[-/]\d{{1,5}})?,?\s+(?P<name>(?:{_WORD}\s+){{1,4}}?)"
+    rf"(?:{US_SUFFIX}|{USPS_SUFFIX})\b\.?(?:,?\s*(?:apt|apartment|suite|ste|unit|flat|#)\.?\s*#?[\w-]+)?",
     re.IGNORECASE)
 DE_NL_STREET = re.compile(
     rf"\b(?:{_CAP}\s+)?[A-ZÄÖÜ][\wäöüß-]*(?:straße|strasse|str\.|weg|allee|platz|gasse|ring|damm|"
     rf"ufer|chaussee|steig|pfad|straat|laan|plein|gracht|kade|singel|dijk|markt)"
     rf"\s+\d{{1,4}}(?:\s?[a-zA-Z]\b)?(?![\w.,]\d)")
+# "Konrad-Adenauer-Straße 4", "Kurt-Zahn-Gasse 8/7"
+DE_HYPHENATED = re.compile(r"\b(?:[A-ZÄÖÜ][\wäöüß]*-)+(?:Straße|Strasse|Str\.|Weg|Allee|Platz|Gasse|Ring|"
+                           r"Damm|Ufer|Chaussee|Steig|Pfad|Markt)\s+\d{1,4}(?:\s?[a-zA-Z]\b)?(?:[/-]\d{1,4})?")
 DE_TWO_WORDS = re.compile(r"\b[A-ZÄÖÜ][\wäöüß-]+\s+(?:Straße|Strasse|Str\.|Weg|Allee|Platz|Gasse|"
                           r"Ring|Damm)\s+\d{1,4}[a-z]?\b")
 FR_STREET = re.compile(
@@ -53,6 +72,13 @@ UK_POSTCODE = re.compile(r"\b(?:[A-Z]{1,2}\d[A-Z\d]?|GIR) ?\d[A-Z]{2}\b", re.IGN
 CA_POSTCODE = re.compile(r"\b[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z] ?\d[ABCEGHJ-NPRSTV-Z]\d\b")
 FIVE_DIGITS_CITY = re.compile(r"(?<![\d.,-])(\d{5})\s+([A-ZÀ-ÝÄÖÜ][\wäöüßéèàç'-]+)")
 NL_POSTCODE = re.compile(r"(?<![\w-])([1-9]\d{3} ?(?!SA|SD|SS)[A-Z]{2})(?:\s+([A-Z][\w'-]+))?\b")
+# A city (with its US state) and then a postcode of any country's shape: "Saugor - 601974",
+# "Houston TX, N4735HK", "Odense, 5000", "Mumbai 400001".
+CITY_POSTCODE = re.compile(
+    rf"(?P<city>[A-ZÀ-Ý][^\W\d_A-Z][\w'’.]*(?:[ -][A-ZÀ-Ý][^\W\d_A-Z][\w'’.]*){{0,2}})"
+    rf"(?:,?\s+(?:{US_STATES}))?(?P<sep>\s*[,–-]\s*|\s+)"
+    r"(?P<code>\d{6}|\d{5}(?:-\d{4})?|\d{4}-\d{3}|\d{2}-\d{3}|\d{3} \d{2}|\d{4}|[A-Z]\d{2} ?[A-Z\d]{4}|"
+    r"(?=[A-Z\d]*\d[A-Z\d]*\d[A-Z\d]*\d)[A-Z\d]{5,8})(?![\w-])")
 CUED_POSTCODE = re.compile(r"(?<!\w)(?=[A-Za-z]{0,3}\d)[A-Za-z0-9]+(?:[ -]\d[A-Za-z0-9]*|[ ][A-Za-z]{2}\b)?")
 
 
@@ -62,15 +88,32 @@ laps lap times way
 """.split())  # noqa: SIM905
 # Street types that are also ordinary words ("hard drive", "square", "up the hill"): the street
 # name must then be written with capitals.
-AMBIGUOUS_SUFFIX = re.compile(r"(?:drive|dr|way|square|sq|hill|park|green|walk|row|close|place|court|"
-                              r"circle|loop|trail|plaza|terrace|grove|gardens|mews|alley|crescent)\b\.?$",
-                              re.IGNORECASE)
+AMBIGUOUS_SUFFIX = re.compile(rf"(?:drive|dr|way|square|sq|hill|park|green|walk|row|close|place|court|"
+                              rf"circle|loop|trail|plaza|terrace|grove|gardens|mews|alley|crescent|"
+                              rf"{USPS_SUFFIX})\b\.?$", re.IGNORECASE)
+
+
+USPS_ONLY = re.compile(rf"(?:{USPS_SUFFIX})\b\.?$", re.IGNORECASE)
+UNIT_PART = re.compile(r",?\s*(?:apt|apartment|suite|ste|unit|flat|#)\.?\s*#?[\w-]+$", re.IGNORECASE)
+ADDRESS_AFTER = re.compile(r",\s*[A-ZÀ-Ý][\w'’.-]+")  # "..., Atlanta"
+ADDRESS_CUE = re.compile(r"(?:address|live at|lives at|living at|ship(?:ped)? to|deliver(?:ed)? to|"
+                         r"send it to|moved to|located at)\W{0,12}(?:is\W+)?$", re.IGNORECASE)
 
 
 def _street_ok(m: re.Match[str]) -> bool:
     words = m.group("name").split() if "name" in m.groupdict() and m.group("name") else []
     if any(w.lower().strip(".,") in STREET_STOP | UNITS for w in words):
         return False
+    body = UNIT_PART.sub("", m.group(0))
+    if USPS_ONLY.search(body) and not re.search(rf"(?:{US_SUFFIX})\b\.?$", body, re.IGNORECASE):
+        # a rarer suffix ("Viaduct", "Ridge", "Pass"): a name no dictionary has as a word, a
+        # flat or suite, a town after it, or an address cue before it
+        english = lexicon().english
+        text = m.string
+        if not (any(w.lower().strip(".,") not in english for w in words) or body != m.group(0)
+                or ADDRESS_AFTER.match(text, m.end())
+                or ADDRESS_CUE.search(text[max(0, m.start() - 30):m.start()])):
+            return False
     suffix = AMBIGUOUS_SUFFIX.search(m.group(0).split(",")[0])
     return not suffix or all(w[:1].isupper() for w in words) and not any(
         w.isupper() and len(w) > 1 for w in words)
@@ -81,7 +124,7 @@ def find_streets(text: str) -> Iterator[Span]:
         if _street_ok(m):
             yield Span(m.start(), m.end(), "street", m.group(0).lower())
     english = lexicon().english
-    for pattern in (DE_NL_STREET, DE_TWO_WORDS, FR_STREET, ES_IT_STREET):
+    for pattern in (DE_NL_STREET, DE_HYPHENATED, DE_TWO_WORDS, FR_STREET, ES_IT_STREET):
         for m in pattern.finditer(text):
             value = m.group(0)
             words = re.findall(r"[^\W\d_]+", value)
@@ -101,6 +144,20 @@ def _city(word: str | None) -> bool:
     return w not in STOP and w not in lexicon().english and w not in ("euro", "eur", "usd", "gbp", "stück")
 
 
+def _town(words: str) -> bool:
+    """A place name: in the gazetteer, or Title-case words that are no ordinary words."""
+    parts = words.split()
+    return is_place(words) or is_place(parts[-1]) or all(_city(w) for w in re.split(r"[ -]", words))
+
+
+TOWN_BEFORE = re.compile(r"([A-ZÀ-Ý][^\W\d_A-Z][\w'’.]*)[,\s]+$")
+
+
+def _after_city(text: str, start: int) -> bool:
+    m = TOWN_BEFORE.search(text[max(0, start - 40):start])
+    return m is not None and _town(m.group(1))
+
+
 LIVES_IN = re.compile(
     r"\b(?:live|lives|living|reside|resides|residing|located|based|home is)\s+(?:in|at)\b"
     r"[^.\n\d]{0,45}?(?<![\w-])(\d{5}(?:-\d{4})?|\d{4,6}|\d{2}-\d{3}|\d{4}-\d{3}|\d{3} \d{2})"
@@ -114,7 +171,11 @@ def find_postcodes(text: str) -> Iterator[Span]:
     for m in ZIP_AFTER_STATE.finditer(text):
         yield span(m.start(1), m.end(1))
     for m in UK_POSTCODE.finditer(text):
-        if m.group(0).isupper() or cue_before(POSTCODE_CUE, text, m.start()):
+        cued = cue_before(POSTCODE_CUE, text, m.start())
+        # written without its space ("LU15PA") it is as likely a booking code: only with a cue
+        # or after a town ("Luton LU15PA", "Luton, LU15PA")
+        spaced = " " in m.group(0) or cued or _after_city(text, m.start())
+        if (m.group(0).isupper() and spaced and not business_context(text, m.start())) or cued:
             yield span(m.start(), m.end())
     for m in CA_POSTCODE.finditer(text):
         yield span(m.start(), m.end())
@@ -129,6 +190,15 @@ def find_postcodes(text: str) -> Iterator[Span]:
             yield span(m.start(1), m.end(1))
     for m in LIVES_IN.finditer(text):  # "you live in Denver, 80280"
         yield span(m.start(1), m.end(1))
+    for m in CITY_POSTCODE.finditer(text):
+        code, sep = m.group("code"), m.group("sep")
+        if code.isdigit() and len(code) == 4 and (sep.isspace() or code[:2] in ("19", "20")):
+            continue  # "Berlin 2024", "Odense, 2019": a year
+        city = m.group("city")
+        # after a bare space only a town of the gazetteer ("Mumbai 400001", not "Pagué 20000")
+        town = is_place(city) or is_place(city.split()[-1]) if sep.isspace() else _town(city)
+        if town and not business_context(text, m.start()):
+            yield span(m.start("code"), m.end("code"))
     for m in CUED_POSTCODE.finditer(text):
         if 3 <= len(m.group(0)) <= 10 and sum(c.isdigit() for c in m.group(0)) >= 3 \
                 and cue_before(POSTCODE_CUE, text, m.start(), 25):

@@ -65,6 +65,25 @@ STRONG_CUE = re.compile(
     r"\bmeu nome é|\b(?:passengers?|travell?ers?|guests?|account holder|cardholder)\s*\**\s*:"
     r"\s*\**(?:\s*(?:[-*•]|\d+\.))?|\bM\.|\b(?:mr|mrs|ms|miss|mx|dr|prof|herr|frau|monsieur|madame|mme|mlle|señor|"
     r"señora|sr|sra|srta|signor|signora|sig|dhr|mevr)\.?)\s*[:,]?\s+$", re.IGNORECASE)
+# "provide your full name (Ama Owusu)"
+PAREN_CUE = re.compile(r"\bname\s*\(\s*$", re.IGNORECASE)
+# "a drink named Mocha", "a file named Report": "named" after a thing is no cue
+THING_NAMED = re.compile(
+    r"\b(?:drink|item|product|file|folder|document|song|app|dish|beverage|coffee|tea|latte|option|"
+    r"feature|setting|model|device|plan|card|store|shop|restaurant|cafe|company|business|brand|"
+    r"street|road|town|city|village|place|game|book|movie|film|show|band|thing|something|anything|"
+    r"nothing|dog|cat|pet|horse|boat|ship|network|router|account|project|program|course)s?"
+    r"\s+(?:was\s+|is\s+)?(?:named|called)\s*$", re.IGNORECASE)
+# "Hope Ojo, a 33-year-old accountant": a person described by their age
+AGE_APPOSITION = re.compile(r",\s+(?:a|an)\s+\d{1,3}[- ](?:year|yr)s?[- ]old\b", re.IGNORECASE)
+# "a mocha for Nozizwe", "a latte under Bob please": the name an order is for, at its end
+ORDER_FOR = re.compile(r"\b(?:for|under)\s+$", re.IGNORECASE)
+ORDER_END = re.compile(r"\s*(?:[.!?,]|please\b|thanks?\b|thank you\b|$)", re.IGNORECASE)
+# A list under a header of people: every item is a name ("Passengers:\n1. A B\n2. C D").
+PEOPLE_LIST = re.compile(r"(?:passengers?|travell?ers?|guests?|attendees|names)\s*\**\s*:\s*\**[ \t]*\n"
+                         r"((?:[ \t]*(?:\d+[.)]|[-*•])[ \t]+[^\n]*\n?)+)", re.IGNORECASE)
+LIST_ITEM = re.compile(r"^[ \t]*(?:\d+[.)]|[-*•])[ \t]+", re.MULTILINE)
+
 WEAK_CUE = re.compile(
     r"(?:\bi['’]m|\bi am|\bthis is|\bit['’]?s|\bit is|\bhere is|\bhi|\bhello|\bhey|\bdear|"
     r"\bthanks|\bthank you|\bsorry|\bok(?:ay)?|\bwelcome|\bbye|\bgoodbye|\bregards|\bcheers|"
@@ -190,8 +209,10 @@ def _guess_unknown(text: str, tokens: list[re.Match[str]], i: int, lex: Lexicon)
     if DETERMINER.search(before) or AFTER_NUMBER.search(before):
         return 0
     nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+    # the second word unknown too, or a known name ("Mei Lee": "lee" is also a word)
     pair = nxt is not None and text[tok.end():nxt.start()] == " " and _title(nxt.group(0), 2) \
-        and nxt.group(0).lower() not in STOP and nxt.group(0).lower() not in lex.english \
+        and nxt.group(0).lower() not in STOP and (
+            nxt.group(0).lower() not in lex.english or lex.is_name(nxt.group(0))) \
         and not (is_place(tok.group(0)) and is_place(nxt.group(0)))
     start = _sentence_start(text, tok.start())
     after = tokens[i + (2 if pair else 1)] if i + (2 if pair else 1) < len(tokens) else None
@@ -242,17 +263,53 @@ def _possessive_owner(text: str, tok: re.Match[str], lex: Lexicon) -> bool:
             and bool(OWNER_CUE.search(text[max(0, tok.start() - 20):tok.start()])))
 
 
+def _listed(text: str) -> set[int]:
+    """Where the items of a list of people start."""
+    starts: set[int] = set()
+    for m in PEOPLE_LIST.finditer(text):
+        starts.update(m.start(1) + item.end() for item in LIST_ITEM.finditer(m.group(1)))
+    return starts
+
+
+def _described(text: str, tokens: list[re.Match[str]], lex: Lexicon) -> Iterator[tuple[int, int]]:
+    """"Hope Ojo, a 33-year-old accountant": up to three Title-case words before the age."""
+    for m in AGE_APPOSITION.finditer(text):
+        run = [t for t in tokens if t.end() <= m.start()][-3:]
+        words: list[re.Match[str]] = []
+        for t in reversed(run):
+            after = words[0].start() if words else m.start()
+            if text[t.end():after] != ("" if not words else " ") or not _title(t.group(0), 2) \
+                    or _never(t.group(0)) or is_place(t.group(0)) \
+                    or not (lex.is_name(t.group(0)) or _unknown(t.group(0), lex)):
+                break
+            words.insert(0, t)
+        if words:
+            yield words[0].start(), words[-1].end()
+
+
+def _order_for(text: str, tokens: list[re.Match[str]], i: int, lex: Lexicon) -> int:
+    """"a mocha for Nozizwe": an unknown Title-case word after "for"/"under" ending the order."""
+    tok = tokens[i]
+    if not (ORDER_FOR.search(text[max(0, tok.start() - 8):tok.start()]) and _title(tok.group(0))
+            and _unknown(tok.group(0), lex) and not is_place(tok.group(0))):
+        return 0
+    return 1 if ORDER_END.match(text, tok.end()) else 0
+
+
 def find_names(text: str) -> Iterator[tuple[int, int]]:
     """Spans of person names (one or more words) in `text`."""
     lex = lexicon()
     tokens = list(TOKEN.finditer(text))
     places = list(find_places(text))
+    listed = _listed(text)
+    yield from _described(text, tokens, lex)
     i = 0
     while i < len(tokens):
         tok = tokens[i]
         word = tok.group(0)
         before = text[max(0, tok.start() - 40):tok.start()]
-        strong = bool(STRONG_CUE.search(before))
+        strong = (bool(STRONG_CUE.search(before)) or bool(PAREN_CUE.search(before))
+                  or tok.start() in listed) and not THING_NAMED.search(before)
         cued = strong or bool(WEAK_CUE.search(before))
         place = next(((s, e) for s, e in places if s <= tok.start() < e), None)
         if place and not strong:  # "Costa Rica", "Dar es Salaam": never a name without a cue
@@ -263,7 +320,8 @@ def find_names(text: str) -> Iterator[tuple[int, int]]:
             hit = _accept_after_cue(word, strong, lex)
         elif _possessive_owner(text, tok, lex):
             hit = True
-        elif (n := _sign_on(text, tokens, i, lex) or _guess_unknown(text, tokens, i, lex)):
+        elif (n := _sign_on(text, tokens, i, lex) or _guess_unknown(text, tokens, i, lex)
+              or _order_for(text, tokens, i, lex)):
             yield tok.start(), tokens[i + n - 1].end()
             i += n
             continue
@@ -289,7 +347,8 @@ def find_names(text: str) -> Iterator[tuple[int, int]]:
         i = j
 
 
-USER_ID = re.compile(r"(?<![\w@.])([^\W\d_]+(?:[-_.][^\W\d_]+)*)_(?:[^\W\d_]+_)?(\d{2,6})(?![\w@])")
+USER_ID = re.compile(r"(?<![\w@.'’])([^\W\d_]+(?:['’]?[^\W\d_]+)*(?:[-_.][^\W\d_]+(?:['’][^\W\d_]+)*)*)_"
+                     r"(?:[^\W\d_]+_)?(\d{2,6})(?![\w@])")
 USER_ID_CUE = re.compile(r"\b(?:user\s*id|username|user name|login|handle)\b\W{0,6}(?:is\W+)?$",
                          re.IGNORECASE)
 NOT_IN_IDS = frozenset(("card", "gift", "credit", "debit", "certificate", "paypal", "bank", "account",
@@ -301,14 +360,14 @@ def find_user_ids(text: str) -> Iterator[tuple[int, int]]:
     words are names or words no dictionary knows, none an ordinary English word."""
     lex = lexicon()
     for m in USER_ID.finditer(text):
-        words = [w for w in re.split(r"[-_.]", m.group(0)) if w and not w.isdigit()]
+        words = [w for w in re.split(r"[-_.'’]", m.group(0)) if w and not w.isdigit()]
         if len(words) < 2 or any(w.lower() in NOT_IN_IDS or w.lower() in STOP for w in words):
             continue
         if USER_ID_CUE.search(text[max(0, m.start() - 25):m.start()]):
             yield m.start(), m.end()  # "my user ID is horea_mazilescu_2037"
-        elif all(lex.is_name(w) or w.lower() not in lex.english for w in words) and any(
-                lex.is_name(w) for w in words):
-            yield m.start(), m.end()
+        elif all(lex.is_name(w) or w.lower() not in lex.english for w in words) and (
+                any(lex.is_name(w) for w in words) or all(len(w) > 2 for w in words)):
+            yield m.start(), m.end()  # names, or words no dictionary knows ("mei_kovacs_8020")
 
 
 def name_parts(name: str) -> list[str]:
