@@ -60,6 +60,8 @@ class EvaluateReport:
     passed: Counter[str] = field(default_factory=Counter)
     scored: Counter[str] = field(default_factory=Counter)
     against: Counter[str] = field(default_factory=Counter)
+    versions: Counter[str] = field(default_factory=Counter)
+    """Scored conversations per agent version ('' for none: the gate cannot use them)."""
 
 
 # ------------------------------------------------------------------ reading transcripts
@@ -232,9 +234,12 @@ def evaluate_transcripts(transcripts: str | Path, out: str | Path, *,
                          evaluators: Sequence[str] = DEFAULT_EVALUATORS,
                          domain: str | None = None, catalog: str | Path | None = None,
                          part_size: int = 500,
-                         progress: Callable[[EvaluateReport], None] | None = None
-                         ) -> EvaluateReport:
-    """Score every conversation of an ingested folder; write `<out>/<run_id>/`."""
+                         progress: Callable[[EvaluateReport], None] | None = None,
+                         agent_version: str | None = None) -> EvaluateReport:
+    """Score every conversation of an ingested folder; write `<out>/<run_id>/`.
+
+    Each conversation keeps the agent version it was ingested with; `agent_version` names
+    it for those ingested without one (a canary's or its control's production traffic)."""
     t0 = time.perf_counter()
     started = datetime.now(UTC)
     root = Path(transcripts)
@@ -246,18 +251,22 @@ def evaluate_transcripts(transcripts: str | Path, out: str | Path, *,
     names = list(evaluators)
     instances = [evaluator_registry.create(n) for n in names]
     run_id = f"{started:%Y%m%dT%H%M%SZ}-eval-" + stable_hash(
-        [str(root.resolve()), names, domain, str(catalog)], 6)
+        [str(root.resolve()), names, domain, str(catalog), agent_version], 6)
     run_dir = Path(out) / run_id
     writer = ResultWriter(run_dir, run_id)
     report = EvaluateReport(run_dir=run_dir, run_id=run_id)
     manifest: dict[str, Any] = {
         "campaign": Path(out).name, "run_id": run_id, "kind": "evaluate", "status": "running",
         "transcripts": str(root), "evaluators": names, "domain": domain,
-        "catalog": str(catalog) if catalog else None, "started_at": started.isoformat()}
+        "catalog": str(catalog) if catalog else None, "agent_version": agent_version,
+        "started_at": started.isoformat()}
     write_manifest(run_dir, manifest)
     rows: dict[str, list[dict[str, Any]]] = {t: [] for t in writer.tables}
     pending = 0
     for conv, column in read_conversations(root):
+        if conv.agent_version is None and agent_version:
+            conv.agent_version = agent_version
+        report.versions[conv.agent_version or ""] += 1
         scenario, against = builder.build(conv, column)
         conv.scenario_id, conv.intent = scenario.id, scenario.intent
         scores = score_conversation(conv, scenario, instances, names, against)
@@ -286,6 +295,8 @@ def evaluate_transcripts(transcripts: str | Path, out: str | Path, *,
     manifest.update(status="complete", ended_at=datetime.now(UTC).isoformat(),
                     seconds=round(report.seconds, 3),
                     counts={"conversations": report.conversations, "scores": report.scores,
-                            "scored_against": dict(report.against)})
+                            "scored_against": dict(report.against),
+                            "agent_versions": {v or "(none)": n for v, n in
+                                               sorted(report.versions.items())}})
     write_manifest(run_dir, manifest)
     return report

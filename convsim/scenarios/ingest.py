@@ -49,6 +49,10 @@ class IngestReport:
     pii: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
     salt_from_env: bool = False
+    versions: Counter[str] = field(default_factory=Counter)
+    """Imported conversations per agent version ('' for none: a canary cannot be gated)."""
+    version_filled: int = 0
+    """Conversations whose version came from `agent_version` (the data named none)."""
 
 
 def _scrub_conversation(conv: Conversation, names: list[str], scrubber: Scrubber
@@ -85,11 +89,14 @@ def ingest_transcripts(sources: Sequence[str | Path], fmt: str, out: str | Path,
                        mapping: str | Path | None = None, pii: PiiConfig | None = None,
                        salt: str | None = None, part_size: int = 500,
                        progress: Callable[[IngestReport], None] | None = None,
-                       domain: Domain | None = None) -> IngestReport:
+                       domain: Domain | None = None,
+                       agent_version: str | None = None) -> IngestReport:
     """Import transcript files into `out` (Parquet), scrubbed; returns the counts.
 
     With a `domain` pack, pseudonyms of its id-like slots keep the shapes the pack relies
-    on (see `pii_pack`), so a replayed conversation still finds its account.
+    on (see `pii_pack`), so a replayed conversation still finds its account. The agent
+    version of a conversation is the one its record names (the format's field, or the
+    generic mapping's `agent_version:`), else `agent_version` (`--agent-version`).
 
     Raises MappingError when the import cannot start (unknown format, bad mapping,
     missing source file); bad records never raise.
@@ -151,6 +158,9 @@ def ingest_transcripts(sources: Sequence[str | Path], fmt: str, out: str | Path,
             if conv.id in seen:
                 report.duplicates += 1
                 continue
+            if conv.agent_version is None and agent_version:
+                conv.agent_version = agent_version
+                report.version_filled += 1
             try:
                 scrubbed = _scrub_conversation(conv, item.names, scrubber)
                 converted = conversation_rows(scrubbed)
@@ -163,6 +173,7 @@ def ingest_transcripts(sources: Sequence[str | Path], fmt: str, out: str | Path,
                                            "reason": reason, "excerpt": ""})
                 continue
             seen.add(conv.id)
+            report.versions[conv.agent_version or ""] += 1
             for table, part in converted.items():
                 rows[table].extend(part)
             report.imported += 1
@@ -244,6 +255,7 @@ def _append_manifest(out: Path, fmt: str, paths: list[Path], report: IngestRepor
         "counts": {"read": report.read, "imported": report.imported,
                    "duplicates": report.duplicates, "quarantined": report.quarantined},
         "quarantine_reasons": dict(report.reasons), "pii_replaced": report.pii,
+        "agent_versions": {v or "(none)": n for v, n in sorted(report.versions.items())},
         "pseudonym_salt": f"from {SALT_ENV}" if report.salt_from_env else "random, not stored",
         "seconds": round(report.seconds, 3),
     })

@@ -185,3 +185,35 @@ def test_generic_mapping_reads_a_format_nobody_anticipated(tmp_path: Path) -> No
     turns = pl.read_parquet(tmp_path / "out" / "turns" / "*.parquet")
     assert set(turns["role"]) == {"customer", "agent", "system"}
     assert not turns["text"].str.contains("(?i)crystal minh|cminh730").any()
+
+
+def test_agent_version_from_the_data_or_the_command(tmp_path: Path) -> None:
+    # A generic log with a version column: each conversation keeps its own; the command's
+    # --agent-version only names those whose records name none.
+    log = tmp_path / "chats.csv"
+    log.write_text("chat,who,said,bot\n"
+                   "a,customer,hi I need my bill,v2.1\na,agent,here it is,v2.1\n"
+                   "b,customer,cancel my plan,\nb,agent,done,\n")
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text("layout: turns\nconversation_id: chat\nspeaker: who\ntext: said\n"
+                       "agent_version: bot\nspeakers: {customer: [customer], agent: [agent]}\n")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["ingest", str(log), "--format", "generic", "--mapping",
+                                      str(mapping), "--out", str(out), "--agent-version", "v1"])
+    assert result.exit_code == 0, result.output
+    conv = pl.read_parquet(out / "conversations" / "*.parquet")
+    versions = {dict(labels)["source_id"]: v for labels, v in
+                conv.select("labels", "agent_version").iter_rows()}
+    assert versions == {"a": "v2.1", "b": "v1"}
+    assert "agent versions: v1 1, v2.1 1 (1 from --agent-version)" in result.output
+    # OpenAI records name it in metadata; none named and no flag: said at once
+    chats = tmp_path / "chats.jsonl"
+    chats.write_text("\n".join(json.dumps({"id": i, "metadata": meta, "messages": [
+        {"role": "user", "content": "where is my parcel"},
+        {"role": "assistant", "content": "on its way"}]})
+        for i, meta in (("x", {"agent_version": "canary-7"}), ("y", {}))) + "\n")
+    report = ingest_transcripts([chats], "openai", tmp_path / "oa")
+    assert report.versions == {"canary-7": 1, "": 1}
+    result = CliRunner().invoke(app, ["ingest", str(chats), "--format", "openai", "--out",
+                                      str(tmp_path / "oa2")])
+    assert "agent_version is empty in 1 conversations: pass --agent-version" in result.output

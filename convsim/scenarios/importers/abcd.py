@@ -19,6 +19,7 @@ from convsim.scenarios.importers.base import (
     Item,
     Quarantined,
     RawRecord,
+    agent_version,
     check_conversation,
     historical_id,
     isolated,
@@ -76,6 +77,7 @@ class AbcdImporter:
         conv = Conversation(
             id=historical_id(self.name, conv_id), source="historical", turns=turns,
             tool_calls=calls, intent=scenario.get("subflow"), labels=labels,
+            agent_version=agent_version(v),
             origin=f"{source}:{rec.location}")
         settle(conv, transfer_marker=f"action {escalated!r}" if escalated else None)
         problem = check_conversation(conv, source, rec.location)

@@ -359,6 +359,16 @@ def get_path(value: Any, path: str, default: Any = _MISSING) -> Any:
     return node
 
 
+def agent_version(record: dict[str, Any]) -> str | None:
+    """The agent version the record names (`agent_version`, or `metadata.agent_version`)."""
+    meta: dict[str, Any] = record["metadata"] if isinstance(record.get("metadata"), dict) else {}
+    for value in (record.get("agent_version"), meta.get("agent_version")):
+        if isinstance(value, str | int | float) and not isinstance(value, bool) and \
+                str(value).strip():
+            return str(value).strip()
+    return None
+
+
 def historical_id(fmt: str, source_id: str) -> str:
     """Stable id of an imported conversation: re-imports give the same id."""
     return f"h-{stable_hash([fmt, str(source_id)])}"

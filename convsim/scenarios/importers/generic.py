@@ -11,6 +11,7 @@ a format nobody anticipated imports without code. Example:
     speaker: "0"
     text: "1"
     intent: scenario.subflow
+    agent_version: bot.version   # optional: the agent version that served it
     names: [scenario.personal.customer_name]
     speakers: {customer: [customer], agent: [agent], system: [action]}
 
@@ -65,6 +66,9 @@ class GenericMapping(BaseModel):
     intent: str | None = None
     """Path of the intent label (conversation record, or first turn record)."""
     outcome: str | None = None
+    agent_version: str | None = None
+    """Path of the agent version that served the conversation (conversation record, or first
+    turn record): a canary and its control are told apart by it (`convsim gate`)."""
     labels: dict[str, str] = Field(default_factory=dict)
     """Label name -> path, kept as conversation labels."""
     names: list[str] = Field(default_factory=list)
@@ -146,7 +150,9 @@ class GenericImporter:
                   if (v := get_path(head, p, None)) is not None}
         labels["source_id"] = conv_id
         conv = Conversation(id=historical_id("generic", conv_id), source="historical",
-                            turns=turns, tool_calls=calls, intent=self._opt(head, m.intent), labels=labels,
+                            turns=turns, tool_calls=calls, intent=self._opt(head, m.intent),
+                            agent_version=(self._opt(head, m.agent_version) or "").strip() or None,
+                            labels=labels,
                             origin=f"{source}:{location}")
         settle(conv, marker=self._opt(head, m.outcome))
         bad = check_conversation(conv, source, location)

@@ -5,7 +5,8 @@ flattened `messages_display` text ("user: ...\\nassistant: ...\\ntool: ...").
 Tool calls become ToolCall records with their results (matched by
 `tool_call_id`). The outcome is decided from evidence (`outcomes.decide_outcome`);
 the record's own marker (`outcome`, `metadata.resolution|outcome|disposition`, or
-tau-bench's `reward`: 0 -> failed) is one of the inputs.
+tau-bench's `reward`: 0 -> failed) is one of the inputs. The agent version that served
+the conversation is the record's `agent_version` (or `metadata.agent_version`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from convsim.scenarios.importers.base import (
     Item,
     Quarantined,
     RawRecord,
+    agent_version,
     check_conversation,
     excerpt_of,
     historical_id,
@@ -142,7 +144,8 @@ class OpenAIImporter:
             labels["reward"] = str(value["reward"])
         conv = Conversation(id=historical_id(self.name, f"{Path(source).stem}:{source_id}"),
                             source="historical", turns=turns, tool_calls=calls,
-                            intent=value.get("intent"), labels=labels,
+                            intent=value.get("intent"), agent_version=agent_version(value),
+                            labels=labels,
                             origin=f"{source}:{rec.location}")
         settle(conv, marker=_marker(value))
         bad = check_conversation(conv, source, rec.location)

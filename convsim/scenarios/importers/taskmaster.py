@@ -20,6 +20,7 @@ from convsim.scenarios.importers.base import (
     Item,
     Quarantined,
     RawRecord,
+    agent_version,
     check_conversation,
     historical_id,
     isolated,
@@ -102,6 +103,7 @@ class TaskmasterImporter:
             marker = "abandoned"
         conv = Conversation(id=historical_id(self.name, conv_id), source="historical",
                             turns=turns, tool_calls=calls, intent=intent,
+                            agent_version=agent_version(value),
                             labels=labels, origin=f"{source}:{rec.location}")
         settle(conv, marker=marker)
         problem = check_conversation(conv, source, rec.location)
