@@ -21,7 +21,7 @@ def _names(value: str | None) -> list[str] | None:
 def adequacy(
     campaign: Path = typer.Argument(..., help="Campaign YAML (its baseline agent is mutated)."),
     operators: str = typer.Option(None, "--operators", help="Comma-separated mutation operators "
-                                  "(default: every installed one; `convsim plugins --kind "
+                                  "(default: every installed one; `convsim plugins "
                                   "mutations` lists them)."),
     require: str = typer.Option(None, "--require", help="Operators the campaign must catch for "
                                 "exit 0 (default: every operator marked required)."),

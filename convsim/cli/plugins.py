@@ -33,7 +33,7 @@ def _check(kind: str, name: str) -> str:
 
 def plugins(
     kind: str | None = typer.Argument(None, help="Only this kind: domains, connectors, customers, "
-                                      "evaluators, importers, executors or generators."),
+                                      "evaluators, importers, executors, generators or mutations."),
     check: bool = typer.Option(False, "--check", help="Import every plug-in and check its "
                                "factory; exit 2 if one is broken."),
     as_json: bool = typer.Option(False, "--json", help="Print the list as JSON."),

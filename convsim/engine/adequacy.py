@@ -276,6 +276,124 @@ def _mutant_spec(spec: ConversationSpec, version: str) -> ConversationSpec:
         "id": f"c-{stable_hash({'pair': spec.pair_id, 'agent': version})}"})
 
 
+class _Plan:
+    """One operator's mutant: the specs it plays, the pairs it reuses, where it writes."""
+
+    def __init__(self, name: str, op: Any, facts: Any, version: str,
+                 specs: list[ConversationSpec], reuse: set[str]) -> None:
+        self.name, self.op, self.facts, self.version = name, op, facts, version
+        self.specs, self.reuse = specs, reuse
+        self.run_id = ""
+        self.run_dir: Path | None = None
+        self.writer: ResultWriter | None = None
+        self.seconds = 0.0
+        """Wall time from its first batch sent to its last batch back."""
+        self._first: float | None = None
+
+    def started(self) -> None:
+        if self._first is None:
+            self._first = time.perf_counter()
+
+    def finished(self) -> None:
+        if self._first is not None:
+            self.seconds = time.perf_counter() - self._first
+
+
+def _play(plans: list[_Plan], inner: dict[str, Any], patterns: list[str],
+          config: CampaignConfig, execution: Any, base_run_id: str, out: Path,
+          red: Any, say: ProgressFn) -> None:
+    """Every mutant's conversations in one executor session (one Ray start): batches hold
+    one operator's specs each, in operator order, and each goes to its operator's run."""
+    agents = []
+    owner: dict[str, _Plan] = {}
+    for plan in plans:
+        key = {"base": base_run_id, "op": plan.name, "n": len(plan.specs)}
+        plan.run_id = f"{plan.name}-{stable_hash(key, 6)}"
+        plan.run_dir = out / "mutants" / plan.name
+        if plan.run_dir.exists():
+            shutil.rmtree(plan.run_dir)
+        plan.run_dir.mkdir(parents=True)
+        plan.writer = ResultWriter(plan.run_dir, plan.run_id)
+        agents.append(AgentConfig(version=plan.version, connector="mutant", options={
+            "operator": plan.name, "inner": inner, "disclosures": patterns}))
+        owner.update({s.id: plan for s in plan.specs})
+
+    def batches() -> Iterator[list[ConversationSpec]]:
+        for plan in plans:
+            say(f"{plan.name}: playing {len(plan.specs)} conversations")
+            for batch in _chunks(plan.specs, execution.batch_size):
+                plan.started()
+                yield batch
+
+    # One run id for the session; each batch's rows are re-stamped with its mutant's run id.
+    made = make_executor(execution.executor, agents, config.evaluators, execution,
+                         for_run(config.llm, out / "mutants"), config.judge)
+    for packed in made.run(batches(), Packing(run_id="mutants", redact=red)):
+        if not packed.played:
+            continue
+        plan = owner[packed.played[0].conversation_id]
+        if packed.tables and plan.writer is not None:
+            plan.writer.write_tables({t: _stamp(data, plan.run_id)
+                                      for t, data in packed.tables.items()})
+        plan.finished()
+
+
+def _stamp(data: pa.Table, run_id: str) -> pa.Table:
+    i = data.schema.get_field_index("run_id")
+    if i < 0:
+        return data
+    return data.set_column(i, data.schema.field(i), pa.array([run_id] * data.num_rows,
+                                                             data.schema.field(i).type))
+
+
+def _judge(plan: _Plan, config: CampaignConfig, base_cfg: CampaignConfig, info: Any,
+           policy: GatePolicy, policy_source: str, baseline: str,
+           base_failed: set[tuple[str, str]], name_required: set[str], pairs: int,
+           all_specs: bool) -> OperatorResult:
+    """Copy the reused conversations into the mutant's run, gate it, say why."""
+    t1 = time.perf_counter()
+    op, facts, name = plan.op, plan.facts, plan.name
+    result = OperatorResult(name=name, description=getattr(op, "description", ""),
+                            source=_source(name), required=name in name_required,
+                            status="never_fired", pairs=pairs, reused=pairs)
+    if plan.run_dir is None or plan.writer is None:
+        result.reason = ("never fired: in no conversation of the baseline did the agent do "
+                         "what this operator changes")
+        result.advice = op.exercise_hint(facts)
+        return result
+    run_dir = plan.run_dir
+    reused = _copy_reused(info.run_dir, plan.writer, plan.reuse, plan.version, plan.run_id)
+    write_manifest(run_dir, {
+        "campaign": config.name, "run_id": plan.run_id, "status": "complete",
+        "config": base_cfg.model_copy(update={"agents": [AgentConfig(
+            version=plan.version, connector="mutant", options={"operator": name})]}
+                                      ).model_dump(mode="json"),
+        "domain": config.scenarios.domain, "agent_versions": [plan.version],
+        "adequacy": {"operator": name, "baseline_run": str(info.run_dir),
+                     "played": len(plan.specs), "reused": reused, "all_specs": all_specs}})
+    result.played, result.reused, result.run_dir = len(plan.specs), reused, str(run_dir)
+    result.fired = _fired(run_dir, name)
+    if result.fired == 0:
+        result.reason = ("never fired: the baseline's conversations suggested it would in "
+                         f"{len(plan.specs)}, but it changed nothing when played")
+        result.advice = op.exercise_hint(facts)
+    else:
+        verdict = gate_run(an.load_runs([info.run_dir, run_dir]), policy,
+                           candidate=plan.version, baseline=baseline,
+                           policy_source=policy_source)
+        result.gate_status = verdict.status
+        caught = _catches(verdict, base_failed, getattr(op, "metrics", ()))
+        if verdict.status == "no_verdict":
+            result.status, result.reason = "no_verdict", f"no verdict: {verdict.reason}"
+        elif caught:
+            result.status, result.caught_by = "caught", caught
+        else:
+            result.status, result.reason, result.advice = _why_not(
+                verdict, op, facts, config.evaluators, policy, result.fired, pairs)
+    result.seconds = round(plan.seconds + time.perf_counter() - t1, 3)
+    return result
+
+
 def run_adequacy(config: CampaignConfig, *, out_dir: str | Path,
                  policy: GatePolicy | None = None, policy_source: str = "default policy",
                  operators: Sequence[str] | None = None, required: Sequence[str] | None = None,
@@ -349,75 +467,32 @@ def run_adequacy(config: CampaignConfig, *, out_dir: str | Path,
     required_set = set(required) if required is not None else {
         n for n, op in ops.items() if getattr(op, "required", True)}
 
+    # Which pairs each operator can fire in, read off the baseline's conversations.
+    plans: dict[str, _Plan] = {}
+    for name, op in ops.items():
+        facts = op.pack_facts(domain, patterns)
+        firing = {s.pair_id for s in specs if all_specs or not usable.get(s.pair_id, False)
+                  or op.would_fire(replies.get(s.pair_id, []), facts)}
+        version = f"{base_agent.version}~{name}"
+        plans[name] = _Plan(name, op, facts, version, [
+            _mutant_spec(s, version) for s in specs if s.pair_id in firing],
+            {s.pair_id for s in specs} - firing)
+    todo = [p for p in plans.values() if p.specs]
+    say(f"mutants: playing {sum(len(p.specs) for p in todo)} conversations for {len(todo)} "
+        f"operators ({len(plans) - len(todo)} never fire); the rest reused from the baseline")
+    if todo:
+        with serve_agents([base_agent.with_environment()]) as served:
+            inner = served[0].model_dump(mode="json", exclude_none=True)
+            _play(todo, inner, patterns, config, execution, info.run_id, out, red, say)
+
     results: list[OperatorResult] = []
-    with serve_agents([base_agent.with_environment()]) as served:
-        inner = served[0].model_dump(mode="json", exclude_none=True)
-        for name, op in ops.items():
-            t1 = time.perf_counter()
-            facts = op.pack_facts(domain, patterns)
-            firing = {s.pair_id for s in specs if all_specs or not usable.get(s.pair_id, False)
-                      or op.would_fire(replies.get(s.pair_id, []), facts)}
-            version = f"{base_agent.version}~{name}"
-            result = OperatorResult(name=name, description=getattr(op, "description", ""),
-                                    source=_source(name), required=name in required_set,
-                                    status="never_fired", pairs=len(specs))
-            if not firing:
-                result.reason = ("never fired: in no conversation of the baseline did the agent "
-                                 "do what this operator changes")
-                result.advice = op.exercise_hint(facts)
-                result.reused = len(specs)
-                result.seconds = round(time.perf_counter() - t1, 3)
-                results.append(result)
-                say(f"{name}: never fired ({result.seconds:.1f}s)")
-                continue
-            run_id = f"{name}-{stable_hash({'base': info.run_id, 'op': name, 'all': all_specs}, 6)}"
-            run_dir = out / "mutants" / name
-            if run_dir.exists():
-                shutil.rmtree(run_dir)
-            run_dir.mkdir(parents=True)
-            agent = AgentConfig(version=version, connector="mutant", options={
-                "operator": name, "inner": inner, "disclosures": patterns})
-            todo = [_mutant_spec(s, version) for s in specs if s.pair_id in firing]
-            say(f"{name}: playing {len(todo)} of {len(specs)} conversations")
-            writer = ResultWriter(run_dir, run_id)
-            made = make_executor(execution.executor, [agent], config.evaluators, execution,
-                                 for_run(config.llm, run_dir), config.judge)
-            for packed in made.run(_chunks(todo, execution.batch_size),
-                                   Packing(run_id=run_id, redact=red)):
-                if packed.tables:
-                    writer.write_tables(packed.tables)
-            reused = _copy_reused(info.run_dir, writer, {s.pair_id for s in specs} - firing,
-                                  version, run_id)
-            write_manifest(run_dir, {
-                "campaign": config.name, "run_id": run_id, "status": "complete",
-                "config": base_cfg.model_copy(update={"agents": [agent.model_copy(
-                    update={"options": {"operator": name}})]}).model_dump(mode="json"),
-                "domain": config.scenarios.domain, "agent_versions": [version],
-                "adequacy": {"operator": name, "baseline_run": str(info.run_dir),
-                             "played": len(todo), "reused": reused}}, redact=red)
-            result.played, result.reused, result.run_dir = len(todo), reused, str(run_dir)
-            result.fired = _fired(run_dir, name)
-            if result.fired == 0:
-                result.reason = ("never fired: the baseline's conversations suggested it would "
-                                 f"in {len(todo)}, but it changed nothing when played")
-                result.advice = op.exercise_hint(facts)
-            else:
-                verdict = gate_run(an.load_runs([info.run_dir, run_dir]), policy,
-                                   candidate=version, baseline=base_agent.version,
-                                   policy_source=policy_source)
-                result.gate_status = verdict.status
-                caught = _catches(verdict, base_failed, getattr(op, "metrics", ()))
-                if verdict.status == "no_verdict":
-                    result.status, result.reason = "no_verdict", f"no verdict: {verdict.reason}"
-                elif caught:
-                    result.status, result.caught_by = "caught", caught
-                else:
-                    result.status, result.reason, result.advice = _why_not(
-                        verdict, op, facts, config.evaluators, policy, result.fired, len(specs))
-            result.seconds = round(time.perf_counter() - t1, 3)
-            results.append(result)
-            say(f"{name}: {result.status.replace('_', ' ')} (fired in {result.fired}, "
-                f"{result.played} played, {result.seconds:.1f}s)")
+    for plan in plans.values():
+        results.append(_judge(plan, config, base_cfg, info, policy, policy_source,
+                              base_agent.version, base_failed, name_required=required_set,
+                              pairs=len(specs), all_specs=all_specs))
+        r = results[-1]
+        say(f"{r.name}: {r.status.replace('_', ' ')} (fired in {r.fired}, {r.played} played, "
+            f"{r.seconds:.1f}s)")
 
     n_caught = sum(r.status == "caught" for r in results)
     missed = [r.name for r in results if r.required and r.status != "caught"]

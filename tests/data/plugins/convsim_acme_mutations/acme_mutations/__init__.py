@@ -1,0 +1,1 @@
+"""Acme's mutation operators for `convsim adequacy`."""
