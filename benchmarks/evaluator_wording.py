@@ -11,12 +11,21 @@ recognisers, the ones the evaluators use, the same four questions:
                      (`truthfulness.claimed_actions`, per sentence, specific or generic);
 - transfer        -- `escalation` reads a hand-over announced now (dialog act `transfer`);
 - cost_disclosed  -- the `disclosures` evaluator, given one disclosure written as a pack
-                     author would ("cost": `COST_PATTERNS` below), finds it in the turn.
+                     author would ("cost": `COST_PATTERNS` below), finds it in the turn;
+- cost_meaning    -- the same label, the disclosure written as a meaning with examples
+                     instead (`COST_MEANING` below: no regular expression).
 
     .venv/bin/python benchmarks/evaluator_wording.py              # held-out test split
     .venv/bin/python benchmarks/evaluator_wording.py --split dev  # the split tuned on
     .venv/bin/python benchmarks/evaluator_wording.py --errors     # list the misses
     .venv/bin/python benchmarks/evaluator_wording.py --draw OUT   # redo the draw (no labels)
+    .venv/bin/python benchmarks/evaluator_wording.py --kite '/tmp/kite-seeds/seed*/runs'
+
+`--kite` reads the agent turns of Kite Mobile runs (`benchmarks/second_pack_seeds.py`) and
+scores the pack's plan-switch notice per distinct turn, written as the pack's meaning with
+examples and as the regular expression it had before; a turn is labelled by the bot's code
+path (its notice sentence, `NOTICE`, is only ever sent by v1-like builds before a switch).
+
 
 Targets (issue 16): precision >= 0.95 and recall >= 0.90 per label.
 """
@@ -40,7 +49,7 @@ from convsim.evaluators.disclosures import DisclosuresEvaluator
 from convsim.evaluators.truthfulness import _SENTENCE, claimed_actions
 
 LABELS = Path(__file__).parents[1] / "tests" / "data" / "evaluator_labels.jsonl"
-KINDS = ("consent_asked", "success_claimed", "transfer", "cost_disclosed")
+KINDS = ("consent_asked", "success_claimed", "transfer", "cost_disclosed", "cost_meaning")
 
 AIRLINE = ["book_reservation", "cancel_reservation", "update_reservation_flights",
            "update_reservation_baggages", "update_reservation_passengers", "send_certificate"]
@@ -51,6 +60,23 @@ COFFEE = ["add_order_item", "update_order", "update_order_item", "finish_order"]
 ABCD = ["update_order", "update_account", "offer_refund", "make_purchase", "make_password"]
 """The consequential tools of each source's domain, as its logs name them (ABCD: its
 `interaction` actions that change something)."""
+
+KITE_NOTICE_PATTERN = "new price starts with your next bill"
+"""The pattern the Kite pack's plan_switch_notice had before it was written as a meaning."""
+NOTICE = "Just so you know: the new price starts"
+"""The first words of the Kite bot's notice (agent.py): the label of a turn."""
+DONE_SAYS_IT = "/month from your next bill"
+"""The bot's reply after a switch ("Done! ... now on Unlimited, $60/month from your next
+bill") says when the new price starts too: the second label counts it (the evaluator never
+reads it for the notice: it comes after the change_plan call)."""
+KITE_PARAPHRASES = [
+    "The new rate kicks in on your next statement.",
+    "Heads up: you'll pay the Unlimited price from the next billing period onwards.",
+    "Billing for the new plan begins with your next monthly bill.",
+    "From your next bill on, you'll see the new price.",
+    "The change is immediate, but the new price only shows up on your following invoice.",
+]
+"""Five rewordings of the notice (tests/evaluators/test_disclosure_meanings.py)."""
 
 COST_PATTERNS = [
     r"\$\s?\d[\d,]*(?:\.\d\d)?\b.{0,60}\b(?:charg|refund|cost|price|fee|pay|total|difference|"
@@ -99,14 +125,40 @@ _COST = Scenario(id="labels", domain="", intent="any", goal="",
                                                                    patterns=COST_PATTERNS)]))
 
 
-def cost(record: dict) -> bool:
+COST_MEANING = Disclosure(
+    name="cost", meaning="what the customer will pay, be charged or get back",
+    examples=["This will cost you $25.", "You'll be charged $120 for the change.",
+              "The price difference of $14.50 will be charged to your card.",
+              "A refund of $89.99 will go back to your original payment method.",
+              "You'll get $50 back as a credit.", "The total comes to $230.",
+              "There is no extra charge for this.", "This is free of charge.",
+              "The price is $45.99.", "It costs $25 per night.",
+              "You are eligible for compensation of $100 per passenger.",
+              "I can issue a $50 travel certificate.", "You will receive a refund of $30.",
+              "There is no price difference.", "You will get a full refund.",
+              "Economy is $130 and Business is $378."],
+    not_examples=["Your gift card has a balance of $120.", "Certificate 1234: $250 remaining",
+                  "Your last order had a total of $830."])
+"""The "cost" disclosure as a meaning with examples (written for this label; the examples
+were added while reading the dev split's misses, never the test split's)."""
+_COST_MEANING = Scenario(id="labels", domain="", intent="any", goal="",
+                         expectations=Expectations(disclosures=[COST_MEANING]))
+
+
+def cost(record: dict, scenario: Scenario = _COST) -> bool:
     conv = Conversation(id=record["id"], turns=[Turn(index=0, role="agent", text=record["text"])])
-    return bool(_DISCLOSURES.evaluate(conv, _COST)[0].passed)
+    return bool(_DISCLOSURES.evaluate(conv, scenario)[0].passed)
+
+
+def cost_meaning(record: dict) -> bool:
+    return cost(record, _COST_MEANING)
 
 
 PREDICTS: dict[str, Callable[[dict], bool]] = {
     "consent_asked": consent, "success_claimed": success, "transfer": transfer,
-    "cost_disclosed": cost}
+    "cost_disclosed": cost, "cost_meaning": cost_meaning}
+LABEL_OF = {"cost_meaning": "cost_disclosed"}
+"""Rows that score another row's label."""
 
 
 # ------------------------------------------------------------------ the draw (--draw)
@@ -270,6 +322,43 @@ def draw(out: Path) -> int:
     return len(kept)
 
 
+# ------------------------------------------------------------------ the Kite wording
+
+
+def kite(runs_glob: str) -> int:
+    import polars as pl
+
+    from convsim.core.packs.declarative import load_domain_folder
+    from convsim.evaluators.disclosures import stated
+
+    pack = Path(__file__).resolve().parents[1] / "tests" / "data" / "packs" / "kite"
+    (template,) = [t for t in load_domain_folder(pack).scenarios if t.intent == "switch_plan"]
+    (meaning,) = template.expectations.disclosures
+    pattern = Disclosure(name=meaning.name, patterns=[KITE_NOTICE_PATTERN])
+    turns = pl.concat([pl.scan_parquet(f"{folder}/*/*/turns/*.parquet")
+                       .filter(pl.col("role") == "agent").select("agent_version", "text")
+                       for folder in sorted(glob.glob(runs_glob))]).collect()
+    texts = sorted(set(turns["text"].to_list()))
+    print(f"{turns.height} agent turns of {turns['agent_version'].n_unique()} builds, "
+          f"{len(texts)} distinct; {sum(NOTICE in t for t in texts)} carry the notice")
+    print("| written as | label | precision | recall | paraphrases recognised |")
+    print("|---|---|---|---|---|")
+    labels = {"the notice (code path)": lambda t: NOTICE in t,
+              "says when the new price starts": lambda t: NOTICE in t or DONE_SAYS_IT in t}
+    for name, disc in (("pattern (before)", pattern), ("meaning + examples", meaning)):
+        for label, want_of in labels.items():
+            tp = fp = fn = 0
+            for t in texts:
+                got, want = stated(disc, t) is not None, want_of(t)
+                tp += got and want
+                fp += got and not want
+                fn += want and not got
+            para = sum(stated(disc, t) is not None for t in KITE_PARAPHRASES)
+            print(f"| {name} | {label} | {_ratio(tp, tp + fp)} | {_ratio(tp, tp + fn)} | "
+                  f"{para}/{len(KITE_PARAPHRASES)} |")
+    return 0
+
+
 # ------------------------------------------------------------------ the measurement
 
 
@@ -284,7 +373,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--draw", type=Path, metavar="OUT",
                         help="write the drawn items (no labels) to OUT and stop")
     parser.add_argument("--data", type=Path, default=DATA, help="the public data folder")
+    parser.add_argument("--kite", metavar="GLOB",
+                        help="score the Kite notice on the agent turns of these run folders")
     args = parser.parse_args(argv)
+    if args.kite:
+        return kite(args.kite)
     if args.draw:
         globals()["DATA"] = args.data
         print(f"{draw(args.draw)} items written to {args.draw}")
@@ -301,7 +394,7 @@ def main(argv: list[str] | None = None) -> int:
             rows = [r for r in records if source in ("all", r["source"])]
             tp = fp = fn = 0
             for r in rows:
-                got, want = PREDICTS[kind](r), bool(r[kind])
+                got, want = PREDICTS[kind](r), bool(r[LABEL_OF.get(kind, kind)])
                 tp += got and want
                 fp += got and not want
                 fn += want and not got
