@@ -215,7 +215,7 @@ def test_a_third_party_operator_appears_in_the_report(tmp_path: Path, policy: Pa
     ops = _by_name(report)
     assert set(BUNDLED) | {"acme_hang_up"} == set(ops)
     acme = ops["acme_hang_up"]
-    assert "acme_mutations.hang_up:make (convsim-acme-mutations 0.3.0)" == acme["source"]
+    assert acme["source"] == "acme_mutations.hang_up:make (convsim-acme-mutations 0.3.0)"
     assert acme["status"] == "caught" and acme["fired"] > 0
     assert _own_metric("acme_hang_up", acme["caught_by"])
     assert "acme_hang_up" in (tmp_path / "out" / "adequacy.md").read_text()
