@@ -49,7 +49,9 @@ from convsim.evaluators.disclosures import DisclosuresEvaluator
 from convsim.evaluators.truthfulness import _SENTENCE, claimed_actions
 
 LABELS = Path(__file__).parents[1] / "tests" / "data" / "evaluator_labels.jsonl"
-KINDS = ("consent_asked", "success_claimed", "transfer", "cost_disclosed", "cost_meaning")
+KINDS = ("consent_asked", "success_claimed", "transfer", "cost_disclosed")
+ROWS = (*KINDS, "cost_meaning")
+"""The labels, then rows that score one of them another way (LABEL_OF)."""
 
 AIRLINE = ["book_reservation", "cancel_reservation", "update_reservation_flights",
            "update_reservation_baggages", "update_reservation_passengers", "send_certificate"]
@@ -389,7 +391,7 @@ def main(argv: list[str] | None = None) -> int:
     print("| label | source | n | positives | precision | recall |")
     print("|---|---|---:|---:|---|---|")
     errors: list[str] = []
-    for kind in KINDS:
+    for kind in ROWS:
         for source in [*sources, "all"]:
             rows = [r for r in records if source in ("all", r["source"])]
             tp = fp = fn = 0
