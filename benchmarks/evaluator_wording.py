@@ -324,6 +324,115 @@ def draw(out: Path) -> int:
     return len(kept)
 
 
+def draw_holdout(out: Path) -> int:
+    """A second held-out draw (`tests/data/evaluator_labels_holdout.jsonl`): the same
+    structural strata from the same files with another seed, none of the turns already in
+    `evaluator_labels.jsonl`; labelled by reading before any recogniser ran on it."""
+    known = {json.loads(line)["text"].strip().lower() for line in LABELS.read_text().splitlines()
+             if line.strip()}
+    rng = random.Random(20261208)
+    pools: list[tuple[list[dict], int]] = []
+    for fn, sizes in ((_tau_pools, (25, 25, 15)), (_few_shot_pools, (15, 15, 10)),
+                      (_taskmaster_pools, (15, 15, 10))):
+        before, after, anyturn = fn()
+        pools += [(before, sizes[0]), (after, sizes[1]), (anyturn, sizes[2])]
+    kept: list[dict] = []
+    seen = set(known)
+    for pool, k in pools:
+        fresh = [it for it in pool if it["text"].strip().lower() not in seen]
+        for it in rng.sample(fresh, min(k, len(fresh))):
+            key = it["text"].strip().lower()
+            if key not in seen:
+                seen.add(key)
+                kept.append({**it, "split": "holdout"})
+    out.write_text("".join(json.dumps(it) + "\n" for it in kept))
+    return len(kept)
+
+
+def _tau_pools() -> tuple[list[dict], list[dict], list[dict]]:
+    pools: dict[str, list[dict]] = {"random": [], "before_write": [], "after_write": []}
+    for part in ("01", "02"):
+        file = f"tau_bench/trajectories/gpt-4o-airline.part{part}.jsonl"
+        for line_no, line in enumerate((DATA / file).read_text().splitlines(), 1):
+            traj = json.loads(line)["traj"]
+            last_user = ""
+            texts: list[tuple[int, str, str]] = []
+            for i, m in enumerate(traj):
+                if m["role"] == "user":
+                    last_user = m.get("content") or ""
+                if m["role"] == "assistant" and m.get("content") and len(m["content"]) <= MAX:
+                    texts.append((i, m["content"], last_user))
+            calls = [(i, tc["function"]["name"]) for i, m in enumerate(traj)
+                     for tc in m.get("tool_calls") or []]
+            for i, text, before in texts:
+                it = item("tau_bench", file, f"line {line_no} traj[{i}]", text, before, "random")
+                pools["random"].append(it)
+                nxt_user = next((j for j in range(i + 1, len(traj)) if traj[j]["role"] == "user"),
+                                None)
+                if nxt_user is not None:
+                    nxt = next((j for j in range(nxt_user + 1, len(traj))
+                                if traj[j]["role"] == "assistant" and traj[j].get("content")),
+                               len(traj))
+                    if any(nxt_user < j < nxt and n in AIRLINE_WRITE for j, n in calls):
+                        pools["before_write"].append({**it, "drawn_as": "before_write"})
+                prev = max((j for j, _, _ in texts if j < i), default=-1)
+                if any(prev < j < i and n in AIRLINE_WRITE for j, n in calls):
+                    pools["after_write"].append({**it, "drawn_as": "after_write"})
+    return pools["before_write"], pools["after_write"], pools["random"]
+
+
+def _few_shot_pools() -> tuple[list[dict], list[dict], list[dict]]:
+    before, after, anyturn = [], [], []
+    for name in ("MockRetailDomainEnv", "MockAirlineDomainEnv"):
+        file = f"tau_bench/few_shot/{name}-few_shot.jsonl"
+        for line_no, line in enumerate((DATA / file).read_text().splitlines(), 1):
+            msgs = re.split(r"\n(?=(?:user|assistant|tool): )",
+                            json.loads(line)["messages_display"])
+            last_user = ""
+            for i, m in enumerate(msgs):
+                role, _, text = m.partition(": ")
+                if role == "user":
+                    last_user = text
+                if role != "assistant" or text == "None" or len(text) > MAX:
+                    continue
+                it = item("tau_bench_few_shot", file, f"line {line_no} message {i}", text,
+                          last_user, "random")
+                anyturn.append(it)
+                if i + 2 < len(msgs) and msgs[i + 1].startswith("user: ") \
+                        and msgs[i + 2] == "assistant: None":
+                    before.append({**it, "drawn_as": "before_tool_call"})
+                if i >= 1 and msgs[i - 1].startswith("tool: "):
+                    after.append({**it, "drawn_as": "after_tool_result"})
+    return before, after, anyturn
+
+
+def _taskmaster_pools() -> tuple[list[dict], list[dict], list[dict]]:
+    before, after, anyturn = [], [], []
+    for file in sorted(glob.glob(str(DATA / "taskmaster/tm4_coffee/dialogs.part*.jsonl"))):
+        rel = str(Path(file).relative_to(DATA))
+        for line in Path(file).read_text().splitlines():
+            d = json.loads(line)
+            utts = d["utterances"]
+            last_user = ""
+            for k, u in enumerate(utts):
+                if u["speaker"] == "user":
+                    last_user = u["text"]
+                    continue
+                if len(u["text"]) > MAX:
+                    continue
+                it = item("taskmaster4", rel, f"{d['conversation_id']} utterance {u['index']}",
+                          u["text"], last_user, "random")
+                anyturn.append(it)
+                if k + 1 < len(utts) and utts[k + 1]["speaker"] == "user" \
+                        and "finish_order" in _api_calls(utts[k + 1]):
+                    before.append({**it, "drawn_as": "before_finish_order"})
+                if k >= 1 and utts[k - 1]["speaker"] == "user" \
+                        and _api_calls(utts[k - 1]) & {"finish_order", "update_order",
+                                                     "update_order_item"}:
+                    after.append({**it, "drawn_as": "after_write"})
+    return before, after, anyturn
+
+
 # ------------------------------------------------------------------ the Kite wording
 
 
@@ -375,11 +484,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--draw", type=Path, metavar="OUT",
                         help="write the drawn items (no labels) to OUT and stop")
     parser.add_argument("--data", type=Path, default=DATA, help="the public data folder")
+    parser.add_argument("--draw-holdout", type=Path, metavar="OUT",
+                        help="write the second held-out draw (no labels) to OUT and stop")
     parser.add_argument("--kite", metavar="GLOB",
                         help="score the Kite notice on the agent turns of these run folders")
     args = parser.parse_args(argv)
     if args.kite:
         return kite(args.kite)
+    if args.draw_holdout:
+        globals()["DATA"] = args.data
+        print(f"{draw_holdout(args.draw_holdout)} items written to {args.draw_holdout}")
+        return 0
     if args.draw:
         globals()["DATA"] = args.data
         print(f"{draw(args.draw)} items written to {args.draw}")
