@@ -53,6 +53,24 @@ def _collect_llm_usage(conv: Conversation, user: Any, connector: Any) -> None:
         conv.llm.add(agent_usage)
 
 
+def _check_replay_state(conv: Conversation, state: Any) -> None:
+    """A replay failing because the state rebuilt from its transcript lacks a record is
+    convsim's failure (`simulator_error`), never the agent's; what was rebuilt and what is
+    missing goes into the labels either way (see `scenarios.replay_state`)."""
+    from convsim.core.replay_check import missing_state_failure
+
+    if not isinstance(state, dict):
+        return
+    conv.labels["replay_state"] = str(state.get("source") or "none")
+    if state.get("missing"):
+        conv.labels["replay_state_missing"] = "; ".join(map(str, state["missing"]))[:500]
+    if conv.outcome in ("agent_error", "simulator_error", "budget_stopped"):
+        return
+    why = missing_state_failure(conv.tool_calls, state)
+    if why is not None:
+        conv.outcome, conv.error = "simulator_error", f"simulator: {why}"[:1000]
+
+
 class _TimedSandbox(ToolSandbox):
     """A sandbox whose calls record their measured latency (the injected delay and the
     tool's own work), not the configured one."""
@@ -236,6 +254,8 @@ class ConversationWorker:
             # kept with its turns, not scored, never an agent or simulator failure.
             conv.outcome, conv.error = "budget_stopped", f"budget: {refused[0]}"
         _collect_llm_usage(conv, user, self._connectors[spec.agent_version])
+        if "state" in spec.scenario.provenance:  # a replay: its state was rebuilt from a log
+            _check_replay_state(conv, spec.scenario.provenance["state"])
         escalation = set(domain.escalation_tools)
         conv.escalated = conv.outcome == "transferred" or any(
             c.tool in escalation and c.status == "ok" for c in conv.tool_calls)

@@ -17,7 +17,9 @@ With no tool log, the pack's persona binding is filled with the identity values 
 customer typed (found by the slot's pattern, or the shape of the pack's own values,
 after one of the slot's words); the records of other tables are reported missing.
 Every conversation gets a `StateReport`: where the state came from, what was rebuilt
-and what is missing.
+and what is missing. In the replay, `missing_state_failure` tells a failure of the rebuilt
+state (a record the transcript had is not there) from the agent's: convsim's, outcome
+`simulator_error`, never scored against the agent.
 """
 
 from __future__ import annotations
@@ -29,8 +31,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from convsim.core.packs.model import Domain
+from convsim.core.replay_check import NOT_FOUND, missing_state_failure
 from convsim.scenarios.importers.outcomes import READ_TOOL
 from convsim.scenarios.pii_pack import infer_pattern
+
+__all__ = ["NOT_FOUND", "LoggedCall", "StateReport", "bind_from_turns", "missing_state_failure",
+           "parse_calls", "reconstruct"]
 
 CREATE_TOOL = re.compile(r"(^|_)(add|create|insert|open|order|book|new|submit|file|register|"
                          r"schedule|issue)(_|$)", re.I)
@@ -59,6 +65,10 @@ class StateReport:
     """Expected final state (`table.key.field` -> value) from the logged changes."""
     missing: list[str] = field(default_factory=list)
     """What the replay will lack, in words."""
+    found: list[dict[str, Any]] = field(default_factory=list)
+    """Calls that found their record in the transcript ({tool, arguments}, the pack's tools
+    only): the same call failing (or listing nothing) in a replay means the rebuilt state
+    lacks that record."""
 
     def summary(self) -> str:
         read = "; ".join(f"{t} {', '.join(keys)}" for t, keys in self.read.items()) or "nothing"
@@ -69,7 +79,7 @@ class StateReport:
 
     def as_dict(self) -> dict[str, Any]:
         return {"source": self.source, "read": self.read, "expected": self.expected,
-                "missing": self.missing}
+                "missing": self.missing, "found": self.found}
 
 
 def parse_calls(rows: Iterable[tuple[str, str | None, str | None, str | None]]
@@ -177,6 +187,15 @@ def reconstruct(domain: Domain, calls: Sequence[LoggedCall]) -> tuple[dict[str, 
                     report.expected[f"{table}.{key}.{f}"] = _plain(v)
             current[(table, key)] = {**before, **record}
     report.read = {t: sorted(rows) for t, rows in read.items()}
+    seen: set[str] = set()
+    for call in calls:
+        if call.ok and call.arguments and call.tool in domain.tools and \
+                call.result not in (None, "", [], {}):
+            entry = {"tool": call.tool, "arguments": call.arguments}
+            key = json.dumps(entry, sort_keys=True, default=str)
+            if key not in seen:
+                seen.add(key)
+                report.found.append(entry)
     return read, report
 
 

@@ -8,7 +8,10 @@ replaying the customers against v1 and a v2 build of the bot. The backend state 
 chat needs is rebuilt from the tool log, so the replays reach completion or the point
 where the bot diverges, not "account number and PIN do not match". The same chats
 exported without the tool log (a CSV through a generic mapping) say what could not be
-rebuilt.
+rebuilt. A replay that fails because the rebuilt state lacks a record (the bot's tool
+answers "not found", or lists nothing, for a record the chat had) is convsim's failure,
+`simulator_error`, never the bot's; every replayed conversation's labels say where its
+state came from and what is missing.
 """
 
 from __future__ import annotations
@@ -50,6 +53,31 @@ evaluators: [process, goal]
 max_turns: 30
 execution: {{executor: local, concurrency: 4, batch_size: 8}}
 """
+
+
+ONE_VERSION = """\
+name: {name}
+seed: 3
+scenarios: {{domain: {pack}, n: 0, files: [{scenarios}]}}
+user_simulator: replay
+agents:
+  - version: v1
+    connector: http
+    command: python agent.py --port {{port}}
+    workdir: {pack}
+evaluators: [process, goal]
+max_turns: 30
+execution: {{executor: local, concurrency: 4, batch_size: 8}}
+"""
+
+
+def replay_v1(root: Path, name: str, pack: Path, scenarios: Path) -> tuple[Any, Path]:
+    """`convsim run` of the scenarios against the bot v1 alone: (result, run folder)."""
+    campaign = root / f"{name}.yaml"
+    campaign.write_text(ONE_VERSION.format(name=name, pack=pack, scenarios=scenarios))
+    ran = convsim("run", campaign, "--out", root / "runs")
+    (run,) = (root / "runs" / name).iterdir()
+    return ran, run
 
 
 def convsim(*args: str | Path) -> Any:
@@ -174,3 +202,59 @@ def test_without_a_tool_log_from_transcript_says_what_it_could_not_rebuild(
         assert re.fullmatch(r"KM-4\d{4}", customer["account_number"])
         assert customer["account_number"] in said and customer["pin"] in said
         assert json.dumps(s["expectations"]["final_state"]) == "{}"
+    # Replayed: the caller is found (their record was rebuilt from what they typed); their
+    # lines were not, so a bot that lists none is not failing, convsim is.
+    ran, run = replay_v1(tmp_path, "kite-no-log", PACK, out)
+    assert ran.exit_code == 2, ran.output  # dominated by convsim's own failures: no verdict
+    assert "failed on convsim's side" in ran.output
+    conv = pl.read_parquet(run / "conversations" / "*.parquet")
+    assert conv.height == 14
+    for outcome, error, labels in conv.select("outcome", "error", "labels").iter_rows():
+        labels = dict(labels)
+        assert labels["replay_state"] == "persona binding"
+        assert "no tool log" in labels["replay_state_missing"]
+        if outcome == "simulator_error":
+            assert "found nothing" in error and "could not be rebuilt" in error, error
+            assert "lines" in error
+    errored = conv.filter(pl.col("outcome") == "simulator_error")["conversation_id"]
+    assert errored.len() >= 10
+    calls = pl.read_parquet(run / "tool_calls" / "*.parquet")
+    assert (calls.filter(pl.col("tool") == "verify_caller")["status"] == "ok").all()
+    scores = pl.read_parquet(run / "scores" / "*.parquet").filter(
+        pl.col("conversation_id").is_in(errored.implode()))
+    assert scores.height and (scores["status"] == "unscored").all()
+
+
+def test_a_record_missing_from_the_rebuilt_state_is_convsims_failure(
+        replayed: dict[str, Any], tmp_path: Path) -> None:
+    # Two chats' lines taken out of the rebuilt state (as a reconstruction that missed
+    # them would): the bot's list_lines, given the account the chat listed, now lists
+    # nothing -> simulator_error naming the call; the other two chats are intact.
+    scenarios = [s for s in replayed["scenarios"]
+                 if "list_lines" in json.dumps(s["provenance"]["state"]["found"])][:4]
+    assert len(scenarios) == 4
+    gaps = scenarios[:2]
+    for s in gaps:
+        account = s["initial_state"]["subscribers"][s["slots"]["subscriber_id"]][
+            "account_number"]
+        lines = s["initial_state"]["lines"]
+        for key in [k for k, row in lines.items() if row.get("account_number") == account]:
+            del lines[key]
+    path = tmp_path / "gaps.yaml"
+    path.write_text(yaml.safe_dump(scenarios, sort_keys=False))
+    ran, run = replay_v1(tmp_path, "kite-gaps", replayed["root"] / "kite", path)
+    conv = pl.read_parquet(run / "conversations" / "*.parquet")
+    by_scenario = {sid: (outcome, error, dict(labels)) for sid, outcome, error, labels in
+                   conv.select("scenario_id", "outcome", "error", "labels").iter_rows()}
+    for s in gaps:
+        outcome, error, labels = by_scenario[s["id"]]
+        assert outcome == "simulator_error", (outcome, error)
+        assert "the rebuilt state lacks a record the transcript had: list_lines(" in error
+        assert "answered '[]' in the replay" in error
+    for s in scenarios[2:]:
+        outcome, error, labels = by_scenario[s["id"]]
+        assert outcome != "simulator_error" and error is None, error
+        assert labels["replay_state"] == "tool log" and "replay_state_missing" not in labels
+    scores = pl.read_parquet(run / "scores" / "*.parquet")
+    gap_scores = scores.filter(pl.col("scenario_id").is_in([s["id"] for s in gaps]))
+    assert gap_scores.height and (gap_scores["status"] == "unscored").all()

@@ -113,3 +113,32 @@ def test_generic_csv_with_tool_columns_on_the_kite_pack(tmp_path: Path) -> None:
     # four plan switches, three SIM blocks, two travel passes
     assert sum(bool(s["expectations"]["final_state"]) for s in scenarios) == 9
     assert sum(s["expectations"]["escalation_expected"] for s in scenarios) == 2
+
+
+def test_missing_state_is_told_from_the_agents_own_mistakes() -> None:
+    from convsim.core.records import ToolCall
+    from convsim.core.replay_check import missing_state_failure
+
+    state = {"source": "tool log", "missing": [],
+             "found": [{"tool": "get_usage", "arguments": {"line_id": "L1"}}]}
+
+    def call(args: dict[str, str], status: str = "error", result: str = "no line L1",
+             fault: str | None = None) -> ToolCall:
+        return ToolCall(seq=0, turn_index=1, tool="get_usage", arguments=args, status=status,
+                        result=result, injected_fault=fault)
+
+    # the call the chat made, failing now: the rebuilt state lacks the line
+    assert "get_usage(line_id=L1) found it then" in str(
+        missing_state_failure([call({"line_id": "L1"})], state))
+    # another line than the chat's: the agent's mistake, not convsim's
+    assert missing_state_failure([call({"line_id": "L9"}, result="no line L9")], state) is None
+    # a fault the campaign injected is never missing state
+    assert missing_state_failure([call({"line_id": "L1"}, fault="error")], state) is None
+    # without a tool log the state is known to be partial: "not found" or nothing listed
+    partial = {"source": "persona binding", "missing": ["lines: no tool log"], "found": []}
+    assert "missing lines: no tool log" in str(
+        missing_state_failure([call({"line_id": "L9"}, result="no line L9")], partial))
+    assert "found nothing" in str(
+        missing_state_failure([call({"account": "A"}, status="ok", result="[]")], partial))
+    assert missing_state_failure([call({"line_id": "L9"}, result="line L9 is not active")],
+                                 partial) is None
