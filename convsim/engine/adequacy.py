@@ -110,6 +110,10 @@ class AdequacyReport(BaseModel):
     baseline_run: str
     baseline_conversations: int
     baseline_seconds: float
+    mutants_seconds: float = 0.0
+    """Wall time of the one executor session that played every mutant (operators' own
+    `seconds` overlap at their edges: batches of two operators may be in flight at once)."""
+    mutants_played: int = 0
     baseline_failures: list[str] = Field(default_factory=list)
     """Checks the unmutated baseline already fails (not counted as catching a mutant)."""
     operators: list[OperatorResult]
@@ -480,10 +484,12 @@ def run_adequacy(config: CampaignConfig, *, out_dir: str | Path,
     todo = [p for p in plans.values() if p.specs]
     say(f"mutants: playing {sum(len(p.specs) for p in todo)} conversations for {len(todo)} "
         f"operators ({len(plans) - len(todo)} never fire); the rest reused from the baseline")
+    t_mutants = time.perf_counter()
     if todo:
         with serve_agents([base_agent.with_environment()]) as served:
             inner = served[0].model_dump(mode="json", exclude_none=True)
             _play(todo, inner, patterns, config, execution, info.run_id, out, red, say)
+    mutants_seconds = time.perf_counter() - t_mutants
 
     results: list[OperatorResult] = []
     for plan in plans.values():
@@ -500,7 +506,8 @@ def run_adequacy(config: CampaignConfig, *, out_dir: str | Path,
         campaign=config.name, baseline=base_agent.version, policy=policy_source,
         executor=execution.executor, evaluators=list(config.evaluators),
         baseline_run=str(info.run_dir), baseline_conversations=info.written + info.skipped,
-        baseline_seconds=round(baseline_seconds, 3),
+        baseline_seconds=round(baseline_seconds, 3), mutants_seconds=round(mutants_seconds, 3),
+        mutants_played=sum(len(p.specs) for p in todo),
         baseline_failures=sorted(f"{rule} {name}" for rule, name in base_failed),
         operators=results, caught=n_caught, score=n_caught / len(results) if results else 0.0,
         required_missed=missed, exit_code=1 if missed else 0,
@@ -531,7 +538,9 @@ def markdown(report: AdequacyReport) -> str:
              f"Gate policy: {report.policy}; evaluators: {', '.join(report.evaluators)}; "
              f"executor: {report.executor}. Baseline: {report.baseline_conversations} "
              f"conversations in {report.baseline_seconds:.1f}s ({report.baseline_run}); "
-             f"total {report.seconds:.1f}s.", ""]
+             f"mutants: {report.mutants_played} conversations played in "
+             f"{report.mutants_seconds:.1f}s (the others reused from the baseline); total "
+             f"{report.seconds:.1f}s.", ""]
     lines += [f"> {note}" for note in report.notes] + ([""] if report.notes else [])
     lines += ["| operator | required | result | fired in | caught by | p / violations | "
               "played | reused | seconds |", "|---|---|---|---|---|---|---|---|---|"]

@@ -150,7 +150,7 @@ def _marked(run_dir: Path, name: str) -> set[str]:
 def test_reused_conversations_are_what_the_mutant_would_have_played(
         tmp_path: Path, policy: Path) -> None:
     campaign = _retail(tmp_path, "reuse", ALL_EVALUATORS, ["clean", "backend_outage"], n=12)
-    ops = "drop_disclosure,never_handover,double_write"
+    ops = "drop_disclosure,never_handover,double_write,act_before_verification"
     _, fast = _adequacy(campaign, tmp_path / "fast", "--policy", str(policy), "--operators", ops)
     _, full = _adequacy(campaign, tmp_path / "full", "--policy", str(policy), "--operators", ops,
                         "--all-specs")

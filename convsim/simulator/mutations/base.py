@@ -137,7 +137,14 @@ class MutationOperator:
         return AgentReply(text=reply.text, handoff=reply.handoff, end=reply.end)
 
     def fires_on_call(self, call: ToolCall, facts: PackFacts, state: dict[str, Any]) -> bool:
-        """Whether the defect applies to this tool call of the unmutated agent."""
+        """Whether the defect applies to this tool call of the unmutated agent (as recorded)."""
+        return False
+
+    def skips_call(self, tool: str, arguments: dict[str, Any], facts: PackFacts,
+                   state: dict[str, Any]) -> bool:
+        """Whether the mutant answers this call itself, off the record, with the tool's true
+        answer (a defect that never makes the call); if the tool refuses, the call is made.
+        Must agree with `fires_on_call` on the record the call would have left."""
         return False
 
     async def mutate_call(self, call: ToolCall, ctx: MutantContext) -> ToolCall:

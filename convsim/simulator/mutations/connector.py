@@ -63,7 +63,8 @@ class MutantConnector:
         conv = self._conversations.get(conversation_id)
         if conv is None:
             conv = self._conversations[conversation_id] = _Conversation(sandbox, sandbox_url)
-            if type(self.operator).fires_on_call is not MutationOperator.fires_on_call:
+            if (type(self.operator).fires_on_call is not MutationOperator.fires_on_call
+                    or type(self.operator).skips_call is not MutationOperator.skips_call):
                 # The sandbox of this conversation alone: the HTTP face and in-process agents
                 # both reach the tools through its `call`.
                 conv.original_call = sandbox.call
@@ -104,8 +105,13 @@ class MutantConnector:
     async def _on_call(self, conversation_id: str, tool: str, arguments: dict[str, Any]
                        ) -> ToolCall:
         conv = self._conversations[conversation_id]
-        record: ToolCall = await conv.original_call(tool, arguments)
         facts = self.facts(conv.sandbox.domain)
+        if self.operator.skips_call(tool, arguments, facts, conv.state):
+            answer = await self._context(conversation_id, conv).run_tool(tool, arguments)
+            if answer is not None:
+                conv.marks.append(MARK + self.operator.name)
+                return answer
+        record: ToolCall = await conv.original_call(tool, arguments)
         if self.operator.fires_on_call(record, facts, conv.state):
             conv.marks.append(MARK + self.operator.name)
             return await self.operator.mutate_call(record, self._context(conversation_id, conv))

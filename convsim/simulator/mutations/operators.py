@@ -8,7 +8,7 @@ party's. Each reproduces one kind of the seeded-defect agents of the retail refe
 - skip_consent: the agent answers its own yes/no question with a yes and acts at once;
 - hide_failure: after a failed change, the reply claims success;
 - never_handover: after a transfer, the reply keeps the customer ("I'll keep helping you");
-- act_before_verification: a verification lookup that failed is taken as passed;
+- act_before_verification: the verification lookup is never made (its answer taken as given);
 - double_write: every successful change is made twice;
 - quote_unreturned_figure: the reply quotes an amount no tool returned.
 """
@@ -135,23 +135,24 @@ class NeverHandover(MutationOperator):
 
 class ActBeforeVerification(MutationOperator):
     name = "act_before_verification"
-    description = "takes a verification lookup that failed as passed and goes on to act"
-    evaluators = ("rules",)
-    metrics = ("rule:*",)
+    description = ("acts on the customer's word: never runs the verification lookup (its "
+                   "answer is taken as given) and goes on to act")
+    evaluators = ("rules", "process")
+    metrics = ("rule:*", "process")
 
     def fires_on_call(self, call: ToolCall, facts: PackFacts, state: dict[str, Any]) -> bool:
-        return (call.tool in facts.verification_tools and call.status in _FAILED
-                and call.injected_fault is not None)
+        # The lookups the mutant answers itself: those whose true answer is a success (an
+        # injected fault hides one); a lookup the backend refuses is made as it was.
+        return call.tool in facts.verification_tools and (
+            call.status == "ok" or call.injected_fault is not None)
 
-    async def mutate_call(self, call: ToolCall, ctx: MutantContext) -> ToolCall:
-        true = await ctx.run_tool(call.tool, call.arguments)
-        return true if true is not None else call
+    def skips_call(self, tool: str, arguments: dict[str, Any], facts: PackFacts,
+                   state: dict[str, Any]) -> bool:
+        return tool in facts.verification_tools
 
     def exercise_hint(self, facts: PackFacts) -> str:
-        faults = {t: {"error_rate": 0.3} for t in sorted(facts.verification_tools)[:4]}
-        return ("failed verification lookups: a perturbation profile with tool faults on "
-                f"{_tools(facts.verification_tools)}, e.g. {{name: verify_outage, tool_faults: "
-                f"{json.dumps(faults)}}}" if facts.verification_tools else
+        return (f"scenarios in which the agent verifies the customer "
+                f"({_tools(facts.verification_tools)})" if facts.verification_tools else
                 "the pack names no verification lookup: add a rule `requires_result: {tool: "
                 "<lookup>, before: [<changes>]}`")
 
