@@ -550,13 +550,15 @@ def _regression_rules(runs: an.Runs, policy: GatePolicy, reg: RegressionPolicy, 
                  + (f", {r['one_intent_only']} in intents only one side has (not in the test)"
                     if r.get("one_intent_only") else ""))
         side = sides.get(r["metric"]) if seg is None else None
+        within = " within intents" if "by intent" in str(r["test"]) else ""
         only = (f"; scored on one side only: {side['only_candidate']} candidate, "
                 f"{side['only_baseline']} baseline (not in the test)"
                 if side and (side["only_candidate"] or side["only_baseline"]) else "")
         rules.append(RuleResult(
             rule="regression", name=f"{r['metric']}{where}", status="fail" if failed else "pass",
             message=f"{r['metric']}{where}: {baseline} {r['baseline_rate']:.1%} -> {candidate} "
-                    f"{r['candidate_rate']:.1%} (diff {r['diff']:+.1%}, 95% CI {r['ci_low']:+.1%} to "
+                    f"{r['candidate_rate']:.1%} (diff {r['diff']:+.1%}{within}, 95% CI "
+                    f"{r['ci_low']:+.1%} to "
                     f"{r['ci_high']:+.1%}; {pairs}; {r['test']} one-sided p={r['p_worse']:.2g}, "
                     f"{reg.correction} p={p_adj:.2g}; tolerance {reg.max_drop:.1%}, "
                     f"alpha {reg.alpha}){only}",
