@@ -124,7 +124,7 @@ def test_convsim_plugins_lists_the_package_with_its_distribution(acme_site: Path
     assert rows[("evaluators", "greeting")]["value"] == "acme_plugins.greeting:GreetingEvaluator"
     assert rows[("connectors", "http")]["distribution"].startswith("convsim ")
     assert {k for k, _ in rows} == {"domains", "connectors", "customers", "evaluators",
-                                    "importers", "executors", "generators"}
+                                    "importers", "executors", "generators", "mutations"}
     for kind in ("connectors", "evaluators"):  # they import, and take only known settings
         checked = CliRunner().invoke(app, ["plugins", kind, "--check", "--json"])
         assert checked.exit_code == 0, checked.output
