@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 from convsim.scenarios.pii_detect import Span, business_context, cue_before
 from convsim.scenarios.pii_names import STOP, lexicon
-from convsim.scenarios.pii_places import is_place
+from convsim.scenarios.pii_places import is_place, is_place_name
 
 _CAP = r"[A-ZÀ-ÝÄÖÜ][\w'’.-]*"
 _WORD = r"[A-Za-zÀ-ÿ][\w'’.-]*"
@@ -76,10 +76,15 @@ NL_POSTCODE = re.compile(r"(?<![\w-])([1-9]\d{3} ?(?!SA|SD|SS)[A-Z]{2})(?:\s+([A
 # "Houston TX, N4735HK", "Odense, 5000", "Mumbai 400001".
 CITY_POSTCODE = re.compile(
     rf"(?P<city>[A-ZÀ-Ý][^\W\d_A-Z][\w'’.]*(?:[ -][A-ZÀ-Ý][^\W\d_A-Z][\w'’.]*){{0,2}})"
-    rf"(?:,?\s+(?:{US_STATES}))?(?P<sep>\s*[,–-]\s*|\s+)"
+    rf"(?:,?\s+(?P<state>{US_STATES}))?(?P<sep>\s*[,–-]\s*|\s+)"
     r"(?P<code>\d{6}|\d{5}(?:-\d{4})?|\d{4}-\d{3}|\d{2}-\d{3}|\d{3} \d{2}|\d{4}|[A-Z]\d{2} ?[A-Z\d]{4}|"
+    r"[A-Z]{1,3}-\d{2,3}-?\d{2,3}|"  # with the country's letters: "H-5580", "D-10115", "PL-00-950"
     r"(?=[A-Z\d]*\d[A-Z\d]*\d[A-Z\d]*\d)[A-Z\d]{5,8})(?![\w-])")
-CUED_POSTCODE = re.compile(r"(?<!\w)(?=[A-Za-z]{0,3}\d)[A-Za-z0-9]+(?:[ -]\d[A-Za-z0-9]*|[ ][A-Za-z]{2}\b)?")
+CUE_AFTER = re.compile(r"\s+(?:zip|zip code|zipcode|postal code|postcode|post code)\b", re.IGNORECASE)
+EIRCODE = re.compile(r"[AC-FHKNPRTV-Y]\d[\dW] ?[AC-FHKNPRTV-Y\d]{4}", re.IGNORECASE)
+# "D24 TR43", "H-5580", "12-345", "SW1A 1AA"
+CUED_POSTCODE = re.compile(r"(?<!\w)(?=[A-Za-z]{0,3}-?\d)[A-Za-z]{0,3}-?[A-Za-z0-9]+"
+                           r"(?:[ -](?=[A-Za-z0-9]{2,4}\b)[A-Za-z]*\d[A-Za-z0-9]*|[ ][A-Za-z]{2}\b)?")
 
 
 UNITS = frozenset("""
@@ -146,8 +151,8 @@ def _city(word: str | None) -> bool:
 
 def _town(words: str) -> bool:
     """A place name: in the gazetteer, or Title-case words that are no ordinary words."""
-    parts = words.split()
-    return is_place(words) or is_place(parts[-1]) or all(_city(w) for w in re.split(r"[ -]", words))
+    return is_place_name(words) or is_place(words.split()[-1]) or all(
+        _city(w) for w in re.split(r"[ -]", words))
 
 
 TOWN_BEFORE = re.compile(r"([A-ZÀ-Ý][^\W\d_A-Z][\w'’.]*)[,\s]+$")
@@ -192,14 +197,17 @@ def find_postcodes(text: str) -> Iterator[Span]:
         yield span(m.start(1), m.end(1))
     for m in CITY_POSTCODE.finditer(text):
         code, sep = m.group("code"), m.group("sep")
-        if code.isdigit() and len(code) == 4 and (sep.isspace() or code[:2] in ("19", "20")):
-            continue  # "Berlin 2024", "Odense, 2019": a year
+        if code.isdigit() and len(code) == 4 and not m.group("state") and (
+                sep.isspace() or code[:2] in ("19", "20")):
+            continue  # "Berlin 2024", "Odense, 2019": a year (but "Austin TX 2064" is an address)
         city = m.group("city")
         # after a bare space only a town of the gazetteer ("Mumbai 400001", not "Pagué 20000")
-        town = is_place(city) or is_place(city.split()[-1]) if sep.isspace() else _town(city)
+        town = (is_place_name(city) or is_place(city.split()[-1])) if sep.isspace() else _town(city)
+        town = town or m.group("state") is not None  # "Fort Worth, PA, 60-795"
         if town and not business_context(text, m.start()):
             yield span(m.start("code"), m.end("code"))
     for m in CUED_POSTCODE.finditer(text):
-        if 3 <= len(m.group(0)) <= 10 and sum(c.isdigit() for c in m.group(0)) >= 3 \
-                and cue_before(POSTCODE_CUE, text, m.start(), 25):
+        code = m.group(0)
+        if 3 <= len(code) <= 10 and (sum(c.isdigit() for c in code) >= 3 or EIRCODE.fullmatch(code)) \
+                and (cue_before(POSTCODE_CUE, text, m.start(), 25) or CUE_AFTER.match(text, m.end())):
             yield span(m.start(), m.end())

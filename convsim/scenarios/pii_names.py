@@ -82,8 +82,19 @@ ORDER_END = re.compile(r"\s*(?:[.!?,]|please\b|thanks?\b|thank you\b|$)", re.IGN
 # A list under a header of people: every item is a name ("Passengers:\n1. A B\n2. C D").
 PEOPLE_LIST = re.compile(r"(?:passengers?|travell?ers?|guests?|attendees|names)\s*\**\s*:\s*\**[ \t]*\n"
                          r"((?:[ \t]*(?:\d+[.)]|[-*•])[ \t]+[^\n]*\n?)+)", re.IGNORECASE)
+# "Passengers: Aarav Ahmed, Daiki Li": every name of the line after such a label
+PEOPLE_INLINE = re.compile(r"(?:passengers?|travell?ers?|guests?|attendees|names)\s*\**\s*:\s*\**[ \t]*"
+                           r"(?:[^\W\d_][\w'’-]*(?:[ \t]+|[ \t]*,[ \t]*|[ \t]+(?:and|&)[ \t]+))+$",
+                           re.IGNORECASE)
 LIST_ITEM = re.compile(r"^[ \t]*(?:\d+[.)]|[-*•])[ \t]+", re.MULTILINE)
 
+# Words before a person's name ("to", "is", "behalf of", "contact"), not before a product.
+PERSON_BEFORE = re.compile(r"\b(?:to|from|by|of|is|was|are|am|called|named|contact|ask|asked|tell|told|"
+                           r"pay|paid|send|sent|transfer|holder|customer|passenger|member|user|"
+                           r"speak to|spoke to|talk to|talked to|cc|dear|hi|hello|thanks|mr|mrs|ms)\s+$",
+                           re.IGNORECASE)
+RELATIVE_CUE = re.compile(r"\b(?:my|her|his|your|our) (?:husband|wife|son|daughter|mother|father|mom|mum|"
+                          r"dad|brother|sister|partner|friend|colleague|boss)\s*,?\s+$", re.IGNORECASE)
 WEAK_CUE = re.compile(
     r"(?:\bi['’]m|\bi am|\bthis is|\bit['’]?s|\bit is|\bhere is|\bhi|\bhello|\bhey|\bdear|"
     r"\bthanks|\bthank you|\bsorry|\bok(?:ay)?|\bwelcome|\bbye|\bgoodbye|\bregards|\bcheers|"
@@ -154,11 +165,11 @@ def _never(word: str) -> bool:
             or bool(CONTRACTION.search(word)) or any(c.isdigit() for c in word))
 
 
-def _accept_after_cue(word: str, strong: bool, lex: Lexicon) -> bool:
+def _accept_after_cue(word: str, strong: bool, lex: Lexicon, relative: bool = False) -> bool:
     if _never(word):
         return False
-    if strong:
-        return True
+    if strong or relative and _capitalised(word) and lex.is_name(word):
+        return True  # "my wife Maria": a name that is also a word, after a relation
     if lex.is_name(word) and not lex.ambiguous(word):
         return True
     return len(word) > 2 and word.lower() not in lex.english
@@ -203,7 +214,8 @@ def _guess_unknown(text: str, tokens: list[re.Match[str]], i: int, lex: Lexicon)
     and context: "... to Ottoline Featherstonehaugh", "Ottoline Featherstonehaugh called",
     "Yesterday Ngozi told me"."""
     tok = tokens[i]
-    if not (_title(tok.group(0)) and _unknown(tok.group(0), lex)):
+    known = lex.is_name(tok.group(0)) and not _never(tok.group(0))  # "Amir", "Maria": also words
+    if not (_title(tok.group(0)) and (_unknown(tok.group(0), lex) or known)):
         return 0
     before = text[max(0, tok.start() - 30):tok.start()]
     if DETERMINER.search(before) or AFTER_NUMBER.search(before):
@@ -214,6 +226,19 @@ def _guess_unknown(text: str, tokens: list[re.Match[str]], i: int, lex: Lexicon)
         and nxt.group(0).lower() not in STOP and (
             nxt.group(0).lower() not in lex.english or lex.is_name(nxt.group(0))) \
         and not (is_place(tok.group(0)) and is_place(nxt.group(0)))
+    # a known name only before a word no dictionary has ("Amir Abdurahmonov")
+    if not _unknown(tok.group(0), lex) and not (pair and nxt is not None and _unknown(nxt.group(0), lex)):
+        return 0
+    # a pair with a word that is also a name or a word ("Mei Lee", "White Backlight", "Ceylon
+    # Black Tea") only where people are spoken of
+    relaxed = pair and nxt is not None and not (_unknown(tok.group(0), lex) and _unknown(nxt.group(0), lex))
+    third = tokens[i + 2] if pair and i + 2 < len(tokens) else None
+    acts = third is not None and nxt is not None and text[nxt.end():third.start()] == " " \
+        and third.group(0).lower() in AGENT_VERB  # "Ottoline Smith called"
+    if relaxed and not PERSON_BEFORE.search(before) and not acts:
+        pair = False
+        if not _unknown(tok.group(0), lex):
+            return 0
     start = _sentence_start(text, tok.start())
     after = tokens[i + (2 if pair else 1)] if i + (2 if pair else 1) < len(tokens) else None
     gap = text[(nxt if pair and nxt else tok).end():after.start()] if after else ""
@@ -245,7 +270,8 @@ def _sign_on(text: str, tokens: list[re.Match[str]], i: int, lex: Lexicon) -> in
         run = tokens[i:i + n + 1]
         if len(run) == n + 1 and run[-1].group(0).lower() == "here" and all(
                 text[a.end():b.start()] == " " for a, b in zip(run, run[1:], strict=False)) and all(
-                not _never(t.group(0)) and t.group(0).lower() not in lex.english for t in run[:-1]):
+                not _never(t.group(0)) and (t.group(0).lower() not in lex.english or lex.is_name(t.group(0)))
+                for t in run[:-1]):
             return n
     return 0
 
@@ -291,9 +317,21 @@ def _order_for(text: str, tokens: list[re.Match[str]], i: int, lex: Lexicon) -> 
     """"a mocha for Nozizwe": an unknown Title-case word after "for"/"under" ending the order."""
     tok = tokens[i]
     if not (ORDER_FOR.search(text[max(0, tok.start() - 8):tok.start()]) and _title(tok.group(0))
-            and _unknown(tok.group(0), lex) and not is_place(tok.group(0))):
+            and (_unknown(tok.group(0), lex) or lex.is_name(tok.group(0)) and not _never(tok.group(0)))
+            and not is_place(tok.group(0))):
         return 0
     return 1 if ORDER_END.match(text, tok.end()) else 0
+
+
+def _full_name(text: str, tokens: list[re.Match[str]], i: int, lex: Lexicon) -> bool:
+    """A first name then a last name, both Title case, where people are spoken of ("to Jack
+    Hunt", "holder is Amber Brooks"), even when both are also ordinary words ("Earl Grey" is not)."""
+    tok, nxt = tokens[i], tokens[i + 1] if i + 1 < len(tokens) else None
+    return (nxt is not None and text[tok.end():nxt.start()] == " " and _title(tok.group(0))
+            and bool(PERSON_BEFORE.search(text[max(0, tok.start() - 30):tok.start()]))
+            and _title(nxt.group(0)) and lex.is_first(tok.group(0))
+            and nxt.group(0).lower() in lex.last and not _never(nxt.group(0))
+            and not _sentence_start(text, tok.start()) and not is_place(nxt.group(0)))
 
 
 def find_names(text: str) -> Iterator[tuple[int, int]]:
@@ -308,26 +346,27 @@ def find_names(text: str) -> Iterator[tuple[int, int]]:
         tok = tokens[i]
         word = tok.group(0)
         before = text[max(0, tok.start() - 40):tok.start()]
+        line = text[text.rfind("\n", 0, tok.start()) + 1:tok.start()]
         strong = (bool(STRONG_CUE.search(before)) or bool(PAREN_CUE.search(before))
-                  or tok.start() in listed) and not THING_NAMED.search(before)
+                  or tok.start() in listed or bool(PEOPLE_INLINE.search(line[-120:]))) \
+            and not THING_NAMED.search(before)
         cued = strong or bool(WEAK_CUE.search(before))
         place = next(((s, e) for s, e in places if s <= tok.start() < e), None)
         if place and not strong:  # "Costa Rica", "Dar es Salaam": never a name without a cue
             while i < len(tokens) and tokens[i].start() < place[1]:
                 i += 1
             continue
-        if cued:
-            hit = _accept_after_cue(word, strong, lex)
-        elif _possessive_owner(text, tok, lex):
-            hit = True
-        elif (n := _sign_on(text, tokens, i, lex) or _guess_unknown(text, tokens, i, lex)
-              or _order_for(text, tokens, i, lex)):
+        hit = cued and _accept_after_cue(word, strong, lex, bool(RELATIVE_CUE.search(before))) \
+            or not cued and _possessive_owner(text, tok, lex)
+        if not hit and (n := _sign_on(text, tokens, i, lex) or _guess_unknown(text, tokens, i, lex)
+                        or _order_for(text, tokens, i, lex)):
             yield tok.start(), tokens[i + n - 1].end()
             i += n
             continue
-        else:  # no cue: a dictionary name that is not also an ordinary word, nor a thing or place
+        if not hit and not cued:  # a dictionary name (not also a word, or a full name), no thing or place
             short = before[-30:]
-            hit = (len(word) > 2 and lex.is_name(word) and not lex.ambiguous(word)
+            hit = (len(word) > 2 and lex.is_name(word)
+                   and (not lex.ambiguous(word) or _full_name(text, tokens, i, lex))
                    and not (word.isupper() and len(word) <= 4)  # "BOS", "MIA": codes
                    and not _never(word) and not AFTER_NUMBER.search(before)
                    and (_capitalised(word) or lex.is_first(word))

@@ -53,6 +53,14 @@ def is_place(word: str) -> bool:
     return word.lower() in gazetteer()[0]
 
 
+def is_place_name(name: str) -> bool:
+    """A place of one or more words ("Denver", "Las Vegas", "St. Louis")."""
+    words = tuple(w.lower() for w in TOKEN.findall(name))
+    if len(words) == 1:
+        return words[0] in gazetteer()[0]
+    return bool(words) and words in gazetteer()[1].get(words[0], ())
+
+
 def find_places(text: str) -> Iterator[tuple[int, int]]:
     """Spans of multi-word place names written with capitals ("Costa Rica", "Dar es Salaam")."""
     multi = gazetteer()[1]
@@ -68,7 +76,8 @@ def find_places(text: str) -> Iterator[tuple[int, int]]:
                     len(run) == len(words)
                     and all(t.group(0).lower() == w for t, w in zip(run, words, strict=True))
                     and all(
-                        text[a.end() : b.start()] in (" ", "-") for a, b in zip(run, run[1:], strict=False)
+                        text[a.end() : b.start()] in (" ", "-", ". ")  # "St. Louis"
+                        for a, b in zip(run, run[1:], strict=False)
                     )
                     and run[-1].group(0)[:1].isupper()
                 ):
