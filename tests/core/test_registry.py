@@ -19,13 +19,15 @@ from convsim.cli.main import app
 from convsim.core.registry import KINDS, REGISTRIES, PluginError, connectors, evaluators
 
 BUNDLED = {
-    "connectors": {"http", "python", "openai"},
+    "connectors": {"http", "python", "openai", "mutant"},
     "customers": {"agenda", "replay", "llm"},
     "evaluators": {"process", "disclosures", "goal", "rules", "escalation", "truthfulness",
                    "judge"},
     "importers": {"generic", "openai", "taskmaster", "abcd"},
     "executors": {"local", "ray"},
     "generators": {"scenarios", "personas"},
+    "mutations": {"drop_disclosure", "skip_consent", "hide_failure", "never_handover",
+                  "act_before_verification", "double_write", "quote_unreturned_figure"},
 }
 
 
@@ -98,7 +100,7 @@ def test_module_attr_names_a_plugin_without_packaging() -> None:
 
 
 def test_unknown_names_list_the_known_ones() -> None:
-    with pytest.raises(PluginError, match="unknown connector 'htp'; known: http, openai, python"):
+    with pytest.raises(PluginError, match="unknown connector 'htp'; known: http, mutant, openai, python"):
         connectors.get("htp")
     with pytest.raises(ValueError, match="unknown executor 'dask'; known: local, ray"):
         from convsim.engine.executors import make_executor
