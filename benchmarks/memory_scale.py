@@ -10,6 +10,19 @@ the batches in flight and the results can grow. Prints conversations, wall time,
 peak RSS once every conversation is played and written (VmHWM at the last batch), and
 the peak of the whole call (ru_maxrss), which adds the run summary (summary.json, read
 from the Parquet tables with polars at the end).
+
+    .venv/bin/python benchmarks/memory_scale.py --distinct generated --sizes 10000,100000,1000000
+    .venv/bin/python benchmarks/memory_scale.py --distinct replay --sizes 10000,100000,1000000
+
+Distinct scenarios: every conversation plays its own scenario. `generated`: `scenarios.n`
+= size retail scenarios (each with its customer's records in `initial_state`), 1,000
+personas, one profile; `replay`: a JSON Lines file of `size` distinct regression scenarios
+(the customer's turns of a historical chat and the records it read, as `convsim scenarios
+from-transcript` makes them) replayed by the `replay` customer. Both against a fast
+stand-in agent (in-process, answers at once and closes the conversation) and the process
+evaluator, so the driver's own cost shows: planning, the streamed population, the batches
+in flight, the results. The replay file is written by another process before the run and
+its size reported; the wall time includes the campaign's checking pass over it.
 """
 
 from __future__ import annotations
@@ -56,6 +69,92 @@ def one(size: int) -> None:
                       "peak_rss_mib": round(rss), "running_peak_mib": running[-1]}))
 
 
+class StandIn:
+    """A fast stand-in agent: answers at once and closes the conversation."""
+
+    async def respond(self, state: dict[str, int], text: str, tools: object) -> object:
+        from convsim.core.records import AgentReply
+
+        return AgentReply(text="Thanks, that is done for you.", end=True)
+
+
+def make_stand_in() -> tuple[StandIn, type[dict[str, int]]]:
+    return StandIn(), dict
+
+
+def _replay_file(path: Path, size: int) -> None:
+    """`size` distinct regression scenarios, one JSON a line: a retail scenario's customer
+    with the records a historical chat read (the user and one order), its turns."""
+    from convsim.core.config import ScenarioGenConfig
+    from convsim.domains.retail.scenarios import iter_retail_scenarios
+
+    bases = []
+    for s in iter_retail_scenarios(ScenarioGenConfig(domain="retail", n=500), 7):
+        user_id, order = s.slots["user_id"], s.slots.get("order_id")
+        users, orders = s.initial_state.get("users", {}), s.initial_state.get("orders", {})
+        base = s.model_dump(mode="json")
+        base["initial_state"] = {"users": {user_id: users[user_id]}} | (
+            {"orders": {order: orders[order]}} if order in orders else {})
+        base["expectations"]["rules"] = []  # the pack's, not the chat's
+        said = [s.slots.get("opening") or s.goal, users[user_id].get("email", "x@example.com"),
+                order or "the last one"]
+        bases.append((base, said))
+    with path.open("w", encoding="utf-8") as f:
+        for i in range(size):
+            base, said = bases[i % len(bases)]
+            turns = [f"Hi, this is conversation {i}: {said[0]}", f"My email is {said[1]}",
+                     f"The order is {said[2]}, thank you"]
+            f.write(json.dumps(base | {
+                "id": f"r-{i:07d}",
+                "slots": base["slots"] | {"customer_turns": turns, "agent_turns": [
+                    "How can I help?", "Which order?", "Done."]},
+                "provenance": {"origin": f"historical:chat-{i:07d}", "generator": "benchmark"},
+            }) + "\n")
+
+
+def distinct(size: int, kind: str) -> None:
+    """One run of `size` distinct scenarios (see the module's docstring)."""
+    from convsim.core.campaign_file import load_campaign
+    from convsim.engine.campaign import run_campaign
+
+    agent = {"version": "v1", "connector": "python", "target": "memory_scale:make_stand_in"}
+    raw: dict[str, object] = {
+        "name": "distinct", "seed": 1, "personas": {"n": 1000},
+        "perturbations": [{"name": "clean"}], "agents": [agent], "evaluators": ["process"],
+        "execution": {"executor": "local", "concurrency": 64, "batch_size": 100},
+    }
+    with tempfile.TemporaryDirectory() as out:
+        file_mib = 0.0
+        if kind == "replay":
+            scenarios = Path(out) / "regression.jsonl"
+            # Written by another process: its memory is not the campaign's.
+            subprocess.run([sys.executable, __file__, "--write-replay", str(scenarios),
+                            "--one", str(size)], check=True)
+            file_mib = scenarios.stat().st_size / 2**20
+            raw |= {"user_simulator": "replay",
+                    "scenarios": {"domain": "retail", "n": 0, "files": [str(scenarios)]}}
+        else:
+            raw |= {"scenarios": {"domain": "retail", "n": size}}
+        path = Path(out) / "campaign.yaml"
+        path.write_text(json.dumps(raw))
+        config = load_campaign(path)
+        running: list[int] = []
+        start_mib = _hwm_mib()
+
+        def progress(done: int, total: int, _: object) -> None:
+            if done and done >= total:
+                running.append(_hwm_mib())
+
+        t0, c0 = time.perf_counter(), time.process_time()
+        info = run_campaign(config, out_dir=out, progress=progress)
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"conversations": info.written, "turns": info.turns, "wall_s": round(wall, 1),
+                      "cpu_s": round(cpu, 1), "peak_rss_mib": round(rss),
+                      "running_peak_mib": running[-1], "before_run_mib": start_mib,
+                      "file_mib": round(file_mib)}))
+
+
 def _hwm_mib() -> int:
     """Peak RSS so far (VmHWM), MiB."""
     for line in Path("/proc/self/status").read_text().splitlines():
@@ -67,10 +166,34 @@ def _hwm_mib() -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--distinct", choices=["generated", "replay"],
+                        help="Every conversation its own scenario (generated, or replayed "
+                             "from a JSON Lines file of regression scenarios).")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--write-replay", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.write_replay:
+        _replay_file(args.write_replay, args.one)
+        return
     if args.one:
-        one(args.one)
+        if args.distinct:
+            distinct(args.one, args.distinct)
+        else:
+            one(args.one)
+        return
+    if args.distinct:
+        print(f"| distinct scenarios ({args.distinct}) | turns | wall | driver CPU | scenario "
+              "file | peak RSS, conversations played | peak RSS, with the run summary |")
+        print("|---:|---:|---:|---:|---:|---:|---:|")
+        for size in (int(s) for s in args.sizes.split(",")):
+            out = subprocess.run([sys.executable, __file__, "--one", str(size), "--distinct",
+                                  args.distinct], check=True, capture_output=True,
+                                 text=True).stdout.strip().splitlines()[-1]
+            r = json.loads(out)
+            print(f"| {r['conversations']:,} | {r['turns']:,} | {r['wall_s']:.0f} s | "
+                  f"{r['cpu_s']:.0f} s | "
+                  f"{str(r['file_mib']) + ' MiB' if r['file_mib'] else '–'} | "
+                  f"{r['running_peak_mib']} MiB | {r['peak_rss_mib']} MiB |", flush=True)
         return
     print("| conversations | turns | wall | conv/s | peak RSS, conversations played | "
           "peak RSS, with the run summary |")

@@ -432,15 +432,15 @@ def _report(info: RunInfo, config: CampaignConfig, red: Callable[[str], str],
 
 def validate(campaign: Path = typer.Argument(..., help="Campaign YAML file.")) -> None:
     """Check a campaign file without running it: every problem, with file and field."""
-    from convsim.engine.campaign import build_population, plan_specs
+    from convsim.engine.campaign import build_population, iter_specs
 
     with user_errors(source=campaign):
         config = load_campaign(campaign)
         scenarios, personas = build_population(config)
-        specs = plan_specs(config, scenarios, personas)
+        specs = sum(1 for _ in iter_specs(config, scenarios, personas))  # planned, not kept
     console.print(f"{campaign}: ok — {len(scenarios)} scenarios, {len(personas)} personas, "
                   f"{len(config.perturbations)} perturbation profiles, "
-                  f"{len(config.agents)} agent versions -> {len(specs)} conversations",
+                  f"{len(config.agents)} agent versions -> {specs} conversations",
                   highlight=False)
 
 

@@ -121,6 +121,15 @@ def _resolve_agent_paths(agent: AgentConfig, base: Path, path: str | Path,
     return _in_process(agent, str(ref), domain, where)
 
 
+def _holds_scenarios(path: str) -> bool:
+    """Whether a scenario file holds anything: a JSON Lines file (any size) is not parsed
+    here, only looked at for a non-blank line; a YAML file is read."""
+    if Path(path).suffix.lower() in (".jsonl", ".ndjson"):
+        with open(path, "rb") as f:
+            return any(line.strip() for line in f)
+    return bool(read_yaml(path))
+
+
 def load_campaign(path: str | Path) -> CampaignConfig:
     """Load a campaign YAML and check it against its domain pack.
 
@@ -143,7 +152,7 @@ def load_campaign(path: str | Path) -> CampaignConfig:
             raise ConfigError(f"{path}: scenarios.files: file not found: {full}"
                               f"{line_of(path, 'scenarios', 'files', i)}")
         files.append(str(full))
-    if config.scenarios.n == 0 and not any(read_yaml(f) for f in files):
+    if config.scenarios.n == 0 and not any(_holds_scenarios(f) for f in files):
         raise ConfigError(f"{path}: scenarios.files: the files hold no scenarios and "
                           "scenarios.n is 0: the campaign would have no conversations"
                           f"{line_of(path, 'scenarios', 'files')}")

@@ -120,11 +120,13 @@ class ScenarioGenConfig(Frozen):
     domain: str = "retail"
     """Domain pack: an installed pack's name (convsim domains), module:attr, or a pack folder
     (relative to the campaign file)."""
-    n: int = Field(40, ge=0, le=MAX_POPULATION)
-    """How many scenarios to generate (0 with `files` runs only those)."""
+    n: int = Field(40, ge=0, le=MAX_CONVERSATIONS)
+    """How many scenarios to generate (0 with `files` runs only those); made as the campaign
+    plays them, never all held in memory."""
     files: list[str] = Field(default_factory=list)
-    """YAML files of scenarios (convsim scenarios generate / from-transcript), added to
-    the generated ones; paths relative to the campaign file."""
+    """Scenario files (convsim scenarios generate / from-transcript), added to the generated
+    ones; paths relative to the campaign file. A YAML list (up to 64 MiB), or JSON Lines
+    (`.jsonl`, one scenario a line, any size: read line by line as the campaign plays)."""
     intents: dict[str, float] | None = None
     """Intent -> weight in the mix (default: the pack's; replaced by a catalog's mix)."""
     catalog: str | None = None

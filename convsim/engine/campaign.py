@@ -1,10 +1,11 @@
 """Campaigns: plan conversation specs, serve agents, fan out, write results.
 
-`plan_specs` turns a config into a deterministic list of ConversationSpecs
-(scenarios x personas x perturbation profiles x repetitions x agent versions);
-`run_campaign` runs them with an executor and streams the results to Parquet.
-Neighbours: `agent_processes` starts the agents the campaign serves itself,
-`manifest` holds the run's manifest and the checks of a safe resume.
+`run_campaign` plans the campaign's ConversationSpecs lazily (scenarios x personas x
+perturbation profiles x repetitions x agent versions, see `population`: streamed, never all
+held), runs them in batches with an executor and streams the results to Parquet.
+Neighbours: `population` (build_population, iter_specs, plan_specs), `agent_processes`
+starts the agents the campaign serves itself, `manifest` holds the run's manifest and the
+checks of a safe resume.
 """
 
 from __future__ import annotations
@@ -12,117 +13,42 @@ from __future__ import annotations
 import itertools
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from convsim.core.campaign_file import budget_warning
-from convsim.core.config import CampaignConfig, ConfigError
+from convsim.core.config import CampaignConfig
 from convsim.core.errors import CampaignError
 from convsim.core.llm import for_run, run_spend
-from convsim.core.packs.discovery import find_domain
 from convsim.core.records import (
     SCHEMA_VERSION,
     ConversationSpec,
     LLMUsage,
-    Persona,
-    Scenario,
     stable_hash,
 )
 from convsim.core.redact import REDACT, redactor_for
-from convsim.core.registry import generators
 from convsim.core.results import Packing, ResultWriter, write_manifest
 from convsim.decisions.summary import write_summary
 from convsim.engine.agent_processes import serve_agents
 from convsim.engine.executors import ExecutorError, make_executor
 from convsim.engine.manifest import _driver, _git_sha, _open_resume, _versions, plan_of
+from convsim.engine.population import (
+    ScenarioFile,
+    build_population,
+    iter_specs,
+    load_scenarios,
+    plan_specs,
+    planned_count,
+)
 from convsim.engine.worker import LoopLag
 
 ProgressFn = Callable[[int, int, Counter[str]], None]
 
-
-def load_scenarios(path: str | Path) -> list[Scenario]:
-    """Scenarios from a YAML list (as written by `convsim scenarios ...`)."""
-    from pydantic import ValidationError
-
-    from convsim.core.yaml_files import format_validation_error, read_yaml
-
-    data = read_yaml(path)
-    if not isinstance(data, list):
-        raise ConfigError(f"{path}: expected a list of scenarios")
-    scenarios = []
-    for i, item in enumerate(data):  # errors name the item and its line in the file
-        try:
-            scenarios.append(Scenario.model_validate(item))
-        except ValidationError as exc:
-            raise ConfigError(format_validation_error(str(path), exc, Scenario, (i,))) from None
-    return scenarios
-
-
-def build_population(config: CampaignConfig) -> tuple[list[Scenario], list[Persona]]:
-    """The campaign's scenarios and personas, from its domain pack, catalogs and seed."""
-    domain = find_domain(config.scenarios.domain)
-    scenarios: list[Scenario] = []
-    if config.scenarios.n:
-        scenarios = generators.get("scenarios")(domain, config.scenarios, config.seed)
-    scenarios += [s for f in config.scenarios.files for s in load_scenarios(f)]
-    if not scenarios:
-        raise ConfigError("the campaign has no scenarios: set scenarios.n above 0 or list "
-                          "scenarios.files")
-    if config.user_simulator == "replay":
-        unplayable = [s.id for s in scenarios if not s.slots.get("customer_turns")]
-        if unplayable:
-            raise ConfigError(f"user_simulator replay needs scenarios with customer_turns "
-                              f"(convsim scenarios from-transcript); {len(unplayable)} have none, "
-                              f"e.g. {unplayable[0]} (set scenarios.n: 0 and list files)")
-    return scenarios, generators.get("personas")(config.personas, config.seed)
-
-
-def iter_specs(config: CampaignConfig, scenarios: list[Scenario],
-               personas: list[Persona]) -> Iterator[ConversationSpec]:
-    """The campaign's specs, one at a time, in plan order (deterministic); the versions of
-    one pair share a seed, so the customer behaves the same towards each agent version
-    until their answers differ."""
-    for s_idx, scenario in enumerate(scenarios):
-        rng = np.random.default_rng([config.seed, 0x91A, s_idx])
-        k = min(config.personas_per_scenario, len(personas))
-        for p_idx in sorted(int(i) for i in rng.choice(len(personas), size=k, replace=False)):
-            persona = personas[p_idx]
-            for profile in config.perturbations:
-                for rep in range(config.repetitions):
-                    # Content, not the campaign's name: renaming a campaign keeps its pairs.
-                    pair_id = stable_hash({
-                        "seed": config.seed, "scenario": scenario.id,
-                        "persona": persona.id, "perturbation": profile.model_dump(),
-                        "repetition": rep, "max_turns": config.max_turns,
-                        "user_simulator": config.user_simulator})
-                    seed = int(pair_id[:12], 16)
-                    for agent in config.agents:
-                        yield ConversationSpec(
-                            id=f"c-{stable_hash({'pair': pair_id, 'agent': agent.version})}",
-                            campaign=config.name, scenario=scenario, persona=persona,
-                            perturbation=profile, agent_version=agent.version, repetition=rep,
-                            seed=seed, pair_id=pair_id, domain=config.scenarios.domain,
-                            user_simulator=config.user_simulator,
-                            max_turns=config.max_turns)
-
-
-def plan_specs(config: CampaignConfig, scenarios: list[Scenario],
-               personas: list[Persona]) -> list[ConversationSpec]:
-    """Every spec of the campaign, as a list (see `iter_specs` to plan lazily)."""
-    return list(iter_specs(config, scenarios, personas))
-
-
-def planned_count(config: CampaignConfig, scenarios: Sequence[Scenario],
-                  personas: Sequence[Persona]) -> int:
-    """How many specs `iter_specs` yields, without planning them."""
-    k = min(config.personas_per_scenario, len(personas))
-    return (len(scenarios) * k * len(config.perturbations) * config.repetitions
-            * len(config.agents))
+__all__ = ["RunInfo", "ScenarioFile", "build_population", "iter_specs", "load_scenarios",
+           "plan_specs", "planned_count", "run_campaign"]
 
 
 LAG_NOTE_MS = 10

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sized
 from typing import Any
 
 import numpy as np
@@ -147,8 +148,10 @@ def quotas(weights: dict[str, float], n: int, rng: np.random.Generator) -> dict[
 
 
 def _allocate(plan: dict[str, tuple[str, Any]], mix: dict[str, float],
-              config: ScenarioGenConfig, seed: int) -> list[tuple[str, int]]:
-    """(intent, template index) of each of the `config.n` scenarios, in a seeded order.
+              config: ScenarioGenConfig, seed: int) -> tuple[list[tuple[str, int]], np.ndarray]:
+    """(intent, template index) of each of the `config.n` scenarios, in a seeded order: the
+    distinct draws, and per scenario the index of its draw (a compact array, 4 bytes a
+    scenario, so a million scenarios are planned without a million tuples).
 
     Quotas, not independent draws, so a sample of 40 holds the shares it is asked for:
     proportional follows the intent mix, stratified gives every intent the same quota
@@ -160,25 +163,53 @@ def _allocate(plan: dict[str, tuple[str, Any]], mix: dict[str, float],
                       for i in plan}
     if not any(intent_weights.values()):
         intent_weights = {i: 1.0 for i in plan}
-    draws: list[tuple[str, int]] = []
+    kinds: list[tuple[str, int]] = []
+    counts: list[int] = []
     for intent, count in quotas(intent_weights, config.n, rng).items():
         kind, payload = plan[intent]
         if kind != "template":
-            draws += [(intent, 0)] * count
+            kinds.append((intent, 0))
+            counts.append(count)
             continue
         equal = config.strategy == "stratified" and config.stratify == "template"
         by_template = {str(j): 1.0 if equal else float(t.weight) for j, t in enumerate(payload)}
         if not any(by_template.values()):
             by_template = {str(j): 1.0 for j in range(len(payload))}
         for j, m in quotas(by_template, count, rng).items():
-            draws += [(intent, int(j))] * m
+            kinds.append((intent, int(j)))
+            counts.append(m)
+    draws = np.repeat(np.arange(len(kinds), dtype=np.int32), counts)
     order = rng.permutation(len(draws))
-    return [draws[k] for k in order]
+    return kinds, draws[order]
 
 
-@generator("scenarios")
-def generate_scenarios(domain: Domain, config: ScenarioGenConfig, seed: int) -> list[Scenario]:
-    """`config.n` scenarios of the pack, deterministically for `seed`."""
+class ScenarioStream:
+    """A campaign's scenarios, made one at a time as they are iterated (never all held):
+    `len()` is known up front, every iteration makes the same scenarios in the same order."""
+
+    def __init__(self, count: int, make: Callable[[], Iterable[Scenario]],
+                 first: Iterable[Scenario] | None = None) -> None:
+        self._count = count
+        self._make = make
+        self._first = first
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[Scenario]:
+        made, self._first = self._first, None  # a pack generator's first call is reused once
+        n = 0
+        for scenario in made if made is not None else self._make():
+            n += 1
+            yield scenario
+        if n != self._count:
+            raise ScenarioGenError(f"the scenario generator made {n} scenarios, not the "
+                                   f"{self._count} asked for (scenarios.n)")
+
+
+def _generation(domain: Domain, config: ScenarioGenConfig
+                ) -> tuple[dict[str, Any], dict[str, list[str]], dict[str, float]]:
+    """The catalog's intents and step groups, and the intent mix (config, else catalog)."""
     catalog_intents: dict[str, Any] = {}
     step_groups: dict[str, list[str]] = {}
     mix = dict(config.intents or {})
@@ -196,8 +227,21 @@ def generate_scenarios(domain: Domain, config: ScenarioGenConfig, seed: int) -> 
         catalog_intents = dict(catalog.data.get("intents") or {})
         step_groups = dict(catalog.data.get("step_groups") or {})
         mix = mix or catalog.intent_mix
+    return catalog_intents, step_groups, mix
+
+
+@generator("scenario_stream")
+def scenario_stream(domain: Domain, config: ScenarioGenConfig, seed: int) -> ScenarioStream:
+    """`config.n` scenarios of the pack, deterministically for `seed`, made lazily: what
+    campaigns plan from. A pack's own generator may return a list or yield its scenarios
+    (then it must yield `config.n`)."""
+    catalog_intents, step_groups, mix = _generation(domain, config)
     if domain.generate is not None:
-        return list(domain.generate(config, seed, mix or None))
+        pack_generate = domain.generate
+        made = pack_generate(config, seed, mix or None)
+        if isinstance(made, Sized):
+            return ScenarioStream(len(made), lambda: made, None)
+        return ScenarioStream(config.n, lambda: pack_generate(config, seed, mix or None), made)
     templates: dict[str, list[ScenarioTemplate]] = {}
     for t in domain.scenarios:
         templates.setdefault(t.intent, []).append(t)
@@ -218,52 +262,68 @@ def generate_scenarios(domain: Domain, config: ScenarioGenConfig, seed: int) -> 
     if not plan:
         raise ScenarioGenError(f"domain {domain.name}: none of the intents {sorted(mix)} has a "
                                "template, a mined process with the pack's tools, or a transfer tool")
+    kinds, draws = _allocate(plan, mix, config, seed)
+
+    def make() -> Iterator[Scenario]:
+        for i in range(config.n):
+            intent, which = kinds[int(draws[i])]
+            yield _scenario(domain, config, seed, plan, left_out, i, intent, which)
+
+    return ScenarioStream(config.n, make)
+
+
+def _scenario(domain: Domain, config: ScenarioGenConfig, seed: int,
+              plan: dict[str, tuple[str, Any]], left_out: list[str], i: int, intent: str,
+              which: int) -> Scenario:
+    """Scenario `i` of the pack's templates (its own rng: `[seed, 0x5CE, i]`)."""
     intents = sorted(plan)
-    draws = _allocate(plan, mix, config, seed)
-    scenarios = []
-    for i in range(config.n):
-        rng = np.random.default_rng([seed, 0x5CE, i])
-        fake = seeded_faker("en_US", int(rng.integers(2**31)))
-        intent, which = draws[i]
-        kind, payload = plan[intent]
-        tags: list[str] = []
-        difficulty = "easy"
-        if kind == "template":
-            t = payload[which]
-            slots, goal, expectations = from_template(domain, t, rng, fake)
-            tags, difficulty = list(t.tags), t.difficulty
-            scenario_intent = intent
+    rng = np.random.default_rng([seed, 0x5CE, i])
+    fake = seeded_faker("en_US", int(rng.integers(2**31)))
+    kind, payload = plan[intent]
+    tags: list[str] = []
+    difficulty = "easy"
+    if kind == "template":
+        t = payload[which]
+        slots, goal, expectations = from_template(domain, t, rng, fake)
+        tags, difficulty = list(t.tags), t.difficulty
+        scenario_intent = intent
+    else:
+        slots, expectations = {"opening_intent": intent}, payload
+        if domain.binding is not None and domain.binding.table in domain.tables:
+            key, _ = _pick_row(domain, domain.binding.table, {}, rng, intent)
+            slots[domain.binding.slot] = key
+        goal = f"Get help with: {intent.replace('_', ' ')}"
+        scenario_intent = intent if kind == "mined" else "out_of_scope"
+        tags = ["mined"] if kind == "mined" else ["escalation"]
+    if domain.binding is not None and domain.binding.identify:
+        ways = sorted(domain.binding.identify)
+        slots.setdefault("identify_with", ways[int(rng.integers(len(ways)))])
+    if config.strategy == "stratified" and rng.random() < config.edge_case_rate:
+        case = ["wrong_info", "change_mind"][int(rng.integers(2))]
+        # a first request that must be escalated would be handed over before the change
+        others = [o for o in intents if o != intent and plan[o][0] == "template"
+                  and not plan[o][1][0].expectations.escalation_expected]
+        if case == "change_mind" and others:
+            other = plan[others[int(rng.integers(len(others)))]][1][0]
+            other_slots, other_goal, _ = from_template(domain, other, rng, fake)
+            slots["first_request"] = other_slots.get("opening") or other_goal
+            tags.append("change_mind")
         else:
-            slots, expectations = {"opening_intent": intent}, payload
-            if domain.binding is not None and domain.binding.table in domain.tables:
-                key, _ = _pick_row(domain, domain.binding.table, {}, rng, intent)
-                slots[domain.binding.slot] = key
-            goal = f"Get help with: {intent.replace('_', ' ')}"
-            scenario_intent = intent if kind == "mined" else "out_of_scope"
-            tags = ["mined"] if kind == "mined" else ["escalation"]
-        if domain.binding is not None and domain.binding.identify:
-            ways = sorted(domain.binding.identify)
-            slots.setdefault("identify_with", ways[int(rng.integers(len(ways)))])
-        if config.strategy == "stratified" and rng.random() < config.edge_case_rate:
-            case = ["wrong_info", "change_mind"][int(rng.integers(2))]
-            # a first request that must be escalated would be handed over before the change
-            others = [o for o in intents if o != intent and plan[o][0] == "template"
-                      and not plan[o][1][0].expectations.escalation_expected]
-            if case == "change_mind" and others:
-                other = plan[others[int(rng.integers(len(others)))]][1][0]
-                other_slots, other_goal, _ = from_template(domain, other, rng, fake)
-                slots["first_request"] = other_slots.get("opening") or other_goal
-                tags.append("change_mind")
-            else:
-                slots["wrong_info_first"] = True
-                tags.append("wrong_info")
-            difficulty = "medium"
-        content = {"domain": domain.name, "intent": scenario_intent, "slots": slots, "goal": goal}
-        scenarios.append(Scenario(
-            id=f"s-{scenario_intent}-{stable_hash({**content, 'index': i}, 10)}", domain=domain.name,
-            intent=scenario_intent, goal=goal, slots=slots, expectations=expectations,
-            difficulty=difficulty, tags=tags,
-            provenance={"generator": f"{kind} ({domain.name} pack)", "seed": seed, "index": i,
-                        "strategy": config.strategy, "catalog": config.catalog,
-                        "intents_left_out": left_out}))
-    return scenarios
+            slots["wrong_info_first"] = True
+            tags.append("wrong_info")
+        difficulty = "medium"
+    content = {"domain": domain.name, "intent": scenario_intent, "slots": slots, "goal": goal}
+    return Scenario(
+        id=f"s-{scenario_intent}-{stable_hash({**content, 'index': i}, 10)}", domain=domain.name,
+        intent=scenario_intent, goal=goal, slots=slots, expectations=expectations,
+        difficulty=difficulty, tags=tags,
+        provenance={"generator": f"{kind} ({domain.name} pack)", "seed": seed, "index": i,
+                    "strategy": config.strategy, "catalog": config.catalog,
+                    "intents_left_out": left_out})
+
+
+@generator("scenarios")
+def generate_scenarios(domain: Domain, config: ScenarioGenConfig, seed: int) -> list[Scenario]:
+    """`config.n` scenarios of the pack, deterministically for `seed` (a list; campaigns
+    use the lazy `scenario_stream`)."""
+    return list(scenario_stream(domain, config, seed))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import inspect
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_type_hints
@@ -307,8 +307,10 @@ class Domain:
     """Scenario templates the pack generates."""
     utterances: dict[str, list[str]] = field(default_factory=dict)
     """Customer utterance templates by key (open_<intent>, answer_<slot>, yes, thanks_done...)."""
-    generate: Callable[..., list[Scenario]] | None = None
-    """Optional Python scenario generator `(n, seed, intent_mix, strategy) -> scenarios`."""
+    generate: Callable[..., Iterable[Scenario]] | None = None
+    """Optional Python scenario generator `(config, seed, intent_mix) -> scenarios`: a list,
+    or an iterator that yields `config.n` scenarios lazily (campaigns then never hold them
+    all)."""
     agents: dict[str, str] = field(default_factory=dict)
     """Reference agent versions of the pack: version -> agent config file or module:attr."""
     agent_loader: str | None = None

@@ -9,6 +9,7 @@ the tau2-bench retail database, scenarios come from a Python generator
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 from convsim.core.config import ScenarioGenConfig
@@ -33,11 +34,10 @@ SLOTS = [
 
 
 def _generate(config: ScenarioGenConfig, seed: int,
-              intent_mix: dict[str, float] | None) -> list[Scenario]:
-    from convsim.domains.retail.scenarios import generate_retail_scenarios, mix_from_catalog
+              intent_mix: dict[str, float] | None) -> Iterator[Scenario]:
+    from convsim.domains.retail.scenarios import iter_retail_scenarios, mix_from_catalog
 
-    return generate_retail_scenarios(config, seed,
-                                     mix_from_catalog(intent_mix) if intent_mix else None)
+    return iter_retail_scenarios(config, seed, mix_from_catalog(intent_mix) if intent_mix else None)
 
 
 def load() -> Domain:

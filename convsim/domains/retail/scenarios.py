@@ -9,6 +9,7 @@ their order, the disclosures, the final backend state, escalation.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -223,6 +224,13 @@ def generate_retail_scenarios(config: ScenarioGenConfig, seed: int,
     `intent_mix` (e.g. from a catalog) replaces `config.intents`; with the
     stratified strategy every intent of the mix gets an equal share.
     """
+    return list(iter_retail_scenarios(config, seed, intent_mix))
+
+
+def iter_retail_scenarios(config: ScenarioGenConfig, seed: int,
+                          intent_mix: dict[str, float] | None = None) -> Iterator[Scenario]:
+    """The scenarios of `generate_retail_scenarios`, made one at a time as they are pulled
+    (scenario i draws from `[seed, 0x5CE, i]` alone); a bad intent mix fails at the call."""
     db = load_retail_db()
     mix = dict(intent_mix or config.intents or DEFAULT_INTENTS)
     unknown = sorted(set(mix) - set(SUPPORTED))
@@ -233,7 +241,11 @@ def generate_retail_scenarios(config: ScenarioGenConfig, seed: int,
     intents = sorted(mix)
     weights = np.array([mix[i] for i in intents], dtype=float)
     weights /= weights.sum()
-    scenarios = []
+    return _retail_scenarios(config, seed, db, intents, weights)
+
+
+def _retail_scenarios(config: ScenarioGenConfig, seed: int, db: dict[str, Any],
+                      intents: list[str], weights: np.ndarray) -> Iterator[Scenario]:
     for i in range(config.n):
         rng = np.random.default_rng([seed, 0x5CE, i])
         fake = seeded_faker("en_US", int(rng.integers(2**31)))
@@ -259,11 +271,10 @@ def generate_retail_scenarios(config: ScenarioGenConfig, seed: int,
             tags = [*tags, case]
         difficulty = "medium" if slots["identify_with"] == "name_zip" or tags else "easy"
         content = {"intent": intent, "slots": slots, "goal": goal}
-        scenarios.append(Scenario(
+        yield Scenario(
             id=f"s-{intent}-{stable_hash({**content, 'index': i}, 10)}", domain="retail", intent=intent,
             goal=goal, slots=slots, initial_state=_state_for(db, user_id),
             expectations=expectations, difficulty=difficulty, tags=tags,
             provenance={"generator": "retail pack", "seed": seed, "index": i,
                         "strategy": config.strategy, "catalog": config.catalog,
-                        "data": "tau2-bench retail db (sample)"}))
-    return scenarios
+                        "data": "tau2-bench retail db (sample)"})
