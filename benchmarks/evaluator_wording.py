@@ -49,6 +49,9 @@ from convsim.evaluators.disclosures import DisclosuresEvaluator
 from convsim.evaluators.truthfulness import _SENTENCE, claimed_actions
 
 LABELS = Path(__file__).parents[1] / "tests" / "data" / "evaluator_labels.jsonl"
+HOLDOUT = LABELS.with_name("evaluator_labels_holdout.jsonl")
+"""The second held-out set (`--split holdout`): drawn and labelled after the first was
+tuned on, scored once."""
 KINDS = ("consent_asked", "success_claimed", "transfer", "cost_disclosed")
 ROWS = (*KINDS, "cost_meaning")
 """The labels, then rows that score one of them another way (LABEL_OF)."""
@@ -479,7 +482,7 @@ def _ratio(a: int, b: int) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--split", choices=["test", "dev", "all"], default="test")
+    parser.add_argument("--split", choices=["test", "dev", "all", "holdout"], default="test")
     parser.add_argument("--errors", action="store_true", help="list the misclassified turns")
     parser.add_argument("--draw", type=Path, metavar="OUT",
                         help="write the drawn items (no labels) to OUT and stop")
@@ -499,7 +502,8 @@ def main(argv: list[str] | None = None) -> int:
         globals()["DATA"] = args.data
         print(f"{draw(args.draw)} items written to {args.draw}")
         return 0
-    records = [json.loads(line) for line in LABELS.read_text().splitlines() if line.strip()]
+    source = HOLDOUT if args.split == "holdout" else LABELS
+    records = [json.loads(line) for line in source.read_text().splitlines() if line.strip()]
     records = [r for r in records if args.split == "all" or r["split"] == args.split]
     sources = sorted({r["source"] for r in records})
     print(f"{len(records)} agent turns ({args.split} split) from {', '.join(sources)}")

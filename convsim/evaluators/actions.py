@@ -54,7 +54,8 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
     "order": ("order", "plac", "submit"),
     "finish": ("finish", "complet", "finaliz", "finalis", "submit", "plac",
                "send (?:it|this|that|them|the order|your order)(?: off| over| through| in)? to",
-               "sent (?:off |over |through )?to"),
+               "sent (?:off |over |through )?to", "go(?:es)? (?:off |over |through )to",
+               "get (?:it|this|that|them|your \\w+|the \\w+) ready"),
     "send": ("send", "sent", "issu"),
     "issue": ("issu", "send", "sent", "grant"),
     "delete": ("delet", "remov", "eras", "clos"),
@@ -245,12 +246,15 @@ _YES_NO_QUESTION = re.compile(
     r"continue|yes|ok|okay)\b", re.IGNORECASE)
 _CONFIRM_REQUEST = re.compile(
     r"\bconfirm (?:if|that|whether) you(?:'d| would)? (?:like|want|wish) to (?:proceed|go ahead|"
-    r"continue)\b", re.IGNORECASE)
+    r"continue)\b|\bif you(?:'d| would)? (?:like|want|wish) (?:me )?to (?:proceed|go ahead|"
+    r"continue)\b[^.?!]*\b(?:let me know|confirm|say yes),? and i(?:'ll| will)\b", re.IGNORECASE)
 """A request sentence that is also a yes/no ("please confirm if you'd like to proceed with this
-change and let me know which card to use")."""
+change and let me know which card to use"; "if you would like to proceed with the offer, let me
+know and I will issue the certificate")."""
 _GO_AHEAD = re.compile(
     r"\b(?:proceed|go ahead|continue|confirm|shall i|should i|ok(?:ay)? to|alright to|(?:is|does) "
-    r"(?:that|this|everything) (?:look |sound )?(?:ok|okay|alright|correct|right|good|fine))|"
+    r"(?:that|this|everything) (?:look |sound )?(?:the )?(?:ok|okay|alright|correct|right|good|"
+    r"fine))|"
     r"\((?:yes/no|y/n)\)", re.IGNORECASE)
 _DO_THAT = re.compile(r"\b(?:do (?:that|it|so)|go for it)\b", re.IGNORECASE)
 _NOT_ASKING = re.compile(
@@ -270,18 +274,24 @@ def asks_yes(text: str) -> bool:
     return bool(_questions(text)) or classify(text) == "confirm"
 
 
+_OR_ANYTHING_ELSE = re.compile(r",? or (?:is there )?anything else\b[^?]*", re.IGNORECASE)
+"""An open invitation tacked onto a question ("Would you like to return this item, or is there
+anything else I can help with?"): not a second choice."""
+
+
 def _questions(text: str) -> list[str]:
     """The sentences that ask for a yes: yes/no questions and requests to confirm, not
     requests for information, offers to ask more, or either/or choices."""
     out = []
-    for s in _SENTENCES.split(text.strip()):
+    for sentence in _SENTENCES.split(text.strip()):
+        s = _OR_ANYTHING_ELSE.sub("", sentence) if sentence else sentence
         if not s or _NOT_ASKING.search(s) or _EITHER_OR.search(s):
             continue
         act = classify(s)
         if act == "request" and "(yes/no)" not in s.lower() and not _CONFIRM_REQUEST.search(s):
             continue
         if _YES_NO_QUESTION.search(s) or act in ("confirm", "request"):
-            out.append(s)
+            out.append(sentence)
     return out
 
 

@@ -5,9 +5,9 @@ A pack author may write a disclosure as what it says and a few ways an agent may
 sentence of an agent turn states it when it is close to one example (the nearest
 neighbour) and carries the same kinds of figures that example carries:
 
-- closeness: how much of the example's content (word stems, and the concept of words a
-  customer-care agent uses interchangeably: price/cost/fee, bill/invoice/statement,
-  day/week/business day, ...) the sentence contains, and the cosine of character 3-5-grams
+- closeness: how much of the example's content the sentence contains (its word stems; a
+  word of the same concept, which customer-care agents use interchangeably -- price/cost/fee,
+  bill/invoice/statement, day/week/business day -- counts 0.8), and the cosine of character 3-5-grams
   (scikit-learn TF-IDF over the content words: plural, tense and typos still match);
 - figures: an example with an amount of money, a duration, a percentage or a date needs
   one of the same kind in the sentence ("refunds take 5-7 business days" needs a duration;
@@ -114,21 +114,26 @@ _IDIOMS = re.compile(r"\bfeel free\b|\bfree to (?:ask|reach|contact|let)\b|\bat 
 _FIGURE_WORDS = re.compile(r"\b(?:no|not|never|without|none|nothing)\b|n't\b", re.I)
 
 
-def _features(text: str) -> set[str]:
+def _units(text: str) -> list[tuple[str, str | None]]:
+    """The content of a text: (word stem, its concept or None) per content word, and
+    ("#kind", None) per kind of figure."""
     text = _IDIOMS.sub(" ", text)
-    out: set[str] = {"#" + kind for kind in figures(text)}
+    out: list[tuple[str, str | None]] = [("#" + kind, None) for kind in sorted(figures(text))]
     for word in _content(_FIGURE_WORDS.sub(" ", text)):
         if word[0].isdigit():
             continue  # figures are matched by kind, not by value
         stem = _stem(word)
-        out.add(stem)
         concept = _STEM_CONCEPT.get(stem) or _STEM_CONCEPT.get(word)
         if concept is None:
             concept = next((c for s, c in _STEM_CONCEPT.items() if len(s) >= 5
                             and stem.startswith(s)), None)
-        if concept is not None:
-            out.add("§" + concept)
-    return out
+        out.append((stem, None if concept is None else "§" + concept))
+    return list(dict.fromkeys(out))
+
+
+def _features(text: str) -> set[str]:
+    """Stems, concepts and figure kinds of a text, as one set."""
+    return {f for unit in _units(text) for f in unit if f is not None}
 
 
 def figures(text: str) -> frozenset[str]:
@@ -157,8 +162,8 @@ class StatementMatcher:
         self.not_examples = not_examples
         self.threshold = threshold
         self._figures = [figures(e) for e in examples]
-        self._feats = [_features(e) for e in examples]
-        self._not_feats = [_features(e) for e in not_examples]
+        self._feats = [_units(e) for e in examples]
+        self._not_feats = [_units(e) for e in not_examples]
         corpus = [" ".join(_content(t)) for t in (*examples, *not_examples)]
         self._chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), use_idf=False,
                                       sublinear_tf=True, lowercase=True)
@@ -167,19 +172,18 @@ class StatementMatcher:
         self._not_vecs = self._chars.transform(corpus[len(examples):]) if not_examples else None
 
     @staticmethod
-    def _overlap(example: set[str], sentence: set[str]) -> float:
-        """Share of the example's content in the sentence (a concept weighs half a word);
-        0 when fewer than two of its words, concepts or figures are there (one shared word
-        is chance)."""
-        words = [f for f in example if not f.startswith("§")]
-        concepts = [f for f in example if f.startswith("§")]
-        shared = [f for f in example if f in sentence]
-        if not example or len(shared) < min(2, len(example)):
+    def _overlap(example: list[tuple[str, str | None]], sentence: set[str]) -> float:
+        """Share of the example's content in the sentence: a word (or figure kind) it has
+        counts 1, a word of the same concept (cost for price) 0.8; 0 when fewer than two
+        of them are there (one shared word is chance)."""
+        got = [1.0 if stem in sentence else 0.8 if concept in sentence else 0.0
+               for stem, concept in example]
+        if not example or sum(g > 0 for g in got) < min(2, len(example)):
             return 0.0
-        got = sum(f in sentence for f in words) + 0.5 * sum(f in sentence for f in concepts)
-        return got / (len(words) + 0.5 * len(concepts))
+        return sum(got) / len(example)
 
-    def _scores(self, sentence: str, feats: list[set[str]], vecs: object) -> np.ndarray:
+    def _scores(self, sentence: str, feats: list[list[tuple[str, str | None]]], vecs: object
+                ) -> np.ndarray:
         if not feats:
             return np.zeros(0)
         mine = _features(sentence)

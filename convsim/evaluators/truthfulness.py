@@ -70,9 +70,11 @@ _RESULT = re.compile(
     r"\b(?:i|we)(?:'ll| will|ll) (?:get (?:started|(?:it|that|them|everything|your \w+) (?:ready|"
     r"made|going))|have (?:it|that|this|them|everything|this order|your \w+) (?:ready|made|out))\b|"
     r"\b(?:you can|to) pick (?:it |them |up your \w+|your \w+ up)|\bready (?:for you )?(?:to pick up|"
-    r"for pick-?up)\b", re.IGNORECASE)
+    r"for pick-?up)\b|\bwait (?:for (?:it|them|your \w+) )?(?:at|by) the (?:\w+ )?(?:bar|counter)\b",
+    re.IGNORECASE)
 """The result only a completed action produces ("your order will be ready shortly", "I'll get
-started on it now"): a generic claim that the last consequential call went through."""
+started on it now", "please wait at the bar"): a generic claim that the last consequential
+call went through."""
 _RESULT_NEGATED = re.compile(r"\b(?:not|never|unable|cannot|can't|couldn't|if|once|unfortunately|"
                              r"sorry|as soon as|after)\b|n't\b")
 _PRICE_LIST = re.compile(r"plan|product|price|fee|menu|rate|tariff|catalog|service|package|"

@@ -16,10 +16,15 @@ bench = importlib.util.module_from_spec(_spec)  # type: ignore[arg-type]
 _spec.loader.exec_module(bench)  # type: ignore[union-attr]
 
 RECORDS = [json.loads(line) for line in bench.LABELS.read_text().splitlines() if line.strip()]
+HOLDOUT = [json.loads(line) for line in bench.HOLDOUT.read_text().splitlines() if line.strip()]
 MEASURED = {  # label -> (precision, recall) on the test split, as reported
-    "consent_asked": (33 / 35, 33 / 36), "success_claimed": (36 / 37, 36 / 42),
+    "consent_asked": (34 / 37, 34 / 36), "success_claimed": (36 / 37, 36 / 42),
     "transfer": (3 / 3, 3 / 4), "cost_disclosed": (21 / 25, 21 / 21),
-    "cost_meaning": (16 / 21, 16 / 21)}
+    "cost_meaning": (17 / 22, 17 / 21)}
+MEASURED_HOLDOUT = {  # the same on the second held-out set (no transfer in it)
+    "consent_asked": (28 / 30, 28 / 33), "success_claimed": (31 / 31, 31 / 38),
+    "transfer": (0.0, 0.0), "cost_disclosed": (26 / 31, 26 / 28),
+    "cost_meaning": (26 / 29, 26 / 28)}
 
 
 def test_the_labelled_set_is_big_enough_and_from_three_datasets() -> None:
@@ -33,13 +38,23 @@ def test_the_labelled_set_is_big_enough_and_from_three_datasets() -> None:
         assert sum(r[kind] for r in RECORDS if r["split"] == "test") >= 4, kind
 
 
+def test_the_second_held_out_set_is_new_turns() -> None:
+    assert len(HOLDOUT) >= 140 and all(r["split"] == "holdout" for r in HOLDOUT)
+    first = {r["text"].strip().lower() for r in RECORDS}
+    assert not first & {r["text"].strip().lower() for r in HOLDOUT}
+    assert {r["source"] for r in HOLDOUT} == {"tau_bench", "tau_bench_few_shot", "taskmaster4"}
+    for r in HOLDOUT:
+        assert all(isinstance(r[k], bool) for k in bench.KINDS)
+
+
+@pytest.mark.parametrize("split", ["test", "holdout"])
 @pytest.mark.parametrize("kind", bench.ROWS)
-def test_held_out_precision_and_recall_do_not_regress(kind: str) -> None:
-    test = [r for r in RECORDS if r["split"] == "test"]
+def test_held_out_precision_and_recall_do_not_regress(kind: str, split: str) -> None:
+    test = [r for r in RECORDS if r["split"] == "test"] if split == "test" else HOLDOUT
     predict, label = bench.PREDICTS[kind], bench.LABEL_OF.get(kind, kind)
     got = [(predict(r), r[label]) for r in test]
     tp = sum(p and w for p, w in got)
     precision = tp / max(1, sum(p for p, _ in got))
     recall = tp / max(1, sum(w for _, w in got))
-    want_p, want_r = MEASURED[kind]
+    want_p, want_r = (MEASURED if split == "test" else MEASURED_HOLDOUT)[kind]
     assert precision >= want_p - 1e-9 and recall >= want_r - 1e-9, (kind, precision, recall)
