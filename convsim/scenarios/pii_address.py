@@ -149,6 +149,11 @@ def _city(word: str | None) -> bool:
     return w not in STOP and w not in lexicon().english and w not in ("euro", "eur", "usd", "gbp", "stück")
 
 
+RESIDENCE = re.compile(r"\b(?:live|lives|living|reside|resides|based|located|address|from)\b[^.\n]*$",
+                       re.IGNORECASE)
+CLAUSE_END = re.compile(r"\s*(?:[.;!?)]|$|\s+and\b)")
+
+
 def _town(words: str) -> bool:
     """A place name: in the gazetteer, or Title-case words that are no ordinary words."""
     return is_place_name(words) or is_place(words.split()[-1]) or all(
@@ -197,9 +202,11 @@ def find_postcodes(text: str) -> Iterator[Span]:
         yield span(m.start(1), m.end(1))
     for m in CITY_POSTCODE.finditer(text):
         code, sep = m.group("code"), m.group("sep")
-        if code.isdigit() and len(code) == 4 and not m.group("state") and (
-                sep.isspace() or code[:2] in ("19", "20")):
-            continue  # "Berlin 2024", "Odense, 2019": a year (but "Austin TX 2064" is an address)
+        if code.isdigit() and len(code) == 4 and not m.group("state") and code[:2] in ("19", "20") \
+                and not (RESIDENCE.search(text[max(0, m.start() - 30):m.start()])
+                         and not sep.isspace() and CLAUSE_END.match(text, m.end())):
+            continue  # "Berlin 2024", "Paris, 2019 was": a year ("Austin TX 2064" is an address,
+            # and so is "you live in Odense, 2000.")
         city = m.group("city")
         # after a bare space only a town of the gazetteer ("Mumbai 400001", not "Pagué 20000")
         town = (is_place_name(city) or is_place(city.split()[-1])) if sep.isspace() else _town(city)
