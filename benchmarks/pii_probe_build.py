@@ -33,7 +33,7 @@ ids, capitalised sentence openers that are English words but not function words 
 Each line has `half`: "tune" or "held-out" (by a hash of its id). The held-out half is never
 read while changing the scrubber. Deterministic: same data, same file.
 
-    .venv/bin/python benchmarks/pii_probe_build.py [--data /work/shared/data] [--out FILE]
+    .venv/bin/python benchmarks/pii_probe_build.py [--data ../shared/data] [--out FILE]
 """
 
 from __future__ import annotations
@@ -55,6 +55,7 @@ from convsim.scenarios.pii_names import STOP, lexicon
 
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "tests" / "data" / "pii_probe_public.jsonl"
+DATA = REPO.parent / "shared" / "data"  # /work/shared/data beside the checkout, and in CI
 LOCALES = ("en_US", "en_GB", "de_DE", "fr_FR", "en_IN")
 COUNTRY = {"en_US": "US", "en_GB": "GB", "de_DE": "DE", "fr_FR": "FR", "en_IN": "IN"}
 # Faker person locales that are neither in the scrubber's dictionary (convsim/core/data/names)
@@ -389,7 +390,7 @@ def build(data: Path, seed: int = 20261206) -> list[dict[str, Any]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=Path("/work/shared/data"))
+    parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
     lines = build(args.data)

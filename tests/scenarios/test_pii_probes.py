@@ -1,0 +1,166 @@
+"""PII scrubber on the probes nobody tuned it on, and the cases their tune halves taught.
+
+The second probe (tests/data/pii_probe_external.jsonl) and the third
+(tests/data/pii_probe_public.jsonl, built by benchmarks/pii_probe_build.py from public data)
+are split into a tune half, whose misses may be read, and a held-out half, never read: the
+targets are asserted on the tune halves; the held-out halves are guarded against falling
+below the figures reported in benchmarks/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from convsim.scenarios.pii import Scrubber
+
+REPO = Path(__file__).resolve().parents[2]
+DATA = REPO / "tests" / "data"
+RECALL, PRECISION = 0.98, 0.95
+# Held-out figures of benchmarks/RESULTS.md (2026-12-06), per probe and kind, rounded down.
+HELD_OUT_FLOOR = {
+    "pii_probe_external.jsonl": {"name": 0.97, "postcode": 0.90, "user_id": 0.98, "dob": 1.0, "email": 1.0},
+    "pii_probe_public.jsonl": {"name": 0.97, "postcode": 0.98, "street": 0.98, "phone": 0.98, "dob": 1.0,
+                               "email": 1.0},
+}
+
+
+def _load(name: str, path: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _bench() -> ModuleType:
+    return _load("pii_probe", REPO / "benchmarks" / "pii_probe.py")
+
+
+def _half(probe: str, half: str) -> dict[str, object]:
+    bench = _bench()
+    lines = [x for x in bench.load_probe(DATA / probe) if bench.half_of(x) == half]
+    assert lines
+    result: dict[str, object] = bench.evaluate(lines)
+    return result
+
+
+@pytest.mark.parametrize("probe", ["pii_probe_external.jsonl", "pii_probe_public.jsonl"])
+def test_tune_half_meets_the_targets_per_kind(probe: str) -> None:
+    result = _half(probe, "tune")
+    family, looks = result["family"], result["lookalike"]
+    assert isinstance(family, dict) and isinstance(looks, dict)
+    for kind, (planted, removed) in family.items():
+        assert removed / planted >= RECALL, (probe, kind, removed, planted)
+    for kind, (values, changed) in looks.items():
+        assert (values - changed) / values >= PRECISION, (probe, kind, changed, values)
+
+
+@pytest.mark.parametrize("probe", ["pii_probe_external.jsonl", "pii_probe_public.jsonl"])
+def test_held_out_half_does_not_fall_below_its_reported_figures(probe: str) -> None:
+    result = _half(probe, "held-out")
+    family, looks = result["family"], result["lookalike"]
+    assert isinstance(family, dict) and isinstance(looks, dict)
+    for kind, (planted, removed) in family.items():
+        assert removed / planted >= HELD_OUT_FLOOR[probe][kind], (probe, kind, removed, planted)
+    assert sum(c for _, c in looks.values()) == 0  # no look-alike changed
+
+
+def test_public_probe_is_what_its_builder_writes(tmp_path: Path) -> None:
+    build = _load("pii_probe_build", REPO / "benchmarks" / "pii_probe_build.py")
+    present = (build.DATA / "tau2_bench").is_dir() and (build.DATA / "taskmaster").is_dir()
+    # CI always has ../shared beside the clone: there the check must run, never skip.
+    assert present or not os.environ.get("CI"), f"no public datasets at {build.DATA}"
+    if not present:
+        pytest.skip(f"public datasets not at {build.DATA}")
+    out = tmp_path / "probe.jsonl"
+    written = build.build(build.DATA)
+    out.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in written))
+    assert out.read_bytes() == (DATA / "pii_probe_public.jsonl").read_bytes()
+
+
+def test_public_probe_has_both_halves_five_locales_and_labels_that_occur() -> None:
+    lines = _bench().load_probe(DATA / "pii_probe_public.jsonl")
+    assert {x["half"] for x in lines} == {"tune", "held-out"}
+    assert {x["locale"] for x in lines} >= {"en_US", "en_GB", "de_DE", "fr_FR", "en_IN"}
+    kinds: dict[str, int] = {}
+    for x in lines:
+        for s in x["spans"]:
+            assert s["value"] in x["text"], (x["id"], s)
+            kinds[s["kind"]] = kinds.get(s["kind"], 0) + 1
+        for h in x["harmless"]:
+            assert h["value"] in x["text"], (x["id"], h)
+    assert set(kinds) == {"name", "email", "phone", "street", "postcode", "dob"}
+    assert min(kinds.values()) >= 40
+    # half the names from Faker locales the scrubber's dictionary does not hold
+    names = [(s["origin"], x["locale"]) for x in lines for s in x["spans"] if s["kind"] == "name"]
+    other = [origin for origin, locale in names if origin != locale]
+    assert 0.3 <= len(other) / len(names) <= 0.7
+    assert len(set(other)) >= 10
+
+
+def _scrub(text: str) -> str:
+    scrubber = Scrubber("test-probes")
+    scrubber.begin([], [text])
+    return scrubber.scrub(text)
+
+
+@pytest.mark.parametrize(("text", "values"), [
+    ("Provide your full name (Rūta Narušis), annual income", ["Rūta", "Narušis"]),
+    ("Your character:** Hope Ojo, a 33-year-old accountant from San Diego, CA.", ["Hope", "Ojo"]),
+    ("Can I get a mocha for Lotfi", ["Lotfi"]),
+    ("Can I go ahead and get a Macchiato for Nozizwe please?", ["Nozizwe"]),
+    ("### Passengers:\n1. Piątkiewicz Filip\n2. Siewiera Podpora\n", ["Piątkiewicz", "Siewiera", "Podpora"]),
+    ("- **Passengers**: Aarav Ahmed, Daiki Li\n- **Total Price**: $608", ["Daiki", "Li"]),
+    ("The passenger name has been updated from Mei Lee to Mei Garcia.", ["Mei", "Lee", "Garcia"]),
+    ("The account holder is Amir Abdurahmonov.", ["Amir", "Abdurahmonov"]),
+    ("Please transfer the money to Jack Hunt.", ["Jack", "Hunt"]),
+    ("My wife Maria will pick it up.", ["Maria"]),
+    ("You are mei_kovacs_8020 in zipcode 28236.", ["mei_kovacs_8020", "28236"]),
+    ("- **User ID**: jamie-lee_d'arcy_1750\n", ["jamie-lee_d'arcy_1750"]),
+])
+def test_names_and_ids_the_tune_halves_missed_are_replaced(text: str, values: list[str]) -> None:
+    out = _scrub(text)
+    for value in values:
+        assert value not in out, (value, out)
+
+
+@pytest.mark.parametrize(("text", "values"), [
+    ("DOB: 31-03-1969 | Address: 166, Bhakta Circle, Saugor - 601974", ["601974"]),
+    ("You are Juhani Hellevi from Houston TX, N4735HK.", ["N4735HK"]),
+    ("You are Codin Dochioiu from San Jose CA, 730878.", ["730878"]),
+    ("You are Ann Li in zip code H-5580.", ["H-5580"]),
+    ("Your zip code: D24 TR43", ["D24 TR43"]),
+    ("You are Ann Li in Las Vegas 32-665", ["32-665"]),
+    ("You live in Odense, 2000.", ["2000"]),
+    ("Address: Paulo-Schleich-Straße 19, 69725 Köln", ["Paulo-Schleich-Straße 19", "69725"]),
+    ("My work address is 4970 Cynthia Viaduct, Atlanta, PA 96787.", ["4970 Cynthia Viaduct", "96787"]),
+    ("Ship it to 82/59, Bhatti Chowk, Pune 796669", ["82/59, Bhatti Chowk", "796669"]),
+])
+def test_postcodes_and_streets_of_other_shapes_are_replaced(text: str, values: list[str]) -> None:
+    out = _scrub(text)
+    for value in values:
+        assert value not in out, (value, out)
+
+
+@pytest.mark.parametrize(("text", "kept"), [
+    ("3. **Reservation ID: LU15PA**\n   - **Origin:** SFO", ["LU15PA"]),
+    ("I've found it in my email. It's GV1N64.", ["GV1N64"]),
+    ("I don't see any drink named Mocha. Did you mean to say Macchiato?", ["Mocha"]),
+    ("Sure, we have Earl Grey, Assam, and Ceylon.", ["Earl Grey"]),
+    ("Well, we carry Earl Gray, Ceylon Black Tea, and Irish Breakfast.", ["Earl Gray", "Ceylon Black Tea"]),
+    ("- **Clicky Switches, Full Size, White Backlight**: Available for $244.91", ["White Backlight"]),
+    ("I ordered 4 Blue Ridge mugs and a 5 Star Pass.", ["4 Blue Ridge", "5 Star Pass"]),
+    ("Pagué 20000 Pesos por eso.", ["20000"]),
+    ("See you in Paris, 2019.", ["2019"]),
+    ("Berlin 2024 was the year I signed up for the plan.", ["2024", "signed up for"]),
+])
+def test_look_alikes_stay(text: str, kept: list[str]) -> None:
+    out = _scrub(text)
+    for value in kept:
+        assert value in out, (value, out)
