@@ -2,7 +2,10 @@
 
     .venv/bin/python benchmarks/wire_speed.py [--conversations 5000] [--concurrency 256]
         [--latency-ms 50] [--executors local,ray] [--workers 2] [--profile out.prof]
-        [--per-process]
+        [--per-process] [--repeat N]
+
+`--executors` takes variants after a '+' to compare them side by side in one run, e.g.
+`local,local+aiohttp` (the http connector on aiohttp instead of the lean keep-alive client).
 
 One stand-in agent (aiohttp, answers every turn after `--latency-ms`, in its own
 process) serves both sides, in one run:
@@ -24,6 +27,7 @@ import argparse
 import asyncio
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -176,16 +180,22 @@ def _at(samples: list[tuple[float, float]], when: float) -> float:
 
 def campaign_yaml(url: str, conversations: int, concurrency: int, executor: str,
                   workers: int) -> str:
+    """`executor` may carry variants after a '+': `local+aiohttp` (the http connector on
+    aiohttp instead of the lean keep-alive client), `local+asyncio` (the standard event loop,
+    not uvloop), to compare them side by side."""
+    executor, *variants = executor.split("+")
+    options = {"client": "aiohttp"} if "aiohttp" in variants else {}
     per_worker = concurrency if executor == "local" else max(1, concurrency // workers)
     # 4 perturbation profiles x 1 persona x repetitions: conversations = scenarios x 4.
     scenarios = max(1, conversations // 4)
     return json.dumps({
-        "name": f"wire-{executor}", "seed": 3, "repetitions": 1,
+        "name": f"wire-{executor}",  # without the variants "seed": 3, "repetitions": 1,
         "scenarios": {"domain": "retail", "n": scenarios},
         "personas": {"n": 50}, "personas_per_scenario": 1,
         "perturbations": [{"name": "clean"}, {"name": "clean2"}, {"name": "clean3"},
                           {"name": "clean4"}],
-        "agents": [{"version": "standin", "connector": "http", "url": url}],
+        "agents": [{"version": "standin", "connector": "http", "url": url,
+                    "options": options}],
         "max_turns": 30,
         **({"evaluators": EVALUATORS} if EVALUATORS is not None else {}),
         "execution": {"executor": executor, "workers": workers if executor == "ray" else None,
@@ -203,8 +213,13 @@ def convsim_run(url: str, conversations: int, concurrency: int, executor: str,
         config.write_text(campaign_yaml(url, conversations, concurrency, executor, workers))
         convsim = Path(sys.executable).parent / "convsim"
         t0 = time.perf_counter()
+        env = dict(os.environ)
+        if "+asyncio" in executor:
+            env["CONVSIM_EVENT_LOOP"] = "asyncio"  # the local executor's loop
+            env["RAY_USE_UVLOOP"] = "0"  # Ray's actors (uvloop whenever it is installed)
         proc = subprocess.Popen([str(convsim), "run", str(config), "--out", f"{tmp}/runs"],
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                env=env)
         seen: dict[int, float] = {}
         samples: list[tuple[float, float]] = []  # (epoch, CPU seconds of the tree so far)
         stop = threading.Event()
@@ -223,7 +238,7 @@ def convsim_run(url: str, conversations: int, concurrency: int, executor: str,
         if proc.returncode != 0:
             raise SystemExit(f"convsim run failed ({proc.returncode}):\n{out[-3000:]}")
         # The driver's own CPU, whole (it has exited: its children's totals come via rusage).
-        [run_dir] = list((Path(tmp) / "runs" / f"wire-{executor}").iterdir())
+        [run_dir] = list((Path(tmp) / "runs" / f"wire-{executor.split('+')[0]}").iterdir())
         turns = pl.read_parquet(run_dir / "turns" / "*.parquet")
         agent = turns.filter(pl.col("role") == "agent")
         n = agent.height
@@ -276,6 +291,8 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=float, default=50.0)
     parser.add_argument("--executors", default="local,ray")
     parser.add_argument("--workers", type=int, default=2, help="Ray actors")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="rounds (each: every executor, then the bare client); medians")
     parser.add_argument("--profile", help="cProfile the local executor in-process to FILE")
     parser.add_argument("--evaluators", help="comma-separated (default: the campaign default; "
                         "'' for none), to see what scoring costs")
@@ -294,26 +311,39 @@ def main() -> None:
         if args.profile:
             profile_local(url, args.conversations, args.concurrency, args.profile)
             return
-        rows = []
-        for executor in args.executors.split(","):
-            r = convsim_run(url, args.conversations, args.concurrency, executor, args.workers)
-            rows.append((executor, r))
-        ceiling = bare_client(url, max(r["turns"] for _, r in rows) if rows else 20000,
-                              args.concurrency)
         print(f"machine: {os.cpu_count()} cpus; agent latency {args.latency_ms:g} ms; "
               f"concurrency {args.concurrency}; ideal {args.concurrency / args.latency_ms * 1000:,.0f}"
-              " turns/s")
-        print(f"bare aiohttp: {ceiling['turns']:,} requests in {ceiling['wall']:.2f}s = "
-              f"{ceiling['rate']:,.0f} req/s, {ceiling['cpu_ms_per_turn']:.3f} ms CPU/request")
-        for executor, r in rows:
-            print(f"convsim {executor}: {r['conversations']:,} conversations, {r['turns']:,} agent "
-                  f"turns; steady {r['steady_rate']:,.0f} turns/s over {r['steady_wall']:.2f}s "
-                  f"(ratio {r['steady_rate'] / ceiling['rate']:.2f}); whole command "
-                  f"{r['rate']:,.0f} turns/s in {r['wall']:.2f}s (ratio "
-                  f"{r['rate'] / ceiling['rate']:.2f}); engine CPU {r['cpu_s']:.1f}s = "
-                  f"{r['cpu_ms_per_turn']:.3f} ms/agent turn (steady: "
-                  f"{r['steady_cpu_ms_per_turn']:.3f}); agent latency p50 "
-                  f"{r['latency_p50_ms']:.1f} ms; errors {r['errors']}")
+              " turns/s", flush=True)
+        ratios: dict[str, list[tuple[float, float, float, float]]] = {}
+        for rep in range(args.repeat):
+            rows = []
+            for executor in args.executors.split(","):
+                r = convsim_run(url, args.conversations, args.concurrency, executor,
+                                args.workers)
+                rows.append((executor, r))
+            ceiling = bare_client(url, max(r["turns"] for _, r in rows) if rows else 20000,
+                                  args.concurrency)
+            print(f"[{rep + 1}/{args.repeat}] bare aiohttp: {ceiling['turns']:,} requests in "
+                  f"{ceiling['wall']:.2f}s = {ceiling['rate']:,.0f} req/s, "
+                  f"{ceiling['cpu_ms_per_turn']:.3f} ms CPU/request")
+            for executor, r in rows:
+                ratios.setdefault(executor, []).append((
+                    r["steady_rate"] / ceiling["rate"], r["rate"] / ceiling["rate"],
+                    r["steady_cpu_ms_per_turn"], r["wall"]))
+                print(f"convsim {executor}: {r['conversations']:,} conversations, "
+                      f"{r['turns']:,} agent turns; steady {r['steady_rate']:,.0f} turns/s over "
+                      f"{r['steady_wall']:.2f}s (ratio {r['steady_rate'] / ceiling['rate']:.2f});"
+                      f" whole command {r['rate']:,.0f} turns/s in {r['wall']:.2f}s (ratio "
+                      f"{r['rate'] / ceiling['rate']:.2f}); engine CPU {r['cpu_s']:.1f}s = "
+                      f"{r['cpu_ms_per_turn']:.3f} ms/agent turn (steady: "
+                      f"{r['steady_cpu_ms_per_turn']:.3f}); agent latency p50 "
+                      f"{r['latency_p50_ms']:.1f} ms; errors {r['errors']}", flush=True)
+        if args.repeat > 1:
+            print(f"medians over {args.repeat} rounds:")
+            for executor, got in ratios.items():
+                steady, whole, cpu, wall = (statistics.median(x) for x in zip(*got, strict=True))
+                print(f"  {executor}: steady ratio {steady:.2f}, whole-command ratio {whole:.2f}"
+                      f" ({wall:.1f} s), steady CPU {cpu:.3f} ms/agent turn")
     finally:
         agent.terminate()
         agent.wait()

@@ -199,6 +199,12 @@ class ConversationWorker:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._lag_task
             self._lag_task = None
+        for connector in self._connectors.values():
+            closer = getattr(connector, "aclose", None)  # e.g. http's keep-alive connections
+            if closer is not None:
+                with contextlib.suppress(Exception):
+                    await closer()
+        self._connectors.clear()
         if self._session is not None:
             await self._session.close()
             self._session = None

@@ -239,6 +239,30 @@ def _single_node() -> Iterator[None]:
         ray_constants.ENABLE_RAY_CLUSTER = cluster
 
 
+@contextlib.contextmanager
+def _lean_head() -> Iterator[None]:
+    """A local instance without the processes a campaign never uses: the dashboard's API
+    server (ray.init waits for it to publish its URL), the autoscaler's monitor and the
+    log monitor (logs stay in the session folder; `log_to_driver` is off). Each is a
+    Python process importing Ray: ray.init 17.6-18.0 s -> 11.6-12.4 s on a loaded 2-core
+    machine (benchmarks/RESULTS.md)."""
+    from ray._private.node import Node
+
+    names = ("start_api_server", "start_monitor", "start_log_monitor")
+    saved = {name: getattr(Node, name) for name in names}
+
+    def skip(self: Any, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    for name in names:
+        setattr(Node, name, skip)
+    try:
+        yield
+    finally:
+        for name, method in saved.items():
+            setattr(Node, name, method)
+
+
 def _start_local(num_cpus: int | None, kwargs: dict[str, Any]) -> _Reaper:
     import ray
 
@@ -248,8 +272,11 @@ def _start_local(num_cpus: int | None, kwargs: dict[str, Any]) -> _Reaper:
         # saying so on every run: kept on, not said.
         logging.getLogger("ray._private.authentication.authentication_token_setup").setLevel(
             logging.ERROR)
-        with _single_node():
-            ray.init(num_cpus=num_cpus, _node_ip_address="127.0.0.1", **kwargs)
+        # address="local": always a new instance, never a cluster found through RAY_ADDRESS
+        # or /tmp/ray (another run's, a test's).
+        with _single_node(), _lean_head():
+            ray.init(address="local", num_cpus=num_cpus, _node_ip_address="127.0.0.1",
+                     **kwargs)
         reaper.track_new_children()
         node_ip = ray.util.get_node_ip_address()
         if node_ip != "127.0.0.1":

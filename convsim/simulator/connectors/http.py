@@ -15,6 +15,8 @@
     agent acted on the turn (called a tool): the turn is sent again only if the
     agent declares `options: {retry_safe: true}` (it de-duplicates by
     Idempotency-Key); otherwise the conversation ends with an infrastructure error.
+  Plain `http://` agents are reached through a lean keep-alive HTTP/1.1 client
+  (`http1.py`); `options: {client: aiohttp}` uses aiohttp, as https URLs do.
   `requests_per_second` rate-limits the endpoint (token bucket, per worker). A
   circuit breaker per endpoint, shared by the worker's conversations, opens after
   `breaker_failures` failed calls in a row within `breaker_window_s` seconds: every
@@ -52,6 +54,7 @@ from convsim.core.records import AgentReply
 from convsim.core.redact import Redactor, expand_env, url_secrets
 from convsim.core.registry import connector
 from convsim.core.sandbox import CONVERSATION_HEADER, SANDBOX_URL_HEADER, ToolSandbox
+from convsim.simulator.connectors import http1
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 CIRCUIT_OPEN = "circuit open"
@@ -196,6 +199,22 @@ class HttpConnector:
         self._bucket: TokenBucket | None = None if rps is None else _shared(
             session, "bucket", key, lambda: TokenBucket(float(rps)))
         self._turns: dict[str, int] = {}
+        # Plain http:// goes through the lean keep-alive client (one per worker and
+        # host:port); anything else (https, credentials in the URL) through aiohttp.
+        self._pool: http1.Pool | None = None
+        client = opts.get("client", "auto")
+        if client not in ("auto", "aiohttp"):
+            raise ValueError(f"options.client: expected auto or aiohttp, got {client!r}")
+        if client == "auto" and http1.supports(self._chat_url):
+            try:
+                static = {k: v for k, v in headers.items() if k.lower() != "content-type"}
+                self._head = http1.encode_headers({**static, "Content-Type": "application/json"})
+                self._close_head = http1.encode_headers(headers)
+            except (ValueError, UnicodeEncodeError):
+                pass  # refused by aiohttp at the first call, as before
+            else:
+                self._pool = _shared(session, "pool", f"{base.raw_host}:{base.port}",
+                                     lambda: http1.Pool(self._chat_url))
         bursts = opts.get("bursts", "sequential")
         if bursts not in ("sequential", "batched"):
             raise ValueError(f"options.bursts: expected sequential or batched, got {bursts!r}")
@@ -211,9 +230,15 @@ class HttpConnector:
                    sandbox_url: str) -> AgentReply:
         turn = self._turns.get(conversation_id, 0)
         self._turns[conversation_id] = turn + 1
-        headers = {**self._headers, "Content-Type": "application/json",
-                   SANDBOX_URL_HEADER: sandbox_url, CONVERSATION_HEADER: conversation_id,
-                   IDEMPOTENCY_HEADER: f"{conversation_id}:{turn}"}
+        headers: dict[str, str] | bytes
+        if self._pool is not None:
+            headers = self._head + http1.encode_headers({
+                SANDBOX_URL_HEADER: sandbox_url, CONVERSATION_HEADER: conversation_id,
+                IDEMPOTENCY_HEADER: f"{conversation_id}:{turn}"})
+        else:
+            headers = {**self._headers, "Content-Type": "application/json",
+                       SANDBOX_URL_HEADER: sandbox_url, CONVERSATION_HEADER: conversation_id,
+                       IDEMPOTENCY_HEADER: f"{conversation_id}:{turn}"}
         # Encoded once here (aiohttp's json= builds a payload object per attempt).
         body = json.dumps({self._id_field: conversation_id, self._message_field: text})
         try:
@@ -230,7 +255,7 @@ class HttpConnector:
         return reply
 
     async def _post(self, conversation_id: str, body: str,
-                    headers: dict[str, str]) -> AgentReply:
+                    headers: dict[str, str] | bytes) -> AgentReply:
         failures = limited = 0
         while True:
             self.breaker.check()
@@ -238,15 +263,25 @@ class HttpConnector:
                 await self._bucket.acquire()
             retryable = self.retry_safe
             try:
-                async with self._session.post(self._chat_url, data=body,
-                                              headers=headers, timeout=self._timeout) as resp:
-                    raw = await resp.text()
-                    status, retry_after = resp.status, resp.headers.get("Retry-After")
-            except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
+                if self._pool is not None and isinstance(headers, bytes):
+                    got = await self._pool.request("POST", self._chat_url.raw_path_qs, headers,
+                                                   body.encode(), self._timeout.total or 0)
+                    raw, status = got.text(), got.status
+                    retry_after = got.headers.get("retry-after")
+                else:
+                    async with self._session.post(
+                            self._chat_url, data=body, timeout=self._timeout,
+                            headers=headers if isinstance(headers, dict) else None) as resp:
+                        raw = await resp.text()
+                        status, retry_after = resp.status, resp.headers.get("Retry-After")
+            except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError,
+                    http1.NotConnected) as exc:
                 # The connection never opened: the agent did not see the turn.
                 last, retryable = self._redact(f"{type(exc).__name__}: {exc}"), True
             except TimeoutError:
                 last = f"no reply within {self._timeout.total:g}s from {self.endpoint}"
+            except http1.Broken as exc:
+                last = self._redact(f"{type(exc).__name__}: {exc}")
             except aiohttp.ClientError as exc:
                 last = self._redact(f"{type(exc).__name__}: {exc}")
             else:
@@ -293,12 +328,22 @@ class HttpConnector:
         if self.breaker.is_open or not self._close_path:
             return
         try:
-            async with self._session.delete(
-                    self._url(self._close_path.format(id=conversation_id)),
-                    headers=self._headers, timeout=self._close_timeout):
-                pass
-        except (TimeoutError, aiohttp.ClientError, ValueError):
+            url = self._url(self._close_path.format(id=conversation_id))
+            if self._pool is not None and http1.supports(url):
+                await self._pool.request("DELETE", url.raw_path_qs, self._close_head, b"",
+                                         self._close_timeout.total or 0)
+            else:
+                async with self._session.delete(url, headers=self._headers,
+                                                timeout=self._close_timeout):
+                    pass
+        except (TimeoutError, aiohttp.ClientError, ValueError, http1.NotConnected,
+                http1.Broken):
             pass  # forgetting state is best effort
+
+    async def aclose(self) -> None:
+        """Close the keep-alive connections (the worker calls it when it stops)."""
+        if self._pool is not None:
+            self._pool.close()
 
 
 class _SandboxTools:
