@@ -12,7 +12,9 @@ defects.
    Per seed, one campaign plays v1 and the bot's own one-bug builds that match an operator
    (`agent.py --defect NAME`), each gated against v1 with the default policy
    (`convsim gate`), and `convsim adequacy` mutates v1 on the same campaign. Agreement: the
-   operator is caught exactly when its real defect build fails the gate.
+   operator is caught exactly when its real defect build fails the gate. Two campaigns:
+   `full` (the gate benchmark's: all six evaluators, clean and a shaky backend) and `weak`
+   (the demo's three evaluators, clean only), where some real builds get through.
 
     .venv/bin/python benchmarks/adequacy.py --out /tmp/adequacy-bench [--executor local]
         [--kite-seeds 3] [--skip-cost]
@@ -87,12 +89,39 @@ def cost_table(name: str, fast: dict[str, Any], full: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def kite_seed(seed: int, n: int, out: Path) -> dict[str, Any]:
-    folder = out / f"kite-seed{seed}"
+def advice_applied(out: Path, executor: str) -> dict[str, Any]:
+    """The demo (all evaluators) with what its report says to add for hide_failure: the
+    bundled backend_outage profile."""
+    config = yaml.safe_load((ROOT / "configs" / "adequacy-demo.yaml").read_text())
+    for part in ("scenarios", "personas"):
+        config[part]["catalog"] = str(ROOT / "configs" / config[part]["catalog"])
+    config["perturbations"].append("backend_outage")
+    config["output_dir"] = str(out / "runs")
+    path = out / "adequacy-demo-outage.yaml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    return adequacy(path, out / "adequacy-demo-outage", "--executor", executor,
+                    "--operators", "hide_failure")
+
+
+VARIANTS = {
+    "full": {},  # the gate benchmark's campaign: all six evaluators, clean + shaky backend
+    "weak": {"evaluators": ["process", "disclosures", "goal"],  # the demo's three, no faults
+             "perturbations": [{"name": "clean"}]},
+}
+
+
+def kite_campaign(seed: int, n: int, versions: list[str], variant: str) -> dict[str, Any]:
+    # One profile instead of two: twice the scenarios, the same conversations per version.
+    profiles = len(VARIANTS[variant].get("perturbations", [None, None]))
+    return {**campaign(seed, n * 2 // profiles, PACK, versions), **VARIANTS[variant]}
+
+
+def kite_seed(seed: int, n: int, out: Path, variant: str = "full") -> dict[str, Any]:
+    folder = out / f"kite-{variant}-seed{seed}"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     (folder / "campaign.yaml").write_text(yaml.safe_dump(
-        campaign(seed, n, PACK, ["v1", *REAL.values()]), sort_keys=False))
+        kite_campaign(seed, n, ["v1", *REAL.values()], variant), sort_keys=False))
     ran = cli("run", "campaign.yaml", "--out", "runs", cwd=folder)
     if ran.returncode != 0:
         raise SystemExit(f"kite seed {seed}: convsim run exited {ran.returncode}: "
@@ -105,7 +134,7 @@ def kite_seed(seed: int, n: int, out: Path) -> dict[str, Any]:
         verdict = json.loads((folder / "gates" / build / "gate.json").read_text())
         real[op] = {"build": build, "exit": gated.returncode,
                     "findings": [f["metric"] for f in verdict["findings"]]}
-    (folder / "v1.yaml").write_text(yaml.safe_dump(campaign(seed, n, PACK, ["v1"]),
+    (folder / "v1.yaml").write_text(yaml.safe_dump(kite_campaign(seed, n, ["v1"], variant),
                                                    sort_keys=False))
     report = adequacy(folder / "v1.yaml", folder / "adequacy", "--operators", ",".join(REAL))
     ops = {o["name"]: o for o in report["operators"]}
@@ -118,11 +147,13 @@ def kite_seed(seed: int, n: int, out: Path) -> dict[str, Any]:
                     "mutant_caught": mutant["status"] == "caught",
                     "mutant_caught_by": [c["metric"] for c in mutant["caught_by"][:3]],
                     "advice": mutant["advice"]}
-    return {"seed": seed, "rows": rows, "adequacy_seconds": report["process_seconds"]}
+    return {"seed": seed, "variant": variant, "rows": rows,
+            "adequacy_seconds": report["process_seconds"]}
 
 
-def kite_table(results: list[dict[str, Any]]) -> str:
-    lines = ["| operator | Kite build | build fails the gate | mutant caught | agree | "
+def kite_table(results: list[dict[str, Any]], variant: str) -> str:
+    lines = [f"**Kite, campaign `{variant}`**", "",
+             "| operator | Kite build | build fails the gate | mutant caught | agree | "
              "mutant result when not caught |", "|---|---|---|---|---|---|"]
     agree = total = 0
     for op, build in REAL.items():
@@ -145,6 +176,9 @@ def main() -> None:
     parser.add_argument("--kite-seeds", type=int, default=3)
     parser.add_argument("--kite-first-seed", type=int, default=301)
     parser.add_argument("--kite-n", type=int, default=40, help="Kite scenarios per seed (x2)")
+    parser.add_argument("--kite-variants", default="full,weak",
+                        help="campaigns: full (all evaluators, shaky backend), weak (the "
+                             "demo's three evaluators, clean only)")
     parser.add_argument("--skip-cost", action="store_true")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
@@ -158,14 +192,25 @@ def main() -> None:
                             "--all-specs")
             summary["cost"][config] = {"default": fast, "all_specs": full}
             print(cost_table(f"{name} ({config})", fast, full) + "\n", flush=True)
-    for seed in range(args.kite_first_seed, args.kite_first_seed + args.kite_seeds):
-        result = kite_seed(seed, args.kite_n, args.out)
-        summary["kite"].append(result)
-        print(f"kite seed {seed}: " + ", ".join(
-            f"{op} real {r['real_caught']} mutant {r['mutant_status']}"
-            for op, r in result["rows"].items()), file=sys.stderr, flush=True)
-    if summary["kite"]:
-        print(kite_table(summary["kite"]))
+        applied = advice_applied(args.out, args.executor)
+        summary["advice_applied"] = applied
+        (hide,) = applied["operators"]
+        print(f"Demo + `backend_outage` (what the report advised for hide_failure): "
+              f"hide_failure {hide['status'].replace('_', ' ')}, fired in {hide['fired']} of "
+              f"{hide['pairs']}, caught by "
+              f"{', '.join(sorted({c['metric'] for c in hide['caught_by']})) or 'nothing'} "
+              f"({applied['process_seconds']} s)\n", flush=True)
+    variants = [v for v in args.kite_variants.split(",") if v]
+    for variant in variants:
+        for seed in range(args.kite_first_seed, args.kite_first_seed + args.kite_seeds):
+            result = kite_seed(seed, args.kite_n, args.out, variant)
+            summary["kite"].append(result)
+            print(f"kite {variant} seed {seed}: " + ", ".join(
+                f"{op} real {r['real_caught']} mutant {r['mutant_status']}"
+                for op, r in result["rows"].items()), file=sys.stderr, flush=True)
+        rows = [r for r in summary["kite"] if r["variant"] == variant]
+        if rows:
+            print(kite_table(rows, variant) + "\n", flush=True)
     (args.out / "summary.json").write_text(json.dumps(summary, indent=1, default=str))
 
 
