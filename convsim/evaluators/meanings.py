@@ -20,11 +20,11 @@ No network, no model download, no randomness: the same words give the same verdi
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 THRESHOLD = 0.5
@@ -123,12 +123,17 @@ def _units(text: str) -> list[tuple[str, str | None]]:
         if word[0].isdigit():
             continue  # figures are matched by kind, not by value
         stem = _stem(word)
-        concept = _STEM_CONCEPT.get(stem) or _STEM_CONCEPT.get(word)
-        if concept is None:
-            concept = next((c for s, c in _STEM_CONCEPT.items() if len(s) >= 5
-                            and stem.startswith(s)), None)
-        out.append((stem, None if concept is None else "§" + concept))
+        out.append((stem, _concept(word, stem)))
     return list(dict.fromkeys(out))
+
+
+@lru_cache(maxsize=16384)
+def _concept(word: str, stem: str) -> str | None:
+    concept = _STEM_CONCEPT.get(stem) or _STEM_CONCEPT.get(word)
+    if concept is None:
+        concept = next((c for s, c in _STEM_CONCEPT.items() if len(s) >= 5
+                        and stem.startswith(s)), None)
+    return None if concept is None else "§" + concept
 
 
 def _features(text: str) -> set[str]:
@@ -136,6 +141,7 @@ def _features(text: str) -> set[str]:
     return {f for unit in _units(text) for f in unit if f is not None}
 
 
+@lru_cache(maxsize=4096)
 def figures(text: str) -> frozenset[str]:
     """The kinds of figure a text carries (money, duration, percent, date)."""
     return frozenset(kind for kind, pattern in FIGURES.items() if pattern.search(text))
@@ -153,6 +159,35 @@ class Match:
     closeness: float
 
 
+Units = list[tuple[str, str | None]]
+_CHAR_NGRAMS = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5),
+                               lowercase=True).build_analyzer()
+"""scikit-learn's character 3-5-grams within word boundaries."""
+
+
+def _char_vector(text: str, vocabulary: set[str] | None = None) -> dict[str, float]:
+    """Sublinear-tf, L2-normalised character n-grams of a text's content words, only those
+    of `vocabulary` when given (what TfidfVectorizer(analyzer="char_wb", use_idf=False,
+    sublinear_tf=True) fitted on the examples gives, without its per-call overhead: a
+    matcher reads every sentence of every agent turn)."""
+    counts: dict[str, int] = {}
+    for gram in _CHAR_NGRAMS(" ".join(_content(text))):
+        if vocabulary is None or gram in vocabulary:
+            counts[gram] = counts.get(gram, 0) + 1
+    weights = {g: 1.0 + math.log(c) for g, c in counts.items()}
+    norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+    return {g: w / norm for g, w in weights.items()}
+
+
+def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
+    if len(b) < len(a):
+        a, b = b, a
+    return sum(w * b.get(g, 0.0) for g, w in a.items())
+
+
+_WORDS_WEIGHT, _CHARS_WEIGHT = 0.6, 0.4
+
+
 class StatementMatcher:
     """Nearest-example recogniser of one statement (a disclosure's examples)."""
 
@@ -162,17 +197,16 @@ class StatementMatcher:
         self.not_examples = not_examples
         self.threshold = threshold
         self._figures = [figures(e) for e in examples]
-        self._feats = [_units(e) for e in examples]
-        self._not_feats = [_units(e) for e in not_examples]
-        corpus = [" ".join(_content(t)) for t in (*examples, *not_examples)]
-        self._chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), use_idf=False,
-                                      sublinear_tf=True, lowercase=True)
-        self._chars.fit(corpus)
-        self._ex_vecs = self._chars.transform(corpus[: len(examples)])
-        self._not_vecs = self._chars.transform(corpus[len(examples):]) if not_examples else None
+        self._units = [_units(e) for e in examples]
+        self._not_units = [_units(e) for e in not_examples]
+        self._vecs = [_char_vector(e) for e in examples]
+        self._not_vecs = [_char_vector(e) for e in not_examples]
+        self._vocabulary = {g for t in (*examples, *not_examples)
+                            for g in _CHAR_NGRAMS(" ".join(_content(t)))}
+        self._seen: dict[str, Match | None] = {}
 
     @staticmethod
-    def _overlap(example: list[tuple[str, str | None]], sentence: set[str]) -> float:
+    def _overlap(example: Units, sentence: set[str]) -> float:
         """Share of the example's content in the sentence: a word (or figure kind) it has
         counts 1, a word of the same concept (cost for price) 0.8; 0 when fewer than two
         of them are there (one shared word is chance)."""
@@ -182,38 +216,46 @@ class StatementMatcher:
             return 0.0
         return sum(got) / len(example)
 
-    def _scores(self, sentence: str, feats: list[list[tuple[str, str | None]]], vecs: object
-                ) -> np.ndarray:
-        if not feats:
-            return np.zeros(0)
-        mine = _features(sentence)
-        overlap = np.array([self._overlap(f, mine) for f in feats])
-        vec = self._chars.transform([" ".join(_content(sentence))])
-        chars = np.asarray((vecs @ vec.T).toarray()).ravel()
-        return 0.6 * overlap + 0.4 * chars
-
-    def closeness(self, sentence: str) -> tuple[float, int]:
+    def closeness(self, sentence: str, at_least: float = 0.0) -> tuple[float, int]:
         """(closeness to the nearest example whose figures the sentence carries, its index);
-        (0, -1) when no example qualifies or a not-example is at least as close."""
-        scores = self._scores(sentence, self._feats, self._ex_vecs)
+        (0, -1) when no example qualifies, none can reach `at_least`, or a not-example is at
+        least as close."""
         has = figures(sentence)
         allowed = [i for i, need in enumerate(self._figures) if need <= has]
         if not allowed:
             return 0.0, -1
-        best = max(allowed, key=lambda i: (scores[i], -i))
-        if self.not_examples:
-            worst = float(self._scores(sentence, self._not_feats, self._not_vecs).max())
-            if worst >= scores[best]:
+        mine = _features(sentence)
+        overlap = {i: self._overlap(self._units[i], mine) for i in allowed}
+        # Characters add at most _CHARS_WEIGHT: skip the examples that cannot reach the bar.
+        overlap = {i: o for i, o in overlap.items()
+                   if _WORDS_WEIGHT * o + _CHARS_WEIGHT >= at_least}
+        if not overlap:
+            return 0.0, -1
+        vec = _char_vector(sentence, self._vocabulary)
+        scores = {i: _WORDS_WEIGHT * o + _CHARS_WEIGHT * _cosine(self._vecs[i], vec)
+                  for i, o in overlap.items()}
+        best = max(scores, key=lambda i: (scores[i], -i))
+        for units, nvec in zip(self._not_units, self._not_vecs, strict=True):
+            near = _WORDS_WEIGHT * self._overlap(units, mine) + _CHARS_WEIGHT * _cosine(nvec, vec)
+            if near >= scores[best]:
                 return 0.0, -1
-        return float(scores[best]), best
+        return scores[best], best
 
     def find(self, text: str) -> Match | None:
-        """The first sentence of `text` that says the statement, or None."""
+        """The first sentence of `text` that says the statement, or None (remembered per
+        text: agents repeat their sentences)."""
+        if text in self._seen:
+            return self._seen[text]
+        found = None
         for sentence in sentences(text):
-            score, index = self.closeness(sentence)
+            score, index = self.closeness(sentence, self.threshold)
             if index >= 0 and score >= self.threshold:
-                return Match(sentence, self.examples[index], round(score, 3))
-        return None
+                found = Match(sentence, self.examples[index], round(score, 3))
+                break
+        if len(self._seen) >= 4096:
+            self._seen.clear()
+        self._seen[text] = found
+        return found
 
 
 @lru_cache(maxsize=256)
