@@ -33,6 +33,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
@@ -156,7 +157,7 @@ def _tree_cpu(root: int, seen: dict[int, float]) -> None:
     for pid in tree:
         if pid in stats:
             seen[pid] = max(seen.get(pid, 0.0), stats[pid])
-            if pid not in NAMES:
+            if pid not in NAMES or NAMES[pid].startswith("ray::IDLE"):  # an actor-to-be
                 try:
                     NAMES[pid] = Path(f"/proc/{pid}/cmdline").read_bytes().replace(
                         b"\0", b" ").decode(errors="replace")[:60].strip()
@@ -205,7 +206,8 @@ def campaign_yaml(url: str, conversations: int, concurrency: int, executor: str,
 
 
 def convsim_run(url: str, conversations: int, concurrency: int, executor: str,
-                workers: int) -> dict[str, float]:
+                workers: int, extra: Sequence[str] = ()) -> dict[str, float]:
+    """One `convsim run` (`extra`: more CLI arguments, e.g. --ray-address)."""
     import polars as pl
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -217,7 +219,8 @@ def convsim_run(url: str, conversations: int, concurrency: int, executor: str,
         if "+asyncio" in executor:
             env["CONVSIM_EVENT_LOOP"] = "asyncio"  # the local executor's loop
             env["RAY_USE_UVLOOP"] = "0"  # Ray's actors (uvloop whenever it is installed)
-        proc = subprocess.Popen([str(convsim), "run", str(config), "--out", f"{tmp}/runs"],
+        proc = subprocess.Popen([str(convsim), "run", str(config), "--out", f"{tmp}/runs",
+                                 *extra],
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                 env=env)
         seen: dict[int, float] = {}
@@ -254,6 +257,9 @@ def convsim_run(url: str, conversations: int, concurrency: int, executor: str,
             for pid, secs in sorted(seen.items(), key=lambda kv: -kv[1])[:6]:
                 print(f"  {executor}: {secs:6.2f} s CPU  {NAMES.get(pid, pid)}")
         return {"conversations": conv.height, "turns": n, "wall": wall,
+                "driver_cpu_ms_per_turn": seen.get(proc.pid, 0.0) / n * 1000,
+                "actor_cpu_ms_per_turn": sum(v for pid, v in seen.items()
+                                             if "_WorkerActor" in NAMES.get(pid, "")) / n * 1000,
                 "rate": n / wall, "steady_wall": steady or wall,
                 "steady_rate": n / (steady or wall), "cpu_s": cpu,
                 "cpu_ms_per_turn": cpu / n * 1000,
