@@ -23,6 +23,12 @@ stand-in agent (in-process, answers at once and closes the conversation) and the
 evaluator, so the driver's own cost shows: planning, the streamed population, the batches
 in flight, the results. The replay file is written by another process before the run and
 its size reported; the wall time includes the campaign's checking pass over it.
+
+    .venv/bin/python benchmarks/memory_scale.py --population held --sizes 3000,30000
+    .venv/bin/python benchmarks/memory_scale.py --population streamed --sizes 3000,30000
+
+Only the population: the peak RSS of making that many retail scenarios, kept in a list (as
+campaigns did before they streamed) or streamed through `build_population`.
 """
 
 from __future__ import annotations
@@ -155,6 +161,23 @@ def distinct(size: int, kind: str) -> None:
                       "file_mib": round(file_mib)}))
 
 
+def population(size: int, held: bool) -> None:
+    """Peak RSS of making `size` retail scenarios: all held in a list (as campaigns did), or
+    streamed through the campaign's population (what they do now)."""
+    from convsim.core.config import CampaignConfig
+    from convsim.engine.campaign import build_population
+
+    config = CampaignConfig.model_validate({
+        "name": "population", "scenarios": {"domain": "retail", "n": size},
+        "agents": [{"version": "v1", "connector": "python", "reference": "retail:v1"}]})
+    start = _hwm_mib()
+    scenarios, _ = build_population(config)
+    kept = list(scenarios) if held else None
+    made = len(kept) if kept is not None else sum(1 for _ in scenarios)
+    print(json.dumps({"scenarios": made, "held": held, "start_mib": start,
+                      "peak_mib": _hwm_mib()}))
+
+
 def _hwm_mib() -> int:
     """Peak RSS so far (VmHWM), MiB."""
     for line in Path("/proc/self/status").read_text().splitlines():
@@ -171,7 +194,18 @@ def main() -> None:
                              "from a JSON Lines file of regression scenarios).")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--write-replay", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--population-one", help=argparse.SUPPRESS)
+    parser.add_argument("--population", choices=["held", "streamed"],
+                        help="Only make the scenarios (no campaign): held in a list, or streamed.")
     args = parser.parse_args()
+    if args.population:
+        for size in (int(s) for s in args.sizes.split(",")):
+            subprocess.run([sys.executable, __file__, "--population-one", args.population,
+                            "--one", str(size)], check=True)
+        return
+    if args.population_one:
+        population(args.one, args.population_one == "held")
+        return
     if args.write_replay:
         _replay_file(args.write_replay, args.one)
         return
