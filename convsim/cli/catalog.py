@@ -16,6 +16,14 @@ scenarios_app = typer.Typer(help="Generate scenarios.", no_args_is_help=True)
 
 
 def _dump(items: list[Any], out: Path | None) -> None:
+    if out is not None and out.suffix.lower() in (".jsonl", ".ndjson"):
+        # JSON Lines: one a line, read line by line by campaigns (scenarios.files, any size)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with out.open("w", encoding="utf-8") as f:
+            for i in items:
+                f.write(i.model_dump_json() + "\n")
+        console.print(f"{len(items)} written to {out}", highlight=False)
+        return
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
     text = yaml.dump([i.model_dump(mode="json") for i in items], Dumper=dumper, sort_keys=False,
                      allow_unicode=True, width=100)
@@ -119,7 +127,8 @@ def from_transcript(
     catalog: Path = typer.Option(None, "--catalog", help="Catalog: expected process of the intent."),
     domain: str = typer.Option(None, "--domain", help="Domain pack: keeps the pack's tools in the "
                                                       "process and binds the customer's state."),
-    out: Path = typer.Option(None, "--out", "-o", help="YAML file (default: print)."),
+    out: Path = typer.Option(None, "--out", "-o", help="YAML file, or .jsonl for JSON Lines "
+                                                       "(any size; default: print)."),
 ) -> None:
     """Turn one historical conversation into a regression scenario (goal, customer, expectations)."""
     from convsim.core.packs.discovery import find_domain

@@ -243,3 +243,24 @@ def test_a_bad_line_of_a_scenario_file_is_named_before_anything_runs(tmp_path: P
         """))
     with pytest.raises(ConfigError, match="1 have none, e.g. r-2"):
         build_population(config)
+
+
+def test_scenarios_written_as_json_lines_are_read_by_a_campaign(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from convsim.cli.main import app
+
+    out = tmp_path / "made.jsonl"
+    result = CliRunner().invoke(app, ["scenarios", "generate", "--domain", "retail", "--n", "7",
+                                      "--seed", "3", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert len(out.read_text().splitlines()) == 7
+    config = load_campaign(_campaign(tmp_path, """\
+        name: from_file
+        scenarios: {{n: 0, files: [made.jsonl]}}
+        agents: [{{version: v1, connector: python, reference: "retail:v1"}}]
+        output_dir: {out}
+        """))
+    scenarios, _ = build_population(config)
+    made = generate_scenarios(find_domain("retail"), ScenarioGenConfig(domain="retail", n=7), 3)
+    assert list(scenarios) == made
