@@ -1,7 +1,8 @@
 """Scenarios for any domain pack: from its templates, its own generator, or a mined catalog.
 
-`generate_scenarios(domain, config, seed)` is what campaigns and
-`convsim scenarios generate` call (through the registry). The intent mix is
+`scenario_stream(domain, config, seed)` is what campaigns call (through the
+registry): the scenarios made one at a time as the plan pulls them, never all
+held; `generate_scenarios` is the same as a list (`convsim scenarios generate`). The intent mix is
 the config's, else a catalog's (mined from the team's transcripts), else the
 pack's template weights. An intent the pack has no template for becomes:
 - a mined scenario when the catalog learned its process from the pack's own
@@ -9,7 +10,8 @@ pack's template weights. An intent the pack has no template for becomes:
 - else an out-of-scope scenario that must be escalated, if the pack has a
   transfer tool; else it is left out (and said so in the provenance).
 Sampling is by quotas (see `_allocate`): the shares asked for are the shares drawn.
-Deterministic: scenario i draws from `[seed, 0x5CE, i]`.
+Deterministic: scenario i draws from `[seed, 0x5CE, i]` alone, so it is made without
+the others.
 """
 
 from __future__ import annotations
