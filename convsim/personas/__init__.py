@@ -1,9 +1,17 @@
 """Personas: simulated customers (identity, traits, style) and their generator.
 
 Imports only the kernel (`convsim.core.records`, `config`, `registry`); the
-engine reaches `generate_campaign_personas` through the registry.
+engine reaches `campaign_persona_pool` (each persona made when first picked) through the
+registry.
 """
 
-from convsim.personas.generator import PersonaGenConfig, generate_campaign_personas, generate_personas
+from convsim.personas.generator import (
+    PersonaGenConfig,
+    PersonaPool,
+    campaign_persona_pool,
+    generate_campaign_personas,
+    generate_personas,
+)
 
-__all__ = ["PersonaGenConfig", "generate_campaign_personas", "generate_personas"]
+__all__ = ["PersonaGenConfig", "PersonaPool", "campaign_persona_pool", "generate_campaign_personas",
+           "generate_personas"]
