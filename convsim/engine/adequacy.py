@@ -17,6 +17,8 @@ baseline does not fail (which metric caught it, its p-value or violation count),
 operator not caught, why: never fired (what would exercise it), fired but not significant
 (pairs `plan-size` says are needed), or no metric sees it (which evaluator or rule to add).
 The engine reaches the operators and the mutant connector through the registry only.
+One module for one command (plan, play, judge, render: ~600 lines); the markdown goes to
+its own module if it grows.
 """
 
 from __future__ import annotations
@@ -303,7 +305,7 @@ class _Plan:
             self.seconds = time.perf_counter() - self._first
 
 
-def _play(plans: list[_Plan], inner: dict[str, Any], patterns: list[str],
+def _play(plans: list[_Plan], inner: dict[str, Any], disclosures: tuple[list[str], list[str]],
           config: CampaignConfig, execution: Any, base_run_id: str, out: Path,
           red: Any, say: ProgressFn) -> None:
     """Every mutant's conversations in one executor session (one Ray start): batches hold
@@ -319,7 +321,8 @@ def _play(plans: list[_Plan], inner: dict[str, Any], patterns: list[str],
         plan.run_dir.mkdir(parents=True)
         plan.writer = ResultWriter(plan.run_dir, plan.run_id)
         agents.append(AgentConfig(version=plan.version, connector="mutant", options={
-            "operator": plan.name, "inner": inner, "disclosures": patterns}))
+            "operator": plan.name, "inner": inner, "disclosures": disclosures[0],
+            "disclosure_examples": disclosures[1]}))
         owner.update({s.id: plan for s in plan.specs})
 
     def batches() -> Iterator[list[ConversationSpec]]:
@@ -465,6 +468,8 @@ def run_adequacy(config: CampaignConfig, *, out_dir: str | Path,
     scenarios, personas = build_population(base_cfg)
     patterns = list(dict.fromkeys(p for s in scenarios for d in s.expectations.disclosures
                                   for p in d.patterns))
+    examples = list(dict.fromkeys(e for s in scenarios for d in s.expectations.disclosures
+                                  for e in getattr(d, "examples", [])))
     specs = list(iter_specs(base_cfg, scenarios, personas))
     replies, usable = _replies(info.run_dir)
     red = redactor_for(config.agents)
@@ -474,7 +479,7 @@ def run_adequacy(config: CampaignConfig, *, out_dir: str | Path,
     # Which pairs each operator can fire in, read off the baseline's conversations.
     plans: dict[str, _Plan] = {}
     for name, op in ops.items():
-        facts = op.pack_facts(domain, patterns)
+        facts = op.pack_facts(domain, patterns, examples)
         firing = {s.pair_id for s in specs if all_specs or not usable.get(s.pair_id, False)
                   or op.would_fire(replies.get(s.pair_id, []), facts)}
         version = f"{base_agent.version}~{name}"
@@ -488,7 +493,8 @@ def run_adequacy(config: CampaignConfig, *, out_dir: str | Path,
     if todo:
         with serve_agents([base_agent.with_environment()]) as served:
             inner = served[0].model_dump(mode="json", exclude_none=True)
-            _play(todo, inner, patterns, config, execution, info.run_id, out, red, say)
+            _play(todo, inner, (patterns, examples), config, execution, info.run_id, out, red,
+                  say)
     mutants_seconds = time.perf_counter() - t_mutants
 
     results: list[OperatorResult] = []

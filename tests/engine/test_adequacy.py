@@ -237,3 +237,27 @@ def test_unusable_input_is_one_line_and_exit_2(tmp_path: Path) -> None:
     result = runner.invoke(app, ["adequacy", str(campaign), "--out", str(tmp_path / "few"),
                                  "--operators", "never_handover"])
     assert result.exit_code == 2 and "no verdict" in result.output
+
+
+def test_a_disclosure_written_as_a_meaning_is_dropped_too(tmp_path: Path, policy: Path) -> None:
+    # Kite Mobile: a user-written pack whose bot the campaign starts itself (`command:`), and
+    # whose plan-switch notice is a meaning with examples, not a regular expression.
+    kite = ROOT / "tests" / "data" / "packs" / "kite"
+    campaign = {
+        "name": "kite-adequacy", "seed": 3,
+        "scenarios": {"domain": str(kite), "n": 16,
+                      "intents": {"switch_plan": 1, "travel_pass": 1}},
+        "personas": {"n": 8}, "perturbations": ["clean"],
+        "agents": [{"version": "v1", "connector": "http", "workdir": str(kite),
+                    "command": "python agent.py --port {port}"}],
+        "evaluators": ["disclosures", "goal"], "max_turns": 20,
+        "execution": {"executor": "local", "concurrency": 8, "batch_size": 8},
+        "output_dir": str(tmp_path / "runs")}
+    path = tmp_path / "kite.yaml"
+    path.write_text(yaml.safe_dump(campaign))
+    code, report = _adequacy(path, tmp_path / "out", "--policy", str(policy),
+                             "--operators", "drop_disclosure")
+    (op,) = report["operators"]
+    assert code == 0 and op["status"] == "caught"
+    assert {"disclosure:plan_switch_notice", "disclosure:travel_pass_price"} <= {
+        c["metric"] for c in op["caught_by"]}

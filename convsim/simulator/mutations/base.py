@@ -27,6 +27,25 @@ _WRITE_VERBS = ("cancel", "modify", "update", "change", "return", "exchange", "r
                 "make_", "send_", "suspend", "resume", "enable", "disable", "refuel", "book",
                 "create", "delete", "add", "remove", "set", "place", "order", "transfer")
 _SENTENCE = re.compile(r"(?<=[.?!])\s+|\n+")
+_WORD = re.compile(r"[a-z]{3,}")
+_STOP = frozenset(re.findall(r"\S+", """the and for you your our with from that this will are
+was were have has been can may not but all any its they them their there here what when which
+who how just also very into about than then some would could should shall only"""))
+OVERLAP = 0.5
+"""Share of an example's content words a sentence must contain to state that disclosure."""
+
+
+def _stems(text: str) -> set[str]:
+    out = set()
+    for word in _WORD.findall(text.lower()):
+        if word in _STOP:
+            continue
+        for suffix in ("ing", "ed", "es", "ly", "s"):
+            if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+                word = word[: -len(suffix)]
+                break
+        out.add(word)
+    return out
 
 
 def sentences(text: str) -> list[str]:
@@ -49,14 +68,18 @@ class PackFacts:
     """The pack's transfer tools (`@tool(escalation=True)`)."""
     disclosures: tuple[str, ...] = ()
     """Regular expressions of the disclosures the campaign's scenarios require."""
+    examples: tuple[str, ...] = ()
+    """Example sentences of the disclosures written as a meaning (`meaning:` + `examples:`)."""
     rules: tuple[Any, ...] = ()
     """The pack's rules (`core.rule_specs.Rule`)."""
     yes: str = "Yes, please go ahead."
     """What a customer says to agree (the pack's `yes` utterance, if it has one)."""
 
     @classmethod
-    def of(cls, domain: Any, disclosures: Iterable[str] = ()) -> PackFacts:
-        """Facts of a loaded pack (`core.packs.model.Domain`) and extra disclosure patterns."""
+    def of(cls, domain: Any, disclosures: Iterable[str] = (),
+           examples: Iterable[str] = ()) -> PackFacts:
+        """Facts of a loaded pack (`core.packs.model.Domain`) and the campaign's disclosures
+        (regular expressions, and example sentences of those written as a meaning)."""
         tools = sorted(domain.tools)
         rules = list(domain.rules) + [r for t in domain.scenarios for r in t.expectations.rules]
         escalation = frozenset(domain.escalation_tools)
@@ -78,12 +101,28 @@ class PackFacts:
         patterns = list(dict.fromkeys(
             [p for t in domain.scenarios for d in t.expectations.disclosures for p in d.patterns]
             + list(disclosures)))
+        said = list(dict.fromkeys(
+            [e for t in domain.scenarios for d in t.expectations.disclosures
+             for e in getattr(d, "examples", [])] + list(examples)))
         yes = (domain.utterances.get("yes") or [cls.yes])[0]
         return cls(frozenset(writes), frozenset(consent), frozenset(verification - writes),
-                   escalation, tuple(patterns), tuple(rules), yes if "{" not in yes else cls.yes)
+                   escalation, tuple(patterns), tuple(said), tuple(rules),
+                   yes if "{" not in yes else cls.yes)
 
     def disclosure_sentence(self, sentence: str) -> bool:
-        return any(re.search(p, sentence, re.IGNORECASE) for p in self.disclosures)
+        """Whether a sentence states a disclosure: it matches one of the patterns, or holds
+        at least half the content words of an example (and two of them)."""
+        if any(re.search(p, sentence, re.IGNORECASE) for p in self.disclosures):
+            return True
+        if not self.examples:
+            return False
+        words = _stems(sentence)
+        for example in self.examples:
+            wanted = _stems(example)
+            shared = len(wanted & words)
+            if wanted and shared >= 2 and shared >= OVERLAP * len(wanted):
+                return True
+        return False
 
 
 @dataclass
@@ -183,9 +222,11 @@ class MutationOperator:
         return self.fires_in([Reply(t, h, e, list(c)) for t, h, e, c in replies], facts)
 
     @staticmethod
-    def pack_facts(domain: Any, disclosures: Iterable[str] = ()) -> PackFacts:
-        """What operators know of a loaded pack (and the campaign's disclosure patterns)."""
-        return PackFacts.of(domain, disclosures)
+    def pack_facts(domain: Any, disclosures: Iterable[str] = (),
+                   examples: Iterable[str] = ()) -> PackFacts:
+        """What operators know of a loaded pack (and the campaign's disclosures: patterns,
+        and example sentences of those written as a meaning)."""
+        return PackFacts.of(domain, disclosures, examples)
 
     def describe(self) -> dict[str, Any]:
         return {"name": self.name, "description": self.description,

@@ -3,7 +3,8 @@
 Registered as the connector `mutant` (entry point, like any connector). Its options name
 the operator (`operator`, a `convsim.mutations` plug-in), the agent it wraps (`inner`: an
 agent entry as in a campaign file, with any connector: http, python, openai, a plug-in's),
-and the campaign's disclosure patterns (`disclosures`). It speaks the connector contract
+and the campaign's disclosures (`disclosures`: patterns; `disclosure_examples`: example
+sentences of those written as a meaning). It speaks the connector contract
 both ways: the customer's messages go to the inner agent unchanged; its replies, and for
 tool-level defects the tool results it receives, go through the operator. Tool calls are
 intercepted on the conversation's sandbox itself, so an HTTP agent calling the sandbox's
@@ -43,11 +44,12 @@ class MutantConnector:
     """One operator applied to the replies (and tool results) of an inner connector."""
 
     def __init__(self, version: str, inner: Any, operator: MutationOperator,
-                 disclosures: list[str]) -> None:
+                 disclosures: list[str], examples: list[str] | None = None) -> None:
         self.version = version
         self.inner = inner
         self.operator = operator
         self._disclosures = disclosures
+        self._examples = examples or []
         self._facts: dict[int, PackFacts] = {}
         self._conversations: dict[str, _Conversation] = {}
         self.batches_bursts = bool(has_ability(inner, AgentBatchesBursts)
@@ -56,7 +58,8 @@ class MutantConnector:
     def facts(self, domain: Any) -> PackFacts:
         found = self._facts.get(id(domain))
         if found is None:
-            found = self._facts[id(domain)] = PackFacts.of(domain, self._disclosures)
+            found = self._facts[id(domain)] = PackFacts.of(domain, self._disclosures,
+                                                           self._examples)
         return found
 
     def _open(self, conversation_id: str, sandbox: ToolSandbox, sandbox_url: str) -> _Conversation:
@@ -175,4 +178,5 @@ def make_mutant(version: str, options: dict[str, Any], **settings: Any) -> Mutan
     if not isinstance(operator, MutationOperator):
         raise ValueError(f"mutation operator {operator_name!r}: its factory returned "
                          f"{type(operator).__name__}, not a MutationOperator")
-    return MutantConnector(version, inner, operator, list(options.get("disclosures") or []))
+    return MutantConnector(version, inner, operator, list(options.get("disclosures") or []),
+                           list(options.get("disclosure_examples") or []))
