@@ -653,6 +653,14 @@ def gate_run(runs: an.Runs, policy: GatePolicy, candidate: str | None = None,
     metrics = sorted(runs.scores.filter(pl.col("agent_version") == candidate)
                      .select(pl.col("metric").unique()).collect().to_series().to_list())
     safe, notes = safety_metrics(runs, policy, metrics)
+    for r, which in [(runs, "run"), *([(baseline_runs, "baseline run")] if baseline_runs
+                                      else [])]:
+        unnamed = r.conversations.filter(pl.col("agent_version").is_null()).select(
+            pl.len()).collect().item()
+        if unnamed:
+            notes.append(f"agent_version is empty in {unnamed} conversation"
+                         f"{'s' * (unnamed != 1)} of the {which}: left out (pass "
+                         "--agent-version to convsim ingest or convsim evaluate)")
     rules += _safety_rules(runs, policy, candidate, safe)
     rules += _threshold_rules(runs, policy, candidate)
     comparison: str | None = None

@@ -153,3 +153,16 @@ def test_budget_stopped_conversations_are_left_out_and_counted(tmp_path: Path) -
     size = next(r for r in verdict["rules"] if r["rule"] == "min_conversations")
     assert size["numbers"]["n"] == 30
     assert verdict["counts"] == "30 conversations"
+
+
+def test_conversations_without_a_version_beside_named_ones_are_a_note(tmp_path: Path) -> None:
+    control = production_run(tmp_path, "control", "v1", {"address": (27, 30)})
+    canary = production_run(tmp_path, "canary", "v1", {"address": (26, 30)})
+    unnamed = production_run(tmp_path, "canary", None, {"billing": (5, 7)})  # same run folder
+    assert unnamed == canary
+    path = tmp_path / "small.yaml"
+    path.write_text(yaml.safe_dump({"min_conversations": 20, "segments": [],
+                                    "thresholds": {}, "safety": None}))
+    code, out, verdict = gate(canary, "--baseline-run", control, "--policy", path)
+    assert code == 0, out
+    assert "agent_version is empty in 7 conversations of the run: left out" in out
