@@ -157,7 +157,7 @@ def _tree_cpu(root: int, seen: dict[int, float]) -> None:
     for pid in tree:
         if pid in stats:
             seen[pid] = max(seen.get(pid, 0.0), stats[pid])
-            if pid not in NAMES or NAMES[pid].startswith("ray::IDLE"):  # an actor-to-be
+            if "_WorkerActor" not in NAMES.get(pid, ""):  # a Ray worker may become an actor
                 try:
                     NAMES[pid] = Path(f"/proc/{pid}/cmdline").read_bytes().replace(
                         b"\0", b" ").decode(errors="replace")[:60].strip()
@@ -182,8 +182,9 @@ def _at(samples: list[tuple[float, float]], when: float) -> float:
 def campaign_yaml(url: str, conversations: int, concurrency: int, executor: str,
                   workers: int) -> str:
     """`executor` may carry variants after a '+': `local+aiohttp` (the http connector on
-    aiohttp instead of the lean keep-alive client), `local+asyncio` (the standard event loop,
-    not uvloop), to compare them side by side."""
+    aiohttp instead of the lean keep-alive client), `ray+asyncio` (Ray's actors on the standard
+    event loop; Ray takes uvloop's whenever uvloop is installed), to compare them side by
+    side."""
     executor, *variants = executor.split("+")
     options = {"client": "aiohttp"} if "aiohttp" in variants else {}
     per_worker = concurrency if executor == "local" else max(1, concurrency // workers)
@@ -217,7 +218,6 @@ def convsim_run(url: str, conversations: int, concurrency: int, executor: str,
         t0 = time.perf_counter()
         env = dict(os.environ)
         if "+asyncio" in executor:
-            env["CONVSIM_EVENT_LOOP"] = "asyncio"  # the local executor's loop
             env["RAY_USE_UVLOOP"] = "0"  # Ray's actors (uvloop whenever it is installed)
         proc = subprocess.Popen([str(convsim), "run", str(config), "--out", f"{tmp}/runs",
                                  *extra],
