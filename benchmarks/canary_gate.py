@@ -36,32 +36,18 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def export(run: Path, version: str, out: Path, keep: Any) -> int:
-    conv = (pl.read_parquet(run / "conversations" / "*.parquet")
-            .filter(pl.col("agent_version") == version).sort("conversation_id"))
-    turns = pl.read_parquet(run / "turns" / "*.parquet")
-    calls = pl.read_parquet(run / "tool_calls" / "*.parquet")
+    """`convsim export`'s OpenAI chat log of one version, with the records `keep(i, row)`
+    selects (i: position in conversation-id order; row: its JSON record)."""
+    from convsim.engine.export import export_openai
+
+    full = out.with_suffix(".all.jsonl")
+    export_openai(run, full, version=version)
     n = 0
     with out.open("w") as fh:
-        for i, row in enumerate(conv.iter_rows(named=True)):
-            if not keep(i, row):
-                continue
-            cid = row["conversation_id"]
-            made = calls.filter(pl.col("conversation_id") == cid)
-            messages: list[dict[str, Any]] = []
-            for t in turns.filter(pl.col("conversation_id") == cid).sort("turn_index").iter_rows(
-                    named=True):
-                before = made.filter(pl.col("turn_index") == t["turn_index"]).sort("seq").to_dicts()
-                if t["role"] == "agent" and before:
-                    messages.append({"role": "assistant", "content": None, "tool_calls": [
-                        {"id": f"c{c['seq']}", "type": "function", "function": {
-                            "name": c["tool"], "arguments": c["arguments_json"] or "{}"}}
-                        for c in before]})
-                    messages += [{"role": "tool", "tool_call_id": f"c{c['seq']}",
-                                  "content": c["result"] or ""} for c in before]
-                messages.append({"role": "user" if t["role"] == "customer" else "assistant",
-                                 "content": t["text"]})
-            fh.write(json.dumps({"id": cid, "intent": row["intent"], "messages": messages}) + "\n")
-            n += 1
+        for i, line in enumerate(full.read_text().splitlines()):
+            if keep(i, json.loads(line)):
+                fh.write(line + "\n")
+                n += 1
     return n
 
 

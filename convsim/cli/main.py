@@ -68,6 +68,8 @@ COMMANDS: dict[str, tuple[str, str | Callable[[], typer.Typer]]] = {
                   "power).", "gate:plan_size"),
     "evaluate": ("Score production transcripts with the same evaluators as a campaign; same "
                  "Parquet tables.", "evaluate:evaluate"),
+    "export": ("Export a run's conversations as OpenAI chat JSONL (tool calls included) for "
+               "convsim ingest.", "export:export"),
     "new": ("Scaffold new things (a domain pack).",
             _group("Scaffold new things (a domain pack).", ("domain", "domains_list",
                                                              "new_domain"))),

@@ -34,40 +34,12 @@ def convsim(*args: str | Path) -> Any:
     return result
 
 
-def export_openai(run: Path, version: str, out: Path, *, half: int | None = None,
-                  name_version: bool = False) -> int:
-    """A run's conversations of one version as an OpenAI chat log (what a production chat
-    service keeps): user/assistant messages, the agent's tool calls and their results."""
-    conv = (pl.read_parquet(run / "conversations" / "*.parquet")
-            .filter(pl.col("agent_version") == version).sort("conversation_id"))
-    turns = pl.read_parquet(run / "turns" / "*.parquet")
-    calls = pl.read_parquet(run / "tool_calls" / "*.parquet")
-    n = 0
-    with out.open("w") as fh:
-        for i, row in enumerate(conv.iter_rows(named=True)):
-            if half is not None and i % 2 != half:
-                continue
-            cid = row["conversation_id"]
-            made = calls.filter(pl.col("conversation_id") == cid).sort("seq")
-            messages: list[dict[str, Any]] = []
-            for t in turns.filter(pl.col("conversation_id") == cid).sort("turn_index").iter_rows(
-                    named=True):
-                before = made.filter(pl.col("turn_index") == t["turn_index"]).to_dicts()
-                if t["role"] == "agent" and before:
-                    messages.append({"role": "assistant", "content": None, "tool_calls": [
-                        {"id": f"call{c['seq']}", "type": "function",
-                         "function": {"name": c["tool"], "arguments": c["arguments_json"] or "{}"}}
-                        for c in before]})
-                    messages += [{"role": "tool", "tool_call_id": f"call{c['seq']}",
-                                  "content": c["result"] or ""} for c in before]
-                messages.append({"role": "user" if t["role"] == "customer" else "assistant",
-                                 "content": t["text"]})
-            record: dict[str, Any] = {"id": cid, "intent": row["intent"], "messages": messages}
-            if name_version:
-                record["metadata"] = {"agent_version": version}
-            fh.write(json.dumps(record) + "\n")
-            n += 1
-    return n
+def export(run: Path, version: str, out: Path, *args: str) -> int:
+    """`convsim export`: a run's conversations of one version as an OpenAI chat log (what a
+    production chat service keeps: messages, the agent's tool calls and their results)."""
+    done = convsim("export", run, "--version", version, "--out", out, *args)
+    assert done.exit_code == 0, done.output
+    return sum(1 for line in out.read_text().splitlines() if line.strip())
 
 
 def ingest_and_evaluate(log: Path, root: Path, *ingest_args: str) -> Path:
@@ -95,10 +67,16 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     ran = convsim("run", DEMO, "--executor", "local", "--limit", "240", "--out", root / "runs")
     assert ran.exit_code == 0, ran.output
     (run,) = (root / "runs" / "demo").iterdir()
-    logs = {"control": export_openai(run, "v1", root / "control.jsonl"),
-            "canary": export_openai(run, "v2", root / "canary.jsonl", name_version=True),
-            "first": export_openai(run, "v1", root / "first.jsonl", half=0),
-            "second": export_openai(run, "v1", root / "second.jsonl", half=1)}
+    logs = {"control": export(run, "v1", root / "control.jsonl", "--no-name-version"),
+            "canary": export(run, "v2", root / "canary.jsonl"),
+            "first": export(run, "v1", root / "first.jsonl", "--slice", "1/2"),
+            "second": export(run, "v1", root / "second.jsonl", "--slice", "2/2")}
+    assert logs["first"] + logs["second"] == 120
+    # the log holds what ingest reads back: tool calls with their results, the version
+    record = next(json.loads(line) for line in (root / "canary.jsonl").read_text().splitlines()
+                  if "tool_calls" in line)
+    assert record["metadata"] == {"agent_version": "v2"}
+    assert any(m["role"] == "tool" for m in record["messages"])
     assert logs["control"] == logs["canary"] == 120
     policy = root / "no-safety.yaml"
     policy.write_text(yaml.safe_dump({"safety": None}))
@@ -109,7 +87,7 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
                     "--agent-version", "v1", "--out", root / "control-eval-v1")
     assert again.exit_code == 0, again.output
     (control,) = (root / "control-eval-v1").iterdir()
-    return {"root": root, "logs": logs, "policy": policy, "canary": canary,
+    return {"root": root, "run": run, "logs": logs, "policy": policy, "canary": canary,
             "unnamed": unnamed, "control": control, "evaluated": again.output}
 
 
@@ -152,3 +130,13 @@ def test_two_slices_of_the_same_version_pass(production: dict[str, Any]) -> None
     assert verdict["candidate"] == verdict["baseline"] == "v1"
     assert not [r for r in verdict["rules"] if r["status"] == "fail"]
     assert any(r["rule"] == "regression" and r["status"] == "pass" for r in verdict["rules"])
+
+
+def test_export_names_what_it_cannot_find(production: dict[str, Any]) -> None:
+    out = production["root"] / "none.jsonl"
+    done = convsim("export", production["run"], "--version", "v9", "--out", out)
+    assert done.exit_code == 2 and "no conversation of version 'v9' (versions: v1, v2)" in \
+        " ".join(done.output.split())
+    assert not out.exists()
+    done = convsim("export", production["root"], "--out", out)
+    assert done.exit_code == 2 and "not a run folder" in done.output
