@@ -86,6 +86,7 @@ PEOPLE_LIST = re.compile(r"(?:passengers?|travell?ers?|guests?|attendees|names)\
 PEOPLE_INLINE = re.compile(r"(?:passengers?|travell?ers?|guests?|attendees|names)\s*\**\s*:\s*\**[ \t]*"
                            r"(?:[^\W\d_][\w'’-]*(?:[ \t]+|[ \t]*,[ \t]*|[ \t]+(?:and|&)[ \t]+))+$",
                            re.IGNORECASE)
+PEOPLE_LABEL = re.compile(r"(?:passengers?|travell?ers?|guests?|attendees|names)\s*\**\s*:", re.IGNORECASE)
 LIST_ITEM = re.compile(r"^[ \t]*(?:\d+[.)]|[-*•])[ \t]+", re.MULTILINE)
 
 # Words before a person's name ("to", "is", "behalf of", "contact"), not before a product.
@@ -316,7 +317,7 @@ def _described(text: str, tokens: list[re.Match[str]], lex: Lexicon) -> Iterator
 def _order_for(text: str, tokens: list[re.Match[str]], i: int, lex: Lexicon) -> int:
     """"a mocha for Nozizwe": an unknown Title-case word after "for"/"under" ending the order."""
     tok = tokens[i]
-    if not (ORDER_FOR.search(text[max(0, tok.start() - 8):tok.start()]) and _title(tok.group(0))
+    if not (_title(tok.group(0)) and ORDER_FOR.search(text[max(0, tok.start() - 8):tok.start()])
             and (_unknown(tok.group(0), lex) or lex.is_name(tok.group(0)) and not _never(tok.group(0)))
             and not is_place(tok.group(0))):
         return 0
@@ -328,8 +329,8 @@ def _full_name(text: str, tokens: list[re.Match[str]], i: int, lex: Lexicon) -> 
     Hunt", "holder is Amber Brooks"), even when both are also ordinary words ("Earl Grey" is not)."""
     tok, nxt = tokens[i], tokens[i + 1] if i + 1 < len(tokens) else None
     return (nxt is not None and text[tok.end():nxt.start()] == " " and _title(tok.group(0))
-            and bool(PERSON_BEFORE.search(text[max(0, tok.start() - 30):tok.start()]))
             and _title(nxt.group(0)) and lex.is_first(tok.group(0))
+            and bool(PERSON_BEFORE.search(text[max(0, tok.start() - 30):tok.start()]))
             and nxt.group(0).lower() in lex.last and not _never(nxt.group(0))
             and not _sentence_start(text, tok.start()) and not is_place(nxt.group(0)))
 
@@ -339,16 +340,19 @@ def find_names(text: str) -> Iterator[tuple[int, int]]:
     lex = lexicon()
     tokens = list(TOKEN.finditer(text))
     places = list(find_places(text))
-    listed = _listed(text)
+    people = PEOPLE_LABEL.search(text) is not None  # lists of people: only where a label is
+    listed = _listed(text) if people else set()
     yield from _described(text, tokens, lex)
     i = 0
     while i < len(tokens):
         tok = tokens[i]
         word = tok.group(0)
         before = text[max(0, tok.start() - 40):tok.start()]
-        line = text[text.rfind("\n", 0, tok.start()) + 1:tok.start()]
-        strong = (bool(STRONG_CUE.search(before)) or bool(PAREN_CUE.search(before))
-                  or tok.start() in listed or bool(PEOPLE_INLINE.search(line[-120:]))) \
+        line = text[max(text.rfind("\n", 0, tok.start()) + 1, tok.start() - 120):tok.start()] \
+            if people else ""
+        strong = (bool(STRONG_CUE.search(before))
+                  or before.rstrip().endswith("(") and bool(PAREN_CUE.search(before))
+                  or tok.start() in listed or people and bool(PEOPLE_INLINE.search(line))) \
             and not THING_NAMED.search(before)
         cued = strong or bool(WEAK_CUE.search(before))
         place = next(((s, e) for s, e in places if s <= tok.start() < e), None)
@@ -386,7 +390,7 @@ def find_names(text: str) -> Iterator[tuple[int, int]]:
         i = j
 
 
-USER_ID = re.compile(r"(?<![\w@.'’])([^\W\d_]+(?:['’]?[^\W\d_]+)*(?:[-_.][^\W\d_]+(?:['’][^\W\d_]+)*)*)_"
+USER_ID = re.compile(r"(?<![\w@.'’])([^\W\d_]+(?:['’][^\W\d_]+)*(?:[-_.][^\W\d_]+(?:['’][^\W\d_]+)*)*)_"
                      r"(?:[^\W\d_]+_)?(\d{2,6})(?![\w@])")
 USER_ID_CUE = re.compile(r"\b(?:user\s*id|username|user name|login|handle)\b\W{0,6}(?:is\W+)?$",
                          re.IGNORECASE)
