@@ -53,6 +53,10 @@ def mine(
                 "persona_tasks": [str(base / p) for p in mining.persona_tasks],
                 "task_scenarios": [str(base / p) for p in mining.task_scenarios]})
         catalog = mine_catalog(transcripts, out, mining)
+        # What the real customers did, for the fidelity of every campaign using the catalog.
+        from convsim.decisions.campaign_fidelity import write_reference
+
+        write_reference(transcripts, out)
     console.print(f"{catalog['conversations']} conversations, {len(catalog['intents'])} intents, "
                   f"{catalog['utterance_bank']['rows']} utterances -> {out}/catalog.yaml",
                   highlight=False)

@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 
 INFRA_DOMINATED = 0.5
 """A run where at least this share of conversations hit infrastructure errors exits 2."""
+SIMULATOR_DOMINATED = 0.5
+"""A run where at least this share of conversations ended simulator_error exits 2 (unusable)."""
 
 
 PROGRESS_EVERY_S = 5.0
@@ -158,6 +160,11 @@ def render_summary(run_dir: Path, per_profile: bool = False, out: Console = cons
         parts = [f"{r['outcome']}={r['conversations']}" for r in outcomes.iter_rows(named=True)
                  if r["agent_version"] == version]
         out.print(f"outcomes {version}: " + ", ".join(parts), highlight=False)
+    from convsim.decisions.campaign_fidelity import fidelity_lines
+    from convsim.decisions.summary import saved_fidelity
+
+    for line in fidelity_lines(saved_fidelity(run_dir)):
+        out.print(line, highlight=False, markup=False, soft_wrap=True)
 
 
 def _divergence_table(run_dir: Path, out: Console = console) -> None:
@@ -415,10 +422,12 @@ def _report(info: RunInfo, config: CampaignConfig, red: Callable[[str], str],
                   f"{info.llm.prompt_tokens + info.llm.completion_tokens} tokens, cost {cost}",
                   highlight=False)
     if info.stopped_by_breaker is not None:
-        _stop(red(f"agent endpoint unusable, circuit open: {info.stopped_by_breaker}; stopped "
+        what = "simulated customers" if info.stopped_by_breaker.startswith(
+            "the simulated customer's model") else "agent endpoint"
+        _stop(red(f"{what} unusable, circuit open: {info.stopped_by_breaker}; stopped "
                   f"starting conversations ({info.not_started} not played, {info.written} "
-                  f"written); results kept — fix the agent and continue with --resume "
-                  f"{info.run_dir}"))
+                  f"written); results kept — fix the {'model' if what[0] == 's' else 'agent'} and "
+                  f"continue with --resume {info.run_dir}"))
     if info.stopped_by_budget:
         _stop(f"LLM budget reached: spent ${info.llm.known_cost_usd:.4f} of "
               f"${config.llm.budget_usd:g}; {info.not_started} "
@@ -428,6 +437,11 @@ def _report(info: RunInfo, config: CampaignConfig, red: Callable[[str], str],
         _stop(f"{info.errors} of {info.written} conversations hit infrastructure errors (agent "
               "unreachable, timing out or answering garbage): the run is not usable as a "
               f"verdict (results kept in {info.run_dir})")
+    if info.written and info.simulator_errors / info.written >= SIMULATOR_DOMINATED:
+        _stop(f"{info.simulator_errors} of {info.written} conversations failed on convsim's side "
+              "(simulator_error: the simulated customer or the pack; the reasons are in the "
+              "conversations table, column error): the run is not usable as a verdict "
+              f"(results kept in {info.run_dir})")
 
 
 def validate(campaign: Path = typer.Argument(..., help="Campaign YAML file.")) -> None:

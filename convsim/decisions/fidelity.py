@@ -80,6 +80,7 @@ class Customer:
     """What one conversation's customer did, read from its turns."""
 
     intent: str
+    conversation_id: str = ""
     words: list[int] = field(default_factory=list)
     info: list[int] = field(default_factory=list)
     questions: int = 0
@@ -90,6 +91,14 @@ class Customer:
     turns_to_goal: int | None = None
     patience: int | None = None
     asks_human: bool = False
+    _ids: np.ndarray | None = field(default=None, init=False, repr=False)
+
+    @property
+    def ids(self) -> np.ndarray:
+        """The tokens as ids of the process's vocabulary (computed once)."""
+        if self._ids is None:
+            self._ids = _ids(self.tokens)
+        return self._ids
 
 
 class InfoCounter:
@@ -189,9 +198,34 @@ def js(p: Counter[str], q: Counter[str]) -> float:
 
 
 def distinct(tokens: list[str], n: int, size: int) -> float:
+    """Distinct n-grams over n-grams in the first `size` tokens."""
     sample = tokens[:size]
     grams = list(zip(*(sample[i:] for i in range(n)), strict=False))
     return len(set(grams)) / len(grams) if grams else float("nan")
+
+
+_VOCAB: dict[str, int] = {}
+"""Token -> id, shared by every side of the process (distinct n-grams are counted on ids)."""
+
+
+def _ids(tokens: list[str]) -> np.ndarray:
+    return np.fromiter((_VOCAB.setdefault(t, len(_VOCAB)) for t in tokens), dtype=np.int64,
+                       count=len(tokens))
+
+
+class Distinct:
+    """`distinct(tokens, n, size)` on the tokens' ids (hashing ints, not tuples of strings)."""
+
+    def __init__(self, ids: np.ndarray) -> None:
+        self.ids = ids
+
+    def __call__(self, n: int, size: int) -> float:
+        count = min(size, len(self.ids)) - n + 1
+        if count <= 0:
+            return float("nan")
+        ids = self.ids[:count + n - 1]
+        codes = ids if n == 1 else ids[:-1] * (len(_VOCAB) + 1) + ids[1:]
+        return len(set(codes.tolist())) / count
 
 
 def _mean(x: Sequence[float] | np.ndarray) -> float:
@@ -220,6 +254,9 @@ class Side:
                                 if len(self.words) else np.nan)
         self.asks_human = _mean([c.asks_human for c in cs])
         self.tokens = [w for c in cs for w in c.tokens]
+        self.ids = np.concatenate([c.ids for c in cs]) if cs else np.zeros(0, dtype=np.int64)
+        self.vocab = np.unique(self.ids)
+        self.distinct = Distinct(self.ids)
         self.intents = Counter(c.intent for c in cs)
 
     def values(self) -> dict[str, float]:
@@ -236,16 +273,17 @@ class Side:
             "repeat_after_failure_gap": _mean(after[:, 1]),
             "leaves_after_failure_gap": _mean(after[:, 2]),
             "asks_human_gap": self.asks_human, "patience_ks": _mean(self.patience),
-            "distinct1_gap": distinct(self.tokens, 1, size),
-            "distinct2_gap": distinct(self.tokens, 2, size),
+            "distinct1_gap": self.distinct(1, size),
+            "distinct2_gap": self.distinct(2, size),
         }
 
 
 def compare(a: Side, b: Side) -> dict[str, float]:
     """Distances between two sides (a: real, b: simulated or another real part)."""
-    va, vb = set(a.tokens), set(b.tokens)
-    size = min(len(a.tokens), len(b.tokens))
-    jac = len(va & vb) / len(va | vb) if va | vb else float("nan")
+    size = min(len(a.ids), len(b.ids))
+    common = len(np.intersect1d(a.vocab, b.vocab, assume_unique=True))
+    union = len(a.vocab) + len(b.vocab) - common
+    jac = common / union if union else float("nan")
 
     def gap(x: float, y: float) -> float:
         return abs(x - y)
@@ -263,13 +301,13 @@ def compare(a: Side, b: Side) -> dict[str, float]:
         "leaves_after_failure_gap": gap(_mean(a.after[:, 2]), _mean(b.after[:, 2])),
         "asks_human_gap": gap(a.asks_human, b.asks_human),
         "patience_ks": ks(a.patience, b.patience),
-        "distinct1_gap": gap(distinct(a.tokens, 1, size), distinct(b.tokens, 1, size)),
-        "distinct2_gap": gap(distinct(a.tokens, 2, size), distinct(b.tokens, 2, size)),
+        "distinct1_gap": gap(a.distinct(1, size), b.distinct(1, size)),
+        "distinct2_gap": gap(a.distinct(2, size), b.distinct(2, size)),
         "vocabulary_distance": 1 - jac,
         "intent_mix_js": js(a.intents, b.intents),
         "vocabulary_jaccard": jac,
-        "token_coverage": (sum(t in va for t in b.tokens) / len(b.tokens)
-                           if b.tokens else float("nan")),
+        "token_coverage": (float(np.isin(b.ids, a.vocab).mean())
+                           if len(b.ids) else float("nan")),
     }
 
 
@@ -334,6 +372,10 @@ def _rows(intent: str, real: list[Customer], sim: list[Customer], rng: np.random
     dist = compare(real_side, sim_side)
     boot = _bootstrap(real, len(sim), rng, n_boot)
     rv, sv = real_side.values(), sim_side.values()
+    size = min(len(real_side.ids), len(sim_side.ids))  # distinct-n on equal-size samples,
+    for n in (1, 2):                                    # as its distance is
+        rv[f"distinct{n}_gap"] = real_side.distinct(n, size)
+        sv[f"distinct{n}_gap"] = sim_side.distinct(n, size)
     rows = []
     for feature, d in dist.items():
         similarity = feature in ("vocabulary_jaccard", "token_coverage")
@@ -358,15 +400,16 @@ SCHEMA = {"intent": pl.String, "feature": pl.String, "real": pl.Float64,
 
 
 def compare_customers(real: list[Customer], sim: list[Customer], seed: int = 0,
-                      n_boot: int = 40, min_per_intent: int = 5) -> Fidelity:
-    """Compare two lists of customers, overall and per intent (both sides with at least
-    `min_per_intent` conversations)."""
+                      n_boot: int = 40, min_per_intent: int = 5, by_intent: bool = True
+                      ) -> Fidelity:
+    """Compare two lists of customers, overall and (`by_intent`) per intent (both sides with
+    at least `min_per_intent` conversations)."""
     if len(real) < 4 or not sim:
         raise ValueError(f"too few conversations to compare ({len(real)} real, {len(sim)} "
                          "simulated; need 4 real and 1 simulated)")
     rng = np.random.default_rng([seed, 0xF1D])
     rows, index, real_index = _rows("all", real, sim, rng, n_boot)
-    for intent in sorted({c.intent for c in sim}):
+    for intent in sorted({c.intent for c in sim}) if by_intent else ():
         r = [c for c in real if c.intent == intent]
         s = [c for c in sim if c.intent == intent]
         if len(r) >= max(min_per_intent, 4) and len(s) >= min_per_intent:
@@ -385,11 +428,18 @@ def customers_from_turns(turns: pl.DataFrame, intents: dict[str, str], info: Inf
     out = []
     ordered = turns.select("conversation_id", "turn_index", "role", "text").sort(
         "conversation_id", "turn_index")
-    for (cid,), group in ordered.group_by("conversation_id", maintain_order=True):
-        rows = list(zip(group["role"].to_list(), group["text"].fill_null("").to_list(),
-                        strict=True))
+    ids = ordered["conversation_id"].cast(pl.String).to_list()
+    roles = ordered["role"].to_list()
+    texts = ordered["text"].fill_null("").to_list()
+    start = 0
+    for end in range(1, len(ids) + 1):
+        if end < len(ids) and ids[end] == ids[start]:
+            continue
+        rows = list(zip(roles[start:end], texts[start:end], strict=True))
         if any(r == "customer" for r, _ in rows):
-            out.append(read_customer(rows, intents.get(str(cid), "unknown"), info))
+            out.append(read_customer(rows, intents.get(ids[start], "unknown"), info))
+            out[-1].conversation_id = ids[start]
+        start = end
     return out
 
 
@@ -397,7 +447,8 @@ def catalog_values(catalog: Path | None) -> list[str]:
     """Categorical slot values a catalog mined from tool calls (pieces of information)."""
     if catalog is None or not (catalog / "catalog.yaml").is_file():
         return []
-    data = yaml.safe_load((catalog / "catalog.yaml").read_text()) or {}
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the pure-Python one takes ~1 s
+    data = yaml.load((catalog / "catalog.yaml").read_text(), Loader=loader) or {}  # noqa: S506
     values = [v for slot in (data.get("slots_overall") or {}).values() for v in slot]
     for intent in (data.get("intents") or {}).values():
         values += [v for slot in (intent.get("slots") or {}).values() for v in slot]
@@ -427,25 +478,40 @@ def measure_fidelity(real: str | Path, simulated: str | Path, catalog: str | Pat
     for d in (real_dir, sim_dir):
         if not (d / "turns").is_dir():
             raise FileNotFoundError(f"{d}: no turns/ folder (an ingest output or a run folder)")
-    sim_conv = pl.read_parquet(sim_dir / "conversations" / "*.parquet",
+    info = InfoCounter(catalog_values(cat))
+    sim, _ = simulated_customers(sim_dir, info, agent_version)
+    real_turns = pl.read_parquet(real_dir / "turns" / "*.parquet")
+    real_intents = _real_intents(real_dir, cat, {c.intent for c in sim})
+    return compare_customers(customers_from_turns(real_turns, real_intents, info), sim, seed,
+                             n_boot)
+
+
+def simulated_customers(run_dir: Path, info: InfoCounter, agent_version: str | None = None,
+                        max_conversations: int | None = None
+                        ) -> tuple[list[Customer], str | None]:
+    """The customers of one agent version of a run (default: the first in sort order, so
+    paired conversations are not counted twice), without simulator errors; and the version.
+    With `max_conversations`, the first ones by conversation id (ids are content hashes:
+    a sample)."""
+    sim_conv = pl.read_parquet(run_dir / "conversations" / "*.parquet",
                                columns=["conversation_id", "intent", "agent_version", "outcome"])
     versions = sorted(v for v in sim_conv["agent_version"].unique().to_list() if v)
+    version = None
     if versions:
         version = agent_version or versions[0]
         if version not in versions:
-            raise ValueError(f"{sim_dir}: no agent version {version!r} (have {versions})")
+            raise ValueError(f"{run_dir}: no agent version {version!r} (have {versions})")
         sim_conv = sim_conv.filter(pl.col("agent_version") == version)
     # A simulator failure is convsim's, not a customer's behaviour.
     sim_conv = sim_conv.filter(pl.col("outcome").fill_null("") != "simulator_error")
+    if max_conversations is not None:
+        sim_conv = sim_conv.sort("conversation_id").head(max_conversations)
     sim_intents = {c: i or "unknown" for c, i in
                    sim_conv.select("conversation_id", "intent").iter_rows()}
-    sim_turns = pl.read_parquet(sim_dir / "turns" / "*.parquet").filter(
-        pl.col("conversation_id").is_in(list(sim_intents)))
-    real_turns = pl.read_parquet(real_dir / "turns" / "*.parquet")
-    real_intents = _real_intents(real_dir, cat, set(sim_intents.values()))
-    info = InfoCounter(catalog_values(cat))
-    return compare_customers(customers_from_turns(real_turns, real_intents, info),
-                             customers_from_turns(sim_turns, sim_intents, info), seed, n_boot)
+    sim_turns = (pl.scan_parquet(run_dir / "turns" / "*.parquet")
+                 .select("conversation_id", "turn_index", "role", "text")
+                 .filter(pl.col("conversation_id").is_in(list(sim_intents))).collect())
+    return customers_from_turns(sim_turns, sim_intents, info), version
 
 
 def fidelity_report(real: str | Path, simulated: str | Path, catalog: str | Path | None = None,

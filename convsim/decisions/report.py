@@ -346,6 +346,44 @@ def _coverage(data: _Data) -> str:
     return "".join(html)
 
 
+def _fidelity(data: _Data) -> str:
+    """Each catalog-based run's customers against the catalog's real ones (summary.json)."""
+    from convsim.decisions.campaign_fidelity import fidelity_lines
+    from convsim.decisions.summary import saved_fidelity
+
+    html = []
+    for run_dir in data.runs.run_dirs:
+        fid = saved_fidelity(run_dir)
+        if not fid:
+            continue
+        head, *flagged = fidelity_lines(fid)
+        html.append(f"<p>{escape(head)}</p>")
+        if flagged:
+            html.append("<ul>" + "".join(f"<li>{escape(f.strip()[2:])}</li>" for f in flagged)
+                        + "</ul>")
+        rows = [r for r in fid.get("features") or [] if r.get("in_index")
+                or r["feature"] == "turns_per_conversation_ks"]
+        if rows:
+            def num(x: object) -> str:
+                return "" if not isinstance(x, int | float) else f"{x:.3f}"
+
+            html.append(svg.table(
+                ["feature", "real", "simulated", "sim vs real", "real vs real", "band (p95)",
+                 "x band"],
+                [[escape(r["feature"]) + ("" if r["in_index"] else " (agent-driven, not in the "
+                                                                   "index)")]
+                 + [num(r.get(k)) for k in ("real", "simulated", "sim_vs_real", "real_vs_real",
+                                            "band")]
+                 + [num(r.get("ratio"))] for r in rows], "num",
+                ["regress" if r.get("out_of_band") else "" for r in rows]))
+    if html:
+        html.append('<p class="muted">Customer turns of the first agent version against the real '
+                    "transcripts the catalog was mined from; band: the same distance between "
+                    "real customers (95th percentile of a bootstrap); rows beyond 1.5x the band "
+                    "are highlighted. See docs/fidelity.md.</p>")
+    return "".join(html)
+
+
 def _catalog_intents(manifest: dict[str, Any]) -> list[str]:
     path = ((manifest.get("config") or {}).get("scenarios") or {}).get("catalog")
     try:
@@ -562,6 +600,8 @@ def write_report(run_dirs: str | Path | Sequence[str | Path], out_path: str | Pa
                 ("comparison", "Baseline vs candidate", comparison),
                 ("breakdowns", "Breakdowns", _breakdowns(data, metrics)),
                 ("coverage", "Coverage", _coverage(data)),
+                *([("fidelity", "Fidelity of the simulated customers", fidelity)]
+                  if (fidelity := _fidelity(data)) else []),
                 ("errors", "Errors, apart from failures", _errors(data)),
                 ("cost", "Cost and tokens", _cost(data)),
                 ("failures", "Worst failing conversations", worst),

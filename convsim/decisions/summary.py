@@ -4,7 +4,8 @@
 and a 95% interval — the numbers of `analytics.pass_rates`, which the gate and
 the report use too (one number per metric everywhere); `outcome_counts` how conversations ended;
 `write_summary` saves both in the run folder (summary.json, summary.md), the
-same figures `convsim run` prints.
+same figures `convsim run` prints, with a catalog-based run's fidelity (its customers
+against the catalog's real ones, `campaign_fidelity`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -147,8 +148,38 @@ def write_summary(run_dir: str | Path) -> None:
     if profiles > 1:  # the table `convsim run` prints per profile, computed once
         payload["pass_rates_by_profile"] = summarize_run(
             root, ("agent_version", "perturbation", "metric")).to_dicts()
+    fidelity = run_fidelity(root)
+    if fidelity is not None:
+        payload["fidelity"] = fidelity
     (root / "summary.json").write_text(json.dumps(payload, indent=1, default=str) + "\n")
-    (root / "summary.md").write_text(summary_markdown(root, rates, outcomes))
+    markdown = summary_markdown(root, rates, outcomes)
+    if fidelity is not None:
+        from convsim.decisions.campaign_fidelity import fidelity_lines
+
+        markdown += "\n" + "\n".join(fidelity_lines(fidelity)) + "\n"
+    (root / "summary.md").write_text(markdown)
+
+
+def run_fidelity(run_dir: str | Path) -> dict[str, Any] | None:
+    """The fidelity of a catalog-based run's customers against the catalog's real ones
+    (`campaign_fidelity`), or None for a run without a catalog. A run whose fidelity
+    cannot be measured says why under `note`; it never fails the summary."""
+    from convsim.decisions.campaign_fidelity import campaign_fidelity, run_catalog
+
+    try:
+        return campaign_fidelity(run_dir)
+    except (OSError, ValueError, pl.exceptions.PolarsError) as exc:
+        return {"catalog": str(run_catalog(run_dir)), "note": f"not measured: {exc}"}
+
+
+def saved_fidelity(run_dir: str | Path) -> dict[str, Any] | None:
+    """The fidelity written in a run's summary.json (None: none written)."""
+    path = Path(run_dir) / "summary.json"
+    try:
+        found = json.loads(path.read_text(encoding="utf-8")).get("fidelity")
+    except (OSError, ValueError):
+        return None
+    return found if isinstance(found, dict) else None
 
 
 def divergence_summary(run_dir: str | Path) -> pl.DataFrame:
