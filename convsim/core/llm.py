@@ -15,6 +15,9 @@ per worker process and config (`client_for`) owns:
 - a limit of calls in flight and an optional rate limit (per process);
 - tokens and cost per call, from the config's `prices` or litellm's local price map: a
   model neither prices costs `None` (counted as an unpriced call), never 0;
+- a circuit breaker per model (`ModelBreaker`, as an agent endpoint has): after
+  BREAKER_FAILURES failed calls in a row the next ones fail at once, so a dead customer
+  model stops the campaign within seconds;
 - the run's budget (`budget_usd`), checked before every provider call against the spend
   of every process of the run, past sessions included (`SpendLedger`): past it the call is
   refused with `BudgetReached`, and the conversation that asked is marked (`budget_watch`).
@@ -56,6 +59,14 @@ MAX_BACKOFF_S = 20.0
 MAX_RETRY_AFTER_S = 120.0
 """A provider asking to wait longer than this is waited for this long at most."""
 _SECRET_NAME = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD)", re.IGNORECASE)
+BREAKER_FAILURES = 5
+"""A model whose calls fail this many times in a row (each after its retries: connection
+refused, 5xx, timeouts) within BREAKER_WINDOW_S opens its circuit: later calls fail at once
+with `circuit open: ...` in the message, as an agent endpoint's do (the campaign stops)."""
+BREAKER_WINDOW_S = 60.0
+CIRCUIT_OPEN = "circuit open"
+"""In the message of a call refused by an open circuit (the same words as an agent
+endpoint's breaker: `convsim.core.results.cut_by_open_circuit` looks for them)."""
 
 
 class LLMError(Exception):
@@ -128,9 +139,9 @@ def run_spend(run_dir: str | Path) -> float:
 
 
 def for_run(config: LLMConfig, run_dir: str | Path) -> LLMConfig:
-    """The run's LLM settings: with a budget, the spend is tallied in the run folder."""
-    if config.budget_usd is None:
-        return config
+    """The run's LLM settings: with a budget, the spend is tallied in the run folder. Each run
+    has clients of its own (`client_for` keys on the settings), so the circuit breakers of a
+    run start closed whatever an earlier run in the same process met."""
     return config.model_copy(update={"spend_dir": str(Path(run_dir).resolve() / SPEND_DIR)})
 
 
@@ -272,6 +283,43 @@ def _transient(litellm: Any, exc: BaseException) -> bool:
     return isinstance(status, int) and (status in (408, 409, 429) or status >= 500)
 
 
+class ModelBreaker:
+    """The circuit breaker of one model in one process, like an agent endpoint's: opens after
+    `failures` failed calls in a row within `window_s` seconds. Open, it refuses calls for
+    `window_s` seconds (a campaign stops long before), then lets them through again."""
+
+    def __init__(self, model: str, failures: int = BREAKER_FAILURES,
+                 window_s: float = BREAKER_WINDOW_S) -> None:
+        self.model = model
+        self.failures = failures
+        self.window_s = window_s
+        self._recent: list[float] = []
+        self.reason: str | None = None
+        self._opened = 0.0
+
+    def check(self) -> None:
+        """LLMError (transient, `circuit open: ...`) while the circuit is open."""
+        if self.reason is None:
+            return
+        if time.monotonic() - self._opened > self.window_s:
+            self.reason, self._recent = None, []
+            return
+        raise LLMError(f"{self.model}: {CIRCUIT_OPEN}: {self.reason}", transient=True)
+
+    def success(self) -> None:
+        self._recent.clear()
+
+    def failure(self, why: str) -> None:
+        if self.reason is not None:
+            return
+        now = time.monotonic()
+        self._recent = [t for t in self._recent if now - t <= self.window_s] + [now]
+        if len(self._recent) >= self.failures:
+            self.reason = (f"{self.model}: {self.failures} calls in a row failed within "
+                           f"{max(now - self._recent[0], 0.1):.1f}s (last: {why})")
+            self._opened = now
+
+
 class _Limits:
     """Concurrency and rate limits of one event loop (asyncio primitives are loop-bound)."""
 
@@ -308,6 +356,8 @@ class LLMClient:
         self.ledger = (SpendLedger(config.spend_dir)
                        if config.budget_usd is not None and config.spend_dir else None)
         self._spent = 0.0  # without a run folder, the budget holds for this process
+        self.breakers: dict[str, ModelBreaker] = {}
+        """One circuit breaker per model."""
 
     # ------------------------------------------------------------------ cache
 
@@ -362,6 +412,8 @@ class LLMClient:
             return LLMResult(text=hit["text"], tool_calls=hit["tool_calls"], cached=True,
                              usage=LLMUsage(cache_hits=1, models=[model]))
         self._check_budget(model)
+        breaker = self.breakers.setdefault(model, ModelBreaker(model))
+        breaker.check()
         litellm = _import_litellm()
         kwargs: dict[str, Any] = {k: v for k, v in request.items()
                                   if k not in ("settings", "tools", "seed", "temperature")}
@@ -375,7 +427,13 @@ class LLMClient:
             kwargs["seed"] = seed
         if temperature is not None:
             kwargs["temperature"] = temperature
-        response = await self._call(litellm, kwargs)
+        try:
+            response = await self._call(litellm, kwargs)
+        except LLMError as exc:
+            if exc.transient:  # the model's server is down, failing or hanging
+                breaker.failure(str(exc).split(": ", 1)[-1][:200])
+            raise
+        breaker.success()
         message = response.choices[0].message
         calls = [{"id": str(c.id or f"call_{i}"), "name": str(c.function.name or ""),
                   "arguments": str(c.function.arguments or "")}

@@ -150,7 +150,9 @@ def test_a_slot_the_persona_cannot_fill_is_a_simulator_error_with_its_turns(
         'ASK = "Could you give me your membership number?"',
         'ASK = "Could you tell me your date of birth?"'))
     result = CliRunner().invoke(app, ["run", str(_campaign(tmp_path, "gym", 2, "gym_agent_dob"))])
-    assert result.exit_code == 0, result.output
+    # Every conversation failed on convsim's side: the run is unusable (exit 2), not complete.
+    assert result.exit_code == 2, result.output
+    assert "not usable as a verdict" in " ".join(result.output.split())
     conversations, _, scores, _ = _tables(tmp_path)
     assert set(conversations["outcome"]) == {"simulator_error"}
     assert all("date_of_birth" in e for e in conversations["error"])

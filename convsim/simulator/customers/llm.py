@@ -18,7 +18,10 @@ agent or offering help, parroting the agent's message, repeating its previous
 message, another name than its own or a fact in another form (`off_role`, measured
 in benchmarks/fidelity_offrole.py), a marker inside the text, ending in the first
 message, an identifier that contradicts its facts (another email or order number
-than its own, one the agent never said), or an LLM error after retries.
+than its own, one the agent never said), or an LLM error after retries. When the
+customer's model has failed several calls in a row (its circuit breaker, in
+`convsim.core.llm`, is open), `CustomerModelDown` says `circuit open`: the campaign
+stops as it does for a dead agent endpoint.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from convsim.core.config import LLMConfig
-from convsim.core.llm import client_for
+from convsim.core.llm import CIRCUIT_OPEN, LLMError, client_for
 from convsim.core.packs.model import Domain, fill
 from convsim.core.protocols import UserReply
 from convsim.core.records import ConversationSpec, LLMUsage, PersonaTraits
@@ -167,6 +170,11 @@ class CustomerMisbehaved(Exception):
     """The model did not play the customer properly (convsim's side, not the agent's)."""
 
 
+class CustomerModelDown(Exception):
+    """The customer's model failed BREAKER_FAILURES calls in a row: its circuit is open
+    (`circuit open: ...`); the conversation is not written and the campaign stops."""
+
+
 def _identifiers(text: str) -> list[str]:
     """Emails, and tokens holding at least 4 digits, as written."""
     return [t.rstrip(".-") for t in _IDENT.findall(text)
@@ -284,20 +292,31 @@ class LLMUser:
         return facts
 
     def style_examples(self, k: int = 3) -> list[str]:
-        """Real customer utterances in this persona's voice (mined), filled with its facts."""
+        """Real customer utterances in this persona's voice (mined), filled with its facts:
+        those real customers wrote for the scenario's own intent first (few-shot of its
+        request), then others."""
         persona = self.spec.persona
-        pool = list(persona.style_examples)
+        intent = self.spec.scenario.intent
         context = self._facts._context()
-        for options in persona.utterances.values():
+        own: list[str] = []
+        pool = list(persona.style_examples)
+        for key, options in persona.utterances.items():
+            mine = key.endswith(f"@{intent}") or key == f"open_{intent}"
             for template in options:
                 filled = str(fill(template, context))
                 if "{" not in filled:
-                    pool.append(filled)
-        pool = list(dict.fromkeys(p.strip() for p in pool if p.strip()))
-        if len(pool) <= k:
-            return pool
-        picks = sorted(int(i) for i in self.rng.choice(len(pool), size=k, replace=False))
-        return [pool[i] for i in picks]
+                    (own if mine else pool).append(filled)
+        own = list(dict.fromkeys(p.strip() for p in own if p.strip()))
+        pool = [p for p in dict.fromkeys(p.strip() for p in pool if p.strip()) if p not in own]
+        picked: list[str] = []
+        for options, want in ((own, k), (pool, k - min(k, len(own)))):
+            if len(options) <= want:
+                picked += options
+            elif want:
+                picks = sorted(int(i) for i in self.rng.choice(len(options), size=want,
+                                                                replace=False))
+                picked += [options[i] for i in picks]
+        return picked
 
     def _prompt(self) -> str:
         spec, domain = self.spec, self.domain
@@ -356,9 +375,15 @@ class LLMUser:
     # ------------------------------------------------------------------ turns
 
     async def _next(self) -> UserReply:
-        result = await self.client.complete(
-            self.messages, model=self.config.model, temperature=self.config.temperature,
-            seed=self.spec.seed)
+        try:
+            result = await self.client.complete(
+                self.messages, model=self.config.model, temperature=self.config.temperature,
+                seed=self.spec.seed)
+        except LLMError as exc:
+            if f"{CIRCUIT_OPEN}: " in str(exc):  # the campaign stops, as for a dead agent
+                raise CustomerModelDown(f"{CIRCUIT_OPEN}: the simulated customer's model "
+                                        f"{str(exc).split(f'{CIRCUIT_OPEN}: ', 1)[1]}") from None
+            raise
         self.usage.add(result.usage)
         raw = result.text
         text, outcome = self._parse(raw)
