@@ -496,9 +496,11 @@ def _stratified(r: dict[str, Any], seg: str | None,
     if found is None:
         return r
     res = cmh_worse(*found)
-    by = "intent" if seg != STRATUM else "one intent"
-    test = (f"Cochran-Mantel-Haenszel by {by} ({res.strata} stratum)" if res.strata == 1
-            else f"Cochran-Mantel-Haenszel by {by} ({res.strata} strata)")
+    if seg == STRATUM:  # one intent: the two-proportion case of the same test
+        test = "Cochran-Mantel-Haenszel within one intent"
+    else:
+        test = (f"Cochran-Mantel-Haenszel by intent ({res.strata} "
+                f"{'stratum' if res.strata == 1 else 'strata'})")
     return {**r, "p_worse": res.p_worse, "test": test, "one_intent_only": res.one_side_only,
             "diff": r["diff"] if res.risk_difference is None else res.risk_difference}
 
