@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/wire_speed.py [--conversations 5000] [--concurrency 256]
         [--latency-ms 50] [--executors local,ray] [--workers 2] [--profile out.prof]
-        [--per-process] [--repeat N]
+        [--per-process] [--repeat N] [--clients N]
 
 `--executors` takes variants after a '+' to compare them side by side in one run, e.g.
 `local,local+aiohttp` (the http connector on aiohttp instead of the lean keep-alive client).
@@ -115,6 +115,41 @@ async def _bare(url: str, requests: int, concurrency: int) -> float:
         t0 = time.perf_counter()
         await asyncio.gather(*(one(i) for i in range(concurrency)))
         return time.perf_counter() - t0
+
+
+async def _lean(url: str, requests: int, concurrency: int) -> float:
+    """The same requests through the http connector's keep-alive client (http1.Pool)."""
+    from yarl import URL
+
+    from convsim.simulator.connectors import http1
+
+    pool = http1.Pool(URL(url))
+    head = http1.encode_headers({"Content-Type": "application/json"})
+    left = requests
+
+    async def one(i: int) -> None:
+        nonlocal left
+        while left > 0:
+            left -= 1
+            got = await pool.request("POST", "/v1/chat", head, json.dumps({
+                "conversation_id": f"lean-{i}", "message": "hello"}).encode(), 30)
+            json.loads(got.text())
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(one(i) for i in range(concurrency)))
+    pool.close()
+    return time.perf_counter() - t0
+
+
+def clients(url: str, requests: int, concurrency: int, rounds: int) -> None:
+    """--clients: CPU per request of aiohttp and of the lean client, alternating."""
+    for rnd in range(rounds):
+        for name, run in (("aiohttp", _bare), ("lean keep-alive", _lean)):
+            cpu0 = time.process_time()
+            wall = asyncio.run(run(url, requests, concurrency))
+            cpu = time.process_time() - cpu0
+            print(f"[{rnd + 1}/{rounds}] {name}: {requests / wall:,.0f} req/s, "
+                  f"{cpu / requests * 1000:.3f} ms CPU/request", flush=True)
 
 
 def bare_client(url: str, requests: int, concurrency: int) -> dict[str, float]:
@@ -297,6 +332,8 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=float, default=50.0)
     parser.add_argument("--executors", default="local,ray")
     parser.add_argument("--workers", type=int, default=2, help="Ray actors")
+    parser.add_argument("--clients", type=int, metavar="N",
+                        help="only compare the HTTP clients: N requests each, --repeat rounds")
     parser.add_argument("--repeat", type=int, default=1,
                         help="rounds (each: every executor, then the bare client); medians")
     parser.add_argument("--profile", help="cProfile the local executor in-process to FILE")
@@ -316,6 +353,9 @@ def main() -> None:
     try:
         if args.profile:
             profile_local(url, args.conversations, args.concurrency, args.profile)
+            return
+        if args.clients:
+            clients(url, args.clients, args.concurrency, args.repeat)
             return
         print(f"machine: {os.cpu_count()} cpus; agent latency {args.latency_ms:g} ms; "
               f"concurrency {args.concurrency}; ideal {args.concurrency / args.latency_ms * 1000:,.0f}"
