@@ -22,10 +22,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 THRESHOLD = 0.5
 """Closeness from which a sentence says what an example says (0..1)."""
@@ -160,9 +159,18 @@ class Match:
 
 
 Units = list[tuple[str, str | None]]
-_CHAR_NGRAMS = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5),
-                               lowercase=True).build_analyzer()
-"""scikit-learn's character 3-5-grams within word boundaries."""
+
+
+@lru_cache(maxsize=1)
+def _char_ngrams() -> Callable[[str], list[str]]:
+    """scikit-learn's character 3-5-grams within word boundaries (imported on first use: most
+    packs write disclosures as patterns, and scikit-learn costs a campaign's driver and every
+    Ray actor a noticeable share of its start-up)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    analyzer: Callable[[str], list[str]] = TfidfVectorizer(
+        analyzer="char_wb", ngram_range=(3, 5), lowercase=True).build_analyzer()
+    return analyzer
 
 
 def _char_vector(text: str, vocabulary: set[str] | None = None) -> dict[str, float]:
@@ -171,7 +179,7 @@ def _char_vector(text: str, vocabulary: set[str] | None = None) -> dict[str, flo
     sublinear_tf=True) fitted on the examples gives, without its per-call overhead: a
     matcher reads every sentence of every agent turn)."""
     counts: dict[str, int] = {}
-    for gram in _CHAR_NGRAMS(" ".join(_content(text))):
+    for gram in _char_ngrams()(" ".join(_content(text))):
         if vocabulary is None or gram in vocabulary:
             counts[gram] = counts.get(gram, 0) + 1
     weights = {g: 1.0 + math.log(c) for g, c in counts.items()}
@@ -202,7 +210,7 @@ class StatementMatcher:
         self._vecs = [_char_vector(e) for e in examples]
         self._not_vecs = [_char_vector(e) for e in not_examples]
         self._vocabulary = {g for t in (*examples, *not_examples)
-                            for g in _CHAR_NGRAMS(" ".join(_content(t)))}
+                            for g in _char_ngrams()(" ".join(_content(t)))}
         self._seen: dict[str, Match | None] = {}
 
     @staticmethod
