@@ -28,7 +28,6 @@ from pathlib import Path
 from statistics import NormalDist
 
 import polars as pl
-from scipy.stats import binomtest
 
 from convsim.core.results import SCHEMAS, TABLES
 from convsim.decisions.summary import Z95, wilson_interval
@@ -487,6 +486,8 @@ def binom_tail(k: int, n: int) -> float:
         return 1.0
     if k > n:
         return 0.0
+    from scipy.stats import binomtest  # on first use: the run summary needs no test
+
     return float(binomtest(k, n, 0.5, alternative="greater").pvalue)
 
 
@@ -495,6 +496,8 @@ def mcnemar_exact(b: int, c: int) -> float:
     n = b + c
     if n == 0:
         return 1.0
+    from scipy.stats import binomtest
+
     return float(binomtest(b, n, 0.5, alternative="two-sided").pvalue)
 
 
