@@ -1,4 +1,8 @@
-"""`convsim run` and `convsim validate`: campaigns from YAML."""
+"""`convsim run` and `convsim validate`: campaigns from YAML.
+
+Size: over 400 lines because it holds `run` and `validate` with their progress display (a
+bar on a terminal, plain lines in CI), interrupt handling and JSON output.
+"""
 
 from __future__ import annotations
 

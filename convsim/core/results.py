@@ -4,6 +4,9 @@
 per table (conversations, turns, tool_calls, scores). A part file is written per
 finished batch, so a crash loses at most the batches in flight, and a resumed
 run skips the conversation ids already written.
+
+Size: over 400 lines because it holds the explicit Parquet schemas of all four tables (a
+third of the file) beside the one writer that owns them.
 """
 
 from __future__ import annotations

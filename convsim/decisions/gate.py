@@ -10,6 +10,10 @@ Holm across metrics and segments) with the power of each of those tests —
 using `analytics.py`. `gate_render.py` groups the failed checks into findings
 and renders markdown (a pull-request comment), JUnit XML and JSON;
 `power.py` sizes a campaign (`convsim plan-size`).
+
+Size: over 400 lines because it holds the policy model and each of its checks (size and
+ceilings, safety, thresholds, regression, power); rendering is in gate_render, the unpaired
+test in unpaired.
 """
 
 from __future__ import annotations

@@ -11,6 +11,10 @@ and edit: `catalog.yaml` (+ `utterances.parquet`, `assignments.parquet`, and
 `styles.parquet`: one row of style figures per real customer, which persona
 generation resamples so that length, typos, politeness and patience keep their
 joint distribution), every item with provenance (the conversations it came from).
+
+Size: over 400 lines because it holds one pipeline (intents, process, slots, outcomes,
+style, utterances) over the same per-conversation frames; each step a function of its own,
+kept in one module because nothing else uses them.
 """
 
 from __future__ import annotations

@@ -17,6 +17,9 @@ e.g. `account` and `account_number`, are one slot shared by the tools that use i
 the customer's knowledge from which argument values were not read off an earlier
 tool result. The output is
 a function of the input and the seed only (sorted, no timestamps, no paths).
+
+Size: over 400 lines because it holds one generator from transcripts to a pack: tool
+schemas, slots, templates and intents, a section each.
 """
 
 from __future__ import annotations

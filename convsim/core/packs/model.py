@@ -5,6 +5,9 @@ A `Domain` is plain data plus tool implementations. Tools are `Tool` objects
 written as Python functions with `@tool`, as declarative behaviours in
 `domain.yaml`, as responses replayed from transcripts, or as a proxy to the
 team's backend. The sandbox calls them; it never knows which kind they are.
+
+Size: over 400 lines because it holds the whole pack contract in one module, so a pack
+author reads one file and docs/packs.md is generated from it.
 """
 
 from __future__ import annotations

@@ -6,6 +6,9 @@ checks what the policy says to check, asks "Shall I go ahead? (yes/no)" before
 any change, acts, reports, and transfers what its tools cannot do. It reaches
 the tools only through a `ToolClient`, so it runs in-process (`python`
 connector: `make()`) against any sandbox of the telecom pack.
+
+Size: over 400 lines because it holds one scripted reference agent for all the pack's
+intents; a policy is easier to audit read top to bottom in one file.
 """
 
 from __future__ import annotations

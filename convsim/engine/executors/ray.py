@@ -10,6 +10,10 @@ one per turn.
 A batch's results come back whole or not at all, so a lost actor (its process killed,
 its node gone) loses only batches nobody wrote: they are played again on a new actor,
 and every conversation is written once.
+
+Size: over 400 lines because it holds the only module that imports ray: start or join,
+actors, batch dispatch, recovery of lost actors and per-node counts stay together so ray
+stays out of everything else.
 """
 
 from __future__ import annotations

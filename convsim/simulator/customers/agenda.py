@@ -23,6 +23,9 @@ that reaction was the real customer's last turn). Personas without one behave as
 before, byte for byte. Keys:
 `open_<intent>`, `identify_<way>`, `answer_<slot>` or `answer_<slot>=<value>`,
 `dont_know_<slot>`, `hint_<slot>`, and the general ones in DEFAULTS.
+
+Size: over 400 lines because it holds one customer's reply policy (a state machine over the
+agent's acts) with its utterance choice; the pieces only make sense together.
 """
 
 from __future__ import annotations
