@@ -25,7 +25,7 @@ BUNDLED = {
                    "judge"},
     "importers": {"generic", "openai", "taskmaster", "abcd"},
     "executors": {"local", "ray"},
-    "generators": {"scenarios", "personas"},
+    "generators": {"scenarios", "personas", "scenario_stream", "persona_pool"},
     "mutations": {"drop_disclosure", "skip_consent", "hide_failure", "never_handover",
                   "act_before_verification", "double_write", "quote_unreturned_figure"},
 }
