@@ -9,7 +9,6 @@ known personal data, scrubbed wherever they appear.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +20,8 @@ from convsim.scenarios.importers.base import (
     RawRecord,
     agent_version,
     check_conversation,
+    converted_objects,
     historical_id,
-    isolated,
-    object_records,
 )
 from convsim.scenarios.importers.outcomes import settle
 
@@ -35,14 +33,9 @@ class AbcdImporter:
     name = "abcd"
 
     def read(self, path: Path) -> Iterator[Item]:
-        source = str(path)
-        for rec in object_records(path, "original"):
-            if isinstance(rec, Quarantined):
-                yield rec
-            else:
-                yield isolated(source, rec.location, partial(self._convert, source, rec))
+        return converted_objects(path, "original", self._convert)
 
-    def _convert(self, source: str, rec: RawRecord) -> Item:
+    def _convert(self, source: str, _n: int, rec: RawRecord) -> Item:
         v: Any = rec.value
         conv_id = str(v.get("convo_id", rec.location))
         delexed = v.get("delexed") or []

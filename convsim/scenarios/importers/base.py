@@ -8,6 +8,7 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
@@ -338,6 +339,19 @@ def object_records(path: Path, list_field: str | None = None
                               excerpt_of(rec.value))
         else:
             yield rec
+
+
+def converted_objects(path: Path, list_field: str | None,
+                      convert: Callable[[str, int, RawRecord], Item]) -> Iterator[Item]:
+    """Each JSON-object record of a file through `convert(source, n, record)` (n counts
+    from 1), one record at a time: what a record's conversion raises quarantines that
+    record only, and records `object_records` rejects come back as Quarantined."""
+    source = str(path)
+    for n, rec in enumerate(object_records(path, list_field), 1):
+        if isinstance(rec, Quarantined):
+            yield rec
+        else:
+            yield isolated(source, rec.location, partial(convert, source, n, rec))
 
 
 _MISSING = object()

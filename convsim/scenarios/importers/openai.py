@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +25,9 @@ from convsim.scenarios.importers.base import (
     RawRecord,
     agent_version,
     check_conversation,
+    converted_objects,
     excerpt_of,
     historical_id,
-    isolated,
-    object_records,
 )
 from convsim.scenarios.importers.outcomes import settle
 
@@ -113,12 +111,7 @@ class OpenAIImporter:
     name = "openai"
 
     def read(self, path: Path) -> Iterator[Item]:
-        source = str(path)
-        for n, rec in enumerate(object_records(path), 1):
-            if isinstance(rec, Quarantined):
-                yield rec
-            else:
-                yield isolated(source, rec.location, partial(self._convert, source, n, rec))
+        return converted_objects(path, None, self._convert)
 
     def _convert(self, source: str, n: int, rec: RawRecord) -> Item:
         value = rec.value

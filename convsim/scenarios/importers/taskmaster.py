@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +21,8 @@ from convsim.scenarios.importers.base import (
     RawRecord,
     agent_version,
     check_conversation,
+    converted_objects,
     historical_id,
-    isolated,
-    object_records,
 )
 from convsim.scenarios.importers.outcomes import settle
 
@@ -65,14 +63,9 @@ class TaskmasterImporter:
     name = "taskmaster"
 
     def read(self, path: Path) -> Iterator[Item]:
-        source = str(path)
-        for rec in object_records(path, "utterances"):
-            if isinstance(rec, Quarantined):
-                yield rec
-            else:
-                yield isolated(source, rec.location, partial(self._convert, source, rec))
+        return converted_objects(path, "utterances", self._convert)
 
-    def _convert(self, source: str, rec: RawRecord) -> Item:
+    def _convert(self, source: str, _n: int, rec: RawRecord) -> Item:
         value = rec.value
         conv_id = str(value.get("conversation_id") or rec.location)
         turns: list[Turn] = []
