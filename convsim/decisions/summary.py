@@ -24,7 +24,12 @@ Z95 = 1.959963984540054
 
 
 def wilson_interval(passed: int, n: int, z: float = Z95) -> tuple[float, float]:
-    """Wilson score interval for a binomial proportion (0, 0 when n is 0)."""
+    """Wilson score interval for a binomial proportion (0, 0 when n is 0).
+
+    Written out rather than taken from `scipy.stats.binomtest(...).proportion_ci("wilson")`
+    (which gives the same bounds for the plain interval; a test checks it) because the
+    clustered rates widen it by a design effect (`z * sqrt(deff)`, i.e. Wilson at an
+    effective n of n / deff), which scipy's integer-only binomtest cannot express."""
     if n == 0:
         return 0.0, 0.0
     p = passed / n

@@ -80,6 +80,15 @@ def test_wilson_interval_matches_newcombe(tmp_path: Path, passed: int, n: int, l
     assert row["ci_high"] == pytest.approx(high, abs=6e-5)
 
 
+@pytest.mark.parametrize(("passed", "n"), [(0, 1), (1, 1), (3, 7), (81, 263), (199, 200), (500, 1000)])
+def test_wilson_interval_is_scipys_for_the_plain_interval(passed: int, n: int) -> None:
+    from scipy.stats import binomtest
+
+    from convsim.decisions.summary import wilson_interval
+    ci = binomtest(passed, n).proportion_ci(confidence_level=0.95, method="wilson")
+    assert wilson_interval(passed, n) == pytest.approx((ci.low, ci.high), abs=1e-9)
+
+
 def test_exact_mcnemar_known_values() -> None:
     # b=10, c=2: 2 * P(X >= 10 | n=12, 1/2) = 2 * 79 / 4096
     assert mcnemar_exact(10, 2) == pytest.approx(2 * 79 / 4096)
