@@ -218,7 +218,9 @@ class AgentConfig(Frozen):
     endpoint, per worker), `max_retry_after_s` (cap on a 429/503 Retry-After, default 30),
     `rate_limit_retries` (default 8), `breaker_failures` (failed calls in a row that open
     the circuit and stop the campaign, default 8; 0 disables) and `breaker_window_s`
-    (within how many seconds, default 60)."""
+    (within how many seconds, default 60), `client` (`auto`, the default: plain http:// goes
+    through convsim's lean keep-alive HTTP/1.1 client, https:// through aiohttp; `aiohttp`
+    uses aiohttp for both, e.g. behind a proxy that needs HTTP features the lean client lacks)."""
     model: str | None = None
     """openai connector: the litellm model name (openai/gpt-4o-mini, ollama/llama3...); the
     endpoint and key come from the environment (OPENAI_BASE_URL, OPENAI_API_KEY...)."""
