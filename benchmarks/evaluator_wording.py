@@ -39,7 +39,7 @@ import json
 import random
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from convsim.core.records import Conversation, Disclosure, Expectations, Scenario, Turn
@@ -187,7 +187,10 @@ def item(source: str, file: str, locator: str, text: str, before: str, strata: s
             "customer_before": before, "drawn_as": strata, "split": split}
 
 
-def tau_trajectories(rng: random.Random) -> list[dict]:
+def _tau_pools() -> dict[str, list[dict]]:
+    """tau-bench airline trajectories' agent turns, by where they stand: "random" (all),
+    "before_write" / "after_write" (next to a consequential call), "transfer" (at a
+    hand-over call) and "transfer_before" (up to three messages before one)."""
     pools: dict[str, list[dict]] = {"random": [], "before_write": [], "after_write": [],
                                     "transfer": [], "transfer_before": []}
     for part in ("01", "02"):
@@ -204,39 +207,39 @@ def tau_trajectories(rng: random.Random) -> list[dict]:
             calls = [(i, tc["function"]["name"]) for i, m in enumerate(traj)
                      for tc in m.get("tool_calls") or []]
             for i, text, before in texts:
-                loc = f"line {line_no} traj[{i}]"
-                it = item("tau_bench", file, loc, text, before, "random")
+                it = item("tau_bench", file, f"line {line_no} traj[{i}]", text, before, "random")
                 pools["random"].append(it)
                 # the agent text right before the customer reply after which a write happened
                 nxt_user = next((j for j in range(i + 1, len(traj)) if traj[j]["role"] == "user"),
                                 None)
                 if nxt_user is not None:
-                    nxt_agent_text = next((j for j in range(nxt_user + 1, len(traj))
-                                           if traj[j]["role"] == "assistant" and traj[j].get("content")
-                                           ), len(traj))
-                    if any(nxt_user < j < nxt_agent_text and n in AIRLINE_WRITE for j, n in calls):
+                    nxt = next((j for j in range(nxt_user + 1, len(traj))
+                                if traj[j]["role"] == "assistant" and traj[j].get("content")),
+                               len(traj))
+                    if any(nxt_user < j < nxt and n in AIRLINE_WRITE for j, n in calls):
                         pools["before_write"].append({**it, "drawn_as": "before_write"})
-                prev_agent = max((j for j, _, _ in texts if j < i), default=-1)
-                if any(prev_agent < j < i and n in AIRLINE_WRITE for j, n in calls):
+                prev = max((j for j, _, _ in texts if j < i), default=-1)
+                if any(prev < j < i and n in AIRLINE_WRITE for j, n in calls):
                     pools["after_write"].append({**it, "drawn_as": "after_write"})
                 if any(j in (i, i - 1, i - 2) and n == "transfer_to_human_agents" for j, n in calls) \
                         or any(j == i and n == "transfer_to_human_agents" for j, n in calls):
                     pools["transfer"].append({**it, "drawn_as": "transfer_call"})
                 elif any(i < j <= i + 3 and n == "transfer_to_human_agents" for j, n in calls):
                     pools["transfer_before"].append({**it, "drawn_as": "before_transfer_call"})
-    return (rng.sample(pools["transfer"], min(14, len(pools["transfer"])))
-            + rng.sample(pools["before_write"], 40) + rng.sample(pools["after_write"], 40)
-            + rng.sample(pools["random"], 45)), pools["transfer_before"]
+    return pools
 
 
-def tau_few_shot(rng: random.Random) -> list[dict]:
+def _few_shot_pools() -> dict[str, list[dict]]:
+    """tau-bench few-shot dialogues' agent turns: "random", "before_write" (a tool call
+    follows the customer's reply), "after_write" (after a tool result), "transfer" (a
+    transfer succeeds within three messages)."""
     pools: dict[str, list[dict]] = {"random": [], "before_write": [], "after_write": [],
                                     "transfer": []}
     for name in ("MockRetailDomainEnv", "MockAirlineDomainEnv"):
         file = f"tau_bench/few_shot/{name}-few_shot.jsonl"
         for line_no, line in enumerate((DATA / file).read_text().splitlines(), 1):
-            display = json.loads(line)["messages_display"]
-            msgs = re.split(r"\n(?=(?:user|assistant|tool): )", display)
+            msgs = re.split(r"\n(?=(?:user|assistant|tool): )",
+                            json.loads(line)["messages_display"])
             last_user = ""
             for i, m in enumerate(msgs):
                 role, _, text = m.partition(": ")
@@ -255,15 +258,16 @@ def tau_few_shot(rng: random.Random) -> list[dict]:
                     pools["after_write"].append({**it, "drawn_as": "after_tool_result"})
                 if any(m2.startswith("tool: Transfer successful") for m2 in msgs[i + 1:i + 4]):
                     pools["transfer"].append({**it, "drawn_as": "near_transfer"})
-    return (rng.sample(pools["before_write"], 30) + rng.sample(pools["after_write"], 30)
-            + rng.sample(pools["random"], 30)), pools["transfer"]
+    return pools
 
 
 def _api_calls(utterance: dict) -> set[str]:
     return {a["value"] for a in utterance.get("annotations", []) if a["name"] == "api_call"}
 
 
-def taskmaster(rng: random.Random) -> list[dict]:
+def _taskmaster_pools() -> dict[str, list[dict]]:
+    """Taskmaster-4 coffee agent turns: "random", "before_write" (the customer's reply
+    finishes the order), "after_write" (the customer's turn before it wrote the order)."""
     pools: dict[str, list[dict]] = {"random": [], "before_write": [], "after_write": []}
     for file in sorted(glob.glob(str(DATA / "taskmaster/tm4_coffee/dialogs.part*.jsonl"))):
         rel = str(Path(file).relative_to(DATA))
@@ -287,8 +291,14 @@ def taskmaster(rng: random.Random) -> list[dict]:
                         and _api_calls(utts[k - 1]) & {"finish_order", "update_order",
                                                      "update_order_item"}:
                     pools["after_write"].append({**it, "drawn_as": "after_write"})
-    return (rng.sample(pools["before_write"], 25) + rng.sample(pools["after_write"], 25)
-            + rng.sample(pools["random"], 30))
+    return pools
+
+
+def _sample(rng: random.Random, pools: dict[str, list[dict]], **sizes: int) -> list[dict]:
+    """`sizes[name]` items of each pool, in the order given (a pool smaller than its size
+    is taken whole)."""
+    return [it for name, k in sizes.items()
+            for it in rng.sample(pools[name], min(k, len(pools[name])))]
 
 
 def abcd() -> list[dict]:
@@ -309,12 +319,14 @@ def abcd() -> list[dict]:
 def draw(out: Path) -> int:
     """Draw the items of evaluator_labels.jsonl (without labels) into `out`."""
     rng = random.Random(20261206)
-    trajectories, before_transfer = tau_trajectories(rng)
-    few_shot, near_transfer = tau_few_shot(rng)
-    items = abcd() + trajectories + few_shot + taskmaster(rng)
+    tau, few_shot = _tau_pools(), _few_shot_pools()
+    items = (abcd()
+             + _sample(rng, tau, transfer=14, before_write=40, after_write=40, random=45)
+             + _sample(rng, few_shot, before_write=30, after_write=30, random=30)
+             + _sample(rng, _taskmaster_pools(), before_write=25, after_write=25, random=30))
     # Supplement for the rare hand-overs, drawn by structure only (next to a transfer call).
     extra = random.Random(20261207)
-    items += extra.sample(before_transfer, min(12, len(before_transfer))) + near_transfer
+    items += _sample(extra, tau, transfer_before=12) + few_shot["transfer"]
     seen: set[str] = set()
     kept = []
     for it in items:
@@ -337,8 +349,9 @@ def draw_holdout(out: Path) -> int:
     pools: list[tuple[list[dict], int]] = []
     for fn, sizes in ((_tau_pools, (25, 25, 15)), (_few_shot_pools, (15, 15, 10)),
                       (_taskmaster_pools, (15, 15, 10))):
-        before, after, anyturn = fn()
-        pools += [(before, sizes[0]), (after, sizes[1]), (anyturn, sizes[2])]
+        by_name = fn()
+        pools += [(by_name[name], k) for name, k in zip(("before_write", "after_write", "random"),
+                                                         sizes, strict=True)]
     kept: list[dict] = []
     seen = set(known)
     for pool, k in pools:
@@ -350,90 +363,6 @@ def draw_holdout(out: Path) -> int:
                 kept.append({**it, "split": "holdout"})
     out.write_text("".join(json.dumps(it) + "\n" for it in kept))
     return len(kept)
-
-
-def _tau_pools() -> tuple[list[dict], list[dict], list[dict]]:
-    pools: dict[str, list[dict]] = {"random": [], "before_write": [], "after_write": []}
-    for part in ("01", "02"):
-        file = f"tau_bench/trajectories/gpt-4o-airline.part{part}.jsonl"
-        for line_no, line in enumerate((DATA / file).read_text().splitlines(), 1):
-            traj = json.loads(line)["traj"]
-            last_user = ""
-            texts: list[tuple[int, str, str]] = []
-            for i, m in enumerate(traj):
-                if m["role"] == "user":
-                    last_user = m.get("content") or ""
-                if m["role"] == "assistant" and m.get("content") and len(m["content"]) <= MAX:
-                    texts.append((i, m["content"], last_user))
-            calls = [(i, tc["function"]["name"]) for i, m in enumerate(traj)
-                     for tc in m.get("tool_calls") or []]
-            for i, text, before in texts:
-                it = item("tau_bench", file, f"line {line_no} traj[{i}]", text, before, "random")
-                pools["random"].append(it)
-                nxt_user = next((j for j in range(i + 1, len(traj)) if traj[j]["role"] == "user"),
-                                None)
-                if nxt_user is not None:
-                    nxt = next((j for j in range(nxt_user + 1, len(traj))
-                                if traj[j]["role"] == "assistant" and traj[j].get("content")),
-                               len(traj))
-                    if any(nxt_user < j < nxt and n in AIRLINE_WRITE for j, n in calls):
-                        pools["before_write"].append({**it, "drawn_as": "before_write"})
-                prev = max((j for j, _, _ in texts if j < i), default=-1)
-                if any(prev < j < i and n in AIRLINE_WRITE for j, n in calls):
-                    pools["after_write"].append({**it, "drawn_as": "after_write"})
-    return pools["before_write"], pools["after_write"], pools["random"]
-
-
-def _few_shot_pools() -> tuple[list[dict], list[dict], list[dict]]:
-    before, after, anyturn = [], [], []
-    for name in ("MockRetailDomainEnv", "MockAirlineDomainEnv"):
-        file = f"tau_bench/few_shot/{name}-few_shot.jsonl"
-        for line_no, line in enumerate((DATA / file).read_text().splitlines(), 1):
-            msgs = re.split(r"\n(?=(?:user|assistant|tool): )",
-                            json.loads(line)["messages_display"])
-            last_user = ""
-            for i, m in enumerate(msgs):
-                role, _, text = m.partition(": ")
-                if role == "user":
-                    last_user = text
-                if role != "assistant" or text == "None" or len(text) > MAX:
-                    continue
-                it = item("tau_bench_few_shot", file, f"line {line_no} message {i}", text,
-                          last_user, "random")
-                anyturn.append(it)
-                if i + 2 < len(msgs) and msgs[i + 1].startswith("user: ") \
-                        and msgs[i + 2] == "assistant: None":
-                    before.append({**it, "drawn_as": "before_tool_call"})
-                if i >= 1 and msgs[i - 1].startswith("tool: "):
-                    after.append({**it, "drawn_as": "after_tool_result"})
-    return before, after, anyturn
-
-
-def _taskmaster_pools() -> tuple[list[dict], list[dict], list[dict]]:
-    before, after, anyturn = [], [], []
-    for file in sorted(glob.glob(str(DATA / "taskmaster/tm4_coffee/dialogs.part*.jsonl"))):
-        rel = str(Path(file).relative_to(DATA))
-        for line in Path(file).read_text().splitlines():
-            d = json.loads(line)
-            utts = d["utterances"]
-            last_user = ""
-            for k, u in enumerate(utts):
-                if u["speaker"] == "user":
-                    last_user = u["text"]
-                    continue
-                if len(u["text"]) > MAX:
-                    continue
-                it = item("taskmaster4", rel, f"{d['conversation_id']} utterance {u['index']}",
-                          u["text"], last_user, "random")
-                anyturn.append(it)
-                if k + 1 < len(utts) and utts[k + 1]["speaker"] == "user" \
-                        and "finish_order" in _api_calls(utts[k + 1]):
-                    before.append({**it, "drawn_as": "before_finish_order"})
-                if k >= 1 and utts[k - 1]["speaker"] == "user" \
-                        and _api_calls(utts[k - 1]) & {"finish_order", "update_order",
-                                                     "update_order_item"}:
-                    after.append({**it, "drawn_as": "after_write"})
-    return before, after, anyturn
 
 
 # ------------------------------------------------------------------ the Kite wording
@@ -461,12 +390,7 @@ def kite(runs_glob: str) -> int:
               "says when the new price starts": lambda t: NOTICE in t or DONE_SAYS_IT in t}
     for name, disc in (("pattern (before)", pattern), ("meaning + examples", meaning)):
         for label, want_of in labels.items():
-            tp = fp = fn = 0
-            for t in texts:
-                got, want = stated(disc, t) is not None, want_of(t)
-                tp += got and want
-                fp += got and not want
-                fn += want and not got
+            tp, fp, fn = _tally((stated(disc, t) is not None, want_of(t)) for t in texts)
             para = sum(stated(disc, t) is not None for t in KITE_PARAPHRASES)
             print(f"| {name} | {label} | {_ratio(tp, tp + fp)} | {_ratio(tp, tp + fn)} | "
                   f"{para}/{len(KITE_PARAPHRASES)} |")
@@ -474,6 +398,16 @@ def kite(runs_glob: str) -> int:
 
 
 # ------------------------------------------------------------------ the measurement
+
+
+def _tally(outcomes: Iterable[tuple[bool, bool]]) -> tuple[int, int, int]:
+    """True positives, false positives and false negatives of (predicted, labelled) pairs."""
+    tp = fp = fn = 0
+    for got, want in outcomes:
+        tp += got and want
+        fp += got and not want
+        fn += want and not got
+    return tp, fp, fn
 
 
 def _ratio(a: int, b: int) -> str:
@@ -513,15 +447,10 @@ def main(argv: list[str] | None = None) -> int:
     for kind in ROWS:
         for source in [*sources, "all"]:
             rows = [r for r in records if source in ("all", r["source"])]
-            tp = fp = fn = 0
-            for r in rows:
-                got, want = PREDICTS[kind](r), bool(r[LABEL_OF.get(kind, kind)])
-                tp += got and want
-                fp += got and not want
-                fn += want and not got
-                if got != want:
-                    errors.append(f"{kind} {'FP' if got else 'FN'} {r['id']}: "
-                                  f"{r['text'][:160]!r}")
+            outcomes = [(PREDICTS[kind](r), bool(r[LABEL_OF.get(kind, kind)])) for r in rows]
+            errors += [f"{kind} {'FP' if got else 'FN'} {r['id']}: {r['text'][:160]!r}"
+                       for r, (got, want) in zip(rows, outcomes, strict=True) if got != want]
+            tp, fp, fn = _tally(outcomes)
             name = f"**{source}**" if source == "all" else source
             print(f"| {kind} | {name} | {len(rows)} | {tp + fn} | {_ratio(tp, tp + fp)} | "
                   f"{_ratio(tp, tp + fn)} |")
