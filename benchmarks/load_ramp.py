@@ -13,45 +13,16 @@ CPU-bound convsim is never mistaken for the agent.
 from __future__ import annotations
 
 import argparse
-import json
+import importlib.util
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-AGENT = """
-import asyncio, sys
-from aiohttp import web
-
-CAPACITY, SERVICE_MS = int(sys.argv[1]), float(sys.argv[2])
-REPLIES = ["Hello, could you give me your order number please?",
-           "Thanks. Could you confirm the email address on the account?",
-           "I found it. Should I go ahead with that? (yes/no)",
-           "Done. Is there anything else I can help you with?"]
-turns = {}
-
-async def main():
-    workers = asyncio.Semaphore(CAPACITY)
-
-    async def chat(request):
-        body = await request.json()
-        cid = str(body.get("conversation_id"))
-        n = turns[cid] = turns.get(cid, 0) + 1
-        async with workers:
-            await asyncio.sleep(SERVICE_MS / 1000)
-        return web.json_response({"reply": REPLIES[(n - 1) % len(REPLIES)], "end": n > 5})
-
-    app = web.Application()
-    app.router.add_post("/v1/chat", chat)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0, backlog=4096)
-    await site.start()
-    print(f"listening on http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}", flush=True)
-    await asyncio.Event().wait()
-
-asyncio.run(main())
-"""
+ROOT = Path(__file__).resolve().parents[1]
+_spec = importlib.util.spec_from_file_location("standin_agent", ROOT / "tests" / "standin_agent.py")
+standin_agent = importlib.util.module_from_spec(_spec)  # type: ignore[arg-type]
+_spec.loader.exec_module(standin_agent)  # type: ignore[union-attr]
 
 
 def main() -> None:
@@ -61,29 +32,14 @@ def main() -> None:
     ap.add_argument("--ramp", default="8,16,32,64,128,256,512")
     ap.add_argument("--domain", default="retail")
     args = ap.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        script = Path(tmp) / "agent.py"
-        script.write_text(AGENT, encoding="utf-8")
-        agent = subprocess.Popen([sys.executable, str(script), str(args.capacity),
-                                  str(args.service_ms)], stdout=subprocess.PIPE, text=True)
-        try:
-            assert agent.stdout is not None
-            url = agent.stdout.readline().rsplit("listening on ", 1)[1].strip()
-            campaign = Path(tmp) / "campaign.yaml"
-            campaign.write_text(json.dumps({
-                "name": "ramp", "seed": 1, "output_dir": str(Path(tmp) / "runs"),
-                "scenarios": {"domain": args.domain, "n": 200}, "personas": {"n": 50},
-                "agents": [{"version": "standin", "connector": "http", "url": url,
-                            "options": {"close_path": None}}],
-                "max_turns": 12,
-                "execution": {"executor": "local", "turn_timeout_s": 30, "retries": 0}}))
-            out = subprocess.run([sys.executable, "-m", "convsim.cli.main", "load",
-                                  str(campaign), "--ramp", args.ramp], capture_output=True,
-                                 text=True, check=False)
-            print(out.stdout or out.stderr)
-        finally:
-            agent.terminate()
-            agent.wait(10)
+    with tempfile.TemporaryDirectory() as tmp, \
+            standin_agent.started(args.capacity, args.service_ms, backlog=4096) as url:
+        campaign = standin_agent.ramp_campaign(Path(tmp), url, domain=args.domain,
+                                               scenarios=200, personas=50, version="standin",
+                                               turn_timeout_s=30)
+        out = subprocess.run([sys.executable, "-m", "convsim.cli.main", "load", str(campaign),
+                              "--ramp", args.ramp], capture_output=True, text=True, check=False)
+        print(out.stdout or out.stderr)
 
 
 if __name__ == "__main__":

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,73 +13,26 @@ from typer.testing import CliRunner
 from convsim.cli.main import app
 from convsim.engine.load import LoadStep, convsim_bound, find_knee, parse_ramp
 
+_spec = importlib.util.spec_from_file_location(
+    "standin_agent", Path(__file__).resolve().parents[1] / "standin_agent.py")
+standin_agent = importlib.util.module_from_spec(_spec)  # type: ignore[arg-type]
+_spec.loader.exec_module(standin_agent)  # type: ignore[union-attr]
+
 CAPACITY = 4
 """The stand-in agent serves this many requests at once; the rest queue."""
 SERVICE_MS = 100
 
 
-AGENT = """
-import asyncio, sys
-from aiohttp import web
-
-CAPACITY, SERVICE_MS = int(sys.argv[1]), float(sys.argv[2])
-REPLIES = ["Hello, could you give me your order number please?",
-           "Thanks. Could you confirm the email address on the account?",
-           "I found it. Should I go ahead with that? (yes/no)",
-           "Done. Is there anything else I can help you with?"]
-turns = {}
-
-async def main():
-    workers = asyncio.Semaphore(CAPACITY)
-
-    async def chat(request):
-        body = await request.json()
-        cid = str(body.get("conversation_id"))
-        n = turns[cid] = turns.get(cid, 0) + 1
-        async with workers:  # CAPACITY requests at a time; the rest wait their turn
-            await asyncio.sleep(SERVICE_MS / 1000)
-        return web.json_response({"reply": REPLIES[(n - 1) % len(REPLIES)], "end": n > 5})
-
-    app = web.Application()
-    app.router.add_post("/v1/chat", chat)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0, backlog=2048)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]
-    print(f"listening on http://127.0.0.1:{port}", flush=True)
-    await asyncio.Event().wait()
-
-asyncio.run(main())
-"""
-
-
 @pytest.fixture(scope="module")
-def agent_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def agent_url() -> Iterator[str]:
     """An HTTP agent (its own process) with CAPACITY workers: beyond that, requests queue."""
-    script = tmp_path_factory.mktemp("agent") / "agent.py"
-    script.write_text(AGENT, encoding="utf-8")
-    proc = subprocess.Popen([sys.executable, str(script), str(CAPACITY), str(SERVICE_MS)],
-                            stdout=subprocess.PIPE, text=True)
-    try:
-        assert proc.stdout is not None
-        yield proc.stdout.readline().rsplit("listening on ", 1)[1].strip()
-    finally:
-        proc.terminate()
-        proc.wait(10)
+    with standin_agent.started(CAPACITY, SERVICE_MS) as url:
+        yield url
 
 
 def _campaign(tmp: Path, url: str, domain: str = "retail") -> Path:
-    path = tmp / "campaign.yaml"
-    path.write_text(json.dumps({
-        "name": "ramp", "seed": 1, "output_dir": str(tmp / "runs"),
-        "scenarios": {"domain": domain, "n": 20}, "personas": {"n": 10},
-        "agents": [{"version": "v1", "connector": "http", "url": url,
-                    "options": {"close_path": None}}],
-        "max_turns": 12,
-        "execution": {"executor": "local", "turn_timeout_s": 20, "retries": 0},
-    }), encoding="utf-8")
-    return path
+    return standin_agent.ramp_campaign(tmp, url, domain=domain, scenarios=20, personas=10,
+                                       version="v1", turn_timeout_s=20)
 
 
 @pytest.mark.parametrize("domain", ["retail", "telecom"])
