@@ -251,6 +251,32 @@ _CONFIRM_REQUEST = re.compile(
 """A request sentence that is also a yes/no ("please confirm if you'd like to proceed with this
 change and let me know which card to use"; "if you would like to proceed with the offer, let me
 know and I will issue the certificate")."""
+_EMBEDDED_YES_NO = re.compile(
+    r"(?:\byou (?:would |could |can |will )?|\bplease |"
+    r"^\W*(?:(?:ok(?:ay)?|so|now|and|great|sure|alright|perfect)[,!.]?\s+)?)(?:tell me|let me know|"
+    r"check(?: and see)?|see|confirm) (?:if|whether)\b(?! you (?:need|have) (?:any|further|more|"
+    r"other))|^\s*if you(?:'d| would)? (?:like|want|wish) (?:me )?to\b[^.?!]*\b(?:let me know|"
+    r"confirm|say yes),? and i(?:'ll| will| can)\b", re.IGNORECASE)
+"""A yes/no asked inside a request ("Can you tell me if this is the correct order before I send
+it to the bar."; "check and see if I got all that right"; "if you would like to cancel it
+instead, please let me know"): the customer answers it with a yes."""
+_HANDOFF = re.compile(
+    r"\b(?:transferr?\w*|connect\w*|escalat\w*|put\w* (?:you )?through|hand\w* (?:you )?over)\b"
+    r"[^.?!]*\b(?:human|agent|representative|specialist|supervisor|manager|team|someone|colleague)"
+    r"|\bescalat\w*", re.IGNORECASE)
+"""An offer to hand the customer over: its yes is for the hand-over, not for the action the
+human would do ("I can transfer you to an agent who can help with the cancellation")."""
+_PAYMENT_MEANS = re.compile(
+    r"\b(?:us(?:e|ing)|pay(?:ing)? (?:it )?with|charg\w* (?:it )?(?:to|on)|put (?:it )?on|cover \w+ "
+    r"(?:\w+ )?with|with)\s+(?:the |your |a |an |that |this |another |my )?(?:[\w-]+ ){0,2}?"
+    r"(?:gift ?card|certificate|voucher|credit card|debit card|card|paypal|points|store credit|"
+    r"bank account)s?\b", re.IGNORECASE)
+"""How a payment or refund is to be made ("proceed with using the gift card", "use the larger
+certificate"): with a yes, it writes the payment method of the action."""
+_PERFORMATIVE = re.compile(r"^\W*(?:\w+[,!.]?\s+)?(?:let me|i(?:'m| am) (?:going to|now)|i'll now)\b",
+                           re.IGNORECASE)
+"""The agent doing it now ("Let me add that to the order."), not proposing it: a "could you
+confirm that it is correct" after it checks the details, it does not ask to do it."""
 _GO_AHEAD = re.compile(
     r"\b(?:proceed|go ahead|continue|confirm|shall i|should i|ok(?:ay)? to|alright to|(?:is|does) "
     r"(?:that|this|everything) (?:look |sound )?(?:the )?(?:ok|okay|alright|correct|right|good|"
@@ -259,8 +285,9 @@ _GO_AHEAD = re.compile(
 _DO_THAT = re.compile(r"\b(?:do (?:that|it|so)|go for it)\b", re.IGNORECASE)
 _NOT_ASKING = re.compile(
     r"\b(?:feel free|whenever you|don't hesitate|do not hesitate|if you (?:need|have) (?:any|further|"
-    r"more|other))\b", re.IGNORECASE)
-_EITHER_OR = re.compile(r",? or (?:do|would|should|shall|if|is there|anything|would you|a |an |"
+    r"more|other)|anything else)\b", re.IGNORECASE)
+_EITHER_OR = re.compile(r", or (?!(?:is there )?anything else)\w|"
+                        r",? or (?:do|would|should|shall|if|is there|anything|would you|a |an |"
                         r"the |to |with |use |keep|search|\w+ing\b)", re.IGNORECASE)
 _REFUSED = re.compile(
     r"\b(?:unable|cannot|can't|can not|couldn't|could not|not (?:able|possible|allowed|eligible|"
@@ -288,9 +315,11 @@ def _questions(text: str) -> list[str]:
         if not s or _NOT_ASKING.search(s) or _EITHER_OR.search(s):
             continue
         act = classify(s)
-        if act == "request" and "(yes/no)" not in s.lower() and not _CONFIRM_REQUEST.search(s):
+        embedded = bool(_EMBEDDED_YES_NO.search(s))
+        if act == "request" and "(yes/no)" not in s.lower() and not _CONFIRM_REQUEST.search(s) \
+                and not embedded:
             continue
-        if _YES_NO_QUESTION.search(s) or act in ("confirm", "request"):
+        if _YES_NO_QUESTION.search(s) or embedded or act in ("confirm", "request"):
             out.append(sentence)
     return out
 
@@ -308,12 +337,23 @@ def asks_consent(text: str, words: Iterable[ActionWords], values: Iterable[str] 
     sentences = [s for s in _SENTENCES.split(text.strip()) if s]
 
     def named(sentence: str) -> str | None:
-        return next((n for w in words if (n := names_action(sentence, w, values))), None)
+        if _HANDOFF.search(sentence):
+            return None
+        hit = next((n for w in words if (n := names_action(sentence, w, values))), None)
+        if hit is None and words and (m := _PAYMENT_MEANS.search(sentence)):
+            hit = m.group(0)
+        return hit
 
+    # A choice still open ("exchange the keyboard, or only the thermostat?"): a "please
+    # confirm" after it asks which, not for a yes to one action.
+    choosing = any(_EITHER_OR.search(_OR_ANYTHING_ELSE.sub("", s)) and s.rstrip().endswith("?")
+                   for s in sentences)
     for q in _questions(text):
         hit = named(q)
         if hit:
             return hit
+        if choosing:
+            continue
         i = sentences.index(q) if q in sentences else len(sentences)
         if _GO_AHEAD.search(q):
             statements = [s for s in sentences if s != q]
@@ -322,7 +362,7 @@ def asks_consent(text: str, words: Iterable[ActionWords], values: Iterable[str] 
         else:
             continue
         for s in statements:
-            if not _REFUSED.search(s) and (hit := named(s)):
+            if not _REFUSED.search(s) and not _PERFORMATIVE.search(s) and (hit := named(s)):
                 return hit
     return None
 
