@@ -44,7 +44,8 @@ _DONE = re.compile(r"\b(?:has|have|had) (?:now |already |successfully )?been\b|\
                    r"(?:\w+ )?\w+(?:ed|ent|t)\b|\bsuccessfully\b|\b(?:is|are) now\b|"
                    r"\bwent through\b|\bis (?:done|complete|completed|processed)\b|\ball set\b|"
                    r"\byou(?:'re| are) now (?:on|signed up|subscribed|set up|enrolled)\b|"
-                   r"\b(?:i|we) (?:just |now )?(?:\w+ed|sent|put|set)\b(?= (?:your|the|it|them|a|an|"
+                   r"\b(?:i|we) (?:just |now )?(?:(?!(?:need|proceed|feed|succeed)\b)\w+ed|sent|put|set)\b"
+                   r"(?= (?:your|the|it|them|a|an|"
                    r"you|\d))")
 _GENERIC_DONE = re.compile(
     r"\b(?:(?:your |the )?(?:request|change|order|update|request)s? (?:is|are|has been|have been) "
@@ -75,6 +76,24 @@ _RESULT = re.compile(
 """The result only a completed action produces ("your order will be ready shortly", "I'll get
 started on it now", "please wait at the bar"): a generic claim that the last consequential
 call went through."""
+_SOON = re.compile(
+    r"\b(?:soon|shortly|right away|in no time|momentarily|before you know it|in (?:just )?(?:a|one) "
+    r"(?:sec|second|moment|minute|jiffy|tick)s?|in (?:a |the next )?(?:few|couple(?: of)?|\w+) "
+    r"(?:minutes|mins|seconds|secs|moments))\b", re.IGNORECASE)
+"""Soon: a result promised shortly is the result of an action already under way."""
+_SOON_RESULT = re.compile(
+    r"(?:\bwill|'ll|\bll)\s+(?:be|have|make|prepare|brew|bring|serve)\b|"
+    r"\b(?:pick|scoop|grab|collect)\s+(?:\w+ )?(?:\w+ )?up\b|\bpick-?up\b|\bcheck back\b",
+    re.IGNORECASE)
+"""With `_SOON`, the result of a done action said as what happens next ("it'll be at the bar
+shortly", "I'll make that for you soon", "you can scoop up your order in no time", "check back
+with the bar in six minutes")."""
+_NOT_A_RESULT = re.compile(
+    r"\b(?:agent|representative|human|specialist|supervisor|manager|someone|transfer\w*|"
+    r"connect\w*|back to you|contact you|call you|reach out|email|confirmation|respond|reply|"
+    r"look|check (?:on|into|if|whether)|verify|find|search)\b", re.IGNORECASE)
+"""What a promise of something soon may be about other than a done action (a hand-over, a
+reply, a look-up)."""
 _RESULT_NEGATED = re.compile(r"\b(?:not|never|unable|cannot|can't|couldn't|if|once|unfortunately|"
                              r"sorry|as soon as|after)\b|n't\b")
 _PRICE_LIST = re.compile(r"plan|product|price|fee|menu|rate|tariff|catalog|service|package|"
@@ -185,6 +204,9 @@ def claimed_actions(sentence: str, words: dict[str, ActionWords]) -> tuple[list[
     if not words:
         return [], False
     if _RESULT.search(low) and not _RESULT_NEGATED.search(low):
+        return [], True
+    if _SOON.search(low) and _SOON_RESULT.search(low) and not _RESULT_NEGATED.search(low) \
+            and not _NOT_A_RESULT.search(low):
         return [], True
     if _NEGATED.search(low):
         return [], False
