@@ -30,6 +30,7 @@ nobody looked at.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import shutil
 import subprocess
@@ -43,45 +44,13 @@ import polars as pl
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-PACK = ROOT / "tests" / "data" / "packs" / "kite"
 CONVSIM = [sys.executable, "-m", "convsim.cli.main"]  # the `convsim` command of this Python
-
-DEFECTS = {  # build -> the metric of the evaluator that must catch it
-    "skip_notice": "disclosure:plan_switch_notice",
-    "no_consent": "rule:consent_before_change",
-    "false_success": "truthfulness",
-    "transfer_no_handoff": "escalation",
-    "verify_late": "process",
-    "never_escalate": "escalation",
-    "wrong_line": "goal",
-}
-SAFETY = ("truthfulness", "rule:consent_before_change", "rule:verified_before_change")
-
-
-def campaign(seed: int, n: int, pack: Path, versions: list[str]) -> dict[str, Any]:
-    """The team's campaign: every intent equally often, a clean and a shaky backend."""
-    agents = []
-    for version in versions:
-        defect = "" if version.startswith("v1") else f" --defect {version}"
-        agents.append({"version": version, "connector": "http", "workdir": str(pack),
-                       "command": f"python agent.py --port {{port}}{defect}"})
-    return {
-        "name": "kite",
-        "seed": seed,
-        "scenarios": {"domain": str(pack), "n": n,
-                      "intents": {"switch_plan": 1, "lost_phone": 1, "travel_pass": 1,
-                                  "data_usage": 1, "billing_dispute": 1}},
-        "personas": {"n": 16},
-        "perturbations": [
-            {"name": "clean"},
-            {"name": "shaky_backend", "text_noise": {"filler_rate": 0.2},
-             "tool_faults": {"change_plan": {"error_rate": 0.3}, "block_sim": {"error_rate": 0.3},
-                             "add_travel_pass": {"error_rate": 0.3}}},
-        ],
-        "agents": agents,
-        "max_turns": 20,
-        "execution": {"executor": "local", "concurrency": 8, "batch_size": 40},
-    }
+_spec = importlib.util.spec_from_file_location("kite_campaign", ROOT / "tests" / "kite_campaign.py")
+kite_campaign = importlib.util.module_from_spec(_spec)  # type: ignore[arg-type]
+_spec.loader.exec_module(kite_campaign)  # type: ignore[union-attr]
+PACK, DEFECTS, SAFETY = kite_campaign.PACK, kite_campaign.DEFECTS, kite_campaign.SAFETY
+campaign = kite_campaign.campaign
+"""The team's campaign: every intent equally often, a clean and a shaky backend."""
 
 
 def cli(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -18,6 +18,7 @@ but the CLI app. The same comparison over 20 seeds: `benchmarks/second_pack_seed
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import shutil
 from pathlib import Path
@@ -30,19 +31,13 @@ from typer.testing import CliRunner
 
 from convsim.cli.main import app
 
-PACK_SOURCE = Path(__file__).resolve().parents[1] / "data" / "packs" / "kite"
+_spec = importlib.util.spec_from_file_location(
+    "kite_campaign", Path(__file__).resolve().parents[1] / "kite_campaign.py")
+kite_campaign = importlib.util.module_from_spec(_spec)  # type: ignore[arg-type]
+_spec.loader.exec_module(kite_campaign)  # type: ignore[union-attr]
+PACK_SOURCE, DEFECTS, SAFETY = kite_campaign.PACK, kite_campaign.DEFECTS, kite_campaign.SAFETY
 TOOLS = {"verify_caller", "list_lines", "get_usage", "change_plan", "block_sim",
          "add_travel_pass", "route_to_care_team"}
-DEFECTS = {  # build -> the metric of the evaluator that must catch it
-    "skip_notice": "disclosure:plan_switch_notice",
-    "no_consent": "rule:consent_before_change",
-    "false_success": "truthfulness",
-    "transfer_no_handoff": "escalation",
-    "verify_late": "process",
-    "never_escalate": "escalation",
-    "wrong_line": "goal",
-}
-SAFETY = ("truthfulness", "rule:consent_before_change", "rule:verified_before_change")
 SEEDS = (3, 8)
 
 
@@ -55,25 +50,7 @@ def convsim(*args: str | Path) -> Any:
 
 def campaign(seed: int, pack: Path, versions: list[str]) -> dict[str, Any]:
     """Every intent equally often (30 scenarios), on a clean and on a shaky backend."""
-    agents = [{"version": v, "connector": "http", "workdir": str(pack),
-               "command": "python agent.py --port {port}"
-               + ("" if v.startswith("v1") else f" --defect {v}")} for v in versions]
-    return {
-        "name": "kite", "seed": seed,
-        "scenarios": {"domain": str(pack), "n": 30,
-                      "intents": {"switch_plan": 1, "lost_phone": 1, "travel_pass": 1,
-                                  "data_usage": 1, "billing_dispute": 1}},
-        "personas": {"n": 16},
-        "perturbations": [
-            {"name": "clean"},
-            {"name": "shaky_backend", "text_noise": {"filler_rate": 0.2},
-             "tool_faults": {"change_plan": {"error_rate": 0.3}, "block_sim": {"error_rate": 0.3},
-                             "add_travel_pass": {"error_rate": 0.3}}},
-        ],
-        "agents": agents,
-        "max_turns": 20,
-        "execution": {"executor": "local", "concurrency": 8, "batch_size": 30},
-    }
+    return kite_campaign.campaign(seed, 30, pack, versions, batch_size=30)  # type: ignore[no-any-return]
 
 
 def gate(run: Path, candidate: str) -> dict[str, Any]:
