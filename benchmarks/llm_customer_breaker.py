@@ -15,26 +15,20 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-CAMPAIGN = """\
-name: dead-customer
-seed: 3
-scenarios: {{domain: retail, n: {n}}}
-personas: {{n: 6}}
-user_simulator: llm
-agents:
-  - {{version: v1, connector: http, reference: "retail:v1"}}
-evaluators: [process, goal]
-max_turns: 10
-llm: {{model: openai/scripted-customer, cache_dir: null, retries: {retries}, timeout_s: 10}}
-execution: {{executor: local, batch_size: 4, concurrency: 4}}
-output_dir: {out}
-"""
+
+
+def _load(name: str) -> Any:
+    """A helper module of the tests (tests/NAME.py; tests are not a package)."""
+    spec = importlib.util.spec_from_file_location(name, REPO / "tests" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def main() -> None:
@@ -43,30 +37,12 @@ def main() -> None:
     parser.add_argument("--dies-after", type=int, default=9)
     parser.add_argument("--retries", type=int, default=1)
     args = parser.parse_args()
-    spec = importlib.util.spec_from_file_location("llm_server", REPO / "tests" / "llm_server.py")
-    assert spec is not None and spec.loader is not None
-    llm_server = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(llm_server)
+    llm_server, dead_customer = _load("llm_server"), _load("dead_customer")
     server = llm_server.LLMServer().start()
     died: list[float] = []
-    seen = [0]
-
-    def rule(body: dict[str, Any]) -> dict[str, Any]:
-        seen[0] += 1
-        if seen[0] == args.dies_after:
-            died.append(time.time())
-            threading.Thread(target=server.stop, daemon=True).start()
-        if not any(m["role"] == "assistant" for m in body["messages"]):
-            prompt = body["messages"][0]["content"]
-            goal = prompt.split("# Your goal\n", 1)[1].split("\n", 1)[0]
-            facts = [ln[2:] for ln in prompt.splitlines() if ln.startswith("- ") and ": " in ln]
-            return llm_server.text(f"Hi. {goal} My details: {'; '.join(facts[:4])}.")
-        return llm_server.text("Okay, thanks, that is all. ###DONE###")
-
-    server.rule = rule
+    server.rule = dead_customer.customer(server, dies_after=args.dies_after, deaths=died)
     root = Path(tempfile.mkdtemp(prefix="dead-customer-"))
-    path = root / "campaign.yaml"
-    path.write_text(CAMPAIGN.format(n=args.n, retries=args.retries, out=root / "runs"))
+    path = dead_customer.campaign(root, args.n, retries=args.retries, timeout_s=10, batch=4)
     env = dict(os.environ, OPENAI_BASE_URL=server.base_url, OPENAI_API_KEY="sk-local")
     start = time.time()
     done = subprocess.run([sys.executable, "-m", "convsim.cli.main", "run", str(path)],

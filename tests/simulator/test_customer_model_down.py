@@ -10,9 +10,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import json
-import threading
 from pathlib import Path
-from typing import Any
 
 import polars as pl
 import pytest
@@ -27,21 +25,12 @@ _spec = importlib.util.spec_from_file_location(
 llm_server = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(llm_server)
 
+_spec = importlib.util.spec_from_file_location(
+    "dead_customer", Path(__file__).resolve().parents[1] / "dead_customer.py")
+dead_customer = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(dead_customer)
+
 runner = CliRunner()
-CAMPAIGN = """\
-name: dead-customer
-seed: 3
-scenarios: {{domain: retail, n: {n}}}
-personas: {{n: 6}}
-user_simulator: llm
-agents:
-  - {{version: v1, connector: http, reference: "retail:v1"}}
-evaluators: [process, goal]
-max_turns: 10
-llm: {{model: openai/scripted-customer, cache_dir: null, retries: 0, timeout_s: 5}}
-execution: {{executor: local, batch_size: 2, concurrency: 2}}
-output_dir: {out}
-"""
 
 
 @pytest.fixture
@@ -51,36 +40,6 @@ def model(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-dead-customer")
     yield server
     server.stop()
-
-
-def _campaign(tmp_path: Path, n: int) -> Path:
-    path = tmp_path / "campaign.yaml"
-    path.write_text(CAMPAIGN.format(n=n, out=tmp_path / "runs"))
-    return path
-
-
-def _customer(opening: str | None = None, dies_after: int | None = None,
-              server: Any = None):
-    """The customer's side: it says its goal and facts, then thanks and leaves. With
-    `dies_after`, the server stops after that many requests (connections refused then)."""
-    seen = [0]
-
-    def rule(body: dict[str, Any]) -> dict[str, Any]:
-        seen[0] += 1
-        if dies_after is not None and seen[0] == dies_after:
-            threading.Thread(target=server.stop, daemon=True).start()
-        messages = body["messages"]
-        if not any(m["role"] == "assistant" for m in messages):
-            if opening is not None:
-                return llm_server.text(opening)
-            prompt = messages[0]["content"]
-            goal = prompt.split("# Your goal\n", 1)[1].split("\n", 1)[0]
-            facts = [line[2:] for line in prompt.splitlines()
-                     if line.startswith("- ") and ": " in line][:4]
-            return llm_server.text(f"Hi. {goal} My details: {'; '.join(facts)}.")
-        return llm_server.text("Okay, thanks, that is all. ###DONE###")
-
-    return rule
 
 
 def test_a_model_failing_in_a_row_opens_its_circuit_and_calls_fail_at_once(model) -> None:
@@ -125,8 +84,8 @@ def test_a_success_closes_the_count(model) -> None:
 
 
 def test_customer_model_dying_mid_run_stops_the_run_with_exit_2(model, tmp_path: Path) -> None:
-    model.rule = _customer(dies_after=7, server=model)
-    result = runner.invoke(app, ["run", str(_campaign(tmp_path, n=30))])
+    model.rule = dead_customer.customer(model, dies_after=7)
+    result = runner.invoke(app, ["run", str(dead_customer.campaign(tmp_path, n=30))])
     output = " ".join(result.output.split())
     assert result.exit_code == 2, result.output
     assert "Traceback" not in result.output
@@ -148,8 +107,8 @@ def test_customer_model_dying_mid_run_stops_the_run_with_exit_2(model, tmp_path:
 
 def test_a_run_dominated_by_simulator_errors_is_unusable(model, tmp_path: Path) -> None:
     # Every customer talks as the agent: every conversation is a simulator error.
-    model.rule = _customer(opening="Hello! How can I help you today?")
-    result = runner.invoke(app, ["run", str(_campaign(tmp_path, n=4))])
+    model.rule = dead_customer.customer(model, opening="Hello! How can I help you today?")
+    result = runner.invoke(app, ["run", str(dead_customer.campaign(tmp_path, n=4))])
     assert result.exit_code == 2, result.output
     output = " ".join(result.output.split())
     assert "4 of 4 conversations failed on convsim's side" in output
