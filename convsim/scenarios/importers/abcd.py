@@ -12,18 +12,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from convsim.core.records import Conversation, ToolCall, Turn
+from convsim.core.records import ToolCall, Turn
 from convsim.scenarios.importers.base import (
-    Imported,
     Item,
     Quarantined,
     RawRecord,
     agent_version,
-    check_conversation,
     converted_objects,
-    historical_id,
+    historical,
 )
-from convsim.scenarios.importers.outcomes import settle
 
 SPEAKERS = {"customer": "customer", "agent": "agent"}
 ESCALATION = ("manager has been notified", "escalat")
@@ -67,12 +64,8 @@ class AbcdImporter:
             labels["flow"] = str(scenario["flow"])
         escalated = next((c.result for c in calls
                           if any(k in (c.result or "").lower() for k in ESCALATION)), None)
-        conv = Conversation(
-            id=historical_id(self.name, conv_id), source="historical", turns=turns,
-            tool_calls=calls, intent=scenario.get("subflow"), labels=labels,
-            agent_version=agent_version(v),
-            origin=f"{source}:{rec.location}")
-        settle(conv, transfer_marker=f"action {escalated!r}" if escalated else None)
-        problem = check_conversation(conv, source, rec.location)
         names = [str(personal[k]) for k in ("customer_name", "username") if personal.get(k)]
-        return problem if problem is not None else Imported(conv, names)
+        return historical(self.name, conv_id, source, rec.location, names=names,
+                          transfer_marker=f"action {escalated!r}" if escalated else None,
+                          turns=turns, tool_calls=calls, intent=scenario.get("subflow"),
+                          labels=labels, agent_version=agent_version(v))

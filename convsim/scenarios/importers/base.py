@@ -388,6 +388,21 @@ def historical_id(fmt: str, source_id: str) -> str:
     return f"h-{stable_hash([fmt, str(source_id)])}"
 
 
+def historical(fmt: str, source_id: str, source: str, location: str, *,
+               names: list[str] | None = None, marker: str | None = None,
+               transfer_marker: str | None = None, **fields: Any) -> Item:
+    """One imported record's conversation (`fields`: turns, tool calls, intent, labels, agent
+    version, ...): its stable id, its origin, its outcome settled from evidence
+    (`outcomes.settle`, with the record's own `marker`), quarantined when unusable."""
+    from convsim.scenarios.importers.outcomes import settle
+
+    conv = Conversation(id=historical_id(fmt, source_id), source="historical",
+                        origin=f"{source}:{location}", **fields)
+    settle(conv, marker=marker, transfer_marker=transfer_marker)
+    problem = check_conversation(conv, source, location)
+    return problem if problem is not None else Imported(conv, names or [])
+
+
 def make_turns(pairs: list[tuple[Role, str]]) -> list[Turn]:
     return [Turn(index=i, role=role, text=text) for i, (role, text) in enumerate(pairs)]
 

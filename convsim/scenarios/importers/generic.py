@@ -29,22 +29,19 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from convsim.core.records import Conversation, Role, ToolCall, Turn
+from convsim.core.records import Role, ToolCall, Turn
 from convsim.scenarios.importers.base import (
-    Imported,
     Item,
     MappingError,
     Quarantined,
     RawRecord,
-    check_conversation,
     excerpt_of,
     get_path,
-    historical_id,
+    historical,
     isolated,
     iter_records,
 )
 from convsim.scenarios.importers.outcomes import ERROR_RESULT as ERROR
-from convsim.scenarios.importers.outcomes import settle
 from convsim.scenarios.importers.taskmaster import json_or_raw
 
 
@@ -149,17 +146,12 @@ class GenericImporter:
         labels = {k: str(v) for k, p in m.labels.items()
                   if (v := get_path(head, p, None)) is not None}
         labels["source_id"] = conv_id
-        conv = Conversation(id=historical_id("generic", conv_id), source="historical",
-                            turns=turns, tool_calls=calls, intent=self._opt(head, m.intent),
-                            agent_version=(self._opt(head, m.agent_version) or "").strip() or None,
-                            labels=labels,
-                            origin=f"{source}:{location}")
-        settle(conv, marker=self._opt(head, m.outcome))
-        bad = check_conversation(conv, source, location)
-        if bad is not None:
-            return bad
         names = [str(n) for p in m.names if (n := get_path(head, p, None))]
-        return Imported(conv, names)
+        return historical("generic", conv_id, source, location, names=names,
+                          marker=self._opt(head, m.outcome), turns=turns, tool_calls=calls,
+                          intent=self._opt(head, m.intent),
+                          agent_version=(self._opt(head, m.agent_version) or "").strip() or None,
+                          labels=labels)
 
     def read(self, path: Path) -> Iterator[Item]:
         source = str(path)

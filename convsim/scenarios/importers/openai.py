@@ -17,19 +17,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from convsim.core.records import Conversation, Role, ToolCall, Turn
+from convsim.core.records import Role, ToolCall, Turn
 from convsim.scenarios.importers.base import (
-    Imported,
     Item,
     Quarantined,
     RawRecord,
     agent_version,
-    check_conversation,
     converted_objects,
     excerpt_of,
-    historical_id,
+    historical,
 )
-from convsim.scenarios.importers.outcomes import settle
 
 ROLES: dict[str, Role] = {"user": "customer", "assistant": "agent", "system": "system",
                           "developer": "system"}
@@ -135,11 +132,7 @@ class OpenAIImporter:
             labels["task_id"] = str(value["task_id"])
         if value.get("reward") is not None:
             labels["reward"] = str(value["reward"])
-        conv = Conversation(id=historical_id(self.name, f"{Path(source).stem}:{source_id}"),
-                            source="historical", turns=turns, tool_calls=calls,
-                            intent=value.get("intent"), agent_version=agent_version(value),
-                            labels=labels,
-                            origin=f"{source}:{rec.location}")
-        settle(conv, marker=_marker(value))
-        bad = check_conversation(conv, source, rec.location)
-        return bad if bad is not None else Imported(conv)
+        return historical(self.name, f"{Path(source).stem}:{source_id}", source, rec.location,
+                          marker=_marker(value), turns=turns, tool_calls=calls,
+                          intent=value.get("intent"), agent_version=agent_version(value),
+                          labels=labels)

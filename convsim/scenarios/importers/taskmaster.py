@@ -13,18 +13,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from convsim.core.records import Conversation, ToolCall, Turn
+from convsim.core.records import ToolCall, Turn
 from convsim.scenarios.importers.base import (
-    Imported,
     Item,
     Quarantined,
     RawRecord,
     agent_version,
-    check_conversation,
     converted_objects,
-    historical_id,
+    historical,
 )
-from convsim.scenarios.importers.outcomes import settle
 
 SPEAKERS = {"user": "customer", "assistant": "agent"}
 
@@ -94,10 +91,6 @@ class TaskmasterImporter:
         marker = None
         if calls and not any(c.tool == "finish_order" for c in calls):
             marker = "abandoned"
-        conv = Conversation(id=historical_id(self.name, conv_id), source="historical",
-                            turns=turns, tool_calls=calls, intent=intent,
-                            agent_version=agent_version(value),
-                            labels=labels, origin=f"{source}:{rec.location}")
-        settle(conv, marker=marker)
-        problem = check_conversation(conv, source, rec.location)
-        return problem if problem is not None else Imported(conv)
+        return historical(self.name, conv_id, source, rec.location, marker=marker,
+                          turns=turns, tool_calls=calls, intent=intent,
+                          agent_version=agent_version(value), labels=labels)
