@@ -10,10 +10,9 @@ path, then use only the CLI: `convsim plugins` lists it, `convsim run` uses it o
 from __future__ import annotations
 
 import asyncio
-import importlib
+import importlib.util
 import json
 import os
-import shutil
 import subprocess
 import sys
 import threading
@@ -27,7 +26,11 @@ from aiohttp import web
 from typer.testing import CliRunner
 
 from convsim.cli.main import app
-from convsim.core.registry import REGISTRIES
+
+_spec = importlib.util.spec_from_file_location(
+    "plugin_site", Path(__file__).resolve().parent / "plugin_site.py")
+plugin_site = importlib.util.module_from_spec(_spec)  # type: ignore[arg-type]
+_spec.loader.exec_module(plugin_site)  # type: ignore[union-attr]
 
 PLUGIN_SOURCE = Path(__file__).resolve().parent / "data" / "plugins" / "convsim_acme"
 BANK = Path(__file__).resolve().parent / "data" / "packs" / "bank"
@@ -36,22 +39,9 @@ BANK = Path(__file__).resolve().parent / "data" / "packs" / "bank"
 @pytest.fixture(scope="module")
 def acme_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """convsim-acme installed (regular install, no index) into a folder on sys.path."""
-    work = tmp_path_factory.mktemp("acme")
-    shutil.copytree(PLUGIN_SOURCE, work / "src")  # the build writes beside the sources
-    site = work / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps",
-                    "--no-build-isolation", "--no-index", "--target", str(site),
-                    str(work / "src")], check=True, capture_output=True, timeout=300)
-    sys.path.insert(0, str(site))
-    importlib.invalidate_caches()
-    for registry in REGISTRIES.values():
-        registry.refresh()
-    yield site
-    sys.path.remove(str(site))
-    for name in [m for m in sys.modules if m == "acme_plugins" or m.startswith("acme_plugins.")]:
-        del sys.modules[name]
-    for registry in REGISTRIES.values():
-        registry.refresh()
+    with plugin_site.installed(PLUGIN_SOURCE, tmp_path_factory.mktemp("acme"),
+                               "acme_plugins") as site:
+        yield site
 
 
 class RestChannelAgent:

@@ -9,11 +9,8 @@ installed from `tests/data/plugins/convsim_acme_mutations` the way a user would.
 from __future__ import annotations
 
 import fnmatch
-import importlib
+import importlib.util
 import json
-import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,11 +21,14 @@ import yaml
 from typer.testing import CliRunner
 
 from convsim.cli.main import app
-from convsim.core.registry import REGISTRIES, mutations
+from convsim.core.registry import mutations
 
 runner = CliRunner()
 ROOT = Path(__file__).resolve().parents[2]
 ACME = ROOT / "tests" / "data" / "plugins" / "convsim_acme_mutations"
+_spec = importlib.util.spec_from_file_location("plugin_site", ROOT / "tests" / "plugin_site.py")
+plugin_site = importlib.util.module_from_spec(_spec)  # type: ignore[arg-type]
+_spec.loader.exec_module(plugin_site)  # type: ignore[union-attr]
 ALL_EVALUATORS = ["process", "disclosures", "goal", "rules", "escalation", "truthfulness"]
 BUNDLED = ["act_before_verification", "double_write", "drop_disclosure", "hide_failure",
            "never_handover", "quote_unreturned_figure", "skip_consent"]
@@ -188,22 +188,9 @@ def test_telecom_campaign_in_process_agent(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def acme_mutations(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """convsim-acme-mutations installed (regular install, no index) into a folder on sys.path."""
-    work = tmp_path_factory.mktemp("acme-mutations")
-    shutil.copytree(ACME, work / "src")
-    site = work / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps",
-                    "--no-build-isolation", "--no-index", "--target", str(site),
-                    str(work / "src")], check=True, capture_output=True, timeout=300)
-    sys.path.insert(0, str(site))
-    importlib.invalidate_caches()
-    for registry in REGISTRIES.values():
-        registry.refresh()
-    yield site
-    sys.path.remove(str(site))
-    for name in [m for m in sys.modules if m.split(".")[0] == "acme_mutations"]:
-        del sys.modules[name]
-    for registry in REGISTRIES.values():
-        registry.refresh()
+    with plugin_site.installed(ACME, tmp_path_factory.mktemp("acme-mutations"),
+                               "acme_mutations") as site:
+        yield site
 
 
 def test_a_third_party_operator_appears_in_the_report(tmp_path: Path, policy: Path,
