@@ -60,10 +60,31 @@ def quote(text: str, limit: int = 90) -> str:
     return json.dumps(text if len(text) <= limit else text[: limit - 1] + "\u2026")
 
 
+_HANDOFF_NAMED = re.compile(
+    r"\b(?:transfer|connect|escalat|hand)\w*\b[^.?!]*\b(?:human|agent|representative|specialist|"
+    r"supervisor|manager|team|colleague|department)\b", re.IGNORECASE)
+_HOLD_WHILE = re.compile(
+    r"\b(?:hold on|hold|wait|bear with me|one moment|a moment|stay on the line)\b[^.?!]*\bwhile i\b|"
+    r"\bi(?:'ll| will| am going to|'m going to) (?:do (?:that|it|so)|go ahead and do (?:that|it)) "
+    r"(?:now|right away)\b", re.IGNORECASE)
+"""The agent going ahead with a hand-over it named in the sentence before ("I can transfer
+you to a human agent ... Please hold on for a moment while I do that."): the act reader
+(`convsim.core.acts`, per sentence) reads the first sentence as an offer."""
+
+
 @lru_cache(maxsize=65536)
 def act_of(text: str) -> str:
-    """The dialog act of an agent message (cached: agents repeat themselves)."""
-    return classify(text)
+    """The dialog act of an agent message (cached: agents repeat themselves); a hand-over
+    named in one sentence and carried out in the next ("please hold while I do that") is a
+    transfer."""
+    act = classify(text)
+    if act != "transfer" and _HANDOFF_NAMED.search(text):
+        sentences = [s for s in re.split(r"(?<=[.!?])\s+|\n+", text) if s.strip()]
+        for before, after in zip(sentences, sentences[1:], strict=False):
+            if _HANDOFF_NAMED.search(before) and _HOLD_WHILE.search(after) \
+                    and not after.rstrip().endswith("?") and not re.search(r"\bif\b", after, re.I):
+                return "transfer"
+    return act
 
 
 def result_value(call: ToolCall) -> Any:

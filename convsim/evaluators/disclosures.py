@@ -15,20 +15,91 @@ from typing import Any
 
 from convsim.core.records import Conversation, Disclosure, Scenario, Score
 from convsim.core.registry import evaluator
-from convsim.evaluators.meanings import matcher
+from convsim.evaluators.meanings import matcher, sentences
 from convsim.evaluators.process import first_ok_call
+
+_NOT_TOLD = re.compile(
+    r"\b(?:unfortunately|unable to|cannot|can't|can not|not (?:eligible|possible|able)|"
+    r"non-refundable|(?:determine|decide|check|see|know|find out|verify) (?:if|whether)|"
+    r"(?:confirm|check|verify|determine) (?:the |your )?eligibility|your request for|"
+    r"you (?:asked|requested|wanted) (?:for|about))\b", re.IGNORECASE)
+"""Said of money, not told as what the customer will pay or get: refused ("unable to process a
+refund"), still to be found out ("these details will help determine if a full refund is
+possible"), or the customer's own request restated ("your request for a full refund")."""
+_BALANCE = re.compile(
+    r"\bbalances?\b(?:(?!cost|price|total|fee|charg|fare|amount)[^$.?!\n]){0,40}?(?:\bof|\bis|"
+    r"\bwill be|:|\bat|\bremaining)\W*$|^\W*\d[\d,.]*\s*(?:remaining )?balance\b", re.IGNORECASE)
+_AMOUNT = re.compile(r"[$€£]\s?\d[\d,]*(?:\.\d+)?")
+_LOOKUP = re.compile(
+    r"^\W*(?:(?:ok(?:ay)?|great|sure|thanks?(?: you)?)[,!.]?\s+)?(?:i(?:'ve| have)? (?:found|see|"
+    r"located|checked|looked up|retrieved|pulled up)\b|here(?: are|'s| is) (?:the details of )?"
+    r"your (?:order|reservation|booking)s?\b|you (?:have|currently have) (?:\w+ )?(?:\w+ )?"
+    r"(?:orders?|reservations?|bookings?|flights?|items?)\b|(?:your |the )?(?:order|reservation|"
+    r"booking)\b[^.?!\n]{0,60}\b(?:contains|includes|has a total|with a total)|(?:your|the) (?:most "
+    r"recent|last|previous|current|existing|other) (?:order|reservation|booking|flight|purchase)s?\b|"
+    r"regarding your\b)", re.IGNORECASE)
+"""A passage that reports records found (an order, a reservation and its price): the price of
+what the customer already has is not a cost to disclose."""
+_FUTURE_MONEY = re.compile(
+    r"\b(?:will|would|'ll)\b[^.?!\n]{0,40}\b(?:charg|refund|cost|pay|receiv|get back|credit|"
+    r"reimburs)|\b(?:price|fare|cost) difference\b|\bdifference of\b", re.IGNORECASE)
+_BREAK = re.compile(r"[.!?](?=\s)|\n")
+_LIST_LINE = re.compile(r"^\s*(?:[-*•]|\d+[.)]|#+)\s")
+
+
+def _span(text: str, start: int, end: int) -> str:
+    """The sentence(s) or list line(s) around text[start:end]."""
+    left = max([m.end() for m in _BREAK.finditer(text, 0, start)], default=0)
+    right = _BREAK.search(text, max(start, end - 1))
+    return text[left:right.start() + 1 if right else len(text)]
+
+
+def _header(text: str, start: int) -> str:
+    """The first sentence of the passage a position belongs to: its paragraph, or for a list
+    item, the nearest paragraph above it that is not a list."""
+    paragraphs = [(m.start(), m.group(0)) for m in re.finditer(r"(?:[^\n]|\n(?!\s*\n))+", text)]
+    mine = [i for i, (at, _) in enumerate(paragraphs) if at <= start] or [0]
+    k = mine[-1]
+    while k > 0 and _LIST_LINE.match(paragraphs[k][1]):
+        k -= 1
+    if not paragraphs:
+        return ""
+    return re.split(r"(?<=[.!?:])\s+|\n", paragraphs[k][1].strip(), maxsplit=1)[0]
+
+
+def _told(text: str, start: int, end: int) -> bool:
+    """Whether what matched at text[start:end] tells the customer something (a cost: what
+    they will pay or get) rather than refusing it, asking it, restating the customer's request,
+    quoting a balance, or reporting records found."""
+    span = _span(text, start, end)
+    if _NOT_TOLD.search(span):
+        return False
+    amounts = list(_AMOUNT.finditer(text, start, end))
+    if amounts and all(_BALANCE.search(text[max(0, a.start() - 60):a.start()])
+                       or _BALANCE.search(text[a.end():a.end() + 12]) for a in amounts):
+        return False
+    return not (_LOOKUP.search(_header(text, start)) and not _FUTURE_MONEY.search(span))
 
 
 def stated(disc: Disclosure, text: str) -> str | None:
-    """How `text` states the disclosure ("pattern ..." or "like the example ..."), or None."""
+    """How `text` states the disclosure ("pattern ..." or "like the example ..."), or None.
+
+    A match counts when its sentence tells the customer something: not a refusal ("unable to
+    process a refund"), a condition still to be found out ("to determine if a full refund is
+    possible"), the customer's request restated, a balance ("a gift card with a balance of
+    $200"), or a record found ("I found your order ... Price: $54")."""
     for pattern in disc.patterns:
-        if re.search(pattern, text, re.IGNORECASE):
-            return f"pattern {pattern!r}"
+        for m in re.finditer(pattern, text, re.IGNORECASE):
+            if _told(text, m.start(), m.end()):
+                return f"pattern {pattern!r}"
     if disc.examples:
-        match = matcher(tuple(disc.examples), tuple(disc.not_examples)).find(text)
-        if match is not None:
-            return (f"{match.sentence!r} says it like the example {match.example!r} "
-                    f"(closeness {match.closeness:.2f})")
+        found = matcher(tuple(disc.examples), tuple(disc.not_examples))
+        for sentence in sentences(text):
+            match = found.find(sentence)
+            at = text.find(sentence)
+            if match is not None and _told(text, max(at, 0), max(at, 0) + len(sentence)):
+                return (f"{match.sentence!r} says it like the example {match.example!r} "
+                        f"(closeness {match.closeness:.2f})")
     return None
 
 
