@@ -8,6 +8,7 @@ benchmarks/llm_customer_breaker.py; load it with importlib, tests are not a pack
 from __future__ import annotations
 
 import importlib.util
+import json
 import threading
 import time
 from collections.abc import Callable
@@ -18,29 +19,21 @@ _spec = importlib.util.spec_from_file_location("llm_server", Path(__file__).with
 llm_server = importlib.util.module_from_spec(_spec)  # type: ignore[arg-type]
 _spec.loader.exec_module(llm_server)  # type: ignore[union-attr]
 
-CAMPAIGN = """\
-name: dead-customer
-seed: 3
-scenarios: {{domain: retail, n: {n}}}
-personas: {{n: 6}}
-user_simulator: llm
-agents:
-  - {{version: v1, connector: http, reference: "retail:v1"}}
-evaluators: [process, goal]
-max_turns: 10
-llm: {{model: openai/scripted-customer, cache_dir: null, retries: {retries}, timeout_s: {timeout_s}}}
-execution: {{executor: local, batch_size: {batch}, concurrency: {batch}}}
-output_dir: {out}
-"""
-
-
 def campaign(folder: Path, n: int, *, retries: int = 0, timeout_s: float = 5,
              batch: int = 2) -> Path:
-    """`folder/campaign.yaml`: `n` retail conversations played by LLM customers, the run
-    written to `folder/runs/dead-customer/`."""
+    """`folder/campaign.yaml`: `n` retail conversations played by LLM customers (the
+    scripted model `openai/scripted-customer`, no cache) against the retail reference agent,
+    the run written to `folder/runs/dead-customer/`."""
     path = folder / "campaign.yaml"
-    path.write_text(CAMPAIGN.format(n=n, retries=retries, timeout_s=timeout_s, batch=batch,
-                                    out=folder / "runs"))
+    path.write_text(json.dumps({
+        "name": "dead-customer", "seed": 3, "scenarios": {"domain": "retail", "n": n},
+        "personas": {"n": 6}, "user_simulator": "llm",
+        "agents": [{"version": "v1", "connector": "http", "reference": "retail:v1"}],
+        "evaluators": ["process", "goal"], "max_turns": 10,
+        "llm": {"model": "openai/scripted-customer", "cache_dir": None, "retries": retries,
+                "timeout_s": timeout_s},
+        "execution": {"executor": "local", "batch_size": batch, "concurrency": batch},
+        "output_dir": str(folder / "runs")}, indent=1), encoding="utf-8")
     return path
 
 
