@@ -35,46 +35,25 @@ CHATS = DATA / "replay" / "kite_chats.jsonl"
 NO_TOOLS = DATA / "replay" / "kite_chats_notools.csv"
 MISSING_STATE = re.compile(r"do not match|no line|not found|not in table|unknown", re.I)
 
-CAMPAIGN = """\
-name: kite-replay
-seed: 3
-scenarios: {{domain: {pack}, n: 0, files: [{scenarios}]}}
-user_simulator: replay
-agents:
-  - version: v1
-    connector: http
-    command: python agent.py --port {{port}}
-    workdir: {pack}
-  - version: v2
-    connector: http
-    command: python agent.py --port {{port}} --defect wrong_line
-    workdir: {pack}
-evaluators: [process, goal]
-max_turns: 30
-execution: {{executor: local, concurrency: 4, batch_size: 8}}
-"""
-
-
-ONE_VERSION = """\
-name: {name}
-seed: 3
-scenarios: {{domain: {pack}, n: 0, files: [{scenarios}]}}
-user_simulator: replay
-agents:
-  - version: v1
-    connector: http
-    command: python agent.py --port {{port}}
-    workdir: {pack}
-evaluators: [process, goal]
-max_turns: 30
-execution: {{executor: local, concurrency: 4, batch_size: 8}}
-"""
+def replay_campaign(name: str, pack: Path, scenarios: Path, builds: dict[str, str]) -> str:
+    """The campaign replaying `scenarios` against the Kite bot: one agent per version in
+    `builds`, started with those extra `agent.py` arguments (a `--defect`, or none)."""
+    return yaml.safe_dump({
+        "name": name, "seed": 3,
+        "scenarios": {"domain": str(pack), "n": 0, "files": [str(scenarios)]},
+        "user_simulator": "replay",
+        "agents": [{"version": version, "connector": "http",
+                    "command": f"python agent.py --port {{port}}{extra}", "workdir": str(pack)}
+                   for version, extra in builds.items()],
+        "evaluators": ["process", "goal"], "max_turns": 30,
+        "execution": {"executor": "local", "concurrency": 4, "batch_size": 8},
+    }, sort_keys=False)
 
 
 def replay_v1(root: Path, name: str, pack: Path, scenarios: Path) -> tuple[Any, Path]:
     """`convsim run` of the scenarios against the bot v1 alone: (result, run folder)."""
     campaign = root / f"{name}.yaml"
-    campaign.write_text(ONE_VERSION.format(name=name, pack=pack, scenarios=scenarios))
+    campaign.write_text(replay_campaign(name, pack, scenarios, {"v1": ""}))
     ran = convsim("run", campaign, "--out", root / "runs")
     (run,) = (root / "runs" / name).iterdir()
     return ran, run
@@ -100,7 +79,8 @@ def replayed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
                    "--out", scenarios)
     assert made.exit_code == 0, made.output
     campaign = root / "campaign.yaml"
-    campaign.write_text(CAMPAIGN.format(pack=pack, scenarios=scenarios))
+    campaign.write_text(replay_campaign("kite-replay", pack, scenarios,
+                                         {"v1": "", "v2": " --defect wrong_line"}))
     ran = convsim("run", campaign, "--out", root / "runs")
     assert ran.exit_code == 0, ran.output
     (run,) = (root / "runs" / "kite-replay").iterdir()
