@@ -36,6 +36,7 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -161,6 +162,70 @@ def distinct(size: int, kind: str) -> None:
                       "file_mib": round(file_mib)}))
 
 
+def end_of_run(sizes: list[int]) -> None:
+    """The end of a run alone (its summary: summary.json, summary.md) on compacted run folders
+    of `sizes` distinct conversations, each measured in a fresh process: a 50,000-conversation
+    distinct run is played once (as `--distinct generated`, compacted into one file per table)
+    and its files are written again with fresh conversation, scenario and pair ids, as the
+    files of a compacted run of that size (one per 50,000 conversations and table)."""
+    import polars as pl
+
+    from convsim.core.results import TABLES
+
+    with tempfile.TemporaryDirectory() as tmp:
+        sample = Path(tmp) / "sample"
+        subprocess.run([sys.executable, __file__, "--keep-run", str(sample), "--one", "50000"],
+                       check=True)
+        (run,) = [p.parent for p in sample.glob("*/*/conversations")]
+        print("| conversations | files per table | summary wall | peak RSS before the summary | "
+              "peak RSS with the summary |")
+        print("|---:|---:|---:|---:|---:|")
+        for size in sizes:
+            folder = Path(tmp) / "big" / run.name
+            shutil.rmtree(folder.parent, ignore_errors=True)
+            copies = -(-size // 50_000)
+            for table in TABLES:
+                (src,) = (run / table).glob("*.parquet")
+                frame = pl.read_parquet(src)
+                (folder / table).mkdir(parents=True)
+                for i in range(copies):
+                    fresh = [pl.col(c) + f"-{i}" for c in ("conversation_id", "scenario_id",
+                                                            "pair_id") if c in frame.columns]
+                    frame.with_columns(fresh).write_parquet(
+                        folder / table / f"part-{(i + 1) * 500 - 1:05d}.parquet")
+            out = subprocess.run([sys.executable, __file__, "--summary-of", str(folder)],
+                                 check=True, capture_output=True, text=True).stdout
+            r = json.loads(out.strip().splitlines()[-1])
+            print(f"| {copies * 50_000:,} | {copies} | {r['wall_s']:.1f} s | {r['before_mib']} MiB | "
+                  f"{r['peak_mib']} MiB |", flush=True)
+
+
+def summary_of(folder: Path) -> None:
+    import convsim.engine.campaign  # noqa: F401  (what a driver has loaded at the end of a run)
+    from convsim.decisions.summary import write_summary
+
+    before = _hwm_mib()
+    t0 = time.perf_counter()
+    write_summary(folder)
+    print(json.dumps({"wall_s": time.perf_counter() - t0, "before_mib": before,
+                      "peak_mib": _hwm_mib()}))
+
+
+def keep_run(size: int, out: Path) -> None:
+    """A `--distinct generated` run of `size` conversations left in `out`."""
+    from convsim.core.campaign_file import load_campaign
+    from convsim.engine.campaign import run_campaign
+
+    out.mkdir(parents=True)
+    agent = {"version": "v1", "connector": "python", "target": "memory_scale:make_stand_in"}
+    path = out / "campaign.yaml"
+    path.write_text(json.dumps({
+        "name": "distinct", "seed": 1, "personas": {"n": 1000}, "perturbations": [{"name": "clean"}],
+        "agents": [agent], "evaluators": ["process"], "scenarios": {"domain": "retail", "n": size},
+        "execution": {"executor": "local", "concurrency": 64, "batch_size": 100}}))
+    run_campaign(load_campaign(path), out_dir=out)
+
+
 def population(size: int, held: bool) -> None:
     """Peak RSS of making `size` retail scenarios: all held in a list (as campaigns did), or
     streamed through the campaign's population (what they do now)."""
@@ -197,7 +262,21 @@ def main() -> None:
     parser.add_argument("--population-one", help=argparse.SUPPRESS)
     parser.add_argument("--population", choices=["held", "streamed"],
                         help="Only make the scenarios (no campaign): held in a list, or streamed.")
+    parser.add_argument("--end", action="store_true",
+                        help="Only the end of a run (the summary) on compacted runs of --sizes "
+                             "distinct conversations made from a played one.")
+    parser.add_argument("--keep-run", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--summary-of", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.keep_run:
+        keep_run(args.one, args.keep_run)
+        return
+    if args.summary_of:
+        summary_of(args.summary_of)
+        return
+    if args.end:
+        end_of_run([int(s) for s in args.sizes.split(",")])
+        return
     if args.population:
         for size in (int(s) for s in args.sizes.split(",")):
             subprocess.run([sys.executable, __file__, "--population-one", args.population,

@@ -337,6 +337,10 @@ turns, tool calls and scores in the other tables): a million conversations make 
 per table instead of 40,000 batch files."""
 ROW_GROUP_ROWS = 128 * 1024
 """Rows per row group in compacted files (readers skip and parallelise by row group)."""
+ROW_GROUP_BYTES = 16 * 2**20
+"""...or fewer: a row group is written once its rows weigh this much in memory, so merging
+holds at most one row group per table whatever the run's size (a conversation row carries its
+final sandbox state, ~5 KB: 128k of them would be ~700 MB)."""
 
 
 _LEAN_SCHEMAS = {t: pa.schema([pa.field(f.name, f.type, f.nullable) for f in schema],
@@ -425,6 +429,7 @@ class ResultWriter:
             return 0
         for table in [t for t in self.tables if t != "conversations"] + ["conversations"]:
             self._compact_table(table, groups)
+        pa.default_memory_pool().release_unused()  # give the merge buffers back to the system
         return len(parts) - len(groups)
 
     def _compact_table(self, table: str, groups: list[list[str]]) -> None:
@@ -449,14 +454,15 @@ class ResultWriter:
             writer = pq.ParquetWriter(target, schema if schema is not None and
                                       first.schema.equals(schema) else first.schema)
             pending: list[pa.Table] = []
-            rows = 0
+            rows = size = 0
             for member in members:
                 data = first if member == members[0] else pq.ParquetFile(member).read()
                 pending.append(data.cast(writer.schema))
-                rows += data.num_rows
-                if rows >= ROW_GROUP_ROWS:
+                rows, size = rows + data.num_rows, size + data.nbytes
+                if rows >= ROW_GROUP_ROWS or size >= ROW_GROUP_BYTES:
                     writer.write_table(pa.concat_tables(pending), row_group_size=ROW_GROUP_ROWS)
-                    pending, rows = [], 0
+                    pending, rows, size = [], 0, 0
+            del first
             if pending:
                 writer.write_table(pa.concat_tables(pending), row_group_size=ROW_GROUP_ROWS)
             writer.close()

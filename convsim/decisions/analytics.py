@@ -100,9 +100,11 @@ def _empty(table: str) -> pl.LazyFrame:
     return frame.lazy()
 
 
-def _scan(run_dir: Path, table: str) -> pl.LazyFrame:
+def _scan(run_dir: Path, table: str, names: Sequence[str] | None = None) -> pl.LazyFrame:
+    """One table of a run (only the files `names` of its folder when given)."""
     run_id = run_dir.name
-    files = sorted((run_dir / table).glob("*.parquet"))
+    files = sorted((run_dir / table).glob("*.parquet")) if names is None else \
+        [run_dir / table / n for n in names]
     lf = pl.scan_parquet(files) if files else _empty(table)
     names = lf.collect_schema().names()
     if "run_id" in names:
@@ -221,16 +223,45 @@ def pass_rates(runs: Runs, by: Sequence[str] = ("agent_version", "metric"),
     column of the scores or conversations tables (intent, persona_emotion, ...).
     """
     by = list(by)
+    side = status_counts(runs, by)
+    return rates_from_sums(rate_sums(runs, by, dedupe), by,
+                           None if side is None else side.collect(engine="streaming"))
+
+
+def rate_sums(runs: Runs, by: Sequence[str], dedupe: bool = True) -> pl.DataFrame:
+    """Per group: scored rows, and n, x, clusters, sxx, sxn, snn, max_abs over the distinct
+    ones. Additive over runs that share no spec: `summary` adds them up bucket by bucket."""
+    by = list(by)
     scored = _scored(runs, by).with_columns(pl.col("passed").cast(pl.Int64))
     raw = scored.group_by(*by).agg(scored=pl.len())
     uniq = _dedupe(scored, by) if dedupe else scored
     sums = _cluster_sums(uniq, by, "passed")
+    return sums.join(raw, on=by, how="left").collect(engine="streaming")
+
+
+def add_rate_sums(parts: Sequence[pl.DataFrame], by: Sequence[str]) -> pl.DataFrame:
+    """The `rate_sums` of runs that share no spec, added up."""
+    frame = pl.concat(parts)
+    return frame.group_by(*by, maintain_order=True).agg(
+        pl.col("n", "x", "clusters", "sxx", "sxn", "snn", "scored").sum(), pl.col("max_abs").max()
+    ).cast({c: frame.schema[c] for c in ("n", "x", "clusters", "scored")})
+
+
+def status_counts(runs: Runs, by: Sequence[str]) -> pl.LazyFrame | None:
+    """not_applicable and unscored scores per group (None: `by` names a conversation column)."""
     score_cols = runs.scores.collect_schema().names()
     side_by = [c for c in by if c in score_cols]
-    side = (runs.scores.group_by(*side_by).agg(
+    if side_by != list(by):
+        return None
+    return runs.scores.group_by(*side_by).agg(
         not_applicable=(pl.col("status") == "not_applicable").sum(),
-        unscored=(pl.col("status") == "unscored").sum()) if side_by == by else None)
-    table = sums.join(raw, on=by, how="left").collect(engine="streaming")
+        unscored=(pl.col("status") == "unscored").sum())
+
+
+def rates_from_sums(table: pl.DataFrame, by: Sequence[str],
+                    side: pl.DataFrame | None = None) -> pl.DataFrame:
+    """`pass_rates` from `rate_sums` (and `status_counts`, collected)."""
+    by = list(by)
     rows = []
     for r in table.iter_rows(named=True):
         n, x = int(r["n"]), int(r["x"])
@@ -246,7 +277,7 @@ def pass_rates(runs: Runs, by: Sequence[str] = ("agent_version", "metric"),
                                      "ci_high": pl.Float64, "clusters": pl.Int64,
                                      "design_effect": pl.Float64})
     if side is not None:
-        out = out.join(side.collect(), on=by, how="full", coalesce=True).with_columns(
+        out = out.join(side, on=by, how="full", coalesce=True).with_columns(
             pl.col("scored", "n_unique", "passed").fill_null(0))
     return out.sort(by)
 

@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import json
 import math
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
+import pyarrow.parquet as pq
 
 if TYPE_CHECKING:
     from convsim.decisions.analytics import Runs
@@ -58,14 +61,21 @@ def summarize_run(run_dir: str | Path, by: tuple[str, ...] = ("agent_version", "
     ci_high (95% Wilson, widened by the design effect of repeated specs), design_effect,
     not_applicable, unscored. See `convsim.decisions.analytics.pass_rates`.
     """
-    from convsim.decisions.analytics import pass_rates
+    from convsim.decisions import analytics as an
 
-    runs = _runs(run_dir)
+    keyed = _keyed(run_dir)
     key = (str(Path(run_dir).resolve()), tuple(by))
     hit = _RATES.get(key)
-    if hit is not None and hit[0] is runs:  # same folder state: `convsim run` prints it again
+    if hit is not None and hit[0] is keyed:  # same folder state: `convsim run` prints it again
         return hit[1]
-    rates = pass_rates(runs, by=list(by))
+    if isinstance(keyed, _Keyed) and not set(by) - _KEPT - keyed.score_columns:
+        side = an.status_counts(an.load_runs(keyed.root), by)
+        sums = an.add_rate_sums([an.rate_sums(b, by) for b in keyed.buckets()], by)
+        rates = an.rates_from_sums(sums, by, None if side is None else
+                                   side.collect(engine="streaming"))
+    else:
+        runs = keyed if isinstance(keyed, an.Runs) else an.load_runs(keyed.root)
+        rates = an.pass_rates(runs, by=list(by))
     table = rates.select(
         *by, conversations=pl.col("scored").cast(pl.Int64), scored=pl.col("n_unique"),
         passed=pl.col("passed"), pass_rate=pl.col("pass_rate"), ci_low=pl.col("ci_low"),
@@ -74,17 +84,112 @@ def summarize_run(run_dir: str | Path, by: tuple[str, ...] = ("agent_version", "
         unscored=pl.col("unscored").fill_null(0).cast(pl.Int64)).sort(list(by))
     if len(_RATES) > 4:
         _RATES.clear()
-    _RATES[key] = (runs, table)
+    _RATES[key] = (keyed, table)
     return table
 
 
-_CACHE: dict[str, tuple[tuple[tuple[int, int], ...], Runs]] = {}
-_RATES: dict[tuple[str, tuple[str, ...]], tuple[Runs, pl.DataFrame]] = {}
+BUCKET_CONVERSATIONS = 10_000
+"""Conversations per bucket when a run is summarised bucket by bucket: the memory of a
+summary is that of this many conversations, whatever the run's size."""
+UNIT_CONVERSATIONS = 50_000
+"""Conversations read together (their turns hashed) in the first pass: one compacted file."""
+KEPT_COLUMNS = ("run_id", "conversation_id", "agent_version", "scenario_id", "persona_id",
+                "perturbation", "intent", "outcome", "scenario_tags", "persona_emotion")
+"""The conversations' columns a bucket keeps: what the summary and `convsim run` group by
+(a rate by another column reads the run whole, `analytics.pass_rates`)."""
+_KEPT = frozenset(KEPT_COLUMNS)
+_HEAVY = ("rationale", "evidence")
+"""Columns of the scores no count or rate reads, left out of the buckets."""
+class _Keyed:
+    """A run's conversations and scores with each conversation's text hash, written once
+    into buckets by spec (every repetition of a spec in the same bucket), in a temporary
+    folder: dedupe and cluster sums are exact within a bucket and add up across them.
+
+    The first pass reads the run a file group at a time (a conversation's turns, scores and
+    row sit in same-named files of every table: the writer writes them so, and compaction
+    merges the same parts in every table), so neither pass holds the run."""
+
+    def __init__(self, root: Path, groups: list[list[str]], conversations: int) -> None:
+        from convsim.decisions import analytics as an
+
+        self.root = root
+        self.n_buckets = max(1, -(-conversations // BUCKET_CONVERSATIONS))
+        self._tmp = tempfile.TemporaryDirectory(prefix="convsim-summary-")
+        folder = Path(self._tmp.name)
+        for i, names in enumerate(groups):
+            conv = an._scan(root, "conversations", names)
+            keep = [c for c in conv.collect_schema().names() if c in _KEPT]
+            keys = (conv.select(keep)
+                    .join(an._text_hashes(an._scan(root, "turns", names)),
+                          on=["run_id", "conversation_id"], how="left")
+                    .with_columns(pl.col("text_hash").fill_null(0))
+                    .with_columns(bucket=self._bucket(an._spec_expr()))
+                    .collect(engine="streaming").sort("bucket", maintain_order=True))
+            scan = an._scan(root, "scores", names)
+            heavy = [c for c in _HEAVY if c in scan.collect_schema().names()]
+            scores = (scan.drop(heavy)
+                      .join(keys.lazy().select("run_id", "conversation_id", "bucket"),
+                            on=["run_id", "conversation_id"], how="left")
+                      .with_columns(pl.col("bucket").fill_null(
+                          self._bucket(pl.col("conversation_id"))))
+                      .collect().sort("bucket", maintain_order=True))
+            # Small row groups: a bucket's read skips the others' by their statistics.
+            keys.write_parquet(folder / f"keys-{i:05d}.parquet", row_group_size=2048)
+            scores.write_parquet(folder / f"scores-{i:05d}.parquet", row_group_size=2048)
+            del keys, scores
+        self._keys = pl.scan_parquet(folder / "keys-*.parquet")
+        self.score_columns = frozenset(self._scores_schema(folder))
+        self._scores = pl.scan_parquet(folder / "scores-*.parquet")
+
+    @staticmethod
+    def _scores_schema(folder: Path) -> list[str]:
+        return pq.read_schema(next(folder.glob("scores-*.parquet"))).names
+
+    def _bucket(self, spec: pl.Expr) -> pl.Expr:
+        return (spec.hash(1) % self.n_buckets).cast(pl.Int32)
+
+    def buckets(self) -> Iterator[Runs]:
+        """The run bucket by bucket, as `Runs` with their text hashes (no turns, no tool calls)."""
+        from convsim.decisions import analytics as an
+
+        for b in range(self.n_buckets):
+            keys = self._keys.filter(pl.col("bucket") == b)
+            yield an.Runs(
+                run_dirs=(self.root,), conversations=keys.drop("text_hash", "bucket"),
+                turns=an._empty("turns").with_columns(run_id=pl.lit(None, pl.String)),
+                tool_calls=an._empty("tool_calls").with_columns(run_id=pl.lit(None, pl.String)),
+                scores=self._scores.filter(pl.col("bucket") == b).drop("bucket"),
+                text_hashes=keys.select("run_id", "conversation_id", "text_hash"))
 
 
-def _runs(run_dir: str | Path) -> Runs:
-    """The run's tables with each conversation's text hash, computed once per state of the
-    folder (the summary, its markdown and the printed tables read it several times)."""
+_CACHE: dict[str, tuple[tuple[tuple[int, int], ...], _Keyed | Runs]] = {}
+_RATES: dict[tuple[str, tuple[str, ...]], tuple[_Keyed | Runs, pl.DataFrame]] = {}
+
+
+def _file_groups(root: Path) -> tuple[list[list[str]], int] | None:
+    """Same-named files of conversations, turns and scores in groups of about
+    UNIT_CONVERSATIONS conversations, and the conversations; None when the tables' files do
+    not match (not a folder this writer wrote)."""
+    names = sorted(p.name for p in (root / "conversations").glob("*.parquet"))
+    for table in ("turns", "scores"):
+        if sorted(p.name for p in (root / table).glob("*.parquet")) != names:
+            return None
+    groups: list[list[str]] = []
+    size = total = 0
+    for name in names:
+        rows = pq.ParquetFile(root / "conversations" / name).metadata.num_rows
+        if not groups or size + rows > UNIT_CONVERSATIONS:
+            groups.append([])
+            size = 0
+        groups[-1].append(name)
+        size, total = size + rows, total + rows
+    return groups, total
+
+
+def _keyed(run_dir: str | Path) -> _Keyed | Runs:
+    """The run keyed for counting, once per state of the folder (the summary, its markdown
+    and the printed tables read it several times): in buckets (`_Keyed`), or, for a folder
+    whose tables' files do not match, loaded whole with its text hashes."""
     from convsim.decisions.analytics import load_runs
 
     root = Path(run_dir).resolve()
@@ -94,17 +199,24 @@ def _runs(run_dir: str | Path) -> Runs:
     hit = _CACHE.get(str(root))
     if hit is not None and hit[0] == state:
         return hit[1]
-    runs = load_runs(root).with_text_hashes()
-    _CACHE.clear()  # one run at a time: the hashes of a million conversations weigh ~100 MB
-    _CACHE[str(root)] = (state, runs)
-    return runs
+    _CACHE.clear()  # one run at a time
+    found = _file_groups(root)
+    keyed = _Keyed(root, *found) if found is not None and found[0] else \
+        load_runs(root).with_text_hashes()
+    _CACHE[str(root)] = (state, keyed)
+    return keyed
 
 
 def count_notes(run_dir: str | Path) -> list[str]:
     """'v2: 200 conversations, 186 distinct' per agent version: how every view counts."""
     from convsim.decisions.analytics import conversation_counts, count_phrase
 
-    counts = conversation_counts(_runs(run_dir))
+    keyed = _keyed(run_dir)
+    counts: dict[str, tuple[int, int]] = {}
+    for runs in keyed.buckets() if isinstance(keyed, _Keyed) else [keyed]:
+        for version, (n, distinct) in conversation_counts(runs).items():
+            before = counts.get(version, (0, 0))
+            counts[version] = (before[0] + n, before[1] + distinct)
     return [f"{v}: {count_phrase(*counts[v])}" for v in sorted(counts)]
 
 
