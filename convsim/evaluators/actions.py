@@ -349,6 +349,8 @@ def asks_consent(text: str, words: Iterable[ActionWords], values: Iterable[str] 
     choosing = any(_EITHER_OR.search(_OR_ANYTHING_ELSE.sub("", s)) and s.rstrip().endswith("?")
                    for s in sentences)
     for q in _questions(text):
+        if _HANDOFF.search(q):
+            continue  # "Shall I connect you with a supervisor?": a yes to the hand-over
         hit = named(q)
         if hit:
             return hit

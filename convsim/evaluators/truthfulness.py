@@ -90,8 +90,8 @@ shortly", "I'll make that for you soon", "you can scoop up your order in no time
 with the bar in six minutes")."""
 _NOT_A_RESULT = re.compile(
     r"\b(?:agent|representative|human|specialist|supervisor|manager|someone|transfer\w*|"
-    r"connect\w*|back to you|contact you|call you|reach out|email|confirmation|respond|reply|"
-    r"look|check (?:on|into|if|whether)|verify|find|search)\b", re.IGNORECASE)
+    r"connect\w*|back to you|(?:be )?with you|contact you|call you|reach out|email|confirmation|"
+    r"respond|reply|look|check (?:on|into|if|whether)|verify|find|search)\b", re.IGNORECASE)
 """What a promise of something soon may be about other than a done action (a hand-over, a
 reply, a look-up)."""
 _RESULT_NEGATED = re.compile(r"\b(?:not|never|unable|cannot|can't|couldn't|if|once|unfortunately|"

@@ -1,5 +1,7 @@
 """The evaluators' recognisers on outside wording do not get worse than the figures in
-benchmarks/RESULTS.md ("Evaluators on outside wording"), on the held-out split."""
+benchmarks/RESULTS.md ("Evaluators on outside wording"), on the test split and the second set.
+Both have been tuned on since (2026-12-06): these are floors against regressions, not held-out
+figures; the held-out set is `evaluator_labels_fresh.jsonl`, scored by the lead."""
 
 from __future__ import annotations
 
@@ -17,14 +19,15 @@ _spec.loader.exec_module(bench)  # type: ignore[union-attr]
 
 RECORDS = [json.loads(line) for line in bench.LABELS.read_text().splitlines() if line.strip()]
 HOLDOUT = [json.loads(line) for line in bench.HOLDOUT.read_text().splitlines() if line.strip()]
-MEASURED = {  # label -> (precision, recall) on the test split, as reported
-    "consent_asked": (34 / 37, 34 / 36), "success_claimed": (36 / 37, 36 / 42),
-    "transfer": (3 / 3, 3 / 4), "cost_disclosed": (21 / 25, 21 / 21),
-    "cost_meaning": (17 / 22, 17 / 21)}
+MEASURED = {  # label -> (precision, recall) on the test split, as reported (2026-12-06, after
+    # tuning on dev, test and the holdout: benchmarks/RESULTS.md "Evaluators on outside wording")
+    "consent_asked": (36 / 37, 36 / 36), "success_claimed": (42 / 42, 42 / 42),
+    "transfer": (4 / 4, 4 / 4), "cost_disclosed": (21 / 21, 21 / 21),
+    "cost_meaning": (17 / 18, 17 / 21)}
 MEASURED_HOLDOUT = {  # the same on the second held-out set (no transfer in it)
-    "consent_asked": (28 / 30, 28 / 33), "success_claimed": (31 / 31, 31 / 38),
-    "transfer": (0.0, 0.0), "cost_disclosed": (26 / 31, 26 / 28),
-    "cost_meaning": (26 / 29, 26 / 28)}
+    "consent_asked": (33 / 33, 33 / 33), "success_claimed": (37 / 37, 37 / 38),
+    "transfer": (0.0, 0.0), "cost_disclosed": (26 / 26, 26 / 28),
+    "cost_meaning": (26 / 27, 26 / 28)}
 
 
 def test_the_labelled_set_is_big_enough_and_from_three_datasets() -> None:
