@@ -14,9 +14,12 @@ looked at on.
 `before` = the same campaign with the tune catalog as convsim read it before fitting
 (no styles.parquet: independent traits, a few utterances per persona, identity and
 chatter added to the opening) — and for coffee also the pack alone (no catalog), as in
-issue 18; `after` = the fitted customer. ABCD (3 conversations here) and the τ-bench
-airline trajectories (no airline pack) cannot be simulated: their real-vs-real bands
-only are printed.
+issue 18; `after` = the fitted customer. `tune replayed` is no simulator: as many real
+`tune` customers as the campaign has conversations, drawn with replacement and replayed
+word for word — the best any simulator that reuses the tune part's utterances can do on
+diversity (distinct-1/2): a ceiling, not a competitor. ABCD (3 conversations in
+../shared/data, 31 customer turns) and the τ-bench airline trajectories (no airline pack)
+cannot be simulated against a held-out part: what can be said of them is printed.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from convsim.decisions.fidelity import (
     compare_customers,
     customers_from_turns,
     measure_fidelity,
+    read_customer,
 )
 from convsim.engine.campaign import run_campaign
 from convsim.scenarios.ingest import ingest_transcripts
@@ -70,6 +74,22 @@ execution: {{executor: local}}
 output_dir: {out}
 """)
     return run_campaign(load_campaign(path)).run_dir
+
+
+def replayed(tmp: Path, prefix: str, catalog: Path, n: int) -> Fidelity:
+    """`n` real tune customers (drawn with replacement, seed 0) replayed word for word,
+    compared with the held-out part: the diversity ceiling of reusing the tune part."""
+    import numpy as np
+    import polars as pl
+
+    from convsim.decisions.fidelity import catalog_values
+
+    info = InfoCounter(catalog_values(catalog))
+    tune, held = (customers_from_turns(pl.read_parquet(tmp / f"{prefix}_{part}" / "turns"
+                                                       / "*.parquet"), {}, info)
+                  for part in ("tune", "held"))
+    pick = np.random.default_rng(0).integers(len(tune), size=n)
+    return compare_customers(held, [tune[int(i)] for i in pick], by_intent=False)
 
 
 def table(title: str, fits: dict[str, Fidelity]) -> None:
@@ -128,7 +148,8 @@ def coffee(data: Path, tmp: Path, n: int) -> None:
             "before": campaign(tmp / "c1.yaml", "c1", "coffee", agent, unfitted, n, tmp / "runs"),
             "after": campaign(tmp / "c2.yaml", "c2", "coffee", agent, catalog, n, tmp / "runs")}
     table(f"Taskmaster-4 coffee: tune {len(tune)}, held out {len(held)} dialogs",
-          {k: measure_fidelity(tmp / "tm4_held", r, catalog) for k, r in runs.items()})
+          {**{k: measure_fidelity(tmp / "tm4_held", r, catalog) for k, r in runs.items()},
+           "tune replayed": replayed(tmp, "tm4", catalog, n)})
 
 
 def retail(data: Path, tmp: Path, n: int) -> None:
@@ -154,7 +175,32 @@ def retail(data: Path, tmp: Path, n: int) -> None:
     runs = {"before": campaign(tmp / "r1.yaml", "r1", "retail", agent, unfitted, n, tmp / "runs"),
             "after": campaign(tmp / "r2.yaml", "r2", "retail", agent, catalog, n, tmp / "runs")}
     table(f"τ-bench retail: tune {len(tune)}, held out {len(held)} conversations",
-          {k: measure_fidelity(tmp / "retail_held", r, catalog) for k, r in runs.items()})
+          {**{k: measure_fidelity(tmp / "retail_held", r, catalog) for k, r in runs.items()},
+           "tune replayed": replayed(tmp, "retail", catalog, n)})
+
+
+def abcd(data: Path, tmp: Path) -> None:
+    """What ../shared/data holds of ABCD and why no fidelity figure can be made from it."""
+    import polars as pl
+
+    source = data / "abcd" / "abcd_sample.jsonl"
+    rows = [json.loads(line) for line in source.read_text().splitlines() if line.strip()]
+    ingest_transcripts([source], "abcd", tmp / "abcd", salt="fidelity")  # it imports
+    assert pl.read_parquet(tmp / "abcd" / "conversations" / "*.parquet").height == len(rows)
+    customers = [read_customer([(r, t) for r, t in row["original"] if r != "action"],
+                               row["scenario"]["subflow"], InfoCounter()) for row in rows]
+    print("\n### ABCD (human-human customer service, ../shared/data/abcd)\n")
+    print("| conversation | flow / subflow | customer turns | words per turn | questions |"
+          "\n|---|---|---:|---:|---:|")
+    for row, c in zip(rows, customers, strict=True):
+        sc = row["scenario"]
+        print(f"| {row['convo_id']} | {sc['flow']} / {sc['subflow']} | {len(c.words)} | "
+              f"{sum(c.words) / max(len(c.words), 1):.1f} | {c.questions} |")
+    print(f"\n{len(customers)} conversations, {sum(len(c.words) for c in customers)} customer "
+          "turns: a tune part to mine and a held-out part to compare need at least 4 real "
+          "conversations on the compared side (a bootstrap band of real vs real needs two "
+          "halves of it) — no ABCD fidelity figure can be made from this sample. The full "
+          "corpus (10,042 conversations) is not in ../shared/data (see its README).")
 
 
 def bands_only(data: Path, tmp: Path) -> None:
@@ -185,7 +231,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--n", type=int, default=200, help="scenarios per campaign")
-    parser.add_argument("--only", choices=["coffee", "retail", "bands"], default=None)
+    parser.add_argument("--only", choices=["coffee", "retail", "abcd", "bands"], default=None)
     args = parser.parse_args()
     if not (args.data / "taskmaster").is_dir():
         sys.exit(f"{args.data}: no shared datasets (taskmaster/, tau_bench/, abcd/)")
@@ -194,6 +240,8 @@ def main() -> None:
             coffee(args.data, Path(tmp), args.n)
         if args.only in (None, "retail"):
             retail(args.data, Path(tmp), args.n)
+        if args.only in (None, "abcd"):
+            abcd(args.data, Path(tmp))
         if args.only in (None, "bands"):
             bands_only(args.data, Path(tmp))
 

@@ -110,3 +110,29 @@ def test_fitted_customers_react_to_failures_like_real_ones(catalogs, tmp_path: P
     assert any(t in real_reactions for t in said)
     assert not any(t in real_reactions for t in plain.filter(pl.col("role") == "customer")[
         "text"].to_list())
+
+
+def test_fitted_out_of_scope_customer_keeps_to_its_own_request(catalogs, tmp_path: Path) -> None:
+    """A fitted customer whose real request the agent does not serve says that request again
+    when asked what it wants (before: another real customer's request each time), and the
+    campaign's fitted customers open with the real openings spread over many of them."""
+    path = tmp_path / "oos.yaml"
+    path.write_text(CAMPAIGN.format(name="oos", catalog=catalogs["fitted"], out=tmp_path / "runs")
+                    .replace('target: "failing_agent:make"', 'reference: "retail:v1"'))
+    run = run_campaign(load_campaign(path)).run_dir
+    conv = pl.read_parquet(run / "conversations" / "*.parquet")
+    turns = pl.read_parquet(run / "turns" / "*.parquet").sort("conversation_id", "turn_index")
+    turns = turns.with_columns(pl.col("clean_text").fill_null(pl.col("text")).alias("text"))
+    oos = conv.filter(pl.col("intent") == "out_of_scope")["conversation_id"].to_list()
+    restated = 0
+    for cid in oos:
+        said = turns.filter((pl.col("conversation_id") == cid) & (pl.col("role") == "customer"))
+        again = said.filter(pl.col("act") == "anything_else")["text"].to_list()
+        assert all(t == said["text"][0] for t in again), (cid, said["text"].to_list())
+        restated += len(again)
+    assert oos and restated  # the case happened
+    openings = turns.filter(pl.col("turn_index") == 0)["text"]
+    bank = pl.read_parquet(catalogs["fitted"] / "utterances.parquet")
+    real_openings = bank.filter(pl.col("answers_act") == "opening")["template"].n_unique()
+    # 40 conversations over 69 real openings: most openings are different (27 today)
+    assert openings.n_unique() >= min(25, real_openings), openings.value_counts()

@@ -78,6 +78,11 @@ LEGACY_KEYS = {"identity_email": "identify_email", "identity_name_zip": "identif
                "reason_mistake": "answer_reason=ordered by mistake"}
 LEGACY_PLACEHOLDERS = {"first": "first_name", "last": "last_name", "items": "item_names",
                        "address": "new_address"}
+GENERIC = frozenset({"yes", "no", "ok", "thanks_done"})
+"""Acts whose real wording does not depend on the intent."""
+GENERIC_MIN = 8
+"""Below this many real utterances of the intent, a fitted customer says a generic act with
+those of every intent."""
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][\w.]*)\}")
 
 
@@ -120,6 +125,9 @@ def _full_bank(catalog: str) -> dict[str, list[str]]:
 
     return {k: list(v) for k, v in load_catalog(catalog).bank.items()}
 
+
+_GOLDEN = (5**0.5 - 1) / 2
+"""The fractional golden ratio: consecutive multiples of it spread evenly over [0, 1)."""
 
 _CONTENT = re.compile(r"\d|(?<![.!?] )(?<!^)\b(?!I\b|I')[A-Z]")
 """Digits or a capitalised word inside a sentence: a real reaction that names something
@@ -170,6 +178,14 @@ class AgendaUser:
         self.length_q = float(spec.persona.provenance.get("length_quantile", 0.5))
         if self.fitted:
             self._bank = _full_bank(self.fitted)
+        # A fitted customer's place in the campaign (its scenario's index): utterance choices
+        # follow a low-discrepancy sequence over it, so a campaign uses the real utterances
+        # evenly instead of drawing the same few again by chance (see `_pick`).
+        index = spec.scenario.provenance.get("index")
+        self._position = (int(index) + 7919 * spec.repetition
+                          if isinstance(index, int) and self.fitted else None)
+        self._said: set[str] = set()
+        self._request: tuple[str, str] | None = None
 
     @property
     def outcome(self) -> str | None:
@@ -248,7 +264,12 @@ class AgendaUser:
         """Real customers of this intent first, then the pack's, then real customers of any
         intent (their answers may carry another intent's words), then neutral defaults."""
         intent = self.slots.get("opening_intent") or self.scenario.intent
-        return (self._bank.get(f"{key}@{intent}") or self.domain.utterances.get(key)
+        own = self._bank.get(f"{key}@{intent}")
+        if own and self.fitted and key in GENERIC and len(own) < GENERIC_MIN:
+            # a few real "yes"/"thanks" of the intent: every real customer's (they include
+            # these), not the same two again in every conversation of the intent
+            return self._bank.get(key) or own
+        return (own or self.domain.utterances.get(key)
                 or self._bank.get(key) or DEFAULTS.get(key, []))
 
     def _say(self, key: str, extra: dict[str, Any] | None = None, avoid: set[str] | None = None
@@ -264,14 +285,29 @@ class AgendaUser:
 
     def _pick(self, options: list[str]) -> str:
         """One option; a fitted persona prefers those whose length sits where its real
-        customer's length sat among real customers."""
+        customer's length sat among real customers, does not say again what it said in
+        this conversation while another option is left, and draws by its campaign position
+        (`u = frac(salt + position * golden ratio)`, inverted through the weights): over
+        consecutive scenarios the real utterances of a key are used evenly, each in
+        proportion to its weight, where independent draws would repeat a few by chance."""
         if not self.fitted or len(options) == 1:
             return options[int(self.rng.integers(len(options)))]
         order = np.argsort([len(o.split()) for o in options], kind="stable")
         rank = np.empty(len(options))
         rank[order] = np.arange(len(options)) / (len(options) - 1)
         weights = np.exp(-np.abs(rank - self.length_q) / 0.25)
-        return options[int(self.rng.choice(len(options), p=weights / weights.sum()))]
+        fresh = np.array([o not in self._said for o in options])
+        if fresh.any():
+            weights = weights * fresh
+        cdf = np.cumsum(weights / weights.sum())
+        if self._position is None:
+            u = float(self.rng.random())
+        else:
+            salt = zlib.crc32(options[0].encode()) / 2**32
+            u = (salt + self._position * _GOLDEN) % 1.0
+        choice = options[min(int(np.searchsorted(cdf, u, side="right")), len(options) - 1)]
+        self._said.add(choice)
+        return choice
 
     def _real_reaction(self, act: str) -> tuple[str, bool] | None:
         """A real customer's turn of this intent answering the agent act, filled with this
@@ -394,10 +430,23 @@ class AgendaUser:
         if len(played) < 2:  # the pack says nothing of what it plays
             return None
         ctx = self._context()
-        pool = sorted(t for key, options in self._bank.items() if key.startswith("open_")
-                      and key[5:] not in played for t in options
-                      if all(p in ctx for p in _PLACEHOLDER.findall(t)))
-        return str(fill(self._pick(pool), ctx)) if pool else None
+        if self._request is None:
+            pool = sorted((t, key[5:]) for key, options in self._bank.items()
+                          if key.startswith("open_") and key[5:] not in played for t in options
+                          if all(p in ctx for p in _PLACEHOLDER.findall(t)))
+            if not pool:
+                return None
+            text = self._pick([t for t, _ in pool])
+            self._request = (text, next(i for t, i in pool if t == text))
+        return str(fill(self._request[0], ctx))
+
+    def _restate(self) -> str:
+        """The request again after the agent did not take it up: a fitted out-of-scope
+        customer keeps to its own real request (real customers repeat theirs; before, each
+        restatement was another customer's request)."""
+        if self._request is None:
+            return self._opening_text()
+        return str(fill(self._request[0], self._context()))
 
     def _opening_text(self, intent: str | None = None) -> str:
         if intent is None and self.slots.get("opening"):
@@ -532,9 +581,9 @@ class AgendaUser:
                                  act=a.act)
             return self._end(self._say("give_up"), "abandoned", a)
         if a.act == "success":  # success of the request the customer then withdrew
-            return UserReply(text=self._opening_text(), act=a.act)
+            return UserReply(text=self._restate(), act=a.act)
         if a.act == "anything_else":
-            return UserReply(text=self._opening_text(), act=a.act)
+            return UserReply(text=self._restate(), act=a.act)
         return UserReply(text=self._generic() if not a.confident else self._say("ok") or "Okay.",
                          act=a.act, unsure=not a.confident)
 
