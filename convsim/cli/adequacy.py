@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from convsim.cli.common import console, err_console, fail, user_errors
+from convsim.cli.common import console, err_console, fail, policy_option, user_errors
 from convsim.cli.gate import internal_errors
 from convsim.core.config import ConfigError
 
@@ -25,8 +25,7 @@ def adequacy(
                                   "mutations` lists them)."),
     require: str = typer.Option(None, "--require", help="Operators the campaign must catch for "
                                 "exit 0 (default: every operator marked required)."),
-    policy: Path = typer.Option(None, "--policy", help="Gate policy YAML the mutants are judged "
-                                "by (default: the built-in policy, as configs/gate.yaml)."),
+    policy: Path = policy_option("the mutants are judged by"),
     baseline: str = typer.Option(None, "--baseline", help="Agent version to mutate (default: "
                                  "the campaign's first)."),
     executor: str = typer.Option(None, "--executor", help="local, ray, ... (default: the "

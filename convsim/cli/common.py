@@ -6,7 +6,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -14,6 +14,13 @@ from rich.console import Console
 # Wide enough for the summary table when output goes to a file or CI log.
 console = Console(width=None if sys.stdout.isatty() else 120, soft_wrap=True)
 err_console = Console(stderr=True)
+
+
+def policy_option(purpose: str) -> Any:
+    """The `--policy` option of the commands that apply a gate policy (gate, report,
+    adequacy); `purpose` says what the policy decides in that command."""
+    return typer.Option(None, "--policy", help=f"Gate policy YAML {purpose} (default: the "
+                        "built-in policy, the same as configs/gate.yaml).")
 
 
 def fail(message: str, code: int = 2) -> NoReturn:

@@ -9,14 +9,13 @@ from pathlib import Path
 
 import typer
 
-from convsim.cli.common import fail, user_error_kinds, user_errors
+from convsim.cli.common import fail, policy_option, user_error_kinds, user_errors
 from convsim.core.config import ConfigError
 
 
 def gate(
     run_dir: list[Path] = typer.Argument(..., help="Run folder(s) holding the candidate (globs work)."),
-    policy: Path = typer.Option(None, "--policy", help="Gate policy YAML (default: the built-in "
-                                "policy, the same as configs/gate.yaml)."),
+    policy: Path = policy_option("the verdict follows"),
     baseline: str = typer.Option(None, "--baseline", help="Baseline agent version."),
     baseline_run: Path = typer.Option(None, "--baseline-run", help="Take the baseline from this "
                                       "run folder (paired when it shares the pairs, same seed)."),

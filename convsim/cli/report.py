@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from convsim.cli.common import console, user_errors
+from convsim.cli.common import console, policy_option, user_errors
 
 
 def report(
@@ -17,8 +17,7 @@ def report(
                                                           "with (default: the campaign's first)."),
     candidate: str = typer.Option(None, "--candidate", help="Compare only this version "
                                                             "(default: every other version)."),
-    policy: Path = typer.Option(None, "--policy", help="Gate policy whose tests the comparison "
-                                "shows (default: the built-in policy, as `convsim gate`)."),
+    policy: Path = policy_option("whose tests the comparison shows"),
 ) -> None:
     """Write a self-contained HTML report (opens offline): pass rates, the comparison with the
     baseline, breakdowns, coverage, errors and the worst failing transcripts."""
