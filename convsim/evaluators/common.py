@@ -63,6 +63,13 @@ def quote(text: str, limit: int = 90) -> str:
 _HANDOFF_NAMED = re.compile(
     r"\b(?:transfer|connect|escalat|hand)\w*\b[^.?!]*\b(?:human|agent|representative|specialist|"
     r"supervisor|manager|team|colleague|department)\b", re.IGNORECASE)
+_HANDING_NOW = re.compile(
+    r"\b(?:i(?:'ll| will|'m going to| am going to| am now|'m now)|let me|i'm|i am) (?:now |just )?"
+    r"(?:pass(?:ing)?|rout(?:e|ing)|hand(?:ing)?|transfer(?:ring)?|connect(?:ing)?|put(?:ting)?) "
+    r"(?:you|your (?:call|chat|case|request))(?: over| through| on)? (?:to|with)\b[^.?!]*\b(?:agent|"
+    r"representative|colleague|human|team|specialist|supervisor|manager|person|someone|department|"
+    r"desk)\b", re.IGNORECASE)
+"""A hand-over the agent does now, said in one sentence ("I'll pass you to my colleague now")."""
 _HOLD_WHILE = re.compile(
     r"\b(?:hold on|hold|wait|bear with me|one moment|a moment|stay on the line)\b[^.?!]*\bwhile i\b|"
     r"\bi(?:'ll| will| am going to|'m going to) (?:do (?:that|it|so)|go ahead and do (?:that|it)) "
@@ -78,6 +85,10 @@ def act_of(text: str) -> str:
     named in one sentence and carried out in the next ("please hold while I do that") is a
     transfer."""
     act = classify(text)
+    if act != "transfer" and any(_HANDING_NOW.search(s) and not s.rstrip().endswith("?")
+                                 and not re.search(r"\bif\b", s, re.I)
+                                 for s in re.split(r"(?<=[.!?])\s+|\n+", text)):
+        return "transfer"
     if act != "transfer" and _HANDOFF_NAMED.search(text):
         sentences = [s for s in re.split(r"(?<=[.!?])\s+|\n+", text) if s.strip()]
         for before, after in zip(sentences, sentences[1:], strict=False):

@@ -40,7 +40,10 @@ from convsim.evaluators.common import (
     quote,
 )
 
-_DONE = re.compile(r"\b(?:has|have|had) (?:now |already |successfully )?been\b|\bi(?:'ve| have) "
+_DONE = re.compile(r"\b(?:was|were) able to\b|\bgone ahead and\b|"
+                   r"\b(?:was|were|is|are|has been|have been) (?:now )?(?:successful|complete|completed|"
+                   r"confirmed|finali[sz]ed)\b|"
+                   r"\b(?:has|have|had) (?:now |already |successfully )?been\b|\bi(?:'ve| have) "
                    r"(?:\w+ )?\w+(?:ed|ent|t)\b|\bsuccessfully\b|\b(?:is|are) now\b|"
                    r"\bwent through\b|\bis (?:done|complete|completed|processed)\b|\ball set\b|"
                    r"\byou(?:'re| are) now (?:on|signed up|subscribed|set up|enrolled)\b|"
@@ -48,8 +51,10 @@ _DONE = re.compile(r"\b(?:has|have|had) (?:now |already |successfully )?been\b|\
                    r"(?= (?:your|the|it|them|a|an|"
                    r"you|\d))")
 _GENERIC_DONE = re.compile(
-    r"\b(?:(?:your |the )?(?:request|change|order|update|request)s? (?:is|are|has been|have been) "
-    r"(?:now )?(?:complete|completed|done|processed|taken care of|finali[sz]ed|through)|"
+    r"\b(?:(?:your |the )?(?:request|change|order|update|booking|reservation|cancellation|refund|"
+    r"return|exchange|payment|transaction|purchase)s? (?:is|are|was|were|has been|have been) "
+    r"(?:now )?(?:complete|completed|done|processed|taken care of|finali[sz]ed|through|successful|"
+    r"confirmed)|"
     r"every ?thing (?:is|has been|'s) (?:now )?(?:updated|done|sorted|taken care of|processed|"
     r"complete|completed|set)|all done|(?:that|it)(?:'s| is| has been) (?:all )?(?:done|taken care "
     r"of|sorted)|you(?:'re| are) all set)\b")
@@ -104,6 +109,8 @@ _PRICE_LIST_ROWS = 200
 _NEGATED = re.compile(r"\b(?:not|never|unable|cannot|can't|couldn't|could not|failed|sorry|"
                       r"unfortunately|won't|will|if|once|before|after you|already)\b|n't\b")
 """Not an action claim: negated, future, conditional, or a state found ("already")."""
+_ASKED = re.compile(r"^\W*(?:is|are|was|were|has|have|did|do|does)\b[^.!]*\?\s*$")
+"""A yes/no question ("Has your order been cancelled?") claims nothing."""
 _AMOUNT = re.compile(r"\$\s?(\d[\d,]*(?:\.\d+)?)|\b(\d+\.\d{2})\b")
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 _PRICE = re.compile(r"(?<![\w.])\d+\.\d{1,2}(?![\d])")
@@ -208,9 +215,14 @@ def claimed_actions(sentence: str, words: dict[str, ActionWords]) -> tuple[list[
     if _SOON.search(low) and _SOON_RESULT.search(low) and not _RESULT_NEGATED.search(low) \
             and not _NOT_A_RESULT.search(low):
         return [], True
-    if _NEGATED.search(low):
+    if _NEGATED.search(low) or _ASKED.search(low):
         return [], False
     claimed = said_actions(low, words) if _DONE.search(low) else []
+    if not claimed and not _STATE_HYPOTHETICAL.search(low):
+        # "you're booked", "your ticket is cancelled": the tool's own verb as a state
+        claimed = [t for t, w in words.items() if w.pattern is not None and any(
+            re.search(rf"\b(?:is|are|'re|'s) (?:now |all )?{re.escape(m.group(0))}\w*(?:ed|d)\b",
+                      low) for m in w.pattern.finditer(low))]
     if not claimed and _STATE_NOW.search(low) and not _STATE_HYPOTHETICAL.search(low):
         claimed = [t for t, w in words.items()
                    if any(re.search(rf"\b{re.escape(o)}", low) for o in w.objects)]

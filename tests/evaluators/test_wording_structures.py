@@ -92,6 +92,33 @@ NOT_RESULTS = [
 ]
 
 
+AIRLINE_WORDS = {w.tool: w for w in AIRLINE}
+DONE_AS_A_STATE = [
+    "Booking was successful. Your reference number is 7QX2.",
+    "Your reservation is complete.",
+    "Great, you're booked on the 9 am flight!",
+    "Okay, your ticket is cancelled and the refund is on its way.",
+    "I was able to book that for you.",
+    "I've gone ahead and cancelled the trip.",
+]
+NOT_DONE_AS_A_STATE = [
+    "Is your booking confirmed?",
+    "Has the reservation been cancelled already?",
+    "Would you like it booked?",
+    "Once you're booked, you'll get an email.",
+    "Unfortunately I was not able to book that.",
+    "The 9 am flight is booked solid, sorry.",
+]
+
+
+def test_a_done_action_said_as_a_state_is_a_claim_a_question_or_condition_is_not() -> None:
+    def claims(text: str) -> bool:
+        return any(claimed_actions(s, AIRLINE_WORDS) != ([], False) for s in _SENTENCE.split(text))
+
+    assert [claims(t) for t in DONE_AS_A_STATE] == [True] * len(DONE_AS_A_STATE)
+    assert [claims(t) for t in NOT_DONE_AS_A_STATE] == [False] * len(NOT_DONE_AS_A_STATE)
+
+
 def _claims(text: str) -> bool:
     return any(claimed_actions(s, COFFEE_WORDS) != ([], False) for s in _SENTENCE.split(text))
 
@@ -119,8 +146,19 @@ HANDOVER_OFFERED = [
 `convsim.core.acts`, reads "hand you over" as done whatever modal precedes it.)"""
 
 
+HANDOVER_IN_ONE_SENTENCE = [
+    "I'll pass you to my colleague in billing now.",
+    "Let me connect you with our returns team.",
+    "I'm routing your chat to a specialist, one moment.",
+    "I am now putting you through to a supervisor.",
+    "I'll hand your case over to the claims department.",
+]
+
+
 def test_a_hand_over_named_then_carried_out_is_a_transfer_an_offer_is_not() -> None:
     assert [act_of(t) for t in HANDOVER_CARRIED_OUT] == ["transfer"] * len(HANDOVER_CARRIED_OUT)
+    assert [act_of(t) for t in HANDOVER_IN_ONE_SENTENCE] == ["transfer"] * len(
+        HANDOVER_IN_ONE_SENTENCE)
     assert "transfer" not in [act_of(t) for t in HANDOVER_OFFERED]
 
 
