@@ -97,15 +97,40 @@ def plan_size(
                                       "conservative)."),
     comparisons: int = typer.Option(1, "--comparisons", help="Tests in the family (metrics x "
                                     "segments); alpha is divided by it."),
+    unpaired: bool = typer.Option(False, "--unpaired", help="Two sets without pairs (a canary "
+                                  "and its control, `gate --baseline-run`): conversations per "
+                                  "version for a two-proportion test."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Paired conversations needed to detect a drop in pass rate (McNemar power)."""
-    from convsim.decisions.power import required_pairs
+    """Paired conversations needed to detect a drop in pass rate (McNemar power).
 
+    With --unpaired: conversations per version for two sets that share no pairs (a canary
+    and its control), the number the gate's power check uses for them."""
+    from convsim.decisions.power import required_pairs, required_per_version
+
+    if unpaired and discordance is not None:
+        fail("--discordance is a property of pairs: it has no meaning with --unpaired")
     try:
-        size = required_pairs(baseline_rate, drop, power, alpha, discordance, comparisons)
+        if unpaired:
+            per_version = required_per_version(baseline_rate, drop, power, alpha, comparisons)
+        else:
+            size = required_pairs(baseline_rate, drop, power, alpha, discordance, comparisons)
     except ValueError as exc:
         fail(str(exc))
+    if unpaired:
+        family = f" / {comparisons} comparisons" if comparisons > 1 else ""
+        if as_json:
+            typer.echo(json.dumps({"per_version": per_version, "conversations": 2 * per_version,
+                                   "baseline_rate": baseline_rate,
+                                   "candidate_rate": baseline_rate - drop, "power": power,
+                                   "alpha": alpha, "comparisons": comparisons,
+                                   "unpaired": True}, indent=1))
+            return
+        typer.echo(f"{per_version} conversations per version ({2 * per_version} in all) to "
+                   f"detect {baseline_rate:.1%} -> {baseline_rate - drop:.1%} with power "
+                   f"{power:.0%} at one-sided alpha {alpha:g}{family}, two sets without pairs "
+                   "(a canary and its control; stratified by intent, mixes that differ need more).")
+        return
     if as_json:
         typer.echo(json.dumps(size.model_dump(), indent=1))
         return

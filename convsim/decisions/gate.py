@@ -456,7 +456,8 @@ def _power_row(r: dict[str, Any], seg: str | None, reg: RegressionPolicy,
         command: str | None = plan_size_command(p0, reg.max_drop, reg.power, reg.alpha)
     else:  # two independent sets (a canary and its control): conversations per version
         mdd = detectable_drop_unpaired(p0, pairs, reg.power, reg.alpha)
-        needed, command = required_per_version(p0, reg.max_drop, reg.power, reg.alpha), None
+        needed = required_per_version(p0, reg.max_drop, reg.power, reg.alpha)
+        command = plan_size_command(p0, reg.max_drop, reg.power, reg.alpha, unpaired=True)
     return PowerRow(metric=r["metric"], segment=None if seg is None else f"{seg}={r[seg]}",
                     pairs=pairs, baseline_rate=p0, detectable_drop=mdd, tested=tested,
                     underpowered=mdd is None or mdd > reg.max_drop + 1e-9,

@@ -78,26 +78,31 @@ def detectable_drop(baseline_rate: float, pairs: int, power: float = 0.8,
     return hi
 
 
-def plan_size_command(baseline_rate: float, drop: float, power: float, alpha: float) -> str:
+def plan_size_command(baseline_rate: float, drop: float, power: float, alpha: float,
+                      unpaired: bool = False) -> str:
     """The `convsim plan-size` call that gives the same number."""
     return (f"convsim plan-size --baseline-rate {baseline_rate:.3g} --drop {drop:g} "
-            f"--power {power:g} --alpha {alpha:g}")
+            f"--power {power:g} --alpha {alpha:g}" + (" --unpaired" if unpaired else ""))
 
 
 def required_per_version(baseline_rate: float, drop: float, power: float = 0.8,
-                         alpha: float = 0.05) -> int:
+                         alpha: float = 0.05, comparisons: int = 1) -> int:
     """Conversations per version for a one-sided test of two independent proportions
     (canary vs control, no pairs; Fleiss, normal approximation):
 
-        n = (z[1 - alpha] sqrt(2 pbar qbar) + z[power] sqrt(p0 q0 + p1 q1))^2 / drop^2
+        n = (z[1 - alpha/m] sqrt(2 pbar qbar) + z[power] sqrt(p0 q0 + p1 q1))^2 / drop^2
+
+    with m the number of comparisons (Bonferroni, as `required_pairs`).
     """
     if not 0 < drop <= baseline_rate <= 1:
         raise ValueError(f"need 0 < drop <= baseline rate <= 1 (got drop {drop}, "
                          f"baseline rate {baseline_rate})")
+    if not (0 < power < 1 and 0 < alpha < 1 and comparisons >= 1):
+        raise ValueError("power and alpha must be in (0, 1) and comparisons at least 1")
     p1 = baseline_rate - drop
     pbar = (baseline_rate + p1) / 2
     z = NormalDist().inv_cdf
-    n = (z(1 - alpha) * math.sqrt(2 * pbar * (1 - pbar))
+    n = (z(1 - alpha / comparisons) * math.sqrt(2 * pbar * (1 - pbar))
          + z(power) * math.sqrt(baseline_rate * (1 - baseline_rate) + p1 * (1 - p1))) ** 2
     return math.ceil(n / (drop * drop))
 

@@ -101,6 +101,20 @@ def test_a_drop_within_intents_fails_the_canary(tmp_path: Path) -> None:
     assert row["pairs"] == 120 and row["pairs_needed"] == required_per_version(
         row["baseline_rate"], 0.05)
     assert "conversations per version" in out
+    # the plan-size call it names gives that number (for the rate as it shows it: 3 digits)
+    assert row["plan_size"].endswith("--unpaired")
+    planned = CliRunner().invoke(app, [*row["plan_size"].split()[1:], "--json"])
+    assert planned.exit_code == 0, planned.output
+    shown = float(f"{row['baseline_rate']:.3g}")
+    assert json.loads(planned.output)["per_version"] == required_per_version(shown, 0.05)
+    assert abs(json.loads(planned.output)["per_version"] - row["pairs_needed"]) <= 5
+
+
+def test_plan_size_unpaired_refuses_a_discordance() -> None:
+    res = CliRunner().invoke(app, ["plan-size", "--baseline-rate", "0.9", "--drop", "0.05",
+                                   "--unpaired", "--discordance", "0.1"])
+    assert res.exit_code == 2 and "no meaning with --unpaired" in res.output
+    assert "Traceback" not in res.output
 
 
 def test_the_same_version_in_two_slices_passes(tmp_path: Path) -> None:
