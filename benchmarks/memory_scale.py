@@ -226,6 +226,70 @@ def keep_run(size: int, out: Path) -> None:
     run_campaign(load_campaign(path), out_dir=out)
 
 
+def from_transcripts(sizes: list[int]) -> None:
+    """`convsim scenarios from-transcript --all --domain` to JSON Lines on ingested folders of
+    `sizes` conversations, each in a fresh process: the Kite chats of the tests (14, with
+    their tool log) ingested once and written again with fresh conversation ids, in part
+    files of 500 conversations as `convsim ingest` writes them."""
+    import polars as pl
+
+    from convsim.core.packs.discovery import find_domain
+    from convsim.scenarios.ingest import ingest_transcripts
+
+    tests = Path(__file__).resolve().parents[1] / "tests"
+    pack = tests / "data" / "packs" / "kite"
+    with tempfile.TemporaryDirectory() as tmp:
+        sample = Path(tmp) / "sample"
+        ingest_transcripts([tests / "data" / "replay" / "kite_chats.jsonl"], "openai", sample,
+                           salt="s", domain=find_domain(str(pack)))
+        tables = {t.name: pl.read_parquet(t / "*.parquet") for t in sample.iterdir()
+                  if t.is_dir() and any(t.glob("*.parquet"))}
+        tables = {n: f for n, f in tables.items() if "conversation_id" in f.columns}
+        ids = tables["conversations"]["conversation_id"].to_list()
+        by_id = {n: f.partition_by("conversation_id", as_dict=True) for n, f in tables.items()}
+        print("| ingested conversations | scenarios written | wall | peak RSS |")
+        print("|---:|---:|---:|---:|")
+        for size in sizes:
+            folder = Path(tmp) / f"ingested-{size}"
+            for name in tables:
+                (folder / name).mkdir(parents=True)
+                for part, start in enumerate(range(0, size, 500)):
+                    copies = [by_id[name][(ids[i % len(ids)],)].with_columns(
+                        conversation_id=pl.lit(f"c{i:08d}"))
+                        for i in range(start, min(size, start + 500))
+                        if (ids[i % len(ids)],) in by_id[name]]
+                    pl.concat(copies).write_parquet(folder / name / f"part-{part:05d}.parquet")
+            for extra in sample.iterdir():
+                if extra.is_file():
+                    shutil.copy(extra, folder / extra.name)
+                elif extra.name not in tables:
+                    shutil.copytree(extra, folder / extra.name)
+            out = Path(tmp) / f"regression-{size}.jsonl"
+            t0 = time.perf_counter()
+            run = subprocess.run([sys.executable, __file__, "--from-transcript-of", str(folder),
+                                  "--one", str(size), "--write-replay", str(out)],
+                                 check=True, capture_output=True, text=True)
+            r = json.loads(run.stdout.strip().splitlines()[-1])
+            print(f"| {size:,} | {r['written']:,} | {time.perf_counter() - t0:.0f} s | "
+                  f"{r['peak_mib']} MiB |", flush=True)
+            shutil.rmtree(folder)
+            out.unlink()
+
+
+def from_transcript_of(folder: Path, out: Path) -> None:
+    from typer.testing import CliRunner
+
+    from convsim.cli.main import app
+
+    pack = Path(__file__).resolve().parents[1] / "tests" / "data" / "packs" / "kite"
+    res = CliRunner().invoke(app, ["scenarios", "from-transcript", "--all", "-t", str(folder),
+                                   "--domain", str(pack), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    with out.open("rb") as f:
+        written = sum(1 for _ in f)
+    print(json.dumps({"written": written, "peak_mib": _hwm_mib()}))
+
+
 def population(size: int, held: bool) -> None:
     """Peak RSS of making `size` retail scenarios: all held in a list (as campaigns did), or
     streamed through the campaign's population (what they do now)."""
@@ -265,9 +329,19 @@ def main() -> None:
     parser.add_argument("--end", action="store_true",
                         help="Only the end of a run (the summary) on compacted runs of --sizes "
                              "distinct conversations made from a played one.")
+    parser.add_argument("--from-transcript", action="store_true",
+                        help="Only `convsim scenarios from-transcript --all` to JSON Lines, on "
+                             "ingested folders of --sizes conversations.")
+    parser.add_argument("--from-transcript-of", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--keep-run", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--summary-of", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.from_transcript_of:
+        from_transcript_of(args.from_transcript_of, args.write_replay)
+        return
+    if args.from_transcript:
+        from_transcripts([int(s) for s in args.sizes.split(",")])
+        return
     if args.keep_run:
         keep_run(args.one, args.keep_run)
         return

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 import yaml
 
 from convsim.cli.common import console, err_console, user_errors
 from convsim.core.config import ConfigError
+
+if TYPE_CHECKING:
+    from convsim.core.records import Scenario
 
 personas_app = typer.Typer(help="Generate personas.", no_args_is_help=True)
 scenarios_app = typer.Typer(help="Generate scenarios.", no_args_is_help=True)
@@ -138,7 +142,7 @@ def from_transcript(
     from convsim.core.packs.discovery import find_domain
     from convsim.scenarios.regression import (
         TranscriptNotFound,
-        all_conversation_ids,
+        iter_scenarios_from_transcripts,
         scenario_from_transcript,
     )
 
@@ -146,21 +150,51 @@ def from_transcript(
         pack = find_domain(domain) if domain else None
         if every == (conversation_id is not None):
             raise ConfigError("give one conversation id, or --all")
-        ids = [conversation_id] if conversation_id else all_conversation_ids(transcripts)
-        made = [scenario_from_transcript(c, transcripts, catalog, pack) for c in ids]
-    kept = [s for s in made if s.slots.get("customer_turns")]
-    if pack is not None:  # per conversation: the backend state rebuilt, and what is missing
-        from convsim.scenarios.replay_state import StateReport
+        made = iter_scenarios_from_transcripts(transcripts, catalog, pack) if every else \
+            iter([scenario_from_transcript(conversation_id, transcripts, catalog, pack)])
+        counted = [0, 0]  # kept, kept with the backend state complete
 
-        complete = 0
-        for s in kept:
-            state = StateReport(**s.provenance.get("state", {}))
-            complete += not state.missing
-            err_console.print(f"{s.provenance.get('origin') or s.id}: {state.summary()}",
-                              highlight=False, markup=False, soft_wrap=True)
-        err_console.print(f"backend state rebuilt for {complete} of {len(kept)} conversations "
-                          f"without anything missing", highlight=False)
-    _dump(kept, out)
+        def kept() -> Iterator[Scenario]:
+            """Scenarios with a customer turn, as made; with a pack, what each one's rebuilt
+            backend state lacks, on stderr."""
+            from convsim.scenarios.replay_state import StateReport
+
+            for s in made:
+                if not s.slots.get("customer_turns"):
+                    continue
+                counted[0] += 1
+                if pack is not None:
+                    state = StateReport(**s.provenance.get("state", {}))
+                    counted[1] += not state.missing
+                    err_console.print(f"{s.provenance.get('origin') or s.id}: {state.summary()}",
+                                      highlight=False, markup=False, soft_wrap=True)
+                yield s
+
+        if out is not None and out.suffix.lower() in (".jsonl", ".ndjson"):
+            # Streamed to a hidden file, renamed once complete: a million conversations never
+            # sit in memory, and an unusable one leaves no half-written file.
+            out.parent.mkdir(parents=True, exist_ok=True)
+            tmp = out.with_name(f".{out.name}.tmp")
+            try:
+                with tmp.open("w", encoding="utf-8") as f:
+                    for s in kept():
+                        f.write(s.model_dump_json() + "\n")
+                if pack is not None:
+                    _state_line(*counted)
+                tmp.replace(out)
+            finally:
+                tmp.unlink(missing_ok=True)
+            console.print(f"{counted[0]} written to {out}", highlight=False)
+            return
+        items = list(kept())
+    if pack is not None:
+        _state_line(*counted)
+    _dump(items, out)
+
+
+def _state_line(kept: int, complete: int) -> None:
+    err_console.print(f"backend state rebuilt for {complete} of {kept} conversations "
+                      f"without anything missing", highlight=False)
 
 
 def fidelity(

@@ -9,6 +9,7 @@ transcript itself followed.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -190,6 +191,80 @@ def scenario_from_transcript(conversation_id: str, transcripts: str | Path,
         found = pl.read_parquet(Path(catalog) / "assignments.parquet").filter(
             pl.col("conversation_id") == cid)
         intent = found["intent"][0] if found.height else None
+    return _scenario(row, turns, calls, intent, catalog, domain)
+
+
+RANGE_CONVERSATIONS = 5_000
+"""Conversations read together by `iter_scenarios_from_transcripts` (one range of ids)."""
+
+
+def iter_scenarios_from_transcripts(transcripts: str | Path, catalog: str | Path | None = None,
+                                    domain: Domain | None = None) -> Iterator[Scenario]:
+    """`scenario_from_transcript` of every conversation of an ingested folder, in the order of
+    `all_conversation_ids`, made a range of RANGE_CONVERSATIONS ids at a time: only that
+    range's conversations, turns and tool calls are read (a scan of each table per range),
+    so a million conversations never sit in memory."""
+    root = Path(transcripts)
+    if not (root / "conversations").is_dir():
+        raise FileNotFoundError(f"{root}: not an ingested transcripts folder")
+    conv = pl.scan_parquet(root / "conversations" / "*.parquet")
+    starts = conv.select(pl.col("conversation_id").sort().gather_every(RANGE_CONVERSATIONS)
+                         ).collect(engine="streaming").to_series().to_list()
+    has_calls = any((root / "tool_calls").glob("*.parquet"))
+    assignments = Path(catalog) / "assignments.parquet" if catalog is not None else None
+    for i, lo in enumerate(starts):
+        hi = starts[i + 1] if i + 1 < len(starts) else None
+        cid = pl.col("conversation_id")
+        within = (cid >= lo) if hi is None else (cid >= lo) & (cid < hi)
+
+        def read(table: str, where: pl.Expr = within) -> pl.DataFrame:
+            return pl.scan_parquet(root / table / "*.parquet").filter(where).collect(
+                engine="streaming")
+
+        rows = read("conversations")
+        turns = _ByConversation(read("turns"), "turn_index")
+        calls = _ByConversation(read("tool_calls"), "seq") if has_calls else None
+        intents: dict[str, Any] = {}
+        if assignments is not None and assignments.is_file():
+            for a_id, a_intent in pl.scan_parquet(assignments).filter(within).select(
+                    "conversation_id", "intent").collect().iter_rows():
+                intents.setdefault(a_id, a_intent)
+        firsts: dict[str, dict[str, Any]] = {}
+        for row in rows.to_dicts():
+            firsts.setdefault(row["conversation_id"], row)
+        for c in rows["conversation_id"].sort().to_list():
+            row = firsts[c]
+            own_turns = turns.of(c)
+            own_calls = calls.of(c) if calls is not None else pl.DataFrame()
+            intent = row["intent"]
+            if intent is None and assignments is not None and assignments.is_file():
+                intent = intents.get(c)
+            yield _scenario(row, own_turns, own_calls, intent, catalog, domain)
+
+
+class _ByConversation:
+    """A table's rows sorted by conversation and `order`, sliced per conversation (views, not
+    one small frame per conversation)."""
+
+    def __init__(self, frame: pl.DataFrame, order: str) -> None:
+        self.frame = frame.sort("conversation_id", order, maintain_order=True)
+        lengths = self.frame.group_by("conversation_id", maintain_order=True).len()
+        self.spans: dict[str, tuple[int, int]] = {}
+        start = 0
+        for cid, n in lengths.iter_rows():
+            self.spans[cid] = (start, n)
+            start += n
+
+    def of(self, conversation_id: str) -> pl.DataFrame:
+        start, n = self.spans.get(conversation_id, (0, 0))
+        return self.frame.slice(start, n)
+
+
+def _scenario(row: dict[str, Any], turns: pl.DataFrame, calls: pl.DataFrame, intent: str | None,
+              catalog: str | Path | None, domain: Domain | None) -> Scenario:
+    """The regression scenario of one conversation (its row, turns by turn_index, tool calls
+    by seq, intent from its row or the catalog's assignments)."""
+    cid = row["conversation_id"]
     intent = intent or "unlabelled"
     customer = [t for r, t in turns.select("role", "text").iter_rows() if r == "customer"]
     # What the historical agent answered to each customer turn ("" when it said nothing).
