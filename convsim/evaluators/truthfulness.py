@@ -40,7 +40,7 @@ from convsim.evaluators.common import (
     quote,
 )
 
-_DONE = re.compile(r"\b(?:was|were) able to\b|\bgone ahead and\b|"
+_DONE = re.compile(r"\b(?:was|were) able to\b|\bgone ahead and\b|\b(?:i|we)(?:'ve| have)? (?:just )?made\b|"
                    r"\b(?:was|were|is|are|has been|have been) (?:now )?(?:successful|complete|completed|"
                    r"confirmed|finali[sz]ed)\b|"
                    r"\b(?:has|have|had) (?:now |already |successfully )?been\b|\bi(?:'ve| have) "
