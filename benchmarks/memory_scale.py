@@ -163,52 +163,65 @@ def distinct(size: int, kind: str) -> None:
 
 
 def end_of_run(sizes: list[int]) -> None:
-    """The end of a run alone (its summary: summary.json, summary.md) on compacted run folders
-    of `sizes` distinct conversations, each measured in a fresh process: a 50,000-conversation
-    distinct run is played once (as `--distinct generated`, compacted into one file per table)
-    and its files are written again with fresh conversation, scenario and pair ids, as the
-    files of a compacted run of that size (one per 50,000 conversations and table)."""
-    import polars as pl
+    """The end of a run alone — its batch part files compacted, then its summary
+    (summary.json, summary.md) — on runs of `sizes` distinct conversations, each in a fresh
+    process: a 10,000-conversation `--distinct generated` run is played once and left as its
+    batch part files (100 conversations each), which are written again with fresh
+    conversation, scenario and pair ids as the part files of a run of that size."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
 
     from convsim.core.results import TABLES
 
     with tempfile.TemporaryDirectory() as tmp:
         sample = Path(tmp) / "sample"
-        subprocess.run([sys.executable, __file__, "--keep-run", str(sample), "--one", "50000"],
+        subprocess.run([sys.executable, __file__, "--keep-run", str(sample), "--one", "10000"],
                        check=True)
         (run,) = [p.parent for p in sample.glob("*/*/conversations")]
-        print("| conversations | files per table | summary wall | peak RSS before the summary | "
-              "peak RSS with the summary |")
-        print("|---:|---:|---:|---:|---:|")
+        parts = {t: sorted((run / t).glob("part-*.parquet")) for t in TABLES}
+        print("| conversations | batch part files per table | files after | compaction + summary "
+              "wall | peak RSS before | peak RSS, compaction | peak RSS, with the summary |")
+        print("|---:|---:|---:|---:|---:|---:|---:|")
         for size in sizes:
             folder = Path(tmp) / "big" / run.name
             shutil.rmtree(folder.parent, ignore_errors=True)
-            copies = -(-size // 50_000)
+            copies = -(-size // 10_000)
             for table in TABLES:
-                (src,) = (run / table).glob("*.parquet")
-                frame = pl.read_parquet(src)
                 (folder / table).mkdir(parents=True)
-                for i in range(copies):
-                    fresh = [pl.col(c) + f"-{i}" for c in ("conversation_id", "scenario_id",
-                                                            "pair_id") if c in frame.columns]
-                    frame.with_columns(fresh).write_parquet(
-                        folder / table / f"part-{(i + 1) * 500 - 1:05d}.parquet")
-            out = subprocess.run([sys.executable, __file__, "--summary-of", str(folder)],
+                for j, part in enumerate(parts[table]):
+                    data = pq.read_table(part)
+                    for i in range(copies):
+                        fresh = data
+                        for c in ("conversation_id", "scenario_id", "pair_id"):
+                            if c in data.column_names:
+                                k = data.column_names.index(c)
+                                fresh = fresh.set_column(k, data.schema.field(k), pc.binary_join_element_wise(
+                                    data.column(c), pa.scalar(f"-{i}"), ""))
+                        pq.write_table(fresh, folder / table /
+                                       f"part-{i * len(parts[table]) + j:05d}.parquet")
+            out = subprocess.run([sys.executable, __file__, "--end-of", str(folder)],
                                  check=True, capture_output=True, text=True).stdout
             r = json.loads(out.strip().splitlines()[-1])
-            print(f"| {copies * 50_000:,} | {copies} | {r['wall_s']:.1f} s | {r['before_mib']} MiB | "
-                  f"{r['peak_mib']} MiB |", flush=True)
+            print(f"| {copies * 10_000:,} | {copies * len(parts['conversations']):,} | "
+                  f"{r['files']} | {r['wall_s']:.0f} s | {r['before_mib']} MiB | "
+                  f"{r['compaction_mib']} MiB | {r['peak_mib']} MiB |", flush=True)
 
 
-def summary_of(folder: Path) -> None:
+def end_of(folder: Path) -> None:
+    """What `run_campaign` does once the last batch is written: compact, then summarise."""
     import convsim.engine.campaign  # noqa: F401  (what a driver has loaded at the end of a run)
+    from convsim.core.results import ResultWriter
     from convsim.decisions.summary import write_summary
 
     before = _hwm_mib()
     t0 = time.perf_counter()
+    ResultWriter(folder, folder.name).compact()
+    compaction = _hwm_mib()
     write_summary(folder)
     print(json.dumps({"wall_s": time.perf_counter() - t0, "before_mib": before,
-                      "peak_mib": _hwm_mib()}))
+                      "compaction_mib": compaction, "peak_mib": _hwm_mib(),
+                      "files": len(list((folder / "turns").glob("*.parquet")))}))
 
 
 def keep_run(size: int, out: Path) -> None:
@@ -223,7 +236,10 @@ def keep_run(size: int, out: Path) -> None:
         "name": "distinct", "seed": 1, "personas": {"n": 1000}, "perturbations": [{"name": "clean"}],
         "agents": [agent], "evaluators": ["process"], "scenarios": {"domain": "retail", "n": size},
         "execution": {"executor": "local", "concurrency": 64, "batch_size": 100}}))
-    run_campaign(load_campaign(path), out_dir=out)
+    from convsim.core.results import ResultWriter
+
+    ResultWriter.compact = lambda self, max_conversations=0: 0  # type: ignore[method-assign]
+    run_campaign(load_campaign(path), out_dir=out)  # left as its batch part files
 
 
 def from_transcripts(sizes: list[int]) -> None:
@@ -327,14 +343,14 @@ def main() -> None:
     parser.add_argument("--population", choices=["held", "streamed"],
                         help="Only make the scenarios (no campaign): held in a list, or streamed.")
     parser.add_argument("--end", action="store_true",
-                        help="Only the end of a run (the summary) on compacted runs of --sizes "
+                        help="Only the end of a run (compaction, summary) on runs of --sizes "
                              "distinct conversations made from a played one.")
     parser.add_argument("--from-transcript", action="store_true",
                         help="Only `convsim scenarios from-transcript --all` to JSON Lines, on "
                              "ingested folders of --sizes conversations.")
     parser.add_argument("--from-transcript-of", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--keep-run", type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--summary-of", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--end-of", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.from_transcript_of:
         from_transcript_of(args.from_transcript_of, args.write_replay)
@@ -345,8 +361,8 @@ def main() -> None:
     if args.keep_run:
         keep_run(args.one, args.keep_run)
         return
-    if args.summary_of:
-        summary_of(args.summary_of)
+    if args.end_of:
+        end_of(args.end_of)
         return
     if args.end:
         end_of_run([int(s) for s in args.sizes.split(",")])
