@@ -101,39 +101,29 @@ class _Handover:
                          and act_of(t.text) not in _CLOSING), None)
 
         ended = "the conversation ended as a transfer" if flag else "the conversation ended there"
-        for call in handoffs:
-            later = kept_on(call.turn_index)
-            if flag or later is None:
-                self.did, self.at = True, call.turn_index
-                self.how = f"handed over at turn {call.turn_index} (transfer tool call " \
-                           f"#{call.seq}; {ended})"
-                return
-        if handoffs:
-            call = handoffs[0]
-            later = kept_on(call.turn_index)
-            assert later is not None
-            self.attempted, self.at = True, call.turn_index
-            self.how = (f"transfer tool call #{call.seq} {call.tool} at turn {call.turn_index} but "
-                        f"no hand-over: the agent kept the conversation (turn {later.index} "
-                        f"{quote(later.text, 60)}) and it did not end as a transfer")
-            return
         only = f" (no call of {'/'.join(tools)})" if tools else ""
-        for turn in said:
-            later = kept_on(turn.index)
-            if flag or later is None:
-                self.did, self.at = True, turn.index
-                self.how = (f"handed over at turn {turn.index} (said {quote(turn.text, 60)}; "
-                            f"by its reply only{only}; {ended})")
+        # The tool calls first, then the replies that announce a transfer: (turn, how it was
+        # done, how it was tried, what else the attempt lacked).
+        marks = ([(c.turn_index, f"transfer tool call #{c.seq}",
+                   f"transfer tool call #{c.seq} {c.tool} at turn {c.turn_index}",
+                   " and it did not end as a transfer") for c in handoffs],
+                 [(t.index, f"said {quote(t.text, 60)}; by its reply only{only}",
+                   f"announced a transfer at turn {t.index} ({quote(t.text, 60)})", "")
+                  for t in said])
+        for kind in marks:
+            for at, done, _, _ in kind:
+                if flag or kept_on(at) is None:
+                    self.did, self.at = True, at
+                    self.how = f"handed over at turn {at} ({done}; {ended})"
+                    return
+            if kind:
+                at, _, tried, lacked = kind[0]
+                later = kept_on(at)
+                assert later is not None
+                self.attempted, self.at = True, at
+                self.how = (f"{tried} but no hand-over: the agent kept the conversation (turn "
+                            f"{later.index} {quote(later.text, 60)}){lacked}")
                 return
-        if said:
-            turn = said[0]
-            later = kept_on(turn.index)
-            assert later is not None
-            self.attempted, self.at = True, turn.index
-            self.how = (f"announced a transfer at turn {turn.index} ({quote(turn.text, 60)}) but "
-                        f"no hand-over: the agent kept the conversation (turn {later.index} "
-                        f"{quote(later.text, 60)})")
-            return
         if flag or (conv.escalated and not tools):
             self.did = True
             self.at = agent[-1].index if agent else len(conv.turns)
