@@ -5,7 +5,10 @@ of the first successful call to that tool; when the action never happened the
 disclosure does not apply (not_applicable, neither pass nor fail). A disclosure is
 recognised by its regular expressions (`patterns`) or, when written as a meaning with
 examples, by `convsim.evaluators.meanings` (a sentence close to one example, with the same
-kinds of figures); either is enough.
+kinds of figures); either is enough. A match counts where it tells the customer: not in a
+refusal, a condition still to be found out, the customer's request restated, a balance, or a
+passage reporting records found (`_told`; measured on real agent turns by
+`benchmarks/evaluator_wording.py`).
 """
 
 from __future__ import annotations
