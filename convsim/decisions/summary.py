@@ -92,7 +92,10 @@ BUCKET_CONVERSATIONS = 10_000
 """Conversations per bucket when a run is summarised bucket by bucket: the memory of a
 summary is that of this many conversations, whatever the run's size."""
 UNIT_CONVERSATIONS = 50_000
-"""Conversations read together (their turns hashed) in the first pass: one compacted file."""
+"""Batch part files read together in the first pass, up to this many conversations."""
+SLICE_CONVERSATIONS = 10_000
+"""...and a bigger file (a compacted one: 50,000) read in slices of about this many
+conversations (by a hash of their id), one scan of the file per slice."""
 KEPT_COLUMNS = ("run_id", "conversation_id", "agent_version", "scenario_id", "persona_id",
                 "perturbation", "intent", "outcome", "scenario_tags", "persona_emotion")
 """The conversations' columns a bucket keeps: what the summary and `convsim run` group by
@@ -109,37 +112,56 @@ class _Keyed:
     row sit in same-named files of every table: the writer writes them so, and compaction
     merges the same parts in every table), so neither pass holds the run."""
 
-    def __init__(self, root: Path, groups: list[list[str]], conversations: int) -> None:
-        from convsim.decisions import analytics as an
+    def __init__(self, root: Path, groups: list[tuple[list[str], int]],
+                 conversations: int) -> None:
 
         self.root = root
         self.n_buckets = max(1, -(-conversations // BUCKET_CONVERSATIONS))
         self._tmp = tempfile.TemporaryDirectory(prefix="convsim-summary-")
         folder = Path(self._tmp.name)
-        for i, names in enumerate(groups):
-            conv = an._scan(root, "conversations", names)
-            keep = [c for c in conv.collect_schema().names() if c in _KEPT]
-            keys = (conv.select(keep)
-                    .join(an._text_hashes(an._scan(root, "turns", names)),
-                          on=["run_id", "conversation_id"], how="left")
-                    .with_columns(pl.col("text_hash").fill_null(0))
-                    .with_columns(bucket=self._bucket(an._spec_expr()))
-                    .collect(engine="streaming").sort("bucket", maintain_order=True))
-            scan = an._scan(root, "scores", names)
-            heavy = [c for c in _HEAVY if c in scan.collect_schema().names()]
-            scores = (scan.drop(heavy)
-                      .join(keys.lazy().select("run_id", "conversation_id", "bucket"),
-                            on=["run_id", "conversation_id"], how="left")
-                      .with_columns(pl.col("bucket").fill_null(
-                          self._bucket(pl.col("conversation_id"))))
-                      .collect().sort("bucket", maintain_order=True))
-            # Small row groups: a bucket's read skips the others' by their statistics.
-            keys.write_parquet(folder / f"keys-{i:05d}.parquet", row_group_size=2048)
-            scores.write_parquet(folder / f"scores-{i:05d}.parquet", row_group_size=2048)
-            del keys, scores
+        for i, (names, rows) in enumerate(groups):
+            slices = max(1, -(-rows // SLICE_CONVERSATIONS))
+            writers: dict[str, pq.ParquetWriter] = {}
+            for j in range(slices):  # a slice of a big file at a time, by conversation
+                part = (pl.col("conversation_id").hash(2) % slices == j) if slices > 1 else \
+                    pl.lit(True)
+                for name, frame in self._spill(root, names, part).items():
+                    data = frame.to_arrow()
+                    if name not in writers:
+                        writers[name] = pq.ParquetWriter(folder / f"{name}-{i:05d}.parquet",
+                                                         data.schema)
+                    # Small row groups, each slice sorted by bucket: a bucket's read skips
+                    # the row groups of the others by their statistics.
+                    writers[name].write_table(data.cast(writers[name].schema),
+                                              row_group_size=2048)
+            for writer in writers.values():
+                writer.close()
         self._keys = pl.scan_parquet(folder / "keys-*.parquet")
         self.score_columns = frozenset(self._scores_schema(folder))
         self._scores = pl.scan_parquet(folder / "scores-*.parquet")
+
+    def _spill(self, root: Path, names: list[str], part: pl.Expr) -> dict[str, pl.DataFrame]:
+        """The conversations `part` of files `names`: their keys with text hashes, and their
+        scores, each sorted by bucket."""
+        from convsim.decisions import analytics as an
+
+        conv = an._scan(root, "conversations", names).filter(part)
+        keep = [c for c in conv.collect_schema().names() if c in _KEPT]
+        keys = (conv.select(keep)
+                .join(an._text_hashes(an._scan(root, "turns", names).filter(part)),
+                      on=["run_id", "conversation_id"], how="left")
+                .with_columns(pl.col("text_hash").fill_null(0))
+                .with_columns(bucket=self._bucket(an._spec_expr()))
+                .collect(engine="streaming").sort("bucket", maintain_order=True))
+        scan = an._scan(root, "scores", names).filter(part)
+        heavy = [c for c in _HEAVY if c in scan.collect_schema().names()]
+        scores = (scan.drop(heavy)
+                  .join(keys.lazy().select("run_id", "conversation_id", "bucket"),
+                        on=["run_id", "conversation_id"], how="left")
+                  .with_columns(pl.col("bucket").fill_null(
+                      self._bucket(pl.col("conversation_id"))))
+                  .collect().sort("bucket", maintain_order=True))
+        return {"keys": keys, "scores": scores}
 
     @staticmethod
     def _scores_schema(folder: Path) -> list[str]:
@@ -166,23 +188,22 @@ _CACHE: dict[str, tuple[tuple[tuple[int, int], ...], _Keyed | Runs]] = {}
 _RATES: dict[tuple[str, tuple[str, ...]], tuple[_Keyed | Runs, pl.DataFrame]] = {}
 
 
-def _file_groups(root: Path) -> tuple[list[list[str]], int] | None:
+def _file_groups(root: Path) -> tuple[list[tuple[list[str], int]], int] | None:
     """Same-named files of conversations, turns and scores in groups of about
-    UNIT_CONVERSATIONS conversations, and the conversations; None when the tables' files do
-    not match (not a folder this writer wrote)."""
+    UNIT_CONVERSATIONS conversations (with their count), and the conversations; None when the
+    tables' files do not match (not a folder this writer wrote)."""
     names = sorted(p.name for p in (root / "conversations").glob("*.parquet"))
     for table in ("turns", "scores"):
         if sorted(p.name for p in (root / table).glob("*.parquet")) != names:
             return None
-    groups: list[list[str]] = []
-    size = total = 0
+    groups: list[tuple[list[str], int]] = []
+    total = 0
     for name in names:
         rows = pq.ParquetFile(root / "conversations" / name).metadata.num_rows
-        if not groups or size + rows > UNIT_CONVERSATIONS:
-            groups.append([])
-            size = 0
-        groups[-1].append(name)
-        size, total = size + rows, total + rows
+        if not groups or groups[-1][1] + rows > UNIT_CONVERSATIONS:
+            groups.append(([], 0))
+        groups[-1] = (groups[-1][0] + [name], groups[-1][1] + rows)
+        total += rows
     return groups, total
 
 

@@ -90,9 +90,14 @@ def test_buckets_give_the_whole_run_numbers(run: Path, tmp_path: Path,
     # Compacted demo, default sizes: one bucket.
     for by in BYS:
         assert summary.summarize_run(demo_run, by).to_dicts() == whole[by], by
-    # Batch part files of 30 conversations, file groups of ~100, buckets of ~20.
+    # Batch part files of 30 conversations, file groups of ~100 read in slices of ~25,
+    # buckets of ~20.
     monkeypatch.setattr(summary, "BUCKET_CONVERSATIONS", 20)
     monkeypatch.setattr(summary, "UNIT_CONVERSATIONS", 100)
+    monkeypatch.setattr(summary, "SLICE_CONVERSATIONS", 25)  # files read in slices
+    summary._CACHE.clear()
+    for by in BYS:  # the compacted run (one file per table) read in slices, in buckets
+        assert summary.summarize_run(demo_run, by).to_dicts() == whole[by], by
     parts = _as_parts(demo_run, tmp_path / demo_run.name, 30)
     assert len(list((parts / "turns").glob("*.parquet"))) >= 2
     keyed = summary._keyed(parts)
