@@ -11,13 +11,15 @@ JSON schema and docs/config.md come from one place.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-import numpy as np
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from convsim.core.records import PerturbationProfile
+
+if TYPE_CHECKING:  # only an annotation here: `convsim validate` and --help skip numpy
+    import numpy as np
 
 
 class ConfigError(Exception):
