@@ -322,6 +322,21 @@ class AgendaUser:
         last = next(last for t, last in rows if t == text)
         return str(fill(text, ctx)), last
 
+    def _real_yes(self) -> tuple[str, bool] | None:
+        """A real "yes" of the intent to an agent's confirmation, filled, and whether real
+        customers who said it were done (their last turn: most Taskmaster coffee customers
+        confirm the order and leave; τ-bench retail ones go on)."""
+        intent = self.slots.get("opening_intent") or self.scenario.intent
+        yes = set(self._options("yes"))
+        ctx = self._context()
+        rows = [(t, last) for t, last in real_reactions(self.fitted).get((intent, "confirm"), [])
+                if t in yes and all(p in ctx for p in _PLACEHOLDER.findall(t))]
+        if not rows:
+            return None
+        text = self._pick(sorted({t for t, _ in rows}))
+        lasts = [last for t, last in rows if t == text]
+        return str(fill(text, ctx)), 2 * sum(lasts) > len(lasts)
+
     def _words(self, slot: str) -> str:
         spec = self.domain.slots.get(slot)
         return (spec.words[0] if spec is not None and spec.words else slot.replace("_", " "))
@@ -562,6 +577,13 @@ class AgendaUser:
                     return UserReply(text=mistyped, act=a.act)
             return UserReply(text=text, act=a.act)
         if a.act == "confirm":
+            real_yes = self._real_yes() if self.fitted and not self.first_request else None
+            if real_yes is not None:
+                text, last = real_yes
+                if last:  # real customers of the intent said this and were done
+                    self.goal_done = True
+                    return self._end(text, "completed", a)
+                return UserReply(text=text, act=a.act, unsure=not a.confident)
             return UserReply(text=self._say("yes") or "Yes.", act=a.act, unsure=not a.confident)
         if a.act == "failure":
             if a.slots:  # "I couldn't find that email; could you give me your name and zip?"
