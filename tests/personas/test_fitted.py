@@ -136,3 +136,45 @@ def test_fitted_out_of_scope_customer_keeps_to_its_own_request(catalogs, tmp_pat
     real_openings = bank.filter(pl.col("answers_act") == "opening")["template"].n_unique()
     # 40 conversations over 69 real openings: most openings are different (27 today)
     assert openings.n_unique() >= min(25, real_openings), openings.value_counts()
+
+
+def test_fitted_coffee_customers_confirm_and_leave_like_real_ones(tmp_path: Path) -> None:
+    """Real Taskmaster coffee customers confirm the order and are done (their "yes" is their
+    last turn); a fitted customer says a real yes and ends there, instead of one more
+    "Great, thanks. That's all." after the agent places the order."""
+    ingest_transcripts([SAMPLES / "taskmaster" / "tm4_coffee_sample.jsonl"], "taskmaster",
+                       tmp_path / "real", salt="fitted")
+    catalog = tmp_path / "catalog"
+    mine_catalog([tmp_path / "real"], catalog, MiningConfig(domain="coffee"))
+    bank = pl.read_parquet(catalog / "utterances.parquet").filter(pl.col("key") == "yes")
+    last_yes = set(bank.filter(pl.col("last"))["template"])
+    assert bank["last"].mean() > 0.9  # what the data says
+
+    def run(name: str) -> pl.DataFrame:
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(f"""name: {name}
+seed: 5
+scenarios: {{domain: coffee, n: 20, catalog: {catalog}}}
+personas: {{n: 10, catalog: {catalog}}}
+agents: [{{version: v1, connector: python, target: "convsim.domains.coffee.agent:make"}}]
+execution: {{executor: local}}
+output_dir: {tmp_path / "runs"}
+""")
+        run_dir = run_campaign(load_campaign(path)).run_dir
+        return pl.read_parquet(run_dir / "turns" / "*.parquet").sort(
+            "conversation_id", "turn_index").select("conversation_id", "turn_index", "role",
+                                                    "text", "clean_text", "act")
+
+    turns = run("a")
+    assert turns.equals(run("b"))  # deterministic per seed
+    customer = turns.filter(pl.col("role") == "customer").with_columns(
+        pl.col("clean_text").fill_null(pl.col("text")).alias("said"))
+    confirmed = customer.filter(pl.col("act") == "confirm")
+    assert confirmed.height >= 10
+    assert set(confirmed["said"]) <= set(bank["template"])  # real yeses
+    last = customer.group_by("conversation_id").agg(pl.col("turn_index").max().alias("last"))
+    ends = confirmed.join(last, on="conversation_id")
+    # a real yes that was a real customer's last turn is this customer's last turn too
+    assert (ends.filter(pl.col("said").is_in(list(last_yes)))
+            .select((pl.col("turn_index") == pl.col("last")).all()).item())
+    assert "Great, thanks. That's all." not in set(customer["said"])
