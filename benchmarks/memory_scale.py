@@ -24,6 +24,16 @@ evaluator, so the driver's own cost shows: planning, the streamed population, th
 in flight, the results. The replay file is written by another process before the run and
 its size reported; the wall time includes the campaign's checking pass over it.
 
+    .venv/bin/python benchmarks/memory_scale.py --end --sizes 10000,100000,1000000
+
+The end of a run alone (batch part files compacted, then summary.json/summary.md), each size
+in a fresh process, on part files copied with fresh ids from one played distinct run.
+
+    .venv/bin/python benchmarks/memory_scale.py --from-transcript --sizes 5000,20000
+
+`convsim scenarios from-transcript --all --domain` to JSON Lines on ingested folders of that
+many conversations (the tests' Kite chats, copied with fresh ids).
+
     .venv/bin/python benchmarks/memory_scale.py --population held --sizes 3000,30000
     .venv/bin/python benchmarks/memory_scale.py --population streamed --sizes 3000,30000
 
