@@ -50,6 +50,9 @@ from convsim.evaluators.truthfulness import _SENTENCE, claimed_actions
 
 LABELS = Path(__file__).parents[1] / "tests" / "data" / "evaluator_labels.jsonl"
 HOLDOUT = LABELS.with_name("evaluator_labels_holdout.jsonl")
+FRESH = LABELS.with_name("evaluator_labels_fresh.jsonl")
+"""The third set (`--split fresh`): drawn and labelled by someone who never saw the
+recognisers while the recognisers were tuned on the other two; scored once, after tuning."""
 """The second held-out set (`--split holdout`): drawn and labelled after the first was
 tuned on, scored once."""
 KINDS = ("consent_asked", "success_claimed", "transfer", "cost_disclosed")
@@ -63,6 +66,10 @@ RETAIL = ["cancel_pending_order", "modify_pending_order_items", "modify_pending_
           "exchange_delivered_order_items"]
 COFFEE = ["add_order_item", "update_order", "update_order_item", "finish_order"]
 ABCD = ["update_order", "update_account", "offer_refund", "make_purchase", "make_password"]
+TASKMASTER1 = ["book_ride", "buy_movie_tickets", "book_table", "order_coffee", "order_pizza",
+               "book_repair_appointment"]
+"""Taskmaster-1's six domains (its ontology: uber, movie, restaurant, coffee, pizza, auto),
+one consequential action each; named before the third set was scored."""
 """The consequential tools of each source's domain, as its logs name them (ABCD: its
 `interaction` actions that change something)."""
 
@@ -103,6 +110,8 @@ def _tools(record: dict) -> list[str]:
         return COFFEE
     if source == "abcd":
         return ABCD
+    if source == "taskmaster1":
+        return TASKMASTER1
     return RETAIL if "Retail" in file else AIRLINE
 
 
@@ -416,7 +425,7 @@ def _ratio(a: int, b: int) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--split", choices=["test", "dev", "all", "holdout"], default="test")
+    parser.add_argument("--split", choices=["test", "dev", "all", "holdout", "fresh"], default="test")
     parser.add_argument("--errors", action="store_true", help="list the misclassified turns")
     parser.add_argument("--draw", type=Path, metavar="OUT",
                         help="write the drawn items (no labels) to OUT and stop")
@@ -436,7 +445,7 @@ def main(argv: list[str] | None = None) -> int:
         globals()["DATA"] = args.data
         print(f"{draw(args.draw)} items written to {args.draw}")
         return 0
-    source = HOLDOUT if args.split == "holdout" else LABELS
+    source = {"holdout": HOLDOUT, "fresh": FRESH}.get(args.split, LABELS)
     records = [json.loads(line) for line in source.read_text().splitlines() if line.strip()]
     records = [r for r in records if args.split == "all" or r["split"] == args.split]
     sources = sorted({r["source"] for r in records})

@@ -28,6 +28,12 @@ MEASURED_HOLDOUT = {  # the same on the second held-out set (no transfer in it)
     "consent_asked": (33 / 33, 33 / 33), "success_claimed": (37 / 37, 37 / 38),
     "transfer": (0.0, 0.0), "cost_disclosed": (26 / 26, 26 / 28),
     "cost_meaning": (26 / 27, 26 / 28)}
+FRESH = [json.loads(line) for line in bench.FRESH.read_text().splitlines() if line.strip()]
+MEASURED_FRESH = {  # the third set, scored once after tuning (the held-out figure; no
+    # transfer positive in it: 2 false alarms among 30 offers of a hand-over)
+    "consent_asked": (65 / 68, 65 / 74), "success_claimed": (74 / 77, 74 / 81),
+    "transfer": (0.0, 0.0), "cost_disclosed": (60 / 64, 60 / 67),
+    "cost_meaning": (60 / 67, 60 / 67)}
 
 
 def test_the_labelled_set_is_big_enough_and_from_three_datasets() -> None:
@@ -50,14 +56,18 @@ def test_the_second_held_out_set_is_new_turns() -> None:
         assert all(isinstance(r[k], bool) for k in bench.KINDS)
 
 
-@pytest.mark.parametrize("split", ["test", "holdout"])
+@pytest.mark.parametrize("split", ["test", "holdout", "fresh"])
 @pytest.mark.parametrize("kind", bench.ROWS)
 def test_held_out_precision_and_recall_do_not_regress(kind: str, split: str) -> None:
-    test = [r for r in RECORDS if r["split"] == "test"] if split == "test" else HOLDOUT
+    test = {"test": [r for r in RECORDS if r["split"] == "test"], "holdout": HOLDOUT,
+            "fresh": FRESH}[split]
     predict, label = bench.PREDICTS[kind], bench.LABEL_OF.get(kind, kind)
     got = [(predict(r), r[label]) for r in test]
     tp = sum(p and w for p, w in got)
     precision = tp / max(1, sum(p for p, _ in got))
     recall = tp / max(1, sum(w for _, w in got))
-    want_p, want_r = (MEASURED if split == "test" else MEASURED_HOLDOUT)[kind]
+    want_p, want_r = {"test": MEASURED, "holdout": MEASURED_HOLDOUT,
+                      "fresh": MEASURED_FRESH}[split][kind]
     assert precision >= want_p - 1e-9 and recall >= want_r - 1e-9, (kind, precision, recall)
+    if split == "fresh" and kind == "transfer":  # no positive: false alarms only
+        assert sum(p for p, _ in got) <= 2
