@@ -180,9 +180,10 @@ class _Session:
             self.manifest.save("running", info.session_counts())
 
     def _executor_done(self, executor: Executor) -> None:
-        info, data, notes = self.info, self.manifest.data, self.info.notes
-        lag = LoopLag.summary(getattr(executor, "lag_counts", {}))
-        data["loop_lag_ms"] = info.loop_lag = lag
+        info, notes = self.info, self.info.notes
+        info.loop_lag = LoopLag.summary(getattr(executor, "lag_counts", {}))
+        self.manifest.record(loop_lag_ms=info.loop_lag)
+        lag = info.loop_lag
         if lag.get("p50_ms", 0) >= LAG_NOTE_MS:
             info.timing_note = (
                 f"convsim was CPU-bound: its event loop ran {lag['p50_ms']:g} ms late at the "
@@ -192,7 +193,7 @@ class _Session:
         nodes = Counter((self.manifest.previous or {}).get("ray_nodes") or {})
         nodes.update(getattr(executor, "node_conversations", {}))
         if nodes:  # Ray: conversations played per node (this run and the ones it resumed)
-            data["ray_nodes"] = dict(nodes)
+            self.manifest.record(ray_nodes=dict(nodes))
         retried = getattr(executor, "retried_batches", 0)
         if retried:
             notes.append(f"{retried} batches were played again after a Ray worker was "
@@ -214,12 +215,12 @@ class _Session:
         status = ("stopped_by_circuit_breaker" if info.stopped_by_breaker is not None
                   else "stopped_by_budget" if info.stopped_by_budget else "complete")
         if info.stopped_by_breaker is not None:
-            self.manifest.data["stop_reason"] = f"circuit open: {info.stopped_by_breaker}"
+            self.manifest.record(stop_reason=f"circuit open: {info.stopped_by_breaker}")
         if info.written:
             # Batch part files merged into a bounded number of files per table; a failure
             # here (a full disk) leaves the batch files as they were, all readable.
             try:
-                self.manifest.data["compacted_parts"] = self.writer.compact()
+                self.manifest.record(compacted_parts=self.writer.compact())
             except OSError as exc:
                 info.notes.append(f"the batch part files were not merged ({exc}); the results "
                                   "are complete and readable as they are")
@@ -285,7 +286,7 @@ def run_campaign(config: CampaignConfig, *, out_dir: str | Path | None = None,
     status = "failed"
     try:
         with serve_agents(agents_env) as agents:
-            manifest.data["agent_urls"] = {a.version: a.url for a in agents if a.url}
+            manifest.record(agent_urls={a.version: a.url for a in agents if a.url})
             session.play(make_executor(config.execution.executor, agents, config.evaluators,
                                        config.execution, for_run(config.llm, info.run_dir),
                                        config.judge))
@@ -294,7 +295,7 @@ def run_campaign(config: CampaignConfig, *, out_dir: str | Path | None = None,
         status = "interrupted"
         raise
     except BaseException as exc:
-        manifest.data["error"] = red(f"{type(exc).__name__}: {exc}")
+        manifest.record(error=red(f"{type(exc).__name__}: {exc}"))
         if isinstance(exc, ExecutorError):
             raise CampaignError(f"{red(str(exc))}; results kept in {info.run_dir}, continue "
                                 "with --resume") from None

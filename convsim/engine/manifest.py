@@ -287,6 +287,11 @@ class Manifest:
         self._base = folder_totals(self.run_dir) if previous is not None else totals_of([])
         write_manifest(self.run_dir, data, redact=self._redact)
 
+    def record(self, **fields: Any) -> None:
+        """Set run-level keys (agent URLs, loop lag, a stop reason, ...), written at the next
+        save."""
+        self.data.update(fields)
+
     def due(self) -> bool:
         """A running save is due (the last one is `SAVE_EVERY_S` old)."""
         return time.monotonic() - self._last_save >= SAVE_EVERY_S

@@ -98,8 +98,11 @@ def test_status_goes_from_running_to_an_end_and_the_folder_is_the_final_truth(
     # While running: the folder as it was at begin (empty) plus the session's tally.
     assert data["status"] == "running" and data["counts"]["written"] == 3
     assert data["driver"] == current_driver() and data["counts"]["not_started"] == 3
+    manifest.record(stop_reason="circuit open: x")  # run-level keys, written at the next save
+    assert read(run_dir).get("stop_reason") is None
     manifest.finish("complete", session(written=3))
     data = read(run_dir)
+    assert data["stop_reason"] == "circuit open: x"
     # The end: counts read from the folder (2 written), the driver gone, the session ended.
     assert data["status"] == "complete" and "driver" not in data
     assert data["counts"]["written"] == 2 and data["ended_at"] == data["updated_at"]
