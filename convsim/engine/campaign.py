@@ -263,17 +263,19 @@ def run_campaign(config: CampaignConfig, *, out_dir: str | Path | None = None,
     agents_env = [a.with_environment() for a in config.agents]
     red = redactor_for(config.agents)
     notes: list[str] = []
+    # The manifest (what is done, checked first on a resume) and the plan (what to play).
     manifest = _open_manifest(config, config.model_dump(mode="json"), started_at, out_dir,
                               resume, notes)
     if (warning := budget_warning(config)) is not None:
         notes.append(warning)
     plan = RunPlan.of(config, limit)
-    manifest.check_schema()
+    manifest.check_schema()  # after planning, so a config error is said first
     writer = ResultWriter(manifest.run_dir, manifest.run_id)
     done = writer.done_ids() if manifest.resumed else set()
     todo = plan.todo(done)
     info = RunInfo(run_dir=manifest.run_dir, run_id=manifest.run_id, planned=plan.planned,
                    written=0, skipped=plan.planned - todo, notes=notes, redact=red)
+    # A session plays what is left of the plan on the executor, tallying as batches land.
     session = _Session(config, manifest, writer, plan.batches(config.execution.batch_size, done),
                        info, todo, progress)
     session.stop_if_budget_spent()
@@ -300,7 +302,7 @@ def run_campaign(config: CampaignConfig, *, out_dir: str | Path | None = None,
             raise CampaignError(f"{red(str(exc))}; results kept in {info.run_dir}, continue "
                                 "with --resume") from None
         raise
-    finally:
+    finally:  # the session's end (or, for a resume that added nothing, none) in the manifest
         info.seconds = time.perf_counter() - t0
         manifest.finish(status, info.session_counts())
     return info
