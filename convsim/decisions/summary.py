@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 if TYPE_CHECKING:
@@ -136,6 +137,8 @@ class _Keyed:
                                               row_group_size=2048)
             for writer in writers.values():
                 writer.close()
+            del writers
+            pa.default_memory_pool().release_unused()  # the slices' arrow buffers
         self._keys = pl.scan_parquet(folder / "keys-*.parquet")
         self.score_columns = frozenset(self._scores_schema(folder))
         self._scores = pl.scan_parquet(folder / "scores-*.parquet")
@@ -282,7 +285,7 @@ def write_summary(run_dir: str | Path) -> None:
     payload: dict[str, object] = {"pass_rates": rates.to_dicts(), "outcomes": outcomes.to_dicts(),
                                   "counts": count_notes(root), "counting": COUNTING}
     profiles = scan_table(root, "conversations", ["perturbation"]).select(
-        pl.col("perturbation").n_unique()).collect().item()
+        pl.col("perturbation").n_unique()).collect(engine="streaming").item()
     if profiles > 1:  # the table `convsim run` prints per profile, computed once
         payload["pass_rates_by_profile"] = summarize_run(
             root, ("agent_version", "perturbation", "metric")).to_dicts()
