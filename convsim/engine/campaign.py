@@ -117,7 +117,6 @@ class RunInfo:
                 "rate_limited": self.rate_limited, "not_started": self.not_started}
 
 
-_Batches = SpecBatches  # the name tests/engine/test_population.py imports
 
 
 def new_run_id(config: CampaignConfig, started_at: datetime) -> str:

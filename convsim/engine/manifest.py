@@ -117,7 +117,6 @@ def current_driver() -> dict[str, Any]:
 
 
 
-_driver = current_driver  # the name tests/simulator/test_resume.py imports
 
 
 def folder_totals(run_dir: Path) -> dict[str, Any]:

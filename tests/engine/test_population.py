@@ -20,7 +20,6 @@ from convsim.core.records import Scenario, stable_hash
 from convsim.core.registry import generators
 from convsim.engine.campaign import (
     ScenarioFile,
-    _Batches,
     build_population,
     iter_specs,
     plan_specs,
@@ -28,6 +27,7 @@ from convsim.engine.campaign import (
     run_campaign,
 )
 from convsim.engine.executors import batches_in_flight
+from convsim.engine.plan import SpecBatches
 from convsim.personas import generate_personas
 from convsim.personas.generator import PersonaPool
 from convsim.scenarios.generate import generate_scenarios, scenario_stream
@@ -150,7 +150,7 @@ def test_batches_pull_one_batch_of_specs_at_a_time() -> None:
             yield s
 
     per_scenario = planned_count(config, [None], personas)  # specs of one scenario
-    batches = iter(_Batches(iter_specs(config, counted(), personas), size=3 * per_scenario))
+    batches = iter(SpecBatches(iter_specs(config, counted(), personas), size=3 * per_scenario))
     first = next(batches)
     assert len(first) == 3 * per_scenario and len(pulled) == 3
     next(batches)

@@ -136,9 +136,9 @@ def test_a_stale_running_manifest_is_recognised(tmp_path: Path) -> None:
     assert manifest(first.run_dir)["status"] == "complete"
     assert manifest(first.run_dir)["resumes"][0]["previous_status"] == "running"
     # A driver that is alive (this process) is not a stale one: the resume is refused.
-    from convsim.engine.manifest import _driver
+    from convsim.engine.manifest import current_driver
 
-    data["driver"] = _driver()
+    data["driver"] = current_driver()
     (first.run_dir / "manifest.json").write_text(json.dumps(data))
     with pytest.raises(CampaignError, match="in progress"):
         run_campaign(load_campaign(path), resume=first.run_dir)
