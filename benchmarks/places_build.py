@@ -30,7 +30,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from convsim.scenarios.pii_places import BIG_CITY, HEADER, PLACES, TOKEN, latin
+from convsim.scenarios.pii_places import BIG_CITY, HEADER, PLACES, index_names, latin
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -87,15 +87,7 @@ def legacy_gazetteer() -> tuple[frozenset[str], dict[str, tuple[tuple[str, ...],
         names.update((country["name"], country["capital"]))
     names.update(state["name"] for state in geo.get_us_states().values())
     names.update(continent["name"] for continent in geo.get_continents().values())
-    single: set[str] = set()
-    multi: dict[str, set[tuple[str, ...]]] = {}
-    for name in names:
-        words = tuple(w.lower() for w in TOKEN.findall(name))
-        if len(words) == 1:
-            single.add(words[0])
-        elif words:
-            multi.setdefault(words[0], set()).add(words)
-    return frozenset(single), {k: tuple(sorted(v, key=len, reverse=True)) for k, v in multi.items()}
+    return index_names(names)
 
 
 def legacy_cities(countries: set[str], min_population: int) -> dict[str, list[str]]:

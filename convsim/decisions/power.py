@@ -32,6 +32,15 @@ class SampleSize(BaseModel):
     comparisons: int
 
 
+def _check(baseline_rate: float, drop: float, power: float, alpha: float,
+           comparisons: int) -> None:
+    if not 0 < drop <= baseline_rate <= 1:
+        raise ValueError(f"need 0 < drop <= baseline rate <= 1 (got drop {drop}, "
+                         f"baseline rate {baseline_rate})")
+    if not (0 < power < 1 and 0 < alpha < 1 and comparisons >= 1):
+        raise ValueError("power and alpha must be in (0, 1) and comparisons at least 1")
+
+
 def required_pairs(baseline_rate: float, drop: float, power: float = 0.8, alpha: float = 0.05,
                    discordance: float | None = None, comparisons: int = 1) -> SampleSize:
     """Pairs for a one-sided paired McNemar test (Connor 1987):
@@ -43,11 +52,7 @@ def required_pairs(baseline_rate: float, drop: float, power: float = 0.8, alpha:
     versions are assumed independent: psi = p0 (1 - p1) + p1 (1 - p0), p1 = p0 - drop,
     which is conservative (similar versions disagree less; psi >= drop always).
     """
-    if not 0 < drop <= baseline_rate <= 1:
-        raise ValueError(f"need 0 < drop <= baseline rate <= 1 (got drop {drop}, "
-                         f"baseline rate {baseline_rate})")
-    if not (0 < power < 1 and 0 < alpha < 1 and comparisons >= 1):
-        raise ValueError("power and alpha must be in (0, 1) and comparisons at least 1")
+    _check(baseline_rate, drop, power, alpha, comparisons)
     p1 = baseline_rate - drop
     psi = discordance if discordance is not None else baseline_rate * (1 - p1) + p1 * (1 - baseline_rate)
     if not drop <= psi <= 1:
@@ -94,11 +99,7 @@ def required_per_version(baseline_rate: float, drop: float, power: float = 0.8,
 
     with m the number of comparisons (Bonferroni, as `required_pairs`).
     """
-    if not 0 < drop <= baseline_rate <= 1:
-        raise ValueError(f"need 0 < drop <= baseline rate <= 1 (got drop {drop}, "
-                         f"baseline rate {baseline_rate})")
-    if not (0 < power < 1 and 0 < alpha < 1 and comparisons >= 1):
-        raise ValueError("power and alpha must be in (0, 1) and comparisons at least 1")
+    _check(baseline_rate, drop, power, alpha, comparisons)
     p1 = baseline_rate - drop
     pbar = (baseline_rate + p1) / 2
     z = NormalDist().inv_cdf

@@ -57,7 +57,12 @@ def cities(countries: set[str], min_population: int) -> dict[str, list[str]]:
 @cache
 def gazetteer() -> tuple[frozenset[str], dict[str, tuple[tuple[str, ...], ...]]]:
     """(one-word places, first word -> the word tuples of multi-word places), lower case."""
-    names = {name for _, _, _, name in places()}
+    return index_names({name for _, _, _, name in places()})
+
+
+def index_names(names: set[str]) -> tuple[frozenset[str], dict[str, tuple[tuple[str, ...], ...]]]:
+    """Place names as the gazetteer holds them: one-word ones in a set, multi-word ones by
+    their first word (longest first), all lower case."""
     single: set[str] = set()
     multi: dict[str, set[tuple[str, ...]]] = {}
     for name in names:
