@@ -6,6 +6,10 @@ the report use too (one number per metric everywhere); `outcome_counts` how conv
 `write_summary` saves both in the run folder (summary.json, summary.md), the
 same figures `convsim run` prints, with a catalog-based run's fidelity (its customers
 against the catalog's real ones, `campaign_fidelity`).
+
+A run is counted without holding it: its conversations are keyed (spec, turn-text hash) a
+file slice at a time into buckets by spec on disk, and the pass rates add up bucket by
+bucket (`_Keyed`), so the summary of a million conversations weighs what ten thousand do.
 """
 
 from __future__ import annotations
