@@ -40,7 +40,7 @@ def _load(ref: str) -> Any:
 
 def _folder_packs(base: Path) -> list[str]:
     """Pack folders right under `base` (so a freshly scaffolded pack is listed too)."""
-    from convsim.core.packs.declarative import DOMAIN_FILE
+    from convsim.core.packs.files import DOMAIN_FILE
 
     try:
         children = sorted(p for p in base.iterdir() if p.is_dir() and not p.name.startswith("."))

@@ -12,7 +12,8 @@ import yaml
 from typer.testing import CliRunner
 
 from convsim.cli.main import app
-from convsim.core.packs.declarative import DomainFile, ProxyFile, TableFile, ToolFile, load_domain_folder
+from convsim.core.packs.declarative import load_domain_folder
+from convsim.core.packs.files import DomainFile, ProxyFile, TableFile, ToolFile
 from convsim.core.packs.model import PersonaBinding, RowPick, ScenarioTemplate, Slot
 from convsim.core.records import Disclosure, Expectations, ProcessStep
 from convsim.core.rule_specs import Rule

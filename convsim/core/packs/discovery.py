@@ -14,7 +14,8 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
-from convsim.core.packs.declarative import DOMAIN_FILE, load_domain_folder
+from convsim.core.packs.declarative import load_domain_folder
+from convsim.core.packs.files import DOMAIN_FILE
 from convsim.core.packs.model import Domain, PackError
 
 GROUP = "convsim.domains"

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from convsim.core.packs.model import PackError, State, Tool, ToolError, ToolSpec
 
 if TYPE_CHECKING:
-    from convsim.core.packs.declarative import ProxyFile
+    from convsim.core.packs.files import ProxyFile
 
 CONVERSATION_HEADER = "X-Convsim-Conversation"
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -107,7 +107,7 @@ def proxy_tools(proxy: ProxyFile, root: Path, source: Path) -> list[Tool]:
                         "for the tool schemas")
     if not proxy.base_url:
         raise PackError(f"{source}: proxy.base_url: empty (is the environment variable set?)")
-    from convsim.core.packs.declarative import read_data_file
+    from convsim.core.packs.files import read_data_file
 
     doc = read_data_file(root / proxy.openapi)
     if not isinstance(doc, dict) or "paths" not in doc:

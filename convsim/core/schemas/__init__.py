@@ -118,7 +118,7 @@ def _campaign() -> Any:
 
 
 def _pack() -> Any:
-    from convsim.core.packs.declarative import DomainFile
+    from convsim.core.packs.files import DomainFile
 
     return DomainFile
 

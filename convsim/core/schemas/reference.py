@@ -190,7 +190,7 @@ def reference(roots: list[Any], level: int = 3) -> str:
 def pack_roots() -> list[Any]:
     """What docs/packs.md documents: domain.yaml, a pack's scenario templates, its slots,
     and the Python pack object."""
-    from convsim.core.packs.declarative import DomainFile
+    from convsim.core.packs.files import DomainFile
     from convsim.core.packs.model import Domain, ScenarioTemplate, Slot
 
     return [DomainFile, Slot, ScenarioTemplate, Domain]
