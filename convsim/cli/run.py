@@ -35,12 +35,11 @@ from convsim.cli.common import console, err_console, fail, user_errors, warn
 from convsim.core.campaign_file import check_output_dir, load_campaign
 from convsim.core.config import CampaignConfig, ConfigError
 from convsim.core.yaml_files import format_validation_error
+from convsim.decisions.gate_model import INFRA_DOMINATED  # the gate's "agent never answered" share: exit 2
 
 if TYPE_CHECKING:
     from convsim.engine.campaign import ProgressFn, RunInfo
 
-INFRA_DOMINATED = 0.5
-"""A run where at least this share of conversations hit infrastructure errors exits 2."""
 SIMULATOR_DOMINATED = 0.5
 """A run where at least this share of conversations ended simulator_error exits 2 (unusable)."""
 

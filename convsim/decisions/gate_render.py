@@ -14,7 +14,7 @@ from xml.etree import ElementTree as ET
 import polars as pl
 
 from convsim.decisions import analytics as an
-from convsim.decisions.gate import Finding, GateVerdict, RuleResult
+from convsim.decisions.gate_model import Finding, GateVerdict, RuleResult
 
 MAX_EXAMPLES = 3
 MAX_SEGMENTS_NAMED = 3
