@@ -198,8 +198,16 @@ def load_campaign(path: str | Path) -> CampaignConfig:
     if config.llm.cache_dir and "cache_dir" in config.llm.model_fields_set:
         update["llm"] = config.llm.model_copy(
             update={"cache_dir": str(_beside(base, config.llm.cache_dir))})
-    from convsim.core.registry import evaluators  # installed plug-ins and module:attr paths
+    from convsim.core.registry import REGISTRIES, evaluators  # installed plug-ins, module:attr
 
+    named: list[tuple[tuple[str | int, ...], str, str]] = [
+        (("agents", i, "connector"), "connectors", a.connector) for i, a in enumerate(config.agents)]
+    named += [(("user_simulator",), "customers", config.user_simulator),
+              (("execution", "executor"), "executors", config.execution.executor)]
+    for where, kind, name in named:
+        if not REGISTRIES[kind].knows(name):
+            raise ConfigError(f"{path}: {'.'.join(map(str, where))}: "
+                              f"{REGISTRIES[kind].describe_unknown(name)}{line_of(path, *where)}")
     unknown = [e for e in config.evaluators if not evaluators.knows(e)]
     if unknown:
         raise ConfigError(f"{path}: evaluators: unknown evaluator(s) {unknown}"

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from convsim.core.records import PerturbationProfile
@@ -160,22 +160,14 @@ class ScenarioGenConfig(Frozen):
         return self
 
 
-def _plugin(kind: str) -> Any:
-    """A validator: the string names a plug-in of `kind` known to the registry (an installed
-    entry point or a `module:attr`)."""
-    def known(value: str) -> str:
-        from convsim.core.registry import REGISTRIES
-
-        if not REGISTRIES[kind].knows(value):
-            raise ValueError(REGISTRIES[kind].describe_unknown(value))
-        return value
-
-    return AfterValidator(known)
-
-
-ConnectorName = Annotated[str, _plugin("connectors")]
-CustomerName = Annotated[str, _plugin("customers")]
-ExecutorName = Annotated[str, _plugin("executors")]
+ConnectorName = str
+"""A connector plug-in's name (an installed entry point or a `module:attr`); checked against
+the registry where a campaign file is loaded (`campaign_file.load_campaign`), so these models
+stay below the registry."""
+CustomerName = str
+"""A customer plug-in's name (checked as ConnectorName is)."""
+ExecutorName = str
+"""An executor plug-in's name (checked as ConnectorName is)."""
 
 
 class AgentConfig(Frozen):
