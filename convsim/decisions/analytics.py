@@ -33,7 +33,25 @@ from statistics import NormalDist
 import polars as pl
 
 from convsim.core.results import SCHEMAS, TABLES
-from convsim.decisions.summary import Z95, wilson_interval
+
+Z95 = 1.959963984540054
+
+
+def wilson_interval(passed: int, n: int, z: float = Z95) -> tuple[float, float]:
+    """Wilson score interval for a binomial proportion (0, 0 when n is 0).
+
+    Written out rather than taken from `scipy.stats.binomtest(...).proportion_ci("wilson")`
+    (which gives the same bounds for the plain interval; a test checks it) because the
+    clustered rates widen it by a design effect (`z * sqrt(deff)`, i.e. Wilson at an
+    effective n of n / deff), which scipy's integer-only binomtest cannot express."""
+    if n == 0:
+        return 0.0, 0.0
+    p = passed / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)
+
 
 __all__ = ["AnalyticsError", "Runs", "compare_versions", "errors", "flips", "load_runs",
            "mcnemar_exact", "pass_hat_k", "pass_rates"]

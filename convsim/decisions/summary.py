@@ -15,7 +15,6 @@ bucket (`_Keyed`), so the summary of a million conversations weighs what ten tho
 from __future__ import annotations
 
 import json
-import math
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,25 +26,6 @@ import pyarrow.parquet as pq
 
 if TYPE_CHECKING:
     from convsim.decisions.analytics import Runs
-
-Z95 = 1.959963984540054
-
-
-def wilson_interval(passed: int, n: int, z: float = Z95) -> tuple[float, float]:
-    """Wilson score interval for a binomial proportion (0, 0 when n is 0).
-
-    Written out rather than taken from `scipy.stats.binomtest(...).proportion_ci("wilson")`
-    (which gives the same bounds for the plain interval; a test checks it) because the
-    clustered rates widen it by a design effect (`z * sqrt(deff)`, i.e. Wilson at an
-    effective n of n / deff), which scipy's integer-only binomtest cannot express."""
-    if n == 0:
-        return 0.0, 0.0
-    p = passed / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
-
 
 def load_table(run_dir: str | Path, table: str) -> pl.DataFrame:
     return pl.read_parquet(Path(run_dir) / table / "*.parquet")

@@ -84,7 +84,7 @@ def test_wilson_interval_matches_newcombe(tmp_path: Path, passed: int, n: int, l
 def test_wilson_interval_is_scipys_for_the_plain_interval(passed: int, n: int) -> None:
     from scipy.stats import binomtest
 
-    from convsim.decisions.summary import wilson_interval
+    from convsim.decisions.analytics import wilson_interval
     ci = binomtest(passed, n).proportion_ci(confidence_level=0.95, method="wilson")
     assert wilson_interval(passed, n) == pytest.approx((ci.low, ci.high), abs=1e-9)
 
