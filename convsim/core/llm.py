@@ -25,6 +25,9 @@ per worker process and config (`client_for`) owns:
 Provider endpoints and keys come from the environment the way litellm reads
 them (OPENAI_BASE_URL, OPENAI_API_KEY, ...); secrets found there are scrubbed
 from every error message this module raises.
+
+Size: over 400 lines because it is the one road to every LLM, and the cache, retries,
+rate limit, prices, breaker and budget above share one client's state per process.
 """
 
 from __future__ import annotations

@@ -19,6 +19,10 @@ Only customer turns (and the act of the agent message each one answers) are
 read: agent-driven length (an agent that transfers at once) changes how many
 turns are sampled, not the per-turn rates; the one length figure that depends on
 the agent (customer turns per conversation) is shown but kept out of the index.
+
+Size: over 400 lines because every feature, its distance and its real-vs-real band are
+defined in this one place, so `convsim fidelity`, the campaign summary
+(campaign_fidelity) and the benchmarks compute the same index.
 """
 
 from __future__ import annotations

@@ -5,6 +5,10 @@ intervals and paired comparison as `convsim gate`; lazily, so only the few
 transcripts it shows are read in full) and writes one HTML page with inline CSS
 and inline SVG charts from `report_svg`: no script, no network, opens offline.
 `convsim report` is the CLI over it.
+
+Size: over 400 lines because the page is one self-contained file (banner, per-metric
+tables, flips grouped by metric, every shown transcript) rendered by one module; its charts
+are in report_svg.
 """
 
 from __future__ import annotations

@@ -17,8 +17,9 @@ baseline does not fail (which metric caught it, its p-value or violation count),
 operator not caught, why: never fired (what would exercise it), fired but not significant
 (pairs `plan-size` says are needed), or no metric sees it (which evaluator or rule to add).
 The engine reaches the operators and the mutant connector through the registry only.
-One module for one command (plan, play, judge, render: ~600 lines); the markdown goes to
-its own module if it grows.
+Size: over 400 lines because it is one command's whole loop (plan, play, judge, explain
+each miss, render: ~600 lines); the operators and the mutant connector are in
+simulator/mutations, and the markdown goes to its own module if it grows.
 """
 
 from __future__ import annotations

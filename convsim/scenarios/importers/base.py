@@ -1,4 +1,9 @@
-"""Shared pieces of the importers: result items, lazy record readers, path lookup."""
+"""Shared pieces of the importers: result items, lazy record readers, path lookup.
+
+Size: over 400 lines because everything the formats share lives here (streamed JSON
+records with one bad record isolated, building, settling and checking a historical
+conversation), so each format's importer is only its mapping.
+"""
 
 from __future__ import annotations
 

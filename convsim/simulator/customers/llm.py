@@ -22,6 +22,9 @@ than its own, one the agent never said), or an LLM error after retries. When the
 customer's model has failed several calls in a row (its circuit breaker, in
 `convsim.core.llm`, is open), `CustomerModelDown` says `circuit open`: the campaign
 stops as it does for a dead agent endpoint.
+
+Size: over 400 lines because the prompt and the validity checks of each customer turn read
+the same persona, facts and history; splitting them would pass that state around.
 """
 
 from __future__ import annotations
