@@ -425,7 +425,8 @@ def _ratio(a: int, b: int) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--split", choices=["test", "dev", "all", "holdout", "fresh"], default="test")
+    parser.add_argument("--split", choices=["test", "dev", "all", "holdout", "fresh", "fourth"],
+                        default="test")
     parser.add_argument("--errors", action="store_true", help="list the misclassified turns")
     parser.add_argument("--draw", type=Path, metavar="OUT",
                         help="write the drawn items (no labels) to OUT and stop")
@@ -445,7 +446,8 @@ def main(argv: list[str] | None = None) -> int:
         globals()["DATA"] = args.data
         print(f"{draw(args.draw)} items written to {args.draw}")
         return 0
-    source = {"holdout": HOLDOUT, "fresh": FRESH}.get(args.split, LABELS)
+    source = {"holdout": HOLDOUT, "fresh": FRESH,
+              "fourth": FRESH.with_name("evaluator_labels_fourth.jsonl")}.get(args.split, LABELS)
     records = [json.loads(line) for line in source.read_text().splitlines() if line.strip()]
     records = [r for r in records if args.split == "all" or r["split"] == args.split]
     sources = sorted({r["source"] for r in records})
