@@ -27,7 +27,6 @@ import numpy as np
 
 from convsim.core.records import (
     Conversation,
-    Disclosure,
     Expectations,
     ProcessStep,
     Scenario,
@@ -36,12 +35,10 @@ from convsim.core.records import (
 )
 from convsim.core.registry import evaluators
 from convsim.core.results import ResultWriter
-from convsim.domains.retail.scenarios import RULES, load_retail_db
+from convsim.domains.retail.scenarios import REFUND_TIMING, RULES, load_retail_db
 
 EVALUATORS = ("process", "disclosures", "goal", "rules", "escalation", "truthfulness")
 AUTH = ProcessStep(name="authenticate", tools=["find_user_id_by_email"], before=["cancel"])
-REFUND = Disclosure(name="refund_timing", patterns=[r"5\s*(?:to|-)\s*7 business days"],
-                    before_tool="cancel_pending_order")
 
 
 def _scenarios() -> list[tuple[Scenario, str, str]]:
@@ -59,7 +56,7 @@ def _scenarios() -> list[tuple[Scenario, str, str]]:
                 process=[AUTH, ProcessStep(name="cancel", tools=["cancel_pending_order"])]
                 if intent == "cancel_order" else
                 [ProcessStep(name="transfer", tools=["transfer_to_human_agents"])],
-                disclosures=[REFUND] if intent == "cancel_order" else [],
+                disclosures=[REFUND_TIMING] if intent == "cancel_order" else [],
                 escalation_expected=intent == "out_of_scope", rules=RULES)
             out.append((Scenario(id=f"s-{intent}-{oid}", domain="retail", intent=intent,
                                  goal=f"{intent} {oid}", initial_state=state,
