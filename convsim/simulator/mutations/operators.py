@@ -44,6 +44,7 @@ def _tools(names: frozenset[str], limit: int = 4) -> str:
     return ", ".join(ordered[:limit]) + (", ..." if len(ordered) > limit else "") or "none"
 
 
+@mutation("drop_disclosure")
 class DropDisclosure(MutationOperator):
     name = "drop_disclosure"
     description = "leaves out the disclosures the policy requires (the sentences that state them)"
@@ -64,6 +65,7 @@ class DropDisclosure(MutationOperator):
                 "pack's scenario expectations")
 
 
+@mutation("skip_consent")
 class SkipConsent(MutationOperator):
     name = "skip_consent"
     description = "answers its own yes/no question with a yes and acts without the customer's consent"
@@ -97,6 +99,7 @@ class SkipConsent(MutationOperator):
         return super().catch_hint(facts, evaluators)
 
 
+@mutation("hide_failure")
 class HideFailure(MutationOperator):
     name = "hide_failure"
     description = "after a change failed, tells the customer it succeeded"
@@ -116,6 +119,7 @@ class HideFailure(MutationOperator):
                 f"{json.dumps(faults)}}}")
 
 
+@mutation("never_handover")
 class NeverHandover(MutationOperator):
     name = "never_handover"
     description = "calls the transfer but never hands the customer over (keeps chatting)"
@@ -133,6 +137,7 @@ class NeverHandover(MutationOperator):
                 f"or a `backend_outage` profile; transfer tools: {_tools(facts.escalation_tools)}")
 
 
+@mutation("act_before_verification")
 class ActBeforeVerification(MutationOperator):
     name = "act_before_verification"
     description = ("acts on the customer's word: never runs the verification lookup (its "
@@ -164,6 +169,7 @@ class ActBeforeVerification(MutationOperator):
         return super().catch_hint(facts, evaluators)
 
 
+@mutation("double_write")
 class DoubleWrite(MutationOperator):
     name = "double_write"
     description = "makes every successful change twice"
@@ -188,6 +194,7 @@ class DoubleWrite(MutationOperator):
         return super().catch_hint(facts, evaluators)
 
 
+@mutation("quote_unreturned_figure")
 class QuoteUnreturnedFigure(MutationOperator):
     name = "quote_unreturned_figure"
     description = "quotes an amount that no tool returned"
@@ -216,37 +223,3 @@ class QuoteUnreturnedFigure(MutationOperator):
     def exercise_hint(self, facts: PackFacts) -> str:
         return "scenarios in which the agent calls a tool"
 
-
-@mutation("drop_disclosure")
-def drop_disclosure() -> MutationOperator:
-    return DropDisclosure()
-
-
-@mutation("skip_consent")
-def skip_consent() -> MutationOperator:
-    return SkipConsent()
-
-
-@mutation("hide_failure")
-def hide_failure() -> MutationOperator:
-    return HideFailure()
-
-
-@mutation("never_handover")
-def never_handover() -> MutationOperator:
-    return NeverHandover()
-
-
-@mutation("act_before_verification")
-def act_before_verification() -> MutationOperator:
-    return ActBeforeVerification()
-
-
-@mutation("double_write")
-def double_write() -> MutationOperator:
-    return DoubleWrite()
-
-
-@mutation("quote_unreturned_figure")
-def quote_unreturned_figure() -> MutationOperator:
-    return QuoteUnreturnedFigure()
