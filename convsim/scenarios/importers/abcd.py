@@ -8,29 +8,18 @@ known personal data, scrubbed wherever they appear.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from convsim.core.records import ToolCall, Turn
-from convsim.scenarios.importers.base import (
-    Item,
-    Quarantined,
-    RawRecord,
-    agent_version,
-    converted_objects,
-    historical,
-)
+from convsim.scenarios.importers.base import Item, Quarantined, RawRecord, RecordImporter
 
 SPEAKERS = {"customer": "customer", "agent": "agent"}
 ESCALATION = ("manager has been notified", "escalat")
 
 
-class AbcdImporter:
+class AbcdImporter(RecordImporter):
     name = "abcd"
-
-    def read(self, path: Path) -> Iterator[Item]:
-        return converted_objects(path, "original", self._convert)
+    list_field = "original"
 
     def _convert(self, source: str, _n: int, rec: RawRecord) -> Item:
         v: Any = rec.value
@@ -65,7 +54,7 @@ class AbcdImporter:
         escalated = next((c.result for c in calls
                           if any(k in (c.result or "").lower() for k in ESCALATION)), None)
         names = [str(personal[k]) for k in ("customer_name", "username") if personal.get(k)]
-        return historical(self.name, conv_id, source, rec.location, names=names,
-                          transfer_marker=f"action {escalated!r}" if escalated else None,
-                          turns=turns, tool_calls=calls, intent=scenario.get("subflow"),
-                          labels=labels, agent_version=agent_version(v))
+        return self._conversation(conv_id, source, rec, names=names,
+                                  transfer_marker=f"action {escalated!r}" if escalated else None,
+                                  turns=turns, tool_calls=calls, intent=scenario.get("subflow"),
+                                  labels=labels)

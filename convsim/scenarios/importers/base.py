@@ -408,6 +408,26 @@ def historical(fmt: str, source_id: str, source: str, location: str, *,
     return problem if problem is not None else Imported(conv, names or [])
 
 
+class RecordImporter:
+    """An importer whose file holds one JSON-object record per conversation: `read` passes
+    each record that holds the `list_field` list through `_convert`, one record at a time,
+    and `_conversation` makes the record's historical conversation (its agent version read
+    from the record)."""
+
+    name: str
+    list_field: str | None = None
+
+    def read(self, path: Path) -> Iterator[Item]:
+        return converted_objects(path, self.list_field, self._convert)
+
+    def _convert(self, source: str, n: int, rec: RawRecord) -> Item:
+        raise NotImplementedError
+
+    def _conversation(self, source_id: str, source: str, rec: RawRecord, **fields: Any) -> Item:
+        return historical(self.name, source_id, source, rec.location,
+                          agent_version=agent_version(rec.value), **fields)
+
+
 def make_turns(pairs: list[tuple[Role, str]]) -> list[Turn]:
     return [Turn(index=i, role=role, text=text) for i, (role, text) in enumerate(pairs)]
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +21,8 @@ from convsim.scenarios.importers.base import (
     Item,
     Quarantined,
     RawRecord,
-    agent_version,
-    converted_objects,
+    RecordImporter,
     excerpt_of,
-    historical,
 )
 
 ROLES: dict[str, Role] = {"user": "customer", "assistant": "agent", "system": "system",
@@ -104,11 +101,8 @@ def convert(messages: list[dict[str, Any]], conv_id: str) -> tuple[list[Turn], l
     return turns, calls
 
 
-class OpenAIImporter:
+class OpenAIImporter(RecordImporter):
     name = "openai"
-
-    def read(self, path: Path) -> Iterator[Item]:
-        return converted_objects(path, None, self._convert)
 
     def _convert(self, source: str, n: int, rec: RawRecord) -> Item:
         value = rec.value
@@ -132,7 +126,6 @@ class OpenAIImporter:
             labels["task_id"] = str(value["task_id"])
         if value.get("reward") is not None:
             labels["reward"] = str(value["reward"])
-        return historical(self.name, f"{Path(source).stem}:{source_id}", source, rec.location,
-                          marker=_marker(value), turns=turns, tool_calls=calls,
-                          intent=value.get("intent"), agent_version=agent_version(value),
-                          labels=labels)
+        return self._conversation(f"{Path(source).stem}:{source_id}", source, rec,
+                                  marker=_marker(value), turns=turns, tool_calls=calls,
+                                  intent=value.get("intent"), labels=labels)

@@ -9,19 +9,10 @@ decided from evidence (`outcomes.decide_outcome`).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from convsim.core.records import ToolCall, Turn
-from convsim.scenarios.importers.base import (
-    Item,
-    Quarantined,
-    RawRecord,
-    agent_version,
-    converted_objects,
-    historical,
-)
+from convsim.scenarios.importers.base import Item, Quarantined, RawRecord, RecordImporter
 
 SPEAKERS = {"user": "customer", "assistant": "agent"}
 
@@ -56,11 +47,9 @@ def _calls(utt: dict[str, Any], turn_index: int, start_seq: int) -> list[ToolCal
     return order
 
 
-class TaskmasterImporter:
+class TaskmasterImporter(RecordImporter):
     name = "taskmaster"
-
-    def read(self, path: Path) -> Iterator[Item]:
-        return converted_objects(path, "utterances", self._convert)
+    list_field = "utterances"
 
     def _convert(self, source: str, _n: int, rec: RawRecord) -> Item:
         value = rec.value
@@ -91,6 +80,5 @@ class TaskmasterImporter:
         marker = None
         if calls and not any(c.tool == "finish_order" for c in calls):
             marker = "abandoned"
-        return historical(self.name, conv_id, source, rec.location, marker=marker,
-                          turns=turns, tool_calls=calls, intent=intent,
-                          agent_version=agent_version(value), labels=labels)
+        return self._conversation(conv_id, source, rec, marker=marker, turns=turns,
+                                  tool_calls=calls, intent=intent, labels=labels)
