@@ -66,14 +66,20 @@ def goal_overall(verdict: dict[str, Any]) -> dict[str, Any]:
     return rule
 
 
+def canary_gate(tmp: Path, control: dict[str, tuple[int, int]], canary: dict[str, tuple[int, int]],
+                canary_version: str = "v2") -> tuple[int, str, dict[str, Any]]:
+    """Gate a canary slice of production (v1 or `canary_version`) against a control slice
+    (v1), each with {intent: (passed, conversations)}, under the by-intent policy."""
+    control_run = production_run(tmp, "control", "v1", control)
+    canary_run = production_run(tmp, "canary", canary_version, canary)
+    return gate(canary_run, "--baseline-run", control_run, "--policy", policy(tmp))
+
+
 def test_an_intent_mix_shift_is_not_a_regression(tmp_path: Path) -> None:
     # The canary got the hard intent (disputes: 30% pass for both versions) far more often
     # than the control: pooled, 76% -> 37%; within every intent, nothing changed.
-    control = production_run(tmp_path, "control", "v1", {"address": (90, 100),
-                                                          "dispute": (6, 20)})
-    canary = production_run(tmp_path, "canary", "v2", {"address": (18, 20),
-                                                       "dispute": (30, 100)})
-    code, out, verdict = gate(canary, "--baseline-run", control, "--policy", policy(tmp_path))
+    code, out, verdict = canary_gate(tmp_path, {"address": (90, 100), "dispute": (6, 20)},
+                                     {"address": (18, 20), "dispute": (30, 100)})
     assert code == 0, out
     rule = goal_overall(verdict)
     assert rule["numbers"]["baseline_rate"] > rule["numbers"]["candidate_rate"] + 0.3
@@ -84,11 +90,8 @@ def test_an_intent_mix_shift_is_not_a_regression(tmp_path: Path) -> None:
 
 
 def test_a_drop_within_intents_fails_the_canary(tmp_path: Path) -> None:
-    control = production_run(tmp_path, "control", "v1", {"address": (54, 60),
-                                                          "dispute": (40, 60)})
-    canary = production_run(tmp_path, "canary", "v2", {"address": (36, 60),
-                                                       "dispute": (24, 60)})
-    code, out, verdict = gate(canary, "--baseline-run", control, "--policy", policy(tmp_path))
+    code, out, verdict = canary_gate(tmp_path, {"address": (54, 60), "dispute": (40, 60)},
+                                     {"address": (36, 60), "dispute": (24, 60)})
     assert code == 1, out
     rule = goal_overall(verdict)
     assert rule["status"] == "fail" and rule["numbers"]["p_adjusted"] < 0.001
@@ -118,10 +121,8 @@ def test_plan_size_unpaired_refuses_a_discordance() -> None:
 
 
 def test_the_same_version_in_two_slices_passes(tmp_path: Path) -> None:
-    first = production_run(tmp_path, "first", "v1", {"address": (50, 60), "dispute": (20, 40)})
-    second = production_run(tmp_path, "second", "v1", {"address": (47, 55),
-                                                       "dispute": (21, 45)})
-    code, out, verdict = gate(second, "--baseline-run", first, "--policy", policy(tmp_path))
+    code, out, verdict = canary_gate(tmp_path, {"address": (50, 60), "dispute": (20, 40)},
+                                     {"address": (47, 55), "dispute": (21, 45)}, "v1")
     assert code == 0, out
     assert verdict["candidate"] == verdict["baseline"] == "v1"
 
