@@ -195,7 +195,11 @@ ID_CUE = re.compile(
     r"ni number|nino|nhs|tax (?:id|number)|tin|steuer-?id|steueridentifikationsnummer|idnr|"
     r"personalausweis|ausweis|dni|nie|nif|nir|sécurité sociale|securite sociale|insee|"
     r"carte d'identité|codice fiscale|bsn|burgerservicenummer|sofi|pesel|cpf|aadhaar|sin|"
-    r"social insurance|personnummer|passport|ssn|social security)\b[^.\n]{0,20}$", re.IGNORECASE)
+    r"social insurance|personnummer|passport|ssn|social security|personal (?:id|identity|"
+    r"identification|number|code)|identification number|id code|citizen (?:id|number)|"
+    r"resident (?:id|number)|national number|rijksregisternummer|cédula|cedula|curp|rfc|rut|nric|"
+    r"hkid|my number|emirates id|cnp|egn|oib|amka|jmbg|isikukood|asmens kodas|henkilötunnus|hetu|"
+    r"fødselsnummer|cpr|kennitala|kimlik|(?:my|her|his|your|their) id)\b[^.\n]{0,20}$", re.IGNORECASE)
 NINO = re.compile(r"\b(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2}"
                   r" ?[A-D]\b", re.IGNORECASE)
 CHUNK = re.compile(r"[A-Za-z0-9]+")
@@ -306,7 +310,7 @@ SECRET_CUE = re.compile(
     r"security (?:code|pin|word|answer|question answer)|secret (?:word|answer|code)|"
     r"one[- ]time (?:code|password|passcode|pin)|otp|verification code|auth(?:entication)? code|"
     r"access code|memorable word|(?:mother'?s|mom'?s|mum'?s) maiden name|"
-    r"(?:name of )?(?:my )?first pet(?:'?s name)?|code (?:we|I) (?:just )?(?:sent|texted)|"
+    r"(?:name of )?(?:my )?first pet(?:'?s name)?|code (?:we|I|you) (?:just )?(?:sent|texted|got|received)(?: \w+){0,3}|"
     r"code-pin|code secret|geheimzahl|mot de passe|contraseña|clave)"
     r"(?:\s*(?:number|no\.?|#))?(?:\s+(?:you|we|they|I)\s+(?:just\s+)?(?:sent|texted|gave)"
     r"(?:\s+me)?)?(?:\s*(?:is|was|would be|should be|=|:))?\s*[:#]?\s*[\"'‘“]?$",

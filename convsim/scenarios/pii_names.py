@@ -83,13 +83,17 @@ AGE_APPOSITION = re.compile(r",\s+(?:a|an)\s+\d{1,3}[- ](?:year|yr)s?[- ]old\b",
 ORDER_FOR = re.compile(r"\b(?:for|under)\s+$", re.IGNORECASE)
 ORDER_END = re.compile(r"\s*(?:[.!?,]|please\b|thanks?\b|thank you\b|$)", re.IGNORECASE)
 # A list under a header of people: every item is a name ("Passengers:\n1. A B\n2. C D").
-PEOPLE_LIST = re.compile(r"(?:passengers?|travell?ers?|guests?|attendees|names)\s*\**\s*:\s*\**[ \t]*\n"
-                         r"((?:[ \t]*(?:\d+[.)]|[-*•])[ \t]+[^\n]*\n?)+)", re.IGNORECASE)
+LABEL_TAIL = (r"(?:[ \t]+(?:on|in|for|of|the|this|that|your|my|our|reservation|booking|trip|flight|"
+              r"order|listed|names?|details|are|is))*")
+PEOPLE_LIST = re.compile(r"(?:passengers?|travell?ers?|guests?|attendees|names)" + LABEL_TAIL +
+                         r"\s*\**\s*:\s*\**[ \t]*\n\s*"
+                         r"((?:[ \t]*(?:\d+[.)]|[-*•])[ \t]+[^\n]*\n*)+)", re.IGNORECASE)
 # "Passengers: Aarav Ahmed, Daiki Li": every name of the line after such a label
 PEOPLE_INLINE = re.compile(r"(?:passengers?|travell?ers?|guests?|attendees|names)\s*\**\s*:\s*\**[ \t]*"
                            r"(?:[^\W\d_][\w'’-]*(?:[ \t]+|[ \t]*,[ \t]*|[ \t]+(?:and|&)[ \t]+))+$",
                            re.IGNORECASE)
-PEOPLE_LABEL = re.compile(r"(?:passengers?|travell?ers?|guests?|attendees|names)\s*\**\s*:", re.IGNORECASE)
+PEOPLE_LABEL = re.compile(r"(?:passengers?|travell?ers?|guests?|attendees|names)" + LABEL_TAIL +
+                          r"\s*\**\s*:", re.IGNORECASE)
 LIST_ITEM = re.compile(r"^[ \t]*(?:\d+[.)]|[-*•])[ \t]+", re.MULTILINE)
 
 # Words before a person's name ("to", "is", "behalf of", "contact"), not before a product.
@@ -98,14 +102,19 @@ PERSON_BEFORE = re.compile(r"\b(?:to|from|by|of|is|was|are|am|called|named|conta
                            r"speak to|spoke to|talk to|talked to|cc|dear|hi|hello|thanks|mr|mrs|ms)\s+$",
                            re.IGNORECASE)
 RELATIVE_CUE = re.compile(r"\b(?:my|her|his|your|our) (?:husband|wife|son|daughter|mother|father|mom|mum|"
-                          r"dad|brother|sister|partner|friend|colleague|boss)\s*,?\s+$", re.IGNORECASE)
+                          r"dad|brother|sister|partner|friend|colleague|boss|companion|spouse|fianc[ée]e?|"
+                          r"child|kid|grandson|granddaughter|grandmother|grandfather|grandma|grandpa|"
+                          r"uncle|aunt|niece|nephew|cousin|roommate|flatmate|neighbou?r|"
+                          r"stepson|stepdaughter|girlfriend|boyfriend|carer|caregiver)\s*,?\s+$", re.IGNORECASE)
 WEAK_CUE = re.compile(
     r"(?:\bi['’]m|\bi am|\bthis is|\bit['’]?s|\bit is|\bhere is|\bhi|\bhello|\bhey|\bdear|"
     r"\bthanks|\bthank you|\bsorry|\bok(?:ay)?|\bwelcome|\bbye|\bgoodbye|\bregards|\bcheers|"
     r"\bbest|\bsincerely|\b(?:speak|spoke|speaking|talk|talked|talking)\s+(?:to|with)|"
     r"\bask(?:ed)? for|\b(?:let|tell|told|ask|thank|cc|ping|text|email)|"
     r"\b(?:my|her|his|your) (?:husband|wife|son|daughter|mother|father|mom|mum|dad|"
-    r"brother|sister|partner|friend|colleague|boss)|\bje suis|\bsoy|\bich bin|\bik ben|\bsono|"
+    r"brother|sister|partner|friend|colleague|boss|companion|spouse|fianc[ée]e?|child|kid|"
+    r"grandson|granddaughter|grandmother|grandfather|grandma|grandpa|uncle|aunt|niece|nephew|"
+    r"cousin|roommate|flatmate|neighbou?r|stepson|stepdaughter|girlfriend|boyfriend|carer|caregiver)|\bje suis|\bsoy|\bich bin|\bik ben|\bsono|"
     r"\bbonjour|\bhola|\bhallo|\bciao|\bmerci|\bgracias|\bdanke|\bgrazie|\bolá|\bobrigad[oa])"
     r"\s*[:,]?\s+$", re.IGNORECASE)
 
@@ -281,8 +290,15 @@ def _sign_on(text: str, tokens: list[re.Match[str]], i: int, lex: Lexicon) -> in
 
 
 OWNED = re.compile(r"['’]s\s+(?:account|line|card|phone|number|order|plan|subscription|profile|"
-                   r"behalf|details|booking|reservation|policy|contract|sim|bill)\b", re.I)
-OWNER_CUE = re.compile(r"\b(?:for|of|on|about|from|to|access|into|in)\s+$", re.I)
+                   r"behalf|details|booking|reservation|policy|contract|sim|bill|address|email|"
+                   r"payment|refund|delivery|appointment|claim|loan|mortgage|pension|prescription|"
+                   r"membership|password|pin|login|records?|file|ticket|flight|passport|statement|"
+                   r"balance|wallet|direct debit|tariff|meter|insurance)\b", re.I)
+# what people do with someone else's account ("check Olusegun's order", "regarding Thandiwe's")
+OWNER_CUE = re.compile(r"\b(?:for|of|on|about|from|to|access|into|in|regarding|re|with|under|check|"
+                       r"update|change|cancel|close|open|view|see|manage|reset|unlock|block|freeze|"
+                       r"verify|confirm|add|remove|use|using|used|pull up|look up|find|is|was|"
+                       r"at|onto|transfer|move|renew|pay|paying|paid|handle|handling)\s+$", re.I)
 
 
 def _possessive_owner(text: str, tok: re.Match[str], lex: Lexicon) -> bool:
@@ -309,12 +325,66 @@ def _described(text: str, tokens: list[re.Match[str]], lex: Lexicon) -> Iterator
         for t in reversed(run):
             after = words[0].start() if words else m.start()
             if text[t.end():after] != ("" if not words else " ") or not _title(t.group(0), 2) \
-                    or _never(t.group(0)) or is_place(t.group(0)) \
-                    or not (lex.is_name(t.group(0)) or _unknown(t.group(0), lex)):
+                    or _never(t.group(0)):
+                break
+            if is_place(t.group(0)) or not (lex.is_name(t.group(0)) or _unknown(t.group(0), lex)):
+                # a first name that is also a word, right after a label or "you are": "Rein Greco"
+                if words and len(words) == 1 and INTRO.search(text[max(0, t.start() - 12):t.start()]):
+                    words.insert(0, t)
                 break
             words.insert(0, t)
         if words:
             yield words[0].start(), words[-1].end()
+
+
+# Where a character is introduced: after a label, a line start, "you are", "I am".
+INTRO = re.compile(r"(?:^|[:*\n]|\byou are|\bi am|\bi['’]m)\s*$", re.IGNORECASE)
+# "You are Cook Best in zipcode 5111": a full name right after "you are" (persona briefs)
+YOU_ARE = re.compile(r"\byou are\s+$", re.IGNORECASE)
+# "Thank you for your patience, Yuki.": a name called at the end of a clause
+VOCATIVE_END = re.compile(r"\s*(?:[.!?]|$)")
+# "Is Shirin still handling my complaint?": someone at work, after a sentence-initial auxiliary
+AUX_START = re.compile(r"(?:^|[.!?]\s+|\n)(?:is|was|has|did|does|can|could|will|would|should|"
+                       r"have|isn['’]t|wasn['’]t|hasn['’]t)\s+$", re.IGNORECASE)
+AT_WORK = re.compile(r"\s+(?:still\s+|already\s+|not\s+)?(?:handling|dealing with|looking into|"
+                     r"helping|managing|in charge|on leave|on holiday|on vacation|in the office|"
+                     r"back from|working on|taking care)\b", re.IGNORECASE)
+# A name of a list ends where a field or separator follows: "Name: Dossetti Made | Phone: ..."
+FIELD_END = re.compile(r"\s*(?:[|,;(\n]|$| [-–] )")
+COORD = re.compile(r"^\s*(?:and|&)\s+$", re.IGNORECASE)
+
+
+def _person_word(word: str, lex: Lexicon, place_ok: bool = False) -> bool:
+    """Title case, no function word or place, and a name or a word no dictionary knows."""
+    return (_title(word, 2) and not _never(word) and (place_ok or not is_place(word))
+            and (lex.is_name(word) or _unknown(word, lex)))
+
+
+def _context_name(text: str, tokens: list[re.Match[str]], i: int, lex: Lexicon, last_end: int) -> int:
+    """Names told apart by the sentence around them, not by the dictionary: "you are Cook Best",
+    "..., Yuki.", "Harita Terence and Daiki Li", "Wolfram said", "Is Shirin still handling"."""
+    tok, word = tokens[i], tokens[i].group(0)
+    nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+    before = text[max(0, tok.start() - 30):tok.start()]
+    spaced = nxt is not None and text[tok.end():nxt.start()] == " "
+    if YOU_ARE.search(before) and spaced and nxt is not None and _title(word) \
+            and _person_word(word, lex, place_ok=True) and _title(nxt.group(0)) \
+            and (_person_word(nxt.group(0), lex, place_ok=True) or lex.is_name(nxt.group(0))) \
+            and not (i + 2 < len(tokens) and text[nxt.end():tokens[i + 2].start()] == " "
+                     and _title(tokens[i + 2].group(0))):
+        return 2
+    if last_end >= 0 and COORD.match(text[last_end:tok.start()]) and _person_word(word, lex):
+        return 2 if spaced and nxt is not None and _person_word(nxt.group(0), lex) else 1
+    if before.endswith(", ") and _title(word) and _unknown(word, lex) and not is_place(word) \
+            and VOCATIVE_END.match(text, tok.end()) and not _sentence_start(text, tok.start()):
+        return 1
+    if _sentence_start(text, tok.start()) and lex.is_first(word) and _title(word) and not _never(word) \
+            and spaced and nxt is not None and nxt.group(0).lower() in AGENT_VERB and _reads_english(text, lex):
+        return 1
+    if AUX_START.search(text[max(0, tok.start() - 12):tok.start()]) and _title(word) \
+            and _unknown(word, lex) and not is_place(word) and AT_WORK.match(text, tok.end()):
+        return 1
+    return 0
 
 
 def _order_for(text: str, tokens: list[re.Match[str]], i: int, lex: Lexicon) -> int:
@@ -346,7 +416,7 @@ def find_names(text: str) -> Iterator[tuple[int, int]]:
     people = PEOPLE_LABEL.search(text) is not None  # lists of people: only where a label is
     listed = _listed(text) if people else set()
     yield from _described(text, tokens, lex)
-    i = 0
+    i, last_end = 0, -1
     while i < len(tokens):
         tok = tokens[i]
         word = tok.group(0)
@@ -366,8 +436,9 @@ def find_names(text: str) -> Iterator[tuple[int, int]]:
         hit = cued and _accept_after_cue(word, strong, lex, bool(RELATIVE_CUE.search(before))) \
             or not cued and _possessive_owner(text, tok, lex)
         if not hit and (n := _sign_on(text, tokens, i, lex) or _guess_unknown(text, tokens, i, lex)
-                        or _order_for(text, tokens, i, lex)):
+                        or _order_for(text, tokens, i, lex) or _context_name(text, tokens, i, lex, last_end)):
             yield tok.start(), tokens[i + n - 1].end()
+            last_end = tokens[i + n - 1].end()
             i += n
             continue
         if not hit and not cued:  # a dictionary name (not also a word, or a full name), no thing or place
@@ -386,10 +457,13 @@ def find_names(text: str) -> Iterator[tuple[int, int]]:
         end, j = tok.end(), i + 1
         while j < len(tokens) and j - i < 3:
             gap = text[end:tokens[j].start()]
-            if gap not in (" ", "-") or not _accept_next(tokens[j].group(0), word, lex):
+            nxt = tokens[j].group(0)
+            if gap not in (" ", "-") or not (_accept_next(nxt, word, lex) or strong and _title(nxt, 2)
+                                             and not _never(nxt) and FIELD_END.match(text, tokens[j].end())):
                 break
             end, j = tokens[j].end(), j + 1
         yield first.start(), end
+        last_end = end
         i = j
 
 
