@@ -76,10 +76,16 @@ NL_POSTCODE = re.compile(r"(?<![\w-])([1-9]\d{3} ?(?!SA|SD|SS)[A-Z]{2})(?:\s+([A
 # "Houston TX, N4735HK", "Odense, 5000", "Mumbai 400001".
 CITY_POSTCODE = re.compile(
     rf"(?P<city>[A-ZÀ-Ý][^\W\d_A-Z][\w'’.]*(?:[ -][A-ZÀ-Ý][^\W\d_A-Z][\w'’.]*){{0,2}})"
-    rf"(?:,?\s+(?P<state>{US_STATES}))?(?P<sep>\s*[,–-]\s*|\s+)"
-    r"(?P<code>\d{6}|\d{5}(?:-\d{4})?|\d{4}-\d{3}|\d{2}-\d{3}|\d{3} \d{2}|\d{4}|[A-Z]\d{2} ?[A-Z\d]{4}|"
+    rf"(?:,?\s+(?P<state>{US_STATES}|NSW|VIC|QLD|TAS|ACT|NT|SA))?(?P<sep>\s*[,–-]\s*|\s*\(\s*|\s+)"
+    r"(?P<code>\d{6}|\d{5}-\d{3}|\d{3}-\d{4}|\d{5}(?:-\d{4})?|\d{4}-\d{3}|\d{2}-\d{3}|\d{3} \d{2}|\d{4}|[A-Z]\d{2} ?[A-Z\d]{4}|"
     r"[A-Z]{1,3}-\d{2,3}-?\d{2,3}|"  # with the country's letters: "H-5580", "D-10115", "PL-00-950"
     r"(?=[A-Z\d]*\d[A-Z\d]*\d[A-Z\d]*\d)[A-Z\d]{5,8})(?![\w-])")
+# The postcode before its town, after a comma or at a line start: "Stephansplatz 1, 1010 Wien",
+# "114 55 Stockholm", "C1005AAD Buenos Aires", "CH-8001 Zürich"
+POSTCODE_TOWN = re.compile(
+    r"(?:^|(?<=\n)|(?<=,)|(?<=, ))[ \t]*(?P<code>\d{4}|\d{3} \d{2}|\d{2}-\d{3}|\d{4}-\d{3}|"
+    r"[A-Z]\d{4}[A-Z]{3}|[A-Z]{1,3}-\d{4,5})[ \t]+"
+    r"(?P<city>[A-ZÀ-Ý][^\W\d_A-Z][\w'’.]*(?:[ -][A-ZÀ-Ý][^\W\d_A-Z][\w'’.]*){0,2})")
 CUE_AFTER = re.compile(r"\s+(?:zip|zip code|zipcode|postal code|postcode|post code)\b", re.IGNORECASE)
 EIRCODE = re.compile(r"[AC-FHKNPRTV-Y]\d[\dW] ?[AC-FHKNPRTV-Y\d]{4}", re.IGNORECASE)
 # "D24 TR43", "H-5580", "12-345", "SW1A 1AA"
@@ -211,7 +217,13 @@ def find_postcodes(text: str) -> Iterator[Span]:
         # after a bare space only a town of the gazetteer ("Mumbai 400001", not "Pagué 20000")
         town = (is_place_name(city) or is_place(city.split()[-1])) if sep.isspace() else _town(city)
         town = town or m.group("state") is not None  # "Fort Worth, PA, 60-795"
+        if "(" in sep and not text[m.end():m.end() + 3].lstrip().startswith(")"):
+            continue
         if town and not business_context(text, m.start()):
+            yield span(m.start("code"), m.end("code"))
+    for m in POSTCODE_TOWN.finditer(text):
+        city = m.group("city")
+        if (is_place_name(city) or is_place(city.split()[0])) and not business_context(text, m.start()):
             yield span(m.start("code"), m.end("code"))
     for m in CUED_POSTCODE.finditer(text):
         code = m.group(0)
