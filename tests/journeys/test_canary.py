@@ -13,25 +13,21 @@ same version split in two halves passes.
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 import pytest
 import yaml
-from typer.testing import CliRunner
 
-from convsim.cli.main import app
+from tests import cli_shell
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "configs" / "demo.yaml"
 
 
-def convsim(*args: str | Path) -> Any:
-    result = CliRunner().invoke(app, [str(a) for a in args],
-                                env={"CONVSIM_PII_SALT": "canary-journey"})
-    assert "Traceback" not in result.output, result.output
-    return result
+convsim = partial(cli_shell.convsim, env={"CONVSIM_PII_SALT": "canary-journey"})
 
 
 def export(run: Path, version: str, out: Path, *args: str) -> int:

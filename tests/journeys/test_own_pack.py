@@ -14,18 +14,15 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import polars as pl
 import pytest
 import yaml
-from typer.testing import CliRunner
 
-from convsim.cli.main import app
+from tests.cli_shell import convsim, folder_with_pack
 
 PACK_SOURCE = Path(__file__).resolve().parents[1] / "data" / "packs" / "bank"
 PACK_NAME = "harbor_bank"
@@ -48,19 +45,10 @@ MINING = {
 }
 
 
-def convsim(*args: str | Path) -> Any:
-    """`convsim ARGS` through the CLI app, as a user's shell would run it."""
-    result = CliRunner().invoke(app, [str(a) for a in args])
-    assert "Traceback" not in result.output, result.output
-    return result
-
-
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The user's folder: their pack copied in, transcripts imported, a catalog mined."""
-    root = tmp_path_factory.mktemp("harbor")
-    pack = root / "bank"
-    shutil.copytree(PACK_SOURCE, pack)
+    root, pack = folder_with_pack(tmp_path_factory, "harbor", PACK_SOURCE)
     transcripts, catalog = root / "transcripts", root / "catalog"
     imported = convsim("ingest", pack / "transcripts.jsonl", "--format", "openai", "--out", transcripts)
     assert imported.exit_code == 0, imported.output

@@ -18,21 +18,22 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 import pytest
 import yaml
-from typer.testing import CliRunner
 
-from convsim.cli.main import app
+from tests import cli_shell
+from tests.cli_shell import folder_with_pack
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 PACK = DATA / "packs" / "kite"
 CHATS = DATA / "replay" / "kite_chats.jsonl"
 NO_TOOLS = DATA / "replay" / "kite_chats_notools.csv"
+convsim = partial(cli_shell.convsim, env={"CONVSIM_PII_SALT": "kite-journey"})
 MISSING_STATE = re.compile(r"do not match|no line|not found|not in table|unknown", re.I)
 
 def replay_campaign(name: str, pack: Path, scenarios: Path, builds: dict[str, str]) -> str:
@@ -59,18 +60,9 @@ def replay_v1(root: Path, name: str, pack: Path, scenarios: Path) -> tuple[Any, 
     return ran, run
 
 
-def convsim(*args: str | Path) -> Any:
-    result = CliRunner().invoke(app, [str(a) for a in args],
-                                env={"CONVSIM_PII_SALT": "kite-journey"})
-    assert "Traceback" not in result.output, result.output
-    return result
-
-
 @pytest.fixture(scope="module")
 def replayed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    root = tmp_path_factory.mktemp("kite-replay")
-    pack = root / "kite"
-    shutil.copytree(PACK, pack)
+    root, pack = folder_with_pack(tmp_path_factory, "kite-replay", PACK)
     transcripts = root / "transcripts"
     done = convsim("ingest", CHATS, "--format", "openai", "--domain", pack, "--out", transcripts)
     assert done.exit_code == 0, done.output

@@ -20,16 +20,14 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 import pytest
 import yaml
-from typer.testing import CliRunner
 
-from convsim.cli.main import app
+from tests.cli_shell import convsim, folder_with_pack
 
 _spec = importlib.util.spec_from_file_location(
     "kite_campaign", Path(__file__).resolve().parents[1] / "kite_campaign.py")
@@ -39,13 +37,6 @@ PACK_SOURCE, DEFECTS, SAFETY = kite_campaign.PACK, kite_campaign.DEFECTS, kite_c
 TOOLS = {"verify_caller", "list_lines", "get_usage", "change_plan", "block_sim",
          "add_travel_pass", "route_to_care_team"}
 SEEDS = (3, 8)
-
-
-def convsim(*args: str | Path) -> Any:
-    """`convsim ARGS` through the CLI app, as a user's shell would run it."""
-    result = CliRunner().invoke(app, [str(a) for a in args])
-    assert "Traceback" not in result.output, result.output
-    return result
 
 
 def campaign(seed: int, pack: Path, versions: list[str]) -> dict[str, Any]:
@@ -65,9 +56,7 @@ def gate(run: Path, candidate: str) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Path]:
     """Seed 3: v1, v1_rerun and every defect; seed 8: v1 and v1_rerun."""
-    root = tmp_path_factory.mktemp("kite")
-    pack = root / "kite"
-    shutil.copytree(PACK_SOURCE, pack)
+    root, pack = folder_with_pack(tmp_path_factory, "kite", PACK_SOURCE)
     out = {}
     for seed in SEEDS:
         versions = ["v1", "v1_rerun", *(DEFECTS if seed == SEEDS[0] else ())]
