@@ -28,7 +28,7 @@ FAMILY = {"name_cue": "name", "name_lower": "name", "name_nocue": "name", "email
           "phone_spoken": "phone", "nino": "national_id", "dni": "national_id", "nie": "national_id",
           "nir": "national_id", "idnr": "national_id", "codice_fiscale": "national_id",
           "bsn": "national_id", "cpf": "national_id", "aadhaar": "national_id", "ipv4": "ip",
-          "ipv6": "ip"}
+          "ipv6": "ip", "passcode": "pin", "otp": "pin"}
 
 
 def load_probe(path: Path = PROBE) -> list[dict[str, Any]]:
