@@ -161,6 +161,7 @@ class Maker:
                 return phonenumbers.format_number(parsed, fmt)
         # Faker has no valid number for this region: a mobile number of the region's own shape
         example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
+        assert example is not None, region
         for _ in range(500):
             national = str(example.national_number)
             digits = national[:3] + "".join(str(self.rng.randrange(10)) for _ in national[3:])
@@ -412,9 +413,9 @@ def build(data: Path) -> list[dict[str, Any]]:
             if not jobs:
                 break
             job = jobs.pop()
-            clause, new = plant(maker, job, locale)
+            clause, planted = plant(maker, job, locale)
             added.append(clause)
-            spans += new
+            spans += planted
         if not added and not spans and not harmless:
             continue
         text = " ".join([text] + added)

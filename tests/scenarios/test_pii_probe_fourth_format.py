@@ -72,7 +72,7 @@ def test_schema_and_counts_per_kind() -> None:
     for kind, floor in AT_LEAST.items():
         assert planted[kind] >= floor, (kind, planted[kind])
     assert planted["pin"] + planted["passcode"] + planted["otp"] >= 15
-    assert sum(len(x["harmless"]) for x in lines) >= 250  # type: ignore[arg-type]
+    assert sum(len(x["harmless"]) for x in lines) >= 250  # type: ignore[misc, arg-type]
     assert len({x["source"] for x in lines}) >= 2
     assert {x["locale"] for x in lines} >= NEW_LOCALES
 
@@ -91,7 +91,7 @@ def test_each_planted_value_occurs_once_and_no_look_alike_overlaps_one() -> None
 
 def test_numbers_are_valid_in_their_own_system() -> None:
     national = (ch_ssn, nn, pesel, curp, cuit, vnr)
-    seen = Counter()
+    seen: Counter[str] = Counter()
     for line in _lines():
         for span in line["spans"]:  # type: ignore[attr-defined]
             kind, value = span["kind"], span["value"]
