@@ -77,7 +77,8 @@ NL_POSTCODE = re.compile(r"(?<![\w-])([1-9]\d{3} ?(?!SA|SD|SS)[A-Z]{2})(?:\s+([A
 CITY_POSTCODE = re.compile(
     rf"(?P<city>[A-ZÀ-Ý][^\W\d_A-Z][\w'’.]*(?:[ -][A-ZÀ-Ý][^\W\d_A-Z][\w'’.]*){{0,2}})"
     rf"(?:,?\s+(?P<state>{US_STATES}|NSW|VIC|QLD|TAS|ACT|NT|SA))?(?P<sep>\s*[,–-]\s*|\s*\(\s*|\s+)"
-    r"(?P<code>\d{6}|\d{5}-\d{3}|\d{3}-\d{4}|\d{5}(?:-\d{4})?|\d{4}-\d{3}|\d{2}-\d{3}|\d{3} \d{2}|\d{4}|[A-Z]\d{2} ?[A-Z\d]{4}|"
+    r"(?P<code>\d{6}|\d{5}-\d{3}|\d{3}-\d{4}|\d{5}(?:-\d{4})?|\d{4}-\d{3}|\d{2}-\d{3}|\d{3} \d{2}|"
+    r"\d{4}|[A-Z]\d{2} ?[A-Z\d]{4}|"
     r"[A-Z]{1,3}-\d{2,3}-?\d{2,3}|"  # with the country's letters: "H-5580", "D-10115", "PL-00-950"
     r"(?=[A-Z\d]*\d[A-Z\d]*\d[A-Z\d]*\d)[A-Z\d]{5,8})(?![\w-])")
 # The postcode before its town, after a comma or at a line start: "Stephansplatz 1, 1010 Wien",

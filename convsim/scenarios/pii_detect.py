@@ -307,16 +307,24 @@ def find_cued(text: str) -> Iterator[Span]:
 
 SECRET_CUE = re.compile(
     r"\b(?:pin|pin code|pin number|passcode|pass code|password|passphrase|pass phrase|"
-    r"security (?:code|pin|word|answer|question answer)|secret (?:word|answer|code)|"
+    r"security (?:code|pin|word|answer|question answer)|answer to (?:my|the|your) security question|"
+    r"secret (?:word|answer|code)|"
     r"one[- ]time (?:code|password|passcode|pin)|otp|verification code|auth(?:entication)? code|"
     r"access code|memorable word|(?:mother'?s|mom'?s|mum'?s) maiden name|"
-    r"(?:name of )?(?:my )?first pet(?:'?s name)?|code (?:we|I|you) (?:just )?(?:sent|texted|got|received)(?: \w+){0,3}|"
+    r"(?:name of )?(?:my )?first pet(?:'?s name)?|"
+    r"code (?:we|I|you) (?:just )?(?:sent|texted|got|received)(?: \w+){0,3}|"
     r"code-pin|code secret|geheimzahl|mot de passe|contraseña|clave)"
-    r"(?:\s*(?:number|no\.?|#))?(?:\s+(?:you|we|they|I)\s+(?:just\s+)?(?:sent|texted|gave)"
+    r"(?:\s*(?:number|no\.?|#))?(?:\s+(?:you|we|they|I)\s+(?:just\s+)?(?:sent|texted|gave|got|received)"
     r"(?:\s+me)?)?(?:\s*(?:is|was|would be|should be|=|:))?\s*[:#]?\s*[\"'‘“]?$",
     re.IGNORECASE)
 WORD_SECRET_CUE = re.compile(r"\b(?:answer|maiden name|pet|word|password|passphrase|pass phrase|"
                              r"mot de passe|contraseña|clave)\b", re.IGNORECASE)
+# "the order code I received": a business code, unless a secret word is said too
+BUSINESS_CODE = re.compile(r"\b(?:order|tracking|promo|discount|coupon|voucher|gift|product|confirmation|"
+                           r"booking|reference|ref|invoice|ticket|postal|zip|area|country|dial|"
+                           r"shipping|return)\s+code\b", re.IGNORECASE)
+SECRET_WORD = re.compile(r"\b(?:pin|passcode|pass code|password|otp|one[- ]time|verification|security|"
+                         r"auth|access code|memorable)", re.IGNORECASE)
 SECRET_VALUE = re.compile(r"\d+(?:[ -]\d+)*(?![\w-])|[^\W\d][\w-]*")
 
 
@@ -329,6 +337,11 @@ def find_secrets(text: str) -> Iterator[Span]:
         if not cue_before(SECRET_CUE, text, m.start(), 50):
             continue
         value = m.group(0)
+        window = text[max(0, m.start() - 50):m.start()]
+        if BUSINESS_CODE.search(window) and not SECRET_WORD.search(window):
+            continue
+        if len(value) < 2 and not value.isdigit():
+            continue  # "the password I received": "I" is no answer
         if not any(c.isdigit() for c in value) and not WORD_SECRET_CUE.search(
                 text[max(0, m.start() - 50):m.start()]):
             continue  # a word is a secret only after "answer", "password", "maiden name"...

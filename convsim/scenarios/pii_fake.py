@@ -147,8 +147,12 @@ class Pseudonyms:
 
     def _iban(self, key: str, original: str) -> str:
         compact = iban.compact(original)
-        bban = self.shape("iban", key, compact[4:], keep_letters=True)
-        number = compact[:2] + iban.calc_check_digits(compact[:2] + "00" + bban) + bban
+        for attempt in range(1000):  # a national check inside the BBAN too (BE, ES, FR, NL...)
+            bban = self.shape("iban", key if not attempt else f"{key}#{attempt}", compact[4:],
+                              keep_letters=True)
+            number = compact[:2] + iban.calc_check_digits(compact[:2] + "00" + bban) + bban
+            if not iban.is_valid(compact) or iban.is_valid(number):
+                break
         fake = iter(number)
         return "".join(next(fake) if ch.isalnum() else ch for ch in original)
 

@@ -105,7 +105,8 @@ RELATIVE_CUE = re.compile(r"\b(?:my|her|his|your|our) (?:husband|wife|son|daught
                           r"dad|brother|sister|partner|friend|colleague|boss|companion|spouse|fianc[ée]e?|"
                           r"child|kid|grandson|granddaughter|grandmother|grandfather|grandma|grandpa|"
                           r"uncle|aunt|niece|nephew|cousin|roommate|flatmate|neighbou?r|"
-                          r"stepson|stepdaughter|girlfriend|boyfriend|carer|caregiver)\s*,?\s+$", re.IGNORECASE)
+                          r"stepson|stepdaughter|girlfriend|boyfriend|carer|caregiver)\s*,?\s+$",
+                          re.IGNORECASE)
 WEAK_CUE = re.compile(
     r"(?:\bi['’]m|\bi am|\bthis is|\bit['’]?s|\bit is|\bhere is|\bhi|\bhello|\bhey|\bdear|"
     r"\bthanks|\bthank you|\bsorry|\bok(?:ay)?|\bwelcome|\bbye|\bgoodbye|\bregards|\bcheers|"
@@ -114,7 +115,8 @@ WEAK_CUE = re.compile(
     r"\b(?:my|her|his|your) (?:husband|wife|son|daughter|mother|father|mom|mum|dad|"
     r"brother|sister|partner|friend|colleague|boss|companion|spouse|fianc[ée]e?|child|kid|"
     r"grandson|granddaughter|grandmother|grandfather|grandma|grandpa|uncle|aunt|niece|nephew|"
-    r"cousin|roommate|flatmate|neighbou?r|stepson|stepdaughter|girlfriend|boyfriend|carer|caregiver)|\bje suis|\bsoy|\bich bin|\bik ben|\bsono|"
+    r"cousin|roommate|flatmate|neighbou?r|stepson|stepdaughter|girlfriend|boyfriend|carer|caregiver)|"
+    r"\bje suis|\bsoy|\bich bin|\bik ben|\bsono|"
     r"\bbonjour|\bhola|\bhallo|\bciao|\bmerci|\bgracias|\bdanke|\bgrazie|\bolá|\bobrigad[oa])"
     r"\s*[:,]?\s+$", re.IGNORECASE)
 
@@ -343,6 +345,11 @@ INTRO = re.compile(r"(?:^|[:*\n]|\byou are|\bi am|\bi['’]m)\s*$", re.IGNORECAS
 YOU_ARE = re.compile(r"\byou are\s+$", re.IGNORECASE)
 # "Thank you for your patience, Yuki.": a name called at the end of a clause
 VOCATIVE_END = re.compile(r"\s*(?:[.!?]|$)")
+# ... in a clause that speaks to someone ("Thanks for that, Ngaio."; not "the decaf., Macchiato.")
+ADDRESSING = re.compile(r"(?:^|[.!?\n]\s)[^.!?\n]*?\b(?:thanks|thank you|sorry|hi|hello|hey|dear|"
+                        r"certainly|sure|no problem|of course|ok(?:ay)?|great|yes|welcome|bye|goodbye|"
+                        r"appreciate|alright|absolutely|perfect|got it|understood|cheers|"
+                        r"good (?:morning|afternoon|evening|night))\b[^.!?\n]*,\s$", re.IGNORECASE)
 # "Is Shirin still handling my complaint?": someone at work, after a sentence-initial auxiliary
 AUX_START = re.compile(r"(?:^|[.!?]\s+|\n)(?:is|was|has|did|does|can|could|will|would|should|"
                        r"have|isn['’]t|wasn['’]t|hasn['’]t)\s+$", re.IGNORECASE)
@@ -364,6 +371,8 @@ def _context_name(text: str, tokens: list[re.Match[str]], i: int, lex: Lexicon, 
     """Names told apart by the sentence around them, not by the dictionary: "you are Cook Best",
     "..., Yuki.", "Harita Terence and Daiki Li", "Wolfram said", "Is Shirin still handling"."""
     tok, word = tokens[i], tokens[i].group(0)
+    if not word[:1].isupper():
+        return 0
     nxt = tokens[i + 1] if i + 1 < len(tokens) else None
     before = text[max(0, tok.start() - 30):tok.start()]
     spaced = nxt is not None and text[tok.end():nxt.start()] == " "
@@ -376,10 +385,12 @@ def _context_name(text: str, tokens: list[re.Match[str]], i: int, lex: Lexicon, 
     if last_end >= 0 and COORD.match(text[last_end:tok.start()]) and _person_word(word, lex):
         return 2 if spaced and nxt is not None and _person_word(nxt.group(0), lex) else 1
     if before.endswith(", ") and _title(word) and _unknown(word, lex) and not is_place(word) \
-            and VOCATIVE_END.match(text, tok.end()) and not _sentence_start(text, tok.start()):
+            and VOCATIVE_END.match(text, tok.end()) \
+            and ADDRESSING.search(text[max(0, tok.start() - 80):tok.start()]):
         return 1
     if _sentence_start(text, tok.start()) and lex.is_first(word) and _title(word) and not _never(word) \
-            and spaced and nxt is not None and nxt.group(0).lower() in AGENT_VERB and _reads_english(text, lex):
+            and spaced and nxt is not None and nxt.group(0).lower() in AGENT_VERB \
+            and _reads_english(text, lex):
         return 1
     if AUX_START.search(text[max(0, tok.start() - 12):tok.start()]) and _title(word) \
             and _unknown(word, lex) and not is_place(word) and AT_WORK.match(text, tok.end()):
