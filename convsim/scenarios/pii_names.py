@@ -165,6 +165,12 @@ complained spoke talked phoned texted messaged replied answered confirmed agreed
 """.split())  # noqa: SIM905
 SPOKEN_DOMAIN = re.compile(r"\s+dot\s+[a-z]{2,3}\b", re.IGNORECASE)  # "otto dot de": a shop
 CONTRACTION = re.compile(r"['’](?:m|s|ll|ve|d|re|t)$", re.IGNORECASE)
+# What things are for: "spare parts for Lego Technic", "a charger compatible with Anker Nano"
+PRODUCT_FOR = re.compile(r"\b(?:parts?|spares?|accessor(?:y|ies)|cases?|covers?|chargers?|cables?|"
+                         r"batter(?:y|ies)|straps?|bands?|lids?|refills?|replacements?|filters?|"
+                         r"manuals?|firmware|drivers?|compatible|fits?|adapters?|pods?|capsules?|"
+                         r"cartridges?|blades?|heads?|brushes|screen protectors?)\s+(?:for|with)\s+$",
+                         re.IGNORECASE)
 AFTER_NUMBER = re.compile(r"\d{4,5}\s+$")  # "10115 Berlin": a city after a postcode
 
 
@@ -233,7 +239,7 @@ def _guess_unknown(text: str, tokens: list[re.Match[str]], i: int, lex: Lexicon)
     if not (_title(tok.group(0)) and (_unknown(tok.group(0), lex) or known)):
         return 0
     before = text[max(0, tok.start() - 30):tok.start()]
-    if DETERMINER.search(before) or AFTER_NUMBER.search(before):
+    if DETERMINER.search(before) or AFTER_NUMBER.search(before) or PRODUCT_FOR.search(before):
         return 0
     nxt = tokens[i + 1] if i + 1 < len(tokens) else None
     # the second word unknown too, or a known name ("Mei Lee": "lee" is also a word)
@@ -271,8 +277,9 @@ def _extend_back(text: str, tokens: list[re.Match[str]], i: int, lex: Lexicon) -
         return i
     prev = tokens[i - 1].group(0)
     if _title(prev) and (_unknown(prev, lex) or lex.is_name(prev) and not _never(prev)) \
-            and not _sentence_start(text, tokens[i - 1].start()) and not DETERMINER.search(
-            text[max(0, tokens[i - 1].start() - 30):tokens[i - 1].start()]):
+            and not _sentence_start(text, tokens[i - 1].start()) and not any(
+            p.search(text[max(0, tokens[i - 1].start() - 30):tokens[i - 1].start()])
+            for p in (DETERMINER, PRODUCT_FOR)):
         return i - 1
     return i
 
@@ -459,7 +466,8 @@ def find_names(text: str) -> Iterator[tuple[int, int]]:
                    and not (word.isupper() and len(word) <= 4)  # "BOS", "MIA": codes
                    and not _never(word) and not AFTER_NUMBER.search(before)
                    and (_capitalised(word) or lex.is_first(word))
-                   and not DETERMINER.search(short) and not SPOKEN_DOMAIN.match(text, tok.end())
+                   and not DETERMINER.search(short) and not PRODUCT_FOR.search(short)
+                   and not SPOKEN_DOMAIN.match(text, tok.end())
                    and not (is_place(word) and PLACE_PREP.search(short)))
         if not hit:
             i += 1

@@ -130,6 +130,11 @@ LOOK_ALIKES = [
     "We have 1500 Points on the card.",
     "Version 2.3, 1000 Lumens mode",
     "My tracking number is 1Z999AA10123456784.",
+    "Do you sell spare parts for Anker Soundcore?",
+    "I need a charger compatible with Xiaomi Redmi.",
+    "Are there refills for Sodastream Terra?",
+    "I want replacement heads for Oral-B Pro please.",
+    "Do you sell spare parts for Lowa Renegade?",
 ]
 
 
