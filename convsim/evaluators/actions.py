@@ -53,10 +53,12 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
     "create": ("creat", "open", "set up", "file", "submit", "raise"),
     "place": ("plac", "submit", "put (?:in|through)", "send (?:it|the order) (?:in|through)"),
     "order": ("order", "plac", "submit"),
-    "finish": ("finish", "complet", "finaliz", "finalis", "submit", "plac",
-               "send (?:it|this|that|them|the order|your order)(?: off| over| through| in)? to",
-               "sent (?:off |over |through )?to", "go(?:es)? (?:off |over |through )to",
-               "get (?:it|this|that|them|your \\w+|the \\w+) ready"),
+    "finish": ("finish", "(?<!your )(?<!the )(?<!this )(?<!a )complet", "finaliz", "finalis",
+               "submit", "plac",
+               "send(?:s|ing)? (?:it|this|that|them|the order|your order)(?: off| over| out| "
+               "through| in)?(?: to\\b|(?= *[,.!?]| *$))",
+               "sent (?:off |over |out |through )?to", "go(?:es)? (?:off |over |out |through )to",
+               "get (?:it|this|that|them|your \\w+|the \\w+) (?:ready|(?:over |off |out )?to the)"),
     "send": ("send", "sent", "issu"),
     "issue": ("issu", "send", "sent", "grant"),
     "delete": ("delet", "remov", "eras", "clos"),
@@ -243,12 +245,17 @@ _SENTENCES = re.compile(r"(?<=[.!?])[\"')\]*]*\s+|\n+")
 _YES_NO_QUESTION = re.compile(
     r"^\s*(?:so,?\s+|and\s+|now,?\s+|then,?\s+)?(?:shall|should|may|can|could|would|will|do|does|"
     r"is|are|ok|okay|alright|all right|good)\b[^?]*\?|\((?:yes/no|y/n)\)|"
+    r"^\W*(?:before|once|when|after|if)\b[^?,]*,\s*(?:is|are|does|do|shall|should|can|may) "
+    r"(?:this|that|it|everything|all of (?:this|that))\b[^?]*\?|"
     r"\b(?:please )?(?:confirm|reply yes|say yes|let me know if)\b.*\b(?:proceed|go ahead|"
     r"continue|yes|ok|okay)\b", re.IGNORECASE)
 _CONFIRM_REQUEST = re.compile(
     r"\bconfirm (?:if|that|whether) you(?:'d| would)? (?:like|want|wish) to (?:proceed|go ahead|"
     r"continue)\b|\bif you(?:'d| would)? (?:like|want|wish) (?:me )?to (?:proceed|go ahead|"
-    r"continue)\b[^.?!]*\b(?:let me know|confirm|say yes),? and i(?:'ll| will)\b", re.IGNORECASE)
+    r"continue)\b[^.?!]*\b(?:let me know|confirm|say yes),? and i(?:'ll| will)\b|"
+    r"\bif you(?:'d| would)? (?:like|want|wish) (?:me )?to (?:proceed|go ahead|continue)(?: with "
+    r"(?:the|this|that|these|those|it)\b[^.?!,]*)?,? (?:please )?(?:let me know|confirm)\b",
+    re.IGNORECASE)
 """A request sentence that is also a yes/no ("please confirm if you'd like to proceed with this
 change and let me know which card to use"; "if you would like to proceed with the offer, let me
 know and I will issue the certificate")."""
@@ -257,10 +264,20 @@ _EMBEDDED_YES_NO = re.compile(
     r"^\W*(?:(?:ok(?:ay)?|so|now|and|great|sure|alright|perfect)[,!.]?\s+)?)(?:tell me|let me know|"
     r"check(?: and see)?|see|confirm) (?:if|whether)\b(?! you (?:need|have) (?:any|further|more|"
     r"other))|^\s*if you(?:'d| would)? (?:like|want|wish) (?:me )?to\b[^.?!]*\b(?:let me know|"
-    r"confirm|say yes),? and i(?:'ll| will| can)\b", re.IGNORECASE)
+    r"confirm|say yes),? and i(?:'ll| will| can)\b|"
+    r"(?<!\bi )(?<!\bi'll )(?<!\bi will )\b(?:check|verify|make sure|see|determine|confirm|tell me|"
+    r"let me know)\b"
+    r"[^.?!]{0,30}?\b(?:if|whether|that)\b[^.?!]*\b(?:correct|right|accurate|complete|ok|okay)\b|"
+    r"\bif (?:it|that|this|everything|all)(?:'s| is| looks| sounds)? (?:all )?(?:correct|right|good|"
+    r"ok|okay|fine|accurate)\b,? (?:then )?(?:i|we)(?:'ll| will| can)\b|"
+    r"\bi (?:need|have|want) (?:you )?to (?:confirm|check|verify)\b(?![^.?!]*(?::|\b(?:details?|"
+    r"information|reason|id|number|following)\b))", re.IGNORECASE)
 """A yes/no asked inside a request ("Can you tell me if this is the correct order before I send
 it to the bar."; "check and see if I got all that right"; "if you would like to cancel it
-instead, please let me know"): the customer answers it with a yes."""
+instead, please let me know"), a request to check that something is correct ("please look it
+over to make sure it is right"), a go-ahead made conditional on it ("if that's right, I'll
+send it"), or a confirmation the agent needs ("I need you to confirm the drinks"): the
+customer answers it with a yes."""
 _HANDOFF = re.compile(
     r"\b(?:transferr?\w*|connect\w*|escalat\w*|put\w* (?:you )?through|hand\w* (?:you )?over)\b"
     r"[^.?!]*\b(?:human|agent|representative|specialist|supervisor|manager|team|someone|colleague)"
@@ -286,10 +303,13 @@ _GO_AHEAD = re.compile(
 _DO_THAT = re.compile(r"\b(?:do (?:that|it|so)|go for it)\b", re.IGNORECASE)
 _NOT_ASKING = re.compile(
     r"\b(?:feel free|whenever you|don't hesitate|do not hesitate|if you (?:need|have) (?:any|further|"
-    r"more|other)|anything else)\b", re.IGNORECASE)
+    r"more|other)|anything else|any (?:other|further|more|additional) (?:changes?|modifications?|"
+    r"questions?|requests?|help|assistance))\b", re.IGNORECASE)
 _EITHER_OR = re.compile(r", or (?!(?:is there )?anything else)\w|"
                         r",? or (?:do|would|should|shall|if|is there|anything|would you|a |an |"
-                        r"the |to |with |use |keep|search|\w+ing\b)", re.IGNORECASE)
+                        r"the |to |with |use |keep|search|\w+ing\b)|"
+                        r"\bor (?:consider|choose|select|pick|opt for|try|go with|keep|stay)\b",
+                        re.IGNORECASE)
 _REFUSED = re.compile(
     r"\b(?:unable|cannot|can't|can not|couldn't|could not|not (?:able|possible|allowed|eligible|"
     r"permitted)|unfortunately|does not allow|doesn't allow|won't be able)\b",
@@ -325,6 +345,21 @@ def _questions(text: str) -> list[str]:
     return out
 
 
+_GO_AHEAD_WITH = (r"\b(?:proceed|go ahead|continue|move forward) with (?:the|this|that|your|these|"
+                  r"those)\s+(?:[\w-]+\s+)?")
+
+
+def _going_ahead_with(sentence: str, words: Iterable[ActionWords]) -> str | None:
+    """A go-ahead that names the thing the action writes ("If you'd like to proceed with the
+    certificate, let me know": send_certificate; "shall we go ahead with the order?")."""
+    for w in words:
+        for o in w.objects:
+            m = re.search(_GO_AHEAD_WITH + re.escape(o) + r"\w*", sentence, re.IGNORECASE)
+            if m:
+                return m.group(0)
+    return None
+
+
 def asks_consent(text: str, words: Iterable[ActionWords], values: Iterable[str] = ()
                  ) -> str | None:
     """What names one of the actions when `text` asks for a yes to it, else None.
@@ -352,7 +387,7 @@ def asks_consent(text: str, words: Iterable[ActionWords], values: Iterable[str] 
     for q in _questions(text):
         if _HANDOFF.search(q):
             continue  # "Shall I connect you with a supervisor?": a yes to the hand-over
-        hit = named(q)
+        hit = named(q) or _going_ahead_with(q, words)
         if hit:
             return hit
         if choosing:

@@ -70,6 +70,12 @@ _HANDING_NOW = re.compile(
     r"representative|colleague|human|team|specialist|supervisor|manager|person|someone|department|"
     r"desk)\b", re.IGNORECASE)
 """A hand-over the agent does now, said in one sentence ("I'll pass you to my colleague now")."""
+_HANDOFF_NOT_NOW = re.compile(
+    r"\b(?:would|might|may|could) (?:need|have) to (?:transfer|escalat|connect|hand)\w*|"
+    r"\b(?:unable|not able|cannot|can't|can not|won't be able) (?:to )?(?:transfer|escalat|connect|"
+    r"hand)\w*", re.IGNORECASE)
+"""A hand-over said as hypothetical ("I would need to transfer you to a human agent") or
+refused ("I am unable to escalate"): not one done now."""
 _HOLD_WHILE = re.compile(
     r"\b(?:hold on|hold|wait|bear with me|one moment|a moment|stay on the line)\b[^.?!]*\bwhile i\b|"
     r"\bi(?:'ll| will| am going to|'m going to) (?:do (?:that|it|so)|go ahead and do (?:that|it)) "
@@ -85,6 +91,12 @@ def act_of(text: str) -> str:
     named in one sentence and carried out in the next ("please hold while I do that") is a
     transfer."""
     act = classify(text)
+    if act == "transfer" and _HANDOFF_NOT_NOW.search(text) and not _HANDING_NOW.search(text):
+        # "I would need to transfer you ... Would you like me to do that?", "I am unable to
+        # escalate": the hand-over sentences are hypothetical or refused; read the rest.
+        rest = [s for s in re.split(r"(?<=[.!?])\s+|\n+", text)
+                if s.strip() and not _HANDOFF_NOT_NOW.search(s)]
+        act = classify(" ".join(rest)) if rest else "inform"
     if act != "transfer" and any(_HANDING_NOW.search(s) and not s.rstrip().endswith("?")
                                  and not re.search(r"\bif\b", s, re.I)
                                  for s in re.split(r"(?<=[.!?])\s+|\n+", text)):

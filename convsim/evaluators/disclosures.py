@@ -22,12 +22,13 @@ from convsim.evaluators.meanings import matcher, sentences
 from convsim.evaluators.process import first_ok_call
 
 _NOT_TOLD = re.compile(
-    r"\b(?:unfortunately|unable to|cannot|can't|can not|not (?:eligible|possible|able)|"
+    r"\b(?:unable to|cannot|can't|can not|not (?:eligible|possible|able)|"
     r"non-refundable|(?:determine|decide|check|see|know|find out|verify) (?:if|whether)|"
     r"(?:confirm|check|verify|determine) (?:the |your )?eligibility|your request for|"
     r"you (?:asked|requested|wanted) (?:for|about))\b", re.IGNORECASE)
 """Said of money, not told as what the customer will pay or get: refused ("unable to process a
-refund"), still to be found out ("these details will help determine if a full refund is
+refund"; bad news is not a refusal: "unfortunately, the certificate is fixed at $50" tells it),
+still to be found out ("these details will help determine if a full refund is
 possible"), or the customer's own request restated ("your request for a full refund")."""
 _BALANCE = re.compile(
     r"\bbalances?\b(?:(?!cost|price|total|fee|charg|fare|amount)[^$.?!\n]){0,40}?(?:\bof|\bis|"
@@ -45,7 +46,19 @@ _LOOKUP = re.compile(
 what the customer already has is not a cost to disclose."""
 _FUTURE_MONEY = re.compile(
     r"\b(?:will|would|'ll)\b[^.?!\n]{0,40}\b(?:charg|refund|cost|pay|receiv|get back|credit|"
-    r"reimburs)|\b(?:price|fare|cost) difference\b|\bdifference of\b", re.IGNORECASE)
+    r"reimburs)|\b(?:price|fare|cost) difference\b|\bdifference of\b|"
+    r"\b(?:can|could|will|'ll|would) (?:\w+ )?(?:offer|issue|give|grant|provide)\b|\beligible for\b",
+    re.IGNORECASE)
+_OWNED = re.compile(
+    r"\byou (?:already )?(?:purchased|bought|paid|spent|ordered)\b|\byour (?:upcoming|existing|current|"
+    r"booked|previous|past) (?:flights?|reservations?|bookings?|orders?|trips?|items?)\b|"
+    r"\bit (?:appears|seems) (?:that )?(?:this|the|your) (?:order|reservation|booking)s? "
+    r"(?:has|had|have|was|were)\b", re.IGNORECASE)
+_BAD_NEWS = re.compile(r"\bunfortunately\b", re.IGNORECASE)
+"""Bad news refuses unless it gives a figure ("Unfortunately, this is beyond the window for a
+full refund" refuses; "Unfortunately, the certificate is fixed at $50" tells)."""
+"""Money said of what the customer already has ("the speaker you purchased is priced at
+$302.67", "the total cost of your upcoming flights is $17,645"): not a cost to disclose."""
 _BREAK = re.compile(r"[.!?](?=\s)|\n")
 _LIST_LINE = re.compile(r"^\s*(?:[-*•]|\d+[.)]|#+)\s")
 
@@ -80,6 +93,10 @@ def _told(text: str, start: int, end: int) -> bool:
     amounts = list(_AMOUNT.finditer(text, start, end))
     if amounts and all(_BALANCE.search(text[max(0, a.start() - 60):a.start()])
                        or _BALANCE.search(text[a.end():a.end() + 12]) for a in amounts):
+        return False
+    if _BAD_NEWS.search(span) and not _AMOUNT.search(span):
+        return False
+    if _OWNED.search(span) and not _FUTURE_MONEY.search(span):
         return False
     return not (_LOOKUP.search(_header(text, start)) and not _FUTURE_MONEY.search(span))
 
