@@ -71,15 +71,18 @@ _CHANGED = re.compile(r"\b(?:has|have) (?:now |just |already )?(?:successfully )
                       r"submitted|placed|applied|issued)\b")
 """A completed change whose verb names no tool ("the bags have been added"): generic."""
 _RESULT = re.compile(
-    r"\b(?:(?:your|the|this) (?:order|drink|coffee|\w+)|it|that|this|they|everything)(?:'ll| will) "
-    r"be (?:ready|done|out|up|made|on (?:its|the) way|waiting)\b|"
+    r"\b(?:(?:your|the|this) (?:\w+ )?(?:order|drink|coffee|\w+)|it|that|this|they|everything)"
+    r"(?:'ll| will| "
+    r"should) be (?:right )?(?:ready|done|out|up|made|on (?:its|the) way|waiting)\b|"
+    r"\bgo ahead and pick (?:it |them )?up\b|"
     r"\b(?:i|we)(?:'ll| will|ll) (?:get (?:started|(?:it|that|them|everything|your \w+) (?:ready|"
     r"made|going))|have (?:it|that|this|them|everything|this order|your \w+) (?:ready|made|out))\b|"
     r"\b(?:you can|to) pick (?:it |them |up your \w+|your \w+ up)|\bready (?:for you )?(?:to pick up|"
     r"for pick-?up)\b|\bwait (?:for (?:it|them|your \w+) )?(?:at|by) the (?:\w+ )?(?:bar|counter)\b",
     re.IGNORECASE)
 """The result only a completed action produces ("your order will be ready shortly", "I'll get
-started on it now", "please wait at the bar"): a generic claim that the last consequential
+started on it now", "please wait at the bar", "it should be right up", "go ahead and pick it
+up"): a generic claim that the last consequential
 call went through."""
 _SOON = re.compile(
     r"\b(?:soon|shortly|right away|in no time|momentarily|before you know it|in (?:just )?(?:a|one) "
@@ -87,7 +90,7 @@ _SOON = re.compile(
     r"(?:minutes|mins|seconds|secs|moments))\b", re.IGNORECASE)
 """Soon: a result promised shortly is the result of an action already under way."""
 _SOON_RESULT = re.compile(
-    r"(?:\bwill|'ll|\bll)\s+(?:be|have|make|prepare|brew|bring|serve)\b|"
+    r"(?:\bwill|'ll|\bll|\bshould)\s+(?:be|have|make|prepare|brew|bring|serve)\b|"
     r"\b(?:pick|scoop|grab|collect)\s+(?:\w+ )?(?:\w+ )?up\b|\bpick-?up\b|\bcheck back\b",
     re.IGNORECASE)
 """With `_SOON`, the result of a done action said as what happens next ("it'll be at the bar
@@ -107,8 +110,13 @@ _PRICE_LIST_ROWS = 200
 """Tables of the pack named like a price list, up to this many rows, are a source of figures
 (a bigger table is a database, not a list a reader of the policy would know)."""
 _NEGATED = re.compile(r"\b(?:not|never|unable|cannot|can't|couldn't|could not|failed|sorry|"
-                      r"unfortunately|won't|will|if|once|before|after you|already)\b|n't\b")
-"""Not an action claim: negated, future, conditional, or a state found ("already")."""
+                      r"unfortunately|won't|will|if|once|before|after you|already|ensure|make sure|"
+                      r"it (?:appears|seems)|appears to|seems to)\b|n't\b")
+"""Not an action claim: negated, future, conditional, a state found ("already", "it appears
+that the order has been cancelled") or one to make sure of ("ensure the refund is processed")."""
+_AND_THEN = re.compile(r",\s+(?:and|but)\s+|;\s+")
+"""Where a done action's clause ends and the next begins ("Your booking has been cancelled, and
+a refund will be processed"): the future in the second does not undo the first."""
 _ASKED = re.compile(r"^\W*(?:is|are|was|were|has|have|did|do|does)\b[^.!]*\?\s*$")
 """A yes/no question ("Has your order been cancelled?") claims nothing."""
 _AMOUNT = re.compile(r"\$\s?(\d[\d,]*(?:\.\d+)?)|\b(\d+\.\d{2})\b")
@@ -216,6 +224,9 @@ def claimed_actions(sentence: str, words: dict[str, ActionWords]) -> tuple[list[
             and not _NOT_A_RESULT.search(low):
         return [], True
     if _NEGATED.search(low) or _ASKED.search(low):
+        first = _AND_THEN.split(low, maxsplit=1)[0]
+        if first != low and not _NEGATED.search(first) and not _ASKED.search(low):
+            return claimed_actions(first, words)
         return [], False
     claimed = said_actions(low, words) if _DONE.search(low) else []
     if not claimed and not _STATE_HYPOTHETICAL.search(low):

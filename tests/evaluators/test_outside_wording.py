@@ -31,9 +31,10 @@ MEASURED_HOLDOUT = {  # the same on the second held-out set (no transfer in it)
 FRESH = [json.loads(line) for line in bench.FRESH.read_text().splitlines() if line.strip()]
 MEASURED_FRESH = {  # the third set: FITS since 2026-12-06 ~15:45 UTC (the recognisers were
     # tuned on it, "Evaluators tuned on the fresh set (fit)" in benchmarks/RESULTS.md); scored
-    # once before that at consent 65/68, 65/74; cost 60/64, 60/67; meaning 60/67, 60/67; 2
-    # transfer false alarms. No transfer positive in it: false alarms only (now 0).
-    "consent_asked": (74 / 74, 74 / 74), "success_claimed": (74 / 77, 74 / 81),
+    # once before that at consent 65/68, 65/74; success 74/77, 74/81; cost 60/64, 60/67;
+    # meaning 60/67, 60/67; 2 transfer false alarms. No transfer positive in it: false alarms
+    # only (now 0).
+    "consent_asked": (74 / 74, 74 / 74), "success_claimed": (79 / 79, 79 / 81),
     "transfer": (0.0, 0.0), "cost_disclosed": (63 / 63, 63 / 67),
     "cost_meaning": (61 / 64, 61 / 67)}
 
