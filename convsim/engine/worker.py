@@ -229,10 +229,12 @@ class ConversationWorker:
         return ConversationResult(conversation=conv, scores=await self.evaluate(conv, spec))
 
     async def _play(self, spec: ConversationSpec) -> Conversation:
-        conv = conversation_shell(spec)
+        # The empty shell is built only where no conversation was played (it is a validated
+        # record: run_conversation builds its own).
         if self._llm.budget_usd is not None:
             reached = client_for(self._llm).budget_spent()
             if reached is not None:  # not written (see results.not_started): --resume plays it
+                conv = conversation_shell(spec)
                 conv.outcome, conv.error = "budget_stopped", f"{BUDGET_NOT_STARTED}: {reached}"
                 return conv
         try:
@@ -241,6 +243,7 @@ class ConversationWorker:
                                   spec.perturbation, spec.seed)
             user = user_simulators.create(spec.user_simulator, spec, domain, llm=self._llm)
         except Exception as exc:  # noqa: BLE001 - recorded on the conversation
+            conv = conversation_shell(spec)
             conv.outcome, conv.error = "simulator_error", f"simulator: {type(exc).__name__}: {exc}"
             return conv
         self._hub.open(spec.id, sandbox)
@@ -250,8 +253,10 @@ class ConversationWorker:
                                               sandbox, self._hub.url,
                                               self._execution.max_reply_chars)
             except SimulatorFailure as exc:
+                conv = conversation_shell(spec)
                 conv.outcome, conv.error = "simulator_error", f"simulator: {exc}"
             except Exception as exc:  # noqa: BLE001 - a bug on our side: keep the batch going
+                conv = conversation_shell(spec)
                 conv.outcome, conv.error = "simulator_error", f"{type(exc).__name__}: {exc}"
             finally:
                 self._hub.close(spec.id)
