@@ -55,6 +55,10 @@ FRESH = LABELS.with_name("evaluator_labels_fresh.jsonl")
 recognisers while the recognisers were tuned on the other two; scored once, after tuning."""
 """The second held-out set (`--split holdout`): drawn and labelled after the first was
 tuned on, scored once."""
+FOURTH = LABELS.with_name("evaluator_labels_fourth.jsonl")
+"""The fourth held-out set (`--split fourth`): drawn and labelled (and read again by a second
+reader) by engineers who never saw the recognisers, scored once after the tuning on the other
+three (tests/data/EVALUATOR_LABELS.md)."""
 KINDS = ("consent_asked", "success_claimed", "transfer", "cost_disclosed")
 ROWS = (*KINDS, "cost_meaning")
 """The labels, then rows that score one of them another way (LABEL_OF)."""
@@ -447,7 +451,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{draw(args.draw)} items written to {args.draw}")
         return 0
     source = {"holdout": HOLDOUT, "fresh": FRESH,
-              "fourth": FRESH.with_name("evaluator_labels_fourth.jsonl")}.get(args.split, LABELS)
+              "fourth": FOURTH}.get(args.split, LABELS)
     records = [json.loads(line) for line in source.read_text().splitlines() if line.strip()]
     records = [r for r in records if args.split == "all" or r["split"] == args.split]
     sources = sorted({r["source"] for r in records})

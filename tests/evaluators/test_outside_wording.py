@@ -1,7 +1,8 @@
 """The evaluators' recognisers on outside wording do not get worse than the figures in
 benchmarks/RESULTS.md ("Evaluators on outside wording"), on the test split and the second set.
 Both have been tuned on since (2026-12-06): these are floors against regressions, not held-out
-figures; the held-out set is `evaluator_labels_fresh.jsonl`, scored by the lead."""
+figures. The held-out set is now `evaluator_labels_fourth.jsonl`, scored once by the lead:
+its floors are the reported held-out figures."""
 
 from __future__ import annotations
 
@@ -37,6 +38,13 @@ MEASURED_FRESH = {  # the third set: FITS since 2026-12-06 ~15:45 UTC (the recog
     "consent_asked": (74 / 74, 74 / 74), "success_claimed": (79 / 79, 79 / 81),
     "transfer": (0.0, 0.0), "cost_disclosed": (63 / 63, 63 / 67),
     "cost_meaning": (61 / 64, 61 / 67)}
+FOURTH = [json.loads(line) for line in bench.FOURTH.read_text().splitlines() if line.strip()]
+MEASURED_FOURTH = {  # the fourth set: HELD OUT, scored once by the lead (2026-12-06 16:00 UTC)
+    # after the tuning above; its labeller and a second reader never saw the recognisers, the
+    # tuner never scored it. No transfer positive in it: false alarms only (0 of 9 offers).
+    "consent_asked": (74 / 82, 74 / 86), "success_claimed": (77 / 78, 77 / 86),
+    "transfer": (0.0, 0.0), "cost_disclosed": (54 / 58, 54 / 64),
+    "cost_meaning": (59 / 65, 59 / 64)}
 
 
 def test_the_labelled_set_is_big_enough_and_from_three_datasets() -> None:
@@ -59,18 +67,18 @@ def test_the_second_held_out_set_is_new_turns() -> None:
         assert all(isinstance(r[k], bool) for k in bench.KINDS)
 
 
-@pytest.mark.parametrize("split", ["test", "holdout", "fresh"])
+@pytest.mark.parametrize("split", ["test", "holdout", "fresh", "fourth"])
 @pytest.mark.parametrize("kind", bench.ROWS)
 def test_held_out_precision_and_recall_do_not_regress(kind: str, split: str) -> None:
     test = {"test": [r for r in RECORDS if r["split"] == "test"], "holdout": HOLDOUT,
-            "fresh": FRESH}[split]
+            "fresh": FRESH, "fourth": FOURTH}[split]
     predict, label = bench.PREDICTS[kind], bench.LABEL_OF.get(kind, kind)
     got = [(predict(r), r[label]) for r in test]
     tp = sum(p and w for p, w in got)
     precision = tp / max(1, sum(p for p, _ in got))
     recall = tp / max(1, sum(w for _, w in got))
     want_p, want_r = {"test": MEASURED, "holdout": MEASURED_HOLDOUT,
-                      "fresh": MEASURED_FRESH}[split][kind]
+                      "fresh": MEASURED_FRESH, "fourth": MEASURED_FOURTH}[split][kind]
     assert precision >= want_p - 1e-9 and recall >= want_r - 1e-9, (kind, precision, recall)
-    if split == "fresh" and kind == "transfer":  # no positive: false alarms only
+    if split in ("fresh", "fourth") and kind == "transfer":  # no positive: false alarms only
         assert sum(p for p, _ in got) == 0  # a fit (was 2 when scored held out)
