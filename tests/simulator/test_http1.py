@@ -91,6 +91,42 @@ def test_turns_reuse_one_connection_and_carry_headers(chunked: bool) -> None:
     assert seen["forgotten"] == ["c1"]
 
 
+def test_interleaved_conversations_carry_their_own_head_lines() -> None:
+    """The head lines kept per conversation: two conversations taking turns, one of them
+    with a new sandbox URL mid-way, and a conversation id played again after its close."""
+    seen: list[tuple[str | None, ...]] = []
+
+    async def chat(request: web.Request) -> web.Response:
+        h = request.headers
+        seen.append((h.get("X-Convsim-Conversation"), h.get("X-Convsim-Sandbox-Url"),
+                     h.get("Idempotency-Key"), h.get("Content-Type")))
+        return web.json_response({"reply": "ok"})
+
+    async def main() -> None:
+        app = web.Application()
+        app.router.add_post("/v1/chat", chat)
+        runner, url = await _serve(app)
+        try:
+            async def play(conn: HttpConnector) -> None:
+                assert conn._pool is not None
+                await conn.send("a", "1", None, "http://h1")  # type: ignore[arg-type]
+                await conn.send("b", "1", None, "http://h2")  # type: ignore[arg-type]
+                await conn.send("a", "2", None, "http://h3")  # type: ignore[arg-type]
+                await conn.send("b", "2", None, "http://h2")  # type: ignore[arg-type]
+                await conn.close("a")
+                await conn.send("a", "again", None, "http://h1")  # type: ignore[arg-type]
+
+            await _with_connector(url, play, close_path=None)
+        finally:
+            await runner.cleanup()
+
+    asyncio.run(main())
+    json_type = "application/json"
+    assert seen == [("a", "http://h1", "a:0", json_type), ("b", "http://h2", "b:0", json_type),
+                    ("a", "http://h3", "a:1", json_type), ("b", "http://h2", "b:1", json_type),
+                    ("a", "http://h1", "a:0", json_type)]
+
+
 def test_aiohttp_client_option_gives_the_same_replies() -> None:
     seen: dict[str, Any] = {}
 
