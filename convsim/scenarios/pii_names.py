@@ -208,8 +208,12 @@ def _accept_next(word: str, first: str, lex: Lexicon) -> bool:
 
 def _title(word: str, shortest: int = 3) -> bool:
     """Title case, each part of a compound too ("Okafor", "Ni-Bhriain", "O'Sullivan")."""
+    if len(word) < shortest or not word[0].isupper():
+        return False
+    if "'" not in word and "’" not in word and "-" not in word:
+        return word[1:].islower()  # the common case, without a split
     parts = re.split(r"['’-]", word)
-    return len(word) >= shortest and word[0].isupper() and parts[0][1:].islower() and all(
+    return parts[0][1:].islower() and all(
         p[1:].islower() or not p[1:] for p in parts[1:] if p)
 
 
@@ -378,12 +382,12 @@ def _context_name(text: str, tokens: list[re.Match[str]], i: int, lex: Lexicon, 
     """Names told apart by the sentence around them, not by the dictionary: "you are Cook Best",
     "..., Yuki.", "Harita Terence and Daiki Li", "Wolfram said", "Is Shirin still handling"."""
     tok, word = tokens[i], tokens[i].group(0)
-    if not word[:1].isupper():
+    if not word[:1].isupper() or _never(word):
         return 0
     nxt = tokens[i + 1] if i + 1 < len(tokens) else None
     before = text[max(0, tok.start() - 30):tok.start()]
     spaced = nxt is not None and text[tok.end():nxt.start()] == " "
-    if YOU_ARE.search(before) and spaced and nxt is not None and _title(word) \
+    if spaced and before.endswith(" ") and YOU_ARE.search(before) and nxt is not None and _title(word) \
             and _person_word(word, lex, place_ok=True) and _title(nxt.group(0)) \
             and (_person_word(nxt.group(0), lex, place_ok=True) or lex.is_name(nxt.group(0))) \
             and not (i + 2 < len(tokens) and text[nxt.end():tokens[i + 2].start()] == " "
