@@ -199,7 +199,8 @@ ID_CUE = re.compile(
     r"identification|number|code)|identification number|id code|citizen (?:id|number)|"
     r"resident (?:id|number)|national number|rijksregisternummer|cédula|cedula|curp|rfc|rut|nric|"
     r"hkid|my number|emirates id|cnp|egn|oib|amka|jmbg|isikukood|asmens kodas|henkilötunnus|hetu|"
-    r"fødselsnummer|cpr|kennitala|kimlik|(?:my|her|his|your|their) id)\b[^.\n]{0,20}$", re.IGNORECASE)
+    r"fødselsnummer|cpr|kennitala|kimlik|(?:my|her|his|your|their) (?:id|social))\b[^.\n]{0,20}$",
+    re.IGNORECASE)
 NINO = re.compile(r"\b(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2}"
                   r" ?[A-D]\b", re.IGNORECASE)
 CHUNK = re.compile(r"[A-Za-z0-9]+")
@@ -314,7 +315,7 @@ SECRET_CUE = re.compile(
     r"(?:name of )?(?:my )?first pet(?:'?s name)?|"
     r"code (?:we|I|you) (?:just )?(?:sent|texted|got|received)(?: \w+){0,3}|"
     r"code-pin|code secret|geheimzahl|mot de passe|contraseña|clave)"
-    r"(?:\s*(?:number|no\.?|#))?(?:\s+(?:you|we|they|I)\s+(?:just\s+)?(?:sent|texted|gave|got|received)"
+    r"(?:\s*(?:number|no\.?|#))?(?:['’]s)?(?:\s+(?:you|we|they|I)\s+(?:just\s+)?(?:sent|texted|gave|got|received)"
     r"(?:\s+me)?)?(?:\s*(?:is|was|would be|should be|=|:))?\s*[:#]?\s*[\"'‘“]?$",
     re.IGNORECASE)
 WORD_SECRET_CUE = re.compile(r"\b(?:answer|maiden name|pet|word|password|passphrase|pass phrase|"

@@ -58,6 +58,7 @@ NATIONAL_IDS = [
     ("My cédula is 1234567890.", ["1234567890"]),
     ("My personal number is 198507124539.", ["198507124539"]),
     ("her ID is 87010112345 but the form says otherwise", ["87010112345"]),
+    ("My social is 078051120", ["078051120"]),
 ]
 SECRETS = [
     ("My security PIN is 7302", ["7302"]),
@@ -66,6 +67,7 @@ SECRETS = [
     ("The code I got by text is 7741", ["7741"]),
     ("the passcode is 0912", ["0912"]),
     ("my memorable word is lighthouse", ["lighthouse"]),
+    ("My PIN's 2468", ["2468"]),
 ]
 POSTCODES = [
     ("The address is Stephansplatz 1, 1010 Wien.", ["1010"]),
