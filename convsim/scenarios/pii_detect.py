@@ -28,8 +28,10 @@ from stdnum.fr import nir
 from stdnum.gb import nhs
 from stdnum.in_ import aadhaar
 from stdnum.it import codicefiscale
+from stdnum.mx import curp
 from stdnum.nl import bsn
 from stdnum.pl import pesel
+from stdnum.pt import cc as pt_cc
 from stdnum.se import personnummer
 from stdnum.us import ssn
 
@@ -45,6 +47,11 @@ class Span:
 
 PHONE_REGIONS = ("US", "GB", "DE", "FR", "ES", "IT", "NL", "IN", "AU", "BR", "MX", "CA", "IE",
                  "BE", "CH", "AT", "SE", "PL", "PT")
+# Tried only for a number right after a phone cue ("call me on 24 67 63 80") that no region
+# above accepts: the rest of Europe and the Americas, and New Zealand, South Africa, Singapore.
+CUED_PHONE_REGIONS = ("DK", "NO", "FI", "IS", "LU", "CZ", "SK", "HU", "SI", "HR", "RO", "BG", "GR",
+                      "EE", "LV", "LT", "RS", "UA", "TR", "CY", "MT", "AR", "CL", "CO", "PE", "UY",
+                      "PY", "BO", "EC", "VE", "CR", "PA", "GT", "DO", "PR", "NZ", "ZA", "SG")
 # Numbers right after these words are business references, not personal data.
 NOT_PERSONAL = re.compile(
     r"\b(?:order|tracking|track|invoice|ref|reference|confirmation|ticket|case|model|serial|sku|"
@@ -177,10 +184,27 @@ def find_phones(text: str, regions: tuple[str, ...] = PHONE_REGIONS) -> Iterator
                 yield Span(c.start() + pm.start, c.start() + pm.end, "phone", key)
             if found:
                 break
+        else:
+            if cued and not raw.startswith("+"):
+                yield from _cued_phone(raw, c.start())
     for m in SPOKEN_DIGITS.finditer(text):
         number = spoken_digits(m.group(0))
         if len(number) >= 7 and not m.group(0).replace(" ", "").isdigit():
             yield Span(m.start(), m.end(), "phone", number)
+
+
+def _cued_phone(raw: str, offset: int) -> Iterator[Span]:
+    """A number after a phone cue, valid in one of the other regions: parsed once per region
+    (no matcher pass), the whole candidate or nothing."""
+    for region in CUED_PHONE_REGIONS:
+        try:
+            number = phonenumbers.parse(raw, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number) and not any(p.fullmatch(raw) for p in DATES):
+            key = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+            yield Span(offset, offset + len(raw), "phone", key)
+            return
 
 
 # ----------------------------------------------------------------------------- numbers
@@ -199,17 +223,48 @@ ID_CUE = re.compile(
     r"identification|number|code)|identification number|id code|citizen (?:id|number)|"
     r"resident (?:id|number)|national number|rijksregisternummer|cédula|cedula|curp|rfc|rut|nric|"
     r"hkid|my number|emirates id|cnp|egn|oib|amka|jmbg|isikukood|asmens kodas|henkilötunnus|hetu|"
-    r"fødselsnummer|cpr|kennitala|kimlik|(?:my|her|his|your|their) (?:id|social))\b[^.\n]{0,20}$",
+    r"fødselsnummer|cpr|kennitala|kimlik|(?:my|her|his|your|their) (?:id|social)|"
+    r"ahv|avs|cuit|cuil|rfc|nif|nic|pps|cnp|ruc|nit|cui|dpi|svnr|sv-nummer|"
+    r"sozialversicherungs(?:nummer)?|versicherungsnummer|insurance number|"
+    r"(?:national|civil|population) regist(?:er|ry)(?: number)?|register number|"
+    r"numéro (?:national|d'assurance sociale|de sécurité sociale)|número (?:nacional|de identidad|"
+    r"de seguridad social|fiscal)|registre national|rijksregister|cartão de cidadão|citizen card|"
+    r"seguridad social|rodné číslo|emšo|personas kods|"
+    r"social (?:insurance|security) (?:number|no))\b[^.\n]{0,20}$",
     re.IGNORECASE)
 NINO = re.compile(r"\b(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2}"
                   r" ?[A-D]\b", re.IGNORECASE)
 CHUNK = re.compile(r"[A-Za-z0-9]+")
+def _pt_cc(value: str) -> bool:
+    """A Portuguese citizen card number: its two check letters make the shape distinctive."""
+    return any(c.isalpha() for c in value) and pt_cc.is_valid(value)
+
+
 # (validator, needs a cue word): strong checksums stand alone, weak ones need "BSN", "SIN"...
 NATIONAL_IDS: tuple[tuple[Callable[[str], bool], bool], ...] = (
     (dni.is_valid, False), (nie.is_valid, False), (nir.is_valid, False),
     (codicefiscale.is_valid, False), (cpf.is_valid, False), (aadhaar.is_valid, False),
     (personnummer.is_valid, False), (idnr.is_valid, True), (bsn.is_valid, True),
-    (sin.is_valid, True), (pesel.is_valid, True), (nhs.is_valid, True))
+    (sin.is_valid, True), (pesel.is_valid, True), (nhs.is_valid, True), (curp.is_valid, False),
+    (_pt_cc, False))
+# After an id cue word, a number valid in any of these personal-id systems of Europe and the
+# Americas (python-stdnum's checksums) is an id: AHV, Belgian national number, CUIT, CPR...
+CUED_ID_MODULES = (
+    "ad.nrt", "ar.cuit", "ar.dni", "at.vnr", "be.nn", "be.bis", "bg.egn", "ch.ssn", "cl.rut",
+    "co.nit", "cr.cpf", "cz.rc", "dk.cpr", "do.cedula", "ec.ci", "ee.ik", "fi.hetu", "gr.amka",
+    "hr.oib", "ie.pps", "is_.kennitala", "li.peid", "lt.asmens", "mx.rfc", "no.fodselsnummer",
+    "pe.cui", "pt.nif", "py.ruc", "ro.cnp", "si.emso", "sk.rc", "uy.rut", "ve.rif", "gt.nit")
+_cued_validators: list[Callable[[str], bool]] = []
+
+
+def cued_id_valid(value: str) -> bool:
+    """Valid in one of `CUED_ID_MODULES` (imported on first use)."""
+    if not _cued_validators:
+        import importlib
+
+        _cued_validators.extend(importlib.import_module(f"stdnum.{name}").is_valid
+                                for name in CUED_ID_MODULES)
+    return any(valid(value) for valid in _cued_validators)
 
 
 def _longest_valid(text: str, start: int, end: int, ok: Callable[[str], bool]) -> int | None:
@@ -258,7 +313,7 @@ def find_numbers(text: str) -> Iterator[Span]:
         elif (cued or not value.isdigit()) and any(valid(value) and (cued or not weak)
                                                    for valid, weak in NATIONAL_IDS):
             yield Span(start, end, "national_id", re.sub(r"[\s.-]", "", value.upper()))
-        elif cued and re.fullmatch(r"[A-Za-z]{0,3}\d{6,14}[A-Za-z]?", value):
+        elif cued and (re.fullmatch(r"[A-Za-z]{0,3}\d{6,14}[A-Za-z]?", value) or cued_id_valid(value)):
             # right after "national id", "tax number"...: trusted without a checksum
             yield Span(start, end, "national_id", value.upper())
 
@@ -314,8 +369,13 @@ SECRET_CUE = re.compile(
     r"access code|memorable word|(?:mother'?s|mom'?s|mum'?s) maiden name|"
     r"(?:name of )?(?:my )?first pet(?:'?s name)?|"
     r"code (?:we|I|you) (?:just )?(?:sent|texted|got|received)(?: \w+){0,3}|"
+    r"(?:\d|four|five|six|eight)[- ]digit (?:pin|code|passcode|number)|my code|"
+    r"(?:got|received|been sent|was sent|sent me|texted me|emailed me|have)\s+(?:a|the|this|that|my)\s+"
+    r"(?:\w+\s+)?code|"
     r"code-pin|code secret|geheimzahl|mot de passe|contraseña|clave)"
-    r"(?:\s*(?:number|no\.?|#))?(?:['’]s)?(?:\s+(?:you|we|they|I)\s+(?:just\s+)?(?:sent|texted|gave|got|received)"
+    r"(?:\s*(?:number|no\.?|#))?(?:['’]s)?(?:\s+(?:for|on|of|to)\s+(?:my|the|your|this)\s+\w+(?:\s+\w+)?)?"
+    r"(?:\s+(?:you|we|they|I)\s+(?:just\s+)?(?:sent|texted|gave|got|received|set|chose|picked|"
+    r"created|made|use|used|entered|registered|added|have|had)(?:\s+up)?"
     r"(?:\s+me)?)?(?:\s*(?:is|was|would be|should be|=|:))?\s*[:#]?\s*[\"'‘“]?$",
     re.IGNORECASE)
 WORD_SECRET_CUE = re.compile(r"\b(?:answer|maiden name|pet|word|password|passphrase|pass phrase|"
@@ -326,6 +386,7 @@ BUSINESS_CODE = re.compile(r"\b(?:order|tracking|promo|discount|coupon|voucher|g
                            r"shipping|return)\s+code\b", re.IGNORECASE)
 SECRET_WORD = re.compile(r"\b(?:pin|passcode|pass code|password|otp|one[- ]time|verification|security|"
                          r"auth|access code|memorable)", re.IGNORECASE)
+SENT_CODE = re.compile(r"code (?:we|I|you) (?:just )?(?:sent|texted|got|received)", re.IGNORECASE)
 SECRET_VALUE = re.compile(r"\d+(?:[ -]\d+)*(?![\w-])|[^\W\d][\w-]*")
 
 
@@ -341,6 +402,9 @@ def find_secrets(text: str) -> Iterator[Span]:
         window = text[max(0, m.start() - 50):m.start()]
         if BUSINESS_CODE.search(window) and not SECRET_WORD.search(window):
             continue
+        if not SECRET_WORD.search(window) and not WORD_SECRET_CUE.search(window) and not re.fullmatch(
+                r"\d+(?:[ -]\d+)*", value) and not SENT_CODE.search(window):
+            continue  # after a bare "the code I got" only digits are a one-time code ("SAVE20" is not)
         if len(value) < 2 and not value.isdigit():
             continue  # "the password I received": "I" is no answer
         if not any(c.isdigit() for c in value) and not WORD_SECRET_CUE.search(
