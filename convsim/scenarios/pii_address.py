@@ -43,7 +43,9 @@ US_STREET = re.compile(
     re.IGNORECASE)
 DE_NL_STREET = re.compile(
     rf"\b(?:{_CAP}\s+)?[A-ZÄÖÜ][\wäöüß-]*(?:straße|strasse|str\.|weg|allee|platz|gasse|ring|damm|"
-    rf"ufer|chaussee|steig|pfad|straat|laan|plein|gracht|kade|singel|dijk|markt)"
+    rf"ufer|chaussee|steig|pfad|straat|laan|plein|gracht|kade|singel|dijk|markt|"
+    rf"hof|steeg|dreef|lei|baan|kaai|vest|gade|vej|stræde|torv|plads|gata|gatan|vägen|veien|gaten|"
+    rf"katu|tie)"
     rf"\s+\d{{1,4}}(?:\s?[a-zA-Z]\b)?(?![\w.,]\d)")
 # "Konrad-Adenauer-Straße 4", "Kurt-Zahn-Gasse 8/7"
 DE_HYPHENATED = re.compile(r"\b(?:[A-ZÄÖÜ][\wäöüß]*-)+(?:Straße|Strasse|Str\.|Weg|Allee|Platz|Gasse|Ring|"
@@ -51,13 +53,25 @@ DE_HYPHENATED = re.compile(r"\b(?:[A-ZÄÖÜ][\wäöüß]*-)+(?:Straße|Strasse|
 DE_TWO_WORDS = re.compile(r"\b[A-ZÄÖÜ][\wäöüß-]+\s+(?:Straße|Strasse|Str\.|Weg|Allee|Platz|Gasse|"
                           r"Ring|Damm)\s+\d{1,4}[a-z]?\b")
 FR_STREET = re.compile(
-    rf"(?<![\w-])\d{{1,4}}(?:\s?(?:bis|ter))?,?\s+(?i:rue|avenue|av\.|boulevard|bd|place|allée|allee|"
-    rf"chemin|impasse|quai|cours|route|square|passage)\s+(?:(?:de|du|des|la|le|les|d['’]|l['’])\s*)*"
+    rf"(?<![\w-])\d{{1,5}}(?:\s?(?:bis|ter))?,?\s+(?i:rue|avenue|av\.|boulevard|bd|place|allée|allee|"
+    rf"allé|chemin|impasse|quai|cours|route|square|passage|rang|montée|côte|croissant|promenade|"
+    rf"terrasse)\s+(?:(?:de|du|des|la|le|les|d['’]|l['’])\s*)*"
     rf"{_CAP}(?:[\s-]+(?:(?:de|du|des|la|le|les|d['’]|l['’])\s*)*{_CAP})*")
 ES_IT_STREET = re.compile(
     rf"\b(?i:calle|c/|avenida|avda\.?|plaza|paseo|camino|carrer|via|viale|piazza|corso|largo|rua|"
     rf"travessa)\s+(?:(?:de|del|la|las|los|di|della|dei|do|da)\s+)*{_CAP}(?:\s+(?:(?:de|del|la|di|"
     rf"della)\s+)*{_CAP}){{0,3}},?\s*(?:n[ºo°.]?\s*)?\d{{1,4}}[a-zA-Z]?\b")
+# Numbered streets with the house number after "N°" ("Avenida 2 N° 630", "Diag. 74 N° 1120",
+# "Calle 5 # 12-40"); Polish streets ("ul. Długa 5", "plac Waryńskiego 910"); post boxes.
+NUMBERED_STREET = re.compile(
+    r"\b(?i:calle|avenida|av\.|avda\.?|diagonal|diag\.|transversal|carrera|cra\.|pasaje|ruta|"
+    r"boulevard|bulevar|camino)\s+\d{1,3}[A-Za-z]?\s*(?:N[°º]|n[°º]|No\.|#)\s*\d{1,5}(?:-\d{1,3})?\b")
+PL_STREET = re.compile(
+    rf"\b(?i:ul\.|ulica|al\.|aleja|aleje|pl\.|plac|os\.|osiedle|skwer|rondo)\s+{_CAP}"
+    rf"(?:\s+{_CAP}){{0,2}}\s+\d{{1,4}}[a-zA-Z]?(?:/\d{{1,4}})?\b")
+PO_BOX = re.compile(r"\b(?:P\.?\s?O\.?\s?Box|Post Office Box|PO Box|Postfach|Postbus|Boîte postale|"
+                    r"Apartado(?: de correos| postal)?|Casilla(?: de correo)?|Caixa postal|Postboks|"
+                    r"Box)\s+\d{1,6}\b", re.IGNORECASE)
 STREET_STOP = STOP - {"st", "the"} | {"items", "item", "pieces", "units", "times", "days", "hours",
                                      "minutes", "weeks", "months", "years", "dollars", "euros",
                                      "pounds", "boxes", "orders", "people", "ways"}
@@ -136,7 +150,12 @@ def find_streets(text: str) -> Iterator[Span]:
         if _street_ok(m):
             yield Span(m.start(), m.end(), "street", m.group(0).lower())
     english = lexicon().english
-    for pattern in (DE_NL_STREET, DE_HYPHENATED, DE_TWO_WORDS, FR_STREET, ES_IT_STREET):
+    for m in NUMBERED_STREET.finditer(text):
+        yield Span(m.start(), m.end(), "street", m.group(0).lower())
+    for m in PO_BOX.finditer(text):
+        if not m.group(0).lower().startswith("box") or cue_before(ADDRESS_CUE, text, m.start()):
+            yield Span(m.start(), m.end(), "street", m.group(0).lower())
+    for pattern in (DE_NL_STREET, DE_HYPHENATED, DE_TWO_WORDS, FR_STREET, ES_IT_STREET, PL_STREET):
         for m in pattern.finditer(text):
             value = m.group(0)
             words = re.findall(r"[^\W\d_]+", value)
@@ -223,8 +242,10 @@ def find_postcodes(text: str) -> Iterator[Span]:
         if town and not business_context(text, m.start()):
             yield span(m.start("code"), m.end("code"))
     for m in POSTCODE_TOWN.finditer(text):
-        city = m.group("city")
-        if (is_place_name(city) or is_place(city.split()[0])) and not business_context(text, m.start()):
+        city, code = m.group("city"), m.group("code")
+        # "NNNN-NNN Town" after a comma is a Portuguese postcode whatever the town
+        town = is_place_name(city) or is_place(city.split()[0]) or bool(re.fullmatch(r"\d{4}-\d{3}", code))
+        if town and not business_context(text, m.start()):
             yield span(m.start("code"), m.end("code"))
     for m in CUED_POSTCODE.finditer(text):
         code = m.group(0)

@@ -369,6 +369,10 @@ AT_WORK = re.compile(r"\s+(?:still\s+|already\s+|not\s+)?(?:handling|dealing wit
                      r"back from|working on|taking care)\b", re.IGNORECASE)
 # A name of a list ends where a field or separator follows: "Name: Dossetti Made | Phone: ..."
 FIELD_END = re.compile(r"\s*(?:[|,;(\n]|$| [-–] )")
+# "Your name is Nadia Rode.": a surname that is also a word ends the sentence after a strong cue
+SENTENCE_END = re.compile(r"[.!?](?:\s|$)")
+# "your upcoming Houston to Denver trip": a place word that is also a surname, in a route
+ROUTE_NEXT = re.compile(r"\s+(?:to|-|–|and)\s+([A-Z][\w'’.-]+)")
 COORD = re.compile(r"^\s*(?:and|&)\s+$", re.IGNORECASE)
 
 
@@ -430,6 +434,11 @@ def _full_name(text: str, tokens: list[re.Match[str]], i: int, lex: Lexicon) -> 
             and not _sentence_start(text, tok.start()) and not is_place(nxt.group(0)))
 
 
+def _route(text: str, end: int) -> bool:
+    m = ROUTE_NEXT.match(text, end)
+    return m is not None and is_place(m.group(1))
+
+
 def find_names(text: str) -> Iterator[tuple[int, int]]:
     """Spans of person names (one or more words) in `text`."""
     lex = lexicon()
@@ -472,7 +481,7 @@ def find_names(text: str) -> Iterator[tuple[int, int]]:
                    and (_capitalised(word) or lex.is_first(word))
                    and not DETERMINER.search(short) and not PRODUCT_FOR.search(short)
                    and not SPOKEN_DOMAIN.match(text, tok.end())
-                   and not (is_place(word) and PLACE_PREP.search(short)))
+                   and not (is_place(word) and (PLACE_PREP.search(short) or _route(text, tok.end()))))
         if not hit:
             i += 1
             continue
@@ -482,7 +491,9 @@ def find_names(text: str) -> Iterator[tuple[int, int]]:
             gap = text[end:tokens[j].start()]
             nxt = tokens[j].group(0)
             if gap not in (" ", "-") or not (_accept_next(nxt, word, lex) or strong and _title(nxt, 2)
-                                             and not _never(nxt) and FIELD_END.match(text, tokens[j].end())):
+                                             and not _never(nxt) and (FIELD_END.match(text, tokens[j].end())
+                                                                      or j == i + 1 and SENTENCE_END.match(
+                                                                          text, tokens[j].end()))):
                 break
             end, j = tokens[j].end(), j + 1
         yield first.start(), end
@@ -490,7 +501,8 @@ def find_names(text: str) -> Iterator[tuple[int, int]]:
         i = j
 
 
-USER_ID = re.compile(r"(?<![\w@.'’])([^\W\d_]+(?:['’][^\W\d_]+)*(?:[-_.][^\W\d_]+(?:['’][^\W\d_]+)*)*)_"
+USER_ID = re.compile(r"(?<![\w@.])(?<!\w['’])"  # "'mia_kim_4397'" quoted, not "o'brien_..."
+                     r"([^\W\d_]+(?:['’][^\W\d_]+)*(?:[-_.][^\W\d_]+(?:['’][^\W\d_]+)*)*)_"
                      r"(?:[^\W\d_]+_)?(\d{2,6})(?![\w@])")
 USER_ID_CUE = re.compile(r"\b(?:user\s*id|username|user name|login|handle)\b\W{0,6}(?:is\W+)?$",
                          re.IGNORECASE)
