@@ -1,0 +1,661 @@
+"""Build the fifth personal-data probe (tests/data/pii_probe_fifth.jsonl) from public text.
+
+Written by an engineer who never opened the scrubber (convsim/scenarios/pii*.py) and never
+scored this probe: the whole file is held out (every line has ``half: "held-out"``), to be
+scored once by `benchmarks/pii_probe.py --probe tests/data/pii_probe_fifth.jsonl`.
+
+Carrier text (in ../shared/data, none used by an earlier probe):
+  - tau-bench (v1) retail task instructions, train and dev splits ("Your name is X Y and your
+    zip code is 19031. ... Return #W6067464 via credit_card_4190576: Electric Kettle; ..."):
+    the name, zip code and email are replaced by planted ones;
+  - ABCD sample customer turns (three real customer-service chats): the customer's name,
+    username, email and phone are replaced by planted ones, the rest kept as typed;
+  - tau2-bench telecom db.toml customer records, written out as the customer-details note
+    a contact centre pastes (field names and order of the record, values planted).
+Each line may get one or two planted clauses (frames written for this probe, none of the
+fourth probe's) and one look-alike clause whose value comes from the same task's data
+(item ids of the task's own actions, ABCD order ids and amounts) or is a valid business
+number (EAN-13, ISBN-13, tracking numbers, ISO 11649 creditor references, invoice numbers).
+Values from Faker in locales no earlier probe used for them (tr_TR, el_GR, en_PH, sk_SK,
+hr_HR, sl_SI, es_CL, es_CO, et_EE, lt_LT, lv_LV for names; fi_FI, cs_CZ, hu_HU, ro_RO,
+no_NO, which the second probe used for names only) and a few common ones; every number is
+checked (phonenumbers, python-stdnum, Luhn).
+
+    .venv/bin/python benchmarks/pii_probe_fifth_build.py [--data ../shared/data] [--out FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gzip
+import importlib.util
+import json
+import random
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import phonenumbers
+from faker import Faker
+from stdnum import ean, isbn, iso11649, luhn
+from stdnum import iban as std_iban
+from stdnum.cl import rut
+from stdnum.cz import rc
+from stdnum.fi import hetu
+from stdnum.gr import amka
+from stdnum.hr import oib
+from stdnum.iso7064 import mod_97_10
+from stdnum.no import fodselsnummer
+from stdnum.ro import cnp
+from stdnum.se import personnummer
+from stdnum.tr import tckimlik
+
+REPO = Path(__file__).resolve().parents[1]
+OUT = REPO / "tests" / "data" / "pii_probe_fifth.jsonl"
+DATA = REPO.parent / "shared" / "data"
+PLACES = REPO / "convsim" / "scenarios" / "data" / "places.tsv.gz"  # used as a list of towns only
+SEED = 20261207
+
+
+def _fourth() -> Any:
+    """The fourth probe's builder, for its small text helpers and phrasal-verb list."""
+    spec = importlib.util.spec_from_file_location("pii_probe_fourth_build",
+                                                  Path(__file__).with_name("pii_probe_fourth_build.py"))
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_F4 = _fourth()
+_ascii, _word_re, PHRASAL = _F4._ascii, _F4._word_re, _F4.PHRASAL
+
+REGION = {"tr_TR": "TR", "el_GR": "GR", "en_PH": "PH", "sk_SK": "SK", "hr_HR": "HR", "sl_SI": "SI",
+          "es_CL": "CL", "es_CO": "CO", "fi_FI": "FI", "cs_CZ": "CZ", "hu_HU": "HU", "ro_RO": "RO",
+          "no_NO": "NO", "sv_SE": "SE", "en_US": "US", "en_GB": "GB", "de_DE": "DE", "fr_FR": "FR",
+          "es_ES": "ES", "it_IT": "IT"}
+NEW = ["tr_TR", "el_GR", "en_PH", "sk_SK", "hr_HR", "sl_SI", "es_CL", "es_CO"]
+NAMES_ONLY_BEFORE = ["fi_FI", "cs_CZ", "hu_HU", "ro_RO", "no_NO"]
+COMMON = ["en_US", "en_GB", "de_DE", "fr_FR", "es_ES", "it_IT"]
+LINE_LOCALES = NEW + NEW + NAMES_ONLY_BEFORE + COMMON  # the new locales twice as often
+# names in Latin script only (the carrier text is English): el_GR names come from elsewhere
+NAME_LOCALES = [x for x in LINE_LOCALES if x != "el_GR"] + ["et_EE", "lt_LT", "lv_LV", "sv_SE"]
+# Faker's address provider is the country's own (tr_TR and el_GR: not, or not in Latin script)
+ADDRESS_LOCALES = ["en_PH", "sk_SK", "hr_HR", "sl_SI", "es_CL", "es_CO", "fi_FI", "cs_CZ", "hu_HU",
+                   "ro_RO", "no_NO", "sv_SE", "en_US", "en_GB", "de_DE", "fr_FR", "es_ES", "it_IT"]
+IBAN_LOCALES = ["tr_TR", "el_GR", "sk_SK", "cs_CZ", "fi_FI", "no_NO", "ro_RO", "es_ES", "it_IT",
+                "de_DE", "fr_FR", "en_GB"]
+DOB_FORMAT = {"tr_TR": "%d.%m.%Y", "el_GR": "%d/%m/%Y", "en_PH": "%m/%d/%Y", "sk_SK": "%d.%m.%Y",
+              "hr_HR": "%d.%m.%Y", "sl_SI": "%d.%m.%Y", "es_CL": "%d-%m-%Y", "es_CO": "%d/%m/%Y",
+              "fi_FI": "%d.%m.%Y", "cs_CZ": "%d.%m.%Y", "hu_HU": "%Y.%m.%d", "ro_RO": "%d.%m.%Y",
+              "no_NO": "%d.%m.%Y", "sv_SE": "%Y-%m-%d", "en_US": "%m/%d/%Y", "en_GB": "%d/%m/%Y",
+              "de_DE": "%d.%m.%Y", "fr_FR": "%d/%m/%Y", "es_ES": "%d/%m/%Y", "it_IT": "%d/%m/%Y"}
+# national ids after a cue word: (locale, cue, faker method, validator, written with separators?)
+NATIONAL = [("sv_SE", "personnummer", "ssn", personnummer), ("fi_FI", "henkilötunnus", "ssn", hetu),
+            ("cs_CZ", "rodné číslo", "birth_number", rc), ("ro_RO", "CNP", "ssn", cnp),
+            ("tr_TR", "TC kimlik no", "ssn", tckimlik), ("hr_HR", "OIB", "ssn", oib),
+            ("no_NO", "fødselsnummer", "ssn", fodselsnummer), ("es_CL", "RUT", "rut", rut),
+            ("el_GR", "AMKA", "ssn", amka), ("sk_SK", "birth number", "birth_number", rc)]
+NATIONAL_MODULES = (personnummer, hetu, rc, cnp, tckimlik, oib, fodselsnummer, rut, amka)
+
+# Frames written for this probe (none is one of the fourth probe's).
+NAME_FRAMES = ["{n} is the name on the account.", "Sure, it's {n}.", "First and last name: {n}.",
+               "I'm {n}, I spoke to someone earlier today.", "The order was placed by {n}.",
+               "Hi again, {n} here from earlier.", "Account holder: {n}."]
+POSSESSIVE_FRAMES = ["It's my daughter {n}'s order.", "I need to update {n}'s address.",
+                     "The parcel was left at {n}'s door.", "{n}'s card was charged twice.",
+                     "Could you look at {n}'s subscription?", "I'm asking on {n}'s behalf."]
+EMAIL_FRAMES = ["{v} is my email.", "Email: {v}", "Use {v} for the confirmation.",
+                "my e-mail address is {v} if that helps"]
+PHONE_FRAMES = ["{v} is the best number to reach me.", "Phone: {v}", "Mobile {v}, text is fine.",
+                "If we get cut off, ring me on {v}."]
+ADDRESS_FRAMES = ["Deliver to {v} please.", "Address: {v}", "We moved to {v} last month.",
+                  "{v} is where I live now."]
+DOB_FRAMES = ["Birthday: {v}", "I'm born {v}.", "the date of birth on my ID is {v}",
+              "{v} is my birth date."]
+IBAN_FRAMES = ["Bank account (IBAN): {v}", "Please pay the refund into {v}.",
+               "IBAN {v}, the account holder is me."]
+IBAN_PAIR = "I have two accounts, {a} (old) and {b} (new); use the new one."
+CARD_FRAMES = ["Card: {v}", "Pay with {v}, the expiry is on the back.",
+               "I'd like to use my other card, {v}."]
+NATIONAL_FRAMES = ["{cue}: {v}", "My {cue} is {v}", "{cue} {v}, that's the one on file."]
+CODE_FRAMES = {"pin": ["PIN: {v}", "the pin is {v} I think", "Security PIN {v}."],
+               "passcode": ["Account passcode: {v}", "I set the passcode to {v}."],
+               "otp": ["The verification code is {v}.", "Code from the text: {v}",
+                       "I just got {v} as the login code."]}
+RECORD_FIELDS = ("full_name", "date_of_birth", "email", "phone_number", "address")
+UNITS = "inch|inches|hours|degrees|mm|cm|ml|oz|GB|TB|W|V|mAh|pieces|lbs|kg|MP|L"
+# look-alike clauses: (kind, resembles, frame)
+LOOKALIKE_FRAMES = {
+    "item_id": ("phone", "The item number on the packing slip is {v}."),
+    "ean": ("card", "The barcode on the box reads {v}."),
+    "isbn": ("card", "It was a book, ISBN {v}."),
+    "tracking": ("card", "Tracking number {v} still says in transit."),
+    "creditor_ref": ("iban", "The payment reference was {v}."),
+    "invoice": ("national_id", "Invoice no. {v} shows the wrong total."),
+    "amount": ("postcode", "The total came to {v}."),
+    "order_date": ("dob", "I ordered it on {v}."),
+    "town": ("name", "Will it arrive before I leave for {v}?"),
+}
+
+
+class Maker:
+    """Planted values: Faker identities checked against their own systems."""
+
+    def __init__(self, vocabulary: set[str]) -> None:
+        self.rng = random.Random(SEED)
+        self.fakers: dict[str, Faker] = {}
+        self.vocabulary = vocabulary  # lower-case words of the carrier text: no name may be one
+        self.towns: dict[str, list[str]] = {}
+        with gzip.open(PLACES, "rt", encoding="utf-8") as fh:
+            next(fh)
+            for row in fh:
+                kind, country, population, name = row.rstrip("\n").split("\t")
+                if kind == "city" and int(population) >= 5000 and re.fullmatch(r"[^\W\d_][\w .'-]*", name):
+                    self.towns.setdefault(country, []).append(name)
+        for names in self.towns.values():
+            names.sort()
+        self.used_names: set[str] = set()
+
+    def faker(self, locale: str) -> Faker:
+        if locale not in self.fakers:
+            fake = Faker(locale)
+            fake.seed_instance(SEED + len(self.fakers))
+            self.fakers[locale] = fake
+        return self.fakers[locale]
+
+    def pick(self, locale: str, allowed: list[str]) -> str:
+        return locale if locale in allowed else self.rng.choice(allowed)
+
+    def _word(self, locale: str, method: str) -> str:
+        for _ in range(300):
+            word = str(getattr(self.faker(locale), method)())
+            if (re.fullmatch(r"[^\W\d_]{3,}", word) and word.lower() not in self.vocabulary
+                    and word.lower() not in self.used_names):
+                return word
+        raise RuntimeError(f"no usable {method} for {locale}")
+
+    def name(self, locale: str) -> tuple[str, str, str]:
+        """(first, last, origin): from the line's locale when it has Latin-script names, else another."""
+        own = locale in NAME_LOCALES and self.rng.random() < 0.6
+        origin = locale if own else self.rng.choice(NAME_LOCALES)
+        first, last = self._word(origin, "first_name"), self._word(origin, "last_name")
+        while last == first:
+            last = self._word(origin, "last_name")
+        return first, last, origin
+
+    def phone(self, locale: str) -> str:
+        region = REGION[locale]
+        number = None
+        try:
+            for _ in range(60):
+                raw = self.faker(locale).phone_number()
+                if "x" in raw.lower():
+                    continue
+                try:
+                    parsed = phonenumbers.parse(raw, region)
+                except phonenumbers.NumberParseException:
+                    continue
+                if phonenumbers.is_valid_number_for_region(parsed, region):
+                    number = parsed
+                    break
+        except AttributeError:  # the locale has no phone provider
+            pass
+        if number is None:  # a mobile number of the region's own shape
+            example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
+            assert example is not None, region
+            national = str(example.national_number)
+            for _ in range(500):
+                digits = national[:3] + "".join(str(self.rng.randrange(10)) for _ in national[3:])
+                candidate = phonenumbers.parse("+" + str(example.country_code) + digits)
+                if phonenumbers.is_valid_number_for_region(candidate, region):
+                    number = candidate
+                    break
+        assert number is not None, region
+        # the ways people write it: national, international, E.164, dashed, national digits only
+        style = self.rng.choice(("national", "international", "e164", "dashed", "compact"))
+        if style == "international":
+            text = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+        elif style == "e164":
+            text = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        else:
+            text = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+            if style == "dashed":
+                text = re.sub(r"(?<=\d)[ ]+(?=\d)", "-", text)
+            elif style == "compact":
+                text = re.sub(r"[^\d+]", "", text)
+        assert phonenumbers.is_valid_number_for_region(phonenumbers.parse(text, region), region), text
+        return text
+
+    def email(self, first: str, last: str, locale: str, joined: bool = False) -> str:
+        """An address built from a name; `joined`: the name is also in the text, so its words
+        are joined in the address ("anna_berg", "aberg") rather than split by a dot or dash."""
+        sep = self.rng.choice(("_", "") if joined else (".", "_", "-", ""))
+        digits = str(self.rng.randrange(1, 99)) if self.rng.random() < 0.5 else ""
+        first_part = _ascii(first).lower() if self.rng.random() < 0.7 else _ascii(first)[0].lower()
+        try:
+            domain = self.faker(locale).free_email_domain()
+        except AttributeError:
+            domain = self.rng.choice(("gmail.com", "yahoo.com", "outlook.com"))
+        return f"{first_part}{sep}{_ascii(last).lower()}{digits}@{domain}"
+
+    def dob(self, locale: str) -> str:
+        born = self.faker(locale).date_of_birth(minimum_age=18, maximum_age=88)
+        if locale in ("en_US", "en_PH") and self.rng.random() < 0.3:
+            return f"{born.strftime('%B')} {born.day}, {born.year}"
+        if self.rng.random() < 0.15:
+            return f"{born.day} {born.strftime('%B')} {born.year}"
+        return born.strftime(DOB_FORMAT[locale])
+
+    def postcode(self, locale: str) -> str:
+        code = str(self.faker(locale).postcode()).strip()
+        region = REGION[locale]
+        if region == "HU":
+            code = code.removeprefix("H-")
+        if region == "SE" and re.fullmatch(r"\d{5}", code):  # Swedes write "123 45"
+            code = f"{code[:3]} {code[3:]}"
+        return code
+
+    def address(self, locale: str) -> tuple[str, str, str]:
+        """(whole address, street, postcode) in the country's order, with a real town."""
+        fake = self.faker(locale)
+        region = REGION[locale]
+        street = re.sub(r"\s+", " ", re.sub(r"\s*\n\s*", ", ", str(fake.street_address()))).strip(" ,")
+        town = self.rng.choice(self.towns[region])
+        postcode = self.postcode(locale)
+        if region in ("GB", "RO", "CL", "CO"):
+            whole = f"{street}, {town} {postcode}"
+        elif region == "US":
+            whole = f"{street}, {town}, {fake.state_abbr()} {postcode}"
+        else:  # PH, SK, HR, SI, FI, CZ, HU, NO, SE, DE, FR, ES, IT: postcode before the town
+            whole = f"{street}, {postcode} {town}"
+        return whole, street, postcode
+
+    def iban(self, locale: str) -> tuple[str, str]:
+        locale = self.pick(locale, IBAN_LOCALES)
+        for _ in range(50):
+            value = str(self.faker(locale).iban())
+            if value[:2] == REGION[locale] and std_iban.is_valid(value):
+                return value, locale
+        raise RuntimeError(f"no valid IBAN for {locale}")
+
+    def card(self) -> str:
+        while True:
+            number = str(self.faker("en_US").credit_card_number(
+                card_type=self.rng.choice(("visa16", "mastercard", "amex", "discover", "jcb16"))))
+            if luhn.is_valid(number) and len(number) >= 15:
+                break
+        style = self.rng.choice(("compact", "spaced", "dashed"))
+        if style == "compact":
+            return number
+        if len(number) == 15:  # Amex: 4-6-5
+            groups = [number[:4], number[4:10], number[10:]]
+        else:
+            groups = [number[i:i + 4] for i in range(0, len(number), 4)]
+        return (" " if style == "spaced" else "-").join(groups)
+
+    def national(self, locale: str) -> tuple[str, str, str]:
+        own = [x for x in NATIONAL if x[0] == locale]
+        locale, cue, method, module = own[0] if own else self.rng.choice(NATIONAL)
+        for _ in range(200):
+            value = str(getattr(self.faker(locale), method)())
+            if not module.is_valid(value):
+                continue
+            compact = module.compact(value)
+            if module in (personnummer, rc, rut, fodselsnummer) and self.rng.random() < 0.5:
+                value = module.format(compact)  # with its separators ("031114-0933", "7.590.206-9")
+            else:
+                value = compact
+            if module.is_valid(value):
+                return cue, value, locale
+        raise RuntimeError(f"no valid national id for {locale}")
+
+    def code(self, kind: str) -> str:
+        lengths = {"pin": (4, 4, 6), "passcode": (6, 8), "otp": (6,)}[kind]
+        length = self.rng.choice(lengths)
+        while True:
+            value = "".join(str(self.rng.randrange(10)) for _ in range(length))
+            if not re.fullmatch(r"(19|20)\d\d", value) and value[0] != "0":
+                return value
+
+    def lookalike(self, kind: str, carrier: dict[str, Any]) -> str | None:
+        rng = self.rng
+        if kind == "item_id":
+            return rng.choice(carrier["item_ids"]) if carrier["item_ids"] else None
+        if kind == "ean":
+            body = "".join(str(rng.randrange(10)) for _ in range(12))
+            return body + ean.calc_check_digit(body)
+        if kind == "isbn":
+            body = rng.choice(("978", "979")) + "".join(str(rng.randrange(10)) for _ in range(9))
+            value = body + ean.calc_check_digit(body)  # an ISBN-13 is an EAN-13
+            value = isbn.format(value) if rng.random() < 0.5 else value
+            return value if isbn.is_valid(value) else None
+        if kind == "tracking":
+            if rng.random() < 0.5:  # UPS-shaped
+                return "1Z" + "".join(rng.choice("0123456789ABCDEFGHJKLMNPRSTVWXYZ") for _ in range(16))
+            return "".join(str(rng.randrange(10)) for _ in range(12))  # FedEx-shaped
+        if kind == "creditor_ref":
+            body = "".join(str(rng.randrange(10)) for _ in range(rng.randrange(8, 16)))
+            check = mod_97_10.calc_check_digits(body + "RF")
+            value = "RF" + check + body
+            assert iso11649.is_valid(value), value
+            return iso11649.format(value) if rng.random() < 0.5 else value
+        if kind == "invoice":
+            return str(rng.randrange(2024, 2027)) + "".join(str(rng.randrange(10)) for _ in range(7))
+        if kind == "amount":
+            if carrier["amounts"]:
+                return f"${rng.choice(carrier['amounts'])}"
+            return f"${rng.randrange(12, 2400):,}.{rng.randrange(100):02d}"
+        if kind == "order_date":
+            if carrier["dates"]:
+                return str(rng.choice(carrier["dates"]))
+            day = dt.date(2025, 1, 1) + dt.timedelta(days=rng.randrange(600))
+            return day.strftime(rng.choice(("%d/%m/%Y", "%B %d", "%Y-%m-%d")))
+        country = rng.choice(("US", "GB", "DE", "FR", "ES", "IT", "CZ", "TR", "PH"))
+        return rng.choice(self.towns[country])
+
+
+# ---------------------------------------------------------------------------- carrier text
+
+def carriers(data: Path) -> tuple[list[dict[str, Any]], set[str]]:
+    """Real customer text: {source, ref, text, name (first, last) to replace, fields to replace
+    ({"zip"|"email"|"phone"|"username": old value}), item_ids, amounts, dates}."""
+    out: list[dict[str, Any]] = []
+    tasks = data / "tau_bench" / "tasks"
+    for split in ("retail_tasks_train", "retail_tasks_dev"):
+        for i, raw in enumerate((tasks / f"{split}.jsonl").read_text().splitlines()):
+            task = json.loads(raw)
+            text = re.sub(r"\s+", " ", task["instruction"]).strip()
+            m = re.match(r"Your name is ([A-Z][a-z]+) ([A-Z][a-z]+) and your (zip code|email) is (\S+?)\.? ",
+                         text)
+            if not m or "address1" in text:  # a new address in the text would be unlabelled
+                continue
+            item_ids = sorted({str(x) for a in task["actions"] for key in ("item_ids", "new_item_ids")
+                               for x in a["kwargs"].get(key, [])})
+            out.append({"source": "tau-retail", "ref": f"{split} {i}", "text": text,
+                        "name": (m.group(1), m.group(2)),
+                        "fields": {"zip" if m.group(3) == "zip code" else "email": m.group(4)},
+                        "item_ids": item_ids, "amounts": [], "dates": []})
+    for raw in (data / "abcd" / "abcd_sample.jsonl").read_text().splitlines():
+        convo = json.loads(raw)
+        personal, order = convo["scenario"]["personal"], convo["scenario"]["order"]
+        full = str(personal.get("customer_name", "")).title().split()
+        fields = {k: str(personal[k]) for k in ("email", "phone", "username") if personal.get(k)}
+        products = convo["scenario"].get("product", {})
+        amounts = [str(a) for a in products.get("amounts", [])]
+        dates = [order["purchase_date"]] if order.get("purchase_date") else []
+        for n, (speaker, turn) in enumerate(convo["original"]):
+            if speaker != "customer":
+                continue
+            turn = turn.strip()
+            # the customer's own personal values are replaced; the order id stays (a look-alike)
+            name = tuple(full) if len(full) == 2 and " ".join(full).lower() in turn.lower() else None
+            out.append({"source": "abcd", "ref": f"convo {convo['convo_id']} turn {n}", "text": turn,
+                        "name": name, "fields": {k: v for k, v in fields.items() if v in turn},
+                        "item_ids": [order["order_id"]] if order.get("order_id") else [],
+                        "amounts": amounts, "dates": dates})
+    db = tomllib.loads((data / "tau2_bench" / "domains" / "telecom" / "db.toml").read_text())
+    for customer in db["customers"]:
+        # the record's fields in its own order, as a customer-details note; every value planted
+        out.append({"source": "tau2-telecom-db", "ref": f"customer {customer['customer_id']}",
+                    "text": "", "record": [k for k in customer if k in RECORD_FIELDS],
+                    "name": None, "fields": {}, "item_ids": [], "amounts": [], "dates": []})
+    vocabulary = {w for c in out for w in re.findall(r"[a-z]+", c["text"].lower())}
+    return out, vocabulary
+
+
+# ---------------------------------------------------------------------------- look-alikes
+
+def lookalikes(text: str, products: list[str], openers_ok: set[str]) -> list[dict[str, str]]:
+    found: list[dict[str, str]] = []
+
+    def add(value: str, kind: str, resembles: str) -> None:
+        if value and all(h["value"] != value for h in found):
+            found.append({"value": value, "kind": kind, "resembles": resembles})
+
+    for m in re.finditer(r"#W\d{7}\b", text):
+        add(m.group(0), "order_id", "phone")
+    for m in re.finditer(r"\b(?:credit_card|gift_card|paypal)_\d{7}\b", text):
+        add(m.group(0), "payment_id", "phone")
+    for m in re.finditer(r"(?<!\d)\d{10}(?!\d)", text):
+        add(m.group(0), "order_id", "phone")
+    for m in re.finditer(rf"'(\d+(?:\.\d+)? ?(?:{UNITS}))'", text):
+        add(m.group(1), "size", "postcode")
+    for m in re.finditer(r"'(\d{3,4})'", text):  # attribute values: '500' pieces, '1000' lumens
+        add(m.group(1), "attribute_value", "pin")
+    for m in re.finditer(r"\$\d+(?:,\d{3})*(?:\.\d\d)?", text):
+        add(m.group(0), "price", "postcode")
+    for product in products:
+        if re.search(rf"(?<!\w){re.escape(product)}(?!\w)", text):
+            add(product, "product_name", "name")
+    for phrase in PHRASAL:
+        if re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", text):
+            add(phrase, "phrasal_verb", "name")
+    for m in re.finditer(r"(?:^|[.!?;] )([A-Z][a-z]{2,})(?=[\s,])", text):
+        if m.group(1).lower() in openers_ok:
+            add(m.group(1), "opener", "name")
+    return found
+
+
+# ---------------------------------------------------------------------------- build
+
+def plan() -> tuple[list[str], list[str]]:
+    """Planted-clause jobs and look-alike-clause jobs, in a fixed order."""
+    jobs = (["name"] * 21 + ["possessive"] * 24 + ["email"] * 24 + ["phone"] * 44
+            + ["address"] * 46 + ["dob"] * 44 + ["iban"] * 16 + ["iban_pair"] * 6
+            + ["card"] * 26 + ["national"] * 28 + ["pin"] * 10 + ["passcode"] * 8 + ["otp"] * 8)
+    looks = (["item_id"] * 30 + ["ean"] * 14 + ["isbn"] * 12 + ["tracking"] * 24 + ["creditor_ref"] * 22
+             + ["invoice"] * 24 + ["amount"] * 20 + ["order_date"] * 22 + ["town"] * 22)
+    return jobs, looks
+
+
+def _record(maker: Maker, keys: list[str], locale: str) -> tuple[str, list[dict[str, str]]]:
+    """A customer-details note with the telecom record's fields, every value planted."""
+    parts, spans = [], []
+    address_locale = maker.pick(locale, ADDRESS_LOCALES)
+    first, last, origin = maker.name(locale)
+    for key in keys:
+        label = key.replace("_", " ")
+        if key == "full_name":
+            parts.append(f"{label}: {first} {last}")
+            spans += [{"value": first, "kind": "name", "origin": origin},
+                      {"value": last, "kind": "name", "origin": origin}]
+        elif key == "date_of_birth":
+            v = maker.dob(locale)
+            parts.append(f"{label}: {v}")
+            spans.append({"value": v, "kind": "dob", "origin": locale})
+        elif key == "email":
+            v = maker.email(first, last, origin)
+            parts.append(f"{label}: {v}")
+            spans.append({"value": v, "kind": "email", "origin": origin})
+        elif key == "phone_number":
+            v = maker.phone(locale)
+            parts.append(f"{label}: {v}")
+            spans.append({"value": v, "kind": "phone", "origin": locale})
+        elif key == "address":
+            whole, street, postcode = maker.address(address_locale)
+            parts.append(f"{label}: {whole}")
+            spans += [{"value": street, "kind": "street", "origin": address_locale},
+                      {"value": postcode, "kind": "postcode", "origin": address_locale}]
+    return "Customer details; " + "; ".join(parts), spans
+
+
+def plant(maker: Maker, job: str, locale: str) -> tuple[str, list[dict[str, str]]]:
+    rng = maker.rng
+    if job in ("name", "possessive"):
+        first, last, origin = maker.name(locale)
+        frame = rng.choice(NAME_FRAMES if job == "name" else POSSESSIVE_FRAMES)
+        kind = "name" if job == "name" else "name_possessive"
+        return frame.format(n=f"{first} {last}"), [{"value": first, "kind": kind, "origin": origin},
+                                                   {"value": last, "kind": kind, "origin": origin}]
+    if job == "email":
+        first, last, origin = maker.name(locale)
+        v = maker.email(first, last, origin)
+        return rng.choice(EMAIL_FRAMES).format(v=v), [{"value": v, "kind": "email", "origin": origin}]
+    if job == "phone":
+        v = maker.phone(locale)
+        return rng.choice(PHONE_FRAMES).format(v=v), [{"value": v, "kind": "phone", "origin": locale}]
+    if job == "address":
+        where = maker.pick(locale, ADDRESS_LOCALES)
+        whole, street, postcode = maker.address(where)
+        return rng.choice(ADDRESS_FRAMES).format(v=whole), [
+            {"value": street, "kind": "street", "origin": where},
+            {"value": postcode, "kind": "postcode", "origin": where}]
+    if job == "dob":
+        v = maker.dob(locale)
+        return rng.choice(DOB_FRAMES).format(v=v), [{"value": v, "kind": "dob", "origin": locale}]
+    if job == "iban":
+        v, origin = maker.iban(locale)
+        if rng.random() < 0.5:
+            v = std_iban.format(v)
+        return rng.choice(IBAN_FRAMES).format(v=v), [{"value": v, "kind": "iban", "origin": origin}]
+    if job == "iban_pair":  # a compact IBAN in a list next to a spaced one, either order
+        a, oa = maker.iban(locale)
+        b, ob = maker.iban(rng.choice(IBAN_LOCALES))
+        if rng.random() < 0.5:
+            b = std_iban.format(b)
+        else:
+            a = std_iban.format(a)
+        return IBAN_PAIR.format(a=a, b=b), [{"value": a, "kind": "iban", "origin": oa},
+                                            {"value": b, "kind": "iban", "origin": ob}]
+    if job == "card":
+        v = maker.card()
+        return rng.choice(CARD_FRAMES).format(v=v), [{"value": v, "kind": "card", "origin": "en_US"}]
+    if job == "national":
+        cue, v, origin = maker.national(locale)
+        frame = rng.choice(NATIONAL_FRAMES)
+        clause = frame.format(cue=cue, v=v)
+        return clause[0].upper() + clause[1:], [{"value": v, "kind": "national_id", "origin": origin}]
+    v = maker.code(job)
+    return rng.choice(CODE_FRAMES[job]).format(v=v), [{"value": v, "kind": job, "origin": locale}]
+
+
+def _replace_once(text: str, old: str, new: str) -> str | None:
+    pattern = _word_re(old)
+    if len(pattern.findall(text)) != 1:
+        return None
+    return pattern.sub(lambda _: new, text)
+
+
+def build(data: Path) -> list[dict[str, Any]]:
+    lines_in, vocabulary = carriers(data)
+    maker = Maker(vocabulary)
+    products = sorted({str(p["name"]) for p in json.loads(
+        (data / "tau2_bench" / "domains" / "retail" / "db.json").read_text())["products"].values()},
+        key=lambda s: (-len(s), s))
+    # an opener is an English word: it also occurs in lower case somewhere in the carrier text
+    openers_ok = {w for w in vocabulary if len(w) >= 3} - {"you", "your", "the"}
+    rng = random.Random(SEED + 1)
+    # the retail instructions are many and alike: a fixed sample of them, all the rest
+    retail = [c for c in lines_in if c["source"] == "tau-retail"]
+    others = [c for c in lines_in if c["source"] != "tau-retail"]
+    chosen = others + rng.sample(retail, 300)
+    order = list(range(len(chosen)))
+    rng.shuffle(order)
+    jobs, looks = plan()
+    rng.shuffle(jobs)
+    rng.shuffle(looks)
+    out: list[dict[str, Any]] = []
+    for n, idx in enumerate(order):
+        carrier = chosen[idx]
+        locale = LINE_LOCALES[n % len(LINE_LOCALES)]
+        text = carrier["text"]
+        spans: list[dict[str, str]] = []
+        ok = True
+        if "record" in carrier:
+            text, spans = _record(maker, carrier["record"], locale)
+        first = last = origin = ""
+        if carrier["name"]:
+            first, last, origin = maker.name(locale)
+            old = " ".join(carrier["name"])
+            new = _replace_once(text, old, f"{first} {last}") if old in text else \
+                _replace_once(text, old.lower(), f"{first} {last}".lower())
+            ok = ok and new is not None
+            text = new or text
+            written = (first, last) if f"{first} {last}" in text else (first.lower(), last.lower())
+            spans += [{"value": written[0], "kind": "name", "origin": origin},
+                      {"value": written[1], "kind": "name", "origin": origin}]
+        for field, old in carrier["fields"].items():
+            if field in ("email", "username"):
+                if not first:
+                    first, last, origin = maker.name(locale)
+                value = maker.email(first, last, origin, joined=bool(carrier["name"]))
+                if field == "username":
+                    value = value.split("@")[0]
+                kind, where = ("email" if field == "email" else "user_id"), origin
+            elif field == "zip":
+                where = maker.pick(locale, ADDRESS_LOCALES)
+                value, kind = maker.postcode(where), "postcode"
+            else:
+                where = locale
+                value, kind = maker.phone(locale), "phone"
+            new = _replace_once(text, old, value)
+            ok = ok and new is not None
+            text = new or text
+            spans.append({"value": value, "kind": kind, "origin": where})
+        if not ok:
+            continue
+        harmless = lookalikes(text, products, openers_ok)
+        # one planted clause on most lines, two on some, so every job is placed
+        remaining = len(order) - n
+        count = 2 if len(jobs) > remaining else (1 if jobs and (not spans or rng.random() < 0.75) else 0)
+        added: list[str] = []
+        taken = [jobs.pop() for _ in range(min(count, len(jobs)))]
+        for job in taken:
+            clause, planted = plant(maker, job, locale)
+            added.append(clause)
+            spans += planted
+        look_clause, look_taken = None, []
+        if looks and (len(looks) >= remaining or rng.random() < 0.6):
+            value = maker.lookalike(looks[-1], carrier)
+            if value and value not in text:
+                look_taken.append(looks.pop())
+                resembles, frame = LOOKALIKE_FRAMES[look_taken[0]]
+                look_clause = frame.format(v=value)
+                harmless.append({"value": value, "kind": look_taken[0], "resembles": resembles})
+        pieces = [text] + added + ([look_clause] if look_clause else [])
+        # a clause follows a finished sentence ("Headphones; Hiking Boots;" ends with a period)
+        text = " ".join(p if p.endswith((".", "?", "!")) or k == len(pieces) - 1 else p.rstrip(" ;,") + "."
+                        for k, p in enumerate(pieces) if p)
+        # every planted value occurs exactly once as a word; look-alikes never overlap one
+        if any(len(_word_re(s["value"]).findall(text)) != 1 for s in spans):
+            jobs += taken[::-1]  # the line is left out; its jobs go to the next lines
+            looks += look_taken
+            continue
+        values = [s["value"].lower() for s in spans]
+        harmless = [h for h in harmless
+                    if not any(v in h["value"].lower() or h["value"].lower() in v for v in values)
+                    and h["value"] in text]
+        if not spans and not harmless:
+            continue
+        out.append({"id": f"p5-{len(out) + 1}", "locale": locale, "source": carrier["source"],
+                    "ref": carrier["ref"], "text": text, "spans": spans, "harmless": harmless,
+                    "half": "held-out"})
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--out", type=Path, default=OUT)
+    args = parser.parse_args()
+    if not (args.data / "tau_bench").is_dir() or not (args.data / "abcd").is_dir():
+        raise SystemExit(f"error: {args.data}: no tau_bench or abcd folder (the shared public data)")
+    lines = build(args.data)
+    args.out.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines))
+    counts: dict[str, int] = {}
+    looks: dict[str, int] = {}
+    for x in lines:
+        for s in x["spans"]:
+            counts[s["kind"]] = counts.get(s["kind"], 0) + 1
+        for h in x["harmless"]:
+            looks[h["resembles"]] = looks.get(h["resembles"], 0) + 1
+    print(f"{len(lines)} lines, {sum(looks.values())} look-alikes ("
+          + ", ".join(f"{k} {v}" for k, v in sorted(looks.items())) + "); planted: "
+          + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+
+
+if __name__ == "__main__":
+    main()
