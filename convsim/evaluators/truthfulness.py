@@ -155,6 +155,23 @@ def _money(text: str | None) -> set[float]:
     return {round(float(m.replace(",", "")), 2) for m in _MONEY.findall(text or "")}
 
 
+@functools.lru_cache(maxsize=64)
+def _pack_money(text: str) -> frozenset[float]:
+    """`_money` of a pack's policy or tool descriptions: the same text for every conversation."""
+    return frozenset(_money(text))
+
+
+@functools.lru_cache(maxsize=1024)
+def _as_state(verb: str) -> re.Pattern[str]:
+    """"is cancelled", "you're booked": a tool's verb (as the sentence spells it) as a state."""
+    return re.compile(rf"\b(?:is|are|'re|'s) (?:now |all )?{re.escape(verb)}\w*(?:ed|d)\b")
+
+
+@functools.lru_cache(maxsize=1024)
+def _word_start(word: str) -> re.Pattern[str]:
+    return re.compile(rf"\b{re.escape(word)}")
+
+
 def _is_count(n: float) -> bool:
     return n == int(n) and 2 <= n <= 365
 
@@ -232,11 +249,10 @@ def claimed_actions(sentence: str, words: dict[str, ActionWords]) -> tuple[list[
     if not claimed and not _STATE_HYPOTHETICAL.search(low):
         # "you're booked", "your ticket is cancelled": the tool's own verb as a state
         claimed = [t for t, w in words.items() if w.pattern is not None and any(
-            re.search(rf"\b(?:is|are|'re|'s) (?:now |all )?{re.escape(m.group(0))}\w*(?:ed|d)\b",
-                      low) for m in w.pattern.finditer(low))]
+            _as_state(m.group(0)).search(low) for m in w.pattern.finditer(low))]
     if not claimed and _STATE_NOW.search(low) and not _STATE_HYPOTHETICAL.search(low):
         claimed = [t for t, w in words.items()
-                   if any(re.search(rf"\b{re.escape(o)}", low) for o in w.objects)]
+                   if any(_word_start(o).search(low) for o in w.objects)]
     if claimed:
         return claimed, False
     return [], bool(_GENERIC_DONE.search(low) or _CHANGED.search(low)
@@ -286,7 +302,7 @@ class _Sources:
             described = " ".join(t.spec.description for t in domain.tools.values())
             self.fixed.append(("the pack's policy and tool descriptions",
                                _cached_numbers(domain.policy) | _cached_numbers(described)))
-            self.money |= _money(domain.policy) | _money(described)
+            self.money |= _pack_money(domain.policy) | _pack_money(described)
             tables = [t for t, rows in sorted(domain.tables.items())
                       if _PRICE_LIST.search(t) and isinstance(rows, dict)
                       and len(rows) <= _PRICE_LIST_ROWS]
