@@ -104,7 +104,7 @@ NATIONAL_MODULES = (personnummer, hetu, rc, cnp, tckimlik, oib, fodselsnummer, r
 NAME_FRAMES = ["{n} is the name on the account.", "Sure, it's {n}.", "First and last name: {n}.",
                "I'm {n}, I spoke to someone earlier today.", "The order was placed by {n}.",
                "Hi again, {n} here from earlier.", "Account holder: {n}."]
-POSSESSIVE_FRAMES = ["It's my daughter {n}'s order.", "I need to update {n}'s address.",
+POSSESSIVE_FRAMES = ["It's my partner {n}'s order.", "I need to update {n}'s address.",
                      "The parcel was left at {n}'s door.", "{n}'s card was charged twice.",
                      "Could you look at {n}'s subscription?", "I'm asking on {n}'s behalf."]
 EMAIL_FRAMES = ["{v} is my email.", "Email: {v}", "Use {v} for the confirmation.",
@@ -138,6 +138,7 @@ LOOKALIKE_FRAMES = {
     "amount": ("postcode", "The total came to {v}."),
     "order_date": ("dob", "I ordered it on {v}."),
     "town": ("name", "Will it arrive before I leave for {v}?"),
+    "time": ("dob", "I'm free after {v} today."),
 }
 
 
@@ -158,6 +159,7 @@ class Maker:
         for names in self.towns.values():
             names.sort()
         self.used_names: set[str] = set()
+        self.turns: dict[str, int] = {}
 
     def faker(self, locale: str) -> Faker:
         if locale not in self.fakers:
@@ -168,6 +170,12 @@ class Maker:
 
     def pick(self, locale: str, allowed: list[str]) -> str:
         return locale if locale in allowed else self.rng.choice(allowed)
+
+    def turn(self, kind: str, options: list[str]) -> str:
+        """The next locale for an appended clause of this kind: every locale in turn, so each
+        kind is spread evenly over the locales that have it."""
+        self.turns[kind] = self.turns.get(kind, -1) + 1
+        return options[self.turns[kind] % len(options)]
 
     def _word(self, locale: str, method: str) -> str:
         for _ in range(300):
@@ -304,7 +312,7 @@ class Maker:
             if not module.is_valid(value):
                 continue
             compact = module.compact(value)
-            if module in (personnummer, rc, rut, fodselsnummer) and self.rng.random() < 0.5:
+            if module in (personnummer, rc, rut, fodselsnummer) and self.rng.random() < 0.7:
                 value = module.format(compact)  # with its separators ("031114-0933", "7.590.206-9")
             else:
                 value = compact
@@ -353,6 +361,9 @@ class Maker:
                 return str(rng.choice(carrier["dates"]))
             day = dt.date(2025, 1, 1) + dt.timedelta(days=rng.randrange(600))
             return day.strftime(rng.choice(("%d/%m/%Y", "%B %d", "%Y-%m-%d")))
+        if kind == "time":
+            hour, minute = rng.randrange(1, 13), rng.choice((0, 15, 30, 45))
+            return rng.choice((f"{hour}:{minute:02d} pm", f"{hour + 8}:{minute:02d}", f"{hour}pm"))
         country = rng.choice(("US", "GB", "DE", "FR", "ES", "IT", "CZ", "TR", "PH"))
         return rng.choice(self.towns[country])
 
@@ -446,8 +457,8 @@ def plan() -> tuple[list[str], list[str]]:
     jobs = (["name"] * 21 + ["possessive"] * 24 + ["email"] * 24 + ["phone"] * 44
             + ["address"] * 46 + ["dob"] * 44 + ["iban"] * 16 + ["iban_pair"] * 6
             + ["card"] * 26 + ["national"] * 28 + ["pin"] * 10 + ["passcode"] * 8 + ["otp"] * 8)
-    looks = (["item_id"] * 30 + ["ean"] * 14 + ["isbn"] * 12 + ["tracking"] * 24 + ["creditor_ref"] * 22
-             + ["invoice"] * 24 + ["amount"] * 20 + ["order_date"] * 22 + ["town"] * 22)
+    looks = (["item_id"] * 30 + ["ean"] * 14 + ["isbn"] * 12 + ["tracking"] * 24 + ["creditor_ref"] * 26
+             + ["invoice"] * 28 + ["amount"] * 20 + ["order_date"] * 22 + ["town"] * 22 + ["time"] * 14)
     return jobs, looks
 
 
@@ -495,19 +506,21 @@ def plant(maker: Maker, job: str, locale: str) -> tuple[str, list[dict[str, str]
         v = maker.email(first, last, origin)
         return rng.choice(EMAIL_FRAMES).format(v=v), [{"value": v, "kind": "email", "origin": origin}]
     if job == "phone":
-        v = maker.phone(locale)
-        return rng.choice(PHONE_FRAMES).format(v=v), [{"value": v, "kind": "phone", "origin": locale}]
+        where = maker.turn(job, list(REGION))
+        v = maker.phone(where)
+        return rng.choice(PHONE_FRAMES).format(v=v), [{"value": v, "kind": "phone", "origin": where}]
     if job == "address":
-        where = maker.pick(locale, ADDRESS_LOCALES)
+        where = maker.turn(job, ADDRESS_LOCALES)
         whole, street, postcode = maker.address(where)
         return rng.choice(ADDRESS_FRAMES).format(v=whole), [
             {"value": street, "kind": "street", "origin": where},
             {"value": postcode, "kind": "postcode", "origin": where}]
     if job == "dob":
-        v = maker.dob(locale)
-        return rng.choice(DOB_FRAMES).format(v=v), [{"value": v, "kind": "dob", "origin": locale}]
+        where = maker.turn(job, list(REGION))
+        v = maker.dob(where)
+        return rng.choice(DOB_FRAMES).format(v=v), [{"value": v, "kind": "dob", "origin": where}]
     if job == "iban":
-        v, origin = maker.iban(locale)
+        v, origin = maker.iban(maker.turn(job, IBAN_LOCALES))
         if rng.random() < 0.5:
             v = std_iban.format(v)
         return rng.choice(IBAN_FRAMES).format(v=v), [{"value": v, "kind": "iban", "origin": origin}]
@@ -524,7 +537,7 @@ def plant(maker: Maker, job: str, locale: str) -> tuple[str, list[dict[str, str]
         v = maker.card()
         return rng.choice(CARD_FRAMES).format(v=v), [{"value": v, "kind": "card", "origin": "en_US"}]
     if job == "national":
-        cue, v, origin = maker.national(locale)
+        cue, v, origin = maker.national(maker.turn(job, [x[0] for x in NATIONAL]))
         frame = rng.choice(NATIONAL_FRAMES)
         clause = frame.format(cue=cue, v=v)
         return clause[0].upper() + clause[1:], [{"value": v, "kind": "national_id", "origin": origin}]
