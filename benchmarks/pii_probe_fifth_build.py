@@ -426,7 +426,7 @@ def lookalikes(text: str, products: list[str], openers_ok: set[str]) -> list[dic
         if value and all(h["value"] != value for h in found):
             found.append({"value": value, "kind": kind, "resembles": resembles})
 
-    for m in re.finditer(r"#W\d{7}\b", text):
+    for m in re.finditer(r"#?\bW\d{7}\b", text):
         add(m.group(0), "order_id", "phone")
     for m in re.finditer(r"\b(?:credit_card|gift_card|paypal)_\d{7}\b", text):
         add(m.group(0), "payment_id", "phone")
@@ -559,7 +559,13 @@ def build(data: Path) -> list[dict[str, Any]]:
         (data / "tau2_bench" / "domains" / "retail" / "db.json").read_text())["products"].values()},
         key=lambda s: (-len(s), s))
     # an opener is an English word: it also occurs in lower case somewhere in the carrier text
-    openers_ok = {w for w in vocabulary if len(w) >= 3} - {"you", "your", "the"}
+    # (the words of this probe's own frames count too: "Will it arrive ...", "Deliver to ...")
+    frames = NAME_FRAMES + POSSESSIVE_FRAMES + EMAIL_FRAMES + PHONE_FRAMES + ADDRESS_FRAMES + DOB_FRAMES \
+        + IBAN_FRAMES + CARD_FRAMES + NATIONAL_FRAMES + [f for fs in CODE_FRAMES.values() for f in fs] \
+        + [IBAN_PAIR] + [f for _, f in LOOKALIKE_FRAMES.values()]
+    frame_words = {w for f in frames for w in re.findall(r"[a-z]+", re.sub(r"\{\w+\}", " ", f).lower())}
+    words = vocabulary | frame_words
+    openers_ok = {w for w in words if len(w) >= 3} - {"you", "your", "the"}
     rng = random.Random(SEED + 1)
     # the retail instructions are many and alike: a fixed sample of them, all the rest
     retail = [c for c in lines_in if c["source"] == "tau-retail"]
@@ -610,7 +616,6 @@ def build(data: Path) -> list[dict[str, Any]]:
             spans.append({"value": value, "kind": kind, "origin": where})
         if not ok:
             continue
-        harmless = lookalikes(text, products, openers_ok)
         # one planted clause on most lines, two on some, so every job is placed
         remaining = len(order) - n
         count = 2 if len(jobs) > remaining else (1 if jobs and (not spans or rng.random() < 0.75) else 0)
@@ -620,7 +625,7 @@ def build(data: Path) -> list[dict[str, Any]]:
             clause, planted = plant(maker, job, locale)
             added.append(clause)
             spans += planted
-        look_clause, look_taken = None, []
+        look_clause, look_taken, harmless = None, [], []
         if looks and (len(looks) >= remaining or rng.random() < 0.6):
             value = maker.lookalike(looks[-1], carrier)
             if value and value not in text:
@@ -637,6 +642,10 @@ def build(data: Path) -> list[dict[str, Any]]:
             jobs += taken[::-1]  # the line is left out; its jobs go to the next lines
             looks += look_taken
             continue
+        # look-alikes of the whole line (the clauses' openers too: "Will it arrive ..."), then the
+        # look-alike clause's own value
+        harmless = [h for h in lookalikes(text, products, openers_ok)
+                    if all(h["value"] != x["value"] for x in harmless)] + harmless
         values = [s["value"].lower() for s in spans]
         harmless = [h for h in harmless
                     if not any(v in h["value"].lower() or h["value"].lower() in v for v in values)
