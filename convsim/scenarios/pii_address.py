@@ -146,6 +146,8 @@ def _street_ok(m: re.Match[str]) -> bool:
 
 
 def find_streets(text: str) -> Iterator[Span]:
+    if not any(c.isdigit() for c in text):
+        return  # every street shape holds a house or box number
     for m in US_STREET.finditer(text):
         if _street_ok(m):
             yield Span(m.start(), m.end(), "street", m.group(0).lower())
@@ -203,6 +205,9 @@ LIVES_IN = re.compile(
 def find_postcodes(text: str) -> Iterator[Span]:
     def span(start: int, end: int) -> Span:
         return Span(start, end, "postcode", re.sub(r"\s", "", text[start:end].upper()))
+
+    if not any(c.isdigit() for c in text):
+        return  # every postcode shape holds a digit
 
     for m in ZIP_AFTER_STATE.finditer(text):
         yield span(m.start(1), m.end(1))
