@@ -195,6 +195,7 @@ class Maker:
         first, last = self._word(origin, "first_name"), self._word(origin, "last_name")
         while last == first:
             last = self._word(origin, "last_name")
+        self.used_names.update((first.lower(), last.lower()))  # every planted name word is new
         return first, last, origin
 
     def phone(self, locale: str) -> str:
