@@ -411,6 +411,7 @@ def carriers(data: Path) -> tuple[list[dict[str, Any]], set[str]]:
                         "name": name, "fields": {k: v for k, v in fields.items() if v in turn},
                         "item_ids": [order["order_id"]] if order.get("order_id") else [],
                         "amounts": amounts, "dates": dates})
+    out += _few_shot_turns(data)
     db = tomllib.loads((data / "tau2_bench" / "domains" / "telecom" / "db.toml").read_text())
     for customer in db["customers"]:
         # the record's fields in its own order, as a customer-details note; every value planted
@@ -421,9 +422,65 @@ def carriers(data: Path) -> tuple[list[dict[str, Any]], set[str]]:
     return out, vocabulary
 
 
+def _few_shot_turns(data: Path) -> list[dict[str, Any]]:
+    """Customer turns of the tau-bench few-shot dialogs ("Sure, I'm Sofia Hernandez, and my zip
+    code is 98193."): the personal values the dialog's own tool results hold (names, zip codes,
+    streets, emails, user ids) are found in the turn and replaced; a turn keeping any other
+    personal-looking value (another name of the records, a second email, a date with a year,
+    a card's last four, a five-digit number) is left out, as it would be unlabelled."""
+    out: list[dict[str, Any]] = []
+    for fname in ("MockRetailDomainEnv-few_shot.jsonl", "MockAirlineDomainEnv-few_shot.jsonl"):
+        for d, raw in enumerate((data / "tau_bench" / "few_shot" / fname).read_text().splitlines()):
+            dialog = json.loads(raw)["messages_display"]
+            tools = dialog  # the records are in the tool results; the turns are looked up in them
+            names = re.findall(r'"first_name": "([A-Z][a-z]+)", "last_name": "([A-Z][a-z]+)"', tools)
+            name_words = {w for pair in names for w in pair}
+            zips = set(re.findall(r'"zip": "(\d{5})"', tools))
+            streets = set(re.findall(r'"address1": "(\d+ [A-Z][A-Za-z ]+)"', tools))
+            lasts = set(re.findall(r'"last_four": "(\d{4})"', tools))
+            item_ids = sorted(set(re.findall(r'"(?:item_id|product_id)": "(\d{10})"', tools)))
+            messages = re.split(r"\n(?=(?:user|assistant|tool): )", dialog)
+            turns = [m[len("user: "):].strip() for m in messages if m.startswith("user: ")]
+            for t, turn in enumerate(turns):
+                turn = re.sub(r"\s+", " ", turn)
+                if len(turn) < 15:
+                    continue
+                fields: dict[str, str] = {}
+                name = next((pair for pair in names if f"{pair[0]} {pair[1]}" in turn), None)
+                rest = turn.replace(f"{name[0]} {name[1]}", " ") if name else turn
+                emails = re.findall(r"[\w.+-]+@[\w-]+\.[\w.]*\w", rest)
+                if len(emails) == 1:
+                    fields["email"] = emails[0]
+                    rest = rest.replace(emails[0], " ")
+                ids = re.findall(r"\b[a-z]+_[a-z]+_\d{4}\b", rest)
+                if len(ids) == 1:
+                    fields["user_id"] = ids[0]
+                    rest = rest.replace(ids[0], " ")
+                for street in sorted(streets):
+                    if street in rest:
+                        fields["street_us"] = street
+                        rest = rest.replace(street, " ")
+                for z in sorted(zips):
+                    if re.search(rf"(?<!\d){z}(?!\d)", rest):
+                        fields["zip_us"] = z
+                        rest = rest.replace(z, " ")
+                # anything personal left would be unlabelled: the turn is left out
+                if (set(re.findall(r"[A-Z][a-z]+", rest)) & name_words or "@" in rest
+                        or re.search(r"\b[a-z]+_[a-z]+_\d+|(?<![\d#W])\d{5}(?!\d)|\b(?:19|20)\d\d\b", rest)
+                        or any(x in rest for x in lasts)
+                        or re.search(r"\b(?:name is|name's|I'm|I am|this is|it's) [A-Z][a-z]+ [A-Z][a-z]+",
+                                     rest)
+                        or re.search(r"\bending in \d", rest)):
+                    continue
+                out.append({"source": "tau-fewshot", "ref": f"{fname.split('-')[0]} line {d} turn {t}",
+                            "text": turn, "name": name, "fields": fields, "item_ids": item_ids,
+                            "amounts": [], "dates": []})
+    return out
+
+
 # ---------------------------------------------------------------------------- look-alikes
 
-def lookalikes(text: str, products: list[str], openers_ok: set[str]) -> list[dict[str, str]]:
+def lookalikes(text: str, products: list[str], openers_ok: set[str], towns: set[str]) -> list[dict[str, str]]:
     found: list[dict[str, str]] = []
 
     def add(value: str, kind: str, resembles: str) -> None:
@@ -436,6 +493,16 @@ def lookalikes(text: str, products: list[str], openers_ok: set[str]) -> list[dic
         add(m.group(0), "payment_id", "phone")
     for m in re.finditer(r"(?<!\d)\d{10}(?!\d)", text):
         add(m.group(0), "order_id", "phone")
+    for m in re.finditer(r"(?<![\d#\w])\d{7}(?!\d)", text):  # an order id said without its "#W"
+        add(m.group(0), "order_id", "phone")
+    for m in re.finditer(r"(?<!\w)(?=[A-Z0-9]*\d)(?=[A-Z0-9]*[A-Z])[A-Z0-9]{6}(?!\w)", text):
+        add(m.group(0), "reservation_id", "pin")
+    months = "January|February|March|April|May|June|July|August|September|October|November|December"
+    for m in re.finditer(rf"\b(?:{months}) \d{{1,2}}(?:st|nd|rd|th)?\b(?!,? \d)", text):
+        add(m.group(0), "date", "dob")
+    for m in re.finditer(r"(?<!^)(?<![.!?] )\b([A-Z][a-z]+(?: [A-Z][a-z]+)?)\b", text):
+        if m.group(1) in towns:
+            add(m.group(1), "place", "name")
     for m in re.finditer(rf"'(\d+(?:\.\d+)? ?(?:{UNITS}))'", text):
         add(m.group(1), "size", "postcode")
     for m in re.finditer(r"'(\d{3,4})'", text):  # attribute values: '500' pieces, '1000' lumens
@@ -570,11 +637,15 @@ def build(data: Path) -> list[dict[str, Any]]:
     frame_words = {w for f in frames for w in re.findall(r"[a-z]+", re.sub(r"\{\w+\}", " ", f).lower())}
     words = vocabulary | frame_words
     openers_ok = {w for w in words if len(w) >= 3} - {"you", "your", "the"}
+    us_towns = set(maker.towns["US"])  # places named in the tau-bench turns: US towns
     rng = random.Random(SEED + 1)
     # the retail instructions are many and alike: a fixed sample of them, all the rest
     retail = [c for c in lines_in if c["source"] == "tau-retail"]
-    others = [c for c in lines_in if c["source"] != "tau-retail"]
-    chosen = others + rng.sample(retail, 300)
+    turns = [c for c in lines_in if c["source"] == "tau-fewshot"]
+    valued = [c for c in turns if c["name"] or c["fields"]]
+    plain = [c for c in turns if not (c["name"] or c["fields"])]
+    others = [c for c in lines_in if c["source"] not in ("tau-retail", "tau-fewshot")]
+    chosen = others + valued + rng.sample(plain, 150) + rng.sample(retail, 200)
     order = list(range(len(chosen)))
     rng.shuffle(order)
     jobs, looks = plan()
@@ -608,9 +679,20 @@ def build(data: Path) -> list[dict[str, Any]]:
                 if field == "username":
                     value = value.split("@")[0]
                 kind, where = ("email" if field == "email" else "user_id"), origin
+            elif field == "user_id":  # a tau-bench id is built from the customer's name
+                if not first:
+                    first, last, origin = maker.name(locale)
+                value = f"{_ascii(first).lower()}_{_ascii(last).lower()}_{old.rsplit('_', 1)[1]}"
+                kind, where = "user_id", origin
             elif field == "zip":
                 where = maker.pick(locale, ADDRESS_LOCALES)
                 value, kind = maker.postcode(where), "postcode"
+            elif field in ("zip_us", "street_us"):  # the turn names a US town and state
+                where = "en_US"
+                if field == "zip_us":
+                    value, kind = maker.postcode(where), "postcode"
+                else:
+                    value, kind = maker.address(where)[1], "street"
             else:
                 where = locale
                 value, kind = maker.phone(locale), "phone"
@@ -646,10 +728,13 @@ def build(data: Path) -> list[dict[str, Any]]:
             jobs += taken[::-1]  # the line is left out; its jobs go to the next lines
             looks += look_taken
             continue
-        # look-alikes of the whole line (the clauses' openers too: "Will it arrive ..."), then the
-        # look-alike clause's own value
-        harmless = [h for h in lookalikes(text, products, openers_ok)
-                    if all(h["value"] != x["value"] for x in harmless)] + harmless
+        # look-alikes of the whole line (the clauses' openers too: "Will it arrive ..."; places
+        # only from a carrier text with no planted address: never an address's town), then the look-alike
+        # clause's own value
+        harmless = [h for h in lookalikes(text, products, openers_ok, us_towns)
+                    if all(h["value"] != x["value"] for x in harmless)
+                    and (h["kind"] != "place" or (h["value"] in carrier["text"]
+                                                  and all(x["kind"] != "street" for x in spans)))] + harmless
         values = [s["value"].lower() for s in spans]
         harmless = [h for h in harmless
                     if not any(v in h["value"].lower() or h["value"].lower() in v for v in values)

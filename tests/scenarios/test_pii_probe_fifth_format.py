@@ -72,7 +72,7 @@ def test_schema_and_counts_per_kind() -> None:
     for line in lines:
         assert set(line) == {"id", "locale", "source", "ref", "text", "spans", "harmless", "half"}
         assert line["half"] == "held-out" and line["locale"] in REGION
-        assert line["source"] in {"tau-retail", "abcd", "tau2-telecom-db"}
+        assert line["source"] in {"tau-retail", "tau-fewshot", "abcd", "tau2-telecom-db"}
         for span in line["spans"]:
             assert set(span) == {"value", "kind", "origin"} and span["kind"] in KINDS
             planted[span["kind"]] += 1
