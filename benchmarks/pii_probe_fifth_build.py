@@ -5,6 +5,10 @@ scored this probe: the whole file is held out (every line has ``half: "held-out"
 scored once by `benchmarks/pii_probe.py --probe tests/data/pii_probe_fifth.jsonl`.
 
 Carrier text (in ../shared/data, none used by an earlier probe):
+  - tau-bench (v1) few-shot dialogs, retail and airline: the customer's turns ("Sure, I'm
+    Sofia Hernandez, and my zip code is 98193."), with the names, zip codes, streets, emails
+    and user ids of the dialog's own tool records replaced by planted ones; turns keeping
+    any other personal-looking value are left out;
   - tau-bench (v1) retail task instructions, train and dev splits ("Your name is X Y and your
     zip code is 19031. ... Return #W6067464 via credit_card_4190576: Electric Kettle; ..."):
     the name, zip code and email are replaced by planted ones;
