@@ -717,12 +717,12 @@ def build(data: Path) -> list[dict[str, Any]]:
             spans += planted
         look_clause, look_taken, harmless = None, [], []
         if looks and (len(looks) >= remaining or rng.random() < 0.6):
-            value = maker.lookalike(looks[-1], carrier)
-            if value and value not in text:
+            made = maker.lookalike(looks[-1], carrier)
+            if made and made not in text:
                 look_taken.append(looks.pop())
                 resembles, frame = LOOKALIKE_FRAMES[look_taken[0]]
-                look_clause = frame.format(v=value)
-                harmless.append({"value": value, "kind": look_taken[0], "resembles": resembles})
+                look_clause = frame.format(v=made)
+                harmless.append({"value": made, "kind": look_taken[0], "resembles": resembles})
         pieces = [text] + added + ([look_clause] if look_clause else [])
         # a clause follows a finished sentence ("Headphones; Hiking Boots;" ends with a period)
         text = " ".join(p if p.endswith((".", "?", "!")) or k == len(pieces) - 1 else p.rstrip(" ;,") + "."
