@@ -376,7 +376,8 @@ SECRET_CUE = re.compile(
     r"(?:\s*(?:number|no\.?|#))?(?:['’]s)?(?:\s+(?:for|on|of|to)\s+(?:my|the|your|this)\s+\w+(?:\s+\w+)?)?"
     r"(?:\s+(?:you|we|they|I)\s+(?:just\s+)?(?:sent|texted|gave|got|received|set|chose|picked|"
     r"created|made|use|used|entered|registered|added|have|had)(?:\s+up)?"
-    r"(?:\s+me)?)?(?:\s*(?:is|was|would be|should be|=|:))?\s*[:#]?\s*[\"'‘“]?$",
+    r"(?:\s+me)?)?(?:,?\s*(?:it['’]?s|it is|that['’]?s))?(?:\s*(?:is|was|would be|should be|=|:))?"
+    r"\s*[:#]?\s*[\"'‘“]?$",
     re.IGNORECASE)
 WORD_SECRET_CUE = re.compile(r"\b(?:answer|maiden name|pet|word|password|passphrase|pass phrase|"
                              r"mot de passe|contraseña|clave)\b", re.IGNORECASE)

@@ -516,10 +516,12 @@ def find_user_ids(text: str) -> Iterator[tuple[int, int]]:
     lex = lexicon()
     for m in USER_ID.finditer(text):
         words = [w for w in re.split(r"[-_.'’]", m.group(0)) if w and not w.isdigit()]
-        if len(words) < 2 or any(w.lower() in NOT_IN_IDS or w.lower() in STOP for w in words):
+        if len(words) < 2 or any(w.lower() in NOT_IN_IDS for w in words):
             continue
         if USER_ID_CUE.search(text[max(0, m.start() - 25):m.start()]):
-            yield m.start(), m.end()  # "my user ID is horea_mazilescu_2037"
+            yield m.start(), m.end()  # "my user ID is horea_mazilescu_2037", "ayelet_ben-ami_60"
+        elif any(w.lower() in STOP for w in words):
+            continue
         elif all(lex.is_name(w) or w.lower() not in lex.english for w in words) and (
                 any(lex.is_name(w) for w in words) or all(len(w) > 2 for w in words)):
             yield m.start(), m.end()  # names, or words no dictionary knows ("mei_kovacs_8020")
