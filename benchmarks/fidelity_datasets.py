@@ -125,7 +125,7 @@ def table(title: str, fits: dict[str, Fidelity]) -> None:
               + (f" ({', '.join(out)})" if out else ""))
 
 
-def coffee(data: Path, tmp: Path, n: int) -> None:
+def coffee(data: Path, tmp: Path, n: int, quick: bool = False) -> None:
     from convsim.domains.coffee.build import sample_dialogs
 
     source = data / "taskmaster" / "tm4_coffee"
@@ -144,9 +144,16 @@ def coffee(data: Path, tmp: Path, n: int) -> None:
     shutil.copytree(catalog, unfitted)
     (unfitted / "styles.parquet").unlink()
     agent = 'target: "convsim.domains.coffee.agent:make"'
-    runs = {"pack only": campaign(tmp / "c0.yaml", "c0", "coffee", agent, None, n, tmp / "runs"),
-            "before": campaign(tmp / "c1.yaml", "c1", "coffee", agent, unfitted, n, tmp / "runs"),
-            "after": campaign(tmp / "c2.yaml", "c2", "coffee", agent, catalog, n, tmp / "runs")}
+    # the agent as the Taskmaster-4 baristas were (no milk question: 1 of 680 tune dialogs)
+    barista = 'target: "convsim.domains.coffee.agent:make_like_taskmaster"'
+    runs = {"after": campaign(tmp / "c2.yaml", "c2", "coffee", agent, catalog, n, tmp / "runs"),
+            "after, barista agent": campaign(tmp / "c3.yaml", "c3", "coffee", barista, catalog,
+                                             n, tmp / "runs")}
+    if not quick:
+        runs = {"pack only": campaign(tmp / "c0.yaml", "c0", "coffee", agent, None, n,
+                                      tmp / "runs"),
+                "before": campaign(tmp / "c1.yaml", "c1", "coffee", agent, unfitted, n,
+                                   tmp / "runs"), **runs}
     table(f"Taskmaster-4 coffee: tune {len(tune)}, held out {len(held)} dialogs",
           {**{k: measure_fidelity(tmp / "tm4_held", r, catalog) for k, r in runs.items()},
            "tune replayed": replayed(tmp, "tm4", catalog, n)})
@@ -231,13 +238,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--n", type=int, default=200, help="scenarios per campaign")
+    parser.add_argument("--quick", action="store_true",
+                        help="coffee: only the fitted customer's campaigns (no pack-only/before)")
     parser.add_argument("--only", choices=["coffee", "retail", "abcd", "bands"], default=None)
     args = parser.parse_args()
     if not (args.data / "taskmaster").is_dir():
         sys.exit(f"{args.data}: no shared datasets (taskmaster/, tau_bench/, abcd/)")
     with tempfile.TemporaryDirectory() as tmp:
         if args.only in (None, "coffee"):
-            coffee(args.data, Path(tmp), args.n)
+            coffee(args.data, Path(tmp), args.n, args.quick)
         if args.only in (None, "retail"):
             retail(args.data, Path(tmp), args.n)
         if args.only in (None, "abcd"):

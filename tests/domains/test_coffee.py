@@ -7,6 +7,7 @@ import asyncio
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -75,8 +76,9 @@ def test_replayed_tools_answer() -> None:
     assert [c.status for c in sandbox.calls] == ["ok", "ok", "ok", "error"]
 
 
-def _talk(lines: list[str], sandbox: ToolSandbox) -> list[tuple[str, bool, bool]]:
-    agent, new_state = make()
+def _talk(lines: list[str], sandbox: ToolSandbox, factory: Any = None
+          ) -> list[tuple[str, bool, bool]]:
+    agent, new_state = (factory or make)()
     state, tools = new_state(), _SandboxTools(sandbox)
     replies = []
 
@@ -103,6 +105,20 @@ def test_scripted_agent_asks_places_confirms_and_says_goodbye() -> None:
                                                "get_order_details", "finish_order"]
     added = sandbox.calls[2].arguments
     assert added["attributes"] == [{"attribute_id": "milk-options", "option": "Oat Milk"}]
+
+
+def test_agent_like_taskmaster_baristas_takes_the_house_milk_and_reads_misspellings() -> None:
+    """Taskmaster-4 baristas did not ask for the milk of a milk drink ordered without one, and
+    understood "cappucino"; the default agent asks (the test above)."""
+    from convsim.domains.coffee.agent import make_like_taskmaster
+
+    sandbox = _sandbox()
+    replies = _talk(["Can I get a cappucino please?", "yes"], sandbox, make_like_taskmaster)
+    texts = [r[0] for r in replies]
+    assert "1 cappuccino" in texts[0] and "correct" in texts[0] and "milk" not in texts[0]
+    assert texts[1].startswith("Your order has been placed")
+    asks = _talk(["Can I get a cappucino please?"], _sandbox())
+    assert "kind of milk" in asks[0][0]
 
 
 def test_scripted_agent_hands_off_when_the_backend_keeps_failing() -> None:

@@ -31,6 +31,10 @@ MILKS = {"oat": "Oat Milk", "almond": "Almond Milk", "2%": "2% Milk", "whole": "
 SHOTS = {"single": "Single", "double": "Double", "triple": "Triple", "quad": "Quadruple"}
 ADDONS = ("caramel", "chocolate", "hazelnut", "vanilla", "sugar-free vanilla", "sugar free vanilla")
 NUMBERS = {"one": 1, "two": 2, "three": 3, "a couple": 2, "1": 1, "2": 2, "3": 3}
+SPELLINGS = {"cappucino": "cappuccino", "capuccino": "cappuccino", "capucino": "cappuccino",
+             "cappuchino": "cappuccino", "expresso": "espresso", "machiato": "macchiato",
+             "macchiatto": "macchiato", "machiatto": "macchiato", "americanno": "americano"}
+"""Misspellings real Taskmaster-4 customers wrote for drinks their baristas understood."""
 YES = re.compile(r"^\W*(?:yes|yeah|yep|yup|sure|correct|right|that's (?:right|correct|it)|looks good"
                  r"|perfect|ok(?:ay)?|go ahead|please do|sounds good|confirm)\b", re.IGNORECASE)
 NO = re.compile(r"^\W*(?:no|nope|not quite|that's wrong|wrong|actually)\b", re.IGNORECASE)
@@ -86,6 +90,8 @@ def read_order(text: str, order: CoffeeOrder) -> None:
     """Fill the order from what the customer said (the longest drink name wins)."""
     low = " " + " ".join(text.lower().replace("-", " - ").split()) + " "
     low = low.replace(" - ", "-")
+    for wrong, right in SPELLINGS.items():
+        low = low.replace(wrong, right)
     for drink in _drinks():
         if re.search(rf"\b{re.escape(drink)}(?:e?s)?\b", low):
             order.drink = drink
@@ -132,7 +138,13 @@ def _first(value: Any, key: str) -> Any:
 
 
 class ScriptedCoffeeAgent:
-    """Deterministic coffee-bar agent; `respond` is one turn."""
+    """Deterministic coffee-bar agent; `respond` is one turn. `ask_milk=False` is the
+    Taskmaster-4 baristas' way: a milk drink ordered without a milk goes on with the house
+    milk (of 680 tune-part dialogs whose opening named a milk drink and no milk, the barista
+    asked for the milk next in 1; `benchmarks/fidelity_datasets.py`)."""
+
+    def __init__(self, ask_milk: bool = True) -> None:
+        self.ask_milk = ask_milk
 
     async def _call(self, tools: ToolClient, name: str, args: dict[str, Any]) -> ToolOutcome:
         outcome = await tools(name, args)
@@ -158,7 +170,8 @@ class ScriptedCoffeeAgent:
             state.asked.append("drink")
             return AgentReply(text=f"Which {_word('drink')} would you like? We have lattes, "
                                    "mochas, cappuccinos, cortados, macchiatos and americanos.")
-        if state.drink in MILK_DRINKS and state.milk is None and "milk" not in state.asked:
+        if (self.ask_milk and state.drink in MILK_DRINKS and state.milk is None
+                and "milk" not in state.asked):
             state.asked.append("milk")
             return AgentReply(text=f"What kind of {_word('milk')} would you like in your "
                                    f"{state.drink}: whole, 2%, oat, almond or non-fat?")
@@ -236,3 +249,8 @@ class ScriptedCoffeeAgent:
 def make() -> tuple[ScriptedCoffeeAgent, type[CoffeeOrder]]:
     """The agent and its per-conversation state factory (for the `python` connector)."""
     return ScriptedCoffeeAgent(), CoffeeOrder
+
+
+def make_like_taskmaster() -> tuple[ScriptedCoffeeAgent, type[CoffeeOrder]]:
+    """The agent as the Taskmaster-4 baristas were: it does not ask for the milk."""
+    return ScriptedCoffeeAgent(ask_milk=False), CoffeeOrder

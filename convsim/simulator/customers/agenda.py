@@ -337,6 +337,19 @@ class AgendaUser:
         lasts = [last for t, last in rows if t == text]
         return str(fill(text, ctx)), 2 * sum(lasts) > len(lasts)
 
+    def _real_answer(self, slot: str) -> str | None:
+        """A fitted customer's answer for one slot: a real order of the intent that names just
+        that slot (real customers say "Can I get a {drink}?", not "My drink is ...")."""
+        if not self.fitted:
+            return None
+        intent = self.slots.get("opening_intent") or self.scenario.intent
+        key = f"open_{intent}"
+        ctx = self._context()
+        pool = sorted({t for t in (*self.domain.utterances.get(key, []),
+                                   *self._bank.get(f"{key}@{intent}", []))
+                       if _PLACEHOLDER.findall(t) == [slot] and slot in ctx})
+        return str(fill(self._pick(pool), ctx)) if pool else None
+
     def _words(self, slot: str) -> str:
         spec = self.domain.slots.get(slot)
         return (spec.words[0] if spec is not None and spec.words else slot.replace("_", " "))
@@ -357,6 +370,7 @@ class AgendaUser:
         self.told.add(slot)
         spoken = say_value(value)
         return (self._say(f"answer_{slot}={spoken}") or self._say(f"answer_{slot}")
+                or self._real_answer(slot)
                 or self._say("answer", {"slot_words": self._words(slot), "value": spoken})
                 or spoken)
 
