@@ -45,7 +45,7 @@ DE_NL_STREET = re.compile(
     rf"\b(?:{_CAP}\s+)?[A-ZÄÖÜ][\wäöüß-]*(?:straße|strasse|str\.|weg|allee|platz|gasse|ring|damm|"
     rf"ufer|chaussee|steig|pfad|straat|laan|plein|gracht|kade|singel|dijk|markt|"
     rf"hof|steeg|dreef|lei|baan|kaai|vest|gade|vej|stræde|torv|plads|gata|gatan|vägen|veien|gaten|"
-    rf"katu|tie)"
+    rf"katu|tie|polku|kuja|väylä|gränd|stigen|torget|backen|vegen)"
     rf"\s+\d{{1,4}}(?:\s?[a-zA-Z]\b)?(?![\w.,]\d)")
 # "Konrad-Adenauer-Straße 4", "Kurt-Zahn-Gasse 8/7"
 DE_HYPHENATED = re.compile(r"\b(?:[A-ZÄÖÜ][\wäöüß]*-)+(?:Straße|Strasse|Str\.|Weg|Allee|Platz|Gasse|Ring|"
@@ -59,16 +59,24 @@ FR_STREET = re.compile(
     rf"{_CAP}(?:[\s-]+(?:(?:de|du|des|la|le|les|d['’]|l['’])\s*)*{_CAP})*")
 ES_IT_STREET = re.compile(
     rf"\b(?i:calle|c/|avenida|avda\.?|plaza|paseo|camino|carrer|via|viale|piazza|corso|largo|rua|"
-    rf"travessa)\s+(?:(?:de|del|la|las|los|di|della|dei|do|da)\s+)*{_CAP}(?:\s+(?:(?:de|del|la|di|"
-    rf"della)\s+)*{_CAP}){{0,3}},?\s*(?:n[ºo°.]?\s*)?\d{{1,4}}[a-zA-Z]?\b")
+    rf"travessa|alameda|praça|rodovia|estrada|vicolo|strada|contrada|borgo|lungomare|ronda|rambla|"
+    rf"travesía|glorieta|callejón|carretera|avinguda|passeig|plaça|strada|str\.|bulevardul|calea|"
+    rf"aleea|șoseaua|soseaua|splaiul|piața|intrarea)\s+(?:(?:de|del|la|las|los|di|della|dei|do|da)\s+)*{_CAP}(?:\s+(?:(?:de|del|la|di|"
+    rf"della)\s+)*{_CAP}){{0,3}},?\s*(?:n[ºo°.]?\s*|nr\.?\s*)?\d{{1,4}}[a-zA-Z]?\b")
 # Numbered streets with the house number after "N°" ("Avenida 2 N° 630", "Diag. 74 N° 1120",
 # "Calle 5 # 12-40"); Polish streets ("ul. Długa 5", "plac Waryńskiego 910"); post boxes.
 NUMBERED_STREET = re.compile(
     r"\b(?i:calle|avenida|av\.|avda\.?|diagonal|diag\.|transversal|carrera|cra\.|pasaje|ruta|"
     r"boulevard|bulevar|camino)\s+\d{1,3}[A-Za-z]?\s*(?:N[°º]|n[°º]|No\.|#)\s*\d{1,5}(?:-\d{1,3})?\b")
 PL_STREET = re.compile(
-    rf"\b(?i:ul\.|ulica|al\.|aleja|aleje|pl\.|plac|os\.|osiedle|skwer|rondo)\s+{_CAP}"
+    rf"\b(?i:ul\.|ulica|al\.|aleja|aleje|pl\.|plac|os\.|osiedle|skwer|rondo|náměstí|nám\.|třída|"
+    rf"nábřeží|ulice|námestie|nábrežie)\s+{_CAP}"
     rf"(?:\s+{_CAP}){{0,2}}\s+\d{{1,4}}[a-zA-Z]?(?:/\d{{1,4}})?\b")
+# Street type after the name: Hungarian "Petőfi Sándor utca 12.", Turkish "Atatürk Caddesi No: 5"
+SUFFIX_WORD_STREET = re.compile(
+    rf"\b(?P<name>{_CAP}(?:\s+{_CAP}){{0,2}})\s+(?:utca|u\.|út|útja|tér|körút|krt\.|köz|fasor|sétány|"
+    rf"rakpart|Caddesi|Cad\.|Sokak|Sokağı|Sok\.|Bulvarı|Blv\.)\s*,?\s*(?:No\s*[:.]?\s*)?"
+    rf"\d{{1,4}}[a-zA-Z]?(?:/\d{{1,4}})?\b")
 PO_BOX = re.compile(r"\b(?:P\.?\s?O\.?\s?Box|Post Office Box|PO Box|Postfach|Postbus|Boîte postale|"
                     r"Apartado(?: de correos| postal)?|Casilla(?: de correo)?|Caixa postal|Postboks|"
                     r"Box)\s+\d{1,6}\b", re.IGNORECASE)
@@ -98,7 +106,7 @@ CITY_POSTCODE = re.compile(
 # The postcode before its town, after a comma or at a line start: "Stephansplatz 1, 1010 Wien",
 # "114 55 Stockholm", "C1005AAD Buenos Aires", "CH-8001 Zürich"
 POSTCODE_TOWN = re.compile(
-    r"(?:^|(?<=\n)|(?<=,)|(?<=, ))[ \t]*(?P<code>\d{4}|\d{3} \d{2}|\d{2}-\d{3}|\d{4}-\d{3}|"
+    r"(?:^|(?<=\n)|(?<=,)|(?<=, ))[ \t]*(?P<code>\d{6}|\d{4}|\d{3} \d{2}|\d{2}-\d{3}|\d{4}-\d{3}|"
     r"[A-Z]\d{4}[A-Z]{3}|[A-Z]{1,3}-\d{4,5})[ \t]+"
     r"(?P<city>[A-ZÀ-Ý][^\W\d_A-Z][\w'’.]*(?:[ -][A-ZÀ-Ý][^\W\d_A-Z][\w'’.]*){0,2})")
 CUE_AFTER = re.compile(r"\s+(?:zip|zip code|zipcode|postal code|postcode|post code)\b", re.IGNORECASE)
@@ -156,6 +164,9 @@ def find_streets(text: str) -> Iterator[Span]:
         yield Span(m.start(), m.end(), "street", m.group(0).lower())
     for m in PO_BOX.finditer(text):
         if not m.group(0).lower().startswith("box") or cue_before(ADDRESS_CUE, text, m.start()):
+            yield Span(m.start(), m.end(), "street", m.group(0).lower())
+    for m in SUFFIX_WORD_STREET.finditer(text):
+        if not any(w.lower() in STREET_STOP or w.lower() in STOP for w in m.group("name").split()):
             yield Span(m.start(), m.end(), "street", m.group(0).lower())
     for pattern in (DE_NL_STREET, DE_HYPHENATED, DE_TWO_WORDS, FR_STREET, ES_IT_STREET, PL_STREET):
         for m in pattern.finditer(text):

@@ -132,7 +132,10 @@ def find_emails(text: str) -> Iterator[Span]:
 # ----------------------------------------------------------------------------- phones
 
 PHONE_CUE = re.compile(r"\b(?:phone|call|cell|mobile|tel|telephone|my number|reach me|text me|"
-                       r"whatsapp|handy|telefon|téléphone|portable|teléfono|móvil|telefono)\b",
+                       r"whatsapp|handy|telefon|téléphone|portable|teléfono|móvil|telefono|ring me|"
+                       r"landline|contact number|telefonnummer|handynummer|mobilnummer|rufnummer|"
+                       r"telefone|telemóvel|celular|cellulare|puhelin|natel|gsm|tlf|numer telefonu|"
+                       r"mobiel|telefoonnummer|mobilní|telefonszám)\b",
                        re.IGNORECASE)
 _DIGIT_WORDS = {"zero": "0", "oh": "0", "one": "1", "two": "2", "three": "3", "four": "4",
                 "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9", "null": "0",

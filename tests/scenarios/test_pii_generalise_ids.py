@@ -56,6 +56,11 @@ PHONES = [
     ("You can reach me at my mobile 040 123 4567.", ["040 123 4567"]),
     ("Phone number: 011 4321-5678.", ["011 4321-5678"]),
     ("my cell is 9 6123 4567 in Santiago", ["9 6123 4567"]),
+    ("Ring me on 040 123 4567 tomorrow.", ["040 123 4567"]),
+    ("My landline is 32 12 34 56.", ["32 12 34 56"]),
+    ("Contact number: 412 34 567.", ["412 34 567"]),
+    ("Mein Handynummer ist 021 123 4567.", ["021 123 4567"]),
+    ("O meu telemóvel é 412 34 567.", ["412 34 567"]),
 ]
 STREETS = [
     ("I live at Meerhof 14, 2300 Turnhout.", ["Meerhof 14"]),
@@ -75,6 +80,23 @@ STREETS = [
     ("My address is 1288 rang Saint-Joseph, Lévis.", ["1288 rang Saint-Joseph"]),
     ("I live at 40512 allé Bergeron Suite 12, Laval.", ["40512 allé Bergeron"]),
     ("Ship it to 77 montée Sainte-Julie, Varennes.", ["77 montée Sainte-Julie"]),
+    # the street type after the name (Hungarian, Turkish)
+    ("I live at Kossuth Lajos tér 3, Szeged.", ["Kossuth Lajos tér 3"]),
+    ("Send it to Petőfi Sándor utca 12, 1052 Budapest.", ["Petőfi Sándor utca 12"]),
+    ("The address is Andrássy út 60, Budapest.", ["Andrássy út 60"]),
+    ("Ship to Atatürk Caddesi No: 45, Ankara.", ["Atatürk Caddesi No: 45"]),
+    ("I live at Gül Sokak 7, Izmir.", ["Gül Sokak 7"]),
+    # the street type first (Romanian, Portuguese, Italian, Catalan, Czech)
+    ("Send it to Str. Mihai Eminescu nr. 12, Cluj.", ["Str. Mihai Eminescu nr. 12"]),
+    ("I live at Calea Victoriei 155, 010073 București.", ["Calea Victoriei 155", "010073"]),
+    ("My address is Alameda Santos 45, São Paulo.", ["Alameda Santos 45"]),
+    ("Deliver to Vicolo Stretto 4, Verona.", ["Vicolo Stretto 4"]),
+    ("I live at Passeig Maragall 210, Barcelona.", ["Passeig Maragall 210"]),
+    ("The address is náměstí Míru 5, 120 00 Praha.", ["náměstí Míru 5"]),
+    # Nordic and Finnish suffixes
+    ("Ship it to Mannerheimintie 12, Helsinki.", ["Mannerheimintie 12"]),
+    ("I live at Koivukuja 3, Espoo.", ["Koivukuja 3"]),
+    ("Send it to Prästgränd 8, Stockholm.", ["Prästgränd 8"]),
 ]
 POSTCODES = [
     ("My address is Rua das Flores 20, 4050-262 Porto.", ["4050-262"]),
@@ -158,6 +180,10 @@ LOOK_ALIKES = [
     "Box 12 of the order was damaged.",
     "The game ended 2024-001 in the log.",
     "We stayed at the Hof 3 nights.",
+    "The Sokak 5 special is back.",
+    "Our Cafe Caddesi 12 stays open late.",
+    "Room 12, 120000 points were added.",
+    "Call me if the 3 boxes arrive after 5 pm.",
     "Flights from Houston to Denver are full.",
 ]
 
