@@ -164,3 +164,35 @@ def test_look_alikes_stay(text: str, kept: list[str]) -> None:
     out = _scrub(text)
     for value in kept:
         assert value in out, (value, out)
+
+
+# The fourth probe was held out when first scored (benchmarks/RESULTS.md, "the fourth probe,
+# scored once") and tuned on since: the targets hold on it as on the tune halves. The fifth is
+# held out (scored once, 2026-12-06 16:35 UTC): floors at its reported figures, rounded down.
+FIFTH_FLOOR = {"name": 0.99, "name_possessive": 1.0, "email": 1.0, "iban": 1.0, "dob": 0.97,
+               "postcode": 0.97, "national_id": 0.92, "card": 0.92, "user_id": 0.88,
+               "phone": 0.85, "street": 0.72, "pin": 0.61}
+
+
+def _whole(probe: str) -> tuple[dict[str, tuple[int, int]], dict[str, tuple[int, int]]]:
+    bench = _bench()
+    result = bench.evaluate(bench.load_probe(DATA / probe))
+    return result["family"], result["lookalike"]
+
+
+def test_fourth_probe_now_tuned_on_meets_the_targets_per_kind() -> None:
+    family, looks = _whole("pii_probe_fourth.jsonl")
+    for kind, (planted, removed) in family.items():
+        assert removed / planted >= RECALL, (kind, removed, planted)
+    for kind, (values, changed) in looks.items():
+        assert (values - changed) / values >= PRECISION, (kind, changed, values)
+
+
+def test_fifth_probe_held_out_does_not_fall_below_its_reported_figures() -> None:
+    family, looks = _whole("pii_probe_fifth.jsonl")
+    assert set(family) == set(FIFTH_FLOOR)
+    for kind, (planted, removed) in family.items():
+        assert removed / planted >= FIFTH_FLOOR[kind], (kind, removed, planted)
+    for kind, (values, changed) in looks.items():
+        assert (values - changed) / values >= PRECISION, (kind, changed, values)
+    assert sum(c for _, c in looks.values()) <= 3
