@@ -315,18 +315,23 @@ def load_domain_folder(folder: str | Path) -> Domain:
     for i, s in enumerate(scenarios):
         label = f"{scenario_loc}[{i}] ({s.intent})"
         where_s = f"{scenario_source}: {label}"
-        at = line_of(scenario_source, *([scenario_loc] if scenario_loc else []), i)
+        problems_before = len(problems)
         for pick_name, pick in [("customer", s.customer), *s.picks.items()]:
             if pick is not None and pick.table not in tables:
                 problems.append(f"{where_s}.{pick_name}.table: "
-                                f"{pick.table!r} is not a table of the pack{at}")
+                                f"{pick.table!r} is not a table of the pack")
         for step in s.expectations.process:
             for tool_name in step.tools:
                 if tool_name not in tools:
                     problems.append(f"{where_s}: process step "
-                                    f"{step.name!r} names unknown tool {tool_name!r}{at}")
-        problems += [f"{scenario_source}: {p}{at}" for p in check_rules(
+                                    f"{step.name!r} names unknown tool {tool_name!r}")
+        problems += [f"{scenario_source}: {p}" for p in check_rules(
             s.expectations.rules, tools, f"{label}.expectations.rules")]
+        if len(problems) > problems_before:
+            # The line is looked up only for a template with a problem: reading the file's
+            # lines for every template made loading a pack quadratic in its templates.
+            at = line_of(scenario_source, *([scenario_loc] if scenario_loc else []), i)
+            problems[problems_before:] = [f"{p}{at}" for p in problems[problems_before:]]
     problems += [f"{source}: {p}" for p in check_rules(df.rules, tools)]
     utterances = df.utterances
     if isinstance(utterances, str):
