@@ -32,12 +32,12 @@ def test_pack_loads_by_name_and_is_small() -> None:
     assert set(pack.tools) == TOOLS and {t.kind for t in pack.tools.values()} == {"replay"}
     assert {"drink", "milk", "addons", "caffeine"} <= set(pack.slots)
     assert "kind of milk" in pack.slots["milk"].all_words()
-    assert len(pack.scenarios) == 60 and list(pack.intent_weights()) == ["coffee_order"]
+    assert len(pack.scenarios) == 261 and list(pack.intent_weights()) == ["coffee_order"]
     assert all(s.slots.get("drink") for s in pack.scenarios)
     steps = [s.name for s in pack.scenarios[0].expectations.process]
     assert steps[0] == "get_menu_items" and steps[-1] == "finish_order"
     assert pack.agents == {"scripted": "convsim.domains.coffee.agent:make"}
-    assert len(pack.utterances["open_coffee_order"]) == 60
+    assert len(pack.utterances["open_coffee_order"]) == 295
     assert sum(p.stat().st_size for p in PACK.iterdir() if p.is_file()) < 1_000_000
 
 
