@@ -38,11 +38,11 @@ read while changing the scrubber. Deterministic: same data, same file.
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import random
 import re
+import sys
 import unicodedata
 from pathlib import Path
 from typing import Any
@@ -53,9 +53,11 @@ from faker import Faker
 from convsim.scenarios.pii_names import STOP, lexicon
 from convsim.scenarios.pii_places import cities
 
-REPO = Path(__file__).resolve().parents[1]
-OUT = REPO / "tests" / "data" / "pii_probe_public.jsonl"
-DATA = REPO.parent / "shared" / "data"  # /work/shared/data beside the checkout, and in CI
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import pii_probe_common as common  # noqa: E402
+
+DATA = common.DATA  # the default --data (the tests read it)
+OUT = common.REPO / "tests" / "data" / "pii_probe_public.jsonl"
 LOCALES = ("en_US", "en_GB", "de_DE", "fr_FR", "en_IN")
 COUNTRY = {"en_US": "US", "en_GB": "GB", "de_DE": "DE", "fr_FR": "FR", "en_IN": "IN"}
 # Faker person locales that are neither in the scrubber's dictionary (convsim/core/data/names)
@@ -386,16 +388,10 @@ def build(data: Path, seed: int = 20261206) -> list[dict[str, Any]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=DATA)
-    parser.add_argument("--out", type=Path, default=OUT)
-    args = parser.parse_args()
+    args = common.parse_args(__doc__, OUT)
     lines = build(args.data)
-    args.out.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines))
-    kinds: dict[str, int] = {}
-    for x in lines:
-        for s in x["spans"]:
-            kinds[s["kind"]] = kinds.get(s["kind"], 0) + 1
+    common.write_jsonl(args.out, lines)
+    kinds = common.count(lines)
     looks = sum(len(x["harmless"]) for x in lines)
     print(f"{len(lines)} lines, planted {kinds}, {looks} look-alikes -> {args.out}")
 

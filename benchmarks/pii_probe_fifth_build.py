@@ -30,20 +30,17 @@ checked (phonenumbers, python-stdnum, Luhn).
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
-import gzip
-import importlib.util
 import json
 import random
 import re
+import sys
 import tomllib
 from pathlib import Path
 from typing import Any
 
 import phonenumbers
-from faker import Faker
-from stdnum import ean, isbn, iso11649, luhn
+from stdnum import ean, isbn, iso11649
 from stdnum import iban as std_iban
 from stdnum.cl import rut
 from stdnum.cz import rc
@@ -56,25 +53,12 @@ from stdnum.ro import cnp
 from stdnum.se import personnummer
 from stdnum.tr import tckimlik
 
-REPO = Path(__file__).resolve().parents[1]
-OUT = REPO / "tests" / "data" / "pii_probe_fifth.jsonl"
-DATA = REPO.parent / "shared" / "data"
-PLACES = REPO / "convsim" / "scenarios" / "data" / "places.tsv.gz"  # used as a list of towns only
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import pii_probe_common as common  # noqa: E402
+
+DATA = common.DATA  # the default --data (the tests read it)
+OUT = common.REPO / "tests" / "data" / "pii_probe_fifth.jsonl"
 SEED = 20261207
-
-
-def _fourth() -> Any:
-    """The fourth probe's builder, for its two small text helpers."""
-    spec = importlib.util.spec_from_file_location("pii_probe_fourth_build",
-                                                  Path(__file__).with_name("pii_probe_fourth_build.py"))
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-_F4 = _fourth()
-_ascii, _word_re = _F4._ascii, _F4._word_re
 # phrasal verbs of these texts ("figure out", "check on", "look forward") and of the frames
 PHRASAL = ["figure out", "go ahead", "check on", "look forward", "let me know", "cut off", "set up",
            "sign up", "pick up", "find out", "come back", "end up", "leave for", "moved to"]
@@ -149,31 +133,13 @@ LOOKALIKE_FRAMES = {
 }
 
 
-class Maker:
+class Maker(common.MakerBase):
     """Planted values: Faker identities checked against their own systems."""
 
     def __init__(self, vocabulary: set[str]) -> None:
-        self.rng = random.Random(SEED)
-        self.fakers: dict[str, Faker] = {}
-        self.vocabulary = vocabulary  # lower-case words of the carrier text: no name may be one
-        self.towns: dict[str, list[str]] = {}
-        with gzip.open(PLACES, "rt", encoding="utf-8") as fh:
-            next(fh)
-            for row in fh:
-                kind, country, population, name = row.rstrip("\n").split("\t")
-                if kind == "city" and int(population) >= 5000 and re.fullmatch(r"[^\W\d_][\w .'-]*", name):
-                    self.towns.setdefault(country, []).append(name)
-        for names in self.towns.values():
-            names.sort()
+        super().__init__(SEED, vocabulary)
         self.used_names: set[str] = set()
         self.turns: dict[str, int] = {}
-
-    def faker(self, locale: str) -> Faker:
-        if locale not in self.fakers:
-            fake = Faker(locale)
-            fake.seed_instance(SEED + len(self.fakers))
-            self.fakers[locale] = fake
-        return self.fakers[locale]
 
     def pick(self, locale: str, allowed: list[str]) -> str:
         return locale if locale in allowed else self.rng.choice(allowed)
@@ -184,52 +150,17 @@ class Maker:
         self.turns[kind] = self.turns.get(kind, -1) + 1
         return options[self.turns[kind] % len(options)]
 
-    def _word(self, locale: str, method: str) -> str:
-        for _ in range(300):
-            word = str(getattr(self.faker(locale), method)())
-            if (re.fullmatch(r"[^\W\d_]{3,}", word) and word.lower() not in self.vocabulary
-                    and word.lower() not in self.used_names):
-                return word
-        raise RuntimeError(f"no usable {method} for {locale}")
-
     def name(self, locale: str) -> tuple[str, str, str]:
         """(first, last, origin): from the line's locale when it has Latin-script names, else another."""
         own = locale in NAME_LOCALES and self.rng.random() < 0.6
         origin = locale if own else self.rng.choice(NAME_LOCALES)
-        first, last = self._word(origin, "first_name"), self._word(origin, "last_name")
-        while last == first:
-            last = self._word(origin, "last_name")
+        first, last = self._first_last(origin, tries=300, taken=self.used_names)
         self.used_names.update((first.lower(), last.lower()))  # every planted name word is new
         return first, last, origin
 
     def phone(self, locale: str) -> str:
         region = REGION[locale]
-        number = None
-        try:
-            for _ in range(60):
-                raw = self.faker(locale).phone_number()
-                if "x" in raw.lower():
-                    continue
-                try:
-                    parsed = phonenumbers.parse(raw, region)
-                except phonenumbers.NumberParseException:
-                    continue
-                if phonenumbers.is_valid_number_for_region(parsed, region):
-                    number = parsed
-                    break
-        except AttributeError:  # the locale has no phone provider
-            pass
-        if number is None:  # a mobile number of the region's own shape
-            example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
-            assert example is not None, region
-            national = str(example.national_number)
-            for _ in range(500):
-                digits = national[:3] + "".join(str(self.rng.randrange(10)) for _ in national[3:])
-                candidate = phonenumbers.parse("+" + str(example.country_code) + digits)
-                if phonenumbers.is_valid_number_for_region(candidate, region):
-                    number = candidate
-                    break
-        assert number is not None, region
+        number = self.valid_number(locale, region)
         # the ways people write it: national, international, E.164, dashed, national digits only
         style = self.rng.choice(("national", "international", "e164", "dashed", "compact"))
         if style == "international":
@@ -250,12 +181,14 @@ class Maker:
         are joined in the address ("anna_berg", "aberg") rather than split by a dot or dash."""
         sep = self.rng.choice(("_", "") if joined else (".", "_", "-", ""))
         digits = str(self.rng.randrange(1, 99)) if self.rng.random() < 0.5 else ""
-        first_part = _ascii(first).lower() if self.rng.random() < 0.7 else _ascii(first)[0].lower()
+        first_part = common.ascii_fold(first).lower()
+        if self.rng.random() >= 0.7:
+            first_part = first_part[0]
         try:
             domain = self.faker(locale).free_email_domain()
         except AttributeError:
             domain = self.rng.choice(("gmail.com", "yahoo.com", "outlook.com"))
-        return f"{first_part}{sep}{_ascii(last).lower()}{digits}@{domain}"
+        return f"{first_part}{sep}{common.ascii_fold(last).lower()}{digits}@{domain}"
 
     def dob(self, locale: str) -> str:
         born = self.faker(locale).date_of_birth(minimum_age=18, maximum_age=88)
@@ -291,18 +224,10 @@ class Maker:
 
     def iban(self, locale: str) -> tuple[str, str]:
         locale = self.pick(locale, IBAN_LOCALES)
-        for _ in range(50):
-            value = str(self.faker(locale).iban())
-            if value[:2] == REGION[locale] and std_iban.is_valid(value):
-                return value, locale
-        raise RuntimeError(f"no valid IBAN for {locale}")
+        return self.valid_iban(locale, REGION[locale]), locale
 
     def card(self) -> str:
-        while True:
-            number = str(self.faker("en_US").credit_card_number(
-                card_type=self.rng.choice(("visa16", "mastercard", "amex", "discover", "jcb16"))))
-            if luhn.is_valid(number) and len(number) >= 15:
-                break
+        number = self.card_number(("visa16", "mastercard", "amex", "discover", "jcb16"))
         style = self.rng.choice(("compact", "spaced", "dashed"))
         if style == "compact":
             return number
@@ -485,12 +410,8 @@ def _few_shot_turns(data: Path) -> list[dict[str, Any]]:
 # ---------------------------------------------------------------------------- look-alikes
 
 def lookalikes(text: str, products: list[str], openers_ok: set[str], towns: set[str]) -> list[dict[str, str]]:
-    found: list[dict[str, str]] = []
-
-    def add(value: str, kind: str, resembles: str) -> None:
-        if value and all(h["value"] != value for h in found):
-            found.append({"value": value, "kind": kind, "resembles": resembles})
-
+    found = common.Found()
+    add = found.add
     for m in re.finditer(r"#?\bW\d{7}\b", text):
         add(m.group(0), "order_id", "phone")
     for m in re.finditer(r"\b(?:credit_card|gift_card|paypal)_\d{7}\b", text):
@@ -504,24 +425,16 @@ def lookalikes(text: str, products: list[str], openers_ok: set[str], towns: set[
     months = "January|February|March|April|May|June|July|August|September|October|November|December"
     for m in re.finditer(rf"\b(?:{months}) \d{{1,2}}(?:st|nd|rd|th)?\b(?!,? \d)", text):
         add(m.group(0), "date", "dob")
-    for m in re.finditer(r"(?<!^)(?<![.!?] )\b([A-Z][a-z]+(?: [A-Z][a-z]+)?)\b", text):
-        if m.group(1) in towns:
-            add(m.group(1), "place", "name")
+    found.places(text, r"(?<!^)(?<![.!?] )\b([A-Z][a-z]+(?: [A-Z][a-z]+)?)\b", towns)
     for m in re.finditer(rf"'(\d+(?:\.\d+)? ?(?:{UNITS}))'", text):
         add(m.group(1), "size", "postcode")
     for m in re.finditer(r"'(\d{3,4})'", text):  # attribute values: '500' pieces, '1000' lumens
         add(m.group(1), "attribute_value", "pin")
     for m in re.finditer(r"\$\d+(?:,\d{3})*(?:\.\d\d)?", text):
         add(m.group(0), "price", "postcode")
-    for product in products:
-        if re.search(rf"(?<!\w){re.escape(product)}(?!\w)", text):
-            add(product, "product_name", "name")
-    for phrase in PHRASAL:
-        if re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", text):
-            add(phrase, "phrasal_verb", "name")
-    for m in re.finditer(r"(?:^|[.!?;] )([A-Z][a-z]{2,})(?=[\s,])", text):
-        if m.group(1).lower() in openers_ok:
-            add(m.group(1), "opener", "name")
+    found.words(text, products, "product_name")
+    found.words(text, PHRASAL, "phrasal_verb")
+    found.openers(text, r"(?:^|[.!?;] )([A-Z][a-z]{2,})(?=[\s,])", openers_ok)
     return found
 
 
@@ -546,59 +459,47 @@ def _record(maker: Maker, keys: list[str], locale: str) -> tuple[str, list[dict[
         label = key.replace("_", " ")
         if key == "full_name":
             parts.append(f"{label}: {first} {last}")
-            spans += [{"value": first, "kind": "name", "origin": origin},
-                      {"value": last, "kind": "name", "origin": origin}]
+            spans += [common.span(first, "name", origin), common.span(last, "name", origin)]
         elif key == "date_of_birth":
             v = maker.dob(locale)
             parts.append(f"{label}: {v}")
-            spans.append({"value": v, "kind": "dob", "origin": locale})
+            spans.append(common.span(v, "dob", locale))
         elif key == "email":
             v = maker.email(first, last, origin)
             parts.append(f"{label}: {v}")
-            spans.append({"value": v, "kind": "email", "origin": origin})
+            spans.append(common.span(v, "email", origin))
         elif key == "phone_number":
             v = maker.phone(locale)
             parts.append(f"{label}: {v}")
-            spans.append({"value": v, "kind": "phone", "origin": locale})
+            spans.append(common.span(v, "phone", locale))
         elif key == "address":
             whole, street, postcode = maker.address(address_locale)
             parts.append(f"{label}: {whole}")
-            spans += [{"value": street, "kind": "street", "origin": address_locale},
-                      {"value": postcode, "kind": "postcode", "origin": address_locale}]
+            spans += [common.span(street, "street", address_locale),
+                      common.span(postcode, "postcode", address_locale)]
     return "Customer details; " + "; ".join(parts), spans
 
 
 def plant(maker: Maker, job: str, locale: str) -> tuple[str, list[dict[str, str]]]:
     rng = maker.rng
     if job in ("name", "possessive"):
-        first, last, origin = maker.name(locale)
-        frame = rng.choice(NAME_FRAMES if job == "name" else POSSESSIVE_FRAMES)
-        kind = "name" if job == "name" else "name_possessive"
-        return frame.format(n=f"{first} {last}"), [{"value": first, "kind": kind, "origin": origin},
-                                                   {"value": last, "kind": kind, "origin": origin}]
+        return common.name_clause(rng, job, maker.name(locale), NAME_FRAMES, POSSESSIVE_FRAMES)
     if job == "email":
         first, last, origin = maker.name(locale)
-        v = maker.email(first, last, origin)
-        return rng.choice(EMAIL_FRAMES).format(v=v), [{"value": v, "kind": "email", "origin": origin}]
+        return common.clause(rng, EMAIL_FRAMES, maker.email(first, last, origin), "email", origin)
     if job == "phone":
         where = maker.turn(job, list(REGION))
-        v = maker.phone(where)
-        return rng.choice(PHONE_FRAMES).format(v=v), [{"value": v, "kind": "phone", "origin": where}]
+        return common.clause(rng, PHONE_FRAMES, maker.phone(where), "phone", where)
     if job == "address":
         where = maker.turn(job, ADDRESS_LOCALES)
         whole, street, postcode = maker.address(where)
-        return rng.choice(ADDRESS_FRAMES).format(v=whole), [
-            {"value": street, "kind": "street", "origin": where},
-            {"value": postcode, "kind": "postcode", "origin": where}]
+        return rng.choice(ADDRESS_FRAMES).format(v=whole), [common.span(street, "street", where),
+                                                            common.span(postcode, "postcode", where)]
     if job == "dob":
         where = maker.turn(job, list(REGION))
-        v = maker.dob(where)
-        return rng.choice(DOB_FRAMES).format(v=v), [{"value": v, "kind": "dob", "origin": where}]
+        return common.clause(rng, DOB_FRAMES, maker.dob(where), "dob", where)
     if job == "iban":
-        v, origin = maker.iban(maker.turn(job, IBAN_LOCALES))
-        if rng.random() < 0.5:
-            v = std_iban.format(v)
-        return rng.choice(IBAN_FRAMES).format(v=v), [{"value": v, "kind": "iban", "origin": origin}]
+        return common.iban_clause(rng, IBAN_FRAMES, *maker.iban(maker.turn(job, IBAN_LOCALES)))
     if job == "iban_pair":  # a compact IBAN in a list next to a spaced one, either order
         a, oa = maker.iban(locale)
         b, ob = maker.iban(rng.choice(IBAN_LOCALES))
@@ -606,22 +507,18 @@ def plant(maker: Maker, job: str, locale: str) -> tuple[str, list[dict[str, str]
             b = std_iban.format(b)
         else:
             a = std_iban.format(a)
-        return IBAN_PAIR.format(a=a, b=b), [{"value": a, "kind": "iban", "origin": oa},
-                                            {"value": b, "kind": "iban", "origin": ob}]
+        return common.pair_clause(IBAN_PAIR, (a, oa), (b, ob))
     if job == "card":
-        v = maker.card()
-        return rng.choice(CARD_FRAMES).format(v=v), [{"value": v, "kind": "card", "origin": "en_US"}]
+        return common.clause(rng, CARD_FRAMES, maker.card(), "card", "en_US")
     if job == "national":
         cue, v, origin = maker.national(maker.turn(job, [x[0] for x in NATIONAL]))
-        frame = rng.choice(NATIONAL_FRAMES)
-        clause = frame.format(cue=cue, v=v)
-        return clause[0].upper() + clause[1:], [{"value": v, "kind": "national_id", "origin": origin}]
-    v = maker.code(job)
-    return rng.choice(CODE_FRAMES[job]).format(v=v), [{"value": v, "kind": job, "origin": locale}]
+        text = rng.choice(NATIONAL_FRAMES).format(cue=cue, v=v)
+        return text[0].upper() + text[1:], [common.span(v, "national_id", origin)]
+    return common.clause(rng, CODE_FRAMES[job], maker.code(job), job, locale)
 
 
 def _replace_once(text: str, old: str, new: str) -> str | None:
-    pattern = _word_re(old)
+    pattern = common.word_re(old)
     if len(pattern.findall(text)) != 1:
         return None
     return pattern.sub(lambda _: new, text)
@@ -673,8 +570,7 @@ def build(data: Path) -> list[dict[str, Any]]:
             ok = ok and new is not None
             text = new or text
             written = (first, last) if f"{first} {last}" in text else (first.lower(), last.lower())
-            spans += [{"value": written[0], "kind": "name", "origin": origin},
-                      {"value": written[1], "kind": "name", "origin": origin}]
+            spans += [common.span(written[0], "name", origin), common.span(written[1], "name", origin)]
         for field, old in carrier["fields"].items():
             if field in ("email", "username"):
                 if not first:
@@ -686,7 +582,7 @@ def build(data: Path) -> list[dict[str, Any]]:
             elif field == "user_id":  # a tau-bench id is built from the customer's name
                 if not first:
                     first, last, origin = maker.name(locale)
-                value = f"{_ascii(first).lower()}_{_ascii(last).lower()}_{old.rsplit('_', 1)[1]}"
+                value = common.user_id(first, last, old)
                 kind, where = "user_id", origin
             elif field == "zip":
                 where = maker.pick(locale, ADDRESS_LOCALES)
@@ -703,7 +599,7 @@ def build(data: Path) -> list[dict[str, Any]]:
             new = _replace_once(text, old, value)
             ok = ok and new is not None
             text = new or text
-            spans.append({"value": value, "kind": kind, "origin": where})
+            spans.append(common.span(value, kind, where))
         if not ok:
             continue
         # one planted clause on most lines, two on some, so every job is placed
@@ -728,7 +624,7 @@ def build(data: Path) -> list[dict[str, Any]]:
         text = " ".join(p if p.endswith((".", "?", "!")) or k == len(pieces) - 1 else p.rstrip(" ;,") + "."
                         for k, p in enumerate(pieces) if p)
         # every planted value occurs exactly once as a word; look-alikes never overlap one
-        if any(len(_word_re(s["value"]).findall(text)) != 1 for s in spans):
+        if not common.planted_once(spans, text):
             jobs += taken[::-1]  # the line is left out; its jobs go to the next lines
             looks += look_taken
             continue
@@ -739,34 +635,20 @@ def build(data: Path) -> list[dict[str, Any]]:
                     if all(h["value"] != x["value"] for x in harmless)
                     and (h["kind"] != "place" or (h["value"] in carrier["text"]
                                                   and all(x["kind"] != "street" for x in spans)))] + harmless
-        values = [s["value"].lower() for s in spans]
-        harmless = [h for h in harmless
-                    if not any(v in h["value"].lower() or h["value"].lower() in v for v in values)
-                    and h["value"] in text]
+        harmless = common.clear_of(harmless, spans, text)
         if not spans and not harmless:
             continue
-        out.append({"id": f"p5-{len(out) + 1}", "locale": locale, "source": carrier["source"],
-                    "ref": carrier["ref"], "text": text, "spans": spans, "harmless": harmless,
-                    "half": "held-out"})
+        out.append(common.held_out_line(f"p5-{len(out) + 1}", locale, carrier, text, spans, harmless))
     return out
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=DATA)
-    parser.add_argument("--out", type=Path, default=OUT)
-    args = parser.parse_args()
+    args = common.parse_args(__doc__, OUT)
     if not (args.data / "tau_bench").is_dir() or not (args.data / "abcd").is_dir():
         raise SystemExit(f"error: {args.data}: no tau_bench or abcd folder (the shared public data)")
     lines = build(args.data)
-    args.out.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines))
-    counts: dict[str, int] = {}
-    looks: dict[str, int] = {}
-    for x in lines:
-        for s in x["spans"]:
-            counts[s["kind"]] = counts.get(s["kind"], 0) + 1
-        for h in x["harmless"]:
-            looks[h["resembles"]] = looks.get(h["resembles"], 0) + 1
+    common.write_jsonl(args.out, lines)
+    counts, looks = common.count(lines), common.count(lines, "harmless", "resembles")
     print(f"{len(lines)} lines, {sum(looks.values())} look-alikes ("
           + ", ".join(f"{k} {v}" for k, v in sorted(looks.items())) + "); planted: "
           + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))

@@ -25,19 +25,15 @@ phrasal verbs, place names alone.
 
 from __future__ import annotations
 
-import argparse
-import gzip
 import json
 import random
 import re
-import unicodedata
+import sys
 from pathlib import Path
 from typing import Any
 
 import phonenumbers
-from faker import Faker
 from stdnum import iban as std_iban
-from stdnum import luhn
 from stdnum.ar import cuit
 from stdnum.at import vnr
 from stdnum.be import nn
@@ -45,10 +41,11 @@ from stdnum.ch import ssn as ch_ssn
 from stdnum.mx import curp
 from stdnum.pl import pesel
 
-REPO = Path(__file__).resolve().parents[1]
-OUT = REPO / "tests" / "data" / "pii_probe_fourth.jsonl"
-DATA = REPO.parent / "shared" / "data"
-PLACES = REPO / "convsim" / "scenarios" / "data" / "places.tsv.gz"  # used as a list of towns only
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import pii_probe_common as common  # noqa: E402
+
+DATA = common.DATA  # the default --data (the tests read it)
+OUT = common.REPO / "tests" / "data" / "pii_probe_fourth.jsonl"
 SEED = 20261206
 
 NEW = ["en_NZ", "en_IE", "de_AT", "de_CH", "fr_CA", "nl_BE", "pt_PT", "da_DK", "pl_PL",
@@ -99,85 +96,29 @@ PHRASAL = ["sign up for", "signed up for", "pick it up", "pick up", "picked up",
            "top up", "log in", "run out", "back up", "carry on", "drop off"]
 
 
-def _ascii(text: str) -> str:
-    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-
-
-def _word_re(value: str) -> re.Pattern[str]:
-    return re.compile(rf"(?<!\w){re.escape(value)}(?!\w)", re.I)
-
-
-class Maker:
+class Maker(common.MakerBase):
     def __init__(self, vocabulary: set[str]) -> None:
-        self.rng = random.Random(SEED)
-        self.fakers: dict[str, Faker] = {}
-        self.vocabulary = vocabulary  # lower-case words of the carrier text: no name may be one
-        self.towns: dict[str, list[str]] = {}
-        with gzip.open(PLACES, "rt", encoding="utf-8") as fh:
-            next(fh)
-            for row in fh:
-                kind, country, population, name = row.rstrip("\n").split("\t")
-                if kind == "city" and int(population) >= 5000 and re.fullmatch(r"[^\W\d_][\w .'-]*", name):
-                    self.towns.setdefault(country, []).append(name)
-        for names in self.towns.values():
-            names.sort()
-
-    def faker(self, locale: str) -> Faker:
-        if locale not in self.fakers:
-            fake = Faker(locale)
-            fake.seed_instance(SEED + len(self.fakers))
-            self.fakers[locale] = fake
-        return self.fakers[locale]
-
-    def _word(self, locale: str, method: str) -> str:
-        for _ in range(200):
-            word = getattr(self.faker(locale), method)()
-            if re.fullmatch(r"[^\W\d_]{3,}", word) and word.lower() not in self.vocabulary:
-                return str(word)
-        raise RuntimeError(f"no usable {method} for {locale}")
+        super().__init__(SEED, vocabulary)
 
     def name(self, locale: str) -> tuple[str, str, str]:
         """(first, last, origin): half the names from the line's locale, half from another."""
         origin = locale if self.rng.random() < 0.5 else self.rng.choice(LOCALES)
-        first, last = self._word(origin, "first_name"), self._word(origin, "last_name")
-        while last == first:
-            last = self._word(origin, "last_name")
+        first, last = self._first_last(origin)
         return first, last, origin
 
     def phone(self, locale: str) -> str:
-        region = COUNTRY[locale]
-        for _ in range(60):
-            raw = self.faker(locale).phone_number()
-            if "x" in raw.lower():
-                continue
-            try:
-                parsed = phonenumbers.parse(raw, region)
-            except phonenumbers.NumberParseException:
-                continue
-            if phonenumbers.is_valid_number_for_region(parsed, region):
-                # written as people of that country write it (national or international form)
-                fmt = self.rng.choice((phonenumbers.PhoneNumberFormat.NATIONAL,
-                                       phonenumbers.PhoneNumberFormat.INTERNATIONAL))
-                return phonenumbers.format_number(parsed, fmt)
-        # Faker has no valid number for this region: a mobile number of the region's own shape
-        example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
-        assert example is not None, region
-        for _ in range(500):
-            national = str(example.national_number)
-            digits = national[:3] + "".join(str(self.rng.randrange(10)) for _ in national[3:])
-            candidate = phonenumbers.parse("+" + str(example.country_code) + digits)
-            if phonenumbers.is_valid_number_for_region(candidate, region):
-                fmt = self.rng.choice((phonenumbers.PhoneNumberFormat.NATIONAL,
-                                       phonenumbers.PhoneNumberFormat.INTERNATIONAL))
-                return phonenumbers.format_number(candidate, fmt)
-        raise RuntimeError(f"no valid phone for {region}")
+        number = self.valid_number(locale, COUNTRY[locale])
+        # written as people of that country write it (national or international form)
+        fmt = self.rng.choice((phonenumbers.PhoneNumberFormat.NATIONAL,
+                               phonenumbers.PhoneNumberFormat.INTERNATIONAL))
+        return phonenumbers.format_number(number, fmt)
 
     def email(self, locale: str) -> str:
         first, last, _ = self.name(locale)
         sep = self.rng.choice((".", "_", ""))
         digits = str(self.rng.randrange(10, 999)) if self.rng.random() < 0.5 else ""
         domain = self.faker(locale).free_email_domain()
-        return f"{_ascii(first).lower()}{sep}{_ascii(last).lower()}{digits}@{domain}"
+        return f"{common.ascii_fold(first).lower()}{sep}{common.ascii_fold(last).lower()}{digits}@{domain}"
 
     def dob(self, locale: str) -> str:
         born = self.faker(locale).date_of_birth(minimum_age=18, maximum_age=85)
@@ -215,22 +156,13 @@ class Maker:
     def iban(self, locale: str) -> tuple[str, str]:
         if locale not in IBAN_LOCALES or self.rng.random() < 0.3:
             locale = self.rng.choice(IBAN_LOCALES)
-        for _ in range(50):
-            value = self.faker(locale).iban()
-            if value[:2] == COUNTRY[locale] and std_iban.is_valid(value):
-                return value, locale
-        raise RuntimeError(f"no valid IBAN for {locale}")
+        return self.valid_iban(locale, COUNTRY[locale]), locale
 
     def card(self) -> str:
-        for _ in range(50):
-            number = self.faker("en_US").credit_card_number(
-                card_type=self.rng.choice(("visa16", "mastercard", "amex", "discover")))
-            if luhn.is_valid(number) and len(number) >= 15:
-                if self.rng.random() < 0.5:
-                    return number
-                groups = [number[i:i + 4] for i in range(0, len(number), 4)]
-                return " ".join(groups)
-        raise RuntimeError("no card")
+        number = self.card_number(("visa16", "mastercard", "amex", "discover"))
+        if self.rng.random() < 0.5:
+            return number
+        return " ".join(number[i:i + 4] for i in range(0, len(number), 4))
 
     def national(self, locale: str) -> tuple[str, str, str]:
         own = [x for x in NATIONAL if x[0] == locale]
@@ -313,12 +245,8 @@ def carriers(data: Path) -> tuple[list[dict[str, Any]], set[str]]:
 # ---------------------------------------------------------------------------- look-alikes
 
 def lookalikes(text: str, menu: list[str], openers_ok: set[str], towns: set[str]) -> list[dict[str, str]]:
-    found: list[dict[str, str]] = []
-
-    def add(value: str, kind: str, resembles: str) -> None:
-        if value and all(h["value"] != value for h in found):
-            found.append({"value": value, "kind": kind, "resembles": resembles})
-
+    found = common.Found()
+    add = found.add
     for m in re.finditer(r"(?<![\w$])[A-Z]{3}\d{3}(?!\w)", text):
         add(m.group(0), "flight_number", "pin")
     for m in re.finditer(r"(?<!\w)(?=[A-Z0-9]*\d)(?=[A-Z0-9]*[A-Z])[A-Z0-9]{6}(?!\w)", text):
@@ -342,18 +270,10 @@ def lookalikes(text: str, menu: list[str], openers_ok: set[str], towns: set[str]
     tiers = r"\b(Gold|Silver|Regular|Basic Economy|Business|Economy)\b(?= (?:member|class|cabin))"
     for m in re.finditer(tiers, text):
         add(m.group(1), "tier", "name")
-    for item in menu:
-        if item and re.search(rf"(?<!\w){re.escape(item)}(?!\w)", text) and item[0].isupper():
-            add(item, "menu_item", "name")
-    for phrase in PHRASAL:
-        if re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", text):
-            add(phrase, "phrasal_verb", "name")
-    for m in re.finditer(r"(?:^|[.!?] )([A-Z][a-z]{2,})(?=[\s,])", text):
-        if m.group(1).lower() in openers_ok:
-            add(m.group(1), "opener", "name")
-    for m in re.finditer(r"(?<![.!?] )(?<!^)\b([A-Z][a-z]+(?: [A-Z][a-z]+)?)\b", text):
-        if m.group(1) in towns:
-            add(m.group(1), "place", "name")
+    found.words(text, [item for item in menu if item and item[0].isupper()], "menu_item")
+    found.words(text, PHRASAL, "phrasal_verb")
+    found.openers(text, r"(?:^|[.!?] )([A-Z][a-z]{2,})(?=[\s,])", openers_ok)
+    found.places(text, r"(?<![.!?] )(?<!^)\b([A-Z][a-z]+(?: [A-Z][a-z]+)?)\b", towns)
     return found
 
 
@@ -387,8 +307,7 @@ def build(data: Path) -> list[dict[str, Any]]:
         for k, (old_first, old_last) in enumerate(carrier["name"] or []):
             new_first, new_last, new_origin = maker.name(locale)
             text = text.replace(f"{old_first} {old_last}", f"{new_first} {new_last}")
-            spans += [{"value": new_first, "kind": "name", "origin": new_origin},
-                      {"value": new_last, "kind": "name", "origin": new_origin}]
+            spans += [common.span(new_first, "name", new_origin), common.span(new_last, "name", new_origin)]
             if k == 0:  # the user id is the first name's
                 first, last, origin = new_first, new_last, new_origin
         for m in re.finditer(r"(?<!\w)[a-z]+_[a-z]+_\d{4}(?!\w)", carrier["text"]):
@@ -396,16 +315,13 @@ def build(data: Path) -> list[dict[str, Any]]:
             # text gives none (the ids of named customers were rebuilt above)
             if not carrier["name"]:
                 first, last, origin = maker.name(locale)
-                new = f"{_ascii(first).lower()}_{_ascii(last).lower()}_{m.group(0).rsplit('_', 1)[1]}"
-                text = text.replace(m.group(0), new)
-            else:
-                new = f"{_ascii(first).lower()}_{_ascii(last).lower()}_{m.group(0).rsplit('_', 1)[1]}"
-                text = text.replace(m.group(0), new)
-            spans.append({"value": new, "kind": "user_id", "origin": origin})
+            new = common.user_id(first, last, m.group(0))
+            text = text.replace(m.group(0), new)
+            spans.append(common.span(new, "user_id", origin))
         if carrier["phone"]:
             phone = maker.phone(locale)
             text = text.replace(carrier["phone"], phone)
-            spans.append({"value": phone, "kind": "phone", "origin": locale})
+            spans.append(common.span(phone, "phone", locale))
         harmless = lookalikes(text, carrier["menu"], openers_ok, towns)
         count = 1 if not jobs else (2 if len(jobs) > len(order) - n else 1)
         added: list[str] = []
@@ -420,76 +336,50 @@ def build(data: Path) -> list[dict[str, Any]]:
             continue
         text = " ".join([text] + added)
         # every planted value occurs exactly once as a word; look-alikes never overlap one
-        values = [s["value"].lower() for s in spans]
-        if any(len(_word_re(s["value"]).findall(text)) != 1 for s in spans):
+        if not common.planted_once(spans, text):
             continue
-        harmless = [h for h in harmless
-                    if not any(v in h["value"].lower() or h["value"].lower() in v for v in values)
-                    and h["value"] in text]
-        out.append({"id": f"p4-{len(out) + 1}", "locale": locale, "source": carrier["source"],
-                    "ref": carrier["ref"], "text": text, "spans": spans, "harmless": harmless,
-                    "half": "held-out"})
+        out.append(common.held_out_line(f"p4-{len(out) + 1}", locale, carrier, text, spans,
+                                 common.clear_of(harmless, spans, text)))
     return out
 
 
 def plant(maker: Maker, job: str, locale: str) -> tuple[str, list[dict[str, str]]]:
     rng = maker.rng
     if job in ("name", "possessive"):
-        first, last, origin = maker.name(locale)
-        frame = rng.choice(NAME_FRAMES if job == "name" else POSSESSIVE_FRAMES)
-        kind = "name" if job == "name" else "name_possessive"
-        return frame.format(n=f"{first} {last}"), [{"value": first, "kind": kind, "origin": origin},
-                                                   {"value": last, "kind": kind, "origin": origin}]
+        return common.name_clause(rng, job, maker.name(locale), NAME_FRAMES, POSSESSIVE_FRAMES)
     if job == "email":
-        v = maker.email(locale)
-        return rng.choice(EMAIL_FRAMES).format(v=v), [{"value": v, "kind": "email", "origin": locale}]
+        return common.clause(rng, EMAIL_FRAMES, maker.email(locale), "email", locale)
     if job == "phone":
-        v = maker.phone(locale)
-        return rng.choice(PHONE_FRAMES).format(v=v), [{"value": v, "kind": "phone", "origin": locale}]
+        return common.clause(rng, PHONE_FRAMES, maker.phone(locale), "phone", locale)
     if job == "address":
         whole, street, postcode = maker.address(locale)
-        return rng.choice(ADDRESS_FRAMES).format(v=whole), [
-            {"value": street, "kind": "street", "origin": locale},
-            {"value": postcode, "kind": "postcode", "origin": locale}]
+        return rng.choice(ADDRESS_FRAMES).format(v=whole), [common.span(street, "street", locale),
+                                                            common.span(postcode, "postcode", locale)]
     if job == "dob":
-        v = maker.dob(locale)
-        return rng.choice(DOB_FRAMES).format(v=v), [{"value": v, "kind": "dob", "origin": locale}]
+        return common.clause(rng, DOB_FRAMES, maker.dob(locale), "dob", locale)
     if job == "iban":
-        v, origin = maker.iban(locale)
-        if rng.random() < 0.5:
-            v = std_iban.format(v)
-        return rng.choice(IBAN_FRAMES).format(v=v), [{"value": v, "kind": "iban", "origin": origin}]
+        return common.iban_clause(rng, IBAN_FRAMES, *maker.iban(locale))
     if job == "iban_pair":  # a compact IBAN in a list next to a spaced one
-        a, oa = maker.iban(locale)
+        a = maker.iban(locale)
         b, ob = maker.iban(locale)
-        b = std_iban.format(b)
-        return IBAN_PAIR.format(a=a, b=b), [{"value": a, "kind": "iban", "origin": oa},
-                                            {"value": b, "kind": "iban", "origin": ob}]
+        return common.pair_clause(IBAN_PAIR, a, (std_iban.format(b), ob))
     if job == "card":
-        v = maker.card()
-        return rng.choice(CARD_FRAMES).format(v=v), [{"value": v, "kind": "card", "origin": "en_US"}]
+        return common.clause(rng, CARD_FRAMES, maker.card(), "card", "en_US")
     if job == "national":
         cue, v, origin = maker.national(locale)
         frame = rng.choice(("{c} {v}.", "For the record, {c} {v}."))
-        clause = frame.format(c=cue if frame.startswith("For") else cue[0].upper() + cue[1:], v=v)
-        return clause, [{"value": v, "kind": "national_id", "origin": origin}]
-    v = maker.code(job)
-    return rng.choice(PIN_FRAMES[job]).format(v=v), [{"value": v, "kind": job, "origin": locale}]
+        text = frame.format(c=cue if frame.startswith("For") else cue[0].upper() + cue[1:], v=v)
+        return text, [common.span(v, "national_id", origin)]
+    return common.clause(rng, PIN_FRAMES[job], maker.code(job), job, locale)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=DATA)
-    parser.add_argument("--out", type=Path, default=OUT)
-    args = parser.parse_args()
+    args = common.parse_args(__doc__, OUT)
     if not (args.data / "tau2_bench").is_dir():
         raise SystemExit(f"error: {args.data}: no tau2_bench folder (the shared public data)")
     lines = build(args.data)
-    args.out.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines))
-    counts: dict[str, int] = {}
-    for x in lines:
-        for s in x["spans"]:
-            counts[s["kind"]] = counts.get(s["kind"], 0) + 1
+    common.write_jsonl(args.out, lines)
+    counts = common.count(lines)
     print(f"{len(lines)} lines, {sum(len(x['harmless']) for x in lines)} look-alikes, "
           + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
 

@@ -1,0 +1,234 @@
+"""What the personal-data probe builders share (pii_probe_build.py, pii_probe_fourth_build.py,
+pii_probe_fifth_build.py): the command line, the JSON Lines writing, the town list, seeded
+Faker instances and the checked numbers (phones, cards, IBANs) drawn from them.
+
+Every draw here takes the builder's own random generator in the order the builders always
+drew, so each builder still writes its committed probe byte for byte.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import random
+import re
+import unicodedata
+from collections.abc import Collection, Iterable
+from pathlib import Path
+from typing import Any
+
+import phonenumbers
+from faker import Faker
+from stdnum import iban as std_iban
+from stdnum import luhn
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = REPO.parent / "shared" / "data"  # /work/shared/data beside the checkout, and in CI
+PLACES = REPO / "convsim" / "scenarios" / "data" / "places.tsv.gz"  # used as a list of towns only
+
+
+def parse_args(doc: str | None, out: Path, data: Path = DATA) -> argparse.Namespace:
+    """`--data DIR --out FILE`, described by the first line of the builder's docstring."""
+    parser = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
+    parser.add_argument("--data", type=Path, default=data)
+    parser.add_argument("--out", type=Path, default=out)
+    return parser.parse_args()
+
+
+def write_jsonl(path: Path, lines: Iterable[dict[str, Any]]) -> None:
+    path.write_text("".join(json.dumps(x, ensure_ascii=False) + "\n" for x in lines))
+
+
+def count(lines: Iterable[dict[str, Any]], field: str = "spans", key: str = "kind") -> dict[str, int]:
+    """How many entries of each `key` the lines' `field` lists hold (planted kinds by default)."""
+    counts: dict[str, int] = {}
+    for x in lines:
+        for s in x[field]:
+            counts[s[key]] = counts.get(s[key], 0) + 1
+    return counts
+
+
+def ascii_fold(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+
+
+def word_re(value: str) -> re.Pattern[str]:
+    """`value` as a whole word of a text, any case."""
+    return re.compile(rf"(?<!\w){re.escape(value)}(?!\w)", re.I)
+
+
+def read_towns(places: Path = PLACES, min_population: int = 5000) -> dict[str, list[str]]:
+    """Country code -> sorted names of its cities of `min_population` or more (one word-like name each)."""
+    towns: dict[str, list[str]] = {}
+    with gzip.open(places, "rt", encoding="utf-8") as fh:
+        next(fh)
+        for row in fh:
+            kind, country, population, name = row.rstrip("\n").split("\t")
+            if kind == "city" and int(population) >= min_population \
+                    and re.fullmatch(r"[^\W\d_][\w .'-]*", name):
+                towns.setdefault(country, []).append(name)
+    for names in towns.values():
+        names.sort()
+    return towns
+
+
+class MakerBase:
+    """Seeded Faker instances per locale and the checked values drawn from them."""
+
+    def __init__(self, seed: int, vocabulary: set[str]) -> None:
+        self.seed = seed
+        self.rng = random.Random(seed)
+        self.fakers: dict[str, Faker] = {}
+        self.vocabulary = vocabulary  # lower-case words of the carrier text: no name may be one
+        self.towns = read_towns()
+
+    def faker(self, locale: str) -> Faker:
+        if locale not in self.fakers:
+            fake = Faker(locale)
+            fake.seed_instance(self.seed + len(self.fakers))
+            self.fakers[locale] = fake
+        return self.fakers[locale]
+
+    def _word(self, locale: str, method: str, tries: int = 200, taken: Collection[str] = ()) -> str:
+        """A name word of three letters or more that is no word of the carrier text (nor in `taken`)."""
+        for _ in range(tries):
+            word = str(getattr(self.faker(locale), method)())
+            if re.fullmatch(r"[^\W\d_]{3,}", word) and word.lower() not in self.vocabulary \
+                    and word.lower() not in taken:
+                return word
+        raise RuntimeError(f"no usable {method} for {locale}")
+
+    def _first_last(self, origin: str, tries: int = 200, taken: Collection[str] = ()) -> tuple[str, str]:
+        first = self._word(origin, "first_name", tries, taken)
+        last = self._word(origin, "last_name", tries, taken)
+        while last == first:
+            last = self._word(origin, "last_name", tries, taken)
+        return first, last
+
+    def valid_number(self, locale: str, region: str) -> phonenumbers.PhoneNumber:
+        """A phone number valid for `region`: Faker's when it has one, else a mobile number of
+        the region's own shape with random digits."""
+        try:
+            for _ in range(60):
+                raw = self.faker(locale).phone_number()
+                if "x" in raw.lower():
+                    continue
+                try:
+                    parsed = phonenumbers.parse(raw, region)
+                except phonenumbers.NumberParseException:
+                    continue
+                if phonenumbers.is_valid_number_for_region(parsed, region):
+                    return parsed
+        except AttributeError:  # the locale has no phone provider
+            pass
+        example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
+        assert example is not None, region
+        national = str(example.national_number)
+        for _ in range(500):
+            digits = national[:3] + "".join(str(self.rng.randrange(10)) for _ in national[3:])
+            candidate = phonenumbers.parse("+" + str(example.country_code) + digits)
+            if phonenumbers.is_valid_number_for_region(candidate, region):
+                return candidate
+        raise RuntimeError(f"no valid phone for {region}")
+
+    def card_number(self, card_types: tuple[str, ...]) -> str:
+        """A Luhn-valid card number of 15 digits or more, of one of `card_types`."""
+        for _ in range(50):
+            number = str(self.faker("en_US").credit_card_number(card_type=self.rng.choice(card_types)))
+            if luhn.is_valid(number) and len(number) >= 15:
+                return number
+        raise RuntimeError("no card")
+
+    def valid_iban(self, locale: str, region: str) -> str:
+        for _ in range(50):
+            value = str(self.faker(locale).iban())
+            if value[:2] == region and std_iban.is_valid(value):
+                return value
+        raise RuntimeError(f"no valid IBAN for {locale}")
+
+
+# ---------------------------------------------------------------------------- lines of a probe
+
+def span(value: str, kind: str, origin: str) -> dict[str, str]:
+    """A planted value: what it is and the locale it was drawn from."""
+    return {"value": value, "kind": kind, "origin": origin}
+
+
+def user_id(first: str, last: str, old: str) -> str:
+    """A tau-bench style user id ("anna_berg_1234") rebuilt from a name, keeping `old`'s digits."""
+    return f"{ascii_fold(first).lower()}_{ascii_fold(last).lower()}_{old.rsplit('_', 1)[1]}"
+
+
+def clause(rng: random.Random, frames: list[str], value: str, kind: str, origin: str
+           ) -> tuple[str, list[dict[str, str]]]:
+    """One of `frames` around `value`, and its one planted span."""
+    return rng.choice(frames).format(v=value), [span(value, kind, origin)]
+
+
+def name_clause(rng: random.Random, job: str, name: tuple[str, str, str], frames: list[str],
+                possessive_frames: list[str]) -> tuple[str, list[dict[str, str]]]:
+    """A full name in a frame (`job` "name") or a possessive one ("possessive")."""
+    first, last, origin = name
+    frame = rng.choice(frames if job == "name" else possessive_frames)
+    kind = "name" if job == "name" else "name_possessive"
+    return frame.format(n=f"{first} {last}"), [span(first, kind, origin), span(last, kind, origin)]
+
+
+def iban_clause(rng: random.Random, frames: list[str], value: str, origin: str
+                ) -> tuple[str, list[dict[str, str]]]:
+    """An IBAN in a frame, written compact or in groups of four (even odds)."""
+    if rng.random() < 0.5:
+        value = std_iban.format(value)
+    return clause(rng, frames, value, "iban", origin)
+
+
+def pair_clause(template: str, a: tuple[str, str], b: tuple[str, str]) -> tuple[str, list[dict[str, str]]]:
+    """Two IBANs, each (value, origin), side by side in `template` ({a} and {b})."""
+    return template.format(a=a[0], b=b[0]), [span(a[0], "iban", a[1]), span(b[0], "iban", b[1])]
+
+
+def planted_once(spans: list[dict[str, str]], text: str) -> bool:
+    """Every planted value occurs exactly once as a word of the text."""
+    return all(len(word_re(s["value"]).findall(text)) == 1 for s in spans)
+
+
+def clear_of(harmless: list[dict[str, str]], spans: list[dict[str, str]], text: str) -> list[dict[str, str]]:
+    """The look-alikes still in the text that overlap no planted value."""
+    values = [s["value"].lower() for s in spans]
+    return [h for h in harmless
+            if not any(v in h["value"].lower() or h["value"].lower() in v for v in values)
+            and h["value"] in text]
+
+
+def held_out_line(line_id: str, locale: str, carrier: dict[str, Any], text: str,
+                  spans: list[dict[str, str]], harmless: list[dict[str, str]]) -> dict[str, Any]:
+    """A probe line of a probe held out whole."""
+    return {"id": line_id, "locale": locale, "source": carrier["source"], "ref": carrier["ref"], "text": text,
+            "spans": spans, "harmless": harmless, "half": "held-out"}
+
+
+class Found(list[dict[str, str]]):
+    """The look-alikes found in a text, each value once, in the order found."""
+
+    def add(self, value: str, kind: str, resembles: str) -> None:
+        if value and all(h["value"] != value for h in self):
+            self.append({"value": value, "kind": kind, "resembles": resembles})
+
+    def words(self, text: str, words: Iterable[str], kind: str) -> None:
+        """Each of `words` (phrasal verbs, product names) that stands in the text as a whole word."""
+        for word in words:
+            if re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text):
+                self.add(word, kind, "name")
+
+    def openers(self, text: str, pattern: str, openers_ok: set[str]) -> None:
+        """Capitalised sentence openers (group 1 of `pattern`) that are English words of the text."""
+        for m in re.finditer(pattern, text):
+            if m.group(1).lower() in openers_ok:
+                self.add(m.group(1), "opener", "name")
+
+    def places(self, text: str, pattern: str, towns: set[str]) -> None:
+        """Town names (group 1 of `pattern`) standing alone in the text."""
+        for m in re.finditer(pattern, text):
+            if m.group(1) in towns:
+                self.add(m.group(1), "place", "name")
