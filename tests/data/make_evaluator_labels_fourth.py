@@ -15,7 +15,6 @@ oversampled. See tests/data/EVALUATOR_LABELS.md, section "evaluator_labels_fourt
 
 from __future__ import annotations
 
-import argparse
 import json
 import random
 import re
@@ -77,46 +76,16 @@ def after_lookup(data: Path, tau: dict[str, list[dict]]) -> list[dict]:
 def draw(data: Path) -> tuple[list[dict], dict[tuple[str, str], int]]:
     """The fourth set's items, and the size of each (source, stratum) pool after removing the
     turns of the three earlier sets."""
-    rng = random.Random(SEED)
     tau = fresh.tau_pools(data)
     tau["after_lookup"] = after_lookup(data, tau)
     by_source = {"tau_bench": tau, "tau_bench_few_shot": fresh.few_shot_pools(data),
                  "taskmaster4": fresh.tm4_pools(data), "taskmaster1": fresh.tm1_pools(data),
                  "abcd": fresh.abcd_pools(data)}
-    seen: set[str] = set()
-    places: set[tuple[str, str]] = set()
-    for path in KNOWN:
-        for line in path.read_text().splitlines():
-            if line.strip():
-                d = json.loads(line)
-                seen.add(d["text"].strip().lower())
-                places.add((d["file"], d["locator"]))
-    kept: list[dict] = []
-    sizes: dict[tuple[str, str], int] = {}
-    for source, stratum, k in SIZES:
-        pool = [it for it in by_source[source].get(stratum, [])
-                if it["text"].strip().lower() not in seen
-                and (it["file"], it["locator"]) not in places]
-        sizes[(source, stratum)] = len(pool)
-        for it in rng.sample(pool, min(k, len(pool))):
-            if it["text"].strip().lower() not in seen:
-                seen.add(it["text"].strip().lower())
-                kept.append({**it, "split": "fourth"})
-    return kept, sizes
+    return fresh.sample(random.Random(SEED), by_source, SIZES, fresh.known(KNOWN), split="fourth")
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    ap.add_argument("out", type=Path)
-    ap.add_argument("--data", type=Path, default=Path("/work/shared/data"))
-    args = ap.parse_args(argv)
-    items, sizes = draw(args.data)
-    args.out.write_text("".join(json.dumps(it) + "\n" for it in items))
-    for (source, stratum), n in sizes.items():
-        took = sum(1 for it in items if it["source"] == source and it["drawn_as"] == stratum)
-        print(f"{source:20} {stratum:22} pool {n:5}  drawn {took}")
-    print(f"{len(items)} items -> {args.out}")
-    return 0
+    return fresh.main(argv, __doc__, draw)
 
 
 if __name__ == "__main__":

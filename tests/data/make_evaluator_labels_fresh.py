@@ -16,6 +16,7 @@ import hashlib
 import json
 import random
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -192,10 +193,11 @@ def abcd_pools(data: Path) -> dict[str, list[dict]]:
     return pools
 
 
-def known() -> tuple[set[str], set[tuple[str, str]]]:
+def known(paths: tuple[Path, ...] = KNOWN) -> tuple[set[str], set[tuple[str, str]]]:
+    """The texts (case-folded) and the (file, locator) places of the turns of `paths`."""
     texts: set[str] = set()
     places: set[tuple[str, str]] = set()
-    for path in KNOWN:
+    for path in paths:
         for line in path.read_text().splitlines():
             if line.strip():
                 d = json.loads(line)
@@ -207,14 +209,25 @@ def known() -> tuple[set[str], set[tuple[str, str]]]:
 def draw(data: Path) -> tuple[list[dict], dict[tuple[str, str], int]]:
     """The fresh items, and the size of each (source, stratum) pool after removing known
     turns."""
-    rng = random.Random(SEED)
     by_source = {"tau_bench": tau_pools(data), "tau_bench_few_shot": few_shot_pools(data),
                  "taskmaster4": tm4_pools(data), "taskmaster1": tm1_pools(data),
                  "abcd": abcd_pools(data)}
-    seen, places = known()
+    return sample(random.Random(SEED), by_source, SIZES, known())
+
+
+Sizes = dict[tuple[str, str], int]
+
+
+def sample(rng: random.Random, by_source: dict[str, dict[str, list[dict]]],
+           sizes_wanted: list[tuple[str, str, int]], known_turns: tuple[set[str], set[tuple[str, str]]],
+           **extra: str) -> tuple[list[dict], Sizes]:
+    """Draw each (source, stratum, how many) of `sizes_wanted` in turn, leaving out the known
+    turns and any text drawn already; `extra` fields are added to each item. Returns the items
+    and each pool's size after the known turns were removed."""
+    seen, places = known_turns
     kept: list[dict] = []
     sizes: dict[tuple[str, str], int] = {}
-    for source, stratum, k in SIZES:
+    for source, stratum, k in sizes_wanted:
         pool = [it for it in by_source[source].get(stratum, [])
                 if it["text"].strip().lower() not in seen
                 and (it["file"], it["locator"]) not in places]
@@ -223,12 +236,14 @@ def draw(data: Path) -> tuple[list[dict], dict[tuple[str, str], int]]:
             key = it["text"].strip().lower()
             if key not in seen:
                 seen.add(key)
-                kept.append(it)
+                kept.append({**it, **extra})
     return kept, sizes
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def main(argv: list[str] | None = None, doc: str | None = __doc__,
+         draw: Callable[[Path], tuple[list[dict], Sizes]] = draw) -> int:
+    """`OUT.jsonl [--data DIR]`: write what `draw` gives, and each pool's size and draw."""
+    ap = argparse.ArgumentParser(description=(doc or "").split("\n\n")[0])
     ap.add_argument("out", type=Path)
     ap.add_argument("--data", type=Path, default=Path("/work/shared/data"))
     args = ap.parse_args(argv)
