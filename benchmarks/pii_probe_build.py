@@ -53,7 +53,7 @@ from faker import Faker
 from convsim.scenarios.pii_names import STOP, lexicon
 from convsim.scenarios.pii_places import cities
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.append(str(Path(__file__).resolve().parent))  # for pii_probe_common, next to this file
 import pii_probe_common as common  # noqa: E402
 
 DATA = common.DATA  # the default --data (the tests read it)

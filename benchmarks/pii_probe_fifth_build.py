@@ -53,7 +53,7 @@ from stdnum.ro import cnp
 from stdnum.se import personnummer
 from stdnum.tr import tckimlik
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.append(str(Path(__file__).resolve().parent))  # for pii_probe_common, next to this file
 import pii_probe_common as common  # noqa: E402
 
 DATA = common.DATA  # the default --data (the tests read it)

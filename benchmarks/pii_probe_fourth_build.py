@@ -41,7 +41,7 @@ from stdnum.ch import ssn as ch_ssn
 from stdnum.mx import curp
 from stdnum.pl import pesel
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.append(str(Path(__file__).resolve().parent))  # for pii_probe_common, next to this file
 import pii_probe_common as common  # noqa: E402
 
 DATA = common.DATA  # the default --data (the tests read it)
