@@ -18,6 +18,10 @@ agent turns nobody here wrote: `benchmarks/evaluator_wording.py`.
 
 Neighbours: `rules.py` (requires_consent) and `truthfulness.py` use it; `common.py` says
 which tools are consequential.
+
+Size: over 400 lines because it holds both halves of one question — which words name a
+tool's action, and whether a sentence asks a yes for it — and their vocabulary tables; split,
+each half would need the other's tables.
 """
 
 from __future__ import annotations

@@ -25,6 +25,9 @@
   credentials of the URL or the headers.
 - `python`: an in-process agent (the reference agent, or any object with an
   async `respond(state, text, tools)`), for unit tests and notebooks.
+
+Size: over 400 lines because the retry, rate-limit and circuit-breaker rules above are one
+policy per endpoint that both HTTP clients (lean keep-alive and aiohttp) go through.
 """
 
 from __future__ import annotations
