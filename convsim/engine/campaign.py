@@ -235,9 +235,13 @@ def _open_manifest(config: CampaignConfig, config_json: dict[str, Any], started_
     no live driver)."""
     if resume is not None:
         return Manifest.open(Path(resume), config_json, notes)
-    run_id = new_run_id(config, started_at)
-    return Manifest.new(Path(out_dir or config.output_dir) / config.name / run_id, run_id,
-                        config_json)
+    base = new_run_id(config, started_at)
+    root = Path(out_dir or config.output_dir) / config.name
+    run_id, n = base, 1
+    while (root / run_id).exists():  # the same campaign started twice in one second
+        n += 1
+        run_id = f"{base}-{n}"
+    return Manifest.new(root / run_id, run_id, config_json)
 
 
 def run_campaign(config: CampaignConfig, *, out_dir: str | Path | None = None,
