@@ -181,7 +181,7 @@ LABEL_OF = {"cost_meaning": "cost_disclosed"}
 
 # ------------------------------------------------------------------ the draw (--draw)
 
-DATA = Path("/work/shared/data")
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 """The shared copy of the public data (`--data` to point elsewhere)."""
 MAX = 600
 AIRLINE_WRITE = {"book_reservation", "cancel_reservation", "update_reservation_flights",

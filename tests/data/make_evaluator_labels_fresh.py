@@ -245,7 +245,8 @@ def main(argv: list[str] | None = None, doc: str | None = __doc__,
     """`OUT.jsonl [--data DIR]`: write what `draw` gives, and each pool's size and draw."""
     ap = argparse.ArgumentParser(description=(doc or "").split("\n\n")[0])
     ap.add_argument("out", type=Path)
-    ap.add_argument("--data", type=Path, default=Path("/work/shared/data"))
+    ap.add_argument("--data", type=Path,
+                    default=Path(__file__).resolve().parents[2].parent / "shared" / "data")
     args = ap.parse_args(argv)
     items, sizes = draw(args.data)
     args.out.write_text("".join(json.dumps(it) + "\n" for it in items))

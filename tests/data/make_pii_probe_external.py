@@ -208,7 +208,8 @@ def build(data: Path) -> list[dict[str, Any]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=Path("/work/shared/data"))
+    parser.add_argument("--data", type=Path,
+                        default=Path(__file__).resolve().parents[2].parent / "shared" / "data")
     args = parser.parse_args()
     lines = build(args.data)
     target = HERE / "pii_probe_external.jsonl"

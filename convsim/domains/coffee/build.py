@@ -19,7 +19,10 @@ import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_SOURCE = Path("/work/shared/data/taskmaster/tm4_coffee")
+# ../shared beside a checkout (as CI places it), else the workplace's copy.
+DEFAULT_SOURCE = next((p for p in (HERE.parents[2].parent / "shared" / "data" / "taskmaster" / "tm4_coffee",
+                                   Path("/work/shared/data/taskmaster/tm4_coffee")) if p.is_dir()),
+                      Path("/work/shared/data/taskmaster/tm4_coffee"))
 SAMPLE = 300
 SALT = "convsim-coffee-pack"
 # Templates whose API answers were scripted to fail ("no results", "wrong results", "do you

@@ -11,6 +11,7 @@ import codecs
 import csv
 import json
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
@@ -408,7 +409,7 @@ def historical(fmt: str, source_id: str, source: str, location: str, *,
     return problem if problem is not None else Imported(conv, names or [])
 
 
-class RecordImporter:
+class RecordImporter(ABC):
     """An importer whose file holds one JSON-object record per conversation: `read` passes
     each record that holds the `list_field` list through `_convert`, one record at a time,
     and `_conversation` makes the record's historical conversation (its agent version read
@@ -420,8 +421,9 @@ class RecordImporter:
     def read(self, path: Path) -> Iterator[Item]:
         return converted_objects(path, self.list_field, self._convert)
 
+    @abstractmethod
     def _convert(self, source: str, n: int, rec: RawRecord) -> Item:
-        raise NotImplementedError
+        """One record's item: its historical conversation (`_conversation`) or a problem."""
 
     def _conversation(self, source_id: str, source: str, rec: RawRecord, **fields: Any) -> Item:
         return historical(self.name, source_id, source, rec.location,
