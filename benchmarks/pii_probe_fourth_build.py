@@ -25,6 +25,7 @@ phrasal verbs, place names alone.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import random
 import re
@@ -46,6 +47,7 @@ import pii_probe_common as common  # noqa: E402
 
 DATA = common.DATA  # the default --data (the tests read it)
 OUT = common.REPO / "tests" / "data" / "pii_probe_fourth.jsonl"
+BUILT = dt.date(2026, 12, 6)
 SEED = 20261206
 
 NEW = ["en_NZ", "en_IE", "de_AT", "de_CH", "fr_CA", "nl_BE", "pt_PT", "da_DK", "pl_PL",
@@ -121,7 +123,12 @@ class Maker(common.MakerBase):
         return f"{common.ascii_fold(first).lower()}{sep}{common.ascii_fold(last).lower()}{digits}@{domain}"
 
     def dob(self, locale: str) -> str:
-        born = self.faker(locale).date_of_birth(minimum_age=18, maximum_age=85)
+        # Not Faker's date_of_birth: it counts back from the clock, so the probe changed with
+        # the time of day it was built. Ages 18-85 on the probe's fixed build date instead.
+        self.faker(locale).date_of_birth(minimum_age=18, maximum_age=85)  # keeps the stream
+        self.dobs = getattr(self, "dobs", 0) + 1
+        days = random.Random(f"{locale}:{self.dobs}").randint(18 * 365, 85 * 365)
+        born = BUILT - dt.timedelta(days=days)
         if self.rng.random() < 0.2:
             return f"{born.day} {born.strftime('%B')} {born.year}"
         return born.strftime(DOB_FORMAT[locale])
