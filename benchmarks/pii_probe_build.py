@@ -148,7 +148,7 @@ class Identities:
                f"{self.faker(locale).free_email_domain()}"
 
     def dob(self, locale: str) -> str:
-        return self.faker(locale).date_of_birth(minimum_age=18, maximum_age=85).strftime(DOB_FORMAT[locale])
+        return common.birth_date(self.faker(locale), 18, 85).strftime(DOB_FORMAT[locale])
 
     def address(self, locale: str) -> tuple[str, str, str]:
         """(whole address, street part, postcode) written in the country's order."""

@@ -9,11 +9,13 @@ drew, so each builder still writes its committed probe byte for byte.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import gzip
 import json
 import random
 import re
 import unicodedata
+import zlib
 from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import Any
@@ -232,3 +234,16 @@ class Found(list[dict[str, str]]):
         for m in re.finditer(pattern, text):
             if m.group(1) in towns:
                 self.add(m.group(1), "place", "name")
+
+
+BUILT = dt.date(2026, 12, 6)
+"""The probes' fixed build date: Faker's date_of_birth counts back from the clock, so a probe
+rebuilt at another time of day would differ."""
+
+
+def birth_date(faker: Any, lo: int, hi: int) -> dt.date:
+    """A date of birth for ages lo..hi on BUILT, drawn where Faker's would be (its stream
+    advances as before), seeded by the stream's position."""
+    faker.date_of_birth(minimum_age=lo, maximum_age=hi)
+    key = zlib.crc32(repr(faker.random.getstate()).encode())
+    return BUILT - dt.timedelta(days=random.Random(key).randint(lo * 365, hi * 365))

@@ -191,7 +191,7 @@ class Maker(common.MakerBase):
         return f"{first_part}{sep}{common.ascii_fold(last).lower()}{digits}@{domain}"
 
     def dob(self, locale: str) -> str:
-        born = self.faker(locale).date_of_birth(minimum_age=18, maximum_age=88)
+        born = common.birth_date(self.faker(locale), 18, 88)
         if locale in ("en_US", "en_PH") and self.rng.random() < 0.3:
             return f"{born.strftime('%B')} {born.day}, {born.year}"
         if self.rng.random() < 0.15:
