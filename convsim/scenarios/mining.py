@@ -5,8 +5,10 @@ Intents come from labels when the transcripts have them, else from keyword rules
 opening turns with scikit-learn: TF-IDF over words (min document frequency 2,
 personal values cut out first so the pseudonyms chosen at ingest do not matter),
 k-means (fixed random state) for k = 2..max_clusters, keeping the k with the
-best cosine silhouette. The same transcripts give the same catalog whatever
-PYTHONHASHSEED and the pseudonym salt. The catalog is plain files a person can read
+best cosine silhouette. The same transcripts give the same intents, process and slots
+whatever PYTHONHASHSEED and the pseudonym salt; the mined utterances keep the pseudonyms
+chosen at ingest, so personas built from them (and so conversation seeds) follow the salt:
+import with a fixed CONVSIM_PII_SALT to reproduce a campaign from raw logs. The catalog is plain files a person can read
 and edit: `catalog.yaml` (+ `utterances.parquet`, `assignments.parquet`, and
 `styles.parquet`: one row of style figures per real customer, which persona
 generation resamples so that length, typos, politeness and patience keep their
