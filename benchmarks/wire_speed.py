@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/wire_speed.py [--conversations 5000] [--concurrency 256]
         [--latency-ms 50] [--executors local,ray] [--workers 2] [--profile out.prof]
-        [--per-process] [--repeat N] [--clients N]
+        [--per-process] [--repeat N] [--clients N] [--parts N]
 
 `--executors` takes variants after a '+' to compare them side by side in one run, e.g.
 `local,local+aiohttp` (the http connector on aiohttp instead of the lean keep-alive client).
@@ -19,6 +19,10 @@ timestamps; and overall: the whole command), the ratio to the ceiling, and the e
 CPU per agent turn (CPU time of the convsim process tree: driver, and for Ray its
 raylet, GCS and actors; read from /proc while it runs, the agent's excluded).
 `--profile FILE` runs the local executor in this process under cProfile instead.
+`--parts N` times, alone, the per-conversation steps outside the engine's loop (the
+conversation's state copy, the simulated customer's set-up, packing results into Arrow, the
+final-state JSON) on N conversations of the same campaign played against the stand-in
+agent: run it with PYTHONPATH on another checkout to compare two versions of those steps.
 """
 
 from __future__ import annotations
@@ -33,8 +37,9 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 
@@ -324,6 +329,67 @@ def profile_local(url: str, conversations: int, concurrency: int, path: str) -> 
     pstats.Stats(path).sort_stats("tottime").print_stats(25)
 
 
+def _best_us(fn: Callable[[], object], n: int, rounds: int = 5) -> float:
+    """Best of `rounds` timings of `fn` (which handles `n` items), in µs per item."""
+    import timeit
+
+    return min(timeit.repeat(fn, number=1, repeat=rounds)) / n * 1e6
+
+
+def parts(url: str, conversations: int, concurrency: int) -> None:
+    """--parts: each per-conversation step timed alone (µs per conversation and per agent
+    turn, best of 5), on conversations played against the stand-in agent."""
+    import yaml
+
+    from convsim.core.config import CampaignConfig
+    from convsim.core.packs.discovery import find_domain
+    from convsim.core.packs.model import clone_state
+    from convsim.core.registry import user_simulators
+    from convsim.core.results import Packing, conversation_rows, pack_results
+    from convsim.engine.plan import RunPlan
+    from convsim.engine.worker import ConversationWorker
+
+    raw = yaml.safe_load(campaign_yaml(url, conversations, concurrency, "local", 1))
+    config = CampaignConfig.model_validate(raw)
+    specs = list(RunPlan.of(config).specs)
+    worker = ConversationWorker(config.agents, config.evaluators, config.execution, config.llm)
+
+    async def play() -> list[Any]:
+        try:
+            return await worker.run_batch(specs)
+        finally:
+            await worker.stop()
+
+    results = asyncio.run(play())
+    by_id = {s.id: s for s in specs}
+    n = len(specs)
+    turns = sum(t.role == "agent" for r in results for t in r.conversation.turns)
+    domains = {s.id: find_domain(s.domain) for s in specs}
+    packing = Packing(run_id="parts")
+    batches = [results[i:i + 50] for i in range(0, n, 50)]
+    steps: dict[str, Callable[[], object]] = {
+        "clone_state (scenario state)": lambda: [clone_state(s.scenario.initial_state)
+                                                 for s in specs],
+        "Domain.initial_state": lambda: [domains[s.id].initial_state(s.scenario, s.persona)
+                                         for s in specs],
+        "customer set-up (AgendaUser)": lambda: [
+            user_simulators.create(s.user_simulator, s, domains[s.id], llm=config.llm)
+            for s in specs],
+        "pack_results (batches of 50)": lambda: [pack_results(b, by_id, packing)
+                                                 for b in batches],
+        "conversation_rows (incl. state JSON)": lambda: [
+            conversation_rows(r.conversation, by_id[r.conversation.id], "parts")
+            for r in results],
+    }
+    print(f"{n:,} conversations, {turns:,} agent turns ({turns / n:.1f} per conversation); "
+          "best of 5", flush=True)
+    for name, fn in steps.items():
+        fn()  # warm: first-use imports and caches
+        us = _best_us(fn, n)
+        print(f"  {name:40s} {us:8.1f} µs/conversation  {us * n / turns / 1000:7.4f} "
+              "ms/agent turn", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
@@ -337,6 +403,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1,
                         help="rounds (each: every executor, then the bare client); medians")
     parser.add_argument("--profile", help="cProfile the local executor in-process to FILE")
+    parser.add_argument("--parts", type=int, metavar="N",
+                        help="time the per-conversation steps alone on N conversations")
     parser.add_argument("--evaluators", help="comma-separated (default: the campaign default; "
                         "'' for none), to see what scoring costs")
     parser.add_argument("--per-process", action="store_true",
@@ -353,6 +421,9 @@ def main() -> None:
     try:
         if args.profile:
             profile_local(url, args.conversations, args.concurrency, args.profile)
+            return
+        if args.parts:
+            parts(url, args.parts, args.concurrency)
             return
         if args.clients:
             clients(url, args.clients, args.concurrency, args.repeat)
