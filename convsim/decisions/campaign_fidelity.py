@@ -90,7 +90,7 @@ def describe(feature: str, real: float | None, simulated: float | None, distance
     return phrase.format(s=fmt(simulated), r=fmt(real)) + f" ({ratio})"
 
 
-FIGURES_VERSION = 1
+FIGURES_VERSION = 2
 """Version of what `read_customer` reads from a conversation; a reference written with
 another version is not used (mine the catalog again)."""
 _COLUMNS: dict[str, pl.DataType | type[pl.DataType]] = {

@@ -110,7 +110,7 @@ class InfoCounter:
     categorical slot values a catalog mined from the tool calls (sizes, products...)."""
 
     def __init__(self, values: Iterable[str] = ()) -> None:
-        from convsim.core.names import first_names
+        from convsim.core.names import first_names, last_names
 
         words = sorted({v.lower().strip() for v in values if len(v.strip()) >= 3
                         and not v.strip().isdigit() and v.lower() not in ("true", "false", "none")},
@@ -118,15 +118,41 @@ class InfoCounter:
         self.values = re.compile(r"\b(?:" + "|".join(map(re.escape, words)) + r")\b") \
             if words else None
         self.first = first_names()
+        self.last = last_names()
 
     def __call__(self, text: str) -> int:
         n = len(IDENTIFIER.findall(text))
         rest = IDENTIFIER.sub(" ", text)
-        n += sum(1 for i, w in enumerate(re.findall(r"[A-Za-z][a-z'-]+", rest))
-                 if w[0].isupper() and w.lower() in self.first and i > 0)
+        n += self._names(rest)
         if self.values is not None:
             n += len(self.values.findall(rest.lower()))
         return n
+
+
+    def _names(self, text: str) -> int:
+        """Person names: a run of adjacent capitalised words with a first name in it is one
+        piece of information ("Eira Tule", "Catarina Raymonde" and "Raymonde" alike), so the
+        pseudonyms chosen at ingest do not change the figure. A lone capitalised first word
+        ("Will you...", "Mark it") is not a name; a run of two or more there is, and so is a
+        run of two or more with a family name in it ("Platini Crawford")."""
+        runs: list[tuple[bool, list[str]]] = []  # (starts the turn, its words)
+        end = -1
+        for i, m in enumerate(_WORD.finditer(text)):
+            w = m.group(0)
+            if not w[0].isupper():
+                end = -1
+            elif end >= 0 and not text[end:m.start()].strip():
+                runs[-1][1].append(w.lower())
+                end = m.end()
+            else:
+                runs.append((i == 0, [w.lower()]))
+                end = m.end()
+        return sum(1 for first, words in runs if (len(words) > 1 or not first)
+                   and any(w in self.first or (len(words) > 1 and w in self.last)
+                           for w in words))
+
+
+_WORD = re.compile(r"[A-Za-z][a-z'-]+")
 
 
 def _overlap(a: list[str], b: list[str]) -> float:

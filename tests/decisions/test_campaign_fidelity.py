@@ -108,3 +108,23 @@ output_dir: {tmp_path / 'runs'}
     assert again.exit_code == 0, again.output
     assert "not measured: the catalog has no real customers to compare with" in \
         _one_line(again.output)
+
+
+def test_the_real_customers_figures_do_not_follow_the_pseudonym_salt(tmp_path: Path) -> None:
+    """Two imports of the same logs with different salts give other fake names ("Eira Tule",
+    "Catarina Raymonde"); a full name is one piece of information either way, so every
+    figure of the catalog's real customers but the words themselves is the same."""
+    logs = REPO / "tests" / "data" / "packs" / "bank" / "transcripts.jsonl"
+    frames = []
+    for salt in ("salt-one", "salt-two"):
+        out = tmp_path / salt
+        ingested = runner.invoke(app, ["ingest", str(logs), "-f", "openai", "-o", str(out / "t")],
+                                 env={"CONVSIM_PII_SALT": salt})
+        assert ingested.exit_code == 0, ingested.output
+        mined = runner.invoke(app, ["mine", str(out / "t"), "-o", str(out / "cat")])
+        assert mined.exit_code == 0, mined.output
+        frames.append(pl.read_parquet(out / "cat" / REFERENCE).sort("conversation_id"))
+    one, two = frames
+    assert one["tokens"].to_list() != two["tokens"].to_list()  # the fake names differ
+    figures = [c for c in one.columns if c != "tokens"]
+    assert one.select(figures).equals(two.select(figures))
