@@ -80,6 +80,27 @@ SUFFIX_WORD_STREET = re.compile(
 PO_BOX = re.compile(r"\b(?:P\.?\s?O\.?\s?Box|Post Office Box|PO Box|Postfach|Postbus|Boîte postale|"
                     r"Apartado(?: de correos| postal)?|Casilla(?: de correo)?|Caixa postal|Postboks|"
                     r"Box)\s+\d{1,6}\b", re.IGNORECASE)
+# A street of any country written without a street-type word, anchored on what follows its
+# house number: the postcode and town ("Kapušianska 366, 662 49 Humenné", "Rokov perivoj 8b,
+# 53618 Zagreb", "Grič 8c/8, ...") or the town and postcode ("Petronila Llanos 7179 Dpto. 5312,
+# Carolin 8993423"); or an address cue before its name ("we moved to Karlova 12"). The name is
+# read backwards from the number (`_street_name`).
+HOUSE = (r"\d{1,5}[A-Za-z]?(?:/\d{1,4}[A-Za-z]?)?\.?(?:\s+(?i:dpto|depto|dep|apt|apto|piso|of|"
+         r"oficina|casa|int|app|appartamento|flat|unit|whg|wohnung|lok|stan|byt)\.?\s*\d{1,5}[A-Za-z]?)?")
+_TOWN_WORD = r"[^\W\d_][^\W\d_'’]+"
+ANCHORED_STREET = re.compile(
+    rf"(?<![\w/.-])(?P<num>{HOUSE}),\s+(?:(?P<code>\d{{3}} \d{{2}}|\d{{2}}-\d{{3}}|\d{{4}}-\d{{3}}|\d{{4,6}}|"
+    rf"[A-Z]{{1,3}}-\d{{4,5}})\s+(?P<town>{_TOWN_WORD})|"
+    rf"(?P<town2>{_TOWN_WORD}(?:[ -]{_TOWN_WORD}){{0,2}}),?\s+"
+    rf"(?P<code2>\d{{7}}|\d{{4,5}}|\d{{3}} \d{{2}}|\d{{2}}-\d{{3}}))(?![\w-])")
+CUED_HOUSE = re.compile(rf"(?<![\w/.-])(?P<num>{HOUSE})(?=\s*(?:[,;!?)]|\.(?:\s|$)|$|"
+                        rf"\s+(?:please|is|was|last|and|for|in|since|now|then)\b))")
+STREET_START_CUE = re.compile(r"(?:\b(?:live at|lives at|living at|ship(?:ped)? (?:it )?to|deliver(?:ed)? "
+                              r"(?:it )?to|send (?:it|them) to|moved to|located at|new address is|"
+                              r"address is|address|adresa|adres|osoite|adresse|dirección|direccion|"
+                              r"indirizzo|endereço|cím)\s*:?\s*)$", re.IGNORECASE)
+STREET_CUE_WORD = re.compile(r"live|living|ship|deliver|send|moved|located|address|adres|osoite|"
+                             r"direcci|indirizzo|endereço|cím", re.IGNORECASE)
 STREET_STOP = STOP - {"st", "the"} | {"items", "item", "pieces", "units", "times", "days", "hours",
                                      "minutes", "weeks", "months", "years", "dollars", "euros",
                                      "pounds", "boxes", "orders", "people", "ways"}
@@ -89,7 +110,10 @@ US_STATES = ("AL|AK|AZ|AR|CA|CO|CT|DE|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|
 ZIP_AFTER_STATE = re.compile(rf"\b(?:{US_STATES}),?\s+(\d{{5}}(?:-\d{{4}})?)\b")
 POSTCODE_CUE = re.compile(r"\b(?:zip|zip code|zipcode|postal code|postcode|post code|plz|"
                           r"postleitzahl|code postal|cp|c\.p\.|código postal|codigo postal|cap|"
-                          r"postnummer)\s*(?:is|was|ist|est|es|:|#)?\s*$", re.IGNORECASE)
+                          r"postnummer|irányítószám|psč|poštanski broj|poštna številka|postinumero|"
+                          r"posta kodu)(?:\s+(?:used to be|should be|would be|will be|is now|"
+                          r"(?:has )?changed to|is actually|was actually)|\s*(?:is|was|ist|est|es|:|#)"
+                          r"|[.!]?\s+(?:it['’]?s|it is)(?:\s+actually|\s+now)?)?\s*$", re.IGNORECASE)
 UK_POSTCODE = re.compile(r"\b(?:[A-Z]{1,2}\d[A-Z\d]?|GIR) ?\d[A-Z]{2}\b", re.IGNORECASE)
 CA_POSTCODE = re.compile(r"\b[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z] ?\d[ABCEGHJ-NPRSTV-Z]\d\b")
 FIVE_DIGITS_CITY = re.compile(r"(?<![\d.,-])(\d{5})\s+([A-ZÀ-ÝÄÖÜ][\wäöüßéèàç'-]+)")
@@ -176,6 +200,49 @@ def find_streets(text: str) -> Iterator[Span]:
                 continue  # "the Spring 2025 collection"
             if not any(w.lower() in STREET_STOP for w in words[1:] if w[0].isupper()):
                 yield Span(m.start(), m.end(), "street", value.lower())
+    for m in ANCHORED_STREET.finditer(text):
+        code = "code" if m.group("code") else "code2"
+        town = m.group("town") or m.group("town2") or ""
+        if not town[:1].isupper() or business_context(text, m.start()):
+            continue
+        start = _street_name(text, m.start("num"))
+        if start is not None:
+            yield Span(start, m.end("num"), "street", text[start:m.end("num")].lower())
+            yield Span(m.start(code), m.end(code), "postcode",
+                       re.sub(r"\s", "", m.group(code).upper()))
+    if STREET_CUE_WORD.search(text):
+        for m in CUED_HOUSE.finditer(text):
+            start = _street_name(text, m.start("num"))
+            if start is not None and STREET_START_CUE.search(text[max(0, start - 40):start]):
+                yield Span(start, m.end("num"), "street", text[start:m.end("num")].lower())
+
+
+NAME_WORD = re.compile(r"([^\W\d_][\w'’-]*\.?) $")
+
+
+def _street_name(text: str, end: int, most: int = 4) -> int | None:
+    """Start of a street name that ends right before `end` (its house number): up to `most`
+    words read backwards, each one no ordinary English word (or a capitalised name), the
+    first one capitalised; None if there is none."""
+    lex = lexicon()
+    start, words = None, 0
+    pos = end
+    while words < most:
+        m = NAME_WORD.search(text, max(0, pos - 40), pos)
+        if m is None or m.end() != pos:
+            break
+        word = m.group(1)
+        bare = word.rstrip(".").lower()
+        if bare in STOP or bare in UNITS or (bare in lex.english and not (
+                word[0].isupper() and lex.is_name(word.rstrip(".")))) or any(c.isdigit() for c in word):
+            break
+        pos = m.start(1)
+        words += 1
+        if word[0].isupper():
+            start = pos
+        if pos == 0 or text[pos - 1] != " " or pos >= 2 and not text[pos - 2].isalnum():
+            break
+    return start
 
 
 YEAR = re.compile(r"\s(?:19|20)\d\d$")
@@ -258,7 +325,7 @@ def find_postcodes(text: str) -> Iterator[Span]:
         if town and not business_context(text, m.start()):
             yield span(m.start("code"), m.end("code"))
     for m in POSTCODE_TOWN.finditer(text):
-        city, code = m.group("city"), m.group("code")
+        city, code = re.split(r"\.\s", m.group("city"))[0], m.group("code")
         # "NNNN-NNN Town" after a comma is a Portuguese postcode whatever the town
         town = is_place_name(city) or is_place(city.split()[0]) or bool(re.fullmatch(r"\d{4}-\d{3}", code))
         if town and not business_context(text, m.start()):

@@ -161,19 +161,27 @@ def spoken_digits(value: str) -> str:
     return "".join(out)
 
 
-PHONE_CANDIDATE = re.compile(r"(?<![\w+])\+?\(?\d[\d ().-]{5,24}\d(?!\w)")
+# A phone cue after the number: "0763 060 569 is the best number to reach me", "..., my mobile"
+PHONE_CUE_AFTER = re.compile(
+    r"\s*[,(–-]?\s*(?:(?:is|was|that['’]?s|it['’]?s)\s+)?(?:(?:my|our)\s+(?:(?:phone|mobile|cell|contact|"
+    r"landline|home|work|whatsapp|daytime|new|old|direct)\s+){0,2}(?:number|phone|mobile|cell|landline)\b|"
+    r"the\s+(?:best\s+|right\s+|quickest\s+|easiest\s+)?(?:number|phone|way)\s+(?:to\s+(?:reach|call|"
+    r"contact|text|ring)|for\s+me\b|I\s+can\s+be\s+reached)|(?:where|how)\s+(?:you\s+can\s+|to\s+)reach\s+me)",
+    re.IGNORECASE)
+PHONE_CANDIDATE = re.compile(r"(?<![\w+])\+?\(?\d(?:[\d ()-]|\.(?!\s)){5,24}\d(?!\w)")
 
 
 def find_phones(text: str, regions: tuple[str, ...] = PHONE_REGIONS) -> Iterator[Span]:
     # phonenumbers' matcher is slow on long texts full of ids: run it on candidates only.
     for c in PHONE_CANDIDATE.finditer(text):
         raw = c.group(0)
-        cued = cue_before(PHONE_CUE, text, c.start(), 30)
+        cued = cue_before(PHONE_CUE, text, c.start(), 30) or bool(PHONE_CUE_AFTER.match(text, c.end()))
         if sum(ch.isdigit() for ch in raw) < 7 or business_context(text, c.start()) or (
                 not cued and not raw.startswith("+") and raw.isdigit()):
             continue  # a bare run of digits is a phone number only after a cue; "ticket 212-55-0199" never
         previous = text[max(0, c.start() - 12):c.start()].split()
-        if previous and any(ch.isdigit() for ch in previous[-1]) and text[c.start() - 1] == " ":
+        if previous and previous[-1][-1].isalnum() and any(ch.isdigit() for ch in previous[-1]) \
+                and text[c.start() - 1] == " ":
             continue  # the tail of a longer id ("AB12 3456 7890 1234")
         for region in regions:
             found = False
@@ -212,8 +220,10 @@ def _cued_phone(raw: str, offset: int) -> Iterator[Span]:
 
 # ----------------------------------------------------------------------------- numbers
 
-CARD = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,22}(?!\d)")
-CARD_PREFIX = re.compile(r"^(?:4|5[1-5]|2[2-7]|3[47]|3[0689]|6(?:011|5|4[4-9]|2))")
+# not inside a word ("RF51 2409 ...", a creditor reference, is no card); groups of any size
+CARD = re.compile(r"(?<![\w-])\d(?:[ .-]?\d){12,22}(?!\d)")
+# Visa, Mastercard, Amex, Diners, JCB (3528-3589), Discover, UnionPay, Maestro
+CARD_PREFIX = re.compile(r"^(?:4|5[0-5]|2[2-7]|3[47]|3[0689]|35(?:2[89]|[3-8])|6(?:011|5|4[4-9]|2|7))")
 IBAN = re.compile(r"\b[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]){11,32}")
 SSN_FORMAT = re.compile(r"(?<![\d-])(\d{3})([- ])(\d{2})\2(\d{4})(?![\d-])")
 SSN_CUE = re.compile(r"\b(?:ssn|social security|social|soc sec)\b[^.\n]{0,20}$", re.IGNORECASE)
@@ -232,7 +242,8 @@ ID_CUE = re.compile(
     r"(?:national|civil|population) regist(?:er|ry)(?: number)?|register number|"
     r"numéro (?:national|d'assurance sociale|de sécurité sociale)|número (?:nacional|de identidad|"
     r"de seguridad social|fiscal)|registre national|rijksregister|cartão de cidadão|citizen card|"
-    r"seguridad social|rodné číslo|emšo|personas kods|"
+    r"seguridad social|rodné číslo|emšo|personas kods|birth (?:number|no)|personal (?:identity )?code|"
+    r"identity code|rodné|osobní číslo|tc(?: kimlik)?(?: no)?|tckn|"
     r"social (?:insurance|security) (?:number|no))\b[^.\n]{0,20}$",
     re.IGNORECASE)
 NINO = re.compile(r"\b(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2}"
@@ -283,10 +294,21 @@ def _card_ok(value: str) -> bool:
     return 13 <= len(d) <= 19 and bool(CARD_PREFIX.match(d)) and luhn.is_valid(d)
 
 
+def _cued_card_ok(value: str) -> bool:
+    d = digits(value)
+    return 13 <= len(d) <= 19 and luhn.is_valid(d)
+
+
+# After a card cue any Luhn-valid number is a card, whatever its issuer prefix
+CARD_CUE = re.compile(r"\b(?:card|visa|mastercard|amex|jcb|discover|diners|maestro|credit|debit|karte|carte|"
+                      r"tarjeta|carta|kaart|kort|karta|kartı|cartão)\b[^.\n\d]{0,25}$", re.IGNORECASE)
+
+
 def find_numbers(text: str) -> Iterator[Span]:
     """Cards, IBANs, SSNs and national ids."""
     for m in CARD.finditer(text):
-        stop = _longest_valid(text, m.start(), m.end(), _card_ok)
+        ok = _cued_card_ok if cue_before(CARD_CUE, text, m.start(), 40) else _card_ok
+        stop = _longest_valid(text, m.start(), m.end(), ok)
         if stop:
             yield Span(m.start(), stop, "card", digits(text[m.start():stop]))
     pos = 0
@@ -309,8 +331,8 @@ def find_numbers(text: str) -> Iterator[Span]:
     for start, end in _windows(text):
         value = text[start:end]
         cued = cue_before(ID_CUE, text, start)
-        if not cued and business_context(text, start):
-            continue
+        if not cued and ("/" in value or business_context(text, start)):
+            continue  # "235116/9942" after "birth number"; a date or a fraction without
         if cued and len(digits(value)) == 9 and ssn.is_valid(digits(value)):
             yield Span(start, end, "ssn", digits(value))
         elif (cued or not value.isdigit()) and any(valid(value) and (cued or not weak)
@@ -321,19 +343,25 @@ def find_numbers(text: str) -> Iterator[Span]:
             yield Span(start, end, "national_id", value.upper())
 
 
+INNER_CUT = re.compile(r"[-/.][A-Za-z0-9]")  # the window stops inside "978-2-39456-557-0"
+
+
 def _windows(text: str, most: int = 6) -> Iterator[tuple[int, int]]:
     """Runs of 1..`most` alphanumeric chunks joined by single separators, with >= 6 digits."""
     chunks = list(CHUNK.finditer(text))
     for i, first in enumerate(chunks):
         if not any(c.isdigit() for c in first.group(0)) and len(first.group(0)) > 1:
             continue  # ids start with a digit, or mix letters and digits, or one letter (NIE)
+        if i and any(c.isdigit() for c in chunks[i - 1].group(0)) and \
+                text[chunks[i - 1].end():first.start()] in (" ", ".", "-", "/"):
+            continue  # the tail of a longer number ("RF51 2409 0322 2693", "978-2-39456-557-0")
         end = first.end()
         for j in range(i, min(i + most, len(chunks))):
             if j > i:
-                if text[end:chunks[j].start()] not in (" ", ".", "-"):
+                if text[end:chunks[j].start()] not in (" ", ".", "-", "/"):
                     break
                 end = chunks[j].end()
-            if sum(c.isdigit() for c in text[first.start():end]) >= 6:
+            if sum(c.isdigit() for c in text[first.start():end]) >= 6 and not INNER_CUT.match(text, end):
                 yield first.start(), end
 
 
@@ -372,6 +400,8 @@ SECRET_CUE = re.compile(
     r"access code|memorable word|(?:mother'?s|mom'?s|mum'?s) maiden name|"
     r"(?:name of )?(?:my )?first pet(?:'?s name)?|"
     r"code (?:we|I|you) (?:just )?(?:sent|texted|got|received)(?: \w+){0,3}|"
+    r"code (?:from|in|on|via) (?:the|your|my|this|that) (?:text|sms|message|e-?mail|app|authenticator)"
+    r"(?: message)?|(?:login|log-in|sign[- ]in|signin|2fa|two[- ]factor|mfa|sms|confirmation) (?:code|pin)|"
     r"(?:\d|four|five|six|eight)[- ]digit (?:pin|code|passcode|number)|my code|"
     r"(?:got|received|been sent|was sent|sent me|texted me|emailed me|have)\s+(?:a|the|this|that|my)\s+"
     r"(?:\w+\s+)?code|"
@@ -379,7 +409,7 @@ SECRET_CUE = re.compile(
     r"(?:\s*(?:number|no\.?|#))?(?:['’]s)?(?:\s+(?:for|on|of|to)\s+(?:my|the|your|this)\s+\w+(?:\s+\w+)?)?"
     r"(?:\s+(?:you|we|they|I)\s+(?:just\s+)?(?:sent|texted|gave|got|received|set|chose|picked|"
     r"created|made|use|used|entered|registered|added|have|had)(?:\s+up)?"
-    r"(?:\s+me)?)?(?:,?\s*(?:it['’]?s|it is|that['’]?s))?(?:\s*(?:is|was|would be|should be|=|:))?"
+    r"(?:\s+me)?)?(?:,?\s*(?:it['’]?s|it is|that['’]?s))?(?:\s*(?:is|was|would be|should be|=|:|to))?"
     r"\s*[:#]?\s*[\"'‘“]?$",
     re.IGNORECASE)
 WORD_SECRET_CUE = re.compile(r"\b(?:answer|maiden name|pet|word|password|passphrase|pass phrase|"
@@ -389,11 +419,23 @@ BUSINESS_CODE = re.compile(r"\b(?:order|tracking|promo|discount|coupon|voucher|g
                            r"booking|reference|ref|invoice|ticket|postal|zip|area|country|dial|"
                            r"shipping|return)\s+code\b", re.IGNORECASE)
 SECRET_WORD = re.compile(r"\b(?:pin|passcode|pass code|password|otp|one[- ]time|verification|security|"
-                         r"auth|access code|memorable)", re.IGNORECASE)
+                         r"auth|access code|memorable|log-?in code|sign[- ]?in code|2fa|two[- ]factor|mfa|"
+                         r"code (?:from|in|on|via) (?:the|your|my|this|that) "
+                         r"(?:text|sms|message|e-?mail|app))",
+                         re.IGNORECASE)
+# The cue after the digits: "I just got 340765 as the login code", "4411 is my PIN"
+SECRET_CUE_AFTER = re.compile(
+    r"\s*,?\s*(?:is|was|as|=)\s+(?:the|my|your|a|our)\s+(?:(?:new|latest|current|one[- ]time|login|log-in|"
+    r"sign[- ]in|signin|verification|security|access|auth(?:entication)?|2fa|sms|text|temporary|6-digit|"
+    r"four-digit|six-digit|\d-digit)\s+){1,2}(?:code|pin|passcode|password)\b|"
+    r"\s*,?\s*(?:is|was|as)\s+(?:the|my|your|our)\s+(?:pin|passcode|pin code|otp)\b", re.IGNORECASE)
 # Every cue above holds one of these: a text without any has no secret (most lines).
 SECRET_HINT = re.compile(r"pin|pass|code|otp|secret|answer|maiden|pet|word|clave|contrase|geheim|digit|"
                          r"memorable|auth|access", re.IGNORECASE)
 SENT_CODE = re.compile(r"code (?:we|I|you) (?:just )?(?:sent|texted|got|received)", re.IGNORECASE)
+QUANTITY_AFTER = re.compile(r"\s*(?:characters?|chars?|digits?|letters?|numbers?|times?|minutes?|mins?|"
+                            r"hours?|hrs?|days?|weeks?|seconds?|secs?|attempts?|tries|%|percent|dollars?|"
+                            r"euros?|pounds?|[ap]\.?m\b|items?|pieces?|units?|orders?)\b", re.IGNORECASE)
 SECRET_VALUE = re.compile(r"\d+(?:[ -]\d+)*(?![\w-])|[^\W\d][\w-]*")
 
 
@@ -404,6 +446,13 @@ def find_secrets(text: str) -> Iterator[Span]:
         return
     for m in SECRET_VALUE.finditer(text):
         if m.start() > 0 and text[m.start() - 1].isalnum():
+            continue
+        if m.group(0)[0].isdigit() and (QUANTITY_AFTER.match(text, m.end())
+                                        or m.start() > 0 and text[m.start() - 1] in "$€£"):
+            continue  # "change the passcode to 8 characters", "$40"
+        if m.group(0)[0].isdigit() and 3 <= len(m.group(0)) <= 12 and SECRET_CUE_AFTER.match(text, m.end()) \
+                and not business_context(text, m.start()):
+            yield Span(m.start(), m.end(), "secret", m.group(0).lower())
             continue
         if not cue_before(SECRET_CUE, text, m.start(), 50):
             continue
@@ -450,7 +499,8 @@ MONTHS = {
 _MON = "|".join(sorted(MONTHS, key=len, reverse=True))
 DATES = (
     re.compile(r"(?<![\d.])(?P<d>\d{1,2})(?P<s>[./-])(?P<m>\d{1,2})(?P=s)(?P<y>\d{4}|\d{2})(?!\d|\.\d)"),
-    re.compile(r"(?<![\d.])(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})(?!\d)"),
+    # "1984-11-18", "1984.11.18" (hu, lt), "1984/11/18"
+    re.compile(r"(?<![\d.])(?P<y>\d{4})(?P<ys>[-./])(?P<m>\d{1,2})(?P=ys)(?P<d>\d{1,2})\.?(?![\d.]\d|\d)"),
     re.compile(rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th|er|\.|º)?(?:\s+(?:of|de))?\s+(?P<mon>{_MON})\.?"
                rf"(?:\s+de|,)?\s+(?P<y>\d{{4}})\b", re.IGNORECASE),
     re.compile(rf"\b(?P<mon>{_MON})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>\d{{4}})\b",

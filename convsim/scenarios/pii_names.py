@@ -371,6 +371,7 @@ AT_WORK = re.compile(r"\s+(?:still\s+|already\s+|not\s+)?(?:handling|dealing wit
 FIELD_END = re.compile(r"\s*(?:[|,;(\n]|$| [-–] )")
 # "Your name is Nadia Rode.": a surname that is also a word ends the sentence after a strong cue
 SENTENCE_END = re.compile(r"[.!?](?:\s|$)")
+AND_FIELD = re.compile(r"\s+and\s+(?:my|your|his|her|their|the)\b", re.IGNORECASE)
 # "your upcoming Houston to Denver trip": a place word that is also a surname, in a route
 ROUTE_NEXT = re.compile(r"\s+(?:to|-|–|and)\s+([A-Z][\w'’.-]+)")
 COORD = re.compile(r"^\s*(?:and|&)\s+$", re.IGNORECASE)
@@ -490,10 +491,14 @@ def find_names(text: str) -> Iterator[tuple[int, int]]:
         while j < len(tokens) and j - i < 3:
             gap = text[end:tokens[j].start()]
             nxt = tokens[j].group(0)
-            if gap not in (" ", "-") or not (_accept_next(nxt, word, lex) or strong and _title(nxt, 2)
-                                             and not _never(nxt) and (FIELD_END.match(text, tokens[j].end())
-                                                                      or j == i + 1 and SENTENCE_END.match(
-                                                                          text, tokens[j].end()))):
+            closes = FIELD_END.match(text, tokens[j].end()) or j == i + 1 and (
+                SENTENCE_END.match(text, tokens[j].end()) or AND_FIELD.match(text, tokens[j].end()))
+            # after a strong cue, a surname that is also a word ("Your name is Övün Seven and your
+            # email ..."), or one typed in lower case ("Simola volk"), closing the name
+            surname = strong and not _never(nxt) and closes and (
+                _title(nxt, 2) or j == i + 1 and nxt.islower() and len(nxt) > 2
+                and nxt not in lex.english and _capitalised(word))
+            if gap not in (" ", "-") or not (_accept_next(nxt, word, lex) or surname):
                 break
             end, j = tokens[j].end(), j + 1
         yield first.start(), end
@@ -510,10 +515,22 @@ NOT_IN_IDS = frozenset(("card", "gift", "credit", "debit", "certificate", "paypa
                         "order", "item", "product", "voucher", "coupon", "test", "user", "admin"))
 
 
+# Any handle right after a user-id cue: "Username: florinda-candia", "my login is k.novak"
+CUED_HANDLE = re.compile(r"\b(?:user\s*id|username|user name|login|handle)\b\W{0,6}(?:is\W+)?"
+                         r"(?P<id>[^\W_][\w.-]*[^\W_])(?![\w@-])", re.IGNORECASE)
+
+
 def find_user_ids(text: str) -> Iterator[tuple[int, int]]:
     """Ids built from a person's name ("mia_kim_4397", "marja-liisa_heikkinen_5380"): the
-    words are names or words no dictionary knows, none an ordinary English word."""
+    words are names or words no dictionary knows, none an ordinary English word; after a
+    user-id cue, any handle that is not an ordinary word."""
     lex = lexicon()
+    for m in CUED_HANDLE.finditer(text):
+        handle = m.group("id")
+        plain = handle.lower()
+        if len(handle) >= 3 and plain not in STOP and (re.search(r"[\d._-]", handle) or (
+                plain not in lex.english or lex.is_name(handle))):
+            yield m.start("id"), m.end("id")
     for m in USER_ID.finditer(text):
         words = [w for w in re.split(r"[-_.'’]", m.group(0)) if w and not w.isdigit()]
         if len(words) < 2 or any(w.lower() in NOT_IN_IDS for w in words):
