@@ -17,6 +17,7 @@ import shutil
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -193,13 +194,13 @@ CONVERSATIONS, TURNS, TOOL_CALLS, SCORES, QUARANTINE = (
     SCHEMAS[t] for t in ("conversations", "turns", "tool_calls", "scores", "quarantine"))
 
 
-def conversation_rows(c: Conversation, spec: ConversationSpec | None = None,
-                      run_id: str | None = None) -> dict[str, list[dict[str, Any]]]:
-    """Rows of the conversations, turns and tool_calls tables for one conversation."""
+def _conversation_row(c: Conversation, spec: ConversationSpec | None,
+                      run_id: str | None) -> dict[str, Any]:
+    """The conversations table's row of one conversation."""
     version = c.agent_version
     traits = spec.persona.traits if spec else None
     scenario = spec.scenario if spec else None
-    conv_row = {
+    return {
         "conversation_id": c.id, "campaign": c.campaign, "run_id": run_id,
         "agent_version": version, "source": c.source, "channel": c.channel,
         "scenario_id": c.scenario_id, "intent": c.intent,
@@ -227,7 +228,14 @@ def conversation_rows(c: Conversation, spec: ConversationSpec | None = None,
         "llm_models": c.llm.models, "llm_prompt_version": c.llm.prompt_version,
         "started_at": c.started_at, "ended_at": c.ended_at,
     }
-    domain = scenario.domain if scenario else None
+
+
+def conversation_rows(c: Conversation, spec: ConversationSpec | None = None,
+                      run_id: str | None = None) -> dict[str, list[dict[str, Any]]]:
+    """Rows of the conversations, turns and tool_calls tables for one conversation."""
+    version = c.agent_version
+    conv_row = _conversation_row(c, spec, run_id)
+    domain = spec.scenario.domain if spec else None
     turns = [{"conversation_id": c.id, "run_id": run_id, "agent_version": version,
               "domain": domain, "turn_index": t.index,
               "role": t.role, "text": t.text, "clean_text": t.clean_text,
@@ -307,10 +315,11 @@ class Packing:
 
 def pack_results(results: list[ConversationResult], specs: Mapping[str, ConversationSpec],
                  packing: Packing) -> ResultBatch:
-    """Rows of a batch's results (in conversation id order) as Arrow tables, and what the
-    campaign counts."""
-    rows: dict[str, list[dict[str, Any]]] = {t: [] for t in TABLES}
+    """A batch's results (in conversation id order) as Arrow tables, and what the campaign
+    counts. The same tables as `pa.Table.from_pylist` of `result_rows` (credentials masked),
+    built column by column: no row dict per turn, tool call and score."""
     played = []
+    written: list[ConversationResult] = []
     for res in sorted(results, key=lambda r: r.conversation.id):
         c = res.conversation
         cut = cut_by_open_circuit(c)
@@ -318,17 +327,72 @@ def pack_results(results: list[ConversationResult], specs: Mapping[str, Conversa
                              turns=len(c.turns), llm=c.llm, written=not cut,
                              unknown_tools=[t.tool for t in c.tool_calls
                                             if t.status == "unknown_tool"]))
-        if cut:
+        if not cut:
+            written.append(res)
+    if not written:
+        return ResultBatch(played=played, tables={})
+    run_id, redact = packing.run_id, packing.redact
+    rows = [_conversation_row(r.conversation, specs[r.conversation.id], run_id)
+            for r in written]
+    conversations = {f: [row[f] for row in rows] for f in CONVERSATIONS.names}
+    conversations["error"] = [redact(v) if v else v for v in conversations["error"]]
+    tables = {"conversations": conversations,
+              "turns": _columns(written, specs, run_id, lambda r: r.conversation.turns, {
+                  "turn_index": attrgetter("index"), "role": attrgetter("role"),
+                  "text": attrgetter("text"), "clean_text": attrgetter("clean_text"),
+                  "perturbations": attrgetter("perturbations"),
+                  "latency_ms": attrgetter("latency_ms"),
+                  "interrupted": attrgetter("interrupted"), "act": attrgetter("act"),
+                  "unsure": attrgetter("unsure"), "started_at": attrgetter("started_at"),
+                  "ended_at": attrgetter("ended_at")}),
+              "tool_calls": _columns(written, specs, run_id, lambda r: r.conversation.tool_calls, {
+                  "seq": attrgetter("seq"), "turn_index": attrgetter("turn_index"),
+                  "tool": attrgetter("tool"),
+                  "arguments_json": lambda tc: json.dumps(tc.arguments, sort_keys=True),
+                  "result": attrgetter("result"), "status": attrgetter("status"),
+                  "injected_fault": attrgetter("injected_fault"),
+                  "latency_ms": attrgetter("latency_ms")}),
+              "scores": _columns(written, specs, run_id, lambda r: r.scores, {
+                  "evaluator": attrgetter("evaluator"), "metric": attrgetter("metric"),
+                  "value": attrgetter("value"), "passed": attrgetter("passed"),
+                  "status": attrgetter("status"),
+                  "rationale": lambda s: redact(s.rationale) if s.rationale else s.rationale,
+                  "evidence": attrgetter("evidence"), "judge_model": attrgetter("judge_model"),
+                  "cost_usd": attrgetter("cost_usd")}, per_conversation=_SCORE_CONVERSATION)}
+    return ResultBatch(played=played, tables={
+        t: pa.Table.from_pydict(tables[t], schema=SCHEMAS[t]) for t in TABLES})
+
+
+_SCORE_CONVERSATION: dict[str, Callable[[Conversation], Any]] = {
+    "scenario_id": attrgetter("scenario_id"), "intent": attrgetter("intent"),
+    "perturbation": attrgetter("perturbation"), "pair_id": attrgetter("pair_id"),
+    "repetition": attrgetter("repetition")}
+"""The scores table's columns that repeat the conversation's own fields."""
+
+
+def _columns(results: list[ConversationResult], specs: Mapping[str, ConversationSpec],
+             run_id: str, items: Callable[[ConversationResult], list[Any]],
+             fields: Mapping[str, Callable[[Any], Any]],
+             per_conversation: Mapping[str, Callable[[Conversation], Any]] | None = None
+             ) -> dict[str, list[Any]]:
+    """A child table's columns (turns, tool calls, scores) for a batch: the conversation's
+    ids repeated on each of its items (and `per_conversation` fields), then one column per
+    item field (`fields`: column -> getter)."""
+    per: dict[str, Callable[[Conversation], Any]] = {
+        "conversation_id": attrgetter("id"), "run_id": lambda c: run_id,
+        "agent_version": attrgetter("agent_version"),
+        "domain": lambda c: specs[c.id].scenario.domain, **(per_conversation or {})}
+    repeated: dict[str, list[Any]] = {name: [] for name in per}
+    flat: list[Any] = []
+    for r in results:
+        part = items(r)
+        if not part:
             continue
-        for table, part in result_rows(res, specs[c.id], packing.run_id).items():
-            for row in part:
-                for column in _REDACTED_COLUMNS.get(table, ()):
-                    if row.get(column):
-                        row[column] = packing.redact(row[column])
-            rows[table].extend(part)
-    tables = {t: pa.Table.from_pylist(rows[t], schema=SCHEMAS[t]) for t in TABLES} \
-        if any(p.written for p in played) else {}
-    return ResultBatch(played=played, tables=tables)
+        flat.extend(part)
+        c, n = r.conversation, len(part)
+        for name, get in per.items():
+            repeated[name].extend([get(c)] * n)
+    return {**repeated, **{name: [get(x) for x in flat] for name, get in fields.items()}}
 
 
 COMPACT_CONVERSATIONS = 50_000
