@@ -574,11 +574,16 @@ class Maker(common.MakerBase):
 # ---------------------------------------------------------------------------- carrier text
 
 
-def _names_of(user: dict[str, Any], reservations: list[dict[str, Any]]) -> list[tuple[str, str, str]]:
+def _names_of(user: dict[str, Any], reservations: list[dict[str, Any]], task: dict[str, Any]
+              ) -> list[tuple[str, str, str]]:
+    """(first, last, dob) of the customer first, then of their saved, booked and (in the task's
+    own actions) newly named passengers, each once."""
     people = [(user["name"]["first_name"], user["name"]["last_name"], user["dob"])]
     people += [(p["first_name"], p["last_name"], p["dob"]) for p in user.get("saved_passengers") or []]
     people += [(p["first_name"], p["last_name"], p["dob"]) for r in reservations for p in r["passengers"]]
-    return sorted(set(people))
+    people += [(p["first_name"], p["last_name"], p["dob"]) for a in task.get("actions", [])
+               for p in a["kwargs"].get("passengers", []) if {"first_name", "last_name", "dob"} <= set(p)]
+    return list(dict.fromkeys(people))
 
 
 def tau_turns(data: Path, towns: set[str]) -> list[dict[str, Any]]:
@@ -604,6 +609,7 @@ def tau_turns(data: Path, towns: set[str]) -> list[dict[str, Any]]:
     ]
     # English words of the dialogs (not the pieces of user ids: "mia_li_3668" holds no word)
     english = {w for x in texts for w in re.findall(r"(?<![\w])[a-z]+(?![\w])", x)}
+    town_words = {w for town in towns for w in town.split()}
     months = set(MONTHS.split("|")) | {
         "Monday",
         "Tuesday",
@@ -624,7 +630,7 @@ def tau_turns(data: Path, towns: set[str]) -> list[dict[str, Any]]:
             if user is None:
                 continue
             mine = by_user.get(uid, [])
-            people = _names_of(user, mine)
+            people = _names_of(user, mine, traj["info"]["task"])
             lasts = {str(p.get("last_four")) for p in user["payment_methods"].values() if p.get("last_four")}
             flight_dates = {f["date"] for r in mine for f in r["flights"]}
             for t, msg in enumerate(traj["traj"]):
@@ -665,7 +671,7 @@ def tau_turns(data: Path, towns: set[str]) -> list[dict[str, Any]]:
                     or "@" in rest
                     or re.search(r"[a-z]+_[a-z]+_\d{4}", rest)
                     or any(
-                        w.lower() not in english and w not in months and w not in towns
+                        w.lower() not in english and w not in months and w not in town_words
                         for w in re.findall(r"(?<![.!?:] )(?<!^)(?<=\s)[A-Z][a-z]+", rest)
                     )
                     or re.search(r"(?<![\d_])\d{5}(?!\d)", rest)
@@ -932,6 +938,9 @@ def _refill(maker: Maker, carrier: dict[str, Any], locale: str) -> tuple[str, li
             new = first if field == "first" else last
             spans_new = [common.span(new, "name", origin)]
         text = _replace_word(text, old, new) if text is not None else None
+        if field in ("full", "first", "last") and text is not None and re.search(
+                rf"(?<!\w){re.escape(new)}['’]s\b", text):  # the customer's own "Denis Luthuli's details"
+            spans_new = [{**x, "kind": "name_possessive"} for x in spans_new]
         spans += spans_new
     return (text, spans) if text is not None else None
 
