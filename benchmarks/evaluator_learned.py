@@ -58,11 +58,26 @@ def _wording() -> ModuleType:
     return module
 
 
+class BadSet(ValueError):
+    """A labelled set that cannot be scored (its message names the file and line)."""
+
+
 def read(name: str) -> list[dict]:
     """The records of one labelled set, each with its set name under ``"set"``."""
     file = DATA / SETS.get(name, f"evaluator_labels_{name}.jsonl")
-    return [{**json.loads(line), "set": name}
-            for line in file.read_text(encoding="utf-8").splitlines() if line.strip()]
+    out = []
+    for n, line in enumerate(file.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise BadSet(f"{file}:{n}: not JSON ({exc.msg})") from None
+        missing = [k for k in ("id", "source", "text", *learned.LABELS) if k not in record]
+        if missing:
+            raise BadSet(f"{file}:{n}: no {', '.join(missing)}")
+        out.append({**record, "set": name})
+    return out
 
 
 def records() -> list[dict]:
@@ -187,7 +202,11 @@ def main(argv: list[str] | None = None) -> int:
         if not file.is_file():
             print(f"error: no labelled set {file}", file=sys.stderr)
             return 2
-        print("\n".join(score_split(args.split)))
+        try:
+            print("\n".join(score_split(args.split)))
+        except BadSet as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
         return 0
     rows = records()
     rules = rule_verdicts(rows)

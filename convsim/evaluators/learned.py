@@ -19,6 +19,10 @@ The weights are stored in ``data/learned_recogniser.json``, built by
 scikit-learn import, the same floats on every machine, byte-identical verdicts. scikit-learn
 is used only to fit, imported inside `fit`. Nothing in convsim's verdicts uses this module
 yet: it is measured first (``benchmarks/evaluator_learned.py``).
+
+The stored terms are n-grams of public agent turns: τ-bench (MIT, © 2024 Sierra), Taskmaster-1
+and -4 (CC BY 4.0, Google LLC) and ABCD (MIT, © 2021 ASAPP Research); attribution in
+``tests/data/EVALUATOR_LABELS.md``.
 """
 
 from __future__ import annotations

@@ -135,3 +135,24 @@ def test_importing_it_does_not_import_scikit_learn() -> None:
             "print('sklearn' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_split_scores_a_named_set(capsys: pytest.CaptureFixture[str]) -> None:
+    """`--split NAME` (how the lead scores the fifth set), here on a set the model was fitted
+    on: every label × combination row is printed."""
+    assert bench.main(["--split", "holdout"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("145 agent turns of `holdout`")
+    rows = [line for line in out.splitlines() if line.startswith("| ") and "(" in line]
+    assert len(rows) == len(learned.LABELS) * len(learned.COMBINATIONS)
+
+
+def test_split_names_a_bad_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "evaluator_labels_odd.jsonl").write_text(
+        '{"id": "a", "source": "s", "text": "hi", "consent_asked": false, '
+        '"success_claimed": false, "cost_disclosed": false}\n{"id": "b", "text": "x"}\n')
+    monkeypatch.setattr(bench, "DATA", tmp_path)
+    assert bench.main(["--split", "odd"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "evaluator_labels_odd.jsonl:2: no source" in err
