@@ -85,7 +85,8 @@ PO_BOX = re.compile(r"\b(?:P\.?\s?O\.?\s?Box|Post Office Box|PO Box|Postfach|Pos
 # 53618 Zagreb", "Grič 8c/8, ...") or the town and postcode ("Petronila Llanos 7179 Dpto. 5312,
 # Carolin 8993423"); or an address cue before its name ("we moved to Karlova 12"). The name is
 # read backwards from the number (`_street_name`).
-HOUSE = (r"\d{1,5}[A-Za-z]?(?:/\d{1,4}[A-Za-z]?)?\.?(?:\s+(?i:dpto|depto|dep|apt|apto|piso|of|"
+HOUSE = (r"\d{1,5}(?:[A-Za-z]|\s[A-Z](?=,))?(?:/\d{1,4}[A-Za-z]?)?\.?"
+         r"(?:\s+(?i:dpto|depto|dep|apt|apto|piso|of|"
          r"oficina|casa|int|app|appartamento|flat|unit|whg|wohnung|lok|stan|byt)\.?\s*\d{1,5}[A-Za-z]?)?")
 _TOWN_WORD = r"[^\W\d_][^\W\d_'’]+"
 ANCHORED_STREET = re.compile(
@@ -113,7 +114,7 @@ POSTCODE_CUE = re.compile(r"\b(?:zip|zip code|zipcode|postal code|postcode|post 
                           r"postnummer|irányítószám|psč|poštanski broj|poštna številka|postinumero|"
                           r"posta kodu)(?:\s+(?:used to be|should be|would be|will be|is now|"
                           r"(?:has )?changed to|is actually|was actually)|\s*(?:is|was|ist|est|es|:|#)"
-                          r"|[.!]?\s+(?:it['’]?s|it is)(?:\s+actually|\s+now)?)?\s*$", re.IGNORECASE)
+                          r"|[.!?]?\s+(?:it['’]?s|it is)(?:\s+actually|\s+now)?)?\s*$", re.IGNORECASE)
 UK_POSTCODE = re.compile(r"\b(?:[A-Z]{1,2}\d[A-Z\d]?|GIR) ?\d[A-Z]{2}\b", re.IGNORECASE)
 CA_POSTCODE = re.compile(r"\b[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z] ?\d[ABCEGHJ-NPRSTV-Z]\d\b")
 FIVE_DIGITS_CITY = re.compile(r"(?<![\d.,-])(\d{5})\s+([A-ZÀ-ÝÄÖÜ][\wäöüßéèàç'-]+)")
@@ -203,8 +204,8 @@ def find_streets(text: str) -> Iterator[Span]:
     for m in ANCHORED_STREET.finditer(text):
         code = "code" if m.group("code") else "code2"
         town = m.group("town") or m.group("town2") or ""
-        if not town[:1].isupper() or business_context(text, m.start()):
-            continue
+        if not town[:1].isupper() or not _town(town.split()[0]) or business_context(text, m.start()):
+            continue  # "Kapitel 12, 2024 Edition": no town
         start = _street_name(text, m.start("num"))
         if start is not None:
             yield Span(start, m.end("num"), "street", text[start:m.end("num")].lower())
@@ -212,7 +213,7 @@ def find_streets(text: str) -> Iterator[Span]:
                        re.sub(r"\s", "", m.group(code).upper()))
     if STREET_CUE_WORD.search(text):
         for m in CUED_HOUSE.finditer(text):
-            start = _street_name(text, m.start("num"))
+            start = _street_name(text, m.start("num"), names=False)  # "Deliver to Room 12": no
             if start is not None and STREET_START_CUE.search(text[max(0, start - 40):start]):
                 yield Span(start, m.end("num"), "street", text[start:m.end("num")].lower())
 
@@ -220,10 +221,10 @@ def find_streets(text: str) -> Iterator[Span]:
 NAME_WORD = re.compile(r"([^\W\d_][\w'’-]*\.?) $")
 
 
-def _street_name(text: str, end: int, most: int = 4) -> int | None:
+def _street_name(text: str, end: int, most: int = 4, names: bool = True) -> int | None:
     """Start of a street name that ends right before `end` (its house number): up to `most`
-    words read backwards, each one no ordinary English word (or a capitalised name), the
-    first one capitalised; None if there is none."""
+    words read backwards, each one no ordinary English word (or, if `names`, a capitalised
+    name: "Petronila Llanos"), the first one capitalised; None if there is none."""
     lex = lexicon()
     start, words = None, 0
     pos = end
@@ -233,8 +234,9 @@ def _street_name(text: str, end: int, most: int = 4) -> int | None:
             break
         word = m.group(1)
         bare = word.rstrip(".").lower()
-        if bare in STOP or bare in UNITS or (bare in lex.english and not (
-                word[0].isupper() and lex.is_name(word.rstrip(".")))) or any(c.isdigit() for c in word):
+        name_ok = names and word[0].isupper() and lex.is_name(word.rstrip("."))
+        if bare in STOP or bare in UNITS or (bare in lex.english and not name_ok) or any(
+                c.isdigit() for c in word):
             break
         pos = m.start(1)
         words += 1
