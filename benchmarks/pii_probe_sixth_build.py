@@ -38,6 +38,8 @@ from pathlib import Path
 from typing import Any
 
 import phonenumbers
+from faker.providers.person import en_GB as en_gb_person
+from faker.providers.person import en_US as en_us_person
 from stdnum import ean, isbn, iso11649, luhn
 from stdnum import iban as std_iban
 from stdnum.bg import egn
@@ -318,6 +320,7 @@ ID_CUES = {
     "IL": "Teudat Zehut number",
 }
 NATIONAL_MODULES = (egn, ik, asmens, za_idnr, rntrc, my_number, nik, nric, il_idnr)
+FIRST_NAMES = set(en_us_person.Provider.first_names) | set(en_gb_person.Provider.first_names)
 MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 
 
@@ -717,13 +720,21 @@ def coffee_turns(data: Path) -> list[dict[str, Any]]:
         text = re.sub(r"\s+", " ", text).strip()
         if len(text) < 12 or text.lower() in seen or re.search(r"\b(?:name|under|call me)\b", text, re.I):
             return  # a name cue: the name would be unlabelled
+        menu_words = {w.lower() for m in menu for w in m.split()}
+        # a first name the customer gives ("The order is for Fred.") is replaced by a planted one;
+        # one typed in lower case ("for jim") is not labelled reliably: the turn is left out
+        names = sorted({m.group(1) for m in re.finditer(r"(?<=[\w,] )([A-Z][a-z]+)\b", text)
+                        if m.group(1) in FIRST_NAMES and m.group(1).lower() not in menu_words})
+        typed = re.findall(r"\b(?:for|to) ([a-z]+)", text)
+        if any(w.title() in FIRST_NAMES and w not in menu_words for w in typed):
+            return
         seen.add(text.lower())
         out.append(
             {
                 "source": source,
                 "ref": ref,
                 "text": text,
-                "found": [],
+                "found": [(w, "first", k) for k, w in enumerate(names)],
                 "n_people": 0,
                 "flight_dates": [],
                 "menu": sorted(m for m in menu if m != "Name"),
