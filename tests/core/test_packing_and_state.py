@@ -11,6 +11,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pytest
 
@@ -30,6 +31,7 @@ from convsim.core.results import (
 )
 from convsim.engine.plan import RunPlan
 from convsim.engine.worker import ConversationWorker
+from convsim.simulator.customers.agenda import AgendaUser
 
 CAMPAIGN = {
     "name": "packing", "seed": 11, "repetitions": 1,
@@ -186,3 +188,27 @@ def test_tools_of_one_conversation_never_change_another_conversations_state(
     assert second["orders"][order_id]["status"] != "changed by a tool"
     assert (spec.scenario.initial_state or domain.tables) == pristine
     assert domain.tables == fixtures
+
+
+@pytest.mark.parametrize(("switch", "correction"), [(0.0, 0.0), (0.5, 0.0), (0.0, 0.5), (0.4, 0.7)])
+def test_the_customer_draws_what_generators_seeded_at_the_start_drew(
+        played: tuple[list[ConversationSpec], list[ConversationResult]],
+        switch: float, correction: float) -> None:
+    """The customer's generators are seeded on first draw (and the mess one only when the
+    profile has mess): its draws are those of generators seeded when it was made."""
+    specs, _ = played
+    switches = corrections = 0
+    for spec in specs:
+        profile = spec.perturbation.model_copy(update={"topic_switch_rate": switch,
+                                                       "correction_rate": correction})
+        spec = spec.model_copy(update={"perturbation": profile})
+        user = AgendaUser(spec, find_domain(spec.domain))
+        mess = np.random.default_rng([spec.seed, 0x70B1C])  # as seeded before: always
+        want_switch = int(mess.integers(1, 4)) if mess.random() < switch else None
+        assert user.switch_at == want_switch
+        assert user.correction_pending == bool(mess.random() < correction)
+        switches += user.switch_at is not None
+        corrections += user.correction_pending
+        reference = np.random.default_rng([spec.seed, 0xA6E])
+        assert [user.rng.random() for _ in range(3)] == [reference.random() for _ in range(3)]
+    assert (switches > 0) == (switch > 0) and (corrections > 0) == (correction > 0)

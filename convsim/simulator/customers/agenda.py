@@ -147,7 +147,7 @@ class AgendaUser:
         self.traits = spec.persona.traits
         self.slots = dict(spec.scenario.slots)
         self.vocabulary = domain.vocabulary()
-        self.rng = np.random.default_rng([spec.seed, 0xA6E])
+        self._rng: np.random.Generator | None = None  # seeded on first draw (`rng`)
         self.row = domain.initial_customer(spec.scenario, spec.persona) or {}
         self.unknown = set(self.slots.get("unknown") or [])
         self.goal_done = False
@@ -159,12 +159,16 @@ class AgendaUser:
         self._outcome: str | None = None
         self._invented: dict[str, Any] = {}
         self._ctx: dict[str, Any] | None = None
-        # Production mess from the perturbation profile, drawn once per conversation.
-        mess = np.random.default_rng([spec.seed, 0x70B1C])
+        # Production mess from the perturbation profile, drawn once per conversation (a
+        # profile without it needs no draw: random() < 0 is never true).
         profile = spec.perturbation
-        self.switch_at = (int(mess.integers(1, 4)) if mess.random() < profile.topic_switch_rate
-                          else None)
-        self.correction_pending = bool(mess.random() < profile.correction_rate)
+        self.switch_at: int | None = None
+        self.correction_pending = False
+        if profile.topic_switch_rate > 0 or profile.correction_rate > 0:
+            mess = np.random.default_rng([spec.seed, 0x70B1C])
+            if mess.random() < profile.topic_switch_rate:
+                self.switch_at = int(mess.integers(1, 4))
+            self.correction_pending = bool(mess.random() < profile.correction_rate)
         self.correct_next: str | None = None
         self.resume_after_switch: UserReply | None = None
         self.replies = 0
@@ -190,6 +194,15 @@ class AgendaUser:
     @property
     def outcome(self) -> str | None:
         return self._outcome
+
+    @property
+    def rng(self) -> np.random.Generator:
+        """The conversation's generator, seeded on first draw (seeding one costs ~15-40 µs,
+        and a conversation may draw nothing from it): the draws are those of a generator
+        seeded at the start."""
+        if self._rng is None:
+            self._rng = np.random.default_rng([self.spec.seed, 0xA6E])
+        return self._rng
 
     # ------------------------------------------------------------------ values and words
 
@@ -222,17 +235,19 @@ class AgendaUser:
         slot's faker provider or its allowed values, deterministic for the conversation."""
         if slot in self._invented:
             return self._invented[slot]
-        rng = np.random.default_rng([self.spec.seed, 0xFA4, zlib.crc32(slot.encode())])
+        def rng() -> np.random.Generator:  # seeded only where a value is drawn
+            return np.random.default_rng([self.spec.seed, 0xFA4, zlib.crc32(slot.encode())])
+
         value: Any = None
         if spec.faker:
-            fake = seeded_faker(self.persona.identity.locale, int(rng.integers(2**31)))
+            fake = seeded_faker(self.persona.identity.locale, int(rng().integers(2**31)))
             provider, _, arg = spec.faker.partition(":")
             method = getattr(fake, provider, None)
             if method is None:
                 raise MissingSlotValue(f"slot {slot!r}: faker has no provider {provider!r}")
             value = method(arg) if arg else method()
         elif spec.values:
-            value = spec.values[int(rng.integers(len(spec.values)))]
+            value = spec.values[int(rng().integers(len(spec.values)))]
         self._invented[slot] = value
         return value
 
