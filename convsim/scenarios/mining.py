@@ -8,8 +8,8 @@ k-means (fixed random state) for k = 2..max_clusters, keeping the k with the
 best cosine silhouette. The same transcripts give the same intents, process and slots
 whatever PYTHONHASHSEED and the pseudonym salt; the mined utterances keep the pseudonyms
 chosen at ingest, so personas built from them (and so conversation seeds) follow the salt:
-import with a fixed CONVSIM_PII_SALT to reproduce a campaign from raw logs. The catalog is plain files a person can read
-and edit: `catalog.yaml` (+ `utterances.parquet`, `assignments.parquet`, and
+import with a fixed CONVSIM_PII_SALT to reproduce a campaign from raw logs. The catalog is
+plain files a person can read and edit: `catalog.yaml` (+ `utterances.parquet`, `assignments.parquet`, and
 `styles.parquet`: one row of style figures per real customer, which persona
 generation resamples so that length, typos, politeness and patience keep their
 joint distribution), every item with provenance (the conversations it came from).
