@@ -55,6 +55,7 @@ from pii_probe_sixth_values import (  # noqa: E402
     PHONE_LOCALES,
     SEED,
     Maker,
+    latin,
 )
 
 DATA = common.DATA  # the default --data (the tests read it)
@@ -421,7 +422,7 @@ def _refill(maker: Maker, carrier: dict[str, Any], locale: str) -> tuple[str, li
             people[k] = maker.name(locale)
         first, last, origin = people[k]
         if field == "user_id":
-            new = common.user_id(first, last, old)
+            new = common.user_id(latin(first), latin(last), old)
             spans_new = [common.span(new, "user_id", origin)]
         elif field == "email":
             new = maker.email(first, last, origin)

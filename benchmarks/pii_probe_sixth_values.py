@@ -80,6 +80,15 @@ POSTCODES = {"EE": "#####", "LV": "LV-####", "LT": "LT-#####", "BG": "####", "JP
              "ZA": "####", "NG": "######"}
 
 
+# letters with no ASCII decomposition, written as their owners write them in addresses
+LATIN = str.maketrans({"ə": "e", "Ə": "E", "ı": "i", "ł": "l", "ø": "o", "đ": "d", "ß": "ss"})
+
+
+def latin(word: str) -> str:
+    """A name word as it goes into an email address or user id ("Əhmədzadə" -> "Ehmedzade")."""
+    return common.ascii_fold(word.translate(LATIN))
+
+
 class Maker(common.MakerBase):
     """Planted values: Faker identities, checked against their own systems."""
 
@@ -135,7 +144,7 @@ class Maker(common.MakerBase):
         return text
 
     def email(self, first: str, last: str, origin: str) -> str:
-        first_part, last_part = common.ascii_fold(first).lower(), common.ascii_fold(last).lower()
+        first_part, last_part = latin(first).lower(), latin(last).lower()
         shape = self.rng.choice(("{f}.{l}", "{l}.{f}", "{f}{l}{d}", "{i}{l}", "{f}_{d}", "{l}-{f}"))
         local = shape.format(f=first_part, l=last_part, i=first_part[0], d=self.rng.randrange(1, 1000))
         try:
