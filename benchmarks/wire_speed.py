@@ -22,7 +22,8 @@ raylet, GCS and actors; read from /proc while it runs, the agent's excluded).
 `--parts N` times, alone, the per-conversation steps outside the engine's loop (the
 conversation's state copy, the simulated customer's set-up, packing results into Arrow, the
 final-state JSON) on N conversations of the same campaign played against the stand-in
-agent: run it with PYTHONPATH on another checkout to compare two versions of those steps.
+agent; `--parts-against CHECKOUT` times another checkout's versions of them too, in the same
+process, alternately (best of 15 each), to compare two versions on a noisy machine.
 """
 
 from __future__ import annotations
@@ -336,9 +337,35 @@ def _best_us(fn: Callable[[], object], n: int, rounds: int = 5) -> float:
     return min(timeit.repeat(fn, number=1, repeat=rounds)) / n * 1e6
 
 
-def parts(url: str, conversations: int, concurrency: int) -> None:
+def _set_up(make: Callable[..., Any], spec: Any, domain: Any) -> Any:
+    """The simulated customer as a conversation starts it: made, its placeholder values (made
+    up ones drawn) and a first draw of its generator."""
+    user = make(spec, domain)
+    user._context()
+    user.rng.random()
+    return user
+
+
+def _module_from(checkout: str, module: str) -> Any:
+    """`module` (convsim.a.b) as another checkout has it, loaded beside this one's."""
+    import importlib.util
+
+    path = Path(checkout) / (module.replace(".", "/") + ".py")
+    spec = importlib.util.spec_from_file_location(f"_other_{module.replace('.', '_')}", path)
+    assert spec is not None and spec.loader is not None, path
+    loaded = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = loaded  # dataclasses look their module up
+    spec.loader.exec_module(loaded)
+    return loaded
+
+
+def parts(url: str, conversations: int, concurrency: int, other: str | None = None,
+          rounds: int = 5) -> None:
     """--parts: each per-conversation step timed alone (µs per conversation and per agent
-    turn, best of 5), on conversations played against the stand-in agent."""
+    turn, best of `rounds`), on conversations played against the stand-in agent. With
+    `other` (--parts-against CHECKOUT), the same steps as that checkout's
+    core/packs/model.py, core/results.py and simulator/customers/agenda.py do them, timed
+    in the same process, alternately with this checkout's, on the same data."""
     import yaml
 
     from convsim.core.config import CampaignConfig
@@ -347,7 +374,8 @@ def parts(url: str, conversations: int, concurrency: int) -> None:
     from convsim.core.registry import user_simulators
     from convsim.core.results import Packing, conversation_rows, pack_results
     from convsim.engine.plan import RunPlan
-    from convsim.engine.worker import ConversationWorker
+    from convsim.engine.worker import ConversationWorker, _engine_gc
+    from convsim.simulator.customers.agenda import AgendaUser
 
     raw = yaml.safe_load(campaign_yaml(url, conversations, concurrency, "local", 1))
     config = CampaignConfig.model_validate(raw)
@@ -372,22 +400,57 @@ def parts(url: str, conversations: int, concurrency: int) -> None:
                                                  for s in specs],
         "Domain.initial_state": lambda: [domains[s.id].initial_state(s.scenario, s.persona)
                                          for s in specs],
-        "customer set-up (AgendaUser)": lambda: [
-            user_simulators.create(s.user_simulator, s, domains[s.id], llm=config.llm)
-            for s in specs],
+        "customer set-up (AgendaUser + context)": lambda: [_set_up(
+            lambda s, d: user_simulators.create(s.user_simulator, s, d, llm=config.llm),
+            s, domains[s.id]) for s in specs],
         "pack_results (batches of 50)": lambda: [pack_results(b, by_id, packing)
                                                  for b in batches],
         "conversation_rows (incl. state JSON)": lambda: [
             conversation_rows(r.conversation, by_id[r.conversation.id], "parts")
             for r in results],
     }
+    others: dict[str, Callable[[], object]] = {}
+    if other:
+        model = _module_from(other, "convsim.core.packs.model")
+        packed = _module_from(other, "convsim.core.results")
+        agenda = _module_from(other, "convsim.simulator.customers.agenda")
+        other_packing = packed.Packing(run_id="parts")
+        others = {
+            "clone_state (scenario state)": lambda: [model.clone_state(s.scenario.initial_state)
+                                                     for s in specs],
+            "Domain.initial_state": lambda: [model.Domain.initial_state(
+                domains[s.id], s.scenario, s.persona) for s in specs],
+            "customer set-up (AgendaUser + context)": lambda: [_set_up(agenda.AgendaUser, s, domains[s.id])
+                                                     for s in specs],
+            "pack_results (batches of 50)": lambda: [packed.pack_results(b, by_id,
+                                                                         other_packing)
+                                                     for b in batches],
+            "conversation_rows (incl. state JSON)": lambda: [
+                packed.conversation_rows(r.conversation, by_id[r.conversation.id], "parts")
+                for r in results],
+        }
+        steps["customer set-up (AgendaUser + context)"] = lambda: [_set_up(AgendaUser, s, domains[s.id])
+                                                         for s in specs]
     print(f"{n:,} conversations, {turns:,} agent turns ({turns / n:.1f} per conversation); "
-          "best of 5", flush=True)
+          f"best of {rounds}" + (f"; 'other' = {other}, alternately" if other else "")
+          + "; the collector tuned as a worker tunes it", flush=True)
+    _engine_gc(True)
     for name, fn in steps.items():
         fn()  # warm: first-use imports and caches
-        us = _best_us(fn, n)
-        print(f"  {name:40s} {us:8.1f} µs/conversation  {us * n / turns / 1000:7.4f} "
-              "ms/agent turn", flush=True)
+        if name not in others:
+            us = _best_us(fn, n, rounds)
+            print(f"  {name:40s} {us:8.1f} µs/conversation  {us * n / turns / 1000:7.4f} "
+                  "ms/agent turn", flush=True)
+            continue
+        others[name]()
+        best = [float("inf"), float("inf")]
+        for _ in range(rounds):  # alternately: the machine's load hits both alike
+            best[0] = min(best[0], _best_us(others[name], n, 1))
+            best[1] = min(best[1], _best_us(fn, n, 1))
+        print(f"  {name:40s} other {best[0]:8.1f} → this {best[1]:8.1f} µs/conversation "
+              f"({(best[0] - best[1]) * n / turns / 1000:+.4f} ms/agent turn saved, "
+              f"{best[1] / best[0]:.2f}x)", flush=True)
+    _engine_gc(False)
 
 
 def main() -> None:
@@ -405,6 +468,8 @@ def main() -> None:
     parser.add_argument("--profile", help="cProfile the local executor in-process to FILE")
     parser.add_argument("--parts", type=int, metavar="N",
                         help="time the per-conversation steps alone on N conversations")
+    parser.add_argument("--parts-against", metavar="CHECKOUT",
+                        help="--parts: also time another checkout's versions, alternately")
     parser.add_argument("--evaluators", help="comma-separated (default: the campaign default; "
                         "'' for none), to see what scoring costs")
     parser.add_argument("--per-process", action="store_true",
@@ -423,7 +488,8 @@ def main() -> None:
             profile_local(url, args.conversations, args.concurrency, args.profile)
             return
         if args.parts:
-            parts(url, args.parts, args.concurrency)
+            parts(url, args.parts, args.concurrency, args.parts_against,
+                  rounds=15 if args.parts_against else 5)
             return
         if args.clients:
             clients(url, args.clients, args.concurrency, args.repeat)

@@ -194,6 +194,11 @@ CONVERSATIONS, TURNS, TOOL_CALLS, SCORES, QUARANTINE = (
     SCHEMAS[t] for t in ("conversations", "turns", "tool_calls", "scores", "quarantine"))
 
 
+_json = json.JSONEncoder(sort_keys=True, check_circular=False).encode
+"""`json.dumps(value, sort_keys=True)`, the same text (states and arguments are trees: no
+cycle to look for), ~10% faster: one conversation's final state is ~5 KB of JSON."""
+
+
 def _conversation_row(c: Conversation, spec: ConversationSpec | None,
                       run_id: str | None) -> dict[str, Any]:
     """The conversations table's row of one conversation."""
@@ -220,7 +225,7 @@ def _conversation_row(c: Conversation, spec: ConversationSpec | None,
         "n_tool_faults": sum(tc.injected_fault is not None for tc in c.tool_calls),
         "n_unknown_tool_calls": sum(tc.status == "unknown_tool" for tc in c.tool_calls),
         "escalated": c.escalated or c.outcome in ("transferred", "escalated"),
-        "final_state_json": json.dumps(c.final_state, sort_keys=True) if c.final_state else None,
+        "final_state_json": _json(c.final_state) if c.final_state else None,
         "labels": sorted(c.labels.items()), "origin": c.origin,
         "llm_calls": c.llm.calls, "llm_cache_hits": c.llm.cache_hits,
         "llm_tokens": c.llm.prompt_tokens + c.llm.completion_tokens,
@@ -245,7 +250,7 @@ def conversation_rows(c: Conversation, spec: ConversationSpec | None = None,
     calls = [{"conversation_id": c.id, "run_id": run_id, "agent_version": version,
               "domain": domain, "seq": tc.seq,
               "turn_index": tc.turn_index, "tool": tc.tool,
-              "arguments_json": json.dumps(tc.arguments, sort_keys=True), "result": tc.result,
+              "arguments_json": _json(tc.arguments), "result": tc.result,
               "status": tc.status, "injected_fault": tc.injected_fault,
               "latency_ms": tc.latency_ms} for tc in c.tool_calls]
     return {"conversations": [conv_row], "turns": turns, "tool_calls": calls}
@@ -348,7 +353,7 @@ def pack_results(results: list[ConversationResult], specs: Mapping[str, Conversa
               "tool_calls": _columns(written, specs, run_id, lambda r: r.conversation.tool_calls, {
                   "seq": attrgetter("seq"), "turn_index": attrgetter("turn_index"),
                   "tool": attrgetter("tool"),
-                  "arguments_json": lambda tc: json.dumps(tc.arguments, sort_keys=True),
+                  "arguments_json": lambda tc: _json(tc.arguments),
                   "result": attrgetter("result"), "status": attrgetter("status"),
                   "injected_fault": attrgetter("injected_fault"),
                   "latency_ms": attrgetter("latency_ms")}),

@@ -114,6 +114,15 @@ def test_pack_results_builds_the_tables_the_row_dicts_built(
         for table in TABLES:
             assert got.tables[table].schema.equals(SCHEMAS[table], check_metadata=True)
             assert got.tables[table].equals(want[table], check_metadata=True), table
+    everything = pack_results(results, by_id, packing).tables
+    states = {r.conversation.id: r.conversation.final_state for r in results}
+    for row in everything["conversations"].to_pylist():  # the JSON text json.dumps writes
+        assert row["final_state_json"] == json.dumps(states[row["conversation_id"]],
+                                                     sort_keys=True)
+    arguments = [json.dumps(tc.arguments, sort_keys=True)
+                 for r in sorted(results, key=lambda r: r.conversation.id)
+                 for tc in r.conversation.tool_calls]
+    assert everything["tool_calls"].column("arguments_json").to_pylist() == arguments
     packed = pack_results(edge, by_id, packing)
     conversations = packed.tables["conversations"].to_pylist()
     assert len(conversations) == 3  # the cut one is counted, not written
