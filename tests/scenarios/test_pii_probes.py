@@ -154,11 +154,13 @@ def test_look_alikes_stay(text: str, kept: list[str]) -> None:
 
 
 # The fourth probe was held out when first scored (benchmarks/RESULTS.md, "the fourth probe,
-# scored once") and tuned on since: the targets hold on it as on the tune halves. The fifth is
-# held out (scored once, 2026-12-06 16:35 UTC): floors at its reported figures, rounded down.
-FIFTH_FLOOR = {"name": 0.99, "name_possessive": 1.0, "email": 1.0, "iban": 1.0, "dob": 0.97,
-               "postcode": 0.97, "national_id": 0.92, "card": 0.92, "user_id": 0.88,
-               "phone": 0.85, "street": 0.72, "pin": 0.61}
+# scored once") and tuned on since: the targets hold on it as on the tune halves. The fifth was
+# held out (scored once, 2026-12-06 16:35 UTC) and has been tuned on since (18:20 UTC): these
+# floors are FITS (its figures after tuning, rounded down), not held-out figures; the held-out
+# figures it gave are in benchmarks/RESULTS.md ("the fifth probe, scored once").
+FIFTH_FLOOR = {"name": 0.99, "name_possessive": 1.0, "email": 1.0, "iban": 1.0, "dob": 1.0,
+               "postcode": 0.99, "national_id": 1.0, "card": 1.0, "user_id": 0.94,
+               "phone": 1.0, "street": 1.0, "pin": 1.0}
 
 
 def _whole(probe: str) -> tuple[dict[str, tuple[int, int]], dict[str, tuple[int, int]]]:
@@ -175,11 +177,11 @@ def test_fourth_probe_now_tuned_on_meets_the_targets_per_kind() -> None:
         assert (values - changed) / values >= PRECISION, (kind, changed, values)
 
 
-def test_fifth_probe_held_out_does_not_fall_below_its_reported_figures() -> None:
+def test_fifth_probe_tuned_on_does_not_fall_below_its_fitted_figures() -> None:
     family, looks = _whole("pii_probe_fifth.jsonl")
     assert set(family) == set(FIFTH_FLOOR)
     for kind, (planted, removed) in family.items():
         assert removed / planted >= FIFTH_FLOOR[kind], (kind, removed, planted)
     for kind, (values, changed) in looks.items():
         assert (values - changed) / values >= PRECISION, (kind, changed, values)
-    assert sum(c for _, c in looks.values()) <= 3
+    assert sum(c for _, c in looks.values()) <= 1
