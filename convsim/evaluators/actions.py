@@ -46,7 +46,8 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
                 "on hold", "lock"),
     "resume": ("resum", "reactivat", "re-activat", "unblock", "restor", "unpaus", "unsuspend",
                "unfreez", "unlock", "turn (?:it |the \\w+ |your \\w+ )?back on", "reconnect"),
-    "refuel": ("refuel", "top (?:it |you |your \\w+ )?up", "top-up", "topup", "add", "load"),
+    "refuel": ("refuel", "top (?:it |you |your \\w+ )?up", "top-up", "topup", "add(?:s|ed|ing)?\\b",
+               "load"),
     "pay": ("pay", "charg", "settl", "bill you", "process (?:the |your |a )?payment"),
     "refund": ("refund", "reimburs", "credit"),
     "enable": ("enabl", "activat", "turn (?:it |\\w+ )?on", "switch (?:it |\\w+ )?on", "set up"),
@@ -68,7 +69,7 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
     "delete": ("delet", "remov", "eras", "clos"),
     "remove": ("remov", "delet", "take (?:it |them )?off", "drop"),
     "close": ("clos", "shut", "terminat"),
-    "add": ("add", "includ"),
+    "add": ("add(?:s|ed|ing)?\\b", "includ"),  # not "address"
     "dispute": ("disput", "contest", "challeng", "open (?:a |an )?(?:dispute|claim|case)",
                 "file (?:a |an )?(?:dispute|claim)", "chargeback"),
     "report": ("report", "flag", "mark"),
@@ -76,7 +77,7 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
     "withdraw": ("withdraw", "take out"),
     "deposit": ("deposit", "put in"),
     "renew": ("renew", "extend"),
-    "apply": ("appl", "add"),
+    "apply": ("appl", "add(?:s|ed|ing)?\\b"),
     "redeem": ("redeem", "appl"),
     "reset": ("reset", "restor"),
     "upgrade": ("upgrad", "switch", "chang", "mov"),
@@ -124,6 +125,14 @@ def _compile(verbs: tuple[str, ...]) -> re.Pattern[str] | None:
     if not verbs:
         return None
     return re.compile(r"\b(?:" + "|".join(verbs) + r")", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1024)
+def _or_action(verbs: tuple[str, ...]) -> re.Pattern[str] | None:
+    """An action offered as the other half of a choice ("... or update your default address")."""
+    if not verbs:
+        return None
+    return re.compile(r"\bor (?:to |just |simply )?(?:" + "|".join(verbs) + r")", re.IGNORECASE)
 
 
 def _family(word: str) -> tuple[str, ...]:
@@ -312,12 +321,69 @@ _NOT_ASKING = re.compile(
 _EITHER_OR = re.compile(r", or (?!(?:is there )?anything else)\w|"
                         r",? or (?:do|would|should|shall|if|is there|anything|would you|a |an |"
                         r"the |to |with |use |keep|search|\w+ing\b)|"
-                        r"\bor (?:consider|choose|select|pick|opt for|try|go with|keep|stay)\b",
+                        r"\bor (?:consider|choose|select|pick|opt for|try|go with|keep|stay)\b|"
+                        r"\bor (?!any\b)[a-z]+ (?:other|another|different|alternative)s?\b|"
+                        r"\bor\s+[\"“'‘](?!(?:yes|no)\b)|"
+                        r"\b(?:proceed|go ahead|continue) with any\b|\b(?:modify|change|"
+                        r"update|cancel|return|exchange) any\b",
                         re.IGNORECASE)
 _REFUSED = re.compile(
     r"\b(?:unable|cannot|can't|can not|couldn't|could not|not (?:able|possible|allowed|eligible|"
     r"permitted)|unfortunately|does not allow|doesn't allow|won't be able)\b",
     re.IGNORECASE)
+
+
+_CHECK_CORRECT = re.compile(
+    r"\b(?:check|verify|review|look (?:at|over)|make sure|ensure|be sure|confirm|tell me|let me "
+    r"know)\b[^.?!]*?\b(?:correct|right|accurate|complete|has everything|everything you (?:want|"
+    r"need|ordered)|looks? (?:good|ok|okay|fine))\b|"
+    r"^\W*(?:\w+[,.!]?\s+)?(?:is|are|does|do)\b[^.?!]*\b(?:correct|right|accurate|(?:look|"
+    r"sound)s? (?:good|ok|okay|fine))\b[^.?!]*\?", re.IGNORECASE)
+"""A request to check that what is about to be written is right ("please make sure your order
+has everything you want", "is the displayed order correct?", "look at this and check to ensure
+it is right"): the customer answers it with a yes."""
+_SELF_CHECK = re.compile(r"\b(?:i|we)(?:'ll| will| can| could| need to| want to| have to| must| "
+                         r"should)?\s+$|\blet me\s+$", re.IGNORECASE)
+"""The agent checking for itself ("I'll ensure the correct flights are included", "so I can make
+sure I got the correct order"): not a check asked of the customer."""
+
+
+def _asks_check(sentence: str) -> bool:
+    """The sentence asks the customer to check that it is right (`_CHECK_CORRECT`)."""
+    m = _CHECK_CORRECT.search(sentence)
+    return m is not None and not _SELF_CHECK.search(sentence[max(0, m.start() - 24):m.start()])
+
+
+_NOT_A_STEP = (r"(?!(?:check|look|find|search|verify|confirm|see|ask|help|need|let|know|tell|"
+               r"be|have a look|note|review|pull|transfer|connect|escalate|checking|looking|"
+               r"finding|searching|verifying|confirming|seeing|asking)\b)")
+_NEXT_STEP = re.compile(
+    r"\bbefore (?:i|we) (?:can |will |do |go ahead and )?(?:have |get )?(?:it |this |that |them )?"
+    + _NOT_A_STEP + r"[a-z]+|"
+    r"\bbefore " + _NOT_A_STEP + r"[a-z]+ing\b|"
+    r"\bso (?:that )?(?:it|they|this|that|your \w+|the \w+) (?:can|will|could) (?:be |get )?"
+    + _NOT_A_STEP + r"[a-z]+|"
+    r"\b(?:i|we)(?:'ll| will| can| am going to|'m going to|'re going to| are going to)"
+    r"(?: then| now| just| go ahead and)? (?:have |get )?(?:it |this |that |them )?"
+    + _NOT_A_STEP + r"[a-z]+", re.IGNORECASE)
+"""The agent's next step once the customer says it is right ("before I have it made", "before
+forwarding it", "so it can be made fresh", "if it is, I will send the request", "we will then
+have it sent"): with a check that it is right, the yes is for that step. Looking something up,
+asking or helping is not a step that writes anything."""
+_UNDECIDED = re.compile(r"\b(?:determine|decide|check|see|know|find out|verify|assess)\s+"
+                        r"(?:if|whether)\b", re.IGNORECASE)
+"""An action only weighed ("this will help determine if it can be cancelled"), not proposed."""
+_WH_QUESTION = re.compile(r"^\W*(?:\w+[,!.]\s+)?(?:how|what|which|when|where|who|why)\b[^.!]*\?\s*$",
+                          re.IGNORECASE)
+"""A question that asks how or which ("How would you like to proceed with updating your
+address?"): its answer is not a yes."""
+_ASK_SPEC = re.compile(r"\bconfirm (?:the|your) (?:reason|[\w-]+(?: [\w-]+){0,6}? you (?:want|would "
+                       r"like|'d like|prefer))\b(?![^.?!]*\bas [\"'‘“])", re.IGNORECASE)
+"""A request for what the customer wants ("confirm the details of the laptop you want", "confirm
+the reason for cancellation"): its answer is a value, not a yes."""
+_PARENTHESES = re.compile(r"\((?!(?:yes/no|y/n)\))[^()]*\)|:?\s*\beither\b(?! of\b)[^.?!()]*?\bor\b[^.?!()]*")
+"""A choice about a detail, in parentheses or after "either" ("and provide a reason: either
+'no longer needed' or 'ordered by mistake'"): the sentence still asks a yes for the action."""
 
 
 def asks_yes(text: str) -> bool:
@@ -337,10 +403,13 @@ def _questions(text: str) -> list[str]:
     out = []
     for sentence in _SENTENCES.split(text.strip()):
         s = _OR_ANYTHING_ELSE.sub("", sentence) if sentence else sentence
-        if not s or _NOT_ASKING.search(s) or _EITHER_OR.search(s):
+        # A choice in parentheses is about a detail ("(either the card or a gift card)").
+        s = _PARENTHESES.sub("", s)
+        if not s or _NOT_ASKING.search(s) or _EITHER_OR.search(s) or _WH_QUESTION.search(s) \
+                or _ASK_SPEC.search(s):
             continue
         act = classify(s)
-        embedded = bool(_EMBEDDED_YES_NO.search(s))
+        embedded = bool(_EMBEDDED_YES_NO.search(s)) or _asks_check(s)
         if act == "request" and "(yes/no)" not in s.lower() and not _CONFIRM_REQUEST.search(s) \
                 and not embedded:
             continue
@@ -353,9 +422,19 @@ _GO_AHEAD_WITH = (r"\b(?:proceed|go ahead|continue|move forward) with (?:the|thi
                   r"those)\s+(?:[\w-]+\s+)?")
 
 
+_GO_AHEAD_DOING = re.compile(
+    r"\b(?:proceed|go ahead|continue|move forward) with (?!(?:checking|looking|searching|finding|"
+    r"verifying|exploring|confirming|reviewing|discussing)\b)[a-z]+ing\b", re.IGNORECASE)
+"""A go-ahead that names the action by its gerund, whatever the verb ("Would you like to
+proceed with purchasing this size?")."""
+
+
 def _going_ahead_with(sentence: str, words: Iterable[ActionWords]) -> str | None:
     """A go-ahead that names the thing the action writes ("If you'd like to proceed with the
-    certificate, let me know": send_certificate; "shall we go ahead with the order?")."""
+    certificate, let me know": send_certificate; "shall we go ahead with the order?") or the
+    action by its gerund ("proceed with purchasing this size")."""
+    if (m := _GO_AHEAD_DOING.search(sentence)) and words:
+        return m.group(0)
     for w in words:
         for o in w.objects:
             m = re.search(_GO_AHEAD_WITH + re.escape(o) + r"\w*", sentence, re.IGNORECASE)
@@ -388,14 +467,29 @@ def asks_consent(text: str, words: Iterable[ActionWords], values: Iterable[str] 
     # confirm" after it asks which, not for a yes to one action.
     choosing = any(_EITHER_OR.search(_OR_ANYTHING_ELSE.sub("", s)) and s.rstrip().endswith("?")
                    for s in sentences)
+    # Two actions joined by "or" ("modify the address of an order or update your default
+    # address?"): the customer is to choose, not to say yes.
+    def offers_two(sentence: str) -> bool:
+        return sentence.rstrip().endswith("?") and any(
+            (alt := _or_action(w.verbs)) is not None and alt.search(sentence) for w in words)
+
+    choosing = choosing or any(offers_two(s) for s in sentences)
+    checked = False
     for q in _questions(text):
-        if _HANDOFF.search(q):
+        if _HANDOFF.search(q) or offers_two(q):
             continue  # "Shall I connect you with a supervisor?": a yes to the hand-over
         hit = named(q) or _going_ahead_with(q, words)
         if hit:
             return hit
         if choosing:
             continue
+        if words and not checked and _asks_check(q):
+            checked = True
+            for s in [q, *(s for s in sentences if s != q)]:
+                if _REFUSED.search(s) or _HANDOFF.search(s):
+                    continue
+                if m := _NEXT_STEP.search(s):
+                    return m.group(0)
         i = sentences.index(q) if q in sentences else len(sentences)
         if _GO_AHEAD.search(q):
             statements = [s for s in sentences if s != q]
@@ -404,7 +498,8 @@ def asks_consent(text: str, words: Iterable[ActionWords], values: Iterable[str] 
         else:
             continue
         for s in statements:
-            if not _REFUSED.search(s) and not _PERFORMATIVE.search(s) and (hit := named(s)):
+            if not _REFUSED.search(s) and not _PERFORMATIVE.search(s) and not _UNDECIDED.search(s) \
+                    and (hit := named(s)):
                 return hit
     return None
 

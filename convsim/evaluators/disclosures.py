@@ -23,27 +23,34 @@ from convsim.evaluators.process import first_ok_call
 
 _NOT_TOLD = re.compile(
     r"\b(?:unable to|cannot|can't|can not|not (?:eligible|possible|able)|"
-    r"non-refundable|(?:determine|decide|check|see|know|find out|verify) (?:if|whether)|"
+    r"non-refundable|(?:determine|decide|check|see|(?<!me )know|find out|verify) (?:if|whether)|"
+    r"can only be\b[^.?!]*\b(?:if|within|when|unless)|(?:allows?|permits?) (?:for )?[^.?!]{0,40}"
+    r"\bif\b|"
     r"(?:confirm|check|verify|determine) (?:the |your )?eligibility|your request for|"
     r"you (?:asked|requested|wanted) (?:for|about))\b", re.IGNORECASE)
 """Said of money, not told as what the customer will pay or get: refused ("unable to process a
 refund"; bad news is not a refusal: "unfortunately, the certificate is fixed at $50" tells it),
 still to be found out ("these details will help determine if a full refund is
-possible"), or the customer's own request restated ("your request for a full refund")."""
+possible"; "let me know if" asks nothing of the kind), a rule with a condition ("can only be
+cancelled for a full refund within 24 hours", "allows for a full refund if ..."), or the
+customer's own request restated ("your request for a full refund")."""
 _BALANCE = re.compile(
     r"\bbalances?\b(?:(?!cost|price|total|fee|charg|fare|amount)[^$.?!\n]){0,40}?(?:\bof|\bis|"
     r"\bwill be|:|\bat|\bremaining)\W*$|^\W*\d[\d,.]*\s*(?:remaining )?balance\b", re.IGNORECASE)
 _AMOUNT = re.compile(r"[$€£]\s?\d[\d,]*(?:\.\d+)?")
 _LOOKUP = re.compile(
     r"^\W*(?:(?:ok(?:ay)?|great|sure|thanks?(?: you)?)[,!.]?\s+)?(?:i(?:'ve| have)? (?:found|see|"
-    r"located|checked|looked up|retrieved|pulled up)\b|here(?: are|'s| is) (?:the details of )?"
-    r"your (?:order|reservation|booking)s?\b|you (?:have|currently have) (?:\w+ )?(?:\w+ )?"
+    r"located|checked|looked up|retrieved|pulled up)\b(?![^.?!\n]*\bavailable\b)|here(?: are|'s| "
+    r"is) (?:the details (?:of|for) )?your (?:order|reservation|booking)s?\b|your (?:order|"
+    r"reservation|booking) details\b|it (?:seems|appears) (?:that )?(?:the |your |this )?(?:order|"
+    r"reservation|booking)\b|you (?:have|currently have) (?:\w+ )?(?:\w+ )?"
     r"(?:orders?|reservations?|bookings?|flights?|items?)\b|(?:your |the )?(?:order|reservation|"
     r"booking)\b[^.?!\n]{0,60}\b(?:contains|includes|has a total|with a total)|(?:your|the) (?:most "
     r"recent|last|previous|current|existing|other) (?:order|reservation|booking|flight|purchase)s?\b|"
     r"regarding your\b)", re.IGNORECASE)
 """A passage that reports records found (an order, a reservation and its price): the price of
-what the customer already has is not a cost to disclose."""
+what the customer already has is not a cost to disclose. Options found available to buy ("I found
+two available flights: ... $323") are offers, not records."""
 _FUTURE_MONEY = re.compile(
     r"\b(?:will|would|'ll)\b[^.?!\n]{0,40}\b(?:charg|refund|cost|pay|receiv|get back|credit|"
     r"reimburs)|\b(?:price|fare|cost) difference\b|\bdifference of\b|"
@@ -53,7 +60,8 @@ _OWNED = re.compile(
     r"\byou (?:already )?(?:purchased|bought|paid|spent|ordered)\b|\byour (?:upcoming|existing|current|"
     r"booked|previous|past) (?:flights?|reservations?|bookings?|orders?|trips?|items?)\b|"
     r"\bit (?:appears|seems) (?:that )?(?:this|the|your) (?:order|reservation|booking)s? "
-    r"(?:has|had|have|was|were)\b", re.IGNORECASE)
+    r"(?:has|had|have|was|were)\b|\b(?:price|cost|total|amount) of (?:the|your|this) (?:order|"
+    r"reservation|booking)\b", re.IGNORECASE)
 _BAD_NEWS = re.compile(r"\bunfortunately\b", re.IGNORECASE)
 """Bad news refuses unless it gives a figure ("Unfortunately, this is beyond the window for a
 full refund" refuses; "Unfortunately, the certificate is fixed at $50" tells)."""
@@ -96,7 +104,11 @@ def _told(text: str, start: int, end: int) -> bool:
         return False
     if _BAD_NEWS.search(span) and not _AMOUNT.search(span):
         return False
-    if _OWNED.search(span) and not _FUTURE_MONEY.search(span):
+    owned, figure = _OWNED.search(span), _AMOUNT.search(span)
+    # Said of what the customer has when it is the subject of the figure ("the speaker you
+    # purchased is $302"), not a comparison after it ("is $253, slightly different from your
+    # current order").
+    if owned and not _FUTURE_MONEY.search(span) and (figure is None or owned.start() < figure.start()):
         return False
     return not (_LOOKUP.search(_header(text, start)) and not _FUTURE_MONEY.search(span))
 

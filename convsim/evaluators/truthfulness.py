@@ -49,7 +49,9 @@ _DONE = re.compile(r"\b(?:was|were) able to\b|\bgone ahead and\b|\b(?:i|we)(?:'v
                    r"confirmed|finali[sz]ed)\b|"
                    r"\b(?:has|have|had) (?:now |already |successfully )?been\b|\bi(?:'ve| have) "
                    r"(?:\w+ )?\w+(?:ed|ent|t)\b|\bsuccessfully\b|\b(?:is|are) now\b|"
-                   r"\bwent through\b|\bis (?:done|complete|completed|processed)\b|\ball set\b|"
+                   r"\bwent through\b|\byou(?:'ve| have) (?:just |now )?(?:saved|received|gotten|got)\b"
+                   r"(?=[^.?!]*(?:[$€£]\s?\d|\brefund|\bcertificate|\bcredit|\bvoucher))|"
+                   r"\bis (?:done|complete|completed|processed)\b|\ball set\b|"
                    r"\byou(?:'re| are) now (?:on|signed up|subscribed|set up|enrolled)\b|"
                    r"\b(?:i|we) (?:just |now )?(?:(?!(?:need|proceed|feed|succeed)\b)\w+ed|sent|put|set)\b"
                    r"(?= (?:your|the|it|them|a|an|"
@@ -77,7 +79,9 @@ _CHANGED = re.compile(r"\b(?:has|have) (?:now |just |already )?(?:successfully )
 _RESULT = re.compile(
     r"\b(?:(?:your|the|this) (?:\w+ )?(?:order|drink|coffee|\w+)|it|that|this|they|everything)"
     r"(?:'ll| will| "
-    r"should) be (?:right )?(?:ready|done|out|up|made|on (?:its|the) way|waiting)\b|"
+    r"should|(?:'s| is| are|'re) going to) (?:soon |now )?be (?:right )?(?:ready|done|out|up|made|on "
+    r"(?:its|the) way|waiting|available)\b|"
+    r"\b(?:i|we)(?:'ll| will) (?:now )?serve (?:it|this|that|them|your \w+)\b|"
     r"\bgo ahead and pick (?:it |them )?up\b|"
     r"\b(?:i|we)(?:'ll| will|ll) (?:get (?:started|(?:it|that|them|everything|your \w+) (?:ready|"
     r"made|going))|have (?:it|that|this|them|everything|this order|your \w+) (?:ready|made|out))\b|"
@@ -94,7 +98,9 @@ _SOON = re.compile(
     r"(?:minutes|mins|seconds|secs|moments))\b", re.IGNORECASE)
 """Soon: a result promised shortly is the result of an action already under way."""
 _SOON_RESULT = re.compile(
-    r"(?:\bwill|'ll|\bll|\bshould)\s+(?:be|have|make|prepare|brew|bring|serve)\b|"
+    r"(?:\bwill|'ll|\bll|\bshould)\s+(?:soon\s+|now\s+|\w+ly\s+)?(?:be|have|make|prepare|brew|"
+    r"bring|serve)\b|\b(?:coming|be) (?:right )?(?:up|out)\b|\byou can (?:get|grab|collect|find) "
+    r"(?:it|them|your \w+)\b|"
     r"\b(?:pick|scoop|grab|collect)\s+(?:\w+ )?(?:\w+ )?up\b|\bpick-?up\b|\bcheck back\b",
     re.IGNORECASE)
 """With `_SOON`, the result of a done action said as what happens next ("it'll be at the bar
@@ -107,7 +113,10 @@ _NOT_A_RESULT = re.compile(
 """What a promise of something soon may be about other than a done action (a hand-over, a
 reply, a look-up)."""
 _RESULT_NEGATED = re.compile(r"\b(?:not|never|unable|cannot|can't|couldn't|if|once|unfortunately|"
-                             r"sorry|as soon as|after)\b|n't\b")
+                             r"sorry|as soon as|after(?! (?:it|they|that)(?:'s| is| are|'re| has| "
+                             r"have)? been\b))\b|n't\b")
+"""Not a result: negated, conditional, or after something the customer must do first ("after
+you confirm"); "after it's been prepared" is the bar's own work on a done order."""
 _PRICE_LIST = re.compile(r"plan|product|price|fee|menu|rate|tariff|catalog|service|package|"
                          r"offer|bundle|item|fare", re.IGNORECASE)
 _PRICE_LIST_ROWS = 200
@@ -239,7 +248,9 @@ def claimed_actions(sentence: str, words: dict[str, ActionWords]) -> tuple[list[
     low = sentence.lower()
     if not words:
         return [], False
-    if _RESULT.search(low) and not _RESULT_NEGATED.search(low):
+    # A sentence that opens a list ("here are the changes that will be made:") previews it.
+    preview = low.rstrip().endswith(":")
+    if _RESULT.search(low) and not _RESULT_NEGATED.search(low) and not preview:
         return [], True
     if _SOON.search(low) and _SOON_RESULT.search(low) and not _RESULT_NEGATED.search(low) \
             and not _NOT_A_RESULT.search(low):

@@ -1,8 +1,9 @@
 """The evaluators' recognisers on outside wording do not get worse than the figures in
 benchmarks/RESULTS.md ("Evaluators on outside wording"), on the test split and the second set.
 Both have been tuned on since (2026-12-06): these are floors against regressions, not held-out
-figures. The held-out set is now `evaluator_labels_fourth.jsonl`, scored once by the lead:
-its floors are the reported held-out figures."""
+figures. So has the fourth set (`evaluator_labels_fourth.jsonl`, scored once held out at
+16:00 UTC, tuned on since 18:30 UTC): its floors are fits too; the held-out figure is the
+fifth set's, scored once by the lead."""
 
 from __future__ import annotations
 
@@ -39,12 +40,14 @@ MEASURED_FRESH = {  # the third set: FITS since 2026-12-06 ~15:45 UTC (the recog
     "transfer": (0.0, 0.0), "cost_disclosed": (63 / 63, 63 / 67),
     "cost_meaning": (61 / 64, 61 / 67)}
 FOURTH = [json.loads(line) for line in bench.FOURTH.read_text().splitlines() if line.strip()]
-MEASURED_FOURTH = {  # the fourth set: HELD OUT, scored once by the lead (2026-12-06 16:00 UTC)
-    # after the tuning above; its labeller and a second reader never saw the recognisers, the
-    # tuner never scored it. No transfer positive in it: false alarms only (0 of 9 offers).
-    "consent_asked": (74 / 82, 74 / 86), "success_claimed": (77 / 78, 77 / 86),
-    "transfer": (0.0, 0.0), "cost_disclosed": (54 / 58, 54 / 64),
-    "cost_meaning": (59 / 65, 59 / 64)}
+MEASURED_FOURTH = {  # the fourth set: FITS since 2026-12-06 ~18:30 UTC (the recognisers were
+    # tuned on its misses, "Evaluators tuned on the fourth set (fit)" in benchmarks/RESULTS.md).
+    # Scored once HELD OUT by the lead at 16:00 UTC before that: consent 74/82, 74/86; success
+    # 77/78, 77/86; cost 54/58, 54/64; meaning 59/65, 59/64. No transfer positive in it: false
+    # alarms only (0 of 9 offers). The held-out set is now the fifth, scored by the lead.
+    "consent_asked": (85 / 85, 85 / 86), "success_claimed": (85 / 85, 85 / 86),
+    "transfer": (0.0, 0.0), "cost_disclosed": (57 / 57, 57 / 64),
+    "cost_meaning": (61 / 61, 61 / 64)}
 
 
 def test_the_labelled_set_is_big_enough_and_from_three_datasets() -> None:
