@@ -89,11 +89,17 @@ HOUSE = (r"\d{1,5}(?:[A-Za-z]|\s[A-Z](?=,))?(?:/\d{1,4}[A-Za-z]?)?\.?"
          r"(?:\s+(?i:dpto|depto|dep|apt|apto|piso|of|"
          r"oficina|casa|int|app|appartamento|flat|unit|whg|wohnung|lok|stan|byt)\.?\s*\d{1,5}[A-Za-z]?)?")
 _TOWN_WORD = r"[^\W\d_][^\W\d_'’]+"
-ANCHORED_STREET = re.compile(
-    rf"(?<![\w/.-])(?P<num>{HOUSE}),\s+(?:(?P<code>\d{{3}} \d{{2}}|\d{{2}}-\d{{3}}|\d{{4}}-\d{{3}}|\d{{4,6}}|"
-    rf"[A-Z]{{1,3}}-\d{{4,5}})\s+(?P<town>{_TOWN_WORD})|"
-    rf"(?P<town2>{_TOWN_WORD}(?:[ -]{_TOWN_WORD}){{0,2}}),?\s+"
-    rf"(?P<code2>\d{{7}}|\d{{4,5}}|\d{{3}} \d{{2}}|\d{{2}}-\d{{3}}))(?![\w-])")
+# after the house number: ", postcode Town", ", Town postcode" or ", Town" (a town of the gazetteer)
+_PLACE_AFTER = (
+    rf",\s+(?:(?P<code>\d{{3}} \d{{2}}|\d{{2}}-\d{{3}}|\d{{4}}-\d{{3}}|\d{{4,6}}|[A-Z]{{1,3}}-\d{{4,5}})\s+"
+    rf"(?P<town>{_TOWN_WORD})|(?P<town2>{_TOWN_WORD}(?:[ -]{_TOWN_WORD}){{0,2}}),?\s+"
+    rf"(?P<code2>\d{{7}}|\d{{4,5}}|\d{{3}} \d{{2}}|\d{{2}}-\d{{3}})(?![\w-])|"
+    rf"(?P<town3>{_TOWN_WORD}(?:[ -]{_TOWN_WORD}){{0,2}})(?=\s*(?:[.,;!?)]|$|\s+(?:is|please|and)\b)))")
+ANCHORED_STREET = re.compile(rf"(?<![\w/.-])(?P<num>{HOUSE}){_PLACE_AFTER}")
+# the number first ("14 Ashgrove, LS6 ..."-like shapes of other countries): only before a postcode
+_CAP_WORD = r"[^\W\d_a-z][\w'’-]*"
+NUMBER_FIRST_STREET = re.compile(
+    rf"(?<![\w/.,-])(?P<num>\d{{1,5}}[A-Za-z]?)\s+(?P<name>{_CAP_WORD}(?:\s+{_CAP_WORD}){{0,2}}){_PLACE_AFTER}")
 CUED_HOUSE = re.compile(rf"(?<![\w/.-])(?P<num>{HOUSE})(?=\s*(?:[,;!?)]|\.(?:\s|$)|$|"
                         rf"\s+(?:please|is|was|last|and|for|in|since|now|then)\b))")
 STREET_START_CUE = re.compile(r"(?:\b(?:live at|lives at|living at|ship(?:ped)? (?:it )?to|deliver(?:ed)? "
@@ -201,21 +207,37 @@ def find_streets(text: str) -> Iterator[Span]:
                 continue  # "the Spring 2025 collection"
             if not any(w.lower() in STREET_STOP for w in words[1:] if w[0].isupper()):
                 yield Span(m.start(), m.end(), "street", value.lower())
-    for m in ANCHORED_STREET.finditer(text):
-        code = "code" if m.group("code") else "code2"
-        town = m.group("town") or m.group("town2") or ""
-        if not town[:1].isupper() or not _town(town.split()[0]) or business_context(text, m.start()):
-            continue  # "Kapitel 12, 2024 Edition": no town
-        start = _street_name(text, m.start("num"))
-        if start is not None:
-            yield Span(start, m.end("num"), "street", text[start:m.end("num")].lower())
-            yield Span(m.start(code), m.end(code), "postcode",
-                       re.sub(r"\s", "", m.group(code).upper()))
+    for pattern in (ANCHORED_STREET, NUMBER_FIRST_STREET):
+        for m in pattern.finditer(text):
+            code = "code" if m.group("code") else "code2" if m.group("code2") else None
+            town = m.group("town") or m.group("town2") or m.group("town3") or ""
+            if not town[:1].isupper() or business_context(text, m.start()) or code and business_context(
+                    text, m.start(code)) or not (
+                    _town(town.split()[0]) if code else is_place_name(town) or is_place(town.split()[0])):
+                continue  # "Kapitel 12, 2024 Edition": no town
+            if pattern is ANCHORED_STREET:
+                start, end = _street_name(text, m.start("num")), m.end("num")
+            elif code == "code" and _street_words(m.group("name").split()):
+                start, end = m.start(), m.end("name")
+            else:
+                continue
+            if start is not None:
+                yield Span(start, end, "street", text[start:end].lower())
+                if code:
+                    key = re.sub(r"\s", "", m.group(code).upper())
+                    yield Span(m.start(code), m.end(code), "postcode", key)
     if STREET_CUE_WORD.search(text):
         for m in CUED_HOUSE.finditer(text):
             start = _street_name(text, m.start("num"), names=False)  # "Deliver to Room 12": no
             if start is not None and STREET_START_CUE.search(text[max(0, start - 40):start]):
                 yield Span(start, m.end("num"), "street", text[start:m.end("num")].lower())
+
+
+def _street_words(words: list[str]) -> bool:
+    """Capitalised words that make a street name: none an ordinary English word or a unit."""
+    lex = lexicon()
+    return all(w.lower() not in STOP and w.lower() not in UNITS and (
+        w.lower() not in lex.english or lex.is_name(w)) for w in words)
 
 
 NAME_WORD = re.compile(r"([^\W\d_][\w'’-]*\.?) $")

@@ -166,7 +166,8 @@ PHONE_CUE_AFTER = re.compile(
     r"\s*[,(–-]?\s*(?:(?:is|was|that['’]?s|it['’]?s)\s+)?(?:(?:my|our)\s+(?:(?:phone|mobile|cell|contact|"
     r"landline|home|work|whatsapp|daytime|new|old|direct)\s+){0,2}(?:number|phone|mobile|cell|landline)\b|"
     r"the\s+(?:best\s+|right\s+|quickest\s+|easiest\s+)?(?:number|phone|way)\s+(?:to\s+(?:reach|call|"
-    r"contact|text|ring)|for\s+me\b|I\s+can\s+be\s+reached)|(?:where|how)\s+(?:you\s+can\s+|to\s+)reach\s+me)",
+    r"contact|text|ring)|for\s+me\b|I\s+can\s+be\s+reached)|(?:where|how)\s+(?:you\s+can\s+|to\s+)reach\s+me)|"
+    r"\s*\(\s*(?:mobile|mob|cell|home|work|landline|whatsapp|tel|phone)\s*\)",
     re.IGNORECASE)
 PHONE_CANDIDATE = re.compile(r"(?<![\w+])\+?\(?\d(?:[\d ()-]|\.(?!\s)){5,24}\d(?!\w)")
 
@@ -196,7 +197,10 @@ def find_phones(text: str, regions: tuple[str, ...] = PHONE_REGIONS) -> Iterator
             if found:
                 break
         else:
-            if cued and not raw.startswith("+"):
+            # written with a trunk "0" and separators ("0903 123 456"), a number of the other
+            # regions needs no cue either
+            trunk = raw[:1] == "0" and not raw.isdigit() and sum(ch.isdigit() for ch in raw) >= 8
+            if (cued or trunk) and not raw.startswith("+"):
                 yield from _cued_phone(raw, c.start())
     for m in SPOKEN_DIGITS.finditer(text):
         number = spoken_digits(m.group(0))
@@ -374,7 +378,8 @@ PASSPORT_CUE = re.compile(
     r"número))?(?:\s*(?:is|was|ist|est|es))?\s*[:#]?\s*$", re.IGNORECASE)
 ACCOUNT_CUE = re.compile(
     r"\b(?:account|acct|a/c|routing|sort code|member(?:ship)?|customer|policy|kontonummer|konto|"
-    r"compte|cuenta|conto|rekeningnummer|rekening)(?:\s*(?:number|no\.?|num|#|id|nummer|numéro|"
+    r"compte|cuenta|conto|rekeningnummer|rekening|client|subscriber|subscription|contract|loyalty|"
+    r"rewards|frequent flyer|patient|kundennummer|kunden|klantnummer|cliente|abonné|abonnement)(?:\s*(?:number|no\.?|num|#|id|nummer|numéro|"
     r"número))?(?:\s*(?:is|was|ist|est|es))?\s*[:#]?\s*$", re.IGNORECASE)
 CUE_VALUE = re.compile(r"(?<![\w-])(?=[A-Za-z]*-?\d)[A-Za-z0-9]+(?:[ -]\d+)*")
 

@@ -56,6 +56,34 @@ CUED_STREETS = [  # no postcode: the address cue before the street name
     ("The address is Kalevankatu 12.", "Kalevankatu 12"),
     ("Ship it to Tiilimäki 4 please.", "Tiilimäki 4"),
 ]
+TOWN_ONLY_STREETS = [  # the number last, then a town of the gazetteer and no postcode
+    ("Send it to Ilica 5, Zagreb.", "Ilica 5"),
+    ("My flat is Kneza Miloša 12, Belgrade, third floor.", "Kneza Miloša 12"),
+    ("Deliver to Mickiewicza 40, Kraków please.", "Mickiewicza 40"),
+    ("It's Vodičkova 36, Prague.", "Vodičkova 36"),
+    ("The parcel goes to Ermou 25, Athens.", "Ermou 25"),
+]
+NUMBER_FIRST_STREETS = [  # the number first, no street-type word, before postcode and town
+    ("It is 14 Ashgrove, 10115 Berlin now.", "14 Ashgrove"),
+    ("Send it to 7 Glenveagh, 1010 Wien.", "7 Glenveagh"),
+    ("Deliver to 22 Rosemount, 75011 Paris.", "22 Rosemount"),
+    ("We're at 3 Brookvale, 2000 Antwerpen.", "3 Brookvale"),
+    ("My house: 118 Ferncliffe, 28013 Madrid.", "118 Ferncliffe"),
+]
+PHONES_UNCUED = [  # written with a trunk 0 and separators, in regions without a matcher pass
+    ("Please write down 0903 123 456 for the courier.", "0903 123 456"),
+    ("Details: 0905 555 777, after six.", "0905 555 777"),
+    ("If the driver is lost: 0301 234 567.", "0301 234 567"),
+    ("0912 345 678 (mobile), or email me.", "0912 345 678"),
+    ("Try 0720 123 456 tomorrow.", "0720 123 456"),
+]
+ACCOUNTS = [
+    ("My loyalty number is 7730 1182 4409.", "7730 1182 4409"),
+    ("client number: 55102934", "55102934"),
+    ("The contract number is AB-99120.", "AB-99120"),
+    ("Subscriber number 40021987, in my husband's name.", "40021987"),
+    ("My frequent flyer number is 301 552 9981.", "301 552 9981"),
+]
 PHONES_CUE_AFTER = [
     ("0612 345 678 is the best number to reach me.", "0612 345 678"),
     ("6912345678 is my phone number, evenings only.", "6912345678"),
@@ -141,6 +169,12 @@ LOOK_ALIKES = [
     "My order from 2024.05.17 has not arrived.",
     "The item number on the packing slip is 4983901480.",
     "Version 2023.11.18 of the app crashes.",
+    "Wir haben 3 Kartons bestellt, Lieferung 0417 kam nicht.",
+    "I'd like 2 Cappuccino, Berlin style.",
+    "Table 5, Lisbon, was fully booked.",
+    "Ticket 0903 123 456 is still open.",
+    "The store reopens 09.03.2024 at 10.",
+    "My subscription ends in 2025.",
 ]
 
 
@@ -151,7 +185,8 @@ def test_street_anchored_on_postcode_and_town(text: str, street: str, postcode: 
     assert not _left(postcode, out), out
 
 
-@pytest.mark.parametrize(("text", "value"), CUED_STREETS + PHONES_CUE_AFTER + CODES + HANDLES + IDS
+@pytest.mark.parametrize(("text", "value"), CUED_STREETS + TOWN_ONLY_STREETS + NUMBER_FIRST_STREETS
+                         + PHONES_CUE_AFTER + PHONES_UNCUED + ACCOUNTS + CODES + HANDLES + IDS
                          + BIRTH_DATES + POSTCODES + SURNAMES)
 def test_personal_value_is_removed(text: str, value: str) -> None:
     out = _scrub(text)
@@ -174,9 +209,9 @@ def test_ids_here_are_valid() -> None:
 
 def test_phone_numbers_here_are_valid() -> None:
     """The phone sentences hold numbers valid in some region (as a real customer's are)."""
-    for _, raw in PHONES_CUE_AFTER:
+    for _, raw in PHONES_CUE_AFTER + PHONES_UNCUED:
         assert any(phonenumbers.is_valid_number(phonenumbers.parse(raw, region))
-                   for region in ("NL", "GR", "RO", "DE", "GB", "AT")), raw
+                   for region in ("NL", "GR", "RO", "DE", "GB", "AT", "SK", "CZ", "HR")), raw
 
 
 @pytest.mark.parametrize("text", LOOK_ALIKES)
