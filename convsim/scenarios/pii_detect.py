@@ -379,8 +379,9 @@ PASSPORT_CUE = re.compile(
 ACCOUNT_CUE = re.compile(
     r"\b(?:account|acct|a/c|routing|sort code|member(?:ship)?|customer|policy|kontonummer|konto|"
     r"compte|cuenta|conto|rekeningnummer|rekening|client|subscriber|subscription|contract|loyalty|"
-    r"rewards|frequent flyer|patient|kundennummer|kunden|klantnummer|cliente|abonné|abonnement)(?:\s*(?:number|no\.?|num|#|id|nummer|numéro|"
-    r"número))?(?:\s*(?:is|was|ist|est|es))?\s*[:#]?\s*$", re.IGNORECASE)
+    r"rewards|frequent flyer|patient|kundennummer|kunden|klantnummer|cliente|abonné|abonnement)"
+    r"(?:\s*(?:number|no\.?|num|#|id|nummer|numéro|número))?(?:\s*(?:is|was|ist|est|es))?\s*[:#]?\s*$",
+    re.IGNORECASE)
 CUE_VALUE = re.compile(r"(?<![\w-])(?=[A-Za-z]*-?\d)[A-Za-z0-9]+(?:[ -]\d+)*")
 
 
