@@ -271,7 +271,7 @@ CUED_ID_MODULES = (
     "ad.nrt", "ar.cuit", "ar.dni", "at.vnr", "be.nn", "be.bis", "bg.egn", "ch.ssn", "cl.rut",
     "co.nit", "cr.cpf", "cz.rc", "dk.cpr", "do.cedula", "ec.ci", "ee.ik", "fi.hetu", "gr.amka",
     "hr.oib", "ie.pps", "is_.kennitala", "li.peid", "lt.asmens", "mx.rfc", "no.fodselsnummer",
-    "pe.cui", "pt.nif", "py.ruc", "ro.cnp", "si.emso", "sk.rc", "uy.rut", "ve.rif", "gt.nit")
+    "pe.cui", "pt.nif", "py.ruc", "ro.cnp", "si.emso", "sk.rc", "uy.rut", "ve.rif", "gt.nit", "tr.tckimlik")
 _cued_validators: list[Callable[[str], bool]] = []
 
 
@@ -411,6 +411,7 @@ SECRET_CUE = re.compile(
     r"(?:\d|four|five|six|eight)[- ]digit (?:pin|code|passcode|number)|my code|"
     r"(?:got|received|been sent|was sent|sent me|texted me|emailed me|have)\s+(?:a|the|this|that|my)\s+"
     r"(?:\w+\s+)?code|"
+    r"cvv2?|cvc2?|card verification (?:code|value|number)|"
     r"code-pin|code secret|geheimzahl|mot de passe|contraseña|clave)"
     r"(?:\s*(?:number|no\.?|#))?(?:['’]s)?(?:\s+(?:for|on|of|to)\s+(?:my|the|your|this)\s+\w+(?:\s+\w+)?)?"
     r"(?:\s+(?:you|we|they|I)\s+(?:just\s+)?(?:sent|texted|gave|got|received|set|chose|picked|"
@@ -426,6 +427,7 @@ BUSINESS_CODE = re.compile(r"\b(?:order|tracking|promo|discount|coupon|voucher|g
                            r"shipping|return)\s+code\b", re.IGNORECASE)
 SECRET_WORD = re.compile(r"\b(?:pin|passcode|pass code|password|otp|one[- ]time|verification|security|"
                          r"auth|access code|memorable|log-?in code|sign[- ]?in code|2fa|two[- ]factor|mfa|"
+                         r"cvv|cvc|"
                          r"code (?:from|in|on|via) (?:the|your|my|this|that) "
                          r"(?:text|sms|message|e-?mail|app))",
                          re.IGNORECASE)
@@ -437,6 +439,7 @@ SECRET_CUE_AFTER = re.compile(
     r"\s*,?\s*(?:is|was|as)\s+(?:the|my|your|our)\s+(?:pin|passcode|pin code|otp)\b", re.IGNORECASE)
 # Every cue above holds one of these: a text without any has no secret (most lines).
 SECRET_HINT = re.compile(r"pin|pass|code|otp|secret|answer|maiden|pet|word|clave|contrase|geheim|digit|"
+                         r"cvv|cvc|"
                          r"memorable|auth|access", re.IGNORECASE)
 SENT_CODE = re.compile(r"code (?:we|I|you) (?:just )?(?:sent|texted|got|received)", re.IGNORECASE)
 QUANTITY_AFTER = re.compile(r"\s*(?:characters?|chars?|digits?|letters?|numbers?|times?|minutes?|mins?|"
@@ -505,6 +508,8 @@ MONTHS = {
 _MON = "|".join(sorted(MONTHS, key=len, reverse=True))
 DATES = (
     re.compile(r"(?<![\d.])(?P<d>\d{1,2})(?P<s>[./-])(?P<m>\d{1,2})(?P=s)(?P<y>\d{4}|\d{2})(?!\d|\.\d)"),
+    # "14. 3. 1979" (cs, sk, hr, sl)
+    re.compile(r"(?<![\d.])(?P<d>\d{1,2})\.\s(?P<m>\d{1,2})\.\s(?P<y>\d{4})(?!\d)"),
     # "1984-11-18", "1984.11.18" (hu, lt), "1984/11/18"
     re.compile(r"(?<![\d.])(?P<y>\d{4})(?P<ys>[-./])(?P<m>\d{1,2})(?P=ys)(?P<d>\d{1,2})\.?(?![\d.]\d|\d)"),
     re.compile(rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th|er|\.|º)?(?:\s+(?:of|de))?\s+(?P<mon>{_MON})\.?"

@@ -103,6 +103,11 @@ CODES = [
     ("Please set my PIN to 5820.", "5820"),
     ("4471 is my PIN, I think.", "4471"),
     ("My 2FA code is 118 342.", "118 342"),
+    ("The CVV on the back is 482.", "482"),
+    ("cvc 073, expiry next May", "073"),
+    ("Card verification code: 9120.", "9120"),
+    ("my cvv2 is 615", "615"),
+    ("CVC: 338", "338"),
 ]
 HANDLES = [
     ("Username: jarmila-sevcikova", "jarmila-sevcikova"),
@@ -117,6 +122,7 @@ IDS = [
     ("Rodné číslo: 855612/1002.", "855612/1002"),
     ("my birth number is 7009211011", "7009211011"),
     ("The birth number on file: 0051011004.", "0051011004"),
+    ("My TC kimlik no is 10000000146.", "10000000146"),
 ]
 CARDS = [
     (f"Charge my card, {_card('3530')} please.", _card("3530")),
@@ -131,6 +137,11 @@ BIRTH_DATES = [
     ("DOB: 1966/11/30", "1966/11/30"),
     ("My birthday is 2001.12.05.", "2001.12.05"),
     ("date of birth 1958.01.09, please check", "1958.01.09"),
+    ("Datum narození: 14. 3. 1979.", "14. 3. 1979"),
+    ("Born 2. 11. 1985 in Brno.", "2. 11. 1985"),
+    ("my birthday is 30. 6. 1990", "30. 6. 1990"),
+    ("Date of birth 5. 1. 1962, same as the passport.", "5. 1. 1962"),
+    ("DOB 21. 12. 1977", "21. 12. 1977"),
 ]
 POSTCODES = [
     ("my zip code used to be 60614 but I moved", "60614"),
@@ -175,6 +186,9 @@ LOOK_ALIKES = [
     "Ticket 0903 123 456 is still open.",
     "The store reopens 09.03.2024 at 10.",
     "My subscription ends in 2025.",
+    "I bought it on 14. 3. 2025 at 10:30.",
+    "The code is valid for 10 minutes.",
+    "Enter the 3 digits on the back when asked.",
 ]
 
 
@@ -203,8 +217,9 @@ def test_card_after_card_cue_is_removed(text: str, value: str | None) -> None:
 
 def test_ids_here_are_valid() -> None:
     from stdnum.cz import rc
+    from stdnum.tr import tckimlik
 
-    assert all(rc.is_valid(value) for _, value in IDS)
+    assert all(rc.is_valid(value) or tckimlik.is_valid(value) for _, value in IDS)
 
 
 def test_phone_numbers_here_are_valid() -> None:
