@@ -4,7 +4,9 @@ No maintained library finds addresses in free text offline, so these are hand
 written: a house number next to a street type ("1234 Maple Street", "12 rue de la
 Paix", "Hauptstraße 5", "Calle Mayor 3"), and postcodes either in a shape that is
 unambiguous (UK, Canada) or next to a city, a state or a cue word ("zip code 90210",
-"10115 Berlin", "1012 AB Amsterdam"). Used by `pii.Scrubber`.
+"10115 Berlin", "1012 AB Amsterdam"). A street with no street-type word ("Ilica 5",
+"Kapušianska 366") is found from what is next to it: the postcode and town after it, a town
+of the gazetteer after it, or an address cue before it. Used by `pii.Scrubber`.
 """
 
 from __future__ import annotations
