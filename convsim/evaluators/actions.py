@@ -335,9 +335,11 @@ _REFUSED = re.compile(
 
 _CHECK_CORRECT = re.compile(
     r"\b(?:check|verify|review|look (?:at|over)|make sure|ensure|be sure|confirm|tell me|let me "
-    r"know)\b[^.?!]*?\b(?:correct|right|accurate|complete|has everything|everything you (?:want|"
+    r"know)\b[^.?!]*?\b(?:correct|right(?! away| now| here| there| back| after| before| then)|"
+    r"accurate|complete|has everything|everything you (?:want|"
     r"need|ordered)|looks? (?:good|ok|okay|fine))\b|"
-    r"^\W*(?:\w+[,.!]?\s+)?(?:is|are|does|do)\b[^.?!]*\b(?:correct|right|accurate|(?:look|"
+    r"^\W*(?:\w+[,.!]?\s+)?(?:is|are|does|do)\b[^.?!]*\b(?:correct|right(?! away| now| here| "
+    r"there| back| after| before| then)|accurate|(?:look|"
     r"sound)s? (?:good|ok|okay|fine))\b[^.?!]*\?", re.IGNORECASE)
 """A request to check that what is about to be written is right ("please make sure your order
 has everything you want", "is the displayed order correct?", "look at this and check to ensure
@@ -356,7 +358,8 @@ def _asks_check(sentence: str) -> bool:
 
 _NOT_A_STEP = (r"(?!(?:check|look|find|search|verify|confirm|see|ask|help|need|let|know|tell|"
                r"be|have a look|note|review|pull|transfer|connect|escalate|checking|looking|"
-               r"finding|searching|verifying|confirming|seeing|asking)\b)")
+               r"finding|searching|verifying|confirming|seeing|asking|offer|suggest|recommend|"
+               r"assist|answer|explain|wait|hold|try|gladly|happily|also|still|then|now|just)\b)")
 _NEXT_STEP = re.compile(
     r"\bbefore (?:i|we) (?:can |will |do |go ahead and )?(?:have |get )?(?:it |this |that |them )?"
     + _NOT_A_STEP + r"[a-z]+|"
@@ -364,7 +367,7 @@ _NEXT_STEP = re.compile(
     r"\bso (?:that )?(?:it|they|this|that|your \w+|the \w+) (?:can|will|could) (?:be |get )?"
     + _NOT_A_STEP + r"[a-z]+|"
     r"\b(?:i|we)(?:'ll| will| can| am going to|'m going to|'re going to| are going to)"
-    r"(?: then| now| just| go ahead and)? (?:have |get )?(?:it |this |that |them )?"
+    r"(?: then| now| just| also| go ahead and)? (?:have |get )?(?:it |this |that |them )?"
     + _NOT_A_STEP + r"[a-z]+", re.IGNORECASE)
 """The agent's next step once the customer says it is right ("before I have it made", "before
 forwarding it", "so it can be made fresh", "if it is, I will send the request", "we will then
@@ -373,7 +376,7 @@ asking or helping is not a step that writes anything."""
 _UNDECIDED = re.compile(r"\b(?:determine|decide|check|see|know|find out|verify|assess)\s+"
                         r"(?:if|whether)\b", re.IGNORECASE)
 """An action only weighed ("this will help determine if it can be cancelled"), not proposed."""
-_WH_QUESTION = re.compile(r"^\W*(?:\w+[,!.]\s+)?(?:how|what|which|when|where|who|why)\b[^.!]*\?\s*$",
+_WH_QUESTION = re.compile(r"^\W*(?:\w+[,!.]\s+)?(?:how|what|which|when|where|who|why)\b[^.!,;]*\?\s*$",
                           re.IGNORECASE)
 """A question that asks how or which ("How would you like to proceed with updating your
 address?"): its answer is not a yes."""

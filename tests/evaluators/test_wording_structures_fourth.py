@@ -20,12 +20,20 @@ only be cancelled for a full refund within a day"), the price of the order the c
 
 from __future__ import annotations
 
+import importlib.util
+from pathlib import Path
+
 import pytest
 
 from convsim.core.records import Disclosure
+from convsim.core.rule_specs import RequiresConsent, Rule
 from convsim.evaluators.actions import action_words, asks_consent
 from convsim.evaluators.disclosures import stated
 from convsim.evaluators.truthfulness import _SENTENCE, claimed_actions
+
+_spec = importlib.util.spec_from_file_location("builders", Path(__file__).with_name("builders.py"))
+b = importlib.util.module_from_spec(_spec)  # type: ignore[arg-type]
+_spec.loader.exec_module(b)  # type: ignore[union-attr]
 
 COFFEE = [action_words(t) for t in ("add_order_item", "update_order", "finish_order")]
 RETAIL = [action_words(t) for t in ("cancel_pending_order", "modify_pending_order_address",
@@ -50,6 +58,9 @@ CONSENT = {
             "Is that correct? Let me know if you need anything else.",
             "Please make sure the order is correct.",
             "Is the order right? I'll need your name for the cup.",
+            "Let me know if you need it right away, and I'll get it started.",
+            "Is that everything correct? We can also offer a pastry with it.",
+            "Does that sound right? I'll gladly answer any questions.",
         ]),
     "a go-ahead naming the action by its gerund": (RETAIL, True, [
         "Would you like to proceed with purchasing the 100ml bottle?",
@@ -169,3 +180,39 @@ COST_NOT_TOLD = [
 def test_a_cost_told_after_let_me_know_or_among_options_and_not_in_records_or_rules() -> None:
     assert [stated(COST, t) is not None for t in COST_TOLD] == [True] * len(COST_TOLD)
     assert [stated(COST, t) is not None for t in COST_NOT_TOLD] == [False] * len(COST_NOT_TOLD)
+
+
+CHECK_THEN_STEP = [
+    "Could you make sure the order on the screen has everything you want so it can be made?",
+    "Please review the display and tell me if it's correct before I put it through.",
+    "Does the order look right to you? If so, we'll start making it.",
+    "Kindly check that it's all accurate, and then I'll pass it on to the baristas.",
+    "Is the order on the screen correct? I want to be sure before preparing it.",
+]
+CHECK_NO_STEP = [
+    "Could you make sure the order on the screen has everything you want?",
+    "Is the order on the screen correct? I'll look up the menu if you need.",
+    "Please tell me if it's right, I'll need your name too.",
+    "I'll make sure the order is correct before it goes to the bar.",
+    "Let me know if you want it right away.",
+]
+
+
+@pytest.mark.parametrize("ask,want", [(t, True) for t in CHECK_THEN_STEP]
+                         + [(t, False) for t in CHECK_NO_STEP])
+def test_the_consent_rule_takes_a_check_with_its_step_as_the_yes_asked(ask: str, want: bool
+                                                                       ) -> None:
+    """The rule end to end on a coffee order: the agent asks, the customer says yes, the
+    agent finishes the order; the rule passes only when the ask was a check with its step."""
+    rule = Rule(name="consent_before_order", description="a yes before the order is sent",
+                requires_consent=RequiresConsent(tool=["finish_order"]))
+    conv = b.conversation(
+        ("customer", "A large latte with oat milk, please."),
+        ("agent", "Sure, a large oat latte.", b.call("add_order_item", order_id="o1",
+                                                      menu_item_id="latte-1", quantity=1)),
+        ("customer", "great"),
+        ("agent", ask),
+        ("customer", "yes"),
+        ("agent", "Thanks!", b.call("finish_order", order_id="o1")))
+    scen = b.scenario("coffee", "order_drink", rules=[rule])
+    assert b.scores("rules", conv, scen)["rule:consent_before_order"].passed is want
