@@ -338,14 +338,17 @@ _CHECK_CORRECT = re.compile(
     r"know)\b[^.?!]*?\b(?:correct|right(?! away| now| here| there| back| after| before| then)|"
     r"accurate|complete|has everything|everything you (?:want|"
     r"need|ordered)|looks? (?:good|ok|okay|fine))\b|"
+    r"\b(?:check|review|verify|look (?:at|over)|go over)\s+(?:your|the|this)\s+(?:order|details|"
+    r"summary|screen|display)\b(?! (?:status|history|confirmation|number)\b)|"
     r"^\W*(?:\w+[,.!]?\s+)?(?:is|are|does|do)\b[^.?!]*\b(?:correct|right(?! away| now| here| "
     r"there| back| after| before| then)|accurate|(?:look|"
     r"sound)s? (?:good|ok|okay|fine))\b[^.?!]*\?", re.IGNORECASE)
 """A request to check that what is about to be written is right ("please make sure your order
 has everything you want", "is the displayed order correct?", "look at this and check to ensure
-it is right"): the customer answers it with a yes."""
+it is right", "please check your order on the screen"): the customer answers it with a yes."""
 _SELF_CHECK = re.compile(r"\b(?:i|we)(?:'ll| will| can| could| need to| want to| have to| must| "
-                         r"should)?\s+$|\blet me\s+$", re.IGNORECASE)
+                         r"should)?(?:\s+(?:first|just|now|also|quickly|\w+ly))?\s+$|"
+                         r"\blet me(?:\s+(?:first|just|now|also|quickly))?\s+$", re.IGNORECASE)
 """The agent checking for itself ("I'll ensure the correct flights are included", "so I can make
 sure I got the correct order"): not a check asked of the customer."""
 
@@ -359,7 +362,7 @@ def _asks_check(sentence: str) -> bool:
 _NOT_A_STEP = (r"(?!(?:check|look|find|search|verify|confirm|see|ask|help|need|let|know|tell|"
                r"be|have a look|note|review|pull|transfer|connect|escalate|checking|looking|"
                r"finding|searching|verifying|confirming|seeing|asking|offer|suggest|recommend|"
-               r"assist|answer|explain|wait|hold|try|gladly|happily|also|still|then|now|just)\b)")
+               r"assist|answer|explain|wait|hold|try|gladly|happily|also|still|then|now|just|first)\b)")
 _NEXT_STEP = re.compile(
     r"\bbefore (?:i|we) (?:can |will |do |go ahead and )?(?:have |get )?(?:it |this |that |them )?"
     + _NOT_A_STEP + r"[a-z]+|"
@@ -367,7 +370,7 @@ _NEXT_STEP = re.compile(
     r"\bso (?:that )?(?:it|they|this|that|your \w+|the \w+) (?:can|will|could) (?:be |get )?"
     + _NOT_A_STEP + r"[a-z]+|"
     r"\b(?:i|we)(?:'ll| will| can| am going to|'m going to|'re going to| are going to)"
-    r"(?: then| now| just| also| go ahead and)? (?:have |get )?(?:it |this |that |them )?"
+    r"(?: then| now| just| also| first| go ahead and)? (?:have |get )?(?:it |this |that |them )?"
     + _NOT_A_STEP + r"[a-z]+", re.IGNORECASE)
 """The agent's next step once the customer says it is right ("before I have it made", "before
 forwarding it", "so it can be made fresh", "if it is, I will send the request", "we will then

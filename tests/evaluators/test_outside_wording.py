@@ -45,7 +45,7 @@ MEASURED_FOURTH = {  # the fourth set: FITS since 2026-12-06 ~18:30 UTC (the rec
     # Scored once HELD OUT by the lead at 16:00 UTC before that: consent 74/82, 74/86; success
     # 77/78, 77/86; cost 54/58, 54/64; meaning 59/65, 59/64. No transfer positive in it: false
     # alarms only (0 of 9 offers). The held-out set is now the fifth, scored by the lead.
-    "consent_asked": (85 / 85, 85 / 86), "success_claimed": (85 / 85, 85 / 86),
+    "consent_asked": (86 / 86, 86 / 86), "success_claimed": (85 / 85, 85 / 86),
     "transfer": (0.0, 0.0), "cost_disclosed": (57 / 57, 57 / 64),
     "cost_meaning": (61 / 61, 61 / 64)}
 

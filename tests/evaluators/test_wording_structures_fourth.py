@@ -198,8 +198,25 @@ CHECK_NO_STEP = [
 ]
 
 
-@pytest.mark.parametrize("ask,want", [(t, True) for t in CHECK_THEN_STEP]
-                         + [(t, False) for t in CHECK_NO_STEP])
+CHECK_ORDER_THEN_STEP = [
+    "Please check your order on the display, then I'll ring it up.",
+    "Take a moment to review the summary and we'll get it started.",
+    "Go over the details on the screen and I'll put it through.",
+    "Have a look at your order there, and then we'll get brewing.",
+    "Please verify the details, then I'll submit it.",
+]
+CHECK_ORDER_NO_STEP = [
+    "Please check your order status on the website.",
+    "Please check your order confirmation email, I'll look for the receipt.",
+    "Check the screen for the menu; I can help you choose.",
+    "I'll check your order and then we'll see.",
+    "I will first check the details of your order to be sure. Please hold on.",
+    "Please review the details and let me know if you have questions.",
+]
+
+
+@pytest.mark.parametrize("ask,want", [(t, True) for t in CHECK_THEN_STEP + CHECK_ORDER_THEN_STEP]
+                         + [(t, False) for t in CHECK_NO_STEP + CHECK_ORDER_NO_STEP])
 def test_the_consent_rule_takes_a_check_with_its_step_as_the_yes_asked(ask: str, want: bool
                                                                        ) -> None:
     """The rule end to end on a coffee order: the agent asks, the customer says yes, the
