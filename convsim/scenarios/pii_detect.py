@@ -247,7 +247,8 @@ ID_CUE = re.compile(
     r"numéro (?:national|d'assurance sociale|de sécurité sociale)|número (?:nacional|de identidad|"
     r"de seguridad social|fiscal)|registre national|rijksregister|cartão de cidadão|citizen card|"
     r"seguridad social|rodné číslo|emšo|personas kods|birth (?:number|no)|personal (?:identity )?code|"
-    r"identity code|rodné|osobní číslo|tc(?: kimlik)?(?: no)?|tckn|"
+    r"identity code|rodné|osobní číslo|tc(?: kimlik)?(?: no)?|tckn|sss(?: number| no)?|philhealth|umid|"
+    r"philsys|taj(?: szám)?|személyi szám|adóazonosító(?: jel)?|afm|jmbg|matični broj|"
     r"social (?:insurance|security) (?:number|no))\b[^.\n]{0,20}$",
     re.IGNORECASE)
 NINO = re.compile(r"\b(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2}"
@@ -342,11 +343,14 @@ def find_numbers(text: str) -> Iterator[Span]:
         elif (cued or not value.isdigit()) and any(valid(value) and (cued or not weak)
                                                    for valid, weak in NATIONAL_IDS):
             yield Span(start, end, "national_id", re.sub(r"[\s.-]", "", value.upper()))
-        elif cued and (re.fullmatch(r"[A-Za-z]{0,3}\d{6,14}[A-Za-z]?", value) or cued_id_valid(value)):
+        elif cued and (re.fullmatch(r"[A-Za-z]{0,3}\d{6,14}[A-Za-z]?", value) or cued_id_valid(value)
+                       or GROUPED_ID.fullmatch(value) and 6 <= len(digits(value)) <= 14
+                       and not cue_before(PHONE_CUE, text, start, 30)):  # "my number is (646) 828-3471"
             # right after "national id", "tax number"...: trusted without a checksum
             yield Span(start, end, "national_id", value.upper())
 
 
+GROUPED_ID = re.compile(r"\d{2,}(?:[ -]\d+){1,4}[A-Za-z]?")  # "34-1234567-8", "123 456 789" after a cue
 INNER_CUT = re.compile(r"[-/.][A-Za-z0-9]")  # the window stops inside "978-2-39456-557-0"
 
 
@@ -505,6 +509,30 @@ MONTHS = {
     **dict.fromkeys(("december", "dec", "dezember", "décembre", "decembre", "diciembre",
                      "dicembre", "dez"), 12),
 }
+# Month names of Central, Eastern and Northern Europe and Turkey (nominative and genitive forms)
+for _number, _names in enumerate((
+        "ocak leden ledna januára stycznia siječanj siječnja januar januarja január tammikuuta ianuarie "
+        "janeiro",
+        "şubat subat únor února februára lutego veljača veljače februar februarja február helmikuuta "
+        "februarie fevereiro",
+        "mart březen března marca marzec ožujak ožujka marec marca március maaliskuuta martie março marco",
+        "nisan duben dubna apríla kwietnia travanj travnja aprila április huhtikuuta aprilie abril",
+        "mayıs mayis květen května mája maja svibanj svibnja maj május toukokuuta maio",
+        "haziran červen června júna czerwca lipanj lipnja junij junija június kesäkuuta iunie junho",
+        "temmuz červenec července júla lipca srpanj srpnja julij julija július heinäkuuta iulie julho",
+        "ağustos agustos srpen srpna augusta sierpnia kolovoz kolovoza avgust avgusta augusztus "
+        "elokuuta agosto",
+        "eylül eylul září septembra września rujan rujna septembra szeptember syyskuuta septembrie "
+        "setembro",
+        "ekim říjen října októbra października listopad listopada oktobra október lokakuuta "
+        "octombrie outubro",
+        "kasım kasim listopadu novembra studeni studenoga novembra november marraskuuta noiembrie "
+        "novembro",
+        "aralık aralik prosinec prosince decembra grudnia prosinac prosinca decembra december "
+        "joulukuuta decembrie dezembro desember",
+), start=1):
+    for _name in _names.split():
+        MONTHS.setdefault(_name, _number)
 _MON = "|".join(sorted(MONTHS, key=len, reverse=True))
 DATES = (
     re.compile(r"(?<![\d.])(?P<d>\d{1,2})(?P<s>[./-])(?P<m>\d{1,2})(?P=s)(?P<y>\d{4}|\d{2})(?!\d|\.\d)"),
@@ -516,10 +544,15 @@ DATES = (
                rf"(?:\s+de|,)?\s+(?P<y>\d{{4}})\b", re.IGNORECASE),
     re.compile(rf"\b(?P<mon>{_MON})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>\d{{4}})\b",
                re.IGNORECASE),
+    # Hungarian: "1980. március 15."
+    re.compile(rf"(?<![\d.])(?P<y>\d{{4}})\.\s+(?P<mon>{_MON})\s+(?P<d>\d{{1,2}})\.?(?!\d)", re.IGNORECASE),
 )
 BIRTH_CUE = re.compile(
     r"\b(?:born|birth|birthday|dob|d\.o\.b|geboren|geburtsdatum|geburtstag|née?|naissance|"
-    r"nacimiento|nac[ií]d[oa]|nac[ií]|nato|nata|nascita|geboortedatum|birthdate)\b", re.IGNORECASE)
+    r"nacimiento|nac[ií]d[oa]|nac[ií]|nato|nata|nascita|geboortedatum|birthdate|doğum|dogum|"
+    r"narozen\w*|narodenia|narodil\w*|narodena|narodený|rođen\w*|roden\w*|rojen\w*|rojstva|született|"
+    r"születési|syntynyt|syntymä\w*|născut\w*|nascut\w*|nașterii|nasterii|urodzon\w*|urodzenia|"
+    r"nascid[oa]|nascimento|født|fødselsdato|född|födelsedatum)\b", re.IGNORECASE)
 
 
 # An old date that is not a birthday: "first released on 12 May 1979", "opened on ...".

@@ -124,6 +124,13 @@ IDS = [
     ("The birth number on file: 0051011004.", "0051011004"),
     ("My TC kimlik no is 10000000146.", "10000000146"),
 ]
+GROUPED_IDS = [  # after an id cue, digits in groups with no checksum this scrubber knows
+    ("My SSS number is 34-1234567-8.", "34-1234567-8"),
+    ("TAJ szám: 123 456 788", "123 456 788"),
+    ("PhilHealth 12-345678901-2 please", "12-345678901-2"),
+    ("national id 45 7781 2290, issued last year", "45 7781 2290"),
+    ("My UMID is 0111-2233445-6.", "0111-2233445-6"),
+]
 CARDS = [
     (f"Charge my card, {_card('3530')} please.", _card("3530")),
     (f"The card number is {_card('35')[:4]} {_card('35')[4:10]} {_card('35')[10:]}.", None),
@@ -142,6 +149,14 @@ BIRTH_DATES = [
     ("my birthday is 30. 6. 1990", "30. 6. 1990"),
     ("Date of birth 5. 1. 1962, same as the passport.", "5. 1. 1962"),
     ("DOB 21. 12. 1977", "21. 12. 1977"),
+    # month names of other languages, and their birth words
+    ("Datum narození: 15. března 1980.", "15. března 1980"),
+    ("Doğum tarihim 3 Mart 1975.", "3 Mart 1975"),
+    ("Született: 1980. március 15.", "1980. március 15."),
+    ("Urodziłam się 12 lutego 1969 r.", "12 lutego 1969"),
+    ("Rođen sam 7. svibnja 1983.", "7. svibnja 1983"),
+    ("Syntymäaika 4. joulukuuta 1971", "4. joulukuuta 1971"),
+    ("Data nașterii: 9 octombrie 1988", "9 octombrie 1988"),
 ]
 POSTCODES = [
     ("my zip code used to be 60614 but I moved", "60614"),
@@ -189,6 +204,10 @@ LOOK_ALIKES = [
     "I bought it on 14. 3. 2025 at 10:30.",
     "The code is valid for 10 minutes.",
     "Enter the 3 digits on the back when asked.",
+    "We opened on 3 Mart 2021 at 10.",
+    "The sale runs until 30 listopadu 2026.",
+    "I run 2 shops with 123456 customers.",
+    "My national id is 12 34 and I have 5 kids.",
 ]
 
 
@@ -200,7 +219,7 @@ def test_street_anchored_on_postcode_and_town(text: str, street: str, postcode: 
 
 
 @pytest.mark.parametrize(("text", "value"), CUED_STREETS + TOWN_ONLY_STREETS + NUMBER_FIRST_STREETS
-                         + PHONES_CUE_AFTER + PHONES_UNCUED + ACCOUNTS + CODES + HANDLES + IDS
+                         + PHONES_CUE_AFTER + PHONES_UNCUED + ACCOUNTS + CODES + HANDLES + IDS + GROUPED_IDS
                          + BIRTH_DATES + POSTCODES + SURNAMES)
 def test_personal_value_is_removed(text: str, value: str) -> None:
     out = _scrub(text)
