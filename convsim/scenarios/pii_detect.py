@@ -575,10 +575,14 @@ def _date_parts(m: re.Match[str]) -> tuple[int, int, int] | None:
     return year, month, day
 
 
+YEAR_DIGITS = re.compile(r"(?<!\d)\d{4}(?!\d)")
+
+
 def find_birth_dates(text: str) -> Iterator[Span]:
     """Dates of birth: a date with a birth cue nearby, or a full date over 16 years ago."""
     taken: list[tuple[int, int]] = []
-    for pattern in DATES:
+    # every pattern but the first needs a four-digit year: most texts have none
+    for pattern in DATES if YEAR_DIGITS.search(text) else DATES[:1]:
         for m in pattern.finditer(text):
             if any(s < m.end() and m.start() < e for s, e in taken):
                 continue
