@@ -224,6 +224,11 @@ def predict(texts: Iterable[str]) -> dict[str, list[bool]]:
     return load().predict(list(texts))
 
 
+SURE = 0.8
+"""The probability at or above which the model's verdict is added to the rules' ("or"):
+chosen before any cross-validation run; the evaluators use it where the rules find nothing."""
+
+
 def combine(rule: bool, probability: float, how: str) -> bool:
     """A verdict from the rule recogniser's verdict and the model's probability.
 
@@ -237,7 +242,7 @@ def combine(rule: bool, probability: float, how: str) -> bool:
     if how == "model":
         return probability >= 0.5
     if how == "or":
-        return rule or probability >= 0.8
+        return rule or probability >= SURE
     if how == "and":
         return rule and probability >= 0.2
     if how == "vote":
