@@ -48,6 +48,15 @@ MEASURED_FOURTH = {  # the fourth set: FITS since 2026-12-06 ~18:30 UTC (the rec
     "consent_asked": (86 / 86, 86 / 86), "success_claimed": (85 / 85, 85 / 86),
     "transfer": (0.0, 0.0), "cost_disclosed": (57 / 57, 57 / 64),
     "cost_meaning": (61 / 61, 61 / 64)}
+FIFTH = [json.loads(line) for line in
+         bench.FOURTH.with_name("evaluator_labels_fifth.jsonl").read_text().splitlines()
+         if line.strip()]
+MEASURED_FIFTH = {  # the fifth set, scored once HELD OUT by the lead at 18:45 UTC 2026-12-06
+    # (nobody who tuned the recognisers opened it). Floors, not fits: a change that tunes on it
+    # must say so here. No transfer positive: false alarms only.
+    "consent_asked": (44 / 54, 44 / 51), "success_claimed": (53 / 54, 53 / 56),
+    "transfer": (0.0, 0.0), "cost_disclosed": (45 / 49, 45 / 57),
+    "cost_meaning": (45 / 49, 45 / 57)}
 
 
 def test_the_labelled_set_is_big_enough_and_from_three_datasets() -> None:
@@ -70,18 +79,19 @@ def test_the_second_held_out_set_is_new_turns() -> None:
         assert all(isinstance(r[k], bool) for k in bench.KINDS)
 
 
-@pytest.mark.parametrize("split", ["test", "holdout", "fresh", "fourth"])
+@pytest.mark.parametrize("split", ["test", "holdout", "fresh", "fourth", "fifth"])
 @pytest.mark.parametrize("kind", bench.ROWS)
 def test_held_out_precision_and_recall_do_not_regress(kind: str, split: str) -> None:
     test = {"test": [r for r in RECORDS if r["split"] == "test"], "holdout": HOLDOUT,
-            "fresh": FRESH, "fourth": FOURTH}[split]
+            "fresh": FRESH, "fourth": FOURTH, "fifth": FIFTH}[split]
     predict, label = bench.PREDICTS[kind], bench.LABEL_OF.get(kind, kind)
     got = [(predict(r), r[label]) for r in test]
     tp = sum(p and w for p, w in got)
     precision = tp / max(1, sum(p for p, _ in got))
     recall = tp / max(1, sum(w for _, w in got))
     want_p, want_r = {"test": MEASURED, "holdout": MEASURED_HOLDOUT,
-                      "fresh": MEASURED_FRESH, "fourth": MEASURED_FOURTH}[split][kind]
+                      "fresh": MEASURED_FRESH, "fourth": MEASURED_FOURTH,
+                      "fifth": MEASURED_FIFTH}[split][kind]
     assert precision >= want_p - 1e-9 and recall >= want_r - 1e-9, (kind, precision, recall)
-    if split in ("fresh", "fourth") and kind == "transfer":  # no positive: false alarms only
+    if split in ("fresh", "fourth", "fifth") and kind == "transfer":  # no positive: false alarms only
         assert sum(p for p, _ in got) == 0  # a fit (was 2 when scored held out)
