@@ -164,7 +164,7 @@ def spoken_digits(value: str) -> str:
 # A phone cue after the number: "0763 060 569 is the best number to reach me", "..., my mobile"
 PHONE_CUE_AFTER = re.compile(
     r"\s*[,(–-]?\s*(?:(?:is|was|that['’]?s|it['’]?s)\s+)?(?:(?:my|our)\s+(?:(?:phone|mobile|cell|contact|"
-    r"landline|home|work|whatsapp|daytime|new|old|direct)\s+){0,2}(?:number|phone|mobile|cell|landline)\b|"
+    r"landline|home|work|whatsapp|daytime|new|old|direct)\s+){0,2}(?:number|phone|mobile|cell|landline|whatsapp)\b|"
     r"the\s+(?:best\s+|right\s+|quickest\s+|easiest\s+)?(?:number|phone|way)\s+(?:to\s+(?:reach|call|"
     r"contact|text|ring)|for\s+me\b|I\s+can\s+be\s+reached)|(?:where|how)\s+(?:you\s+can\s+|to\s+)reach\s+me)|"
     r"\s*\(\s*(?:mobile|mob|cell|home|work|landline|whatsapp|tel|phone)\s*\)",
@@ -409,7 +409,7 @@ SECRET_CUE = re.compile(
     r"one[- ]time (?:code|password|passcode|pin)|otp|verification code|auth(?:entication)? code|"
     r"access code|memorable word|(?:mother'?s|mom'?s|mum'?s) maiden name|"
     r"(?:name of )?(?:my )?first pet(?:'?s name)?|"
-    r"code (?:we|I|you) (?:just )?(?:sent|texted|got|received)(?: \w+){0,3}|"
+    r"code (?:we|I|you|they) (?:just )?(?:sent|texted|got|received|emailed)(?: \w+){0,3}|"
     r"code (?:from|in|on|via) (?:the|your|my|this|that) (?:text|sms|message|e-?mail|app|authenticator)"
     r"(?: message)?|(?:login|log-in|sign[- ]in|signin|2fa|two[- ]factor|mfa|sms|confirmation) (?:code|pin)|"
     r"(?:\d|four|five|six|eight)[- ]digit (?:pin|code|passcode|number)|my code|"
@@ -445,7 +445,8 @@ SECRET_CUE_AFTER = re.compile(
 SECRET_HINT = re.compile(r"pin|pass|code|otp|secret|answer|maiden|pet|word|clave|contrase|geheim|digit|"
                          r"cvv|cvc|"
                          r"memorable|auth|access", re.IGNORECASE)
-SENT_CODE = re.compile(r"code (?:we|I|you) (?:just )?(?:sent|texted|got|received)", re.IGNORECASE)
+SENT_CODE = re.compile(r"code (?:we|I|you|they) (?:just )?(?:sent|texted|got|received|emailed)",
+                       re.IGNORECASE)
 QUANTITY_AFTER = re.compile(r"\s*(?:characters?|chars?|digits?|letters?|numbers?|times?|minutes?|mins?|"
                             r"hours?|hrs?|days?|weeks?|seconds?|secs?|attempts?|tries|%|percent|dollars?|"
                             r"euros?|pounds?|[ap]\.?m\b|items?|pieces?|units?|orders?)\b", re.IGNORECASE)

@@ -91,6 +91,8 @@ PHONES_CUE_AFTER = [
     ("030 12345678 is my home number.", "030 12345678"),
     ("Sorry for the delay. 071 234 5678 is where you can reach me.", "071 234 5678"),
     ("The order ID is 4471920. 0699 1234 5678 is my mobile.", "0699 1234 5678"),
+    ("+30 691 234 5678 is my WhatsApp.", "+30 691 234 5678"),
+    ("6912345678, that's my WhatsApp", "6912345678"),
 ]
 CODES = [
     ("Code from the SMS: 883 201.", "883 201"),
@@ -108,6 +110,8 @@ CODES = [
     ("Card verification code: 9120.", "9120"),
     ("my cvv2 is 615", "615"),
     ("CVC: 338", "338"),
+    ("The code they texted me is 550 213.", "550 213"),
+    ("the code they emailed: 771902", "771902"),
 ]
 HANDLES = [
     ("Username: jarmila-sevcikova", "jarmila-sevcikova"),
