@@ -6,6 +6,10 @@ and never read any probe's scoring output: the whole file is held out (every lin
 `benchmarks/pii_probe.py --probe tests/data/pii_probe_seventh.jsonl`.
 
 Carrier text (in ../shared/data; no earlier probe used it):
+  - tau-bench (v1) airline task instructions of tasks 8-49 (`tasks/airline_tasks_test.jsonl`;
+    0-7 are convsim's sample): the user id, names, dates of birth and e-mail of the airline
+    database found in them and replaced as the sixth probe's builder does for the customers'
+    turns (`pii_probe_sixth_build`: finder, leaving-out rule and refill reused);
   - tau-bench (v1) retail task instructions of the test split (`tasks/retail_tasks_test.jsonl`;
     the fifth probe used train and dev): the customer's name, user id, zip code, e-mail and
     street of the retail database (tau2-bench `retail/db.json`) are found in the text ("You are
@@ -153,6 +157,30 @@ def retail_lines(data: Path) -> list[dict[str, Any]]:
     return out
 
 
+def airline_lines(data: Path, towns: set[str]) -> list[dict[str, Any]]:
+    """tau-bench airline task instructions (test split) from task 8 on (tasks 0-7 are convsim's
+    sample), with the airline database's personal values in them (the sixth probe's finder)."""
+    root = data / "tau_bench"
+    airline = sixth.Airline(root, towns)
+    earlier = _earlier_texts()
+    out: list[dict[str, Any]] = []
+    for n, raw in enumerate((root / "tasks" / "airline_tasks_test.jsonl").read_text().splitlines()):
+        task = json.loads(raw)
+        user = airline.users.get(task["user_id"])
+        text = re.sub(r"\s+", " ", task["instruction"]).strip()
+        if n < 8 or user is None or text[:60] in earlier:
+            continue
+        mine = airline.by_user.get(task["user_id"], [])
+        people = sixth._names_of(user, mine, task)
+        lasts = {str(p["last_four"]) for p in user["payment_methods"].values() if p.get("last_four")}
+        flight_dates = {f["date"] for r in mine for f in r["flights"]}
+        found, rest = sixth._find_values(text, task["user_id"], user["email"], people)
+        if found and not airline.unlabelled(rest, lasts, flight_dates):
+            out.append({"source": "tau-airline-test", "ref": f"airline_tasks_test {n}", "text": text,
+                        "found": found, "menu": []})
+    return out
+
+
 def coffee_lines(data: Path) -> tuple[list[dict[str, Any]], int]:
     """Taskmaster-4 customer turns of dialogs.part02-04 outside every sixth dialog, with the menu
     items the dialog's API returned; and how many such dialogs there are."""
@@ -195,6 +223,8 @@ def coffee_lines(data: Path) -> tuple[list[dict[str, Any]], int]:
 # ---------------------------------------------------------------------------- look-alikes
 
 SHAPES = [(r"#W\d{7}", "order_id", "phone"),
+          (r"\bHAT\d{3}\b", "flight_number", "pin"),
+          (rf"\b(?:{sixth.MONTHS}) \d{{1,2}}(?:st|nd|rd|th)?\b(?!,? \d)", "date", "dob"),
           (r"\b(?:credit_card|gift_card|paypal)_\d{7}\b", "payment_id", "user_id"),
           (r"\$\d+(?:,\d{3})*(?:\.\d\d)?", "price", "postcode"),
           (r"\b\d{1,2}(?::\d\d)? ?(?:am|pm|AM|PM)\b", "time", "dob"),
@@ -314,7 +344,7 @@ def _frame_words() -> set[str]:
 
 
 def build(data: Path) -> list[dict[str, Any]]:
-    retail = retail_lines(data)
+    retail = retail_lines(data) + airline_lines(data, set(common.read_towns()["US"]))
     coffee, _ = coffee_lines(data)
     vocabulary = {w for c in retail + coffee for w in re.findall(r"[a-z]+", c["text"].lower())}
     maker = Maker(vocabulary | _frame_words())
@@ -329,7 +359,10 @@ def build(data: Path) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for n, idx in enumerate(order):
         carrier, locale = chosen[idx], LINE_LOCALES[n % len(LINE_LOCALES)]
-        refilled = refill(maker, carrier, locale)
+        if carrier["source"] == "tau-airline-test":  # people, dates of birth: the sixth probe's refill
+            refilled = sixth._refill(maker, carrier, locale)
+        else:
+            refilled = refill(maker, carrier, locale)
         if refilled is None:
             continue
         text, spans = refilled
@@ -369,13 +402,16 @@ def main() -> None:
     common.write_jsonl(args.out, lines)
     planted, looks = common.count(lines), common.count(lines, "harmless", "resembles")
     retail, (coffee, dialogs) = retail_lines(args.data), coffee_lines(args.data)
+    airline = airline_lines(args.data, set(common.read_towns()["US"]))
     used = {x["ref"] for x in lines}
     print(f"{args.out}: {len(lines)} lines; per kind, planted values and look-alikes resembling it:")
     for kind in sorted(set(planted) | set(looks)):
         print(f"  {kind:<16} {planted.get(kind, 0):>5} {looks.get(kind, 0):>6}")
     left_retail = sum(c["ref"] not in used for c in retail)
     left_coffee = sum(c["ref"] not in used for c in coffee)
+    left_airline = sum(c["ref"] not in used for c in airline)
     print(f"unused after this draw: {left_retail} of {len(retail)} usable retail test instructions, "
+          f"{left_airline} of {len(airline)} usable airline test instructions, "
           f"{left_coffee} of {len(coffee)} usable coffee turns ({dialogs} dialogs)")
 
 

@@ -88,13 +88,18 @@ class Maker(sixth.Maker):
     def name(self, locale: str) -> tuple[str, str, str]:
         """(first, last, origin): every planted name word is new to the probe."""
         own = locale in NAME_LOCALES and self.rng.random() < 0.6
-        origin = locale if own else self.rng.choice(NAME_LOCALES)
-        first = self._name_word(origin, "first_name")
-        last = self._name_word(origin, "last_name")
-        while last == first:
-            last = self._name_word(origin, "last_name")
-        self.used_names.update((first.lower(), last.lower()))
-        return first, last, origin
+        wanted = locale if own else self.rng.choice(NAME_LOCALES)
+        for origin in [wanted] + NAME_LOCALES:  # a locale whose names are all planted: the next one
+            try:
+                first = self._name_word(origin, "first_name")
+                last = self._name_word(origin, "last_name")
+                while last == first:
+                    last = self._name_word(origin, "last_name")
+            except RuntimeError:
+                continue
+            self.used_names.update((first.lower(), last.lower()))
+            return first, last, origin
+        raise RuntimeError("no name left")
 
     def phone(self, region: str) -> str:
         """A number valid for `region`, written one of the ways people write it."""

@@ -33,7 +33,7 @@ LOOKALIKES_AT_LEAST = {"name": 300, "pin": 20, "card": 20, "dob": 20, "postcode"
 NEW_LOCALES = {"is_IS", "tw_GH", "ig_NG", "en_PK", "en_KE", "en_TH", "es_CA", "fr_DZ", "en_NG"}
 LOCALES = NEW_LOCALES | {"en_US", "en_GB", "de_DE", "fr_FR"}
 NATIONAL = (kennitala, cpr, nif, pan, rrn, ric, cui, ci, th_pin)
-SOURCES = {"tau-retail-test", "tm4-dialogs"}
+SOURCES = {"tau-retail-test", "tau-airline-test", "tm4-dialogs"}
 DOB_FORMATS = ("%m/%d/%Y", "%b %d, %Y", "%d/%m/%Y", "%d %B %Y", "%d.%m.%Y", "%d-%b-%Y", "%d-%m-%Y",
                "%Y.%m.%d", "%Y-%m-%d", "%d %b %Y")
 
