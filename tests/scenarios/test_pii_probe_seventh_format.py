@@ -4,6 +4,7 @@ benchmarks/pii_probe_seventh_build.py from public text): format, counts, labels 
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import re
 from pathlib import Path
 
@@ -18,10 +19,7 @@ from stdnum.pe import cui
 from stdnum.pt import nif
 from stdnum.th import pin as th_pin
 
-_checks_path = Path(__file__).with_name("probe_checks.py")
-import importlib.util  # noqa: E402
-
-_spec = importlib.util.spec_from_file_location("probe_checks", _checks_path)
+_spec = importlib.util.spec_from_file_location("probe_checks", Path(__file__).with_name("probe_checks.py"))
 checks = importlib.util.module_from_spec(_spec)  # type: ignore[arg-type]
 _spec.loader.exec_module(checks)  # type: ignore[union-attr]
 
@@ -32,7 +30,9 @@ LOOKALIKES_AT_LEAST = {"name": 300, "pin": 20, "card": 20, "dob": 20, "postcode"
                        "national_id": 20, "phone": 20, "street": 20, "user_id": 20, "email": 10}
 NEW_LOCALES = {"is_IS", "tw_GH", "ig_NG", "en_PK", "en_KE", "en_TH", "es_CA", "fr_DZ", "en_NG"}
 LOCALES = NEW_LOCALES | {"en_US", "en_GB", "de_DE", "fr_FR"}
-NATIONAL = (kennitala, cpr, nif, pan, rrn, ric, cui, ci, th_pin)
+ID_SYSTEM = {"IS": kennitala, "DK": cpr, "PT": nif, "IN": pan, "KR": rrn, "CN": ric, "PE": cui, "EC": ci,
+             "TH": th_pin}
+NATIONAL = tuple(ID_SYSTEM.values())
 SOURCES = {"tau-retail-test", "tau-airline-test", "tm4-dialogs"}
 DOB_FORMATS = ("%m/%d/%Y", "%b %d, %Y", "%d/%m/%Y", "%d %B %Y", "%d.%m.%Y", "%d-%b-%Y", "%d-%m-%Y",
                "%Y.%m.%d", "%Y-%m-%d", "%d %b %Y")
@@ -61,6 +61,8 @@ def test_numbers_are_valid_in_their_own_system() -> None:
             checks.assert_valid(kind, value, region, NATIONAL)
             if kind == "iban":
                 assert value[:2] == origin, value
+            elif kind == "national_id":  # valid in its own country's system
+                assert ID_SYSTEM[origin].is_valid(value), span
             elif kind == "user_id":
                 assert re.fullmatch(r"[a-z]+_[a-z]+_\d{4}|4\d{7}|CU\d{8}", value), value
         for h in line["harmless"]:  # business numbers shaped like personal ones are real ones too
