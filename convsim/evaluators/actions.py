@@ -335,14 +335,17 @@ _REFUSED = re.compile(
 
 _CHECK_CORRECT = re.compile(
     r"\b(?:check|verify|review|look (?:at|over)|make sure|ensure|be sure|confirm|tell me|let me "
-    r"know)\b[^.?!]*?\b(?:correct|right(?! away| now| here| there| back| after| before| then)|"
+    r"know|see (?=if|whether))\b[^.?!]*?\b(?:correct|right(?! away| now| here| there| back| after| "
+    r"before| then)|"
     r"accurate|complete|has everything|everything you (?:want|"
     r"need|ordered)|looks? (?:good|ok|okay|fine))\b|"
     r"\b(?:check|review|verify|look (?:at|over)|go over)\s+(?:your|the|this)\s+(?:order|details|"
     r"summary|screen|display)\b(?! (?:status|history|confirmation|number)\b)|"
     r"^\W*(?:\w+[,.!]?\s+)?(?:is|are|does|do)\b[^.?!]*\b(?:correct|right(?! away| now| here| "
     r"there| back| after| before| then)|accurate|(?:look|"
-    r"sound)s? (?:good|ok|okay|fine))\b[^.?!]*\?", re.IGNORECASE)
+    r"sound)s? (?:good|ok|okay|fine))\b[^.?!]*\?|"
+    r"\bif you (?:can |could )?(?:confirm|approve) (?:your|the|this|that|it|everything)\b",
+    re.IGNORECASE)
 """A request to check that what is about to be written is right ("please make sure your order
 has everything you want", "is the displayed order correct?", "look at this and check to ensure
 it is right", "please check your order on the screen"): the customer answers it with a yes."""
@@ -376,6 +379,21 @@ _NEXT_STEP = re.compile(
 forwarding it", "so it can be made fresh", "if it is, I will send the request", "we will then
 have it sent"): with a check that it is right, the yes is for that step. Looking something up,
 asking or helping is not a step that writes anything."""
+_BEFORE_STEP_ASKED = re.compile(
+    r"^\W*(?:\w+[,!.]?\s+)?(before (?:i|we) (?:can )?" + _NOT_A_STEP + r"[a-z]+)[^?,]*,\s*(?:is|are|"
+    r"does|do|did|will|would) (?:it|this|that|they|these|those|everything|all|the \w+|"
+    r"your \w+)\b[^?]*\?",
+    re.IGNORECASE)
+"""A yes/no question about what is to be written, behind the step it comes before ("OK, before
+I send this order over to the bar, does it appear to your preference?"): the yes is for that
+step, whatever the question asks about it."""
+_BEFORE_CLAUSE = re.compile(r"^\W*(?:\w+[,!.]?\s+)?before (?:i|we)\b[^?,]*,\s*(?=\w[^?]*\?)",
+                            re.IGNORECASE)
+_GO_AHEAD_OPTION = re.compile(
+    r"\b(?:proceed|go ahead|continue|move forward) with (?:this|that) (?:option|combination|choice|"
+    r"selection|alternative)\b(?![^.?!]*\b(?:or|instead)\b)", re.IGNORECASE)
+"""A go-ahead with the one option just set out ("I found a combination ... Would you like to
+proceed with this option?"): the option is what the action writes."""
 _UNDECIDED = re.compile(r"\b(?:determine|decide|check|see|know|find out|verify|assess)\s+"
                         r"(?:if|whether)\b", re.IGNORECASE)
 """An action only weighed ("this will help determine if it can be cancelled"), not proposed."""
@@ -383,10 +401,40 @@ _WH_QUESTION = re.compile(r"^\W*(?:\w+[,!.]\s+)?(?:how|what|which|when|where|who
                           re.IGNORECASE)
 """A question that asks how or which ("How would you like to proceed with updating your
 address?"): its answer is not a yes."""
-_ASK_SPEC = re.compile(r"\bconfirm (?:the|your) (?:reason|[\w-]+(?: [\w-]+){0,6}? you (?:want|would "
-                       r"like|'d like|prefer))\b(?![^.?!]*\bas [\"'‘“])", re.IGNORECASE)
+_ASK_SPEC = re.compile(r"\bconfirm (?:the|your) (?:reason|[\w-]+(?: [\w-]+){0,6}? you(?: want| would "
+                       r"like|'d like| prefer))\b(?![^.?!]*\bas [\"'‘“])", re.IGNORECASE)
 """A request for what the customer wants ("confirm the details of the laptop you want", "confirm
 the reason for cancellation"): its answer is a value, not a yes."""
+def _asks_spec(sentence: str) -> bool:
+    """The sentence asks for what the customer wants (`_ASK_SPEC`) and not, after it, to confirm
+    the action too ("confirm the options you'd like for the bottle and confirm the exchange")."""
+    m = _ASK_SPEC.search(sentence)
+    return m is not None and not re.search(r"\band (?:please )?confirm\b", sentence[m.end():],
+                                           re.IGNORECASE)
+
+
+_ASK_WHICH = re.compile(r"\b(?:confirm|tell me|let me know|specify|clarify|indicate)\s+(?:for me\s+)?"
+                        r"(?:which|what|where|when|who|how)\b", re.IGNORECASE)
+"""A request to name a choice ("could you confirm which reservation you would like to
+modify?"): its answer is the choice, not a yes, whatever action follows the "which"."""
+_FACT_CHECK = re.compile(
+    r"\b(?:confirm|check|tell me|let me know|see|verify)\s+(?:if|whether)\s+(?:there (?:is|are|"
+    r"might be|may be|could be|was|were)\b|(?:the|this|that|it|your)\b[^.?!,]{0,40}?\b(?:was|were|"
+    r"had|did|happened)\b)", re.IGNORECASE)
+"""A question about a fact, not a step: whether a record exists ("check if there might be
+another order that contains the camera you wish to return") or what happened ("confirm if the
+issue was with reservation WUNA5K"). An action named inside it is the customer's, not one
+the agent proposes."""
+_ONLY_SUGGESTED = re.compile(
+    r"\b(?:explore|consider|look (?:at|into)|discuss|review)\s+(?:some |other |alternative |different |"
+    r"your |the |more )*(?:options?|alternatives?|possibilit(?:y|ies)|choices)\b|"
+    r"\b(?:one|any|either|each) of (?:these|those|them\b|the (?:[\w-]+ ){0,3}?(?:following|above|"
+    r"below|listed|available|options?)\b)|"
+    r"\b(?:an?|some) (?:different|other|alternative)\b[^.?!,]{0,20}?\b(?:options?|items?|ones?)\b|"
+    r"\banother (?:available )?(?:options?|items?|ones?)\b",
+    re.IGNORECASE)
+"""Options offered, not one action: to explore ("would you like to explore other options, such
+as booking a new flight?") or to pick from ("proceed with changing to one of these flights?")."""
 _PARENTHESES = re.compile(r"\((?!(?:yes/no|y/n)\))[^()]*\)|:?\s*\beither\b(?! of\b)[^.?!()]*?\bor\b[^.?!()]*")
 """A choice about a detail, in parentheses or after "either" ("and provide a reason: either
 'no longer needed' or 'ordered by mistake'"): the sentence still asks a yes for the action."""
@@ -398,7 +446,9 @@ def asks_yes(text: str) -> bool:
     return bool(_questions(text)) or classify(text) == "confirm"
 
 
-_OR_ANYTHING_ELSE = re.compile(r",? or (?:is there )?anything else\b[^?]*", re.IGNORECASE)
+_OR_ANYTHING_ELSE = re.compile(r",? or (?:is there |are there |do you have |have you got )?(?:anything else|"
+                               r"any other (?:requests?|questions?|needs?|concerns?))\b[^?]*",
+                               re.IGNORECASE)
 """An open invitation tacked onto a question ("Would you like to return this item, or is there
 anything else I can help with?"): not a second choice."""
 
@@ -412,7 +462,9 @@ def _questions(text: str) -> list[str]:
         # A choice in parentheses is about a detail ("(either the card or a gift card)").
         s = _PARENTHESES.sub("", s)
         if not s or _NOT_ASKING.search(s) or _EITHER_OR.search(s) or _WH_QUESTION.search(s) \
-                or _ASK_SPEC.search(s):
+                or _asks_spec(s) or _ONLY_SUGGESTED.search(s) \
+                or ((_ASK_WHICH.search(s) or _FACT_CHECK.search(s)) and not _asks_check(s)
+                    and not _CONFIRM_REQUEST.search(s)):
             continue
         act = classify(s)
         embedded = bool(_EMBEDDED_YES_NO.search(s)) or _asks_check(s)
@@ -484,9 +536,16 @@ def asks_consent(text: str, words: Iterable[ActionWords], values: Iterable[str] 
     for q in _questions(text):
         if _HANDOFF.search(q) or offers_two(q):
             continue  # "Shall I connect you with a supervisor?": a yes to the hand-over
-        hit = named(q) or _going_ahead_with(q, words)
+        # "Before I send it over, would you like a pastry?": the step named behind "before"
+        # is a yes only when the question asks about what it writes (`_BEFORE_STEP_ASKED`).
+        bare = _BEFORE_CLAUSE.sub("", q)
+        hit = named(bare) or _going_ahead_with(bare, words)
         if hit:
             return hit
+        if words and (m := _BEFORE_STEP_ASKED.search(q)):
+            return m.group(1)
+        if words and not choosing and (m := _GO_AHEAD_OPTION.search(q)):
+            return m.group(0)
         if choosing:
             continue
         if words and not checked and _asks_check(q):

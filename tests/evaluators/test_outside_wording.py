@@ -23,7 +23,11 @@ RECORDS = [json.loads(line) for line in bench.LABELS.read_text().splitlines() if
 HOLDOUT = [json.loads(line) for line in bench.HOLDOUT.read_text().splitlines() if line.strip()]
 MEASURED = {  # label -> (precision, recall) on the test split, as reported (2026-12-06, after
     # tuning on dev, test and the holdout: benchmarks/RESULTS.md "Evaluators on outside wording")
-    "consent_asked": (36 / 37, 36 / 36), "success_claimed": (42 / 42, 42 / 42),
+    # Consent lowered from 36/37, 36/36 at ~19:05 UTC (tuning on the fifth set): one turn was
+    # caught only because "please confirm which payment method you'd like" counted as a yes;
+    # a which-question no longer does (its "would you like to add travel insurance?" names no
+    # action by the tool's name); the one false alarm stays, so precision falls with recall.
+    "consent_asked": (35 / 36, 35 / 36), "success_claimed": (42 / 42, 42 / 42),
     "transfer": (4 / 4, 4 / 4), "cost_disclosed": (21 / 21, 21 / 21),
     "cost_meaning": (17 / 18, 17 / 21)}
 MEASURED_HOLDOUT = {  # the same on the second held-out set (no transfer in it)
@@ -51,10 +55,12 @@ MEASURED_FOURTH = {  # the fourth set: FITS since 2026-12-06 ~18:30 UTC (the rec
 FIFTH = [json.loads(line) for line in
          bench.FOURTH.with_name("evaluator_labels_fifth.jsonl").read_text().splitlines()
          if line.strip()]
-MEASURED_FIFTH = {  # the fifth set, scored once HELD OUT by the lead at 18:45 UTC 2026-12-06
-    # (nobody who tuned the recognisers opened it). Floors, not fits: a change that tunes on it
-    # must say so here. No transfer positive: false alarms only.
-    "consent_asked": (44 / 54, 44 / 51), "success_claimed": (53 / 54, 53 / 56),
+MEASURED_FIFTH = {  # the fifth set: FITS since 2026-12-06 ~19:10 UTC (the recognisers were
+    # tuned on its misses, "Evaluators tuned on the fifth set (fit)" in benchmarks/RESULTS.md).
+    # Scored once HELD OUT by the lead at 18:45 UTC before that: consent 44/54, 44/51; success
+    # 53/54, 53/56; cost 45/49, 45/57; meaning 45/49, 45/57. No transfer positive: false alarms
+    # only. The held-out set is now the sixth, scored by the lead.
+    "consent_asked": (48 / 49, 48 / 51), "success_claimed": (53 / 54, 53 / 56),
     "transfer": (0.0, 0.0), "cost_disclosed": (45 / 49, 45 / 57),
     "cost_meaning": (45 / 49, 45 / 57)}
 
