@@ -103,7 +103,7 @@ ID_CUES = {"IS": "kennitala", "DK": "CPR number", "PT": "NIF", "IN": "PAN",
            "TH": "Thai ID number"}
 PHRASAL = sixth.PHRASAL + ["send back", "swap out", "top up", "hand over"]
 
-JOBS = {"name": 16, "possessive": 22, "first_possessive": 8, "email": 32, "phone": 46, "address": 46,
+JOBS = {"name": 16, "possessive": 22, "first_possessive": 8, "email": 36, "phone": 46, "address": 46,
         "dob": 44, "iban": 24, "iban_pair": 3, "card": 28, "national": 30, "user_id": 16, "pin": 10,
         "passcode": 8, "otp": 12}
 LOOKS = {"gift_card": 16, "ean": 8, "isbn": 6, "order_dashed": 16, "waybill": 14, "invoice": 26,

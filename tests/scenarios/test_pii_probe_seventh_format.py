@@ -24,7 +24,7 @@ checks = importlib.util.module_from_spec(_spec)  # type: ignore[arg-type]
 _spec.loader.exec_module(checks)  # type: ignore[union-attr]
 
 PROBE = checks.PROBES / "pii_probe_seventh.jsonl"
-AT_LEAST = {"name": 40, "email": 35, "phone": 40, "street": 40, "postcode": 40, "dob": 40,
+AT_LEAST = {"name": 40, "email": 40, "phone": 40, "street": 40, "postcode": 40, "dob": 40,
             "name_possessive": 25, "iban": 25, "card": 25, "national_id": 25, "user_id": 25}
 LOOKALIKES_AT_LEAST = {"name": 300, "pin": 20, "card": 20, "dob": 20, "postcode": 20, "iban": 20,
                        "national_id": 20, "phone": 20, "street": 20, "user_id": 20, "email": 10}
