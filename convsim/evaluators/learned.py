@@ -33,7 +33,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 
 LABELS = ("consent_asked", "success_claimed", "cost_disclosed")
@@ -59,6 +59,14 @@ _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.]+\b")
 _ID = re.compile(r"#?\b(?=[a-z]*\d)(?=\d*[a-z])[a-z\d]{4,}\b|#\w+", re.IGNORECASE)
 _NUMBER = re.compile(r"\b\d+(?:[.,:/-]\d+)*\b")
 _WORD = re.compile(r"\w\w+|[?!$]")
+_SENTENCE = re.compile(r"(?<=[.?!])\s+|\n+")
+FEATURES = 1
+"""The term set a new fit uses: 1 = word 1-2-grams and character 3-5-grams of the turn;
+2 = those and the form of each sentence (its opening word and word pair, ``f:``; the words of
+a question, ``q:``), wording that could carry across sources ("shall i", "would you like me
+to"). 2 was the second round's pre-registered candidate and was not adopted (five-set CV:
+mean F1 +0.001, consent precision behind the rule 1/15 against 1/14; RESULTS.md "A learned
+recogniser, second round")."""
 
 
 def normalise(text: str) -> str:
@@ -71,9 +79,10 @@ def normalise(text: str) -> str:
     return " ".join(text.lower().split())
 
 
-def terms(text: str) -> list[str]:
+def terms(text: str, features: int = FEATURES) -> list[str]:
     """The terms of one turn: word 1- and 2-grams (``w:``) and character 3–5-grams inside
-    padded words (``c:``), of the normalised text."""
+    padded words (``c:``), of the normalised text; with `features` 2, also each sentence's
+    opening word and word pair (``f:``) and the word 1- and 2-grams of each question (``q:``)."""
     norm = normalise(text)
     words = _WORD.findall(norm)
     out = [f"w:{w}" for w in words]
@@ -82,6 +91,15 @@ def terms(text: str) -> list[str]:
         padded = f" {word} "
         for n in (3, 4, 5):
             out += [f"c:{padded[i:i + n]}" for i in range(len(padded) - n + 1)]
+    if features >= 2:
+        for sentence in _SENTENCE.split(norm):
+            said = _WORD.findall(sentence)
+            if not said:
+                continue
+            out += [f"f:{said[0]}", *([f"f:{said[0]} {said[1]}"] if len(said) > 1 else [])]
+            if sentence.rstrip().endswith("?"):
+                out += [f"q:{w}" for w in said]
+                out += [f"q:{a} {b}" for a, b in zip(said, said[1:], strict=False)]
     return out
 
 
@@ -99,6 +117,7 @@ class LearnedRecogniser:
         weights: per label, one weight per term.
         intercepts: per label, the bias.
         thresholds: per label, the probability at or above which a turn is a positive.
+        features: the term set (`FEATURES`) the model was fitted with.
     """
 
     vocabulary: tuple[str, ...]
@@ -106,6 +125,7 @@ class LearnedRecogniser:
     weights: Mapping[str, tuple[float, ...]]
     intercepts: Mapping[str, float]
     thresholds: Mapping[str, float]
+    features: int = 1
     _index: dict[str, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -117,7 +137,7 @@ class LearnedRecogniser:
         index = self._index
         rows = []
         for text in texts:
-            counts = Counter(i for t in terms(text) if (i := index.get(t)) is not None)
+            counts = Counter(i for t in terms(text, self.features) if (i := index.get(t)) is not None)
             row = {i: (1.0 + math.log(n)) * self.idf[i] for i, n in sorted(counts.items())}
             norm = math.sqrt(math.fsum(v * v for v in row.values()))
             rows.append({i: v / norm for i, v in row.items()} if norm else {})
@@ -141,7 +161,8 @@ class LearnedRecogniser:
 
     def to_json(self) -> str:
         """The weights as JSON, keys sorted: the same model gives the same bytes."""
-        return json.dumps({"format": 1, "labels": list(LABELS), "vocabulary": list(self.vocabulary),
+        return json.dumps({"format": 1, "features": self.features, "labels": list(LABELS),
+                           "vocabulary": list(self.vocabulary),
                            "idf": list(self.idf),
                            "weights": {k: list(v) for k, v in self.weights.items()},
                            "intercepts": dict(self.intercepts),
@@ -153,7 +174,8 @@ class LearnedRecogniser:
         data = json.loads(text)
         return cls(vocabulary=tuple(data["vocabulary"]), idf=tuple(data["idf"]),
                    weights={k: tuple(v) for k, v in data["weights"].items()},
-                   intercepts=data["intercepts"], thresholds=data["thresholds"])
+                   intercepts=data["intercepts"], thresholds=data["thresholds"],
+                   features=int(data.get("features", 1)))
 
 
 def _sigmoid(z: float) -> float:
@@ -162,7 +184,7 @@ def _sigmoid(z: float) -> float:
 
 def fit(texts: Sequence[str], labels: Mapping[str, Sequence[bool]], *,
         thresholds: Mapping[str, float] | None = None, c: float = C,
-        max_terms: int = MAX_TERMS) -> LearnedRecogniser:
+        max_terms: int = MAX_TERMS, features: int = FEATURES) -> LearnedRecogniser:
     """Fit the recogniser on labelled agent turns, deterministically.
 
     The turns are sorted (by text, then labels) before fitting, so the order they come in
@@ -176,6 +198,7 @@ def fit(texts: Sequence[str], labels: Mapping[str, Sequence[bool]], *,
         thresholds: per label, the decision probability (0.5 when not given).
         c: inverse regularisation strength.
         max_terms: vocabulary size kept.
+        features: the term set (`FEATURES`).
     """
     import numpy as np
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -192,8 +215,9 @@ def fit(texts: Sequence[str], labels: Mapping[str, Sequence[bool]], *,
             raise ValueError(f"label {k!r} has only one class in the training turns")
 
     def models(vocabulary: list[str] | None) -> tuple[TfidfVectorizer, dict[str, LogisticRegression]]:
-        vec = TfidfVectorizer(analyzer=terms, sublinear_tf=True, min_df=MIN_DF if vocabulary is None
-                              else 1, vocabulary=vocabulary, dtype=np.float64)
+        vec = TfidfVectorizer(analyzer=partial(terms, features=features), sublinear_tf=True,
+                              min_df=MIN_DF if vocabulary is None else 1, vocabulary=vocabulary,
+                              dtype=np.float64)
         matrix = vec.fit_transform(xs)
         fitted = {k: LogisticRegression(C=c, class_weight="balanced", solver="liblinear",
                                         random_state=0, max_iter=1000).fit(matrix, y)
@@ -210,7 +234,7 @@ def fit(texts: Sequence[str], labels: Mapping[str, Sequence[bool]], *,
         vocabulary=tuple(vocabulary), idf=tuple(_round(float(x)) for x in vec.idf_),
         weights={k: tuple(_round(float(x)) for x in m.coef_[0]) for k, m in fitted.items()},
         intercepts={k: _round(float(m.intercept_[0])) for k, m in fitted.items()},
-        thresholds={k: float((thresholds or {}).get(k, 0.5)) for k in LABELS})
+        thresholds={k: float((thresholds or {}).get(k, 0.5)) for k in LABELS}, features=features)
 
 
 @cache

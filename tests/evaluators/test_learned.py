@@ -6,6 +6,8 @@ cross-validation or as floors labelled as fits (the bundled model on the turns i
 from __future__ import annotations
 
 import importlib.util
+import json
+import os
 import random
 import subprocess
 import sys
@@ -90,16 +92,16 @@ def test_bundled_model_fits_its_training_turns() -> None:
         assert tp / (tp + fp) >= 0.95 and tp / (tp + fn) >= 0.95, label
 
 
-LEAVE_ONE_SET_OUT = {  # label -> (tp, fp, fn) of the model alone (probability >= 0.5),
-    # benchmarks/RESULTS.md "A learned recogniser beside the rules": a reproduction, not a floor
-    "consent_asked": (251, 51, 18), "success_claimed": (278, 9, 10),
-    "cost_disclosed": (207, 33, 12)}
+LEAVE_ONE_SET_OUT = {  # label -> (tp, fp, fn) of the model alone (probability >= 0.5), five sets,
+    # benchmarks/RESULTS.md "A learned recogniser, second round": a reproduction, not a floor
+    "consent_asked": (299, 50, 21), "success_claimed": (330, 8, 14),
+    "cost_disclosed": (263, 46, 13)}
 
 
 def test_leave_one_set_out_figures_reproduce() -> None:
     rows = bench.records()
     probs, folds = bench.cross_validate(rows, "set")
-    assert sorted(set(folds.values())) == ["first", "fourth", "fresh", "holdout"]
+    assert sorted(set(folds.values())) == ["fifth", "first", "fourth", "fresh", "holdout"]
     for label, expected in LEAVE_ONE_SET_OUT.items():
         got = bench.tally([p >= 0.5 for p in probs[label]], [bool(r[label]) for r in rows])
         assert got == expected, label
@@ -156,3 +158,36 @@ def test_split_names_a_bad_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     assert bench.main(["--split", "odd"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "evaluator_labels_odd.jsonl:2: no source" in err
+
+
+def test_fit_gives_the_same_bytes_under_any_hash_seed() -> None:
+    """Set iteration order changes with PYTHONHASHSEED; the fitted JSON must not."""
+    code = ("import importlib.util as u; "
+            "s = u.spec_from_file_location('b', 'benchmarks/evaluator_learned.py'); "
+            "b = u.module_from_spec(s); s.loader.exec_module(b); "
+            "from convsim.evaluators import learned as l; rows = b.read('holdout'); "
+            "m = l.fit([r['text'] for r in rows], {k: [bool(r[k]) for r in rows] for k in l.LABELS}, "
+            "max_terms=300, features=2); import hashlib; "
+            "print(hashlib.sha256(m.to_json().encode()).hexdigest())")
+    outs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                           cwd=ROOT, env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+            for seed in ("0", "1", "4242")}
+    assert len(outs) == 1 and len(next(iter(outs)).strip()) == 64
+
+
+def test_sentence_form_terms_and_the_term_set_travel_with_the_weights() -> None:
+    """Term set 2 adds each sentence's opening (f:) and the words of a question (q:); a model
+    remembers which set it was fitted with, and a file without the key is term set 1."""
+    got = learned.terms("Your order is placed. Shall we cancel it?", features=2)
+    assert {"f:your", "f:your order", "f:shall", "f:shall we", "q:cancel it", "q:?"} <= set(got)
+    assert not any(t.startswith(("f:", "q:")) for t in learned.terms("Shall we cancel it?", features=1))
+    assert "q:order" not in got  # a statement's words are not a question's
+    rows = bench.read("holdout")
+    two = learned.fit([r["text"] for r in rows], _labels(rows), max_terms=300, features=2)
+    again = learned.LearnedRecogniser.from_json(two.to_json())
+    assert again.features == 2 and again.probabilities(["Shall we cancel it?"]) == \
+        two.probabilities(["Shall we cancel it?"])
+    assert learned.load().features == learned.FEATURES == 1
+    old = json.loads(two.to_json())
+    del old["features"]
+    assert learned.LearnedRecogniser.from_json(json.dumps(old)).features == 1
