@@ -27,7 +27,8 @@ _NOT_TOLD = re.compile(
     r"can only be\b[^.?!]*\b(?:if|within|when|unless)|(?:allows?|permits?) (?:for )?[^.?!]{0,40}"
     r"\bif\b|"
     r"(?:confirm|check|verify|determine) (?:the |your )?eligibility|your request for|"
-    r"you (?:asked|requested|wanted) (?:for|about))\b", re.IGNORECASE)
+    r"you (?:asked|requested|wanted) (?:for|about)|only (?:within|if|when|before|up to))\b",
+    re.IGNORECASE)
 """Said of money, not told as what the customer will pay or get: refused ("unable to process a
 refund"; bad news is not a refusal: "unfortunately, the certificate is fixed at $50" tells it),
 still to be found out ("these details will help determine if a full refund is
@@ -37,10 +38,17 @@ customer's own request restated ("your request for a full refund")."""
 _BALANCE = re.compile(
     r"\bbalances?\b(?:(?!cost|price|total|fee|charg|fare|amount)[^$.?!\n]){0,40}?(?:\bof|\bis|"
     r"\bwill be|:|\bat|\bremaining)\W*$|^\W*\d[\d,.]*\s*(?:remaining )?balance\b", re.IGNORECASE)
+_LIMIT = re.compile(r"(?:\b(?:under|below|within|beneath|less than|no more than)|\bbudget(?: of| is|:)?)"
+                    r"\s+(?:a |the |your )?$", re.IGNORECASE)
+"""An amount that is a limit, not a price ("to bring the cost under $1,000", "your budget of
+$500"): the customer is told what they will pay only by the figure inside it."""
 _AMOUNT = re.compile(r"[$€£]\s?\d[\d,]*(?:\.\d+)?")
 _LOOKUP = re.compile(
     r"^\W*(?:(?:ok(?:ay)?|great|sure|thanks?(?: you)?)[,!.]?\s+)?(?:i(?:'ve| have)? (?:found|see|"
-    r"located|checked|looked up|retrieved|pulled up)\b(?![^.?!\n]*\bavailable\b)|here(?: are|'s| "
+    r"located|checked|looked up|retrieved|pulled up)\b(?![^.?!\n]*\bavailable\b)"
+    r"(?!\s+(?:a|an|one|two|three|several|some)\s+(?:(?:[\w-]+|[\w-]+,) ){0,3}?(?:flights?|options?|"
+    r"combinations?|alternatives?|routes?|fares?|itinerar(?:y|ies)|models?|versions?|products?)\b)|"
+    r"here(?: are|'s| "
     r"is) (?:the details (?:of|for) )?your (?:order|reservation|booking)s?\b|your (?:order|"
     r"reservation|booking) details\b|it (?:seems|appears) (?:that )?(?:the |your |this )?(?:order|"
     r"reservation|booking)\b|you (?:have|currently have) (?:\w+ )?(?:\w+ )?"
@@ -58,9 +66,10 @@ _FUTURE_MONEY = re.compile(
     re.IGNORECASE)
 _OWNED = re.compile(
     r"\byou (?:already )?(?:purchased|bought|paid|spent|ordered)\b|\byour (?:upcoming|existing|current|"
-    r"booked|previous|past) (?:flights?|reservations?|bookings?|orders?|trips?|items?)\b|"
+    r"booked|previous|past|pending|delivered|recent) (?:flights?|reservations?|bookings?|orders?|"
+    r"trips?|items?)\b|"
     r"\bit (?:appears|seems) (?:that )?(?:this|the|your) (?:order|reservation|booking)s? "
-    r"(?:has|had|have|was|were)\b|\b(?:price|cost|total|amount) of (?:the|your|this) (?:order|"
+    r"(?:has|had|have|was|were)\b|\b(?:price|cost|total|amount) of (?:the|your|this) (?:[\w-]+ )?(?:order|"
     r"reservation|booking)\b", re.IGNORECASE)
 _BAD_NEWS = re.compile(r"\bunfortunately\b", re.IGNORECASE)
 """Bad news refuses unless it gives a figure ("Unfortunately, this is beyond the window for a
@@ -100,7 +109,8 @@ def _told(text: str, start: int, end: int) -> bool:
         return False
     amounts = list(_AMOUNT.finditer(text, start, end))
     if amounts and all(_BALANCE.search(text[max(0, a.start() - 60):a.start()])
-                       or _BALANCE.search(text[a.end():a.end() + 12]) for a in amounts):
+                       or _BALANCE.search(text[a.end():a.end() + 12])
+                       or _LIMIT.search(text[max(0, a.start() - 30):a.start()]) for a in amounts):
         return False
     if _BAD_NEWS.search(span) and not _AMOUNT.search(span):
         return False

@@ -61,8 +61,8 @@ MEASURED_FIFTH = {  # the fifth set: FITS since 2026-12-06 ~19:10 UTC (the recog
     # 53/54, 53/56; cost 45/49, 45/57; meaning 45/49, 45/57. No transfer positive: false alarms
     # only. The held-out set is now the sixth, scored by the lead.
     "consent_asked": (48 / 49, 48 / 51), "success_claimed": (53 / 54, 53 / 56),
-    "transfer": (0.0, 0.0), "cost_disclosed": (45 / 49, 45 / 57),
-    "cost_meaning": (45 / 49, 45 / 57)}
+    "transfer": (0.0, 0.0), "cost_disclosed": (48 / 48, 48 / 57),
+    "cost_meaning": (47 / 47, 47 / 57)}
 
 
 def test_the_labelled_set_is_big_enough_and_from_three_datasets() -> None:

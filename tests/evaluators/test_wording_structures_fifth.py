@@ -22,8 +22,10 @@ from pathlib import Path
 
 import pytest
 
+from convsim.core.records import Disclosure
 from convsim.core.rule_specs import RequiresConsent, Rule
 from convsim.evaluators.actions import action_words, asks_consent
+from convsim.evaluators.disclosures import stated
 
 _spec = importlib.util.spec_from_file_location("builders", Path(__file__).with_name("builders.py"))
 b = importlib.util.module_from_spec(_spec)  # type: ignore[arg-type]
@@ -195,3 +197,55 @@ def test_the_consent_rule_end_to_end_on_a_coffee_order(ask: str, want: bool) -> 
         ("agent", "Done!", b.call("finish_order", order_id="o1")))
     scen = b.scenario("coffee", "order_drink", rules=[rule])
     assert b.scores("rules", conv, scen)["rule:consent_before_order"].passed is want
+
+
+COST = Disclosure(name="cost", patterns=[
+    r"\b(?:charg\w*|refund\w*|cost\w*|price\w*|fee\w*|total\w*|difference)\b[^.?!\n]{0,60}\$\s?\d"])
+COST_TOLD = {
+    "a price among offers found, not records": [
+        "I found a direct flight from BOS to ORD:\n\n- **Flight:** HAT310\n- **Price:** $212",
+        "I found two nonstop flights you could take:\n- HAT001, price $140\n- HAT002, price $155",
+        "I found an option that fits:\n\n- **Total cost:** $640 for both legs",
+        "I've found a cheaper model of the kettle.\n- **Price:** $48.20",
+        "I found several itineraries:\n1. Via DEN, total $388\n2. Via ORD, total $402",
+    ],
+    "a price beside a limit": [
+        "The total cost for three seats is $228, well within your budget of $500.",
+        "I found a combination under $1,000:\n- **Total Additional Cost:** $897",
+        "To keep it below $300, the cheapest fare costs $279.",
+        "The price is $95, under the $100 you mentioned.",
+        "Your budget is $400; the total for the upgrade is $350.",
+    ],
+}
+COST_NOT_TOLD = {
+    "near misses: records found": [
+        "I found your reservation:\n- **Flight:** HAT310\n- **Price:** $212",
+        "I found two reservations on your profile:\n- 8KQ2LM, total $440\n- ZZ9TQ1, total $120",
+        "I found a reservation under your name.\n- **Total cost:** $350",
+        "I've located your order:\n- **Price:** $48.20",
+        "I found the following orders:\n1. #W1, total $38\n2. #W2, total $40",
+    ],
+    "near misses: only a limit": [
+        "Let's look for flights to bring the cost under $1,000.",
+        "I'll search for items below $100.",
+        "I can look for seats within your budget of $600.",
+        "We can try to keep the total under $250.",
+        "Let me find an option that brings the price difference below $50.",
+    ],
+    "near misses: a rule with 'only', the price of an order the customer has": [
+        "The policy allows a full refund only within 24 hours of booking.",
+        "A refund of the fare is given only if the airline cancels the flight, and the fee "
+        "is $0 then.",
+        "The total price of your modified order is $1,288.65.",
+        "The most expensive item in your pending order is the camera, priced at $481.50.",
+        "The total cost of your delivered order was $310.",
+    ],
+}
+
+
+@pytest.mark.parametrize("structure", list(COST_TOLD) + list(COST_NOT_TOLD))
+def test_cost_structures_changed_on_the_fifth_set(structure: str) -> None:
+    want = structure in COST_TOLD
+    texts = COST_TOLD.get(structure) or COST_NOT_TOLD[structure]
+    got = [stated(COST, t) is not None for t in texts]
+    assert got == [want] * len(texts), list(zip(texts, got, strict=True))
