@@ -79,6 +79,15 @@ SUFFIX_WORD_STREET = re.compile(
     rf"\b(?P<name>{_CAP}(?:\s+{_CAP}){{0,2}})\s+(?:utca|u\.|út|útja|tér|körút|krt\.|köz|fasor|sétány|"
     rf"rakpart|Caddesi|Cad\.|Sokak|Sokağı|Sok\.|Bulvarı|Blv\.)\s*,?\s*(?:No\s*[:.]?\s*)?"
     rf"\d{{1,4}}[a-zA-Z]?(?:/\d{{1,4}})?\b")
+# Indonesian and Malaysian streets ("Jl. Soekarno Hatta No. 27", "Gg. Astana Anyar No. 9",
+# "Jalan Ampang 12"); Japanese block addresses after a cue or before a Japanese postcode
+# ("2-5-17 Tenjin, Matsuzaki 472-1920")
+ID_STREET = re.compile(
+    rf"\b(?:Jl\.|Jln\.|Jalan|Gg\.|Gang|Lorong|Lrg\.|Persiaran|Lebuh)\s+{_CAP}(?:\s+{_CAP}){{0,3}}"
+    rf"\s*,?\s*(?:No\.?\s*)?\d{{1,4}}[A-Za-z]?\b")
+JP_BLOCK = re.compile(rf"(?<![\w/.-])\d{{1,2}}-\d{{1,2}}(?:-\d{{1,3}})?\s+{_CAP}(?:[ -]{_CAP})?"
+                      rf"(?=\s*,\s*(?P<rest>[^,.;!?]{{0,30}}))")
+JP_POSTCODE = re.compile(r"(?<![\w-])\d{3}-\d{4}(?![\w-])")
 PO_BOX = re.compile(r"\b(?:P\.?\s?O\.?\s?Box|Post Office Box|PO Box|Postfach|Postbus|Boîte postale|"
                     r"Apartado(?: de correos| postal)?|Casilla(?: de correo)?|Caixa postal|Postboks|"
                     r"Box)\s+\d{1,6}\b", re.IGNORECASE)
@@ -95,7 +104,7 @@ _TOWN_WORD = r"[^\W\d_][^\W\d_'’]+"
 _PLACE_AFTER = (
     rf",\s+(?:(?P<code>\d{{3}} \d{{2}}|\d{{2}}-\d{{3}}|\d{{4}}-\d{{3}}|\d{{4,6}}|[A-Z]{{1,3}}-\d{{4,5}})\s+"
     rf"(?P<town>{_TOWN_WORD})|(?P<town2>{_TOWN_WORD}(?:[ -]{_TOWN_WORD}){{0,2}}),?\s+"
-    rf"(?P<code2>\d{{7}}|\d{{4,5}}|\d{{3}} \d{{2}}|\d{{2}}-\d{{3}})(?![\w-])|"
+    rf"(?P<code2>\d{{7}}|\d{{4,6}}|\d{{3}} \d{{2}}|\d{{2}}-\d{{3}})(?![\w-])|"
     rf"(?P<town3>{_TOWN_WORD}(?:[ -]{_TOWN_WORD}){{0,2}})(?=\s*(?:[.,;!?)]|$|\s+(?:is|please|and)\b)))")
 ANCHORED_STREET = re.compile(rf"(?<![\w/.-])(?P<num>{HOUSE}){_PLACE_AFTER}")
 # the number first ("14 Ashgrove, LS6 ..."-like shapes of other countries): only before a postcode
@@ -115,7 +124,7 @@ STREET_STOP = STOP - {"st", "the"} | {"items", "item", "pieces", "units", "times
                                      "pounds", "boxes", "orders", "people", "ways"}
 
 US_STATES = ("AL|AK|AZ|AR|CA|CO|CT|DE|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|"
-             "NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|DC")
+             "NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|DC|PR|GU|VI|AS|MP")
 ZIP_AFTER_STATE = re.compile(rf"\b(?:{US_STATES}),?\s+(\d{{5}}(?:-\d{{4}})?)\b")
 POSTCODE_CUE = re.compile(r"\b(?:zip|zip code|zipcode|postal code|postcode|post code|plz|"
                           r"postleitzahl|code postal|cp|c\.p\.|código postal|codigo postal|cap|"
@@ -209,6 +218,12 @@ def find_streets(text: str) -> Iterator[Span]:
                 continue  # "the Spring 2025 collection"
             if not any(w.lower() in STREET_STOP for w in words[1:] if w[0].isupper()):
                 yield Span(m.start(), m.end(), "street", value.lower())
+    for m in ID_STREET.finditer(text):
+        yield Span(m.start(), m.end(), "street", m.group(0).lower())
+    for m in JP_BLOCK.finditer(text):
+        if JP_POSTCODE.search(m.group("rest")) or STREET_START_CUE.search(
+                text[max(0, m.start() - 40):m.start()]):
+            yield Span(m.start(), m.end(), "street", m.group(0).lower())
     for pattern in (ANCHORED_STREET, NUMBER_FIRST_STREET):
         for m in pattern.finditer(text):
             code = "code" if m.group("code") else "code2" if m.group("code2") else None
@@ -221,6 +236,8 @@ def find_streets(text: str) -> Iterator[Span]:
                 start, end = _street_name(text, m.start("num")), m.end("num")
             elif code == "code" and _street_words(m.group("name").split()):
                 start, end = m.start(), m.end("name")
+            elif code == "code2" and STREET_START_CUE.search(text[max(0, m.start() - 40):m.start()]):
+                start, end = m.start(), m.end("name")  # "I live at 15 Lê Lợi, Nghèn 3286"
             else:
                 continue
             if start is not None:

@@ -26,14 +26,17 @@ from stdnum.de import idnr
 from stdnum.es import dni, nie
 from stdnum.fr import nir
 from stdnum.gb import nhs
+from stdnum.id import nik
 from stdnum.in_ import aadhaar
 from stdnum.it import codicefiscale
 from stdnum.mx import curp
+from stdnum.my import nric as my_nric
 from stdnum.nl import bsn
 from stdnum.pl import pesel
 from stdnum.pt import cc as pt_cc
 from stdnum.se import personnummer
 from stdnum.us import ssn
+from stdnum.za import idnr as za_idnr
 
 
 @dataclass(frozen=True)
@@ -249,7 +252,11 @@ ID_CUE = re.compile(
     r"seguridad social|rodné číslo|emšo|personas kods|birth (?:number|no)|personal (?:identity )?code|"
     r"identity code|rodné|osobní číslo|tc(?: kimlik)?(?: no)?|tckn|sss(?: number| no)?|philhealth|umid|"
     r"philsys|taj(?: szám)?|személyi szám|adóazonosító(?: jel)?|afm|jmbg|matični broj|"
-    r"social (?:insurance|security) (?:number|no))\b[^.\n]{0,20}$",
+    r"social (?:insurance|security) (?:number|no)|nik|ic(?: number| no)?|mykad|nric|"
+    r"(?:teudat |mispar )?zehut|"
+    r"rnokpp|rntrc|individual (?:number|tax number)|identity (?:no|document)|resident registration|"
+    r"(?:south african|sa|israeli|indonesian|malaysian|ukrainian|bulgarian|estonian|lithuanian) id)"
+    r"\b[^.\n]{0,20}$",
     re.IGNORECASE)
 NINO = re.compile(r"\b(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2}"
                   r" ?[A-D]\b", re.IGNORECASE)
@@ -259,13 +266,21 @@ def _pt_cc(value: str) -> bool:
     return any(c.isalpha() for c in value) and pt_cc.is_valid(value)
 
 
+def _my_nric(value: str) -> bool:
+    """A Malaysian MyKad number written YYMMDD-PB-NNNN: the hyphens make it distinctive."""
+    return bool(re.fullmatch(r"\d{6}-\d{2}-\d{4}", value)) and my_nric.is_valid(value)
+
+
 # (validator, needs a cue word): strong checksums stand alone, weak ones need "BSN", "SIN"...
 NATIONAL_IDS: tuple[tuple[Callable[[str], bool], bool], ...] = (
     (dni.is_valid, False), (nie.is_valid, False), (nir.is_valid, False),
     (codicefiscale.is_valid, False), (cpf.is_valid, False), (aadhaar.is_valid, False),
     (personnummer.is_valid, False), (idnr.is_valid, True), (bsn.is_valid, True),
     (sin.is_valid, True), (pesel.is_valid, True), (nhs.is_valid, True), (curp.is_valid, False),
-    (_pt_cc, False))
+    (_pt_cc, False), (_my_nric, False))
+# Bare digits (no cue) whose structure is distinctive enough to stand alone: a South African
+# ID (birth date, citizenship digit, Luhn) and an Indonesian NIK (region code, birth date).
+BARE_IDS: tuple[Callable[[str], bool], ...] = (za_idnr.is_valid, nik.is_valid)
 # After an id cue word, a number valid in any of these personal-id systems of Europe and the
 # Americas (python-stdnum's checksums) is an id: AHV, Belgian national number, CUIT, CPR...
 CUED_ID_MODULES = (
@@ -273,16 +288,42 @@ CUED_ID_MODULES = (
     "co.nit", "cr.cpf", "cz.rc", "dk.cpr", "do.cedula", "ec.ci", "ee.ik", "fi.hetu", "gr.amka",
     "hr.oib", "ie.pps", "is_.kennitala", "li.peid", "lt.asmens", "mx.rfc", "no.fodselsnummer",
     "pe.cui", "pt.nif", "py.ruc", "ro.cnp", "si.emso", "sk.rc", "uy.rut", "ve.rif", "gt.nit", "tr.tckimlik")
+# ... and every other python-stdnum module whose own description says it numbers persons
+# (identity, citizen, resident, social security, personal/individual tax numbers), not
+# companies, VAT registrations, securities or devices.
+PERSONAL_DOC = re.compile(r"person|individual|identity|identification card|citizen|resident|"
+                          r"social security|social insurance|national (?:number|registration)|"
+                          r"public service|patient|birth|population|tax file|taxpayer|mispar zehut",
+                          re.IGNORECASE)
+NOT_PERSONAL_DOC = re.compile(r"\b(?:company|companies|enterprise|business|vat|organi[sz]ations?|corporate|"
+                              r"entity|entities|legal|bank|security identif|stock|equipment|subscriber|"
+                              r"school|pupil|educational|trade register|employer|preparer|jur[ií]dica|"
+                              r"accise|excise)\b",
+                              re.IGNORECASE)
 _cued_validators: list[Callable[[str], bool]] = []
 
 
+def _personal_id_modules() -> list[str]:
+    """`CUED_ID_MODULES` and python-stdnum's other personal-id modules (first docstring line)."""
+    from stdnum.util import get_number_modules
+
+    names = list(CUED_ID_MODULES)
+    for module in get_number_modules():
+        name = str(getattr(module, "__name__", "")).removeprefix("stdnum.")
+        head = str(getattr(module, "__doc__", None) or "").strip().split("\n")[0]
+        if name not in names and hasattr(module, "is_valid") and PERSONAL_DOC.search(head) \
+                and not NOT_PERSONAL_DOC.search(head):
+            names.append(name)
+    return names
+
+
 def cued_id_valid(value: str) -> bool:
-    """Valid in one of `CUED_ID_MODULES` (imported on first use)."""
+    """Valid in one of python-stdnum's personal-id systems (imported on first use)."""
     if not _cued_validators:
         import importlib
 
         _cued_validators.extend(importlib.import_module(f"stdnum.{name}").is_valid
-                                for name in CUED_ID_MODULES)
+                                for name in _personal_id_modules())
     return any(valid(value) for valid in _cued_validators)
 
 
@@ -306,13 +347,17 @@ def _cued_card_ok(value: str) -> bool:
 
 # After a card cue any Luhn-valid number is a card, whatever its issuer prefix
 CARD_CUE = re.compile(r"\b(?:card|visa|mastercard|amex|jcb|discover|diners|maestro|credit|debit|karte|carte|"
-                      r"tarjeta|carta|kaart|kort|karta|kartı|cartão)\b[^.\n\d]{0,25}$", re.IGNORECASE)
+                      r"tarjeta|carta|kaart|kort|karta|kartı|cartão|charge (?:it|that|this|them)? ?to|"
+                      r"long number|number on the front|pay(?:ing)? with)\b[^.\n\d]{0,25}$", re.IGNORECASE)
 
 
 def find_numbers(text: str) -> Iterator[Span]:
     """Cards, IBANs, SSNs and national ids."""
     for m in CARD.finditer(text):
-        ok = _cued_card_ok if cue_before(CARD_CUE, text, m.start(), 40) else _card_ok
+        cued = cue_before(CARD_CUE, text, m.start(), 40)
+        if not cued and business_context(text, m.start()):
+            continue  # "Courier tracking: 4785 ...", "order number 5289 ...": Luhn-valid by chance
+        ok = _cued_card_ok if cued else _card_ok
         stop = _longest_valid(text, m.start(), m.end(), ok)
         if stop:
             yield Span(m.start(), stop, "card", digits(text[m.start():stop]))
@@ -343,6 +388,9 @@ def find_numbers(text: str) -> Iterator[Span]:
         elif (cued or not value.isdigit()) and any(valid(value) and (cued or not weak)
                                                    for valid, weak in NATIONAL_IDS):
             yield Span(start, end, "national_id", re.sub(r"[\s.-]", "", value.upper()))
+        elif value.isdigit() and len(value) in (13, 16) and not _card_ok(value) \
+                and any(valid(value) for valid in BARE_IDS):
+            yield Span(start, end, "national_id", value)
         elif cued and (re.fullmatch(r"[A-Za-z]{0,3}\d{6,14}[A-Za-z]?", value) or cued_id_valid(value)
                        or GROUPED_ID.fullmatch(value) and 6 <= len(digits(value)) <= 14
                        and not cue_before(PHONE_CUE, text, start, 30)):  # "my number is (646) 828-3471"
@@ -440,11 +488,19 @@ SECRET_CUE_AFTER = re.compile(
     r"\s*,?\s*(?:is|was|as|=)\s+(?:the|my|your|a|our)\s+(?:(?:new|latest|current|one[- ]time|login|log-in|"
     r"sign[- ]in|signin|verification|security|access|auth(?:entication)?|2fa|sms|text|temporary|6-digit|"
     r"four-digit|six-digit|\d-digit)\s+){1,2}(?:code|pin|passcode|password)\b|"
-    r"\s*,?\s*(?:is|was|as)\s+(?:the|my|your|our)\s+(?:pin|passcode|pin code|otp)\b", re.IGNORECASE)
+    r"\s*,?\s*(?:is|was|as)\s+(?:the|my|your|our)\s+(?:pin|passcode|pin code|otp)\b|"
+    r"\s*,?\s*(?:the )?same as (?:my|the|your) (?:\w+ )?(?:pin|passcode|password|pin code)\b|"
+    r"\s+(?:by|via|in an?|in the|over) (?:sms|text|text message|e-?mail)\b", re.IGNORECASE)
+# "Just received 879 941, does that work?": a six-digit code just received, said on its own
+RECEIVED_CODE = re.compile(r"\b(?:just|I['’]ve|I have|I)\s+(?:just\s+)?(?:received|got)\s+$", re.IGNORECASE)
+RECEIVED_VALUE = re.compile(r"\d{3}[ -]?\d{3}(?=\s*(?:[,.?!]|$))")
 # Every cue above holds one of these: a text without any has no secret (most lines).
 SECRET_HINT = re.compile(r"pin|pass|code|otp|secret|answer|maiden|pet|word|clave|contrase|geheim|digit|"
                          r"cvv|cvc|"
                          r"memorable|auth|access", re.IGNORECASE)
+# ... or a code said with how it came ("I got 228 163 by SMS", "just received 879 941")
+CODE_DIGITS = re.compile(r"\d{3}")
+CODE_HINT = re.compile(r"sms|text|mail|received|got", re.IGNORECASE)
 SENT_CODE = re.compile(r"code (?:we|I|you|they) (?:just )?(?:sent|texted|got|received|emailed)",
                        re.IGNORECASE)
 QUANTITY_AFTER = re.compile(r"\s*(?:characters?|chars?|digits?|letters?|numbers?|times?|minutes?|mins?|"
@@ -456,7 +512,7 @@ SECRET_VALUE = re.compile(r"\d+(?:[ -]\d+)*(?![\w-])|[^\W\d][\w-]*")
 def find_secrets(text: str) -> Iterator[Span]:
     """PINs, passcodes, passwords, one-time codes and security answers after their cue
     ("my PIN is 4411", "the code we sent: 552 910", "mother's maiden name is Okafor")."""
-    if not SECRET_HINT.search(text):
+    if not SECRET_HINT.search(text) and not (CODE_DIGITS.search(text) and CODE_HINT.search(text)):
         return
     for m in SECRET_VALUE.finditer(text):
         if m.start() > 0 and text[m.start() - 1].isalnum():
@@ -466,6 +522,10 @@ def find_secrets(text: str) -> Iterator[Span]:
             continue  # "change the passcode to 8 characters", "$40"
         if m.group(0)[0].isdigit() and 3 <= len(m.group(0)) <= 12 and SECRET_CUE_AFTER.match(text, m.end()) \
                 and not business_context(text, m.start()):
+            yield Span(m.start(), m.end(), "secret", m.group(0).lower())
+            continue
+        if RECEIVED_VALUE.fullmatch(m.group(0)) and RECEIVED_VALUE.match(text, m.start()) \
+                and cue_before(RECEIVED_CODE, text, m.start(), 25):
             yield Span(m.start(), m.end(), "secret", m.group(0).lower())
             continue
         if not cue_before(SECRET_CUE, text, m.start(), 50):

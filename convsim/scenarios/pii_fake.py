@@ -18,6 +18,7 @@ import phonenumbers
 from faker import Faker
 from stdnum import iban, luhn
 
+from convsim.core.names import first_names, last_names
 from convsim.scenarios.pii_names import lexicon
 
 STREET_LOCALES = (
@@ -42,7 +43,7 @@ def _fake_names() -> tuple[tuple[str, ...], tuple[str, ...]]:
     def usable(words: frozenset[str]) -> tuple[str, ...]:
         return tuple(sorted(w for w in words if len(w) > 3 and w.isalpha() and w.isascii()
                             and not lex.ambiguous(w)))
-    return usable(lex.first), usable(lex.last)
+    return usable(first_names()), usable(last_names())  # not the extra locales: pseudonyms stay as they were
 
 
 def _valid_phone(number: str, region: str) -> bool:
@@ -110,7 +111,7 @@ class Pseudonyms:
         """A fake first or last name for one word of a name, in the same case style."""
         firsts, lasts = _fake_names()
         seed = self.seed("name", part)
-        pool = firsts if part.lower() in lexicon().first or seed % 3 == 0 else lasts
+        pool = firsts if part.lower() in first_names() or seed % 3 == 0 else lasts
         fake = pool[seed % len(pool)]
         if fake == part.lower():
             fake = pool[(seed + 1) % len(pool)]

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 
-from convsim.core.names import english_words, first_names, last_names
+from convsim.core.names import DATA, english_words, first_names, last_names, read_words
 from convsim.scenarios.pii_places import find_places, is_place
 
 # A possessive 's is not part of the word: "calling for Maria's account" names Maria.
@@ -53,6 +53,9 @@ acer xbox playstation nintendo switch bose dyson ikea amazon google microsoft wi
 netflix spotify visa mastercard amex paypal ups fedex dhl usps verizon comcast vodafone airpods
 mercedes toyota honda tesla audi bmw volkswagen ford chevrolet nokia huawei xiaomi oneplus
 """.split())  # noqa: SIM905
+# Names in the extra locales that are drinks on menus ("Chai Latte") or German words
+NOT_NAMES = frozenset(("chai", "masala", "matcha", "boba", "mocha", "latte", "sencha", "oolong", "java",
+                       "leider"))
 # Nationality adjectives ("English Breakfast"): the word list has lower-case words only. Kept out
 # of STOP, which also shapes the pool of fake names (pseudonyms would all shift).
 NATIONALITY = frozenset("""
@@ -126,10 +129,18 @@ class Lexicon:
     first: frozenset[str]
     last: frozenset[str]
     english: frozenset[str]
+    # names of the other faker locales: recognised, but `first`/`last` (the pseudonym pool, the
+    # probe builders, mining) stay the main lists
+    more_first: frozenset[str] = frozenset()
+    more_last: frozenset[str] = frozenset()
 
     def is_name(self, word: str) -> bool:
         w = word.lower()
-        return w in self.first or w in self.last
+        return w in self.first or w in self.last or w in self.more_first or w in self.more_last
+
+    def is_last(self, word: str) -> bool:
+        w = word.lower()
+        return w in self.last or w in self.more_last
 
     def ambiguous(self, word: str) -> bool:
         """An ordinary word too (or never a name): needs a cue to count as a name."""
@@ -137,13 +148,31 @@ class Lexicon:
         return w in STOP or w in self.english
 
     def is_first(self, word: str) -> bool:
-        return word.lower() in self.first
+        return word.lower() in self.first or word.lower() in self.more_first
 
 
 @cache
 def lexicon() -> Lexicon:
     """The bundled names dictionary and English word list (loaded once)."""
-    return Lexicon(first_names(), last_names(), english_words())
+    # names of the other faker locales, less towns of the gazetteer ("Atlanta") and ordinary
+    # words of any language (faker's lorem word lists: "campo", "main", "kniha")
+    words = _lorem_words() | NOT_NAMES
+    more = [frozenset(w for w in read_words(DATA / f"{kind}_names_extra.txt")
+                      if w not in words and not is_place(w)) for kind in ("first", "last")]
+    return Lexicon(first_names(), last_names(), english_words(), more[0], more[1])
+
+
+def _lorem_words() -> frozenset[str]:
+    import importlib
+    import pkgutil
+
+    import faker.providers.lorem as lorem
+
+    out: set[str] = set()
+    for module in pkgutil.iter_modules(lorem.__path__):
+        provider = importlib.import_module(f"faker.providers.lorem.{module.name}").Provider
+        out.update(w.lower() for w in getattr(provider, "word_list", ()))
+    return frozenset(out)
 
 
 def _capitalised(word: str) -> bool:
@@ -314,12 +343,33 @@ OWNER_CUE = re.compile(r"\b(?:for|of|on|about|from|to|access|into|in|regarding|r
                        r"at|onto|transfer|move|renew|pay|paying|paid|handle|handling)\s+$", re.I)
 
 
-def _possessive_owner(text: str, tok: re.Match[str], lex: Lexicon) -> bool:
-    """"calling for Maria's account", "on Dana's behalf": a Title-case word owning an account."""
+# what only a person has: "It was Akemi's idea", "Mark's wife called"
+PERSON_OWNED = re.compile(r"['’]s\s+(?:idea|fault|decision|choice|suggestion|call|wife|husband|partner|"
+                          r"son|daughter|mother|father|mum|mom|dad|sister|brother|kids?|children|"
+                          r"boyfriend|girlfriend|fianc[ée]e?|birthday|name|signature|consent|"
+                          r"permission|luggage|bags?|suitcase|seat|trip|visa|boarding pass)\b", re.I)
+
+
+def _possessive_owner(text: str, tokens: list[re.Match[str]], i: int, lex: Lexicon) -> int:
+    """"calling for Maria's account", "It was Akemi's idea", "Miki Ogawa's refund": a Title-case
+    word owning an account or what only people have. How many words the owner has (0: none)."""
+    tok = tokens[i]
     word = tok.group(0)
-    return (_title(word) and not _never(word) and (lex.is_name(word) or _unknown(word, lex))
-            and bool(OWNED.match(text, tok.end()))
-            and bool(OWNER_CUE.search(text[max(0, tok.start() - 20):tok.start()])))
+    if not (_title(word) and not _never(word) and (lex.is_name(word) or _unknown(word, lex))):
+        return 0
+    if PERSON_OWNED.match(text, tok.end()) and not _sentence_start(text, tok.start()):
+        return 1
+    if not OWNED.match(text, tok.end()) and not PERSON_OWNED.match(text, tok.end()):
+        return 0
+    if OWNER_CUE.search(text[max(0, tok.start() - 20):tok.start()]):
+        return 1
+    # a full name owning it: two Title-case words, neither an ordinary word ("Harto Halim's flight")
+    if i and text[tokens[i - 1].end():tok.start()] == " ":
+        prev = tokens[i - 1].group(0)
+        if _title(prev) and not _never(prev) and (_unknown(prev, lex) or lex.is_name(prev)) \
+                and prev.lower() not in lex.english and word.lower() not in lex.english:
+            return 2
+    return 0
 
 
 def _listed(text: str) -> set[int]:
@@ -431,7 +481,7 @@ def _full_name(text: str, tokens: list[re.Match[str]], i: int, lex: Lexicon) -> 
     return (nxt is not None and text[tok.end():nxt.start()] == " " and _title(tok.group(0))
             and _title(nxt.group(0)) and lex.is_first(tok.group(0))
             and bool(PERSON_BEFORE.search(text[max(0, tok.start() - 30):tok.start()]))
-            and nxt.group(0).lower() in lex.last and not _never(nxt.group(0))
+            and lex.is_last(nxt.group(0)) and not _never(nxt.group(0))
             and not _sentence_start(text, tok.start()) and not is_place(nxt.group(0)))
 
 
@@ -465,8 +515,9 @@ def find_names(text: str) -> Iterator[tuple[int, int]]:
             while i < len(tokens) and tokens[i].start() < place[1]:
                 i += 1
             continue
+        owner = 0 if cued else _possessive_owner(text, tokens, i, lex)
         hit = cued and _accept_after_cue(word, strong, lex, bool(RELATIVE_CUE.search(before))) \
-            or not cued and _possessive_owner(text, tok, lex)
+            or owner > 0
         if not hit and (n := _sign_on(text, tokens, i, lex) or _guess_unknown(text, tokens, i, lex)
                         or _order_for(text, tokens, i, lex) or _context_name(text, tokens, i, lex, last_end)):
             yield tok.start(), tokens[i + n - 1].end()
@@ -486,7 +537,7 @@ def find_names(text: str) -> Iterator[tuple[int, int]]:
         if not hit:
             i += 1
             continue
-        first = tokens[_extend_back(text, tokens, i, lex) if not cued else i]
+        first = tokens[i - 1 if owner == 2 else _extend_back(text, tokens, i, lex) if not cued else i]
         end, j = tok.end(), i + 1
         while j < len(tokens) and j - i < 3:
             gap = text[end:tokens[j].start()]

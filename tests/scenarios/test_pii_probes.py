@@ -187,16 +187,17 @@ def test_fifth_probe_tuned_on_does_not_fall_below_its_fitted_figures() -> None:
     assert sum(c for _, c in looks.values()) <= 1
 
 
-SIXTH_FLOOR = {  # the sixth probe, scored once HELD OUT by the lead at 18:53 UTC 2026-12-06
-    # (built by an engineer who never saw the scrubber; nobody tuned on it before). Floors, not
-    # fits: whoever tunes on it says so here. removed/planted as measured.
-    "card": 28 / 30, "dob": 1.0, "email": 1.0, "iban": 1.0, "name": 70 / 79,
-    "name_possessive": 44 / 58, "national_id": 14 / 32, "phone": 47 / 48, "pin": 27 / 33,
-    "postcode": 46 / 48, "street": 40 / 48, "user_id": 1.0}
-SIXTH_LOOKALIKES_CHANGED = 7  # of 1,042 (5 tracking numbers taken for cards, an airport, an opener)
+SIXTH_FLOOR = {  # the sixth probe: FITS since 19:10 UTC 2026-12-06 (its misses were read while
+    # tuning the scrubber). Held out, scored once by the lead at 18:53 before that: card 28/30,
+    # name 70/79, name_possessive 44/58, national_id 14/32, phone 47/48, pin 27/33, postcode
+    # 46/48, street 40/48, all 486/546, 7 of 1,042 look-alikes changed. removed/planted as fitted:
+    "card": 1.0, "dob": 1.0, "email": 1.0, "iban": 1.0, "name": 78 / 79,
+    "name_possessive": 56 / 58, "national_id": 26 / 32, "phone": 47 / 48, "pin": 1.0,
+    "postcode": 47 / 48, "street": 1.0, "user_id": 1.0}
+SIXTH_LOOKALIKES_CHANGED = 2  # of 1,042 fitted (an airport, an opener; held out: 7)
 
 
-def test_sixth_probe_does_not_fall_below_its_held_out_figures() -> None:
+def test_sixth_probe_tuned_on_does_not_fall_below_its_fitted_figures() -> None:
     family, looks = _whole("pii_probe_sixth.jsonl")
     assert set(family) == set(SIXTH_FLOOR)
     for kind, (planted, removed) in family.items():
