@@ -105,7 +105,7 @@ def fold_of(record: dict, scheme: str) -> str:
 
 def cross_validate(rows: Sequence[dict], scheme: str,
                    fit: Callable[..., learned.LearnedRecogniser] = learned.fit,
-                   features: int = learned.FEATURES,
+                   features: int = learned.FEATURES, class_weight: str | None = "balanced",
                    ) -> tuple[dict[str, list[float]], dict[str, str]]:
     """Out-of-fold probabilities per label (every turn predicted by a model fitted on the
     other folds), and the fold of each turn by id."""
@@ -116,7 +116,7 @@ def cross_validate(rows: Sequence[dict], scheme: str,
         test = [i for i, r in enumerate(rows) if fold_of(r, scheme) == fold]
         model = fit([r["text"] for r in train],
                     {label: [bool(r[label]) for r in train] for label in learned.LABELS},
-                    features=features)
+                    features=features, class_weight=class_weight)
         got = model.probabilities([rows[i]["text"] for i in test])
         for label in learned.LABELS:
             for i, p in zip(test, got[label], strict=True):
@@ -218,6 +218,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--folds", action="store_true", help="also print the model per fold")
     parser.add_argument("--features", type=int, default=learned.FEATURES, choices=(1, 2),
                         help="the term set to cross-validate (learned.FEATURES)")
+    parser.add_argument("--unweighted", action="store_true",
+                        help="cross-validate without balanced class weights")
     args = parser.parse_args(argv)
     if args.build:
         model = build()
@@ -237,9 +239,11 @@ def main(argv: list[str] | None = None) -> int:
     rows = records()
     rules = rule_verdicts(rows)
     print(f"{len(rows)} labelled agent turns ({', '.join(SETS)}); rule verdicts are fits "
-          f"except on `{UNTUNED}` (the rules were tuned on the others); features {args.features}")
+          f"except on `{UNTUNED}` (the rules were tuned on the others); features {args.features}"
+          f"{', unweighted' if args.unweighted else ''}")
     for scheme, title in (("source", "leave one source out"), ("set", "leave one set out")):
-        probs, folds = cross_validate(rows, scheme, features=args.features)
+        probs, folds = cross_validate(rows, scheme, features=args.features,
+                                      class_weight=None if args.unweighted else "balanced")
         print(f"\n### {title} ({len(set(folds.values()))} folds)\n")
         print("\n".join(table(rows, rules, probs)))
         print("\n" + "\n".join(behind_the_rule(rows, rules, probs)))

@@ -184,7 +184,8 @@ def _sigmoid(z: float) -> float:
 
 def fit(texts: Sequence[str], labels: Mapping[str, Sequence[bool]], *,
         thresholds: Mapping[str, float] | None = None, c: float = C,
-        max_terms: int = MAX_TERMS, features: int = FEATURES) -> LearnedRecogniser:
+        max_terms: int = MAX_TERMS, features: int = FEATURES,
+        class_weight: str | None = "balanced") -> LearnedRecogniser:
     """Fit the recogniser on labelled agent turns, deterministically.
 
     The turns are sorted (by text, then labels) before fitting, so the order they come in
@@ -199,6 +200,7 @@ def fit(texts: Sequence[str], labels: Mapping[str, Sequence[bool]], *,
         c: inverse regularisation strength.
         max_terms: vocabulary size kept.
         features: the term set (`FEATURES`).
+        class_weight: ``"balanced"`` (each class weighs alike) or None (each turn alike).
     """
     import numpy as np
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -219,7 +221,7 @@ def fit(texts: Sequence[str], labels: Mapping[str, Sequence[bool]], *,
                               min_df=MIN_DF if vocabulary is None else 1, vocabulary=vocabulary,
                               dtype=np.float64)
         matrix = vec.fit_transform(xs)
-        fitted = {k: LogisticRegression(C=c, class_weight="balanced", solver="liblinear",
+        fitted = {k: LogisticRegression(C=c, class_weight=class_weight, solver="liblinear",
                                         random_state=0, max_iter=1000).fit(matrix, y)
                   for k, y in ys.items()}
         return vec, fitted
