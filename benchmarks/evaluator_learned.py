@@ -239,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = records()
     rules = rule_verdicts(rows)
     print(f"{len(rows)} labelled agent turns ({', '.join(SETS)}); rule verdicts are fits "
-          f"except on `{UNTUNED}` (the rules were tuned on the others); features {args.features}"
+          f"except on `{UNTUNED}` for rules committed before 18:45 UTC (b904aef); features {args.features}"
           f"{', unweighted' if args.unweighted else ''}")
     for scheme, title in (("source", "leave one source out"), ("set", "leave one set out")):
         probs, folds = cross_validate(rows, scheme, features=args.features,
@@ -250,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
         if scheme == "set":
             idx = [i for i, r in enumerate(rows) if r["set"] == UNTUNED]
             print(f"\n### leave one set out, the `{UNTUNED}` fold alone (the rules were not tuned "
-                  "on it: the one like-for-like comparison)\n")
+                  "on it up to b904aef: with those rules, the like-for-like comparison)\n")
             print("\n".join(table([rows[i] for i in idx],
                                   {k: [v[i] for i in idx] for k, v in rules.items()},
                                   {k: [v[i] for i in idx] for k, v in probs.items()})))
