@@ -181,24 +181,7 @@ class _Statement:
                 named = self.names(agent[i - 1].text, call, asking=False)
                 if named:
                     return ask, agent[i - 1], named
-        return self.learned(agent)
-
-    def learned(self, agent: list[Turn]) -> tuple[Turn, Turn, str] | None:
-        """The agent's last turn before the call, when it asks a yes/no question and the learned
-        recogniser is sure it asks for a yes to an action although the words above do not tie
-        it to this call (wording the structures were never written for; the customer's yes is
-        still required). Not when the rule gives its own `stated` regex."""
-        if self.stated is not None or not agent:
-            return None
-        from convsim.evaluators.learned import SURE, load
-
-        ask = agent[-1]
-        if not asks_yes(ask.text):
-            return None
-        p = load().probabilities([ask.text])["consent_asked"][0]
-        if p < SURE:
-            return None
-        return ask, ask, f"learned recogniser p={p:.2f}"
+        return None
 
 
 def _requires_consent(k: _Check) -> Score:
