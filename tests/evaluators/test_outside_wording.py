@@ -63,6 +63,15 @@ MEASURED_FIFTH = {  # the fifth set: FITS since 2026-12-06 ~19:10 UTC (the recog
     "consent_asked": (48 / 49, 48 / 51), "success_claimed": (53 / 54, 53 / 56),
     "transfer": (0.0, 0.0), "cost_disclosed": (48 / 48, 48 / 57),
     "cost_meaning": (47 / 47, 47 / 57)}
+SIXTH = [json.loads(line) for line in
+         bench.FOURTH.with_name("evaluator_labels_sixth.jsonl").read_text().splitlines()
+         if line.strip()]
+MEASURED_SIXTH = {  # the sixth set, scored once HELD OUT by the lead at 19:19 UTC 2026-12-06
+    # (nobody who tuned the recognisers opened it). Floors, not fits: a change that tunes on it
+    # must say so here. No transfer positive: false alarms only.
+    "consent_asked": (42 / 49, 42 / 51), "success_claimed": (44 / 48, 44 / 51),
+    "transfer": (0.0, 0.0), "cost_disclosed": (18 / 21, 18 / 19),
+    "cost_meaning": (15 / 17, 15 / 19)}
 
 
 def test_the_labelled_set_is_big_enough_and_from_three_datasets() -> None:
@@ -85,11 +94,11 @@ def test_the_second_held_out_set_is_new_turns() -> None:
         assert all(isinstance(r[k], bool) for k in bench.KINDS)
 
 
-@pytest.mark.parametrize("split", ["test", "holdout", "fresh", "fourth", "fifth"])
+@pytest.mark.parametrize("split", ["test", "holdout", "fresh", "fourth", "fifth", "sixth"])
 @pytest.mark.parametrize("kind", bench.ROWS)
 def test_held_out_precision_and_recall_do_not_regress(kind: str, split: str) -> None:
     test = {"test": [r for r in RECORDS if r["split"] == "test"], "holdout": HOLDOUT,
-            "fresh": FRESH, "fourth": FOURTH, "fifth": FIFTH}[split]
+            "fresh": FRESH, "fourth": FOURTH, "fifth": FIFTH, "sixth": SIXTH}[split]
     predict, label = bench.PREDICTS[kind], bench.LABEL_OF.get(kind, kind)
     got = [(predict(r), r[label]) for r in test]
     tp = sum(p and w for p, w in got)
@@ -97,7 +106,7 @@ def test_held_out_precision_and_recall_do_not_regress(kind: str, split: str) -> 
     recall = tp / max(1, sum(w for _, w in got))
     want_p, want_r = {"test": MEASURED, "holdout": MEASURED_HOLDOUT,
                       "fresh": MEASURED_FRESH, "fourth": MEASURED_FOURTH,
-                      "fifth": MEASURED_FIFTH}[split][kind]
+                      "fifth": MEASURED_FIFTH, "sixth": MEASURED_SIXTH}[split][kind]
     assert precision >= want_p - 1e-9 and recall >= want_r - 1e-9, (kind, precision, recall)
-    if split in ("fresh", "fourth", "fifth") and kind == "transfer":  # no positive: false alarms only
+    if split in ("fresh", "fourth", "fifth", "sixth") and kind == "transfer":  # false alarms only
         assert sum(p for p, _ in got) == 0  # a fit (was 2 when scored held out)
