@@ -227,8 +227,13 @@ class GoalEvaluator:
             ignore = {f"{domain.binding.table}.{key}.{f}" for f in domain.binding.fields}
         sanctioned = {t for s in scenario.expectations.process for t in s.tools}
         sanctioned |= set(domain.escalation_tools if domain is not None else [])
-        replay = StateReplay(domain, initial, "")
-        expected = replay.apply([c for c in conv.tool_calls if c.tool in sanctioned])
+        calls = [c for c in conv.tool_calls if c.tool in sanctioned]
+        if domain is not None and not any(executed(c) for c in calls):
+            # Nothing to replay: the expected state is the initial one, read as it is (not
+            # copied); `unexpected_changes` and `_diff` only read both states.
+            expected: dict[str, Any] | None = initial
+        else:
+            expected = StateReplay(domain, initial, "").apply(calls)
         if expected is not None:
             return unexpected_changes(expected, conv.final_state, [], ignore)
         return unexpected_changes(initial, conv.final_state, list(scenario.expectations.final_state),

@@ -302,6 +302,34 @@ def action_claims(conv: Conversation, words: dict[str, ActionWords]) -> list[Cla
     return out
 
 
+@dataclass(frozen=True)
+class _PackSources:
+    """The pack's part of `_Sources`, the same for every conversation of the pack: built once
+    per Domain (as `Domain.vocabulary()` is) and only read."""
+
+    numbers: frozenset[float]
+    """Figures of the policy and the tool descriptions."""
+    money: frozenset[float]
+    """Money ($10) of the policy and the tool descriptions."""
+    price_lists: tuple[tuple[str, frozenset[float]], ...]
+    """The tables named like a price list (in name order), with the figures of the pack's rows;
+    a scenario's own rows for one of them are read per conversation instead."""
+
+
+def _pack_sources(domain: Domain) -> _PackSources:
+    cached = domain.__dict__.get("_truthfulness_sources")
+    if cached is None:
+        described = " ".join(t.spec.description for t in domain.tools.values())
+        cached = _PackSources(
+            _cached_numbers(domain.policy) | _cached_numbers(described),
+            _pack_money(domain.policy) | _pack_money(described),
+            tuple((name, _find_numbers(str(rows))) for name, rows in sorted(domain.tables.items())
+                  if _PRICE_LIST.search(name) and isinstance(rows, dict)
+                  and len(rows) <= _PRICE_LIST_ROWS))
+        domain.__dict__["_truthfulness_sources"] = cached
+    return cached
+
+
 class _Sources:
     """Where a figure may come from, with a name for each in the rationale."""
 
@@ -314,18 +342,16 @@ class _Sources:
         self.money: set[float] = set(_money(facts))
         self.counts: set[float] = {n for n in _numbers(facts) if _is_count(n)}
         if domain is not None:
-            described = " ".join(t.spec.description for t in domain.tools.values())
-            self.fixed.append(("the pack's policy and tool descriptions",
-                               _cached_numbers(domain.policy) | _cached_numbers(described)))
-            self.money |= _pack_money(domain.policy) | _pack_money(described)
-            tables = [t for t, rows in sorted(domain.tables.items())
-                      if _PRICE_LIST.search(t) and isinstance(rows, dict)
-                      and len(rows) <= _PRICE_LIST_ROWS]
+            pack = _pack_sources(domain)
+            self.fixed.append(("the pack's policy and tool descriptions", pack.numbers))
+            self.money |= pack.money
             state = scenario.initial_state or {}
-            for name in tables:
-                rows = state.get(name) if isinstance(state.get(name), dict) else domain.tables[name]
-                self.fixed.append((f"the pack's price list ({name})", _cached_numbers(str(rows))))
-                self.money |= _cached_numbers(str(rows))
+            for name, numbers in pack.price_lists:
+                rows = state.get(name)
+                if isinstance(rows, dict):  # the scenario's own price list
+                    numbers = _cached_numbers(str(rows))
+                self.fixed.append((f"the pack's price list ({name})", numbers))
+                self.money |= numbers
         self.customer: frozenset[float] = frozenset()
 
     def names(self, calls: int) -> str:
