@@ -51,7 +51,8 @@ from pii_probe_seventh_build_values import (  # noqa: E402
 
 DATA = common.DATA
 OUT = common.REPO / "tests" / "data" / "pii_probe_seventh.jsonl"
-EARLIER = sorted((common.REPO / "tests" / "data").glob("pii_probe*.jsonl"))
+EARLIER = [common.REPO / "tests" / "data" / f"pii_probe{n}.jsonl"  # named: later probes must not change it
+           for n in ("", "_external", "_fifth", "_fourth", "_public", "_seventh", "_sixth")]
 
 # Frames written for this probe (none of an earlier probe's).
 NAME_FRAMES = ["The account holder is {n}.", "It should be listed under {n}, I think.",
