@@ -10,7 +10,8 @@ Carrier text (in ../shared/data; no earlier probe used it):
     (every sixth dialog) nor the seventh (its `ref`s) took, with the seventh builder's leaving-out
     rule (name cues, first names, e-mails, long numbers);
   - tau2-bench retail `tasks.json` reason-for-call paragraphs whose wording no earlier probe holds
-    (no 40-character stretch of them is in an earlier probe), with no personal value in them.
+    (no 40-character stretch of them is in an earlier probe), with no personal value in them (no
+    e-mail, user id, number of four digits or more, name of a database user or street word).
 Every planted value sits in a clause written for this probe; look-alikes are labelled
 mechanically from the carrier text and from look-alike clauses around business numbers.
 Values: pii_probe_eighth_build_values.py.
@@ -142,8 +143,9 @@ def retail_lines(data: Path) -> list[dict[str, Any]]:
             continue
         rest = re.sub(r"#W\d{7}|\$[\d,]+(?:\.\d\d)?", " ", text)
         if "@" in rest or re.search(r"\d{4,}|[a-z]+_[a-z]+_\d", rest) \
-                or set(re.findall(r"[A-Z][a-z]+", rest)) & name_words:
-            continue
+                or set(re.findall(r"[A-Z][a-z]+", rest)) & name_words \
+                or re.search(r"\b(?:Suite|Apt|Street|Avenue|Drive|Lane|Road|Court|Boulevard)\b", rest):
+            continue  # a street of the customer's ("You live on Elm Avenue") would go unlabelled
         seen.add(text)
         out.append({"source": "tau2-retail-tasks", "ref": f"retail tasks.json {task['id']}", "text": text,
                     "found": [], "menu": options})
