@@ -120,10 +120,13 @@ def _earlier_texts() -> str:
 
 
 def coffee_lines(data: Path) -> tuple[list[dict[str, Any]], int]:
-    """The seventh builder's usable coffee turns that the seventh probe did not take."""
+    """The seventh builder's usable coffee turns that the seventh probe did not take, and whose
+    words are in no earlier probe (a short turn such as "Good afternoon." can repeat one)."""
     taken = {json.loads(x)["ref"] for x in SEVENTH.read_text().splitlines() if x.strip()}
+    earlier = _earlier_texts()
     turns, dialogs = seventh.coffee_lines(data)
-    return [dict(t, source="tm4-dialogs") for t in turns if t["ref"] not in taken], dialogs
+    return [dict(t, source="tm4-dialogs") for t in turns
+            if t["ref"] not in taken and t["text"] not in earlier], dialogs
 
 
 def retail_lines(data: Path) -> list[dict[str, Any]]:
