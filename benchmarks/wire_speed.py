@@ -23,7 +23,9 @@ raylet, GCS and actors; read from /proc while it runs, the agent's excluded).
 conversation's state copy, the simulated customer's set-up, packing results into Arrow, the
 final-state JSON) on N conversations of the same campaign played against the stand-in
 agent; `--parts-against CHECKOUT` times another checkout's versions of them too, in the same
-process, alternately (best of 15 each), to compare two versions on a noisy machine.
+process, alternately (best of 15 each), to compare two versions on a noisy machine. The
+scoring steps (truthfulness's sources, truthfulness and goal alone, all the campaign's
+evaluators) take that checkout's evaluators/truthfulness.py and evaluators/goal.py.
 """
 
 from __future__ import annotations
@@ -360,7 +362,7 @@ def _module_from(checkout: str, module: str) -> Any:
 
 
 def parts(url: str, conversations: int, concurrency: int, other: str | None = None,
-          rounds: int = 5) -> None:
+          rounds: int = 5, only: str | None = None) -> None:
     """--parts: each per-conversation step timed alone (µs per conversation and per agent
     turn, best of `rounds`), on conversations played against the stand-in agent. With
     `other` (--parts-against CHECKOUT), the same steps as that checkout's
@@ -371,7 +373,7 @@ def parts(url: str, conversations: int, concurrency: int, other: str | None = No
     from convsim.core.config import CampaignConfig
     from convsim.core.packs.discovery import find_domain
     from convsim.core.packs.model import clone_state
-    from convsim.core.registry import user_simulators
+    from convsim.core.registry import evaluators, user_simulators
     from convsim.core.results import Packing, conversation_rows, pack_results
     from convsim.engine.plan import RunPlan
     from convsim.engine.worker import ConversationWorker, _engine_gc
@@ -409,13 +411,47 @@ def parts(url: str, conversations: int, concurrency: int, other: str | None = No
             conversation_rows(r.conversation, by_id[r.conversation.id], "parts")
             for r in results],
     }
+    from convsim.evaluators import goal as goal_mod
+    from convsim.evaluators import truthfulness as truth_mod
+
+    scored = [(r.conversation, by_id[r.conversation.id].scenario) for r in results]
+    named = list(zip(worker._evaluator_names, worker._evaluators, strict=True))
+
+    def scoring(truth: Any, goal: Any) -> Callable[[], object]:
+        """The campaign's evaluators on every conversation, truthfulness and goal as given."""
+        evs = [truth if n == "truthfulness" else goal if n == "goal" else ev for n, ev in named]
+        return lambda: [ev.evaluate(c, sc) for c, sc in scored for ev in evs]
+
+    steps.update({
+        "truthfulness sources (_Sources)": lambda: [truth_mod._Sources(s.scenario, domains[s.id])
+                                                    for s in specs],
+        "truthfulness evaluate": lambda: [truth_mod.TruthfulnessEvaluator().evaluate(c, sc)
+                                          for c, sc in scored],
+        "goal evaluate": lambda: [goal_mod.GoalEvaluator().evaluate(c, sc) for c, sc in scored],
+        f"scoring ({len(named)} evaluators)": scoring(truth_mod.TruthfulnessEvaluator(),
+                                                      goal_mod.GoalEvaluator()),
+    })
     others: dict[str, Callable[[], object]] = {}
     if other:
+        registered = dict(evaluators._registered)  # its modules register their factories again
+        other_truth = _module_from(other, "convsim.evaluators.truthfulness")
+        other_goal = _module_from(other, "convsim.evaluators.goal")
+        evaluators._registered.update(registered)
+        others.update({
+            "truthfulness sources (_Sources)": lambda: [other_truth._Sources(
+                s.scenario, domains[s.id]) for s in specs],
+            "truthfulness evaluate": lambda: [other_truth.TruthfulnessEvaluator().evaluate(c, sc)
+                                              for c, sc in scored],
+            "goal evaluate": lambda: [other_goal.GoalEvaluator().evaluate(c, sc)
+                                      for c, sc in scored],
+            f"scoring ({len(named)} evaluators)": scoring(other_truth.TruthfulnessEvaluator(),
+                                                          other_goal.GoalEvaluator()),
+        })
         model = _module_from(other, "convsim.core.packs.model")
         packed = _module_from(other, "convsim.core.results")
         agenda = _module_from(other, "convsim.simulator.customers.agenda")
         other_packing = packed.Packing(run_id="parts")
-        others = {
+        others |= {
             "clone_state (scenario state)": lambda: [model.clone_state(s.scenario.initial_state)
                                                      for s in specs],
             "Domain.initial_state": lambda: [model.Domain.initial_state(
@@ -436,6 +472,8 @@ def parts(url: str, conversations: int, concurrency: int, other: str | None = No
           + "; the collector tuned as a worker tunes it", flush=True)
     _engine_gc(True)
     for name, fn in steps.items():
+        if only is not None and only not in name:
+            continue
         fn()  # warm: first-use imports and caches
         if name not in others:
             us = _best_us(fn, n, rounds)
@@ -470,6 +508,8 @@ def main() -> None:
                         help="time the per-conversation steps alone on N conversations")
     parser.add_argument("--parts-against", metavar="CHECKOUT",
                         help="--parts: also time another checkout's versions, alternately")
+    parser.add_argument("--parts-only", metavar="TEXT",
+                        help="--parts: only the steps whose name contains TEXT")
     parser.add_argument("--evaluators", help="comma-separated (default: the campaign default; "
                         "'' for none), to see what scoring costs")
     parser.add_argument("--per-process", action="store_true",
@@ -489,7 +529,7 @@ def main() -> None:
             return
         if args.parts:
             parts(url, args.parts, args.concurrency, args.parts_against,
-                  rounds=15 if args.parts_against else 5)
+                  rounds=15 if args.parts_against else 5, only=args.parts_only)
             return
         if args.clients:
             clients(url, args.clients, args.concurrency, args.repeat)
