@@ -120,13 +120,22 @@ def _earlier_texts() -> str:
 
 
 def coffee_lines(data: Path) -> tuple[list[dict[str, Any]], int]:
-    """The seventh builder's usable coffee turns that the seventh probe did not take, and whose
-    words are in no earlier probe (a short turn such as "Good afternoon." can repeat one)."""
+    """The seventh builder's usable coffee turns that the seventh probe did not take, whose words
+    are in no earlier probe (a short turn such as "Good afternoon." can repeat one), and with no
+    capitalised word inside a sentence that is neither a lower-case word of the turns nor a word
+    of the dialog's menu ("I'm Marge", "the Mocha for Yeo": a name would go unlabelled)."""
     taken = {json.loads(x)["ref"] for x in SEVENTH.read_text().splitlines() if x.strip()}
     earlier = _earlier_texts()
     turns, dialogs = seventh.coffee_lines(data)
+    lower = {w for t in turns for w in re.findall(r"(?<![\w'])[a-z]+", t["text"])}
+
+    def unknown_capital(turn: dict[str, Any]) -> bool:
+        menu = {w.lower() for item in turn["menu"] for w in re.findall(r"[A-Za-z]+", item)}
+        return any(w.lower() not in lower and w.lower() not in menu
+                   for w in re.findall(r"(?<=[\w,] )([A-Z][a-z]+)\b", turn["text"]))
+
     return [dict(t, source="tm4-dialogs") for t in turns
-            if t["ref"] not in taken and t["text"] not in earlier], dialogs
+            if t["ref"] not in taken and t["text"] not in earlier and not unknown_capital(t)], dialogs
 
 
 def retail_lines(data: Path) -> list[dict[str, Any]]:
