@@ -33,6 +33,7 @@ from convsim.scenarios.pii_address import find_postcodes, find_streets
 from convsim.scenarios.pii_detect import (
     PHONE_REGIONS,
     Span,
+    find_answers,
     find_birth_dates,
     find_cued,
     find_emails,
@@ -254,6 +255,7 @@ class Scrubber:
         yield from find_numbers(text)
         yield from find_cued(text)
         yield from find_secrets(text)
+        yield from find_answers(text)
         yield from find_ips(text)
         yield from find_phones(text, self.config.phone_regions)
         yield from find_birth_dates(text)
@@ -287,7 +289,10 @@ class Scrubber:
         if known is not None and len(known) == len(compact):
             return _refill(value, known)
         if span.kind == "user_id":  # names stay names (the same fakes), digits change
+            # a capital prefix glued to digits ("CU54156970") is no name: its letters are kept
+            prefix = re.fullmatch(r"[A-Z]{1,4}\d{4,}", value) is not None
             fake = re.sub(r"\d+", lambda m: self._fakes.shape("id", span.key, m.group(0)),
+                          value if prefix else
                           re.sub(r"[^\W\d_]+", lambda m: self._name_part(m.group(0)), value))
         elif span.kind == "identifier":
             keep = next((k for p, k in self._identifiers if p.fullmatch(value)), False)

@@ -124,12 +124,13 @@ STREET_STOP = STOP - {"st", "the"} | {"items", "item", "pieces", "units", "times
                                      "pounds", "boxes", "orders", "people", "ways"}
 
 US_STATES = ("AL|AK|AZ|AR|CA|CO|CT|DE|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|"
-             "NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|DC|PR|GU|VI|AS|MP")
+             "NM|NY|NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|DC|PR|GU|VI|AS|MP|PW|FM|MH")
 ZIP_AFTER_STATE = re.compile(rf"\b(?:{US_STATES}),?\s+(\d{{5}}(?:-\d{{4}})?)\b")
 POSTCODE_CUE = re.compile(r"\b(?:zip|zip code|zipcode|postal code|postcode|post code|plz|"
                           r"postleitzahl|code postal|cp|c\.p\.|código postal|codigo postal|cap|"
                           r"postnummer|irányítószám|psč|poštanski broj|poštna številka|postinumero|"
-                          r"posta kodu)(?:\s+(?:used to be|should be|would be|will be|is now|"
+                          r"posta kodu|cep|código de endereçamento postal)"
+                          r"(?:\s+(?:used to be|should be|would be|will be|is now|"
                           r"(?:has )?changed to|is actually|was actually)|\s*(?:is|was|ist|est|es|:|#)"
                           r"|[.!?]?\s+(?:it['’]?s|it is)(?:\s+actually|\s+now)?)?\s*$", re.IGNORECASE)
 UK_POSTCODE = re.compile(r"\b(?:[A-Z]{1,2}\d[A-Z\d]?|GIR) ?\d[A-Z]{2}\b", re.IGNORECASE)
@@ -148,7 +149,7 @@ CITY_POSTCODE = re.compile(
 # The postcode before its town, after a comma or at a line start: "Stephansplatz 1, 1010 Wien",
 # "114 55 Stockholm", "C1005AAD Buenos Aires", "CH-8001 Zürich"
 POSTCODE_TOWN = re.compile(
-    r"(?:^|(?<=\n)|(?<=,)|(?<=, ))[ \t]*(?P<code>\d{6}|\d{4}|\d{3} \d{2}|\d{2}-\d{3}|\d{4}-\d{3}|"
+    r"(?:^|(?<=\n)|(?<=,)|(?<=, ))[ \t]*(?P<code>\d{6}|\d{4}|\d{3} \d{2}|\d{2}-\d{3}|\d{4}-\d{3}|\d{3}|"
     r"[A-Z]\d{4}[A-Z]{3}|[A-Z]{1,3}-\d{4,5})[ \t]+"
     r"(?P<city>[A-ZÀ-Ý][^\W\d_A-Z][\w'’.]*(?:[ -][A-ZÀ-Ý][^\W\d_A-Z][\w'’.]*){0,2})")
 CUE_AFTER = re.compile(r"\s+(?:zip|zip code|zipcode|postal code|postcode|post code)\b", re.IGNORECASE)
@@ -317,6 +318,14 @@ def _after_city(text: str, start: int) -> bool:
     return m is not None and _town(m.group(1))
 
 
+# "You are Aage Kothari in 74318.": a person said to be in a five-digit place
+PERSON_IN_ZIP = re.compile(
+    r"\b(?:you are|you['’]re|I am|I['’]m|we are|we['’]re|she is|he is|they are)\s+(?!in\b)[^.\n\d,;]{1,40}?"
+    r"\bin\s+(\d{5}(?:-\d{4})?)(?=\s*(?:[.,;!?]|$))", re.IGNORECASE)
+# A Maltese postcode after its town, in an address: "Triq il-Kbira, Qormi QRM 8426"
+MT_POSTCODE = re.compile(r"(?<=,)\s*[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+)?\s+([A-Z]{3}\s?\d{4})(?![\w-])")
+ADDRESS_BEFORE = re.compile(r"\d[^.\n]*,\s*$|\b(?:address|deliver|ship|moved|live)\w*\b[^.\n]*$",
+                            re.IGNORECASE)
 LIVES_IN = re.compile(
     r"\b(?:live|lives|living|reside|resides|residing|located|based|home is)\s+(?:in|at)\b"
     r"[^.\n\d]{0,45}?(?<![\w-])(\d{5}(?:-\d{4})?|\d{4,6}|\d{2}-\d{3}|\d{4}-\d{3}|\d{3} \d{2})"
@@ -352,6 +361,10 @@ def find_postcodes(text: str) -> Iterator[Span]:
             yield span(m.start(1), m.end(1))
     for m in LIVES_IN.finditer(text):  # "you live in Denver, 80280"
         yield span(m.start(1), m.end(1))
+    for m in PERSON_IN_ZIP.finditer(text):
+        yield span(m.start(1), m.end(1))
+    for m in MT_POSTCODE.finditer(text):
+        yield span(m.start(1), m.end(1))
     for m in CITY_POSTCODE.finditer(text):
         code, sep = m.group("code"), m.group("sep")
         if code.isdigit() and len(code) == 4 and not m.group("state") and code[:2] in ("19", "20") \
@@ -371,6 +384,8 @@ def find_postcodes(text: str) -> Iterator[Span]:
         city, code = re.split(r"\.\s", m.group("city"))[0], m.group("code")
         # "NNNN-NNN Town" after a comma is a Portuguese postcode whatever the town
         town = is_place_name(city) or is_place(city.split()[0]) or bool(re.fullmatch(r"\d{4}-\d{3}", code))
+        if len(code) == 3:  # "…, 735 Akureyri" (Iceland): the whole town listed, after an address
+            town = is_place_name(city) and bool(ADDRESS_BEFORE.search(text[max(0, m.start() - 60):m.start()]))
         if town and not business_context(text, m.start()):
             yield span(m.start("code"), m.end("code"))
     for m in CUED_POSTCODE.finditer(text):

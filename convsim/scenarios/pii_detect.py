@@ -23,11 +23,14 @@ from stdnum import iban, luhn
 from stdnum.br import cpf
 from stdnum.ca import sin
 from stdnum.de import idnr
+from stdnum.dk import cpr as dk_cpr
 from stdnum.es import dni, nie
 from stdnum.fr import nir
 from stdnum.gb import nhs
 from stdnum.id import nik
 from stdnum.in_ import aadhaar
+from stdnum.in_ import pan as in_pan
+from stdnum.is_ import kennitala
 from stdnum.it import codicefiscale
 from stdnum.mx import curp
 from stdnum.my import nric as my_nric
@@ -35,6 +38,7 @@ from stdnum.nl import bsn
 from stdnum.pl import pesel
 from stdnum.pt import cc as pt_cc
 from stdnum.se import personnummer
+from stdnum.th import pin as th_pin
 from stdnum.us import ssn
 from stdnum.za import idnr as za_idnr
 
@@ -136,7 +140,8 @@ def find_emails(text: str) -> Iterator[Span]:
 
 PHONE_CUE = re.compile(r"\b(?:phone|call|cell|mobile|tel|telephone|my number|reach me|text me|"
                        r"whatsapp|handy|telefon|téléphone|portable|teléfono|móvil|telefono|ring me|"
-                       r"landline|contact number|telefonnummer|handynummer|mobilnummer|rufnummer|"
+                       r"landline|contact number|ring|give me a ring|buzz me|"
+                       r"telefonnummer|handynummer|mobilnummer|rufnummer|"
                        r"telefone|telemóvel|celular|cellulare|puhelin|natel|gsm|tlf|numer telefonu|"
                        r"mobiel|telefoonnummer|mobilní|telefonszám)\b",
                        re.IGNORECASE)
@@ -169,8 +174,11 @@ PHONE_CUE_AFTER = re.compile(
     r"\s*[,(–-]?\s*(?:(?:is|was|that['’]?s|it['’]?s)\s+)?(?:(?:my|our)\s+(?:(?:phone|mobile|cell|contact|"
     r"landline|home|work|whatsapp|daytime|new|old|direct)\s+){0,2}(?:number|phone|mobile|cell|landline|whatsapp)\b|"
     r"the\s+(?:best\s+|right\s+|quickest\s+|easiest\s+)?(?:number|phone|way)\s+(?:to\s+(?:reach|call|"
-    r"contact|text|ring)|for\s+me\b|I\s+can\s+be\s+reached)|(?:where|how)\s+(?:you\s+can\s+|to\s+)reach\s+me)|"
-    r"\s*\(\s*(?:mobile|mob|cell|home|work|landline|whatsapp|tel|phone)\s*\)",
+    r"contact|text|ring|get hold of|get in touch with)|for\s+me\b|I\s+can\s+be\s+reached)|"
+    r"(?:where|how)\s+(?:you\s+can\s+|to\s+)reach\s+me)|"
+    r"\s*\(\s*(?:mobile|mob|cell|home|work|landline|whatsapp|tel|phone)\s*\)|"
+    r"\s+(?:if|when|should)\s+(?:anything|something|there['’]?s (?:a|any) (?:problem|issue))\s+comes? up\b|"
+    r"\s+(?:if|when) (?:you|the courier|the driver) (?:need|needs|can['’]?t find) (?:to reach )?me\b",
     re.IGNORECASE)
 PHONE_CANDIDATE = re.compile(r"(?<![\w+])\+?\(?\d(?:[\d ()-]|\.(?!\s)){5,24}\d(?!\w)")
 
@@ -258,6 +266,19 @@ ID_CUE = re.compile(
     r"(?:south african|sa|israeli|indonesian|malaysian|ukrainian|bulgarian|estonian|lithuanian) id)"
     r"\b[^.\n]{0,20}$",
     re.IGNORECASE)
+# "PAN" only in capitals ("a frying pan" is none); "that's the ID you asked for" after the value
+PAN_CUE = re.compile(r"\b(?:PAN|PAN card|PAN number|[Pp]ermanent [Aa]ccount [Nn]umber)\b[^.\n]{0,20}$")
+ID_CUE_AFTER = re.compile(
+    r"\s*[,;:–-]?\s*(?:(?:that|this|it)['’]?s|that is|this is|it is|is)\s+(?:the|my)\s+"
+    r"(?:(?:national|personal|identity|citizen|resident|tax|civil|government)\s+)?"
+    r"(?:id|identity (?:number|card number)|id number|id card number|identification(?: number)?)\b"
+    r"(?!\s+(?:of|for|on)\s+(?:the|my|your|this|that)\s+(?:order|parcel|item|booking|ticket|product))",
+    re.IGNORECASE)
+# Bare ids whose written shape is distinctive with their checksum or date: a Thai id
+# "1-2345-67890-12-1", a Danish CPR / Icelandic kennitala "DDMMYY-NNNN".
+THAI_ID = re.compile(r"(?<![\w-])\d-\d{4}-\d{5}-\d{2}-\d(?![\w-])")
+PAN_SHAPE = re.compile(r"(?<![\w-])[A-Z]{5}\d{4}[A-Z](?![\w-])")
+DATE_DASH_ID = re.compile(r"(?<![\w-])[0-3]\d[01]\d{3}-\d{4}(?![\w-])")
 NINO = re.compile(r"\b(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2}"
                   r" ?[A-D]\b", re.IGNORECASE)
 CHUNK = re.compile(r"[A-Za-z0-9]+")
@@ -287,7 +308,8 @@ CUED_ID_MODULES = (
     "ad.nrt", "ar.cuit", "ar.dni", "at.vnr", "be.nn", "be.bis", "bg.egn", "ch.ssn", "cl.rut",
     "co.nit", "cr.cpf", "cz.rc", "dk.cpr", "do.cedula", "ec.ci", "ee.ik", "fi.hetu", "gr.amka",
     "hr.oib", "ie.pps", "is_.kennitala", "li.peid", "lt.asmens", "mx.rfc", "no.fodselsnummer",
-    "pe.cui", "pt.nif", "py.ruc", "ro.cnp", "si.emso", "sk.rc", "uy.rut", "ve.rif", "gt.nit", "tr.tckimlik")
+    "pe.cui", "pt.nif", "py.ruc", "ro.cnp", "si.emso", "sk.rc", "uy.rut", "ve.rif", "gt.nit", "tr.tckimlik",
+    "in_.pan", "th.pin", "kr.rrn", "cn.ric")
 # ... and every other python-stdnum module whose own description says it numbers persons
 # (identity, citizen, resident, social security, personal/individual tax numbers), not
 # companies, VAT registrations, securities or devices.
@@ -378,9 +400,21 @@ def find_numbers(text: str) -> Iterator[Span]:
     for m in NINO.finditer(text):
         if m.group(0).isupper() or cue_before(ID_CUE, text, m.start()):
             yield Span(m.start(), m.end(), "national_id", re.sub(r"\s", "", m.group(0).upper()))
+    for m in PAN_SHAPE.finditer(text):  # an Indian PAN: four digits only, so not in the windows
+        if (cue_before(PAN_CUE, text, m.start()) or cue_before(ID_CUE, text, m.start())
+                or ID_CUE_AFTER.match(text, m.end())) and in_pan.is_valid(m.group(0)):
+            yield Span(m.start(), m.end(), "national_id", m.group(0))
+    for m in THAI_ID.finditer(text):
+        if th_pin.is_valid(m.group(0)) and not business_context(text, m.start()):
+            yield Span(m.start(), m.end(), "national_id", digits(m.group(0)))
+    for m in DATE_DASH_ID.finditer(text):
+        if (dk_cpr.is_valid(m.group(0)) or kennitala.is_valid(m.group(0))) \
+                and not business_context(text, m.start()) and not cue_before(PHONE_CUE, text, m.start(), 30):
+            yield Span(m.start(), m.end(), "national_id", digits(m.group(0)))
     for start, end in _windows(text):
         value = text[start:end]
-        cued = cue_before(ID_CUE, text, start)
+        cued = cue_before(ID_CUE, text, start) or cue_before(PAN_CUE, text, start) \
+            or bool(ID_CUE_AFTER.match(text, end))
         if not cued and ("/" in value or business_context(text, start)):
             continue  # "235116/9942" after "birth number"; a date or a fraction without
         if cued and len(digits(value)) == 9 and ssn.is_valid(digits(value)):
@@ -552,6 +586,46 @@ def find_secrets(text: str) -> Iterator[Span]:
         yield Span(m.start(), end, "secret", text[m.start():end].lower())
 
 
+# A number said on its own as the answer to a question ("It's 8784.", "Okay, 629 933.", "Oh, and
+# 96973033, that's the one to use."): in a customer's turn that is a PIN, a code, a phone or an id
+# asked for — never a quantity (a unit follows), a year, a price ($) or a business number (cue).
+LONE_LEAD = re.compile(r"(?:^|[.!?]\s+)(?:(?:ok(?:ay)?|sure|yes|yeah|yep|right|alright|all right|got it|"
+                       r"here it is|here you go|here you are|it['’]?s|it is|that['’]?s|oh|and|so|um|uh|"
+                       r"well|ah)(?:\s*[,:]\s*|\s+))+$", re.IGNORECASE)
+LONE_VALUE = re.compile(r"(?<![\w:.,/#$€£+-])\d{2,}(?:[ -]\d{2,}){0,4}(?![\w:/-]|[.,]\d)")
+LONE_END = re.compile(r"\s*(?:[.!?]|$)")
+LONE_TAIL = re.compile(
+    r"\s*,?\s*if you need (?:it|that|this|one)\b|"
+    r"\s*,?\s*(?:that['’]?s|that is|it['’]?s|this is)\s+(?:the|my)\s+(?:one|pin|code|number|"
+    r"passcode|otp|password)\b|\s+(?:if|when)\s+(?:anything|something)\s+comes?\s+up\b", re.IGNORECASE)
+
+LONE_NOT = re.compile(r"\b(?:order\s*(?:number|no|id|#)|invoice|tracking|reference|ref|confirmation|"
+                      r"ticket|booking|reservation|receipt|transaction|parcel|waybill|shipment|promo|"
+                      r"coupon|voucher|gift card|total|"
+                      r"price|cost|amount|charged?|pay|paid|balance|how many|how much|quantity|size|"
+                      r"model|serial|item|product|sku|flight|room|year)s?\b", re.IGNORECASE)
+
+
+def find_answers(text: str) -> Iterator[Span]:
+    """Numbers of 4-13 digits said on their own as an answer (see LONE_LEAD): after a lead word
+    and before the sentence's end 4-6 digits (or a phone's trunk 0), any length when named after
+    ("..., that's the pin", "... if anything comes up")."""
+    for m in LONE_VALUE.finditer(text):
+        value = m.group(0)
+        n = sum(c.isdigit() for c in value)
+        if not 4 <= n <= 13 or (n == 4 and value[:2] in ("19", "20")):
+            continue  # a year
+        if business_context(text, m.start()):
+            continue
+        if not LONE_TAIL.match(text, m.end()) and not (
+                LONE_END.match(text, m.end()) and LONE_LEAD.search(text, max(0, m.start() - 40), m.start())
+                and not LONE_NOT.search(text, max(0, m.start() - 40), m.start())
+                and (n <= 6 or value[0] == "0")):
+            continue  # "Order number? It's 12345678.", "The total? It's 1500."; a longer number
+            # said alone is a PIN-like code or a phone (trunk 0) only ("Here you go: 8404085535": an order?)
+        yield Span(m.start(), m.end(), "secret", value)
+
+
 # ----------------------------------------------------------------------------- dates of birth
 
 MONTHS = {
@@ -604,6 +678,9 @@ DATES = (
     re.compile(rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th|er|\.|º)?(?:\s+(?:of|de))?\s+(?P<mon>{_MON})\.?"
                rf"(?:\s+de|,)?\s+(?P<y>\d{{4}})\b", re.IGNORECASE),
     re.compile(rf"\b(?P<mon>{_MON})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>\d{{4}})\b",
+               re.IGNORECASE),
+    # "19-Aug-2002", "3/mar/1990"
+    re.compile(rf"(?<![\w-])(?P<d>\d{{1,2}})(?P<s2>[-/])(?P<mon>{_MON})(?P=s2)(?P<y>\d{{4}})(?![\w-])",
                re.IGNORECASE),
     # Hungarian: "1980. március 15."
     re.compile(rf"(?<![\d.])(?P<y>\d{{4}})\.\s+(?P<mon>{_MON})\s+(?P<d>\d{{1,2}})\.?(?!\d)", re.IGNORECASE),

@@ -335,7 +335,8 @@ OWNED = re.compile(r"['’]s\s+(?:account|line|card|phone|number|order|plan|subs
                    r"behalf|details|booking|reservation|policy|contract|sim|bill|address|email|"
                    r"payment|refund|delivery|appointment|claim|loan|mortgage|pension|prescription|"
                    r"membership|password|pin|login|records?|file|ticket|flight|passport|statement|"
-                   r"balance|wallet|direct debit|tariff|meter|insurance)\b", re.I)
+                   r"balance|wallet|direct debit|tariff|meter|insurance|parcels?|packages?|"
+                   r"shipments?)\b", re.I)
 # what people do with someone else's account ("check Olusegun's order", "regarding Thandiwe's")
 OWNER_CUE = re.compile(r"\b(?:for|of|on|about|from|to|access|into|in|regarding|re|with|under|check|"
                        r"update|change|cancel|close|open|view|see|manage|reset|unlock|block|freeze|"
@@ -560,14 +561,20 @@ def find_names(text: str) -> Iterator[tuple[int, int]]:
 USER_ID = re.compile(r"(?<![\w@.])(?<!\w['’])"  # "'mia_kim_4397'" quoted, not "o'brien_..."
                      r"([^\W\d_]+(?:['’][^\W\d_]+)*(?:[-_.][^\W\d_]+(?:['’][^\W\d_]+)*)*)_"
                      r"(?:[^\W\d_]+_)?(\d{2,6})(?![\w@])")
-USER_ID_CUE = re.compile(r"\b(?:user\s*id|username|user name|login|handle)\b\W{0,6}(?:is\W+)?$",
+USER_ID_CUE = re.compile(r"\b(?:user\s*id|username|user name|login|log(?:ged)? in as|sign(?:ed)? in as|"
+                         r"handle)\b\W{0,6}(?:is\W+)?$",
                          re.IGNORECASE)
+# A handle right after these is a shop's code, not a person's id
+CODE_CUE = re.compile(r"\b(?:promo(?:tion(?:al)?)?|discount|coupon|voucher|referral|gift|offer|deal|"
+                      r"campaign|code)s?\b(?:\s+(?:code|number|no\.?))?\s*(?:is|was|:|#)?\s*[\"'‘“]?$",
+                      re.IGNORECASE)
 NOT_IN_IDS = frozenset(("card", "gift", "credit", "debit", "certificate", "paypal", "bank", "account",
                         "order", "item", "product", "voucher", "coupon", "test", "user", "admin"))
 
 
 # Any handle right after a user-id cue: "Username: florinda-candia", "my login is k.novak"
-CUED_HANDLE = re.compile(r"\b(?:user\s*id|username|user name|login|handle)\b\W{0,6}(?:is\W+)?"
+CUED_HANDLE = re.compile(r"\b(?:user\s*id|username|user name|login|log(?:ged)? in as|sign(?:ed)? in as|"
+                         r"handle)\b\W{0,6}(?:is\W+)?"
                          r"(?P<id>[^\W_][\w.-]*[^\W_])(?![\w@-])", re.IGNORECASE)
 
 
@@ -588,6 +595,8 @@ def find_user_ids(text: str) -> Iterator[tuple[int, int]]:
             continue
         if USER_ID_CUE.search(text[max(0, m.start() - 25):m.start()]):
             yield m.start(), m.end()  # "my user ID is horea_mazilescu_2037", "ayelet_ben-ami_60"
+        elif CODE_CUE.search(text[max(0, m.start() - 30):m.start()]):
+            continue  # "the promo code fresh_vip_2026", "voucher spring_deal_25": a code, not a person
         elif any(w.lower() in STOP for w in words):
             continue
         elif all(lex.is_name(w) or w.lower() not in lex.english for w in words) and (

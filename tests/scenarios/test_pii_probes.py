@@ -205,16 +205,17 @@ def test_sixth_probe_tuned_on_does_not_fall_below_its_fitted_figures() -> None:
     assert sum(c for _, c in looks.values()) <= SIXTH_LOOKALIKES_CHANGED
 
 
-SEVENTH_FLOOR = {  # the seventh probe, scored once HELD OUT by the lead at 19:17 UTC 2026-12-06
-    # (built by an engineer who never saw the scrubber; the round tuned on the sixth never
-    # opened it). Floors, not fits: whoever tunes on it says so here.
-    "card": 1.0, "dob": 44 / 45, "email": 1.0, "iban": 1.0, "name": 170 / 171,
-    "name_possessive": 48 / 52, "national_id": 21 / 30, "phone": 41 / 46, "pin": 22 / 30,
-    "postcode": 86 / 107, "street": 45 / 46, "user_id": 64 / 65}
-SEVENTH_LOOKALIKES_CHANGED = 6  # of 881 (4 promo codes taken for user ids, a waybill, a product)
+SEVENTH_FLOOR = {  # the seventh probe: FITS since 19:25 UTC 2026-12-06 (tuned on: its misses read).
+    # Held out, scored once by the lead at 19:17 UTC: card 1.0, dob 44/45, email 1.0, iban 1.0,
+    # name 170/171, name_possessive 48/52, national_id 21/30, phone 41/46, pin 22/30,
+    # postcode 86/107, street 45/46, user_id 64/65; 6 of 881 look-alikes changed.
+    "card": 1.0, "dob": 1.0, "email": 1.0, "iban": 1.0, "name": 170 / 171,
+    "name_possessive": 51 / 52, "national_id": 29 / 30, "phone": 1.0, "pin": 1.0,
+    "postcode": 1.0, "street": 45 / 46, "user_id": 1.0}
+SEVENTH_LOOKALIKES_CHANGED = 2  # of 881 fitted (a waybill, a product; held out: 6, with 4 promo codes)
 
 
-def test_seventh_probe_does_not_fall_below_its_held_out_figures() -> None:
+def test_seventh_probe_tuned_on_does_not_fall_below_its_fitted_figures() -> None:
     family, looks = _whole("pii_probe_seventh.jsonl")
     assert set(family) == set(SEVENTH_FLOOR)
     for kind, (planted, removed) in family.items():
