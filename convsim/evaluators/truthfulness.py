@@ -339,20 +339,26 @@ class _Sources:
                           " ".join(exp.must_communicate)])
         self.fixed: list[tuple[str, frozenset[float]]] = [
             ("the scenario's facts (goal, slots, expected values)", _numbers(facts))]
-        self.money: set[float] = set(_money(facts))
+        self._money: list[set[float] | frozenset[float]] = [_money(facts)]
         self.counts: set[float] = {n for n in _numbers(facts) if _is_count(n)}
         if domain is not None:
             pack = _pack_sources(domain)
             self.fixed.append(("the pack's policy and tool descriptions", pack.numbers))
-            self.money |= pack.money
+            self._money.append(pack.money)
             state = scenario.initial_state or {}
             for name, numbers in pack.price_lists:
                 rows = state.get(name)
                 if isinstance(rows, dict):  # the scenario's own price list
                     numbers = _cached_numbers(str(rows))
                 self.fixed.append((f"the pack's price list ({name})", numbers))
-                self.money |= numbers
+                self._money.append(numbers)
         self.customer: frozenset[float] = frozenset()
+
+    @functools.cached_property
+    def money(self) -> set[float]:
+        """Every money figure of the fixed sources (and every figure of a price list), joined
+        when a whole total is first checked (a pack's price list may hold 1,000 figures)."""
+        return set().union(*self._money)
 
     def names(self, calls: int) -> str:
         return ", ".join([f"{calls} successful tool result(s) before it", "what the customer said",
