@@ -65,6 +65,15 @@ ES_IT_STREET = re.compile(
     rf"travesía|glorieta|callejón|carretera|avinguda|passeig|plaça|strada|str\.|bulevardul|calea|"
     rf"aleea|șoseaua|soseaua|splaiul|piața|intrarea)\s+(?:(?:de|del|la|las|los|di|della|dei|do|da)\s+)*{_CAP}(?:\s+(?:(?:de|del|la|di|"
     rf"della)\s+)*{_CAP}){{0,3}},?\s*(?:n[ºo°.]?\s*|nr\.?\s*)?\d{{1,4}}[a-zA-Z]?\b")
+# Portuguese and Brazilian place types before a name, then ", number" ("Feira de Sá, 581",
+# "Ladeira das Flores, 12", "R. de Vicente, S/N"): Title case, the comma required
+PT_STREET = re.compile(
+    rf"(?<![\w.])(?:Aeroporto|Área|Campo|Chácara|Colônia|Condomínio|Conjunto|Distrito|Esplanada|Estação|"
+    rf"Fazenda|Feira|Jardim|Ladeira|Lago|Lagoa|Loteamento|Morro|Núcleo|Parque|Passarela|Pátio|Praia|"
+    rf"Quadra|Recanto|Residencial|Setor|Sítio|Trecho|Trevo|Vale|Vereda|Viaduto|Viela|Vila|Azinhaga|"
+    rf"Bairro|Beco|Calçada|Caminho|Escadinhas|Quinta|Rotunda|R\.|Av\.)\s+(?:(?:de|do|da|dos|das)\s+)*"
+    rf"{_CAP}(?:\s+(?:(?:de|do|da|dos|das)\s+)*{_CAP}){{0,3}},\s*(?:n[ºo°.]?\s*)?(?:\d{{1,5}}[a-zA-Z]?|S/N)"
+    r"(?=\s*(?:[,;!?)]|\.(?:\s|$)|$))")
 # Numbered streets with the house number after "N°" ("Avenida 2 N° 630", "Diag. 74 N° 1120",
 # "Calle 5 # 12-40"); Polish streets ("ul. Długa 5", "plac Waryńskiego 910"); post boxes.
 NUMBERED_STREET = re.compile(
@@ -211,7 +220,7 @@ def find_streets(text: str) -> Iterator[Span]:
     for m in SUFFIX_WORD_STREET.finditer(text):
         if not any(w.lower() in STREET_STOP or w.lower() in STOP for w in m.group("name").split()):
             yield Span(m.start(), m.end(), "street", m.group(0).lower())
-    for pattern in (DE_NL_STREET, DE_HYPHENATED, DE_TWO_WORDS, FR_STREET, ES_IT_STREET, PL_STREET):
+    for pattern in (DE_NL_STREET, DE_HYPHENATED, DE_TWO_WORDS, FR_STREET, ES_IT_STREET, PL_STREET, PT_STREET):
         for m in pattern.finditer(text):
             value = m.group(0)
             words = re.findall(r"[^\W\d_]+", value)

@@ -3,7 +3,8 @@ from a probe): shop codes after "promo", "voucher", "coupon" are no user ids, wh
 after "log in as" is; national ids with letters (Indian PAN) after their cue, ids written with
 their country's separators (Thai id, Danish CPR, Icelandic kennitala), an id named after the
 value ("..., that's the ID you asked for"); postcodes after "CEP", Maltese and Icelandic
-postcodes next to their town, "You are <person> in 12345"; a number said on its own as an answer
+postcodes next to their town, "You are <person> in 12345"; Portuguese and Brazilian streets
+("Ladeira da Gloria, 88", "R. do Bonjardim, 1042"); a number said on its own as an answer
 ("It's 4471.", "Okay, 305 118."); phones after "ring" or before "if anything comes up"; dates of
 birth written "19-Aug-1990"; a name owning a parcel. And look-alikes that must come out unchanged."""
 
@@ -68,6 +69,14 @@ POSTCODES = [
     ("Send it to 45 Ngerulmud Road, Melekeok, PW 96939.", ["96939"]),
     ("Mail it to 4 Lagoon Way, Majuro, MH 96960.", ["96960"]),
 ]
+PT_STREETS = [  # Portuguese and Brazilian place types, then ", number"
+    ("Send it to Ladeira da Gloria, 88, Salvador.", ["Ladeira da Gloria, 88"]),
+    ("Deliver to Vila Madalena, 230, São Paulo.", ["Vila Madalena, 230"]),
+    ("My address is Beco das Cruzes, 7, Lisboa.", ["Beco das Cruzes, 7"]),
+    ("Ship it to Quinta do Lago, 19, Faro.", ["Quinta do Lago, 19"]),
+    ("The flat is at Calçada do Combro, 40, Lisboa.", ["Calçada do Combro, 40"]),
+    ("Please use R. do Bonjardim, 1042, Porto.", ["R. do Bonjardim, 1042"]),
+]
 LONE_ANSWERS = [
     ("Okay, 305 118. Did it go through?", ["305 118"]),
     ("It's 4471. I set it last week.", ["4471"]),
@@ -125,7 +134,11 @@ LOOKALIKES = [
     "Flight 2041 leaves at 6.",
     "Tracking: 220867-7549 still pending.",
     "The box holds 6-2604-9 cups.",
-    "Here you go: 7730214458.",  # ten digits said alone, no cue: could be an order number
+    "Here you go: 7730214458.",
+    "Parque Ibirapuera, 2 hours walk.",
+    "We loved Praia Grande, 3 times now.",
+    "Jardim Botânico, 1.5 km away.",
+    "Feira Nova, 12 stalls.",  # ten digits said alone, no cue: could be an order number
 ]
 
 
@@ -134,7 +147,7 @@ def _cases(*groups: list[tuple[str, list[str]]]) -> list[tuple[str, list[str]]]:
 
 
 @pytest.mark.parametrize(("text", "values"),
-                         _cases(USER_IDS, PAN_IDS, SEPARATED_IDS, ID_NAMED_AFTER, POSTCODES,
+                         _cases(USER_IDS, PAN_IDS, SEPARATED_IDS, ID_NAMED_AFTER, POSTCODES, PT_STREETS,
                                 LONE_ANSWERS, PHONES, BIRTH_DATES, POSSESSIVES))
 def test_planted_values_are_replaced(text: str, values: list[str]) -> None:
     out = _scrub(text)
