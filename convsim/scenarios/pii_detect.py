@@ -267,12 +267,16 @@ ID_CUE = re.compile(
     r"\b[^.\n]{0,20}$",
     re.IGNORECASE)
 # "PAN" only in capitals ("a frying pan" is none); "that's the ID you asked for" after the value
-PAN_CUE = re.compile(r"\b(?:PAN|PAN card|PAN number|[Pp]ermanent [Aa]ccount [Nn]umber)\b[^.\n]{0,20}$")
+# and other id acronyms that are words in lower case ("inn", "nid")
+PAN_CUE = re.compile(r"\b(?:PAN|PAN card|PAN number|[Pp]ermanent [Aa]ccount [Nn]umber|INN|SNILS|NID|IRD|CNIC|"
+                     r"NICOP|PPSN|PNF|LNCh|NUIP|NUI|CIN|CNI)\b[^.\n]{0,20}$")
 ID_CUE_AFTER = re.compile(
     r"\s*[,;:–-]?\s*(?:(?:that|this|it)['’]?s|that is|this is|it is|is)\s+(?:the|my)\s+"
     r"(?:(?:national|personal|identity|citizen|resident|tax|civil|government)\s+)?"
     r"(?:id|identity (?:number|card number)|id number|id card number|identification(?: number)?)\b"
-    r"(?!\s+(?:of|for|on)\s+(?:the|my|your|this|that)\s+(?:order|parcel|item|booking|ticket|product))",
+    r"(?!\s+(?:of|for|on)\s+(?:the|my|your|this|that)\s+(?:order|parcel|item|booking|ticket|product))|"
+    r"\s*\(\s*(?:my\s+|her\s+|his\s+)?(?:national\s+|personal\s+|tax\s+)?"
+    r"(?:id|identity number|id number)\s*\)",
     re.IGNORECASE)
 # Bare ids whose written shape is distinctive with their checksum or date: a Thai id
 # "1-2345-67890-12-1", a Danish CPR / Icelandic kennitala "DDMMYY-NNNN".
@@ -309,7 +313,8 @@ CUED_ID_MODULES = (
     "co.nit", "cr.cpf", "cz.rc", "dk.cpr", "do.cedula", "ec.ci", "ee.ik", "fi.hetu", "gr.amka",
     "hr.oib", "ie.pps", "is_.kennitala", "li.peid", "lt.asmens", "mx.rfc", "no.fodselsnummer",
     "pe.cui", "pt.nif", "py.ruc", "ro.cnp", "si.emso", "sk.rc", "uy.rut", "ve.rif", "gt.nit", "tr.tckimlik",
-    "in_.pan", "th.pin", "kr.rrn", "cn.ric")
+    "in_.pan", "th.pin", "kr.rrn", "cn.ric", "bg.pnf", "cr.cr", "mu.nid", "nl.identiteitskaartnummer",
+    "ru.inn", "fr.nif", "nz.ird")
 # ... and every other python-stdnum module whose own description says it numbers persons
 # (identity, citizen, resident, social security, personal/individual tax numbers), not
 # companies, VAT registrations, securities or devices.

@@ -56,6 +56,11 @@ ID_NAMED_AFTER = [
     ("6711252853247 is my identity number.", ["6711252853247"]),
     ("3-9288-80495-99-9, this is the ID you wanted.", ["3-9288-80495-99-9"]),
     ("Sure: 190379-7600, that's my personal id.", ["190379-7600"]),
+    ("7830002293 (my national ID) is on the form.", ["7830002293"]),
+    ("My INN is 500100732259, for the invoice.", ["500100732259"]),
+    ("The CNIC is 3520212345671 if you need it.", ["3520212345671"]),
+    ("IRD number 49091850 is mine.", ["49091850"]),
+    ("Her NID: A0101901234567.", ["A0101901234567"]),
 ]
 POSTCODES = [
     ("Send it to Rua das Flores, 12, Campinas, CEP 13010-101 please.", ["13010-101"]),
@@ -129,6 +134,8 @@ LOOKALIKES = [
     "I want 2, 250 Grams of beans.",
     "The parcel arrived on 12-Aug-2024 at noon.",
     "12345678, that's the order ID.",
+    "12345678, that is the ID of the order.",
+    "The holiday inn 2 stars, 3 nights.",
     "Invoice 556677, that's the one with the error.",
     "Ticket 77881, it's the one I opened.",
     "Flight 2041 leaves at 6.",
