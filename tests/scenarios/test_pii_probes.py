@@ -221,3 +221,21 @@ def test_seventh_probe_tuned_on_does_not_fall_below_its_fitted_figures() -> None
     for kind, (planted, removed) in family.items():
         assert removed / planted >= SEVENTH_FLOOR[kind] - 1e-9, (kind, removed, planted)
     assert sum(c for _, c in looks.values()) <= SEVENTH_LOOKALIKES_CHANGED
+
+
+EIGHTH_FLOOR = {  # the eighth probe, scored once HELD OUT by the lead at 19:54 UTC 2026-12-06
+    # (built by an engineer who never saw the scrubber; the round tuned on the seventh never
+    # opened it). Floors, not fits: whoever tunes on it says so here.
+    "card": 27 / 28, "dob": 1.0, "email": 1.0, "iban": 1.0, "name": 1.0,
+    "name_possessive": 38 / 42, "national_id": 17 / 30, "phone": 31 / 44, "pin": 23 / 31,
+    "postcode": 1.0, "street": 43 / 44, "user_id": 23 / 28}
+EIGHTH_LOOKALIKES_CHANGED = 29  # of 826: 13 shop possessives ("Kohl's"), 11 spaced order
+# numbers taken for national ids, 4 loyalty cards, 1 creditor reference (29 at 1464ebd too)
+
+
+def test_eighth_probe_does_not_fall_below_its_held_out_figures() -> None:
+    family, looks = _whole("pii_probe_eighth.jsonl")
+    assert set(family) == set(EIGHTH_FLOOR)
+    for kind, (planted, removed) in family.items():
+        assert removed / planted >= EIGHTH_FLOOR[kind] - 1e-9, (kind, removed, planted)
+    assert sum(c for _, c in looks.values()) <= EIGHTH_LOOKALIKES_CHANGED
