@@ -7,6 +7,9 @@ unambiguous (UK, Canada) or next to a city, a state or a cue word ("zip code 902
 "10115 Berlin", "1012 AB Amsterdam"). A street with no street-type word ("Ilica 5",
 "Kapušianska 366") is found from what is next to it: the postcode and town after it, a town
 of the gazetteer after it, or an address cue before it. Used by `pii.Scrubber`.
+
+Size: just over 400 lines because it holds the street and postcode shapes of many countries
+as one table of patterns with their anchors; split by country they would share every helper.
 """
 
 from __future__ import annotations

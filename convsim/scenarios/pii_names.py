@@ -155,8 +155,9 @@ class Lexicon:
 def lexicon() -> Lexicon:
     """The bundled names dictionary and English word list (loaded once)."""
     # names of the other faker locales, less towns of the gazetteer ("Atlanta") and ordinary
-    # words of any language (faker's lorem word lists: "campo", "main", "kniha")
-    words = _lorem_words() | NOT_NAMES
+    # words of any language (faker's lorem word lists: "campo", "main", "kniha") or of English
+    # ("Lavender Earl Grey" on a coffee menu is a tea, not a person)
+    words = _lorem_words() | NOT_NAMES | english_words()
     more = [frozenset(w for w in read_words(DATA / f"{kind}_names_extra.txt")
                       if w not in words and not is_place(w)) for kind in ("first", "last")]
     return Lexicon(first_names(), last_names(), english_words(), more[0], more[1])
