@@ -194,8 +194,15 @@ class MutationOperator:
         """What a campaign needs to exercise the defect, when it never fired."""
         return "scenarios in which the agent does what this operator changes"
 
+    def rule_hint(self, facts: PackFacts) -> str | None:
+        """The pack rule that would catch the defect when the campaign runs the `rules`
+        evaluator (None: no rule to suggest)."""
+        return None
+
     def catch_hint(self, facts: PackFacts, evaluators: Sequence[str]) -> str:
         """What to add so that a metric sees the defect, when it fired and nothing changed."""
+        if "rules" in evaluators and (rule := self.rule_hint(facts)):
+            return rule
         missing = [e for e in self.evaluators if e not in evaluators]
         if missing:
             return f"add the evaluator{'s' * (len(missing) > 1)} {', '.join(missing)} " \

@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import re
 import zlib
-from collections.abc import Sequence
 from typing import Any
 
 from convsim.core.acts import recognise
@@ -92,11 +91,11 @@ class SkipConsent(MutationOperator):
                 if facts.consent_tools else "scenarios in which the agent asks for a yes "
                 "before a change")
 
-    def catch_hint(self, facts: PackFacts, evaluators: Sequence[str]) -> str:
-        if not facts.consent_tools and "rules" in evaluators:
-            return ("add a pack rule `requires_consent: {tool: [...]}` naming the changes "
-                    f"that need a yes ({_tools(facts.write_tools)})")
-        return super().catch_hint(facts, evaluators)
+    def rule_hint(self, facts: PackFacts) -> str | None:
+        if facts.consent_tools:
+            return None
+        return ("add a pack rule `requires_consent: {tool: [...]}` naming the changes "
+                f"that need a yes ({_tools(facts.write_tools)})")
 
 
 @mutation("hide_failure")
@@ -161,12 +160,10 @@ class ActBeforeVerification(MutationOperator):
                 "the pack names no verification lookup: add a rule `requires_result: {tool: "
                 "<lookup>, before: [<changes>]}`")
 
-    def catch_hint(self, facts: PackFacts, evaluators: Sequence[str]) -> str:
-        if "rules" in evaluators:
-            return ("add a pack rule `requires_result: {tool: <lookup>, before: "
-                    f"[{_tools(facts.write_tools)}]}}` (a change only after the lookup "
-                    "succeeded)")
-        return super().catch_hint(facts, evaluators)
+    def rule_hint(self, facts: PackFacts) -> str | None:
+        return ("add a pack rule `requires_result: {tool: <lookup>, before: "
+                f"[{_tools(facts.write_tools)}]}}` (a change only after the lookup "
+                "succeeded)")
 
 
 @mutation("double_write")
@@ -186,12 +183,10 @@ class DoubleWrite(MutationOperator):
     def exercise_hint(self, facts: PackFacts) -> str:
         return f"scenarios that reach a change ({_tools(facts.write_tools)})"
 
-    def catch_hint(self, facts: PackFacts, evaluators: Sequence[str]) -> str:
-        if "rules" in evaluators:
-            example = sorted(facts.write_tools)[0] if facts.write_tools else "<change>"
-            return (f"add a pack rule `at_most: {{tool: {example}, n: 1}}` per change made at "
-                    "most once, or `only_if` on the state a change needs")
-        return super().catch_hint(facts, evaluators)
+    def rule_hint(self, facts: PackFacts) -> str | None:
+        example = sorted(facts.write_tools)[0] if facts.write_tools else "<change>"
+        return (f"add a pack rule `at_most: {{tool: {example}, n: 1}}` per change made at "
+                "most once, or `only_if` on the state a change needs")
 
 
 @mutation("quote_unreturned_figure")
