@@ -28,12 +28,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from stdnum import iban as std_iban
-
 sys.path.append(str(Path(__file__).resolve().parent))  # for the helpers next to this file
+import pii_probe_clauses as clauses  # noqa: E402
 import pii_probe_common as common  # noqa: E402
 import pii_probe_seventh_build as seventh  # noqa: E402
-import pii_probe_sixth_build as sixth  # noqa: E402
 from pii_probe_eighth_build_values import (  # noqa: E402
     ADDRESS_COUNTRIES,
     DOB_FORMATS,
@@ -167,121 +165,45 @@ def retail_lines(data: Path) -> list[dict[str, Any]]:
 # ---------------------------------------------------------------------------- build
 
 
-class Queue(sixth.Queue):
-    def __init__(self, rng: random.Random) -> None:
-        self.rng = rng
-        self.jobs = [k for k, n in JOBS.items() for _ in range(n)]
-        self.looks = [k for k, n in LOOKS.items() for _ in range(n)]
-        rng.shuffle(self.jobs)
-        rng.shuffle(self.looks)
+CLAUSES = clauses.of(globals(), phone_places=sorted(PHONE_REGIONS), address_places=ADDRESS_COUNTRIES,
+                     dob_places=sorted(DOB_FORMATS), iban_places=IBAN_COUNTRIES,
+                     national_places=sorted(ID_MODULES), phone_cue_odds=0.6, national_cue_odds=0.6)
 
 
 def plant(maker: Maker, job: str, locale: str) -> tuple[str, list[dict[str, str]]]:
-    rng = maker.rng
-    if job in ("name", "possessive"):
-        return common.name_clause(rng, job, maker.name(locale), NAME_FRAMES, POSSESSIVE_FRAMES)
-    if job == "first_possessive":
-        first, _, origin = maker.name(locale)
-        text = rng.choice(FIRST_POSSESSIVE_FRAMES).format(f=first)
-        return text, [common.span(first, "name_possessive", origin)]
-    if job in ("email", "user_id"):
-        first, last, origin = maker.name(locale)
-        if job == "email":
-            return common.clause(rng, EMAIL_FRAMES, maker.email(first, last, origin), "email", origin)
-        return common.clause(rng, USER_FRAMES, maker.user_id(first, last), "user_id", origin)
-    if job == "phone":
-        where = maker.turn(job, sorted(PHONE_REGIONS))
-        frames = PHONE_CUE if rng.random() < 0.6 else PHONE_BARE
-        return common.clause(rng, frames, maker.phone(where), "phone", where)
-    if job == "address":
-        country = maker.turn(job, ADDRESS_COUNTRIES)
-        whole, street, postcode = maker.address(country)
-        return rng.choice(ADDRESS_FRAMES).format(v=whole), [common.span(street, "street", country),
-                                                            common.span(postcode, "postcode", country)]
-    if job == "dob":
-        where = maker.turn(job, sorted(DOB_FORMATS))
-        return common.clause(rng, DOB_FRAMES, maker.dob(where), "dob", where)
-    if job == "iban":
-        where = maker.turn(job, IBAN_COUNTRIES)
-        return common.iban_clause(rng, IBAN_FRAMES, maker.iban(where), where)
-    if job == "iban_pair":  # a compact IBAN next to a spaced one
-        a_where, b_where = rng.sample(IBAN_COUNTRIES, 2)
-        return common.pair_clause(IBAN_PAIR, (maker.iban(a_where), a_where),
-                                  (std_iban.format(maker.iban(b_where)), b_where))
-    if job == "card":
-        return common.clause(rng, CARD_FRAMES, maker.card(), "card", "en_US")
-    if job == "national":
-        where = maker.turn(job, sorted(ID_MODULES))
-        value = maker.national(where)
-        if rng.random() < 0.6:
-            text = rng.choice(NATIONAL_CUE).format(cue=ID_CUES[where], v=value)
-        else:
-            text = rng.choice(NATIONAL_BARE).format(v=value)
-        return text, [common.span(value, "national_id", where)]
-    return common.clause(rng, CODE_FRAMES[job], maker.code(job), job, locale)
-
-
-def _frame_words() -> set[str]:
-    frames = [f for group in (NAME_FRAMES, POSSESSIVE_FRAMES, FIRST_POSSESSIVE_FRAMES, EMAIL_FRAMES,
-                              PHONE_CUE, PHONE_BARE, ADDRESS_FRAMES, DOB_FRAMES, IBAN_FRAMES, CARD_FRAMES,
-                              NATIONAL_CUE, NATIONAL_BARE, USER_FRAMES, *CODE_FRAMES.values(), [IBAN_PAIR],
-                              [f for _, f in LOOKALIKE_FRAMES.values()]) for f in group]
-    return {w for f in frames for w in re.findall(r"[a-z]+", re.sub(r"\{\w+\}", " ", f).lower())}
+    return clauses.plant(maker, job, locale, CLAUSES)
 
 
 def build(data: Path) -> list[dict[str, Any]]:
     coffee, _ = coffee_lines(data)
     retail = retail_lines(data)
     vocabulary = {w for c in retail + coffee for w in re.findall(r"[a-z]+", c["text"].lower())}
-    maker = Maker(vocabulary | _frame_words())
+    maker = Maker(vocabulary | CLAUSES.words())
     towns = {t for c in TOWN_COUNTRIES for t in maker.towns[c] if " " not in t}
-    openers_ok = {w for w in vocabulary | _frame_words() if len(w) >= 3} - {"you", "your", "the"}
+    openers_ok = {w for w in vocabulary | CLAUSES.words() if len(w) >= 3} - {"you", "your", "the"}
     rng = random.Random(SEED + 1)
     chosen = retail + rng.sample(coffee, min(340, len(coffee)))
     rng.shuffle(chosen)
-    queue = Queue(rng)
+    queue = clauses.Queue(rng, JOBS, LOOKS)
     town_list = sorted(towns)
     out: list[dict[str, Any]] = []
     for n, carrier in enumerate(chosen):
         locale = LINE_LOCALES[n % len(LINE_LOCALES)]
-        jobs, looks = queue.take(len(chosen) - n, False)
-        pieces, spans = [carrier["text"]], []
-        for job in jobs:
-            clause, planted = plant(maker, job, locale)
-            pieces.append(clause)
-            spans += planted
-        made: list[dict[str, str]] = []
-        for look in looks:
-            value = rng.choice(town_list) if look == "town" else maker.lookalike(look)
-            resembles, frame = LOOKALIKE_FRAMES[look]
-            pieces.append(frame.format(v=value))
-            made.append({"value": value, "kind": look, "resembles": resembles})
-        text = sixth._sentences(pieces)
-        if not common.planted_once(spans, text) or any(text.count(h["value"]) != 1 for h in made):
-            queue.give_back(jobs, looks)
-            continue
-        address = any(s["kind"] == "street" for s in spans)
-        seen = [h for h in seventh.lookalikes(text, carrier, towns, openers_ok, address)
-                if all(h["value"] != x["value"] for x in made)]
-        harmless = common.clear_of(seen + made, spans, text)
-        if spans or harmless:
-            out.append(common.held_out_line(f"p8-{len(out) + 1}", locale, carrier, text, spans, harmless))
-    if queue.jobs or queue.looks:
-        raise RuntimeError(f"clauses left unplaced: {len(queue.jobs)} planted, {len(queue.looks)} look-alike")
+        def seen(text: str, address: bool, c: dict[str, Any] = carrier) -> list[dict[str, str]]:
+            return seventh.lookalikes(text, c, towns, openers_ok, address)
+
+        clauses.add_line(out, "p8", clauses.Line(carrier, locale, carrier["text"], []), maker, queue, CLAUSES,
+                         len(chosen) - n, False, seen, town_list)
+    queue.check_done()
     return out
 
 
 def main() -> None:
     args = common.parse_args(__doc__, OUT)
-    missing = [f for f in ("tau2_bench", "taskmaster") if not (args.data / f).is_dir()]
-    if missing:
-        raise SystemExit(f"error: {args.data}: no {' or '.join(missing)} folder (the shared public data)")
+    clauses.require(args.data, ("tau2_bench", "taskmaster"))
     lines = build(args.data)
     common.write_jsonl(args.out, lines)
-    planted, looks = common.count(lines), common.count(lines, "harmless", "resembles")
-    print(f"{args.out}: {len(lines)} lines; per kind, planted values and look-alikes resembling it:")
-    for kind in sorted(set(planted) | set(looks)):
-        print(f"  {kind:<16} {planted.get(kind, 0):>5} {looks.get(kind, 0):>6}")
+    clauses.print_kinds(args.out, lines)
     (coffee, dialogs), retail = coffee_lines(args.data), retail_lines(args.data)
     used = {x["ref"] for x in lines}
     left = sum(c["ref"] not in used for c in coffee)

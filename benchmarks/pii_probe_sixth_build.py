@@ -43,9 +43,9 @@ from typing import Any
 
 from faker.providers.person import en_GB as en_gb_person
 from faker.providers.person import en_US as en_us_person
-from stdnum import iban as std_iban
 
 sys.path.append(str(Path(__file__).resolve().parent))  # for pii_probe_common, next to this file
+import pii_probe_clauses as clauses  # noqa: E402
 import pii_probe_common as common  # noqa: E402
 from pii_probe_sixth_values import (  # noqa: E402
     ADDRESS_COUNTRIES,
@@ -354,54 +354,14 @@ LOOKS = {"ean": 14, "isbn": 12, "tracking": 22, "creditor_ref": 26, "receipt": 2
          "booking_ref": 20, "loyalty_tier": 14, "travel_date": 26, "amount": 26, "promo": 26, "website": 12}
 
 
-def plan() -> tuple[list[str], list[str]]:
-    """Planted-clause jobs and look-alike-clause jobs, in a fixed order."""
-    return ([k for k, n in JOBS.items() for _ in range(n)], [k for k, n in LOOKS.items() for _ in range(n)])
+CLAUSES = clauses.of(globals(), phone_places=PHONE_LOCALES, address_places=ADDRESS_COUNTRIES,
+                     dob_places=sorted(DOB_FORMATS), iban_places=IBAN_COUNTRIES,
+                     national_places=sorted(ID_CUES), phone_cue_odds=0.55, national_cue_odds=0.7,
+                     swap_pair=True)
 
 
 def plant(maker: Maker, job: str, locale: str) -> tuple[str, list[dict[str, str]]]:
-    rng = maker.rng
-    if job in ("name", "possessive"):
-        return common.name_clause(rng, job, maker.name(locale), NAME_FRAMES, POSSESSIVE_FRAMES)
-    if job == "first_possessive":  # a first name alone, possessive
-        first, _, origin = maker.name(locale)
-        text = rng.choice(FIRST_POSSESSIVE_FRAMES).format(f=first)
-        return text, [common.span(first, "name_possessive", origin)]
-    if job == "email":
-        first, last, origin = maker.name(locale)
-        return common.clause(rng, EMAIL_FRAMES, maker.email(first, last, origin), "email", origin)
-    if job == "phone":
-        where = maker.turn(job, PHONE_LOCALES)
-        frames = PHONE_CUE if rng.random() < 0.55 else PHONE_BARE
-        return common.clause(rng, frames, maker.phone(where), "phone", where)
-    if job == "address":
-        where = maker.turn(job, ADDRESS_COUNTRIES)
-        whole, street, postcode = maker.address(where)
-        text = rng.choice(ADDRESS_FRAMES).format(v=whole)
-        return text, [common.span(street, "street", where), common.span(postcode, "postcode", where)]
-    if job == "dob":
-        where = maker.turn(job, sorted(DOB_FORMATS))
-        return common.clause(rng, DOB_FRAMES, maker.dob(where), "dob", where)
-    if job == "iban":
-        where = maker.turn(job, IBAN_COUNTRIES)
-        return common.iban_clause(rng, IBAN_FRAMES, maker.iban(where), where)
-    if job == "iban_pair":  # a compact IBAN in a list next to a spaced one
-        a_where, b_where = rng.sample(IBAN_COUNTRIES, 2)
-        a, b = maker.iban(a_where), std_iban.format(maker.iban(b_where))
-        if rng.random() < 0.5:
-            (a, a_where), (b, b_where) = (b, b_where), (a, a_where)
-        return common.pair_clause(IBAN_PAIR, (a, a_where), (b, b_where))
-    if job == "card":
-        return common.clause(rng, CARD_FRAMES, maker.card(), "card", "en_US")
-    if job == "national":
-        where = maker.turn(job, sorted(ID_CUES))
-        value = maker.national(where)
-        if rng.random() < 0.7:
-            text = rng.choice(NATIONAL_CUE).format(cue=ID_CUES[where], v=value)
-        else:
-            text = rng.choice(NATIONAL_BARE).format(v=value)
-        return text, [common.span(value, "national_id", where)]
-    return common.clause(rng, CODE_FRAMES[job], maker.code(job), job, locale)
+    return clauses.plant(maker, job, locale, CLAUSES)
 
 
 def _replace_word(text: str, old: str, new: str) -> str | None:
@@ -448,49 +408,14 @@ def _refill(maker: Maker, carrier: dict[str, Any], locale: str) -> tuple[str, li
     return (text, spans) if text is not None else None
 
 
-def _frame_words() -> set[str]:
-    """The lower-case words of this probe's own frames ("Will it ...": an opener may be one)."""
-    frames = [f for group in (NAME_FRAMES, POSSESSIVE_FRAMES, FIRST_POSSESSIVE_FRAMES, EMAIL_FRAMES,
-                              PHONE_CUE, PHONE_BARE, ADDRESS_FRAMES, DOB_FRAMES, IBAN_FRAMES, CARD_FRAMES,
-                              NATIONAL_CUE, NATIONAL_BARE, *CODE_FRAMES.values(), [IBAN_PAIR],
-                              [f for _, f in LOOKALIKE_FRAMES.values()]) for f in group]
-    return {w for f in frames for w in re.findall(r"[a-z]+", re.sub(r"\{\w+\}", " ", f).lower())}
+_sentences = clauses.sentences  # the seventh and eighth builders use it by this name
 
 
-def _sentences(pieces: list[str]) -> str:
-    """The carrier text and its clauses as one message: each piece but the last ends a sentence."""
-    closed = [p if p.endswith((".", "?", "!")) else p.rstrip(" ;,") + "." for p in pieces[:-1]]
-    return " ".join(closed + pieces[-1:])
-
-
-class Queue:
-    """The clauses still to place (planted jobs, look-alike jobs), handed out line by line so
-    that every one is placed before the carriers run out."""
+class Queue(clauses.Queue):
+    """This probe's clauses still to place."""
 
     def __init__(self, rng: random.Random) -> None:
-        self.rng = rng
-        self.jobs, self.looks = plan()
-        rng.shuffle(self.jobs)
-        rng.shuffle(self.looks)
-
-    def take(self, remaining: int, has_values: bool) -> tuple[list[str], list[str]]:
-        """Planted jobs for this line (two when behind, else one on most lines) and at most
-        one look-alike job."""
-        if len(self.jobs) > remaining:
-            want = 2
-        elif self.jobs and (not has_values or self.rng.random() < 0.7):
-            want = 1
-        else:
-            want = 0
-        jobs = [self.jobs.pop() for _ in range(min(want, len(self.jobs)))]
-        looks = []
-        if self.looks and (len(self.looks) >= remaining or self.rng.random() < 0.6):
-            looks.append(self.looks.pop())
-        return jobs, looks
-
-    def give_back(self, jobs: list[str], looks: list[str]) -> None:
-        self.jobs += jobs[::-1]
-        self.looks += looks
+        super().__init__(rng, JOBS, LOOKS)
 
 
 def build(data: Path) -> list[dict[str, Any]]:
@@ -499,7 +424,7 @@ def build(data: Path) -> list[dict[str, Any]]:
     vocabulary = {w for c in tau + coffee for w in re.findall(r"[a-z]+", c["text"].lower())}
     maker = Maker(vocabulary)
     known = Known(data, set(maker.towns["US"]))
-    openers_ok = {w for w in vocabulary | _frame_words() if len(w) >= 3} - {"you", "your", "the"}
+    openers_ok = {w for w in vocabulary | CLAUSES.words() if len(w) >= 3} - {"you", "your", "the"}
     rng = random.Random(SEED + 1)
     valued = [c for c in tau if c["found"]]
     plain = [c for c in tau if not c["found"]]
@@ -513,45 +438,19 @@ def build(data: Path) -> list[dict[str, Any]]:
         refilled = _refill(maker, carrier, locale)
         if refilled is None:
             continue
-        text, spans = refilled
-        jobs, looks = queue.take(len(order) - n, bool(spans))
-        pieces = [text]
-        for job in jobs:
-            clause, planted = plant(maker, job, locale)
-            pieces.append(clause)
-            spans += planted
-        made: list[dict[str, str]] = []
-        for look in looks:  # the look-alike clause comes last
-            value = maker.lookalike(look)
-            resembles, frame = LOOKALIKE_FRAMES[look]
-            pieces.append(frame.format(v=value))
-            made.append({"value": value, "kind": look, "resembles": resembles})
-        text = _sentences(pieces)
-        if not common.planted_once(spans, text) or any(text.count(h["value"]) != 1 for h in made):
-            queue.give_back(jobs, looks)  # the line is left out; its clauses go to the next lines
-            continue
-        address = any(s["kind"] == "street" for s in spans)
-        seen = [h for h in lookalikes(text, carrier, known, openers_ok, address)
-                if all(h["value"] != x["value"] for x in made)]
-        harmless = common.clear_of(seen + made, spans, text)
-        if spans or harmless:
-            out.append(common.held_out_line(f"p6-{len(out) + 1}", locale, carrier, text, spans, harmless))
-    if queue.jobs or queue.looks:
-        raise RuntimeError(f"clauses left unplaced: {len(queue.jobs)} planted, {len(queue.looks)} look-alike")
+        clauses.add_line(out, "p6", clauses.Line(carrier, locale, *refilled), maker, queue, CLAUSES,
+                         len(order) - n, bool(refilled[1]),
+                         lambda text, address, c=carrier: lookalikes(text, c, known, openers_ok, address))
+    queue.check_done()
     return out
 
 
 def main() -> None:
     args = common.parse_args(__doc__, OUT)
-    missing = [f for f in ("tau_bench", "taskmaster") if not (args.data / f).is_dir()]
-    if missing:
-        raise SystemExit(f"error: {args.data}: no {' or '.join(missing)} folder (the shared public data)")
+    clauses.require(args.data, ("tau_bench", "taskmaster"))
     lines = build(args.data)
     common.write_jsonl(args.out, lines)
-    planted, looks = common.count(lines), common.count(lines, "harmless", "resembles")
-    print(f"{args.out}: {len(lines)} lines; per kind, planted values and look-alikes resembling it:")
-    for kind in sorted(set(planted) | set(looks)):
-        print(f"  {kind:<16} {planted.get(kind, 0):>5} {looks.get(kind, 0):>6}")
+    clauses.print_kinds(args.out, lines)
 
 
 if __name__ == "__main__":
