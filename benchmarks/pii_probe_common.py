@@ -16,7 +16,7 @@ import random
 import re
 import unicodedata
 import zlib
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -148,6 +148,32 @@ class MakerBase:
             if value[:2] == region and std_iban.is_valid(value):
                 return value
         raise RuntimeError(f"no valid IBAN for {locale}")
+
+    def iban_of(self, country: str, faker_locales: dict[str, str], layouts: dict[str, str],
+                chars: dict[str, str]) -> str:
+        """A valid IBAN of `country`: Faker's of its locale in `faker_locales`, else one of the
+        BBAN layout `layouts[country]` (each letter a class of `chars`) with its check digits."""
+        if country in faker_locales:
+            return self.valid_iban(faker_locales[country], country)
+        for _ in range(50):
+            bban = "".join(self.rng.choice(chars[c]) for c in layouts[country])
+            value = country + std_iban.calc_check_digits(country + "00" + bban) + bban
+            if std_iban.is_valid(value):
+                return value
+        raise RuntimeError(f"no IBAN for {country}")
+
+    def new_name(self, locale: str, locales: list[str], word: Callable[[str, str], str],
+                 used: set[str]) -> tuple[str, str, str]:
+        """(first, last, origin): of the line's `locale` most of the time when it is one of
+        `locales`, else of one of them; `word(origin, method)` draws each word, kept in `used`."""
+        own = locale in locales and self.rng.random() < 0.6
+        origin = locale if own else self.rng.choice(locales)
+        first = word(origin, "first_name")
+        last = word(origin, "last_name")
+        while last == first:
+            last = word(origin, "last_name")
+        used.update((first.lower(), last.lower()))
+        return first, last, origin
 
 
 # ---------------------------------------------------------------------------- lines of a probe

@@ -17,7 +17,6 @@ from typing import Any
 import phonenumbers
 import pii_probe_common as common
 import pii_probe_seventh_build_values as seventh
-from stdnum import iban as std_iban
 from stdnum import luhn
 from stdnum.au import tfn
 from stdnum.cr import cpf as cr_cpf
@@ -106,14 +105,7 @@ class Maker(seventh.Maker):
 
     def name(self, locale: str) -> tuple[str, str, str]:
         """(first, last, origin): the line's locale most of the time, every word new to the probe."""
-        own = locale in NAME_LOCALES and self.rng.random() < 0.6
-        origin = locale if own else self.rng.choice(NAME_LOCALES)
-        first = self._name_word(origin, "first_name")
-        last = self._name_word(origin, "last_name")
-        while last == first:
-            last = self._name_word(origin, "last_name")
-        self.used_names.update((first.lower(), last.lower()))
-        return first, last, origin
+        return self.new_name(locale, NAME_LOCALES, self._name_word, self.used_names)
 
     def phone(self, region: str) -> str:
         """A number valid for `region`, written as people write it."""
@@ -180,14 +172,7 @@ class Maker(seventh.Maker):
         return f"{street}, {postcode} {town}", street, postcode
 
     def iban(self, country: str) -> str:
-        if country in IBAN_LOCALE:
-            return self.valid_iban(IBAN_LOCALE[country], country)
-        for _ in range(50):
-            bban = "".join(self.rng.choice(BBAN_CHARS[c]) for c in BBAN[country])
-            value = country + std_iban.calc_check_digits(country + "00" + bban) + bban
-            if std_iban.is_valid(value):
-                return value
-        raise RuntimeError(f"no IBAN for {country}")
+        return self.iban_of(country, IBAN_LOCALE, BBAN, BBAN_CHARS)
 
     def national(self, country: str) -> str:
         """A valid national id of `country` (its check character found by trying each), written

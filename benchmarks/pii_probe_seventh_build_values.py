@@ -16,7 +16,6 @@ from typing import Any
 import phonenumbers
 import pii_probe_common as common
 import pii_probe_sixth_values as sixth
-from stdnum import iban as std_iban
 from stdnum import luhn
 from stdnum.cn import ric
 from stdnum.dk import cpr
@@ -169,14 +168,7 @@ class Maker(sixth.Maker):
         return f"{street}, {postcode} {town}", street, postcode
 
     def iban(self, country: str) -> str:
-        if country in IBAN_LOCALE:
-            return self.valid_iban(IBAN_LOCALE[country], country)
-        for _ in range(50):
-            bban = "".join(self.rng.choice(BBAN_CHARS[c]) for c in BBAN[country])
-            value = country + std_iban.calc_check_digits(country + "00" + bban) + bban
-            if std_iban.is_valid(value):
-                return value
-        raise RuntimeError(f"no IBAN for {country}")
+        return self.iban_of(country, IBAN_LOCALE, BBAN, BBAN_CHARS)
 
     def national(self, country: str) -> str:
         """A valid national id of `country` (the check character found by trying each), with its

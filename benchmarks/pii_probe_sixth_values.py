@@ -16,7 +16,6 @@ from collections.abc import Iterator
 import phonenumbers
 import pii_probe_common as common
 from stdnum import ean, isbn, iso11649, luhn
-from stdnum import iban as std_iban
 from stdnum.bg import egn
 from stdnum.ee import ik
 from stdnum.id import nik
@@ -109,14 +108,7 @@ class Maker(common.MakerBase):
 
     def name(self, locale: str) -> tuple[str, str, str]:
         """(first, last, origin); every planted name word is new to the probe."""
-        own = locale in NAME_LOCALES and self.rng.random() < 0.6
-        origin = locale if own else self.rng.choice(NAME_LOCALES)
-        first = self._name_word(origin, "first_name")
-        last = self._name_word(origin, "last_name")
-        while last == first:
-            last = self._name_word(origin, "last_name")
-        self.used_names.update((first.lower(), last.lower()))
-        return first, last, origin
+        return self.new_name(locale, NAME_LOCALES, self._name_word, self.used_names)
 
     def phone(self, locale: str) -> str:
         region = REGION[locale]
@@ -196,14 +188,7 @@ class Maker(common.MakerBase):
         return whole, street, postcode
 
     def iban(self, country: str) -> str:
-        if country in IBAN_LOCALE:
-            return self.valid_iban(IBAN_LOCALE[country], country)
-        for _ in range(50):
-            bban = "".join(self.rng.choice(BBAN_CHARS[c]) for c in BBAN[country])
-            value = country + std_iban.calc_check_digits(country + "00" + bban) + bban
-            if std_iban.is_valid(value):
-                return value
-        raise RuntimeError(f"no IBAN for {country}")
+        return self.iban_of(country, IBAN_LOCALE, BBAN, BBAN_CHARS)
 
     def card(self) -> str:
         number = self.card_number(("visa16", "mastercard", "amex", "discover", "jcb16", "maestro"))
