@@ -84,6 +84,14 @@ def of(tables: dict[str, Any], **rest: Any) -> Clauses:
     return Clauses(**{f: tables[name] for f, name in FRAME_NAMES.items() if name in tables}, **rest)
 
 
+def places_of(values: Any) -> dict[str, Sequence[str]]:
+    """The places of a values module that names them as the seventh's does (PHONE_REGIONS,
+    ADDRESS_COUNTRIES, DOB_FORMATS, IBAN_COUNTRIES, ID_MODULES), as `of` takes them."""
+    return {"phone_places": sorted(values.PHONE_REGIONS), "address_places": values.ADDRESS_COUNTRIES,
+            "dob_places": sorted(values.DOB_FORMATS), "iban_places": values.IBAN_COUNTRIES,
+            "national_places": sorted(values.ID_MODULES)}
+
+
 def plant(maker: Any, job: str, locale: str, clauses: Clauses) -> tuple[str, Spans]:
     """A clause planting a value of kind `job` (drawn by the probe's `maker`), and its spans."""
     rng: random.Random = maker.rng

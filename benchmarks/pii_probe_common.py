@@ -134,6 +134,21 @@ class MakerBase:
                 return candidate
         raise RuntimeError(f"no valid phone for {region}")
 
+    @staticmethod
+    def as_written(text: str, national: str, region: str) -> str:
+        """`text` when it still reads as a valid number of `region`, else the national form."""
+        if not phonenumbers.is_valid_number_for_region(phonenumbers.parse(text, region), region):
+            text = national
+        assert phonenumbers.is_valid_number_for_region(phonenumbers.parse(text, region), region), text
+        return text
+
+    def written_dob(self, formats: dict[str, list[str]], country: str, iso: bool = False) -> str:
+        """A date of birth for ages 18-90: ISO, or in one of `formats[country]` (no zero after a space)."""
+        born = birth_date(self.faker("en_US"), 18, 90)
+        if iso:
+            return born.isoformat()
+        return born.strftime(self.rng.choice(formats[country])).replace(" 0", " ")
+
     def card_number(self, card_types: tuple[str, ...]) -> str:
         """A Luhn-valid card number of 15 digits or more, of one of `card_types`."""
         for _ in range(50):

@@ -31,17 +31,9 @@ from typing import Any
 sys.path.append(str(Path(__file__).resolve().parent))  # for the helpers next to this file
 import pii_probe_clauses as clauses  # noqa: E402
 import pii_probe_common as common  # noqa: E402
+import pii_probe_eighth_build_values as values  # noqa: E402
 import pii_probe_seventh_build as seventh  # noqa: E402
-from pii_probe_eighth_build_values import (  # noqa: E402
-    ADDRESS_COUNTRIES,
-    DOB_FORMATS,
-    IBAN_COUNTRIES,
-    ID_MODULES,
-    LINE_LOCALES,
-    PHONE_REGIONS,
-    SEED,
-    Maker,
-)
+from pii_probe_eighth_build_values import LINE_LOCALES, SEED, Maker  # noqa: E402
 
 DATA = common.DATA
 OUT = common.REPO / "tests" / "data" / "pii_probe_eighth.jsonl"
@@ -165,9 +157,7 @@ def retail_lines(data: Path) -> list[dict[str, Any]]:
 # ---------------------------------------------------------------------------- build
 
 
-CLAUSES = clauses.of(globals(), phone_places=sorted(PHONE_REGIONS), address_places=ADDRESS_COUNTRIES,
-                     dob_places=sorted(DOB_FORMATS), iban_places=IBAN_COUNTRIES,
-                     national_places=sorted(ID_MODULES), phone_cue_odds=0.6, national_cue_odds=0.6)
+CLAUSES = clauses.of(globals(), **clauses.places_of(values), phone_cue_odds=0.6, national_cue_odds=0.6)
 
 
 def plant(maker: Maker, job: str, locale: str) -> tuple[str, list[dict[str, str]]]:

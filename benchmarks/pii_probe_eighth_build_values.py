@@ -132,14 +132,10 @@ class Maker(seventh.Maker):
             text = f"+{number.country_code}-" + re.sub(r"[ ()]+", "-", intl.split(" ", 1)[1]).strip("-")
         else:
             text = national
-        if not phonenumbers.is_valid_number_for_region(phonenumbers.parse(text, region), region):
-            text = national
-        assert phonenumbers.is_valid_number_for_region(phonenumbers.parse(text, region), region), text
-        return text
+        return self.as_written(text, national, region)
 
     def dob(self, country: str, iso: bool = False) -> str:
-        born = common.birth_date(self.faker("en_US"), 18, 90)
-        return born.strftime(self.rng.choice(DOB_FORMATS[country])).replace(" 0", " ")
+        return self.written_dob(DOB_FORMATS, country)  # always written out (iso unused here)
 
     def address(self, country: str) -> tuple[str, str, str]:
         """(whole address, street, postcode) in the country's order, with a real town."""

@@ -36,17 +36,9 @@ from typing import Any
 sys.path.append(str(Path(__file__).resolve().parent))  # for the helpers next to this file
 import pii_probe_clauses as clauses  # noqa: E402
 import pii_probe_common as common  # noqa: E402
+import pii_probe_seventh_build_values as values  # noqa: E402
 import pii_probe_sixth_build as sixth  # noqa: E402
-from pii_probe_seventh_build_values import (  # noqa: E402
-    ADDRESS_COUNTRIES,
-    DOB_FORMATS,
-    IBAN_COUNTRIES,
-    ID_MODULES,
-    LINE_LOCALES,
-    PHONE_REGIONS,
-    SEED,
-    Maker,
-)
+from pii_probe_seventh_build_values import LINE_LOCALES, SEED, Maker  # noqa: E402
 
 DATA = common.DATA
 OUT = common.REPO / "tests" / "data" / "pii_probe_seventh.jsonl"
@@ -248,9 +240,7 @@ def lookalikes(text: str, carrier: dict[str, Any], towns: set[str], openers_ok: 
 # ---------------------------------------------------------------------------- build
 
 
-CLAUSES = clauses.of(globals(), phone_places=sorted(PHONE_REGIONS), address_places=ADDRESS_COUNTRIES,
-                     dob_places=sorted(DOB_FORMATS), iban_places=IBAN_COUNTRIES,
-                     national_places=sorted(ID_MODULES), phone_cue_odds=0.55, national_cue_odds=0.65)
+CLAUSES = clauses.of(globals(), **clauses.places_of(values), phone_cue_odds=0.55, national_cue_odds=0.65)
 
 
 def plant(maker: Maker, job: str, locale: str) -> tuple[str, list[dict[str, str]]]:

@@ -119,16 +119,10 @@ class Maker(sixth.Maker):
             text = f"00{number.country_code} " + " ".join(digits[i : i + 3] for i in range(0, len(digits), 3))
         else:
             text = national
-        if not phonenumbers.is_valid_number_for_region(phonenumbers.parse(text, region), region):
-            text = national
-        assert phonenumbers.is_valid_number_for_region(phonenumbers.parse(text, region), region), text
-        return text
+        return self.as_written(text, national, region)
 
     def dob(self, country: str, iso: bool = False) -> str:
-        born = common.birth_date(self.faker("en_US"), 18, 90)
-        if iso:
-            return born.isoformat()
-        return born.strftime(self.rng.choice(DOB_FORMATS[country])).replace(" 0", " ")
+        return self.written_dob(DOB_FORMATS, country, iso)
 
     def _digits(self, pattern: str) -> str:
         """# a digit (the first of a run not 0), @ a capital letter."""

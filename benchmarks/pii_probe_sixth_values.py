@@ -130,10 +130,7 @@ class Maker(common.MakerBase):
             text = re.sub(r"\D", "", national)
         else:
             text = national
-        if not phonenumbers.is_valid_number_for_region(phonenumbers.parse(text, region), region):
-            text = national
-        assert phonenumbers.is_valid_number_for_region(phonenumbers.parse(text, region), region), text
-        return text
+        return self.as_written(text, national, region)
 
     def email(self, first: str, last: str, origin: str) -> str:
         first_part, last_part = latin(first).lower(), latin(last).lower()
@@ -146,11 +143,7 @@ class Maker(common.MakerBase):
         return f"{local}@{domain}"
 
     def dob(self, country: str, iso: bool = False) -> str:
-        born = common.birth_date(self.faker("en_US"), 18, 90)
-        if iso:
-            return born.isoformat()
-        fmt = self.rng.choice(DOB_FORMATS[country])
-        return born.strftime(fmt).replace(" 0", " ")
+        return self.written_dob(DOB_FORMATS, country, iso)
 
     def postcode(self, country: str) -> str:
         rng = self.rng
