@@ -9,8 +9,10 @@ look-alikes are this probe's own.
 
 from __future__ import annotations
 
+import random
 import re
 import string
+from collections.abc import Callable
 from typing import Any
 
 import phonenumbers
@@ -214,6 +216,22 @@ STREET_PRODUCTS = [
 ]
 
 
+# postcodes in each country's own form, drawn with the probe's generator
+POSTCODES: dict[str, Callable[[random.Random], str]] = {
+    "GR": lambda rng: f"{rng.randrange(100, 856)} {rng.randrange(100):02d}",  # "105 63"
+    "AR": lambda rng: (
+        rng.choice("BCDHKMNSTUVXY")  # CPA: "C1043AAB"
+        + f"{rng.randrange(1000, 9500)}"
+        + "".join(rng.choice(string.ascii_uppercase) for _ in range(3))
+    ),
+    "AM": lambda rng: f"{rng.randrange(1, 42):02d}{rng.randrange(100):02d}",
+    "PE": lambda rng: f"{rng.randrange(1, 26):02d}{rng.randrange(1000):03d}",
+    "IL": lambda rng: f"{rng.randrange(1000000, 9999999)}",
+    "CY": lambda rng: f"{rng.randrange(1000, 9900)}",
+    "HU": lambda rng: f"{rng.randrange(1000, 9900)}",
+}
+
+
 def romanise(word: str, locale: str) -> str:
     """A Greek, Armenian or Georgian name word in Latin letters (other words unchanged)."""
     if locale not in ROMAN:
@@ -304,22 +322,7 @@ class Maker(eighth.Maker):
                 return f"{street}, {town}, {postcode}", street, postcode
             return f"{street}, {postcode} {town}", street, postcode  # DE, FR
         street = f"{rng.choice(STREETS[country])} {number}"
-        if country == "GR":  # "105 63"
-            postcode = f"{rng.randrange(100, 856)} {rng.randrange(100):02d}"
-        elif country == "AR":  # CPA: "C1043AAB"
-            postcode = (
-                rng.choice("BCDHKMNSTUVXY")
-                + f"{rng.randrange(1000, 9500)}"
-                + "".join(rng.choice(string.ascii_uppercase) for _ in range(3))
-            )
-        elif country == "AM":
-            postcode = f"{rng.randrange(1, 42):02d}{rng.randrange(100):02d}"
-        elif country == "PE":
-            postcode = f"{rng.randrange(1, 26):02d}{rng.randrange(1000):03d}"
-        elif country == "IL":
-            postcode = f"{rng.randrange(1000000, 9999999)}"
-        else:  # CY, HU: four digits
-            postcode = f"{rng.randrange(1000, 9900)}"
+        postcode = POSTCODES[country](rng)
         if country in ("AR", "PE"):
             return (
                 f"{street}, {town} {postcode}" if country == "PE" else f"{street}, {postcode} {town}",

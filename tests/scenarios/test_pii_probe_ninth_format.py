@@ -3,9 +3,12 @@ benchmarks/pii_probe_ninth_build.py from public text): format, counts, labels (p
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import importlib.util
 import re
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from stdnum import ean, isbn, iso11649, luhn
@@ -20,6 +23,7 @@ from stdnum.us import itin
 
 _spec = importlib.util.spec_from_file_location("probe_checks", Path(__file__).with_name("probe_checks.py"))
 checks = importlib.util.module_from_spec(_spec)  # type: ignore[arg-type]
+sys.modules.setdefault("probe_checks", checks)  # registered before it runs, as dataclasses need
 _spec.loader.exec_module(checks)  # type: ignore[union-attr]
 
 PROBE = checks.PROBES / "pii_probe_ninth.jsonl"
@@ -92,54 +96,64 @@ def test_each_planted_value_occurs_once_and_no_look_alike_overlaps_one() -> None
     checks.assert_once_and_clear(checks.read_lines(PROBE))
 
 
+def _fails_luhn_16(value: str) -> bool:
+    digits = value.replace(" ", "")
+    return len(digits) == 16 and not luhn.is_valid(digits)
+
+
+# planted kinds checked beyond probe_checks.assert_valid, and look-alikes that are real business numbers
+PLANTED_EXTRA: dict[str, Callable[[str, str], bool]] = {
+    "iban": lambda value, origin: value[:2] == origin,
+    "national_id": lambda value, origin: ID_SYSTEM[origin].is_valid(value),  # its own country's system
+    "user_id": lambda value, _: re.fullmatch(r"[a-z]+\d{2}|3\d{7}|MBR\d{7}", value) is not None,
+}
+LOOKALIKE_VALID: dict[str, Callable[[str], bool]] = {
+    "ean": ean.is_valid,
+    "isbn": isbn.is_valid,
+    "creditor_ref": iso11649.is_valid,
+    "loyalty_card": _fails_luhn_16,  # shaped like a card, but no card
+    "gift_card": _fails_luhn_16,
+    "member_card": lambda value: len(value.replace(" ", "")) == 12,  # too short for a card
+}
+CODES = re.compile(r"\d{3,4}( ?\d{2,4})?")  # one-time codes may be read out in two groups
+
+
 def test_numbers_are_valid_in_their_own_system() -> None:
     lines = checks.read_lines(PROBE)
-    for line in lines:
-        for span in line["spans"]:
-            kind, value, origin = span["kind"], span["value"], span["origin"]
-            if kind in ("pin", "passcode", "otp"):  # one-time codes may be read out in two groups
-                assert re.fullmatch(r"\d{3,4}( ?\d{2,4})?", value), value
-                continue
-            region = origin if re.fullmatch(r"[A-Z]{2}", origin) else None
-            checks.assert_valid(kind, value, region, NATIONAL)
-            if kind == "iban":
-                assert value[:2] == origin, value
-            elif kind == "national_id":  # valid in its own country's system
-                assert ID_SYSTEM[origin].is_valid(value), span
-            elif kind == "user_id":
-                assert re.fullmatch(r"[a-z]+\d{2}|3\d{7}|MBR\d{7}", value), value
-        for h in line["harmless"]:  # business numbers shaped like personal ones are real ones too
-            if h["kind"] in ("ean", "isbn"):
-                assert (ean if h["kind"] == "ean" else isbn).is_valid(h["value"]), h
-            elif h["kind"] == "creditor_ref":
-                assert iso11649.is_valid(h["value"]), h
-            elif h["kind"] in ("loyalty_card", "gift_card"):  # shaped like a card, but no card: fails Luhn
-                digits = h["value"].replace(" ", "")
-                assert len(digits) == 16 and not luhn.is_valid(digits), h
-            elif h["kind"] == "member_card":  # too short for a card
-                assert len(h["value"].replace(" ", "")) == 12, h
+    spans = [s for x in lines for s in x["spans"]]
+    for span in spans:
+        kind, value, origin = span["kind"], span["value"], span["origin"]
+        if kind in ("pin", "passcode", "otp"):
+            assert CODES.fullmatch(value), span
+            continue
+        checks.assert_valid(kind, value, origin if re.fullmatch(r"[A-Z]{2}", origin) else None, NATIONAL)
+        assert PLANTED_EXTRA.get(kind, lambda *_: True)(value, origin), span
+    looks = [h for x in lines for h in x["harmless"] if h["kind"] in LOOKALIKE_VALID]
+    assert looks and all(LOOKALIKE_VALID[h["kind"]](h["value"]) for h in looks)
     checks.assert_spaced_and_compact_ibans(lines)
-    ids = [s["value"] for x in lines for s in x["spans"] if s["kind"] == "national_id"]
+    ids = [s["value"] for s in spans if s["kind"] == "national_id"]
     assert any(v.isalnum() for v in ids) and any(not v.isalnum() for v in ids)
-    assert {s["origin"] for x in lines for s in x["spans"] if s["kind"] == "national_id"} == set(ID_SYSTEM)
-    otps = [s["value"] for x in lines for s in x["spans"] if s["kind"] == "otp"]
+    assert {s["origin"] for s in spans if s["kind"] == "national_id"} == set(ID_SYSTEM)
+    otps = [s["value"] for s in spans if s["kind"] == "otp"]
     assert any(" " in v for v in otps) and any(" " not in v for v in otps)
+
+
+def _dates(value: str) -> list[dt.date]:
+    """Every reading of `value` in one of the probe's date-of-birth formats."""
+    out = []
+    for fmt in DOB_FORMATS:
+        with contextlib.suppress(ValueError):
+            out.append(dt.datetime.strptime(value, fmt).date())
+    return out
 
 
 def test_dates_of_birth_are_real_dates_of_adults() -> None:
     built = dt.date(2026, 12, 6)
-    for line in checks.read_lines(PROBE):
-        for span in line["spans"]:
-            if span["kind"] != "dob":
-                continue
-            parsed = []
-            for fmt in DOB_FORMATS:
-                try:
-                    parsed.append(dt.datetime.strptime(span["value"], fmt).date())
-                except ValueError:
-                    pass
-            assert parsed, span
-            assert any(17 <= (built - d).days / 365.25 <= 91 for d in parsed), span
+    births = [s for x in checks.read_lines(PROBE) for s in x["spans"] if s["kind"] == "dob"]
+    assert births
+    for span in births:
+        ages = [(built - d).days / 365.25 for d in _dates(span["value"])]
+        assert any(17 <= age <= 91 for age in ages), span
 
 
 def test_romanised_names_are_latin_letters() -> None:
