@@ -32,7 +32,9 @@ from stdnum.in_ import aadhaar
 from stdnum.in_ import pan as in_pan
 from stdnum.is_ import kennitala
 from stdnum.it import codicefiscale
+from stdnum.lv import pvn as lv_pvn
 from stdnum.mx import curp
+from stdnum.mx import rfc as mx_rfc
 from stdnum.my import nric as my_nric
 from stdnum.nl import bsn
 from stdnum.pl import pesel
@@ -65,7 +67,8 @@ NOT_PERSONAL = re.compile(
     r"item|product|part|version|build|parcel|shipment|package|receipt|transaction|booking|"
     r"reservation|flight|promo|coupon|voucher|rma|return|code|bestellung|commande|pedido|ordine|"
     r"room|lot|batch|utr|vat|eori|"
-    r"[a-z]+_id|id)s?[\s_-]*(?:number|no\.?|num|id|code|#)?[\"']?\s*(?:is|was|:|=|#)?\s*\[?\s*[\"']?"
+    r"[a-z]+_id|id)s?[\s_-]*(?:number|no\.?|num|id|code|#)?[\"']?\s*(?:is|was|shows|showed|reads|says|:|=|#)?"
+    r"\s*\[?\s*[\"']?"
     r"\s*[#:]?\s*$", re.IGNORECASE)
 
 
@@ -75,6 +78,13 @@ def business_context(text: str, start: int) -> bool:
 
 def cue_before(cue: re.Pattern[str], text: str, start: int, window: int = 40) -> bool:
     return bool(cue.search(text[max(0, start - window):start]))
+
+
+def id_tail(text: str, start: int) -> bool:
+    """The number at `start` continues a code word with digits ("RF12 3453 1253 ...", "AB12 3456")."""
+    previous = text[max(0, start - 12):start].split()
+    return bool(previous) and previous[-1][-1].isalnum() and any(ch.isdigit() for ch in previous[-1]) \
+        and text[start - 1] == " "
 
 
 def digits(value: str) -> str:
@@ -141,6 +151,8 @@ def find_emails(text: str) -> Iterator[Span]:
 PHONE_CUE = re.compile(r"\b(?:phone|call|cell|mobile|tel|telephone|my number|reach me|text me|"
                        r"whatsapp|handy|telefon|téléphone|portable|teléfono|móvil|telefono|ring me|"
                        r"landline|contact number|ring|give me a ring|buzz me|"
+                       r"if it['’]?s late|if I['’]?m late|"
+                       r"(?:^|[.!?]\s+)number is|"
                        r"telefonnummer|handynummer|mobilnummer|rufnummer|"
                        r"telefone|telemóvel|celular|cellulare|puhelin|natel|gsm|tlf|numer telefonu|"
                        r"mobiel|telefoonnummer|mobilní|telefonszám)\b",
@@ -178,7 +190,9 @@ PHONE_CUE_AFTER = re.compile(
     r"(?:where|how)\s+(?:you\s+can\s+|to\s+)reach\s+me)|"
     r"\s*\(\s*(?:mobile|mob|cell|home|work|landline|whatsapp|tel|phone)\s*\)|"
     r"\s+(?:if|when|should)\s+(?:anything|something|there['’]?s (?:a|any) (?:problem|issue))\s+comes? up\b|"
-    r"\s+(?:if|when) (?:you|the courier|the driver) (?:need|needs|can['’]?t find) (?:to reach )?me\b",
+    r"\s+(?:if|when) (?:you|the courier|the driver) (?:need|needs|can['’]?t find) (?:to reach )?me\b|"
+    r"\s*,?\s*(?:in case|if|when|should) (?:the |your )?(?:driver|courier|rider)s? (?:gets? lost|"
+    r"can['’]?t find (?:me|the place|us))\b",
     re.IGNORECASE)
 PHONE_CANDIDATE = re.compile(r"(?<![\w+])\+?\(?\d(?:[\d ()-]|\.(?!\s)){5,24}\d(?!\w)")
 
@@ -191,9 +205,7 @@ def find_phones(text: str, regions: tuple[str, ...] = PHONE_REGIONS) -> Iterator
         if sum(ch.isdigit() for ch in raw) < 7 or business_context(text, c.start()) or (
                 not cued and not raw.startswith("+") and raw.isdigit()):
             continue  # a bare run of digits is a phone number only after a cue; "ticket 212-55-0199" never
-        previous = text[max(0, c.start() - 12):c.start()].split()
-        if previous and previous[-1][-1].isalnum() and any(ch.isdigit() for ch in previous[-1]) \
-                and text[c.start() - 1] == " ":
+        if id_tail(text, c.start()):
             continue  # the tail of a longer id ("AB12 3456 7890 1234")
         for region in regions:
             found = False
@@ -250,6 +262,7 @@ ID_CUE = re.compile(
     r"social insurance|personnummer|passport|ssn|social security|personal (?:id|identity|"
     r"identification|number|code)|identification number|id code|citizen (?:id|number)|"
     r"resident (?:id|number)|national number|rijksregisternummer|cédula|cedula|curp|rfc|rut|nric|"
+    r"carn[eé]t? de identidad|carn[eé]t? (?:de )?identidade?|tax file number|"
     r"hkid|my number|emirates id|cnp|egn|oib|amka|jmbg|isikukood|asmens kodas|henkilötunnus|hetu|"
     r"fødselsnummer|cpr|kennitala|kimlik|(?:my|her|his|your|their) (?:id|social)|"
     r"ahv|avs|cuit|cuil|rfc|nif|nic|pps|cnp|ruc|nit|cui|dpi|svnr|sv-nummer|"
@@ -269,7 +282,7 @@ ID_CUE = re.compile(
 # "PAN" only in capitals ("a frying pan" is none); "that's the ID you asked for" after the value
 # and other id acronyms that are words in lower case ("inn", "nid")
 PAN_CUE = re.compile(r"\b(?:PAN|PAN card|PAN number|[Pp]ermanent [Aa]ccount [Nn]umber|INN|SNILS|NID|IRD|CNIC|"
-                     r"NICOP|PPSN|PNF|LNCh|NUIP|NUI|CIN|CNI)\b[^.\n]{0,20}$")
+                     r"NICOP|PPSN|PNF|LNCh|NUIP|NUI|CIN|CNI|TFN)\b[^.\n]{0,20}$")
 ID_CUE_AFTER = re.compile(
     r"\s*[,;:–-]?\s*(?:(?:that|this|it)['’]?s|that is|this is|it is|is)\s+(?:the|my)\s+"
     r"(?:(?:national|personal|identity|citizen|resident|tax|civil|government)\s+)?"
@@ -282,7 +295,11 @@ ID_CUE_AFTER = re.compile(
 # "1-2345-67890-12-1", a Danish CPR / Icelandic kennitala "DDMMYY-NNNN".
 THAI_ID = re.compile(r"(?<![\w-])\d-\d{4}-\d{5}-\d{2}-\d(?![\w-])")
 PAN_SHAPE = re.compile(r"(?<![\w-])[A-Z]{5}\d{4}[A-Z](?![\w-])")
-DATE_DASH_ID = re.compile(r"(?<![\w-])[0-3]\d[01]\d{3}-\d{4}(?![\w-])")
+DATE_DASH_ID = re.compile(r"(?<![\w-])[0-3]\d[01]\d{3}-\d{4,5}(?![\w-])")  # and a Latvian "DDMMYY-NNNNN"
+# A Mexican RFC of a person: four letters of the name, the birth date, a three-character homoclave
+RFC_SHAPE = re.compile(r"(?<![\w-])[A-Z]{4}\d{2}[01]\d[0-3]\d[A-Z\d]{2}[A-Z\d](?![\w-])")
+# "0897300EA is the number on my card": an id only with its checksum (a loyalty card is said so too)
+ID_CARD_AFTER = re.compile(r"\s+is the number on my (?:id |identity |national )?card\b", re.IGNORECASE)
 NINO = re.compile(r"\b(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2}"
                   r" ?[A-D]\b", re.IGNORECASE)
 CHUNK = re.compile(r"[A-Za-z0-9]+")
@@ -375,14 +392,21 @@ def _cued_card_ok(value: str) -> bool:
 # After a card cue any Luhn-valid number is a card, whatever its issuer prefix
 CARD_CUE = re.compile(r"\b(?:card|visa|mastercard|amex|jcb|discover|diners|maestro|credit|debit|karte|carte|"
                       r"tarjeta|carta|kaart|kort|karta|kartı|cartão|charge (?:it|that|this|them)? ?to|"
-                      r"long number|number on the front|pay(?:ing)? with)\b[^.\n\d]{0,25}$", re.IGNORECASE)
+                      r"long number|number on the front|pay(?:ing)? with|"
+                      r"put (?:it|that|this|them|the rest) on)\b"
+                      r"[^.\n\d]{0,25}$", re.IGNORECASE)
+# A loyalty, stamp or member card's number is no payment card, Luhn-valid or not
+LOYALTY_CUE = re.compile(r"\b(?:stamp|loyalty|rewards?|member(?:ship)?|points|club|bonus|frequent flyer|"
+                         r"library|store|gift|punch|coffee|nectar|clubcard|fidelity)\s+(?:card|account)\b"
+                         r"[^.\n\d]{0,25}$", re.IGNORECASE)
 
 
 def find_numbers(text: str) -> Iterator[Span]:
     """Cards, IBANs, SSNs and national ids."""
     for m in CARD.finditer(text):
         cued = cue_before(CARD_CUE, text, m.start(), 40)
-        if not cued and business_context(text, m.start()):
+        if not cued and business_context(text, m.start()) or id_tail(text, m.start()) \
+                or cue_before(LOYALTY_CUE, text, m.start(), 40):
             continue  # "Courier tracking: 4785 ...", "order number 5289 ...": Luhn-valid by chance
         ok = _cued_card_ok if cued else _card_ok
         stop = _longest_valid(text, m.start(), m.end(), ok)
@@ -413,15 +437,25 @@ def find_numbers(text: str) -> Iterator[Span]:
         if th_pin.is_valid(m.group(0)) and not business_context(text, m.start()):
             yield Span(m.start(), m.end(), "national_id", digits(m.group(0)))
     for m in DATE_DASH_ID.finditer(text):
-        if (dk_cpr.is_valid(m.group(0)) or kennitala.is_valid(m.group(0))) \
+        if (dk_cpr.is_valid(m.group(0)) or kennitala.is_valid(m.group(0)) or lv_pvn.is_valid(m.group(0))) \
                 and not business_context(text, m.start()) and not cue_before(PHONE_CUE, text, m.start(), 30):
             yield Span(m.start(), m.end(), "national_id", digits(m.group(0)))
+    for m in RFC_SHAPE.finditer(text):
+        if mx_rfc.is_valid(m.group(0)) and not business_context(text, m.start()):
+            yield Span(m.start(), m.end(), "national_id", m.group(0))
     for start, end in _windows(text):
         value = text[start:end]
+        if ID_CARD_AFTER.match(text, end) and not _card_ok(value) \
+                and not cue_before(LOYALTY_CUE, text, start) \
+                and (cued_id_valid(value) or any(valid(value) for valid, _ in NATIONAL_IDS)):
+            yield Span(start, end, "national_id", re.sub(r"[\s.-]", "", value.upper()))
+            continue
         cued = cue_before(ID_CUE, text, start) or cue_before(PAN_CUE, text, start) \
             or bool(ID_CUE_AFTER.match(text, end))
-        if not cued and ("/" in value or business_context(text, start)):
-            continue  # "235116/9942" after "birth number"; a date or a fraction without
+        if not cued and ("/" in value or business_context(text, start) or GOES_ON.match(text, end)
+                         or cue_before(LOYALTY_CUE, text, start)):
+            continue  # "235116/9942" after "birth number"; a date or a fraction without; the head
+            # of a longer number ("9799 4089 2223" of a stamp card's "9799 4089 2223 1016")
         if cued and len(digits(value)) == 9 and ssn.is_valid(digits(value)):
             yield Span(start, end, "ssn", digits(value))
         elif (cued or not value.isdigit()) and any(valid(value) and (cued or not weak)
@@ -438,6 +472,7 @@ def find_numbers(text: str) -> Iterator[Span]:
 
 
 GROUPED_ID = re.compile(r"\d{2,}(?:[ -]\d+){1,4}[A-Za-z]?")  # "34-1234567-8", "123 456 789" after a cue
+GOES_ON = re.compile(r"[ .-]\d")
 INNER_CUT = re.compile(r"[-/.][A-Za-z0-9]")  # the window stops inside "978-2-39456-557-0"
 
 
@@ -447,6 +482,8 @@ def _windows(text: str, most: int = 6) -> Iterator[tuple[int, int]]:
     for i, first in enumerate(chunks):
         if not any(c.isdigit() for c in first.group(0)) and len(first.group(0)) > 1:
             continue  # ids start with a digit, or mix letters and digits, or one letter (NIE)
+        if first.start() and text[first.start() - 1] in "'’" and not first.group(0)[0].isdigit():
+            continue  # the "s" of "it's" starts no id
         if i and any(c.isdigit() for c in chunks[i - 1].group(0)) and \
                 text[chunks[i - 1].end():first.start()] in (" ", ".", "-", "/"):
             continue  # the tail of a longer number ("RF51 2409 0322 2693", "978-2-39456-557-0")
@@ -499,7 +536,7 @@ SECRET_CUE = re.compile(
     r"code (?:we|I|you|they) (?:just )?(?:sent|texted|got|received|emailed)(?: \w+){0,3}|"
     r"code (?:from|in|on|via) (?:the|your|my|this|that) (?:text|sms|message|e-?mail|app|authenticator)"
     r"(?: message)?|(?:login|log-in|sign[- ]in|signin|2fa|two[- ]factor|mfa|sms|confirmation) (?:code|pin)|"
-    r"(?:\d|four|five|six|eight)[- ]digit (?:pin|code|passcode|number)|my code|"
+    r"(?:\d|four|five|six|eight)[- ]digit (?:pin|code|passcode|number)|my code|(?:^|[.!?]\s+)code(?=['’]s)|"
     r"(?:got|received|been sent|was sent|sent me|texted me|emailed me|have)\s+(?:a|the|this|that|my)\s+"
     r"(?:\w+\s+)?code|"
     r"cvv2?|cvc2?|card verification (?:code|value|number)|"
@@ -529,14 +566,16 @@ SECRET_CUE_AFTER = re.compile(
     r"four-digit|six-digit|\d-digit)\s+){1,2}(?:code|pin|passcode|password)\b|"
     r"\s*,?\s*(?:is|was|as)\s+(?:the|my|your|our)\s+(?:pin|passcode|pin code|otp)\b|"
     r"\s*,?\s*(?:the )?same as (?:my|the|your) (?:\w+ )?(?:pin|passcode|password|pin code)\b|"
-    r"\s+(?:by|via|in an?|in the|over) (?:sms|text|text message|e-?mail)\b", re.IGNORECASE)
+    r"\s+(?:by|via|in an?|in the|over) (?:sms|text|text message|e-?mail)\b|"
+    r"\s*,?\s*(?:that['’]?s|this is|it['’]?s|is) (?:what|the one that|the code that) (?:just )?(?:came|come|"
+    r"arrived|popped up|showed up)(?: through| in| up)?\b", re.IGNORECASE)
 # "Just received 879 941, does that work?": a six-digit code just received, said on its own
 RECEIVED_CODE = re.compile(r"\b(?:just|I['’]ve|I have|I)\s+(?:just\s+)?(?:received|got)\s+$", re.IGNORECASE)
 RECEIVED_VALUE = re.compile(r"\d{3}[ -]?\d{3}(?=\s*(?:[,.?!]|$))")
 # Every cue above holds one of these: a text without any has no secret (most lines).
 SECRET_HINT = re.compile(r"pin|pass|code|otp|secret|answer|maiden|pet|word|clave|contrase|geheim|digit|"
                          r"cvv|cvc|"
-                         r"memorable|auth|access", re.IGNORECASE)
+                         r"memorable|auth|access|came through", re.IGNORECASE)
 # ... or a code said with how it came ("I got 228 163 by SMS", "just received 879 941")
 CODE_DIGITS = re.compile(r"\d{3}")
 CODE_HINT = re.compile(r"sms|text|mail|received|got", re.IGNORECASE)

@@ -337,7 +337,7 @@ OWNED = re.compile(r"['’]s\s+(?:account|line|card|phone|number|order|plan|subs
                    r"payment|refund|delivery|appointment|claim|loan|mortgage|pension|prescription|"
                    r"membership|password|pin|login|records?|file|ticket|flight|passport|statement|"
                    r"balance|wallet|direct debit|tariff|meter|insurance|parcels?|packages?|"
-                   r"shipments?)\b", re.I)
+                   r"shipments?|loyalty points|points)\b", re.I)
 # what people do with someone else's account ("check Olusegun's order", "regarding Thandiwe's")
 OWNER_CUE = re.compile(r"\b(?:for|of|on|about|from|to|access|into|in|regarding|re|with|under|check|"
                        r"update|change|cancel|close|open|view|see|manage|reset|unlock|block|freeze|"
@@ -349,7 +349,26 @@ OWNER_CUE = re.compile(r"\b(?:for|of|on|about|from|to|access|into|in|regarding|r
 PERSON_OWNED = re.compile(r"['’]s\s+(?:idea|fault|decision|choice|suggestion|call|wife|husband|partner|"
                           r"son|daughter|mother|father|mum|mom|dad|sister|brother|kids?|children|"
                           r"boyfriend|girlfriend|fianc[ée]e?|birthday|name|signature|consent|"
-                          r"permission|luggage|bags?|suitcase|seat|trip|visa|boarding pass)\b", re.I)
+                          r"permission|luggage|bags?|suitcase|seat|trip|visa|boarding pass|drinks?|coffee|"
+                          r"usual|desk|lunch|breakfast)\b", re.I)
+# A shop named after its founder: "cheaper at Kohl's though", "from Trader Joe's", "Lowe's website".
+# Said bare after "at"/"from"/"than" (nothing owned follows), or owning what only shops have.
+SHOP_WORDS = ("stores? shops? website site app locations? branch(?:es)? outlets? rewards receipts? online "
+              "pharmacy bakery deli café cafe restaurant brand catalog(?:ue)? checkout self-checkout aisles? "
+              "coupons? parking.lot customer.service own.brand gift.cards?")
+SHOP_OWNED = re.compile(r"['’]s\s+(?:" + SHOP_WORDS.replace(" ", "|") + r")\b", re.I)
+SHOP_BEFORE = re.compile(r"\b(?:at|from|than|like|near|outside|inside|to|in)\s+(?:([A-Z][\w'’-]*)\s+)?$")
+SHOP_BARE = re.compile(r"['’]s(?:\s*(?:[.,;:!?)]|$)|\s+(?:though|too|instead|again|now|today|tonight|"
+                       r"yesterday|anymore|either|and|or|but|is|was|has|had|sells?|sold|does|did)\b)")
+
+
+def shop_possessive(text: str, start: int, end: int, lex: Lexicon) -> bool:
+    """The Title-case word at text[start:end] names a shop, not a person (see SHOP_BEFORE); a
+    first name before it makes it a person's home ("staying at Maria Lopez's")."""
+    if SHOP_OWNED.match(text, end):
+        return True
+    before = SHOP_BEFORE.search(text[max(0, start - 30):start]) if SHOP_BARE.match(text, end) else None
+    return before is not None and not (before.group(1) and lex.is_first(before.group(1)))
 
 
 def _possessive_owner(text: str, tokens: list[re.Match[str]], i: int, lex: Lexicon) -> int:
@@ -512,6 +531,9 @@ def find_names(text: str) -> Iterator[tuple[int, int]]:
                   or tok.start() in listed or people and bool(PEOPLE_INLINE.search(line))) \
             and not THING_NAMED.search(before)
         cued = strong or bool(WEAK_CUE.search(before))
+        if not strong and shop_possessive(text, tok.start(), tok.end(), lex):
+            i += 1
+            continue
         place = next(((s, e) for s, e in places if s <= tok.start() < e), None)
         if place and not strong:  # "Costa Rica", "Dar es Salaam": never a name without a cue
             while i < len(tokens) and tokens[i].start() < place[1]:
@@ -577,6 +599,10 @@ NOT_IN_IDS = frozenset(("card", "gift", "credit", "debit", "certificate", "paypa
 CUED_HANDLE = re.compile(r"\b(?:user\s*id|username|user name|login|log(?:ged)? in as|sign(?:ed)? in as|"
                          r"handle)\b\W{0,6}(?:is\W+)?"
                          r"(?P<id>[^\W_][\w.-]*[^\W_])(?![\w@-])", re.IGNORECASE)
+# Who the customer is on the app: "I'm CX-306676 on the app" (a handle with a digit or a separator)
+ON_APP = re.compile(r"\b(?:I['’]?m|I am)\s+(?=[\w.-]{4})"
+                    r"(?P<id>[^\W_][\w.-]*\d[\w.-]*|[^\W_]+[._-][\w.-]*[^\W_])"
+                    r"(?=\s+(?:on|in) (?:the|your) (?:app|site|website)\b)", re.IGNORECASE)
 
 
 def find_user_ids(text: str) -> Iterator[tuple[int, int]]:
@@ -584,6 +610,7 @@ def find_user_ids(text: str) -> Iterator[tuple[int, int]]:
     words are names or words no dictionary knows, none an ordinary English word; after a
     user-id cue, any handle that is not an ordinary word."""
     lex = lexicon()
+    yield from ((m.start("id"), m.end("id")) for m in ON_APP.finditer(text))
     for m in CUED_HANDLE.finditer(text):
         handle = m.group("id")
         plain = handle.lower()
