@@ -294,7 +294,7 @@ class Maker(eighth.Maker):
             + " ".join(  # "+30 69 12 34 56 78"
                 re.findall(r"\d{1,2}", str(number.national_number))
             ),
-            "slash": re.sub(r"^(\(?\d+\)?)[ -]", r"\1/", national),  # "0151/23456789"
+            "slash": re.sub(r"^(0\d+)[ -]", r"\1/", national),  # "0151/23456789" (a trunk 0 only)
         }.get(style, national)
         if style == "pairs" and (len(str(number.national_number)) % 2 or number.country_code == 1):
             text = national  # pairs only outside North America, whole pairs
