@@ -42,6 +42,30 @@ BYE = re.compile(r"\b(?:bye|goodbye|that's all|that is all|nothing else|thanks?|
                  re.IGNORECASE)
 
 
+MENU_QUESTION = re.compile(r"^\W*(?:\w+[,.!]?\s+){0,3}?(?:what|which|do you|does|have you|are there"
+                           r"|is there|can you (?:tell|let)|could you (?:tell|let)|how much)\b",
+                           re.IGNORECASE)
+"""A question about what the bar has (with a "?"): real customers' "What kinds of tea do you
+have?", "Hi, do you serve honey here?"."""
+
+
+def menu_answer(text: str) -> str | None:
+    """What the bar has on the topic of a menu question, from the pack's menu words; None
+    when the text is not one."""
+    if "?" not in text or not MENU_QUESTION.search(text):
+        return None
+    low = text.lower()
+    if "milk" in low:
+        kinds = sorted({m.replace(" Milk", "").lower() for m in MILKS.values()})
+        return f"We have {', '.join(kinds[:-1])} and {kinds[-1]} milk."
+    if re.search(r"syrup|sweet|flavou?r|sauce|add-?ons?", low):
+        return f"We have {', '.join(ADDONS[:-2])} and {ADDONS[-2]} syrups and sauces."
+    if re.search(r"\btea|chai", low):
+        teas = [d for d in DRINKS if "tea" in d or "chai" in d or "matcha" in d]
+        return f"We have {', '.join(teas[:-1])} and {teas[-1]}."
+    return f"We have {', '.join(DRINKS[:-1])} and {DRINKS[-1]}."
+
+
 class CoffeeOrder(BaseModel):
     """One conversation's state: what the customer wants and where the order is."""
 
@@ -168,6 +192,9 @@ class ScriptedCoffeeAgent:
                 return AgentReply(text="Sorry I could not help with an order today. Goodbye!",
                                   end=True)
             state.asked.append("drink")
+            answer = menu_answer(text)
+            if answer is not None:  # a menu question: what the bar has, then the order
+                return AgentReply(text=f"{answer} Which {_word('drink')} would you like?")
             return AgentReply(text=f"Which {_word('drink')} would you like? We have lattes, "
                                    "mochas, cappuccinos, cortados, macchiatos and americanos.")
         if (self.ask_milk and state.drink in MILK_DRINKS and state.milk is None

@@ -119,6 +119,30 @@ def real_reactions(catalog: str) -> dict[tuple[str, str], list[tuple[str, bool]]
 
 
 @cache
+def asks_and_leaves(catalog: str) -> dict[str, tuple[float, list[str]]]:
+    """intent -> (share of the intent's real conversations whose one customer turn was a
+    question, those questions) of a catalog (utterances.parquet): real customers who ask
+    about the menu ("what kinds of tea do you have?"), hear the answer and go."""
+    import polars as pl
+
+    path = Path(catalog) / "utterances.parquet"
+    if not path.is_file():
+        return {}
+    bank = pl.read_parquet(path)
+    if "last" not in bank.columns:
+        return {}
+    openings = bank.filter(pl.col("key").str.starts_with("open_"))
+    out: dict[str, tuple[float, list[str]]] = {}
+    for (intent,), rows in sorted(openings.group_by("intent"), key=lambda g: str(g[0][0])):
+        asked = rows.filter(pl.col("last") & pl.col("fillable")
+                            & pl.col("template").str.contains("?", literal=True)).sort(
+            "conversation_id")["template"].to_list()
+        if asked:
+            out[str(intent)] = (len(asked) / rows["conversation_id"].n_unique(), asked)
+    return out
+
+
+@cache
 def _full_bank(catalog: str) -> dict[str, list[str]]:
     """Every fillable real utterance of a catalog by bank key (read once per process)."""
     from convsim.core.catalog import load_catalog
@@ -518,7 +542,29 @@ class AgendaUser:
 
     # ------------------------------------------------------------------ the protocol
 
+    def _question_only(self) -> str | None:
+        """A fitted customer's real menu question, when its intent's real customers asked one
+        and left at this rate (drawn on the campaign's low-discrepancy sequence, or per seed)."""
+        if (not self.fitted or self.first_request or self.scenario.intent == "out_of_scope"
+                or self.slots.get("opening_intent")):
+            return None
+        rate, asked = asks_and_leaves(self.fitted).get(self.scenario.intent, (0.0, []))
+        if not asked:
+            return None
+        draw = ((self._position * _GOLDEN + 0.5) % 1.0 if self._position is not None
+                else float(np.random.default_rng([self.spec.seed, 0x9A5]).random()))
+        if draw >= rate:
+            return None
+        ctx = self._context()
+        ok = [t for t in asked if all(p in ctx for p in _PLACEHOLDER.findall(t))]
+        # draw / rate is uniform over the customers who ask: their questions spread evenly
+        return str(fill(ok[min(int(draw / rate * len(ok)), len(ok) - 1)], ctx)) if ok else None
+
     async def opening(self) -> UserReply:
+        question = self._question_only()
+        if question is not None:  # asks, hears the answer, goes: the scenario is not pursued
+            self._outcome = "abandoned"
+            return UserReply(text=question, end=True)
         if self.fitted and not self.first_request:
             # A real opening as is: it carries what real customers of the intent say first.
             return UserReply(text=self._opening_text())
