@@ -13,9 +13,10 @@ import hashlib
 import importlib.util
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 
@@ -86,3 +87,72 @@ def assert_drawn_by(path: Path, script: Path) -> None:
     drawn, _ = load(script.stem, script).draw(SHARED)
     keep = FIELDS - set(LABELS)
     assert [{k: r[k] for k in keep} for r in records(path)] == [{k: r[k] for k in keep} for r in drawn]
+
+
+class LabelSet(NamedTuple):
+    """A held-out label set drawn by a script of tests/data; `label_set_tests` checks it."""
+
+    split: str
+    """Its name: the file is evaluator_labels_{split}.jsonl, its script make_evaluator_labels_{split}.py."""
+    earlier: tuple[str, ...]
+    """The files of the sets drawn before it (none of their turns may be in it)."""
+    positives: dict[str, int]
+    """Positives per label, as tests/data/EVALUATOR_LABELS.md states them."""
+    turns: int
+    """Its size as the document states it."""
+    near_duplicates: bool = True
+    """Also no near-duplicate of an earlier turn (the fifth script's `norm`), and a random share."""
+
+
+def near_duplicates_of(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> set[str]:
+    """Texts of `new` that repeat one of `old` (or another of `new`) once lower-cased with digit
+    runs and whitespace runs collapsed (the fifth draw script's `norm`): "Flight HAT175 costs
+    $155" repeats "flight hat266 costs $146"."""
+    norm = load("make_evaluator_labels_fifth", DATA / "make_evaluator_labels_fifth.py").norm
+    assert norm("Flight  HAT175 costs $155") == norm("flight hat266 costs\n$146")
+    texts = [norm(r["text"]) for r in new]
+    return ({norm(r["text"]) for r in old} & set(texts)) | {t for t in texts if texts.count(t) > 1}
+
+
+def label_set_tests(labels: LabelSet) -> dict[str, Callable[..., None]]:
+    """The format tests of a held-out label set, by name (a test module adds them to its globals
+    for pytest to collect): fields and types (>= 300 turns, >= 3 sources), no turn of an earlier
+    set, the documented positives, the file what its draw script gives plus the labels."""
+    path = DATA / f"evaluator_labels_{labels.split}.jsonl"
+
+    def test_every_line_has_the_documented_fields_and_types() -> None:
+        rows = assert_well_formed(path, labels.split, 300)
+        assert len({r["source"] for r in rows}) >= 3
+
+    @pytest.mark.parametrize("earlier", labels.earlier)
+    def test_no_turn_of_an_earlier_set_is_in_it(earlier: str) -> None:
+        assert_disjoint(records(DATA / earlier), records(path))
+
+    @pytest.mark.parametrize("earlier", labels.earlier)
+    def test_no_near_duplicate_of_an_earlier_turn_is_in_it(earlier: str) -> None:
+        assert not near_duplicates_of(records(DATA / earlier), records(path))
+
+    def test_about_a_third_of_each_source_is_drawn_at_random() -> None:
+        """At least a quarter of each source is unstratified, never more than half."""
+        rows = records(path)
+        for source in {r["source"] for r in rows}:
+            drawn = [r["drawn_as"] for r in rows if r["source"] == source]
+            assert 0.25 <= drawn.count("random") / len(drawn) <= 0.5, source
+
+    def test_positives_are_the_documented_counts() -> None:
+        """tests/data/EVALUATOR_LABELS.md states these: a relabel must update the document."""
+        rows = records(path)
+        assert {k: sum(r[k] for r in rows) for k in LABELS} == labels.positives
+        doc = (DATA / "EVALUATOR_LABELS.md").read_text(encoding="utf-8")
+        assert path.name in doc and f"**{labels.turns} agent turns**" in doc
+
+    def test_the_file_is_what_the_draw_script_gives_plus_labels() -> None:
+        assert_drawn_by(path, DATA / f"make_evaluator_labels_{labels.split}.py")
+
+    tests = [test_every_line_has_the_documented_fields_and_types,
+             test_no_turn_of_an_earlier_set_is_in_it, test_positives_are_the_documented_counts,
+             test_the_file_is_what_the_draw_script_gives_plus_labels]
+    if labels.near_duplicates:
+        tests += [test_no_near_duplicate_of_an_earlier_turn_is_in_it,
+                  test_about_a_third_of_each_source_is_drawn_at_random]
+    return {t.__name__: t for t in tests}

@@ -1,65 +1,16 @@
 """The fifth held-out labelled set (tests/data/evaluator_labels_fifth.jsonl) is well formed: every
 line parses with the documented fields and types, it is big and varied enough to give a figure
 (>= 300 turns, >= 3 sources), none of its turns is in the four earlier sets (by id, by file and
-locator, by text, and by text with digits and whitespace collapsed), and it is exactly what its
-draw script gives plus the labels. Format only -- no recogniser runs here (the lead scores the
-set once, after tuning)."""
+locator, by text, and by text with digits and whitespace collapsed), a quarter to a half of each
+source is drawn at random, and it is exactly what its draw script gives plus the labels (the tests
+are label_checks.label_set_tests). Format only -- no recogniser runs here."""
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
+from tests.evaluators import label_checks as checks
 
-import pytest
-
-_spec = importlib.util.spec_from_file_location("label_checks", Path(__file__).with_name("label_checks.py"))
-checks = importlib.util.module_from_spec(_spec)  # type: ignore[arg-type]
-_spec.loader.exec_module(checks)  # type: ignore[union-attr]
-
-FIFTH = checks.DATA / "evaluator_labels_fifth.jsonl"
-SCRIPT = checks.DATA / "make_evaluator_labels_fifth.py"
-EARLIER = ("evaluator_labels.jsonl", "evaluator_labels_holdout.jsonl",
-           "evaluator_labels_fresh.jsonl", "evaluator_labels_fourth.jsonl")
-
-
-def test_every_line_has_the_documented_fields_and_types() -> None:
-    records = checks.assert_well_formed(FIFTH, "fifth", 300)
-    assert len({r["source"] for r in records}) >= 3
-
-
-@pytest.mark.parametrize("earlier", EARLIER)
-def test_no_turn_of_an_earlier_set_is_in_it(earlier: str) -> None:
-    checks.assert_disjoint(checks.records(checks.DATA / earlier), checks.records(FIFTH))
-
-
-@pytest.mark.parametrize("earlier", EARLIER)
-def test_no_near_duplicate_of_an_earlier_turn_is_in_it(earlier: str) -> None:
-    """Texts are compared lower-cased with digit runs and whitespace runs collapsed (the draw
-    script's `norm`): "Flight HAT175 costs $155" repeats "flight hat266 costs $146"."""
-    norm = checks.load("make_evaluator_labels_fifth", SCRIPT).norm
-    assert norm("Flight  HAT175 costs $155") == norm("flight hat266 costs\n$146")
-    old = {norm(r["text"]) for r in checks.records(checks.DATA / earlier)}
-    fifth = [norm(r["text"]) for r in checks.records(FIFTH)]
-    assert not old & set(fifth)
-    assert len(set(fifth)) == len(fifth)
-
-
-def test_about_a_third_of_each_source_is_drawn_at_random() -> None:
-    records = checks.records(FIFTH)
-    for source in {r["source"] for r in records}:
-        drawn = [r["drawn_as"] for r in records if r["source"] == source]
-        assert 0.25 <= drawn.count("random") / len(drawn) <= 0.5, source
-
-
-def test_positives_are_the_documented_counts() -> None:
-    """tests/data/EVALUATOR_LABELS.md states these: a relabel must update the document."""
-    records = checks.records(FIFTH)
-    got = {k: sum(r[k] for r in records) for k in checks.LABELS}
-    assert got == {"consent_asked": 51, "success_claimed": 56, "transfer": 0,
-                   "cost_disclosed": 57}
-    doc = (checks.DATA / "EVALUATOR_LABELS.md").read_text(encoding="utf-8")
-    assert "evaluator_labels_fifth.jsonl" in doc and "**315 agent turns**" in doc
-
-
-def test_the_file_is_what_the_draw_script_gives_plus_labels() -> None:
-    checks.assert_drawn_by(FIFTH, SCRIPT)
+FIFTH = checks.LabelSet(
+    "fifth", ("evaluator_labels.jsonl", "evaluator_labels_holdout.jsonl", "evaluator_labels_fresh.jsonl",
+              "evaluator_labels_fourth.jsonl"),
+    {"consent_asked": 51, "success_claimed": 56, "transfer": 0, "cost_disclosed": 57}, turns=315)
+globals().update(checks.label_set_tests(FIFTH))
