@@ -3,7 +3,6 @@ benchmarks/pii_probe_fourth_build.py from public text): format, counts, labels (
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 from stdnum.ar import cuit
@@ -13,9 +12,7 @@ from stdnum.ch import ssn as ch_ssn
 from stdnum.mx import curp
 from stdnum.pl import pesel
 
-_spec = importlib.util.spec_from_file_location("probe_checks", Path(__file__).with_name("probe_checks.py"))
-checks = importlib.util.module_from_spec(_spec)  # type: ignore[arg-type]
-_spec.loader.exec_module(checks)  # type: ignore[union-attr]
+from tests.scenarios import probe_checks as checks
 
 PROBE = checks.PROBES / "pii_probe_fourth.jsonl"
 AT_LEAST = {"name": 40, "name_possessive": 15, "email": 40, "phone": 40, "street": 40, "postcode": 40,
