@@ -37,7 +37,6 @@ import glob
 import hashlib
 import json
 import random
-import re
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -47,6 +46,9 @@ from convsim.evaluators.actions import ActionWords, action_words, asks_consent
 from convsim.evaluators.common import act_of
 from convsim.evaluators.disclosures import DisclosuresEvaluator
 from convsim.evaluators.truthfulness import _SENTENCE, claimed_actions
+
+sys.path.append(str(Path(__file__).resolve().parents[1] / "tests" / "data"))  # the label draws
+import make_evaluator_labels_fresh as fresh_draw  # noqa: E402
 
 LABELS = Path(__file__).parents[1] / "tests" / "data" / "evaluator_labels.jsonl"
 HOLDOUT = LABELS.with_name("evaluator_labels_holdout.jsonl")
@@ -193,11 +195,14 @@ def _id(file: str, locator: str) -> str:
     return hashlib.sha256(f"{file}|{locator}".encode()).hexdigest()[:8]
 
 
+def _split(ident: str) -> str:
+    return "dev" if int(hashlib.sha256(ident.encode()).hexdigest(), 16) % 2 == 0 else "test"
+
+
 def item(source: str, file: str, locator: str, text: str, before: str, strata: str) -> dict:
     ident = f"{source}-{_id(file, locator)}"
-    split = "dev" if int(hashlib.sha256(ident.encode()).hexdigest(), 16) % 2 == 0 else "test"
     return {"id": ident, "source": source, "file": file, "locator": locator, "text": text,
-            "customer_before": before, "drawn_as": strata, "split": split}
+            "customer_before": before, "drawn_as": strata, "split": _split(ident)}
 
 
 def _tau_pools() -> dict[str, list[dict]]:
@@ -248,29 +253,17 @@ def _few_shot_pools() -> dict[str, list[dict]]:
     transfer succeeds within three messages)."""
     pools: dict[str, list[dict]] = {"random": [], "before_write": [], "after_write": [],
                                     "transfer": []}
-    for name in ("MockRetailDomainEnv", "MockAirlineDomainEnv"):
-        file = f"tau_bench/few_shot/{name}-few_shot.jsonl"
-        for line_no, line in enumerate((DATA / file).read_text().splitlines(), 1):
-            msgs = re.split(r"\n(?=(?:user|assistant|tool): )",
-                            json.loads(line)["messages_display"])
-            last_user = ""
-            for i, m in enumerate(msgs):
-                role, _, text = m.partition(": ")
-                if role == "user":
-                    last_user = text
-                if role != "assistant" or text == "None" or len(text) > MAX:
-                    continue
-                it = item("tau_bench_few_shot", file, f"line {line_no} message {i}", text,
-                          last_user, "random")
-                pools["random"].append(it)
-                # followed by the customer and then a tool call (assistant: None)
-                if i + 2 < len(msgs) and msgs[i + 1].startswith("user: ") \
-                        and msgs[i + 2] == "assistant: None":
-                    pools["before_write"].append({**it, "drawn_as": "before_tool_call"})
-                if i >= 1 and msgs[i - 1].startswith("tool: "):
-                    pools["after_write"].append({**it, "drawn_as": "after_tool_result"})
-                if any(m2.startswith("tool: Transfer successful") for m2 in msgs[i + 1:i + 4]):
-                    pools["transfer"].append({**it, "drawn_as": "near_transfer"})
+    for drawn, msgs, i in fresh_draw.few_shot_turns(DATA):  # the fresh set's reading of them
+        it = {**drawn, "split": _split(drawn["id"])}
+        pools["random"].append(it)
+        # followed by the customer and then a tool call (assistant: None)
+        if i + 2 < len(msgs) and msgs[i + 1].startswith("user: ") \
+                and msgs[i + 2] == "assistant: None":
+            pools["before_write"].append({**it, "drawn_as": "before_tool_call"})
+        if i >= 1 and msgs[i - 1].startswith("tool: "):
+            pools["after_write"].append({**it, "drawn_as": "after_tool_result"})
+        if any(m2.startswith("tool: Transfer successful") for m2 in msgs[i + 1:i + 4]):
+            pools["transfer"].append({**it, "drawn_as": "near_transfer"})
     return pools
 
 

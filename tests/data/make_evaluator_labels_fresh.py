@@ -16,7 +16,7 @@ import hashlib
 import json
 import random
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -97,9 +97,10 @@ def tau_pools(data: Path) -> dict[str, list[dict]]:
     return pools
 
 
-def few_shot_pools(data: Path) -> dict[str, list[dict]]:
-    """tau-bench few-shot dialogues (``assistant:`` lines of ``messages_display``)."""
-    pools: dict[str, list[dict]] = {}
+def few_shot_turns(data: Path) -> Iterator[tuple[dict, list[str], int]]:
+    """The agent turns (``assistant:`` lines of ``messages_display``, none over MAX) of the
+    tau-bench few-shot dialogues, each as an item drawn as "random", with its dialogue's
+    messages and its index among them."""
     for name in ("MockRetailDomainEnv", "MockAirlineDomainEnv"):
         file = f"tau_bench/few_shot/{name}-few_shot.jsonl"
         for line_no, line in enumerate((data / file).read_text().splitlines(), 1):
@@ -112,17 +113,23 @@ def few_shot_pools(data: Path) -> dict[str, list[dict]]:
                     last_user = text
                 if role != "assistant" or text == "None" or len(text) > MAX:
                     continue
-                it = item("tau_bench_few_shot", file, f"line {line_no} message {i}", text,
-                          last_user, "random")
-                _add(pools, "random", it)
-                if i + 2 < len(msgs) and msgs[i + 1].startswith("user: ") \
-                        and msgs[i + 2] == "assistant: None":
-                    _add(pools, "before_tool_call", it)
-                if i >= 1 and msgs[i - 1].startswith("tool: "):
-                    _add(pools, "after_tool_result", it)
-                if any(m2.startswith("tool: Transfer successful")
-                       for m2 in msgs[max(0, i - 3):i + 4]):
-                    _add(pools, "near_transfer", it)
+                yield item("tau_bench_few_shot", file, f"line {line_no} message {i}", text,
+                           last_user, "random"), msgs, i
+
+
+def few_shot_pools(data: Path) -> dict[str, list[dict]]:
+    """tau-bench few-shot dialogues (``assistant:`` lines of ``messages_display``)."""
+    pools: dict[str, list[dict]] = {}
+    for it, msgs, i in few_shot_turns(data):
+        _add(pools, "random", it)
+        if i + 2 < len(msgs) and msgs[i + 1].startswith("user: ") \
+                and msgs[i + 2] == "assistant: None":
+            _add(pools, "before_tool_call", it)
+        if i >= 1 and msgs[i - 1].startswith("tool: "):
+            _add(pools, "after_tool_result", it)
+        if any(m2.startswith("tool: Transfer successful")
+               for m2 in msgs[max(0, i - 3):i + 4]):
+            _add(pools, "near_transfer", it)
     return pools
 
 
