@@ -230,6 +230,24 @@ def require(data: Path, folders: Sequence[str]) -> None:
         raise SystemExit(f"error: {data}: no {' or '.join(missing)} folder (the shared public data)")
 
 
+def write_probe(doc: str | None, out: Path, folders: Sequence[str],
+                build: Callable[[Path], list[dict[str, Any]]]) -> tuple[Any, list[dict[str, Any]]]:
+    """A builder's command line: `build` over `--data` (which must hold `folders`) written to
+    `--out` (default `out`), its kinds printed; the parsed arguments and the probe's lines."""
+    args = common.parse_args(doc, out)
+    require(args.data, folders)
+    lines = build(args.data)
+    common.write_jsonl(args.out, lines)
+    print_kinds(args.out, lines)
+    return args, lines
+
+
+def unused(lines: list[dict[str, Any]], carriers: list[dict[str, Any]]) -> int:
+    """How many of `carriers` no line of the probe took."""
+    used = {x["ref"] for x in lines}
+    return sum(c["ref"] not in used for c in carriers)
+
+
 def print_kinds(out: Path, lines: list[dict[str, Any]]) -> None:
     """The probe's size and, per kind, its planted values and the look-alikes resembling it."""
     planted, looks = common.count(lines), common.count(lines, "harmless", "resembles")

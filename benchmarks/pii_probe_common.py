@@ -134,6 +134,10 @@ class MakerBase:
                 return candidate
         raise RuntimeError(f"no valid phone for {region}")
 
+    def town_number(self, country: str, below: int) -> tuple[str, str]:
+        """A real town of `country` and a house number under `below`, drawn in that order."""
+        return self.rng.choice(self.towns[country]), str(self.rng.randrange(1, below))
+
     @staticmethod
     def as_written(text: str, national: str, region: str) -> str:
         """`text` when it still reads as a valid number of `region`, else the national form."""

@@ -189,17 +189,11 @@ def build(data: Path) -> list[dict[str, Any]]:
 
 
 def main() -> None:
-    args = common.parse_args(__doc__, OUT)
-    clauses.require(args.data, ("tau2_bench", "taskmaster"))
-    lines = build(args.data)
-    common.write_jsonl(args.out, lines)
-    clauses.print_kinds(args.out, lines)
+    args, lines = clauses.write_probe(__doc__, OUT, ("tau2_bench", "taskmaster"), build)
     (coffee, dialogs), retail = coffee_lines(args.data), retail_lines(args.data)
-    used = {x["ref"] for x in lines}
-    left = sum(c["ref"] not in used for c in coffee)
-    print(f"unused after this draw: {left} of {len(coffee)} coffee turns "
+    print(f"unused after this draw: {clauses.unused(lines, coffee)} of {len(coffee)} coffee turns "
           f"left by the seventh probe ({dialogs} dialogs), "
-          f"{sum(c['ref'] not in used for c in retail)} of {len(retail)} usable tau2 retail paragraphs")
+          f"{clauses.unused(lines, retail)} of {len(retail)} usable tau2 retail paragraphs")
 
 
 if __name__ == "__main__":

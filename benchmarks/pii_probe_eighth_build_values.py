@@ -140,8 +140,7 @@ class Maker(seventh.Maker):
     def address(self, country: str) -> tuple[str, str, str]:
         """(whole address, street, postcode) in the country's order, with a real town."""
         rng = self.rng
-        town = rng.choice(self.towns[country])
-        number = str(rng.randrange(1, 200))
+        town, number = self.town_number(country, 200)
         if country in FAKER_ADDRESS:
             fake = self.faker(FAKER_ADDRESS[country])
             street = re.sub(r"\s+,", ",", re.sub(r"\s+", " ", str(fake.street_address()))).strip()

@@ -310,20 +310,13 @@ def build(data: Path) -> list[dict[str, Any]]:
 
 
 def main() -> None:
-    args = common.parse_args(__doc__, OUT)
-    clauses.require(args.data, ("tau_bench", "tau2_bench", "taskmaster"))
-    lines = build(args.data)
-    common.write_jsonl(args.out, lines)
-    clauses.print_kinds(args.out, lines)
+    args, lines = clauses.write_probe(__doc__, OUT, ("tau_bench", "tau2_bench", "taskmaster"), build)
     retail, (coffee, dialogs) = retail_lines(args.data), coffee_lines(args.data)
     airline = airline_lines(args.data, set(common.read_towns()["US"]))
-    used = {x["ref"] for x in lines}
-    left_retail = sum(c["ref"] not in used for c in retail)
-    left_coffee = sum(c["ref"] not in used for c in coffee)
-    left_airline = sum(c["ref"] not in used for c in airline)
-    print(f"unused after this draw: {left_retail} of {len(retail)} usable retail test instructions, "
-          f"{left_airline} of {len(airline)} usable airline test instructions, "
-          f"{left_coffee} of {len(coffee)} usable coffee turns ({dialogs} dialogs)")
+    print(f"unused after this draw: {clauses.unused(lines, retail)} of {len(retail)} usable retail test "
+          f"instructions, {clauses.unused(lines, airline)} of {len(airline)} usable airline test "
+          f"instructions, {clauses.unused(lines, coffee)} of {len(coffee)} usable coffee turns "
+          f"({dialogs} dialogs)")
 
 
 if __name__ == "__main__":

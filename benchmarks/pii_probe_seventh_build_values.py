@@ -134,8 +134,7 @@ class Maker(sixth.Maker):
     def address(self, country: str) -> tuple[str, str, str]:
         """(whole address, street, postcode) in the country's order, with a real town."""
         rng = self.rng
-        town = rng.choice(self.towns[country])
-        number = str(rng.randrange(1, 160))
+        town, number = self.town_number(country, 160)
         if country in FAKER_ADDRESS:
             fake = self.faker(FAKER_ADDRESS[country])
             postcode = str(fake.postcode()).strip()

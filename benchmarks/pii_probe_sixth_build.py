@@ -446,11 +446,7 @@ def build(data: Path) -> list[dict[str, Any]]:
 
 
 def main() -> None:
-    args = common.parse_args(__doc__, OUT)
-    clauses.require(args.data, ("tau_bench", "taskmaster"))
-    lines = build(args.data)
-    common.write_jsonl(args.out, lines)
-    clauses.print_kinds(args.out, lines)
+    clauses.write_probe(__doc__, OUT, ("tau_bench", "taskmaster"), build)
 
 
 if __name__ == "__main__":
