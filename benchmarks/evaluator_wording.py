@@ -267,36 +267,20 @@ def _few_shot_pools() -> dict[str, list[dict]]:
     return pools
 
 
-def _api_calls(utterance: dict) -> set[str]:
-    return {a["value"] for a in utterance.get("annotations", []) if a["name"] == "api_call"}
-
-
 def _taskmaster_pools() -> dict[str, list[dict]]:
     """Taskmaster-4 coffee agent turns: "random", "before_write" (the customer's reply
     finishes the order), "after_write" (the customer's turn before it wrote the order)."""
     pools: dict[str, list[dict]] = {"random": [], "before_write": [], "after_write": []}
-    for file in sorted(glob.glob(str(DATA / "taskmaster/tm4_coffee/dialogs.part*.jsonl"))):
-        rel = str(Path(file).relative_to(DATA))
-        for line in Path(file).read_text().splitlines():
-            d = json.loads(line)
-            utts = d["utterances"]
-            last_user = ""
-            for k, u in enumerate(utts):
-                if u["speaker"] == "user":
-                    last_user = u["text"]
-                    continue
-                if len(u["text"]) > MAX:
-                    continue
-                it = item("taskmaster4", rel, f"{d['conversation_id']} utterance {u['index']}",
-                          u["text"], last_user, "random")
-                pools["random"].append(it)
-                if k + 1 < len(utts) and utts[k + 1]["speaker"] == "user" \
-                        and "finish_order" in _api_calls(utts[k + 1]):
-                    pools["before_write"].append({**it, "drawn_as": "before_finish_order"})
-                if k >= 1 and utts[k - 1]["speaker"] == "user" \
-                        and _api_calls(utts[k - 1]) & {"finish_order", "update_order",
-                                                     "update_order_item"}:
-                    pools["after_write"].append({**it, "drawn_as": "after_write"})
+    api_calls = fresh_draw._api_calls
+    for drawn, utts, k in fresh_draw.tm4_turns(DATA):  # the fresh set's reading of them
+        it = {**drawn, "split": _split(drawn["id"])}
+        pools["random"].append(it)
+        if k + 1 < len(utts) and utts[k + 1]["speaker"] == "user" \
+                and "finish_order" in api_calls(utts[k + 1]):
+            pools["before_write"].append({**it, "drawn_as": "before_finish_order"})
+        if k >= 1 and utts[k - 1]["speaker"] == "user" \
+                and api_calls(utts[k - 1]) & {"finish_order", "update_order", "update_order_item"}:
+            pools["after_write"].append({**it, "drawn_as": "after_write"})
     return pools
 
 

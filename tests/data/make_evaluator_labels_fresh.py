@@ -137,9 +137,10 @@ def _api_calls(utterance: dict) -> set[str]:
     return {a["value"] for a in utterance.get("annotations", []) if a["name"] == "api_call"}
 
 
-def tm4_pools(data: Path) -> dict[str, list[dict]]:
-    """Taskmaster-4 coffee dialogues (``assistant`` utterances)."""
-    pools: dict[str, list[dict]] = {}
+def tm4_turns(data: Path) -> Iterator[tuple[dict, list[dict], int]]:
+    """The agent turns (``assistant`` utterances, none over MAX) of the Taskmaster-4 coffee
+    dialogues, each as an item drawn as "random", with its dialogue's utterances and its index
+    among them."""
     for path in sorted(glob.glob(str(data / "taskmaster/tm4_coffee/dialogs.part*.jsonl"))):
         rel = str(Path(path).relative_to(data))
         for line in Path(path).read_text().splitlines():
@@ -152,15 +153,21 @@ def tm4_pools(data: Path) -> dict[str, list[dict]]:
                     continue
                 if len(u["text"]) > MAX:
                     continue
-                it = item("taskmaster4", rel, f"{d['conversation_id']} utterance {u['index']}",
-                          u["text"], last_user, "random")
-                _add(pools, "random", it)
-                if k + 1 < len(utts) and utts[k + 1]["speaker"] == "user" \
-                        and "finish_order" in _api_calls(utts[k + 1]):
-                    _add(pools, "before_finish_order", it)
-                if k >= 1 and utts[k - 1]["speaker"] == "user" \
-                        and _api_calls(utts[k - 1]) & COFFEE_WRITE:
-                    _add(pools, "after_write", it)
+                yield item("taskmaster4", rel, f"{d['conversation_id']} utterance {u['index']}",
+                           u["text"], last_user, "random"), utts, k
+
+
+def tm4_pools(data: Path) -> dict[str, list[dict]]:
+    """Taskmaster-4 coffee dialogues (``assistant`` utterances)."""
+    pools: dict[str, list[dict]] = {}
+    for it, utts, k in tm4_turns(data):
+        _add(pools, "random", it)
+        if k + 1 < len(utts) and utts[k + 1]["speaker"] == "user" \
+                and "finish_order" in _api_calls(utts[k + 1]):
+            _add(pools, "before_finish_order", it)
+        if k >= 1 and utts[k - 1]["speaker"] == "user" \
+                and _api_calls(utts[k - 1]) & COFFEE_WRITE:
+            _add(pools, "after_write", it)
     return pools
 
 
