@@ -134,6 +134,15 @@ class MakerBase:
                 return candidate
         raise RuntimeError(f"no valid phone for {region}")
 
+    @staticmethod
+    def first_valid(module: Any, body: str, checks: str, tail: str) -> str | None:
+        """`body`, the first check character of `checks` that `module` (python-stdnum) accepts,
+        and `tail`; None when none does."""
+        for check in checks:
+            if module.is_valid(body + check + tail):
+                return body + check + tail
+        return None
+
     def town_number(self, country: str, below: int) -> tuple[str, str]:
         """A real town of `country` and a house number under `below`, drawn in that order."""
         return self.rng.choice(self.towns[country]), str(self.rng.randrange(1, below))

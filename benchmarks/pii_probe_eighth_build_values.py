@@ -200,10 +200,9 @@ class Maker(seventh.Maker):
             else:  # CU: birth date, then a century digit (0-5 for the 1900s, 6-8 for the 2000s)
                 century = str(rng.randrange(6, 9) if born.year >= 2000 else rng.randrange(0, 6))
                 body, checks, tail = f"{born:%y%m%d}{century}" + digits(3), string.digits, ""
-            for check in checks:
-                value = body + check + tail
-                if module.is_valid(value):
-                    return self._separated(country, value)
+            value = self.first_valid(module, body, checks, tail)
+            if value is not None:
+                return self._separated(country, value)
         raise RuntimeError(f"no national id for {country}")
 
     def _separated(self, country: str, value: str) -> str:

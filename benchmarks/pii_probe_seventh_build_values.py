@@ -195,10 +195,9 @@ class Maker(sixth.Maker):
                 body, tail = f"{rng.randrange(1, 25):02d}" + str(rng.randrange(6)) + digits(6), ""
             else:  # TH
                 body, tail = str(rng.randrange(1, 9)) + digits(11), ""
-            for check in checks:
-                value = body + check + tail
-                if module.is_valid(value):
-                    return self._separated(country, value)
+            value = self.first_valid(module, body, checks, tail)
+            if value is not None:
+                return self._separated(country, value)
         raise RuntimeError(f"no national id for {country}")
 
     def _separated(self, country: str, value: str) -> str:
