@@ -198,11 +198,7 @@ SIXTH_LOOKALIKES_CHANGED = 2  # of 1,042 fitted (an airport, an opener; held out
 
 
 def test_sixth_probe_tuned_on_does_not_fall_below_its_fitted_figures() -> None:
-    family, looks = _whole("pii_probe_sixth.jsonl")
-    assert set(family) == set(SIXTH_FLOOR)
-    for kind, (planted, removed) in family.items():
-        assert removed / planted >= SIXTH_FLOOR[kind] - 1e-9, (kind, removed, planted)
-    assert sum(c for _, c in looks.values()) <= SIXTH_LOOKALIKES_CHANGED
+    _meets("pii_probe_sixth.jsonl", SIXTH_FLOOR, SIXTH_LOOKALIKES_CHANGED)
 
 
 SEVENTH_FLOOR = {  # the seventh probe: FITS since 19:25 UTC 2026-12-06 (tuned on: its misses read).
@@ -216,11 +212,7 @@ SEVENTH_LOOKALIKES_CHANGED = 2  # of 881 fitted (a waybill, a product; held out:
 
 
 def test_seventh_probe_tuned_on_does_not_fall_below_its_fitted_figures() -> None:
-    family, looks = _whole("pii_probe_seventh.jsonl")
-    assert set(family) == set(SEVENTH_FLOOR)
-    for kind, (planted, removed) in family.items():
-        assert removed / planted >= SEVENTH_FLOOR[kind] - 1e-9, (kind, removed, planted)
-    assert sum(c for _, c in looks.values()) <= SEVENTH_LOOKALIKES_CHANGED
+    _meets("pii_probe_seventh.jsonl", SEVENTH_FLOOR, SEVENTH_LOOKALIKES_CHANGED)
 
 
 EIGHTH_FLOOR = {  # the eighth probe: FITS since 20:55 UTC 2026-12-06, when its misses were read and
@@ -235,8 +227,26 @@ EIGHTH_LOOKALIKES_CHANGED = 0  # of 826, a fit (held out: 29 — 13 shop possess
 
 
 def test_eighth_probe_does_not_fall_below_its_held_out_figures() -> None:
-    family, looks = _whole("pii_probe_eighth.jsonl")
-    assert set(family) == set(EIGHTH_FLOOR)
+    _meets("pii_probe_eighth.jsonl", EIGHTH_FLOOR, EIGHTH_LOOKALIKES_CHANGED)
+
+
+NINTH_FLOOR = {  # the ninth probe: HELD OUT, scored once by the lead at 21:15 UTC 2026-12-06 after the
+    # eighth-probe tuning round (the session-start scrubber gave the same 417/466 and changed 15
+    # of its 1,559 look-alikes: 7 shop possessives, 7 cards, 1 IBAN).
+    "card": 26 / 28, "dob": 43 / 44, "email": 1.0, "iban": 1.0, "name": 1.0,
+    "name_possessive": 1.0, "national_id": 21 / 32, "phone": 35 / 46, "pin": 23 / 32,
+    "postcode": 41 / 46, "street": 41 / 46, "user_id": 25 / 30}
+NINTH_LOOKALIKES_CHANGED = 1  # of 1,559, held out
+
+
+def test_ninth_probe_does_not_fall_below_its_held_out_figures() -> None:
+    _meets("pii_probe_ninth.jsonl", NINTH_FLOOR, NINTH_LOOKALIKES_CHANGED)
+
+
+def _meets(probe: str, floor: dict[str, float], lookalikes_changed: int) -> None:
+    """The probe's recall per kind is at least its floor; at most so many look-alikes changed."""
+    family, looks = _whole(probe)
+    assert set(family) == set(floor)
     for kind, (planted, removed) in family.items():
-        assert removed / planted >= EIGHTH_FLOOR[kind] - 1e-9, (kind, removed, planted)
-    assert sum(c for _, c in looks.values()) <= EIGHTH_LOOKALIKES_CHANGED
+        assert removed / planted >= floor[kind] - 1e-9, (kind, removed, planted)
+    assert sum(c for _, c in looks.values()) <= lookalikes_changed
