@@ -60,8 +60,8 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
     "order": ("order", "plac", "submit"),
     "finish": ("finish", "(?<!your )(?<!the )(?<!this )(?<!a )complet", "finaliz", "finalis",
                "submit", "plac",
-               "send(?:s|ing)? (?:it|this|that|them|the order|your order)(?: off| over| out| "
-               "through| in)?(?: to\\b|(?= *[,.!?]| *$))",
+               "send(?:s|ing)? (?:it|this|that|them|the order|your order)(?: on)?(?: off| over| out| "
+               "through| in| forward| along)?(?: to\\b|(?= *[,.!?]| *$))",
                "sent (?:off |over |out |through )?to", "go(?:es)? (?:off |over |out |through )to",
                "get (?:it|this|that|them|your \\w+|the \\w+) (?:ready|(?:over |off |out )?to the)"),
     "send": ("send", "sent", "issu"),
@@ -281,10 +281,16 @@ _EMBEDDED_YES_NO = re.compile(
     r"(?<!\bi )(?<!\bi'll )(?<!\bi will )\b(?:check|verify|make sure|see|determine|confirm|tell me|"
     r"let me know)\b"
     r"[^.?!]{0,30}?\b(?:if|whether|that)\b[^.?!]*\b(?:correct|right|accurate|complete|ok|okay)\b|"
-    r"\bif (?:it|that|this|everything|all)(?:'s| is| looks| sounds)? (?:all )?(?:correct|right|good|"
-    r"ok|okay|fine|accurate)\b,? (?:then )?(?:i|we)(?:'ll| will| can)\b|"
-    r"\bi (?:need|have|want) (?:you )?to (?:confirm|check|verify)\b(?![^.?!]*(?::|\b(?:details?|"
-    r"information|reason|id|number|following)\b))", re.IGNORECASE)
+    r"\bif (?:(?:it|that|this|everything|all)(?:'s| is| looks| sounds)? (?:all )?(?:correct|right|good|"
+    r"ok|okay|fine|accurate|in order|set|good to go)|(?:i|we)(?:'ve)? (?:have|got|heard|understood|"
+    r"entered|put) (?:it|that|this|everything|all of (?:it|that|this)|(?:your|the) order)(?: down| in)? "
+    r"(?:all )?(?:right|correct(?:ly)?))\b,? (?:then )?(?:i|we)(?:'ll| will| can)\b|"
+    r"\b(?:once|when|after|as soon as) you(?:'ve| have)? (?:confirm(?:ed)?|approve[sd]?|ok(?:ay)?|give "
+    r"(?:me )?the (?:ok|okay|go-ahead))(?: (?:it|this|that|everything|all (?:of )?(?:this|that)|"
+    r"(?:the|your|this) (?:[\w-]+ )?(?:order|details|change|cancellation|booking|request)))?\s*(?:[,.!]|$)|"
+    r"\bi (?:need|have|want) (?:you to (?:confirm|check|verify)\b|to (?:confirm|check|verify)\b"
+    r"(?! (?:if|whether)\b))(?![^.?!]*(?::|\b(?:details?|information|reason|id|number|following)\b))",
+    re.IGNORECASE)
 """A yes/no asked inside a request ("Can you tell me if this is the correct order before I send
 it to the bar."; "check and see if I got all that right"; "if you would like to cancel it
 instead, please let me know"), a request to check that something is correct ("please look it
@@ -324,7 +330,7 @@ _EITHER_OR = re.compile(r", or (?!(?:is there )?anything else)\w|"
                         r"\bor (?:consider|choose|select|pick|opt for|try|go with|keep|stay)\b|"
                         r"\bor (?!any\b)[a-z]+ (?:other|another|different|alternative)s?\b|"
                         r"\bor\s+[\"“'‘](?!(?:yes|no)\b)|"
-                        r"\b(?:proceed|go ahead|continue) with any\b|\b(?:modify|change|"
+                        r"\b(?:proceed|go ahead|continue) with (?:any|either)\b|\b(?:modify|change|"
                         r"update|cancel|return|exchange) any\b",
                         re.IGNORECASE)
 _REFUSED = re.compile(
@@ -336,7 +342,7 @@ _REFUSED = re.compile(
 _CHECK_CORRECT = re.compile(
     r"\b(?:check|verify|review|look (?:at|over)|make sure|ensure|be sure|confirm|tell me|let me "
     r"know|see (?=if|whether))\b[^.?!]*?\b(?:correct|right(?! away| now| here| there| back| after| "
-    r"before| then)|"
+    r"before| then)|(?<='s )right|(?<=is )right|(?<=are )right|"
     r"accurate|complete|has everything|everything you (?:want|"
     r"need|ordered)|looks? (?:good|ok|okay|fine))\b|"
     r"\b(?:check|review|verify|look (?:at|over)|go over)\s+(?:your|the|this)\s+(?:order|details|"
@@ -344,11 +350,15 @@ _CHECK_CORRECT = re.compile(
     r"^\W*(?:\w+[,.!]?\s+)?(?:is|are|does|do)\b[^.?!]*\b(?:correct|right(?! away| now| here| "
     r"there| back| after| before| then)|accurate|(?:look|"
     r"sound)s? (?:good|ok|okay|fine))\b[^.?!]*\?|"
-    r"\bif you (?:can |could )?(?:confirm|approve) (?:your|the|this|that|it|everything)\b",
+    r"\bif you (?:can |could )?(?:confirm|approve) (?:your|the|this|that|it|everything)\b|"
+    r"\bconfirm (?:it|this|that|everything|(?:your|the|this) order)"
+    r"(?= so\b| before\b| first\b| and (?:i|we)\b)",
     re.IGNORECASE)
 """A request to check that what is about to be written is right ("please make sure your order
 has everything you want", "is the displayed order correct?", "look at this and check to ensure
-it is right", "please check your order on the screen"): the customer answers it with a yes."""
+it is right", "please check your order on the screen", "can you verify that it's right before
+I send it in?"), or to confirm it ahead of the next step ("please confirm it so I can have it
+sent over"): the customer answers it with a yes."""
 _SELF_CHECK = re.compile(r"\b(?:i|we)(?:'ll| will| can| could| need to| want to| have to| must| "
                          r"should)?(?:\s+(?:first|just|now|also|quickly|\w+ly))?\s+$|"
                          r"\blet me(?:\s+(?:first|just|now|also|quickly))?\s+$", re.IGNORECASE)
@@ -365,7 +375,8 @@ def _asks_check(sentence: str) -> bool:
 _NOT_A_STEP = (r"(?!(?:check|look|find|search|verify|confirm|see|ask|help|need|let|know|tell|"
                r"be|have a look|note|review|pull|transfer|connect|escalate|checking|looking|"
                r"finding|searching|verifying|confirming|seeing|asking|offer|suggest|recommend|"
-               r"assist|answer|explain|wait|hold|try|gladly|happily|also|still|then|now|just|first)\b)")
+               r"assist|answer|explain|wait|hold|try|gladly|happily|also|still|then|now|just|first|"
+               r"make sure|ensure|double-check)\b)")
 _NEXT_STEP = re.compile(
     r"\bbefore (?:i|we) (?:can |will |do |go ahead and )?(?:have |get )?(?:it |this |that |them )?"
     + _NOT_A_STEP + r"[a-z]+|"
@@ -382,7 +393,7 @@ asking or helping is not a step that writes anything."""
 _BEFORE_STEP_ASKED = re.compile(
     r"^\W*(?:\w+[,!.]?\s+)?(before (?:i|we) (?:can )?" + _NOT_A_STEP + r"[a-z]+)[^?,]*,\s*(?:is|are|"
     r"does|do|did|will|would) (?:it|this|that|they|these|those|everything|all|the \w+|"
-    r"your \w+)\b[^?]*\?",
+    r"your \w+|what(?:'s| you| i| is)\b)\b[^?]*\?",
     re.IGNORECASE)
 """A yes/no question about what is to be written, behind the step it comes before ("OK, before
 I send this order over to the bar, does it appear to your preference?"): the yes is for that
@@ -413,6 +424,21 @@ def _asks_spec(sentence: str) -> bool:
                                            re.IGNORECASE)
 
 
+_CONFIRM_ID = re.compile(r"\bconfirm (?:the |your |this |that )?(?:[\w-]+ ){0,2}(?:id|number|user ?name|"
+                         r"e-?mail|zip(?: code)?)\b(?![^.?!]*\band (?:i|we)(?:'ll| will)\b)",
+                         re.IGNORECASE)
+"""A request to confirm an identifier ("Could you please confirm the order ID and the item?",
+"Once you confirm the reservation ID, I can proceed"): its answer is the id, not a yes."""
+_STATIVE = re.compile(r"\b(?:is|are|was|were|been)\s+(?:now\s+|already\s+|all\s+)?[a-z]+ed\b",
+                      re.IGNORECASE)
+"""An action named as a state already reached ("check that the order is updated to your
+liking"): what was done, not what the customer is asked to agree to."""
+_GO_AHEAD_THIS = re.compile(
+    r"\b(?:proceed|go ahead|continue|move forward) with (?:this|that|these|those) (?!(?:search|"
+    r"information|details|request|process|step|inquiry|question|conversation)\b)[a-z]+\b"
+    r"(?![^.?!]*\b(?:or|instead)\b)", re.IGNORECASE)
+"""A go-ahead with "this" thing, which another sentence of the turn names as what a tool
+writes ("I can offer you a certificate ... Would you like to proceed with this compensation?")."""
 _ASK_WHICH = re.compile(r"\b(?:confirm|tell me|let me know|specify|clarify|indicate)\s+(?:for me\s+)?"
                         r"(?:which|what|where|when|who|how)\b", re.IGNORECASE)
 """A request to name a choice ("could you confirm which reservation you would like to
@@ -435,7 +461,8 @@ _ONLY_SUGGESTED = re.compile(
     re.IGNORECASE)
 """Options offered, not one action: to explore ("would you like to explore other options, such
 as booking a new flight?") or to pick from ("proceed with changing to one of these flights?")."""
-_PARENTHESES = re.compile(r"\((?!(?:yes/no|y/n)\))[^()]*\)|:?\s*\beither\b(?! of\b)[^.?!()]*?\bor\b[^.?!()]*")
+_PARENTHESES = re.compile(r"\((?!(?:yes/no|y/n)\))[^()]*\)|:?\s*\beither\b(?! of\b)(?! (?:option|choice|one|"
+                          r"way|path)s?\b)[^.?!()]*?\bor\b[^.?!()]*")
 """A choice about a detail, in parentheses or after "either" ("and provide a reason: either
 'no longer needed' or 'ordered by mistake'"): the sentence still asks a yes for the action."""
 
@@ -463,7 +490,8 @@ def _questions(text: str) -> list[str]:
         s = _PARENTHESES.sub("", s)
         if not s or _NOT_ASKING.search(s) or _EITHER_OR.search(s) or _WH_QUESTION.search(s) \
                 or _asks_spec(s) or _ONLY_SUGGESTED.search(s) \
-                or ((_ASK_WHICH.search(s) or _FACT_CHECK.search(s)) and not _asks_check(s)
+                or ((_ASK_WHICH.search(s) or _FACT_CHECK.search(s) or _CONFIRM_ID.search(s))
+                    and not _asks_check(s)
                     and not _CONFIRM_REQUEST.search(s)):
             continue
         act = classify(s)
@@ -501,6 +529,18 @@ def _going_ahead_with(sentence: str, words: Iterable[ActionWords]) -> str | None
     return None
 
 
+_PROCEED = re.compile(r"\b(?:proceed|go ahead|continue|move forward)\b", re.IGNORECASE)
+_DETAIL_ASKED = re.compile(r"\b(?:let me know|tell me|specify|confirm) (?:the|your) [\w-]+(?: [\w-]+){0,6}? "
+                           r"you(?: want| would like|'d like| prefer)\b", re.IGNORECASE)
+"""A request to name a detail of the action ("let me know the new item option you would like")."""
+
+
+def _names_object(sentence: str, words: Iterable[ActionWords]) -> bool:
+    """The sentence names a thing one of the tools writes (its object noun: "a certificate")."""
+    return any(re.search(rf"\b{re.escape(o)}", sentence, re.IGNORECASE)
+               for w in words for o in w.objects)
+
+
 def asks_consent(text: str, words: Iterable[ActionWords], values: Iterable[str] = ()
                  ) -> str | None:
     """What names one of the actions when `text` asks for a yes to it, else None.
@@ -513,11 +553,16 @@ def asks_consent(text: str, words: Iterable[ActionWords], values: Iterable[str] 
     words, values = list(words), list(values)
     sentences = [s for s in _SENTENCES.split(text.strip()) if s]
 
+    # A detail still to be named ("let me know the new option you'd like"): a yes about how
+    # to pay is not yet a yes to the action.
+    spec_pending = any(_DETAIL_ASKED.search(s) and not _PROCEED.search(s) for s in sentences)
+
     def named(sentence: str) -> str | None:
         if _HANDOFF.search(sentence):
             return None
+        sentence = _STATIVE.sub(" ", sentence)
         hit = next((n for w in words if (n := names_action(sentence, w, values))), None)
-        if hit is None and words and (m := _PAYMENT_MEANS.search(sentence)):
+        if hit is None and words and not spec_pending and (m := _PAYMENT_MEANS.search(sentence)):
             hit = m.group(0)
         return hit
 
@@ -546,6 +591,9 @@ def asks_consent(text: str, words: Iterable[ActionWords], values: Iterable[str] 
             return m.group(1)
         if words and not choosing and (m := _GO_AHEAD_OPTION.search(q)):
             return m.group(0)
+        if words and not choosing and (m := _GO_AHEAD_THIS.search(q)) and any(
+                _names_object(s, words) for s in sentences if s != q):
+            return m.group(0)
         if choosing:
             continue
         if words and not checked and _asks_check(q):
@@ -556,7 +604,7 @@ def asks_consent(text: str, words: Iterable[ActionWords], values: Iterable[str] 
                 if m := _NEXT_STEP.search(s):
                     return m.group(0)
         i = sentences.index(q) if q in sentences else len(sentences)
-        if _GO_AHEAD.search(q):
+        if _GO_AHEAD.search(q) and not spec_pending:
             statements = [s for s in sentences if s != q]
         elif _DO_THAT.search(q):
             statements = sentences[max(0, i - 1):i]

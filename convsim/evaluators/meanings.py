@@ -84,6 +84,7 @@ _CONCEPTS: dict[str, tuple[str, ...]] = {
     "receive": ("receive", "see", "get", "reach", "arrive", "land", "appear", "show"),
     "take": ("take", "takes", "need", "within", "up", "about", "around", "approximately"),
     "immediate": ("immediate", "immediately", "now", "right", "instantly", "instant"),
+    "give": ("give", "offer", "issu", "grant", "provid"),
     "no": ("no", "not", "never", "without", "won't", "don't", "doesn't", "cannot", "can't"),
 }
 """Words a customer-care agent uses for the same thing: a shared concept counts as half a
@@ -106,7 +107,8 @@ def _content(text: str) -> list[str]:
 
 
 _IDIOMS = re.compile(r"\bfeel free\b|\bfree to (?:ask|reach|contact|let)\b|\bat any time\b|"
-                     r"\bhave a (?:great|good|nice) (?:day|week)\b", re.I)
+                     r"\bhave a (?:great|good|nice) (?:day|week)\b|\bno (?:problem|worries)\b|"
+                     r"\bnot a problem\b", re.I)
 """Phrases whose words mean nothing here ("feel free to ask" is not about a fee)."""
 
 
@@ -133,6 +135,17 @@ def _concept(word: str, stem: str) -> str | None:
         concept = next((c for s, c in _STEM_CONCEPT.items() if len(s) >= 5
                         and stem.startswith(s)), None)
     return None if concept is None else "§" + concept
+
+
+_NEGATION = re.compile(r"\b(?:not|never|without|cannot)\b|n't\b", re.I)
+
+
+def _negated_stems(text: str) -> set[str]:
+    """Stems of the three content words after each negation ("not allow for a full refund":
+    allow, full, refund)."""
+    text = _IDIOMS.sub(" ", text)
+    return {_stem(w) for m in _NEGATION.finditer(text)
+            for w in _content(text[m.end():])[:3] if not w[0].isdigit()}
 
 
 def _features(text: str) -> set[str]:
@@ -228,8 +241,12 @@ class StatementMatcher:
         """(closeness to the nearest example whose figures the sentence carries, its index);
         (0, -1) when no example qualifies, none can reach `at_least`, or a not-example is at
         least as close."""
-        has = figures(sentence)
-        allowed = [i for i, need in enumerate(self._figures) if need <= has]
+        has = figures(_IDIOMS.sub(" ", sentence))
+        # An example's own words said right after a negation it does not carry say the
+        # opposite ("does not allow for a full refund" is not "you will get a full refund").
+        negated = _negated_stems(sentence) if "negation" in has else set()
+        allowed = [i for i, need in enumerate(self._figures) if need <= has and (
+            "negation" in need or not negated & {stem for stem, _ in self._units[i]})]
         if not allowed:
             return 0.0, -1
         mine = _features(sentence)
@@ -244,8 +261,10 @@ class StatementMatcher:
                   for i, o in overlap.items()}
         best = max(scores, key=lambda i: (scores[i], -i))
         for units, nvec in zip(self._not_units, self._not_vecs, strict=True):
-            near = _WORDS_WEIGHT * self._overlap(units, mine) + _CHARS_WEIGHT * _cosine(nvec, vec)
-            if near >= scores[best]:
+            words = self._overlap(units, mine)
+            near = _WORDS_WEIGHT * words + _CHARS_WEIGHT * _cosine(nvec, vec)
+            # Letters alone do not veto: the not-example must share as much content too.
+            if near >= scores[best] and words >= overlap[best]:
                 return 0.0, -1
         return scores[best], best
 

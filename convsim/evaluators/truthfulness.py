@@ -74,17 +74,25 @@ _STATE_HYPOTHETICAL = re.compile(r"\b(?:while|when|until|unless|whether|as long 
                                  r"would|should)\b|\?")
 _CHANGED = re.compile(r"\b(?:has|have) (?:now |just |already )?(?:successfully )?been "
                       r"(?:successfully )?(?:added|removed|updated|changed|processed|completed|"
-                      r"submitted|placed|applied|issued)\b")
+                      r"submitted|placed|applied|issued|reverted|restored|modified|corrected|"
+                      r"switched|moved|replaced)\b")
 """A completed change whose verb names no tool ("the bags have been added"): generic."""
 _RESULT = re.compile(
     r"\b(?:(?:your|the|this) (?:\w+ )?(?:order|drink|coffee|\w+)|it|that|this|they|everything)"
     r"(?:'ll| will| "
-    r"should|(?:'s| is| are|'re) going to) (?:soon |now )?be (?:right )?(?:ready|done|out|up|made|on "
+    r"should|(?:'s| is| are|'re) going to) (?:soon |now )?(?:be )?(?:right )?(?:ready|done|out|up|made|on "
     r"(?:its|the) way|waiting|available)\b|"
+    r"^\W*(?:\w+[,!.]?\s+)?(?:(?:it|they|that|this|your \w+)(?:'s|'re| is| are) )?coming "
+    r"(?:right )?(?:up|out)\b|"
     r"\b(?:i|we)(?:'ll| will) (?:now )?serve (?:it|this|that|them|your \w+)\b|"
     r"\bgo ahead and pick (?:it |them )?up\b|"
     r"\b(?:i|we)(?:'ll| will|ll) (?:get (?:started|(?:it|that|them|everything|your \w+) (?:ready|"
-    r"made|going))|have (?:it|that|this|them|everything|this order|your \w+) (?:ready|made|out))\b|"
+    r"made|going))|have (?:it|that|this|them|everything|(?:this|that|these|those|your|the) (?:\w+ )?\w+) "
+    r"(?:ready|made|out))\b|"
+    r"^\W*(?:(?!then\b|so\b)\w+[,!.]?\s+)?(?:i|we)(?:'ll| will) (?:now )?(?:send|put|pass) "
+    r"(?:it|this|that|them|(?:your|the|this) \w+)(?: on)?"
+    r"(?: over| off| through| in)? to [^.?!]{0,30}?\bto be (?:made|prepared|brewed|started)\b|"
+    r"\blook for (?:it|that|this|them|your \w+) (?:at|by) the (?:\w+ )?(?:bar|counter)\b|"
     r"\b(?:you can|to) pick (?:it |them |up your \w+|your \w+ up)|\bready (?:for you )?(?:to pick up|"
     r"for pick-?up)\b|\bwait (?:for (?:it|them|your \w+) )?(?:at|by) the (?:\w+ )?(?:bar|counter)\b",
     re.IGNORECASE)
@@ -127,6 +135,11 @@ _NEGATED = re.compile(r"\b(?:not|never|unable|cannot|can't|couldn't|could not|fa
                       r"it (?:appears|seems)|appears to|seems to)\b|n't\b")
 """Not an action claim: negated, future, conditional, a state found ("already", "it appears
 that the order has been cancelled") or one to make sure of ("ensure the refund is processed")."""
+_SUCCEEDED_ALREADY = re.compile(r"\balready (?=(?:been )?successfully\b)")
+""""has already been successfully removed": a done action reported, not a state found."""
+_RULE_ONLY = re.compile(r"\b(?:can|could|may|must) only\b")
+"""A rule ("you can only return items from orders that have been delivered"): its "have been"
+is a condition, not a claim."""
 _AND_THEN = re.compile(r",\s+(?:and|but)\s+|;\s+")
 """Where a done action's clause ends and the next begins ("Your booking has been cancelled, and
 a refund will be processed"): the future in the second does not undo the first."""
@@ -177,7 +190,7 @@ def _pack_money(text: str) -> frozenset[float]:
 @functools.lru_cache(maxsize=1024)
 def _as_state(verb: str) -> re.Pattern[str]:
     """"is cancelled", "you're booked": a tool's verb (as the sentence spells it) as a state."""
-    return re.compile(rf"\b(?:is|are|'re|'s) (?:now |all )?{re.escape(verb)}\w*(?:ed|d)\b")
+    return re.compile(rf"\b(?:is|are|'re|'s) (?:now |all )?{re.escape(verb)}\w*(?:ed|d)\b(?! to\b)")
 
 
 @functools.lru_cache(maxsize=1024)
@@ -255,7 +268,9 @@ def claimed_actions(sentence: str, words: dict[str, ActionWords]) -> tuple[list[
     if _SOON.search(low) and _SOON_RESULT.search(low) and not _RESULT_NEGATED.search(low) \
             and not _NOT_A_RESULT.search(low):
         return [], True
-    if _NEGATED.search(low) or _ASKED.search(low):
+    if _RULE_ONLY.search(low):
+        return [], False
+    if _NEGATED.search(_SUCCEEDED_ALREADY.sub("", low)) or _ASKED.search(low):
         first = _AND_THEN.split(low, maxsplit=1)[0]
         if first != low and not _NEGATED.search(first) and not _ASKED.search(low):
             return claimed_actions(first, words)

@@ -29,7 +29,7 @@ MEASURED = {  # label -> (precision, recall) on the test split, as reported (202
     # action by the tool's name); the one false alarm stays, so precision falls with recall.
     "consent_asked": (35 / 36, 35 / 36), "success_claimed": (42 / 42, 42 / 42),
     "transfer": (4 / 4, 4 / 4), "cost_disclosed": (21 / 21, 21 / 21),
-    "cost_meaning": (17 / 18, 17 / 21)}
+    "cost_meaning": (18 / 19, 18 / 21)}  # 17/18, 17/21 before the sixth-set round (~21:10 UTC)
 MEASURED_HOLDOUT = {  # the same on the second held-out set (no transfer in it)
     "consent_asked": (33 / 33, 33 / 33), "success_claimed": (37 / 37, 37 / 38),
     "transfer": (0.0, 0.0), "cost_disclosed": (26 / 26, 26 / 28),
@@ -42,16 +42,16 @@ MEASURED_FRESH = {  # the third set: FITS since 2026-12-06 ~15:45 UTC (the recog
     # only (now 0).
     "consent_asked": (74 / 74, 74 / 74), "success_claimed": (79 / 79, 79 / 81),
     "transfer": (0.0, 0.0), "cost_disclosed": (63 / 63, 63 / 67),
-    "cost_meaning": (61 / 64, 61 / 67)}
+    "cost_meaning": (63 / 66, 63 / 67)}  # 61/64, 61/67 before the sixth-set round (~21:10 UTC)
 FOURTH = [json.loads(line) for line in bench.FOURTH.read_text().splitlines() if line.strip()]
 MEASURED_FOURTH = {  # the fourth set: FITS since 2026-12-06 ~18:30 UTC (the recognisers were
     # tuned on its misses, "Evaluators tuned on the fourth set (fit)" in benchmarks/RESULTS.md).
     # Scored once HELD OUT by the lead at 16:00 UTC before that: consent 74/82, 74/86; success
     # 77/78, 77/86; cost 54/58, 54/64; meaning 59/65, 59/64. No transfer positive in it: false
     # alarms only (0 of 9 offers). The held-out set is now the fifth, scored by the lead.
-    "consent_asked": (86 / 86, 86 / 86), "success_claimed": (85 / 85, 85 / 86),
+    "consent_asked": (86 / 86, 86 / 86), "success_claimed": (86 / 86, 86 / 86),
     "transfer": (0.0, 0.0), "cost_disclosed": (57 / 57, 57 / 64),
-    "cost_meaning": (61 / 61, 61 / 64)}
+    "cost_meaning": (63 / 63, 63 / 64)}  # success 85/86, meaning 61/64 before the sixth-set round
 FIFTH = [json.loads(line) for line in
          bench.FOURTH.with_name("evaluator_labels_fifth.jsonl").read_text().splitlines()
          if line.strip()]
@@ -60,18 +60,20 @@ MEASURED_FIFTH = {  # the fifth set: FITS since 2026-12-06 ~19:10 UTC (the recog
     # Scored once HELD OUT by the lead at 18:45 UTC before that: consent 44/54, 44/51; success
     # 53/54, 53/56; cost 45/49, 45/57; meaning 45/49, 45/57. No transfer positive: false alarms
     # only. The held-out set is now the sixth, scored by the lead.
-    "consent_asked": (48 / 49, 48 / 51), "success_claimed": (53 / 54, 53 / 56),
+    "consent_asked": (48 / 49, 48 / 51), "success_claimed": (54 / 55, 54 / 56),
     "transfer": (0.0, 0.0), "cost_disclosed": (48 / 48, 48 / 57),
     "cost_meaning": (47 / 47, 47 / 57)}
 SIXTH = [json.loads(line) for line in
          bench.FOURTH.with_name("evaluator_labels_sixth.jsonl").read_text().splitlines()
          if line.strip()]
-MEASURED_SIXTH = {  # the sixth set, scored once HELD OUT by the lead at 19:19 UTC 2026-12-06
-    # (nobody who tuned the recognisers opened it). Floors, not fits: a change that tunes on it
-    # must say so here. No transfer positive: false alarms only.
-    "consent_asked": (42 / 49, 42 / 51), "success_claimed": (44 / 48, 44 / 51),
+MEASURED_SIXTH = {  # the sixth set: FITS since 2026-12-06 ~21:10 UTC (the recognisers were
+    # tuned on its misses, "Evaluators tuned on the sixth set (fit)" in benchmarks/RESULTS.md).
+    # Scored once HELD OUT by the lead at 19:19 UTC before that: consent 42/49, 42/51; success
+    # 44/48, 44/51; cost 18/21, 18/19; meaning 15/17, 15/19. No transfer positive: false alarms
+    # only. The held-out set is now the seventh, scored by the lead.
+    "consent_asked": (51 / 51, 51 / 51), "success_claimed": (51 / 53, 51 / 51),
     "transfer": (0.0, 0.0), "cost_disclosed": (18 / 21, 18 / 19),
-    "cost_meaning": (15 / 17, 15 / 19)}
+    "cost_meaning": (17 / 19, 17 / 19)}
 
 
 def test_the_labelled_set_is_big_enough_and_from_three_datasets() -> None:
