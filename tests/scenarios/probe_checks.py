@@ -16,7 +16,7 @@ import json
 import os
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any, NamedTuple
@@ -135,6 +135,13 @@ def assert_valid(kind: str, value: str, region: str | None, national: tuple[Any,
 def assert_spaced_and_compact_ibans(lines: list[dict[str, Any]]) -> None:
     ibans = [s["value"] for x in lines for s in x["spans"] if s["kind"] == "iban"]
     assert any(" " in v for v in ibans) and any(" " not in v for v in ibans)
+
+
+def planted(lines: list[dict[str, Any]]) -> Iterator[tuple[dict[str, Any], dict[str, str]]]:
+    """Each planted value's (line, span), in file order."""
+    for line in lines:
+        for span in line["spans"]:
+            yield line, span
 
 
 def assert_business_numbers(lines: list[dict[str, Any]], card_kind: str = "", card_luhn: bool = False

@@ -36,14 +36,12 @@ def test_each_planted_value_occurs_once_and_no_look_alike_overlaps_one() -> None
 
 def test_numbers_are_valid_in_their_own_system() -> None:
     lines = checks.read_lines(PROBE)
-    seen = {s["kind"] for x in lines for s in x["spans"]}
-    for line in lines:
-        for span in line["spans"]:
-            kind, value = span["kind"], span["value"]
-            checks.assert_valid(kind, value, REGION[line["locale"]], NATIONAL)  # the line's region
-            if kind in ("national_id", "card", "email"):  # this probe writes no separators in them
-                assert "-" not in value and (kind != "national_id" or value.isalnum()), value
-    assert {"iban", "national_id", "phone"} <= seen
+    for line, span in checks.planted(lines):
+        kind, value = span["kind"], span["value"]
+        checks.assert_valid(kind, value, REGION[line["locale"]], NATIONAL)  # the line's region
+        if kind in ("national_id", "card", "email"):  # this probe writes no separators in them
+            assert "-" not in value and (kind != "national_id" or value.isalnum()), value
+    assert {"iban", "national_id", "phone"} <= {s["kind"] for _, s in checks.planted(lines)}
     # compact and spaced IBANs both occur, and at least one line lists them side by side
     checks.assert_spaced_and_compact_ibans(lines)
 
