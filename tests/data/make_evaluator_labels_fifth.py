@@ -80,16 +80,8 @@ def _calls_since_last_text(traj: list[dict], i: int) -> set[str]:
 def tau_extra(data: Path, tau: dict[str, list[dict]]) -> None:
     """Adds `after_calculate` (a `calculate` call since the agent's last text, no write) and
     `after_search` (a flight search since then, no write, no calculation) to `tau`."""
-    trajs: dict[tuple[str, int], list[dict]] = {}
-    for it in tau.get("random", []):
-        m = re.fullmatch(r"line (\d+) traj\[(\d+)\]", it["locator"])
-        assert m, it["locator"]
-        line_no, i = int(m[1]), int(m[2])
-        key = (it["file"], line_no)
-        if key not in trajs:
-            lines = (data / it["file"]).read_text().splitlines()
-            trajs[key] = json.loads(lines[line_no - 1])["traj"]
-        names = _calls_since_last_text(trajs[key], i)
+    for it, traj, i in fourth.random_turns_in_trajectories(data, tau):
+        names = _calls_since_last_text(traj, i)
         if names & fresh.AIRLINE_WRITE:
             continue
         if "calculate" in names:

@@ -19,6 +19,7 @@ import json
 import random
 import re
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -49,11 +50,11 @@ SIZES: list[tuple[str, str, int]] = [
 ]
 
 
-def after_lookup(data: Path, tau: dict[str, list[dict]]) -> list[dict]:
-    """τ-bench agent texts whose previous tool calls (since the agent's last text) include a
-    read tool and no write tool."""
+def random_turns_in_trajectories(data: Path, tau: dict[str, list[dict]]
+                                 ) -> Iterator[tuple[dict, list[dict], int]]:
+    """Each τ-bench item drawn as "random", with its trajectory and its index there (each
+    trajectory read once)."""
     trajs: dict[tuple[str, int], list[dict]] = {}
-    out = []
     for it in tau.get("random", []):
         m = re.fullmatch(r"line (\d+) traj\[(\d+)\]", it["locator"])
         assert m, it["locator"]
@@ -62,7 +63,14 @@ def after_lookup(data: Path, tau: dict[str, list[dict]]) -> list[dict]:
         if key not in trajs:
             lines = (data / it["file"]).read_text().splitlines()
             trajs[key] = json.loads(lines[line_no - 1])["traj"]
-        traj = trajs[key]
+        yield it, trajs[key], i
+
+
+def after_lookup(data: Path, tau: dict[str, list[dict]]) -> list[dict]:
+    """τ-bench agent texts whose previous tool calls (since the agent's last text) include a
+    read tool and no write tool."""
+    out = []
+    for it, traj, i in random_turns_in_trajectories(data, tau):
         names: set[str] = set()
         for j in range(i - 1, -1, -1):
             if traj[j]["role"] == "assistant" and traj[j].get("content"):
