@@ -80,17 +80,27 @@ class _Check:
     def guarded(self, tools: list[str]) -> list[ToolCall]:
         return [c for c in self.calls if attempted(c) and matches(c.tool, tools)]
 
+    def not_called(self, tools: list[str]) -> Score:
+        """Not applicable: the guarded tools were never called."""
+        return self.score(None, f"no call of {_names(tools)}")
+
+    def unbacked(self, guarded: list[ToolCall], good: list[ToolCall], tools: list[str]
+                 ) -> tuple[list[ToolCall], list[ToolCall]]:
+        """The guarded calls with no `good` call before them, and the calls of `tools` tried
+        before the first of those (what the rationale says did not succeed)."""
+        bad = [c for c in guarded if not any(g.seq < c.seq for g in good)]
+        tried = [c for c in self.calls if matches(c.tool, tools) and c.seq < bad[0].seq] if bad else []
+        return bad, tried
+
 
 def _before(k: _Check) -> Score:
     body = k.rule.before
     assert body is not None
-    guarded = k.guarded(body.then)
-    if not guarded:
-        return k.score(None, f"no call of {_names(body.then)}")
+    if not (guarded := k.guarded(body.then)):
+        return k.not_called(body.then)
     firsts = [c for c in k.calls if executed(c) and matches(c.tool, body.first)]
-    bad = [c for c in guarded if not any(f.seq < c.seq for f in firsts)]
+    bad, tried = k.unbacked(guarded, firsts, body.first)
     if bad:
-        tried = [c for c in k.calls if matches(c.tool, body.first) and c.seq < bad[0].seq]
         why = (f"; the earlier {', '.join(f'{_call(c)} ({c.status})' for c in tried[:3])} "
                "did not succeed" if tried else "")
         return k.score(False, f"{_call(bad[0])} came before any successful "
@@ -117,17 +127,15 @@ def _result_ok(call: ToolCall, field: str | None, equals: Any, has_equals: bool)
 def _requires_result(k: _Check) -> Score:
     body = k.rule.requires_result
     assert body is not None
-    guarded = k.guarded(body.before)
-    if not guarded:
-        return k.score(None, f"no call of {_names(body.before)}")
+    if not (guarded := k.guarded(body.before)):
+        return k.not_called(body.before)
     has_equals = "equals" in body.model_fields_set
     want = (f"{body.field} == {body.equals!r}" if has_equals else
             f"{body.field} set" if body.field else "a non-empty result")
     good = [c for c in k.calls if matches(c.tool, body.tool)
             and _result_ok(c, body.field, body.equals, has_equals)]
-    bad = [c for c in guarded if not any(g.seq < c.seq for g in good)]
+    bad, tried = k.unbacked(guarded, good, body.tool)
     if bad:
-        tried = [c for c in k.calls if matches(c.tool, body.tool) and c.seq < bad[0].seq]
         got = "; ".join(f"{_call(c)} returned {c.status} {quote(c.result or '', 60)}"
                         for c in tried[-2:]) or f"no call of {_names(body.tool)} before it"
         return k.score(False, f"{_call(bad[0])} without {_names(body.tool)} giving {want} "
@@ -187,9 +195,8 @@ class _Statement:
 def _requires_consent(k: _Check) -> Score:
     body = k.rule.requires_consent
     assert body is not None
-    guarded = k.guarded(body.tool)
-    if not guarded:
-        return k.score(None, f"no call of {_names(body.tool)}")
+    if not (guarded := k.guarded(body.tool)):
+        return k.not_called(body.tool)
     turns = k.conv.turns
     statement = _Statement(k)
     passed: list[str] = []
@@ -315,9 +322,8 @@ def _same(got: Any, want: Any) -> bool:
 def _only_if(k: _Check, replay: StateReplay) -> Score:
     body = k.rule.only_if
     assert body is not None
-    guarded = k.guarded(body.tool)
-    if not guarded:
-        return k.score(None, f"no call of {_names(body.tool)}")
+    if not (guarded := k.guarded(body.tool)):
+        return k.not_called(body.tool)
     judged: list[str] = []
     unknown: list[str] = []
     for call in guarded:

@@ -19,8 +19,15 @@ _spec = importlib.util.spec_from_file_location("evaluator_wording",
 bench = importlib.util.module_from_spec(_spec)  # type: ignore[arg-type]
 _spec.loader.exec_module(bench)  # type: ignore[union-attr]
 
-RECORDS = [json.loads(line) for line in bench.LABELS.read_text().splitlines() if line.strip()]
-HOLDOUT = [json.loads(line) for line in bench.HOLDOUT.read_text().splitlines() if line.strip()]
+
+
+def _records(path: Path) -> list[dict]:
+    """The labelled turns of one set, a JSON object a line."""
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+RECORDS = _records(bench.LABELS)
+HOLDOUT = _records(bench.HOLDOUT)
 MEASURED = {  # label -> (precision, recall) on the test split, as reported (2026-12-06, after
     # tuning on dev, test and the holdout: benchmarks/RESULTS.md "Evaluators on outside wording")
     # Consent lowered from 36/37, 36/36 at ~19:05 UTC (tuning on the fifth set): one turn was
@@ -34,7 +41,7 @@ MEASURED_HOLDOUT = {  # the same on the second held-out set (no transfer in it)
     "consent_asked": (33 / 33, 33 / 33), "success_claimed": (37 / 37, 37 / 38),
     "transfer": (0.0, 0.0), "cost_disclosed": (26 / 26, 26 / 28),
     "cost_meaning": (26 / 27, 26 / 28)}
-FRESH = [json.loads(line) for line in bench.FRESH.read_text().splitlines() if line.strip()]
+FRESH = _records(bench.FRESH)
 MEASURED_FRESH = {  # the third set: FITS since 2026-12-06 ~15:45 UTC (the recognisers were
     # tuned on it, "Evaluators tuned on the fresh set (fit)" in benchmarks/RESULTS.md); scored
     # once before that at consent 65/68, 65/74; success 74/77, 74/81; cost 60/64, 60/67;
@@ -43,7 +50,7 @@ MEASURED_FRESH = {  # the third set: FITS since 2026-12-06 ~15:45 UTC (the recog
     "consent_asked": (74 / 74, 74 / 74), "success_claimed": (79 / 79, 79 / 81),
     "transfer": (0.0, 0.0), "cost_disclosed": (63 / 63, 63 / 67),
     "cost_meaning": (63 / 66, 63 / 67)}  # 61/64, 61/67 before the sixth-set round (~21:10 UTC)
-FOURTH = [json.loads(line) for line in bench.FOURTH.read_text().splitlines() if line.strip()]
+FOURTH = _records(bench.FOURTH)
 MEASURED_FOURTH = {  # the fourth set: FITS since 2026-12-06 ~18:30 UTC (the recognisers were
     # tuned on its misses, "Evaluators tuned on the fourth set (fit)" in benchmarks/RESULTS.md).
     # Scored once HELD OUT by the lead at 16:00 UTC before that: consent 74/82, 74/86; success
@@ -52,9 +59,7 @@ MEASURED_FOURTH = {  # the fourth set: FITS since 2026-12-06 ~18:30 UTC (the rec
     "consent_asked": (86 / 86, 86 / 86), "success_claimed": (86 / 86, 86 / 86),
     "transfer": (0.0, 0.0), "cost_disclosed": (57 / 57, 57 / 64),
     "cost_meaning": (63 / 63, 63 / 64)}  # success 85/86, meaning 61/64 before the sixth-set round
-FIFTH = [json.loads(line) for line in
-         bench.FOURTH.with_name("evaluator_labels_fifth.jsonl").read_text().splitlines()
-         if line.strip()]
+FIFTH = _records(bench.FOURTH.with_name("evaluator_labels_fifth.jsonl"))
 MEASURED_FIFTH = {  # the fifth set: FITS since 2026-12-06 ~19:10 UTC (the recognisers were
     # tuned on its misses, "Evaluators tuned on the fifth set (fit)" in benchmarks/RESULTS.md).
     # Scored once HELD OUT by the lead at 18:45 UTC before that: consent 44/54, 44/51; success
@@ -63,9 +68,7 @@ MEASURED_FIFTH = {  # the fifth set: FITS since 2026-12-06 ~19:10 UTC (the recog
     "consent_asked": (48 / 49, 48 / 51), "success_claimed": (54 / 55, 54 / 56),
     "transfer": (0.0, 0.0), "cost_disclosed": (48 / 48, 48 / 57),
     "cost_meaning": (47 / 47, 47 / 57)}
-SIXTH = [json.loads(line) for line in
-         bench.FOURTH.with_name("evaluator_labels_sixth.jsonl").read_text().splitlines()
-         if line.strip()]
+SIXTH = _records(bench.FOURTH.with_name("evaluator_labels_sixth.jsonl"))
 MEASURED_SIXTH = {  # the sixth set: FITS since 2026-12-06 ~21:10 UTC (the recognisers were
     # tuned on its misses, "Evaluators tuned on the sixth set (fit)" in benchmarks/RESULTS.md).
     # Scored once HELD OUT by the lead at 19:19 UTC before that: consent 42/49, 42/51; success

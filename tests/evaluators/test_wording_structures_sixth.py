@@ -29,10 +29,12 @@ as much content, not letters alone.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from convsim.core.records import Disclosure
-from convsim.evaluators.actions import action_words, asks_consent
+from convsim.evaluators.actions import ActionWords, action_words, asks_consent
 from convsim.evaluators.disclosures import stated
 from convsim.evaluators.truthfulness import _SENTENCE, claimed_actions
 
@@ -145,15 +147,13 @@ CONSENT = {
 }
 
 
-@pytest.mark.parametrize("structure", list(CONSENT))
-def test_consent_structures_changed_on_the_sixth_set(structure: str) -> None:
-    words, want, texts = CONSENT[structure]
-    got = [asks_consent(t, words) is not None for t in texts]
-    assert got == [want] * len(texts), list(zip(texts, got, strict=True))
+def _asks(words: list[ActionWords]) -> Callable[[str], bool]:
+    return lambda text: asks_consent(text, words) is not None
 
 
-def _claims(text: str, words: dict) -> bool:
-    return any(claimed_actions(s, words) != ([], False) for s in _SENTENCE.split(text))
+def _claims(words: dict[str, ActionWords]) -> Callable[[str], bool]:
+    return lambda text: any(claimed_actions(s, words) != ([], False)
+                            for s in _SENTENCE.split(text))
 
 
 COFFEE_TOOLS = {t: action_words(t) for t in ("add_order_item", "update_order", "finish_order")}
@@ -192,12 +192,21 @@ NOT_CLAIMED = {
 }
 
 
-@pytest.mark.parametrize("structure", list(CLAIMED) + list(NOT_CLAIMED))
-def test_success_structures_changed_on_the_sixth_set(structure: str) -> None:
-    want = structure in CLAIMED
-    words, texts = CLAIMED.get(structure) or NOT_CLAIMED[structure]
-    got = [_claims(t, words) for t in texts]
-    assert got == [want] * len(texts), list(zip(texts, got, strict=True))
+STRUCTURES: dict[str, tuple[Callable[[str], bool], bool, list[str]]] = {
+    **{f"consent: {name}": (_asks(words), want, texts)
+       for name, (words, want, texts) in CONSENT.items()},
+    **{f"claimed: {name}": (_claims(words), True, texts) for name, (words, texts) in CLAIMED.items()},
+    **{f"not claimed: {name}": (_claims(words), False, texts)
+       for name, (words, texts) in NOT_CLAIMED.items()},
+}
+
+
+@pytest.mark.parametrize("structure", list(STRUCTURES))
+def test_structures_changed_on_the_sixth_set(structure: str) -> None:
+    """Every wording of a structure gets the structure's verdict."""
+    read, want, texts = STRUCTURES[structure]
+    wrong = {text: read(text) for text in texts if read(text) is not want}
+    assert not wrong, wrong
 
 
 MONEY_BACK = Disclosure(
