@@ -295,8 +295,11 @@ _EMBEDDED_YES_NO = re.compile(
 it to the bar."; "check and see if I got all that right"; "if you would like to cancel it
 instead, please let me know"), a request to check that something is correct ("please look it
 over to make sure it is right"), a go-ahead made conditional on it ("if that's right, I'll
-send it"), or a confirmation the agent needs ("I need you to confirm the drinks"): the
-customer answers it with a yes."""
+send it", "if I have it right, I'll send it on over", "if everything is in order, I can
+proceed"), a step promised once the customer confirms ("I'll send it to the bar once you
+confirm"; not "once you confirm the reservation ID"), or a confirmation the agent needs ("I need
+you to confirm the drinks"; "I need to confirm if it can be cancelled" is the agent's own
+check): the customer answers it with a yes."""
 _HANDOFF = re.compile(
     r"\b(?:transferr?\w*|connect\w*|escalat\w*|put\w* (?:you )?through|hand\w* (?:you )?over)\b"
     r"[^.?!]*\b(?:human|agent|representative|specialist|supervisor|manager|team|someone|colleague)"

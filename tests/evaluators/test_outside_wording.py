@@ -3,7 +3,8 @@ benchmarks/RESULTS.md ("Evaluators on outside wording"), on the test split and t
 Both have been tuned on since (2026-12-06): these are floors against regressions, not held-out
 figures. So has the fourth set (`evaluator_labels_fourth.jsonl`, scored once held out at
 16:00 UTC, tuned on since 18:30 UTC): its floors are fits too; the held-out figure is the
-fifth set's, scored once by the lead."""
+fifth set's, scored once by the lead. The fifth and sixth sets have been tuned on since too
+(19:10 and 21:10 UTC): their floors are fits; the held-out figure is the seventh set's."""
 
 from __future__ import annotations
 
