@@ -186,9 +186,6 @@ LABEL_OF = {"cost_meaning": "cost_disclosed"}
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 """The shared copy of the public data (`--data` to point elsewhere)."""
 MAX = 600
-AIRLINE_WRITE = {"book_reservation", "cancel_reservation", "update_reservation_flights",
-                 "update_reservation_baggages", "update_reservation_passengers", "send_certificate"}
-COFFEE_WRITE = {"add_order_item", "update_order", "update_order_item", "finish_order"}
 
 
 def _id(file: str, locator: str) -> str:
@@ -211,39 +208,13 @@ def _tau_pools() -> dict[str, list[dict]]:
     hand-over call) and "transfer_before" (up to three messages before one)."""
     pools: dict[str, list[dict]] = {"random": [], "before_write": [], "after_write": [],
                                     "transfer": [], "transfer_before": []}
-    for part in ("01", "02"):
-        file = f"tau_bench/trajectories/gpt-4o-airline.part{part}.jsonl"
-        for line_no, line in enumerate((DATA / file).read_text().splitlines(), 1):
-            traj = json.loads(line)["traj"]
-            last_user = ""
-            texts: list[tuple[int, str, str]] = []  # (message index, text, customer before)
-            for i, m in enumerate(traj):
-                if m["role"] == "user":
-                    last_user = m.get("content") or ""
-                if m["role"] == "assistant" and m.get("content") and len(m["content"]) <= MAX:
-                    texts.append((i, m["content"], last_user))
-            calls = [(i, tc["function"]["name"]) for i, m in enumerate(traj)
-                     for tc in m.get("tool_calls") or []]
-            for i, text, before in texts:
-                it = item("tau_bench", file, f"line {line_no} traj[{i}]", text, before, "random")
-                pools["random"].append(it)
-                # the agent text right before the customer reply after which a write happened
-                nxt_user = next((j for j in range(i + 1, len(traj)) if traj[j]["role"] == "user"),
-                                None)
-                if nxt_user is not None:
-                    nxt = next((j for j in range(nxt_user + 1, len(traj))
-                                if traj[j]["role"] == "assistant" and traj[j].get("content")),
-                               len(traj))
-                    if any(nxt_user < j < nxt and n in AIRLINE_WRITE for j, n in calls):
-                        pools["before_write"].append({**it, "drawn_as": "before_write"})
-                prev = max((j for j, _, _ in texts if j < i), default=-1)
-                if any(prev < j < i and n in AIRLINE_WRITE for j, n in calls):
-                    pools["after_write"].append({**it, "drawn_as": "after_write"})
-                if any(j in (i, i - 1, i - 2) and n == "transfer_to_human_agents" for j, n in calls) \
-                        or any(j == i and n == "transfer_to_human_agents" for j, n in calls):
-                    pools["transfer"].append({**it, "drawn_as": "transfer_call"})
-                elif any(i < j <= i + 3 and n == "transfer_to_human_agents" for j, n in calls):
-                    pools["transfer_before"].append({**it, "drawn_as": "before_transfer_call"})
+    pool_of = {"before_write": "before_write", "after_write": "after_write", "transfer_call": "transfer",
+               "before_transfer_call": "transfer_before"}
+    for drawn, strata in fresh_draw.tau_turns(DATA):  # the fresh set's reading of them
+        it = {**drawn, "split": _split(drawn["id"])}
+        pools["random"].append(it)
+        for stratum in strata:
+            pools[pool_of[stratum]].append({**it, "drawn_as": stratum})
     return pools
 
 

@@ -60,9 +60,10 @@ def _add(pools: dict[str, list[dict]], stratum: str, it: dict) -> None:
     pools.setdefault(stratum, []).append({**it, "drawn_as": stratum})
 
 
-def tau_pools(data: Path) -> dict[str, list[dict]]:
-    """tau-bench airline trajectories (assistant messages with text)."""
-    pools: dict[str, list[dict]] = {}
+def tau_turns(data: Path) -> Iterator[tuple[dict, list[str]]]:
+    """Each agent text (assistant message with text, none over MAX) of the tau-bench airline
+    trajectories as an item drawn as "random", and the strata it also stands in, in this order:
+    "before_write", "after_write", then "transfer_call" or "before_transfer_call"."""
     for part in ("01", "02"):
         file = f"tau_bench/trajectories/gpt-4o-airline.part{part}.jsonl"
         for line_no, line in enumerate((data / file).read_text().splitlines(), 1):
@@ -77,8 +78,8 @@ def tau_pools(data: Path) -> dict[str, list[dict]]:
             calls = [(i, tc["function"]["name"]) for i, m in enumerate(traj)
                      for tc in m.get("tool_calls") or []]
             for i, text, before in texts:
-                it = item("tau_bench", file, f"line {line_no} traj[{i}]", text, before, "random")
-                _add(pools, "random", it)
+                strata = []
+                # the agent text right before the customer reply after which a write happened
                 nxt_user = next((j for j in range(i + 1, len(traj)) if traj[j]["role"] == "user"),
                                 None)
                 if nxt_user is not None:
@@ -86,14 +87,24 @@ def tau_pools(data: Path) -> dict[str, list[dict]]:
                                 if traj[j]["role"] == "assistant" and traj[j].get("content")),
                                len(traj))
                     if any(nxt_user < j < nxt and n in AIRLINE_WRITE for j, n in calls):
-                        _add(pools, "before_write", it)
+                        strata.append("before_write")
                 prev = max((j for j, _, _ in texts if j < i), default=-1)
                 if any(prev < j < i and n in AIRLINE_WRITE for j, n in calls):
-                    _add(pools, "after_write", it)
+                    strata.append("after_write")
                 if any(i - 2 <= j <= i and n == "transfer_to_human_agents" for j, n in calls):
-                    _add(pools, "transfer_call", it)
+                    strata.append("transfer_call")
                 elif any(i < j <= i + 3 and n == "transfer_to_human_agents" for j, n in calls):
-                    _add(pools, "before_transfer_call", it)
+                    strata.append("before_transfer_call")
+                yield item("tau_bench", file, f"line {line_no} traj[{i}]", text, before, "random"), strata
+
+
+def tau_pools(data: Path) -> dict[str, list[dict]]:
+    """tau-bench airline trajectories (assistant messages with text)."""
+    pools: dict[str, list[dict]] = {}
+    for it, strata in tau_turns(data):
+        _add(pools, "random", it)
+        for stratum in strata:
+            _add(pools, stratum, it)
     return pools
 
 
