@@ -118,11 +118,18 @@ def real_reactions(catalog: str) -> dict[tuple[str, str], list[tuple[str, bool]]
     return out
 
 
+_ORDERS = re.compile(r"\b(?:can|could|may) (?:i|we) (?:please |possibly )?(?:get|have|grab|order)\b"
+                     r"|\bget me\b|\bi(?:'d| would) like (?:a|an|one|the)\b", re.IGNORECASE)
+"""An order put as a question ("Can I get an Americano?"): a real conversation that ended after
+one is one the agent ended (it had no Americano), not a customer who only asked."""
+
+
 @cache
 def asks_and_leaves(catalog: str) -> dict[str, tuple[float, list[str]]]:
     """intent -> (share of the intent's real conversations whose one customer turn was a
     question, those questions) of a catalog (utterances.parquet): real customers who ask
-    about the menu ("what kinds of tea do you have?"), hear the answer and go."""
+    about the menu ("what kinds of tea do you have?"), hear the answer and go. Orders put as
+    questions are left out, from the questions and from the share (`_ORDERS`)."""
     import polars as pl
 
     path = Path(catalog) / "utterances.parquet"
@@ -134,9 +141,9 @@ def asks_and_leaves(catalog: str) -> dict[str, tuple[float, list[str]]]:
     openings = bank.filter(pl.col("key").str.starts_with("open_"))
     out: dict[str, tuple[float, list[str]]] = {}
     for (intent,), rows in sorted(openings.group_by("intent"), key=lambda g: str(g[0][0])):
-        asked = rows.filter(pl.col("last") & pl.col("fillable")
-                            & pl.col("template").str.contains("?", literal=True)).sort(
-            "conversation_id")["template"].to_list()
+        asked = [t for t in rows.filter(
+            pl.col("last") & pl.col("fillable") & pl.col("template").str.contains(
+                "?", literal=True)).sort("conversation_id")["template"] if not _ORDERS.search(t)]
         if asked:
             out[str(intent)] = (len(asked) / rows["conversation_id"].n_unique(), asked)
     return out
