@@ -143,6 +143,10 @@ class MakerBase:
                 return body + check + tail
         return None
 
+    def digits(self, n: int) -> str:
+        """`n` random digits."""
+        return "".join(str(self.rng.randrange(10)) for _ in range(n))
+
     def town_number(self, country: str, below: int) -> tuple[str, str]:
         """A real town of `country` and a house number under `below`, drawn in that order."""
         return self.rng.choice(self.towns[country]), str(self.rng.randrange(1, below))

@@ -174,7 +174,7 @@ class Maker(seventh.Maker):
         with the country's separators about half the time."""
         rng = self.rng
         born = common.birth_date(self.faker("en_US"), 18, 80)
-        digits: Callable[[int], str] = lambda n: "".join(str(rng.randrange(10)) for _ in range(n))  # noqa: E731
+        digits = self.digits
         letters: Callable[[int], str] = lambda n: "".join(rng.choice("BCDFGHJLMNPRSTVZ") for _ in range(n))  # noqa: E731
         module = ID_MODULES[country]
         for _ in range(400):
@@ -228,12 +228,12 @@ class Maker(seventh.Maker):
             login = f"{common.ascii_fold(first)}.{common.ascii_fold(last)}".lower()
             return f"{login}{rng.randrange(10, 100)}"
         if shape == "account":
-            return "7" + "".join(str(rng.randrange(10)) for _ in range(9))
-        return "CX-" + "".join(str(rng.randrange(10)) for _ in range(6))
+            return "7" + self.digits(9)
+        return "CX-" + self.digits(6)
 
     def lookalike(self, kind: str) -> str:
         rng = self.rng
-        digits: Callable[[int], str] = lambda n: "".join(str(rng.randrange(10)) for _ in range(n))  # noqa: E731
+        digits = self.digits
         if kind == "voucher":  # shaped like a shop login
             first, second = rng.sample(VOUCHER_WORDS, 2)
             return f"{first}.{second}{rng.randrange(10, 100)}"

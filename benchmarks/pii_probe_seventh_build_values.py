@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Callable
 from typing import Any
 
 import phonenumbers
@@ -168,7 +167,7 @@ class Maker(sixth.Maker):
         own separators about half the time."""
         rng = self.rng
         born = common.birth_date(self.faker("en_US"), 18, 80)
-        digits: Callable[[int], str] = lambda n: "".join(str(rng.randrange(10)) for _ in range(n))  # noqa: E731
+        digits = self.digits
         module = ID_MODULES[country]
         extra = {"IN": string.ascii_uppercase, "PE": string.ascii_uppercase, "CN": "X"}
         checks = string.digits + extra.get(country, "")
@@ -222,12 +221,12 @@ class Maker(sixth.Maker):
         if shape == "handle":
             return common.user_id(sixth.latin(first), sixth.latin(last), f"x_{rng.randrange(1000, 10000)}")
         if shape == "account":
-            return "4" + "".join(str(rng.randrange(10)) for _ in range(7))
-        return "CU" + "".join(str(rng.randrange(10)) for _ in range(8))
+            return "4" + self.digits(7)
+        return "CU" + self.digits(8)
 
     def lookalike(self, kind: str) -> str:
         rng = self.rng
-        digits: Callable[[int], str] = lambda n: "".join(str(rng.randrange(10)) for _ in range(n))  # noqa: E731
+        digits = self.digits
         if kind == "gift_card":  # 16 digits in fours that fail Luhn: shaped like a card, not one
             while True:
                 value = "6" + digits(15)

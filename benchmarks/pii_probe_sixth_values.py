@@ -197,7 +197,7 @@ class Maker(common.MakerBase):
         rng = self.rng
         born = common.birth_date(self.faker("en_US"), 18, 80)
         yymmdd = born.strftime("%y%m%d")
-        digits = lambda n: "".join(str(rng.randrange(10)) for _ in range(n))  # noqa: E731
+        digits = self.digits
         for _ in range(200):
             if country == "BG":
                 month = born.month + (40 if born.year >= 2000 else 0)
@@ -248,7 +248,7 @@ class Maker(common.MakerBase):
 
     def lookalike(self, kind: str) -> str:
         rng = self.rng
-        digits = lambda n: "".join(str(rng.randrange(10)) for _ in range(n))  # noqa: E731
+        digits = self.digits
         if kind == "ean":
             body = str(rng.randrange(1, 10)) + digits(11)
             return body + ean.calc_check_digit(body)
