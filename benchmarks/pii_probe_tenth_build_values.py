@@ -117,15 +117,8 @@ BBAN = {"RS": "n" * 18, "MD": "c" * 20, "KZ": "nnn" + "c" * 13, "LB": "nnnn" + "
 BBAN_CHARS = {"a": string.ascii_uppercase, "n": string.digits, "c": string.ascii_uppercase + string.digits}
 # national id systems no earlier probe used: country -> (stdnum module, cue word)
 ID_SYSTEMS: dict[str, tuple[Any, str]] = {
-    "CA": (sin, "SIN"),
-    "IN": (epic, "voter ID"),
-    "MU": (nid, "NIC number"),
-    "KE": (ke_pin, "KRA PIN"),
-    "AD": (nrt, "NRT"),
-    "CO": (co_nit, "NIT"),
-    "VE": (rif, "RIF"),
-    "PY": (ruc, "RUC"),
-}
+    "CA": (sin, "SIN"), "IN": (epic, "voter ID"), "MU": (nid, "NIC number"), "KE": (ke_pin, "KRA PIN"),
+    "AD": (nrt, "NRT"), "CO": (co_nit, "NIT"), "VE": (rif, "RIF"), "PY": (ruc, "RUC")}
 BRANDS = ["Wendy's", "Denny's", "Arby's", "Hardee's", "Auntie Anne's", "Nathan's", "Papa John's",
           "Church's", "Famous Dave's", "Ben & Jerry's", "BJ's", "Kellogg's", "Hershey's", "Reese's",
           "Nando's", "Sam's Club", "Lay's", "Moe's", "Steak 'n Shake's", "Dave's Hot Chicken"]
@@ -144,25 +137,26 @@ class Maker(ninth.Maker):
     """Planted values of this probe."""
 
     def __init__(self, vocabulary: set[str]) -> None:
-        common.MakerBase.__init__(self, SEED, vocabulary)
-        self.used_names = set()
-        self.rounds = {}
+        super().__init__(vocabulary)
+        self.seed, self.rng = SEED, random.Random(SEED)  # no Faker drawn yet: each is seeded from SEED
+
+    def _written(self, origin: str, method: str) -> str:
+        """A name word as written in Latin letters: Faker's pinyin or Wade-Giles ("Hsiu-Lan"),
+        Hangul romanised, or Faker's own."""
+        if origin in ("zh_CN", "zh_TW"):
+            raw = str(getattr(self.faker(origin), method.replace("_name", "_romanized_name"))())
+            return "-".join(part.capitalize() for part in raw.split("-"))
+        word = str(getattr(self.faker(origin), method)())
+        return hangul(word) if origin == "ko_KR" else word
 
     def _name_word(self, origin: str, method: str) -> str:
-        for _ in range(300):
-            if origin in ("zh_CN", "zh_TW"):
-                raw = str(getattr(self.faker(origin), method.replace("_name", "_romanized_name"))())
-                word = "-".join(part.capitalize() for part in raw.split("-"))
-            else:
-                word = str(getattr(self.faker(origin), method)())
-                word = hangul(word) if origin == "ko_KR" else word
-            if (
-                re.fullmatch(r"[^\W\d_]{3,}(-[^\W\d_]+)?", word)
-                and word.lower() not in self.vocabulary
-                and word.lower() not in self.used_names
-            ):
-                return word
-        raise RuntimeError(f"no usable {method} for {origin}")
+        taken = self.vocabulary | self.used_names
+        words = (self._written(origin, method) for _ in range(300))
+        shape = re.compile(r"[^\W\d_]{3,}(-[^\W\d_]+)?")
+        word = next((w for w in words if shape.fullmatch(w) and w.lower() not in taken), None)
+        if word is None:
+            raise RuntimeError(f"no usable {method} for {origin}")
+        return word
 
     def name(self, locale: str) -> tuple[str, str, str]:
         """(first, last, origin); every planted name word new to the probe."""
