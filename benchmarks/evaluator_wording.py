@@ -184,22 +184,14 @@ LABEL_OF = {"cost_meaning": "cost_disclosed"}
 # ------------------------------------------------------------------ the draw (--draw)
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-"""The shared copy of the public data (`--data` to point elsewhere)."""
-MAX = 600
-
-
-def _id(file: str, locator: str) -> str:
-    return hashlib.sha256(f"{file}|{locator}".encode()).hexdigest()[:8]
+"""The shared copy of the public data (`--data` to point elsewhere). The turns are read as the
+fresh set's draw reads them (tests/data/make_evaluator_labels_fresh.py: ids from file|locator,
+turns over 600 characters left out); only the split differs."""
 
 
 def _split(ident: str) -> str:
+    """dev or test, by the item id's digest (half each)."""
     return "dev" if int(hashlib.sha256(ident.encode()).hexdigest(), 16) % 2 == 0 else "test"
-
-
-def item(source: str, file: str, locator: str, text: str, before: str, strata: str) -> dict:
-    ident = f"{source}-{_id(file, locator)}"
-    return {"id": ident, "source": source, "file": file, "locator": locator, "text": text,
-            "customer_before": before, "drawn_as": strata, "split": _split(ident)}
 
 
 def _tau_pools() -> dict[str, list[dict]]:
@@ -263,18 +255,8 @@ def _sample(rng: random.Random, pools: dict[str, list[dict]], **sizes: int) -> l
 
 
 def abcd() -> list[dict]:
-    out = []
-    file = "abcd/abcd_sample.jsonl"
-    for line in (DATA / file).read_text().splitlines():
-        d = json.loads(line)
-        last_user = ""
-        for i, (role, text) in enumerate(d["original"]):
-            if role == "customer":
-                last_user = text
-            if role == "agent" and len(text) <= MAX:
-                out.append(item("abcd", file, f"convo {d['convo_id']} original[{i}]", text,
-                                last_user, "all"))
-    return out
+    """ABCD sample agent turns, all of them (the fresh set's reading of them)."""
+    return [{**it, "split": _split(it["id"])} for it in fresh_draw.abcd_pools(DATA).get("all", [])]
 
 
 def draw(out: Path) -> int:
