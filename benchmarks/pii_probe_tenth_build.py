@@ -105,10 +105,13 @@ LOOKALIKE_FRAMES = {
 ID_CUES = {country: cue for country, (_, cue) in ID_SYSTEMS.items()}
 
 JOBS = {"name": 16, "possessive": 10, "first_possessive": 10, "email": 31, "phone": 31, "address": 31,
-        "dob": 31, "iban": 24, "iban_pair": 2, "card": 26, "national": 27, "user_id": 26, "pin": 9,
-        "passcode": 8, "otp": 9}
-LOOKS = {kind: 7 for kind in LOOKALIKE_FRAMES} | {"word_name": 20, "shop_possessive": 16, "town": 10,
-                                                   "brand_possessive": 6}
+        "dob": 31, "iban": 24, "iban_pair": 2, "card": 26, "national": 27, "user_id": 26, "pin": 12,
+        "passcode": 11, "otp": 12}
+LOOKS = {kind: 7 for kind in LOOKALIKE_FRAMES} | {
+    "word_name": 20, "shop_possessive": 16, "town": 10, "brand_possessive": 6, "street_product": 15,
+    "website": 15,
+    "capacity": 5, "amount": 5, "points": 5, "order_dotted": 5, "receipt": 5, "confirmation": 5,
+    "store_number": 5, "booking_ref": 5}
 RESERVATION = r"\b(?=[A-Z0-9]*\d)(?=[A-Z0-9]*[A-Z])[A-Z0-9]{6}\b"
 TOWN_COUNTRIES = ("US", "KR", "CN", "TW", "MY", "KZ", "RS", "GB")
 

@@ -28,8 +28,8 @@ NEW_LOCALES = {"ko_KR", "zh_CN", "zh_TW"}
 SOURCES = {"tm4-dialogs", "tau-fewshot"}
 AT_LEAST = {"name": 30, "email": 30, "phone": 30, "street": 30, "postcode": 30, "dob": 30,
             "name_possessive": 25, "iban": 25, "card": 25, "national_id": 25, "user_id": 25}
-LOOKALIKES_AT_LEAST = {"name": 400, "name_possessive": 20, "pin": 30, "card": 40, "dob": 10, "postcode": 20,
-                       "iban": 10, "national_id": 15, "phone": 20, "street": 5, "user_id": 20, "email": 5}
+LOOKALIKES_AT_LEAST = {"name": 400, "name_possessive": 20, "pin": 30, "card": 40, "dob": 10, "postcode": 15,
+                       "iban": 10, "national_id": 15, "phone": 20, "street": 10, "user_id": 20, "email": 10}
 CODES = {"pin": r"\d([- ]?\d){3}", "passcode": r"[a-z0-9]{5}\d{2}", "otp": r"(G-|KP-)?\d{6}"}
 USER_ID = r"@[a-z]+\d{3}|[a-z]+_[a-z]+\.\d|CU-\d{6}|0\d{8}"
 DOB_FORMATS = ("%B %d, %Y", "%b. %d, %Y", "%m/%d/%Y", "the %d of %B %Y", "%d %B %Y", "%d/%m/%Y",
