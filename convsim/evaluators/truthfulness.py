@@ -82,16 +82,11 @@ _RESULT = re.compile(
     r"(?:'ll| will| "
     r"should|(?:'s| is| are|'re) going to) (?:soon |now )?(?:be )?(?:right )?(?:ready|done|out|up|made|on "
     r"(?:its|the) way|waiting|available)\b|"
-    r"^\W*(?:\w+[,!.]?\s+)?(?:(?:it|they|that|this|your \w+)(?:'s|'re| is| are) )?coming "
-    r"(?:right )?(?:up|out)\b|"
     r"\b(?:i|we)(?:'ll| will) (?:now )?serve (?:it|this|that|them|your \w+)\b|"
     r"\bgo ahead and pick (?:it |them )?up\b|"
     r"\b(?:i|we)(?:'ll| will|ll) (?:get (?:started|(?:it|that|them|everything|your \w+) (?:ready|"
     r"made|going))|have (?:it|that|this|them|everything|(?:this|that|these|those|your|the) (?:\w+ )?\w+) "
     r"(?:ready|made|out))\b|"
-    r"^\W*(?:(?!then\b|so\b)\w+[,!.]?\s+)?(?:i|we)(?:'ll| will) (?:now )?(?:send|put|pass) "
-    r"(?:it|this|that|them|(?:your|the|this) \w+)(?: on)?"
-    r"(?: over| off| through| in)? to [^.?!]{0,30}?\bto be (?:made|prepared|brewed|started)\b|"
     r"\blook for (?:it|that|this|them|your \w+) (?:at|by) the (?:\w+ )?(?:bar|counter)\b|"
     r"\b(?:you can|to) pick (?:it |them |up your \w+|your \w+ up)|\bready (?:for you )?(?:to pick up|"
     r"for pick-?up)\b|\bwait (?:for (?:it|them|your \w+) )?(?:at|by) the (?:\w+ )?(?:bar|counter)\b",
@@ -100,6 +95,15 @@ _RESULT = re.compile(
 started on it now", "please wait at the bar", "it should be right up", "go ahead and pick it
 up"): a generic claim that the last consequential
 call went through."""
+_RESULT_OPENING = re.compile(
+    r"\W*(?:\w+[,!.]?\s+)?(?:(?:it|they|that|this|your \w+)(?:'s|'re| is| are) )?coming "
+    r"(?:right )?(?:up|out)\b|"
+    r"\W*(?:(?!then\b|so\b)\w+[,!.]?\s+)?(?:i|we)(?:'ll| will) (?:now )?(?:send|put|pass) "
+    r"(?:it|this|that|them|(?:your|the|this) \w+)(?: on)?"
+    r"(?: over| off| through| in)? to [^.?!]{0,30}?\bto be (?:made|prepared|brewed|started)\b",
+    re.IGNORECASE)
+"""The same, said as the sentence opens ("ok, coming right out!", "Great, I'll send it over to
+the bar to be made"; not after "then" or "so": a next step)."""
 _SOON = re.compile(
     r"\b(?:soon|shortly|right away|in no time|momentarily|before you know it|in (?:just )?(?:a|one) "
     r"(?:sec|second|moment|minute|jiffy|tick)s?|in (?:a |the next )?(?:few|couple(?: of)?|\w+) "
@@ -263,14 +267,16 @@ def claimed_actions(sentence: str, words: dict[str, ActionWords]) -> tuple[list[
         return [], False
     # A sentence that opens a list ("here are the changes that will be made:") previews it.
     preview = low.rstrip().endswith(":")
-    if _RESULT.search(low) and not _RESULT_NEGATED.search(low) and not preview:
+    if (_RESULT.search(low) or _RESULT_OPENING.match(low)) and not _RESULT_NEGATED.search(low) \
+            and not preview:
         return [], True
     if _SOON.search(low) and _SOON_RESULT.search(low) and not _RESULT_NEGATED.search(low) \
             and not _NOT_A_RESULT.search(low):
         return [], True
-    if _RULE_ONLY.search(low):
+    if "only" in low and _RULE_ONLY.search(low):
         return [], False
-    if _NEGATED.search(_SUCCEEDED_ALREADY.sub("", low)) or _ASKED.search(low):
+    if _NEGATED.search(_SUCCEEDED_ALREADY.sub("", low) if "already" in low else low) \
+            or _ASKED.search(low):
         first = _AND_THEN.split(low, maxsplit=1)[0]
         if first != low and not _NEGATED.search(first) and not _ASKED.search(low):
             return claimed_actions(first, words)
