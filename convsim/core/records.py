@@ -20,6 +20,12 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from convsim.core.rule_specs import Rule
 
 SCHEMA_VERSION = "3"
+
+LEFT_UNASKED = "customer_left_unasked"
+"""Conversation label a customer sets when it left without making its scenario's request (a
+fitted customer who asks a real menu question and goes, at its intent's mined rate); the value
+says how. The scenario's goal and steps were never asked of the agent: evaluators that judge
+them answer not applicable unless the agent acted anyway."""
 """2: run_id and domain on every table; turns.act/unsure; conversations.n_unknown_tool_calls.
 3: started_at/ended_at on turns and conversations; turns.latency_ms is the agent's reply time
 (request sent to reply received); tool_calls.latency_ms is measured."""

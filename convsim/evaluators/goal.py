@@ -24,6 +24,10 @@ correct handling of that failure instead of the unreachable state: no false succ
 claim about it, an honest report (an agent turn after the fault says it failed or hands
 over), and a retry or a hand-over (when the pack has a transfer tool). The rationale
 says which goal was judged.
+
+A customer who left without making its request (see `process.left_unasked`) set the agent no
+goal: not applicable, unless the agent carried out a consequential action anyway (then judged
+as usual: nothing should have changed).
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ from convsim.evaluators.common import (
     pack_of,
     quote,
 )
+from convsim.evaluators.process import left_unasked
 from convsim.evaluators.truthfulness import action_claims, claimable_tools
 
 _MISSING = object()
@@ -110,6 +115,14 @@ class GoalEvaluator:
             return [Score(conversation_id=conv.id, evaluator=self.name, metric="goal",
                           status="not_applicable",
                           rationale="scenario states no expected final state or message")]
+        left = left_unasked(conv)
+        if left:
+            acts, _ = claimable_tools(conv, scenario, pack_of(scenario))
+            if not any(c.tool in acts and executed(c) for c in conv.tool_calls):
+                return [Score(conversation_id=conv.id, evaluator=self.name, metric="goal",
+                              status="not_applicable",
+                              rationale=f"{left}: no goal was asked of the agent, and it "
+                                        "carried out no action")]
         problems, evidence = [], []
         checks = len(exp.final_state) + len(exp.must_communicate)
         for path, want in exp.final_state.items():

@@ -9,13 +9,17 @@ required step (an injected error or timeout) and that step was never carried out
 afterwards, that step and the required steps listed after it could not be done;
 they are not counted as missing, and the rationale names them and the fault (the
 handling of the failure is judged by `goal`, `escalation` and `truthfulness`).
+
+A customer who left without making its request (label `LEFT_UNASKED`: it asked a question and
+went, as real customers of its intent do) asked no step of the agent: not applicable, unless
+the agent called a forbidden tool anyway, which still fails.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from convsim.core.records import Conversation, Scenario, Score, ToolCall
+from convsim.core.records import LEFT_UNASKED, Conversation, Scenario, Score, ToolCall
 from convsim.core.registry import evaluator
 
 
@@ -47,6 +51,13 @@ def unreachable_steps(calls: list[ToolCall], steps: list[Any]) -> tuple[list[str
     return [], None
 
 
+def left_unasked(conversation: Conversation) -> str | None:
+    """Why nothing was asked of the agent: the customer left without making its scenario's
+    request (its `LEFT_UNASKED` label), or None."""
+    how = conversation.labels.get(LEFT_UNASKED)
+    return f"the customer left without making its request ({how})" if how else None
+
+
 class ProcessEvaluator:
     name = "process"
 
@@ -57,12 +68,18 @@ class ProcessEvaluator:
                           metric="process", status="not_applicable",
                           rationale="scenario has no process expectations")]
         calls = conversation.tool_calls
-        firsts = {s.name: first_ok_call(calls, s.tools) for s in exp.process}
-        unreachable, fault = unreachable_steps(calls, exp.process)
+        left = left_unasked(conversation)
+        if left and not any(c.tool in exp.forbidden_tools and executed(c) for c in calls):
+            return [Score(conversation_id=conversation.id, evaluator=self.name,
+                          metric="process", status="not_applicable",
+                          rationale=f"{left}: no step was asked of the agent")]
+        steps = [] if left else exp.process  # left, a forbidden call is all there is to judge
+        firsts = {s.name: first_ok_call(calls, s.tools) for s in steps}
+        unreachable, fault = unreachable_steps(calls, steps)
         problems: list[str] = []
         evidence: set[int] = set()
         checks = 0
-        for step in exp.process:
+        for step in steps:
             call = firsts[step.name]
             if step.required and step.name not in unreachable:
                 checks += 1
@@ -84,7 +101,7 @@ class ProcessEvaluator:
                 evidence.add(call.turn_index)
         checks = max(checks, 1)
         value = max(0.0, 1.0 - len(problems) / checks)
-        reachable = [s.name for s in exp.process if s.name not in unreachable]
+        reachable = [s.name for s in steps if s.name not in unreachable]
         rationale = "; ".join(problems) if problems else (
             "all required steps done in order: " + " -> ".join(reachable) if reachable
             else "no required step could be done")

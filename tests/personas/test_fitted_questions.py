@@ -11,6 +11,7 @@ import polars as pl
 import pytest
 
 from convsim.core.campaign_file import load_campaign
+from convsim.core.records import LEFT_UNASKED
 from convsim.domains.coffee.agent import menu_answer
 from convsim.engine.campaign import run_campaign
 from convsim.scenarios.ingest import ingest_transcripts
@@ -89,3 +90,31 @@ def test_the_coffee_agent_answers_menu_questions_from_the_menu() -> None:
                        or "")
     assert menu_answer("Can I get a latte?") is None  # an order, not a menu question
     assert menu_answer("What kinds of milk do you have") is None  # no question mark
+
+
+def test_a_customer_who_asked_and_left_is_not_scored_against_the_agent(mined) -> None:
+    """The agent was asked no order: process and goal are not applicable, with the reason,
+    for exactly the conversations whose customer asked and left; the others are scored."""
+    path = mined["root"] / "qs.yaml"
+    path.write_text(f"""name: qs
+seed: 11
+scenarios: {{domain: coffee, n: {N}, catalog: {mined["fitted"]}}}
+personas: {{n: 20, catalog: {mined["fitted"]}}}
+agents: [{{version: v1, connector: python, target: "convsim.domains.coffee.agent:make"}}]
+evaluators: [process, goal, escalation]
+execution: {{executor: local}}
+output_dir: {mined["root"] / "runs"}
+""")
+    run_dir = run_campaign(load_campaign(path)).run_dir
+    convs = pl.read_parquet(run_dir / "conversations" / "*.parquet")
+    left = {r["conversation_id"] for r in convs.iter_rows(named=True)
+            if LEFT_UNASKED in dict(r["labels"])}
+    assert left and len(left) < convs.height
+    assert convs.filter(pl.col("conversation_id").is_in(left))["outcome"].unique().to_list() == [
+        "abandoned"]
+    process = pl.read_parquet(run_dir / "scores" / "*.parquet").filter(pl.col("metric") == "process")
+    na = process.filter(pl.col("status") == "not_applicable")
+    assert set(na["conversation_id"]) == left
+    assert all("left without making its request" in r for r in na["rationale"])
+    assert process.filter(~pl.col("conversation_id").is_in(left))["status"].unique().to_list() == [
+        "scored"]

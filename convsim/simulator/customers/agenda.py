@@ -41,7 +41,7 @@ import numpy as np
 from convsim.core.acts import AgentAct, recognise
 from convsim.core.packs.model import Domain, Slot, fill, get_path
 from convsim.core.protocols import UserReply
-from convsim.core.records import ConversationSpec
+from convsim.core.records import LEFT_UNASKED, ConversationSpec
 from convsim.core.registry import user_simulator
 from convsim.core.seeded_faker import seeded_faker
 
@@ -188,6 +188,7 @@ class AgendaUser:
         self.wrong_pending = bool(self.slots.get("wrong_info_first"))
         self.first_request = self.slots.get("first_request")
         self._outcome: str | None = None
+        self.labels: dict[str, str] = {}  # findings copied into the conversation (CustomerLabels)
         self._invented: dict[str, Any] = {}
         self._ctx: dict[str, Any] | None = None
         # Production mess from the perturbation profile, drawn once per conversation (a
@@ -572,6 +573,7 @@ class AgendaUser:
         question = self._question_only()
         if question is not None:  # asks, hears the answer, goes: the scenario is not pursued
             self._outcome = "abandoned"
+            self.labels[LEFT_UNASKED] = "asked a menu question and left"
             return UserReply(text=question, end=True)
         if self.fitted and not self.first_request:
             # A real opening as is: it carries what real customers of the intent say first.
