@@ -114,8 +114,9 @@ HOUSE = (r"\d{1,5}(?:[A-Za-z]|\s[A-Z](?=,))?(?:/\d{1,4}[A-Za-z]?)?\.?"
 _TOWN_WORD = r"[^\W\d_][^\W\d_'’]+"
 # after the house number: ", postcode Town", ", Town postcode" or ", Town" (a town of the gazetteer)
 _PLACE_AFTER = (
-    rf",\s+(?:(?P<code>\d{{3}} \d{{2}}|\d{{2}}-\d{{3}}|\d{{4}}-\d{{3}}|\d{{4,6}}|[A-Z]{{1,3}}-\d{{4,5}})\s+"
-    rf"(?P<town>{_TOWN_WORD})|(?P<town2>{_TOWN_WORD}(?:[ -]{_TOWN_WORD}){{0,2}}),?\s+"
+    rf",\s+(?:(?P<code>\d{{3}} \d{{2}}|\d{{2}}-\d{{3}}|\d{{4}}-\d{{3}}|\d{{4,7}}|[A-Z]{{1,3}}-\d{{4,5}}|"
+    rf"[A-Z]\d{{4}}[A-Z]{{3}})\s+"
+    rf"(?P<town>{_TOWN_WORD}(?: {_TOWN_WORD})?)|(?P<town2>{_TOWN_WORD}(?:[ -]{_TOWN_WORD}){{0,2}}),?\s+"
     rf"(?P<code2>\d{{7}}|\d{{4,6}}|\d{{3}} \d{{2}}|\d{{2}}-\d{{3}})(?![\w-])|"
     rf"(?P<town3>{_TOWN_WORD}(?:[ -]{_TOWN_WORD}){{0,2}})(?=\s*(?:[.,;!?)]|$|\s+(?:is|please|and)\b)))")
 ANCHORED_STREET = re.compile(rf"(?<![\w/.-])(?P<num>{HOUSE}){_PLACE_AFTER}")
@@ -242,8 +243,8 @@ def find_streets(text: str) -> Iterator[Span]:
             code = "code" if m.group("code") else "code2" if m.group("code2") else None
             town = m.group("town") or m.group("town2") or m.group("town3") or ""
             if not town[:1].isupper() or business_context(text, m.start()) or code and business_context(
-                    text, m.start(code)) or not (
-                    _town(town.split()[0]) if code else is_place_name(town) or is_place(town.split()[0])):
+                    text, m.start(code)) or not (_town(town.split()[0]) or _town(town) if code
+                                                 else is_place_name(town) or is_place(town.split()[0])):
                 continue  # "Kapitel 12, 2024 Edition": no town
             if pattern is ANCHORED_STREET:
                 start, end = _street_name(text, m.start("num")), m.end("num")
@@ -273,6 +274,11 @@ def _street_words(words: list[str]) -> bool:
 
 
 NAME_WORD = re.compile(r"([^\W\d_][\w'’-]*\.?) $")
+# Inside a street name read backwards: its type word ("Mashtots Avenue 48", "Av. Santa Fe 12")
+# and a regnal number ("Makariou III 274"), ordinary words or not
+STREET_TYPE = re.compile(rf"(?:{US_SUFFIX}|av|avda|avenida|calle|rua|via|viale|corso|rue|ulitsa|ul|"
+                         r"prospekt|pr|sokak|cadde|caddesi|odos|leoforos|derech|sderot|rehov|[IVX]{1,4})\.?",
+                         re.IGNORECASE)
 
 
 def _street_name(text: str, end: int, most: int = 4, names: bool = True) -> int | None:
@@ -288,13 +294,14 @@ def _street_name(text: str, end: int, most: int = 4, names: bool = True) -> int 
             break
         word = m.group(1)
         bare = word.rstrip(".").lower()
-        name_ok = names and word[0].isupper() and lex.is_name(word.rstrip("."))
+        typed = word[0].isupper() and bool(STREET_TYPE.fullmatch(word))
+        name_ok = names and word[0].isupper() and (lex.is_name(word.rstrip(".")) or typed)
         if bare in STOP or bare in UNITS or (bare in lex.english and not name_ok) or any(
                 c.isdigit() for c in word):
             break
         pos = m.start(1)
         words += 1
-        if word[0].isupper():
+        if word[0].isupper() and (not typed or start is not None):
             start = pos
         if pos == 0 or text[pos - 1] != " " or pos >= 2 and not text[pos - 2].isalnum():
             break

@@ -66,7 +66,7 @@ NOT_PERSONAL = re.compile(
     r"\b(?:order|tracking|track|invoice|ref|reference|confirmation|ticket|case|model|serial|sku|"
     r"item|product|part|version|build|parcel|shipment|package|receipt|transaction|booking|"
     r"reservation|flight|promo|coupon|voucher|rma|return|code|bestellung|commande|pedido|ordine|"
-    r"room|lot|batch|utr|vat|eori|"
+    r"room|lot|batch|utr|vat|eori|barcode|bar code|ean|upc|gtin|isbn|"
     r"[a-z]+_id|id)s?[\s_-]*(?:number|no\.?|num|id|code|#)?[\"']?\s*(?:is|was|shows|showed|reads|says|:|=|#)?"
     r"\s*\[?\s*[\"']?"
     r"\s*[#:]?\s*$", re.IGNORECASE)
@@ -152,7 +152,9 @@ PHONE_CUE = re.compile(r"\b(?:phone|call|cell|mobile|tel|telephone|my number|rea
                        r"whatsapp|handy|telefon|téléphone|portable|teléfono|móvil|telefono|ring me|"
                        r"landline|contact number|ring|give me a ring|buzz me|"
                        r"if it['’]?s late|if I['’]?m late|"
-                       r"(?:^|[.!?]\s+)number is|"
+                       r"(?:^|[.!?]\s+)number is|(?:^|[.!?]\s+)or (?:just|simply)|"
+                       r"(?:best|quickest|easiest|preferred|daytime|evening|backup|other) number|"
+                       r"number to (?:use|call|try|reach me)|"
                        r"telefonnummer|handynummer|mobilnummer|rufnummer|"
                        r"telefone|telemóvel|celular|cellulare|puhelin|natel|gsm|tlf|numer telefonu|"
                        r"mobiel|telefoonnummer|mobilní|telefonszám)\b",
@@ -191,10 +193,14 @@ PHONE_CUE_AFTER = re.compile(
     r"\s*\(\s*(?:mobile|mob|cell|home|work|landline|whatsapp|tel|phone)\s*\)|"
     r"\s+(?:if|when|should)\s+(?:anything|something|there['’]?s (?:a|any) (?:problem|issue))\s+comes? up\b|"
     r"\s+(?:if|when) (?:you|the courier|the driver) (?:need|needs|can['’]?t find) (?:to reach )?me\b|"
+    # "0597/237 452 works any time after six", "... is best in the evenings": when to call
+    r"\s+(?:works|is best|is fine|is good|is easiest)\s+(?:any ?time|all day|after|before|until|during|"
+    r"between|from|in the (?:morning|afternoon|evening)s?|on weekdays|weekdays|evenings|mornings)\b|"
     r"\s*,?\s*(?:in case|if|when|should) (?:the |your )?(?:driver|courier|rider)s? (?:gets? lost|"
     r"can['’]?t find (?:me|the place|us))\b",
     re.IGNORECASE)
-PHONE_CANDIDATE = re.compile(r"(?<![\w+])\+?\(?\d(?:[\d ()-]|\.(?!\s)){5,24}\d(?!\w)")
+# a slash only after a trunk 0's area code, as people write them ("0151/2345678", "03/811-1284")
+PHONE_CANDIDATE = re.compile(r"(?<![\w+/])(?:\+|0\d{1,4}/)?\(?\d(?:[\d ()-]|\.(?!\s)){5,24}\d(?![\w/])")
 
 
 def find_phones(text: str, regions: tuple[str, ...] = PHONE_REGIONS) -> Iterator[Span]:
@@ -210,8 +216,9 @@ def find_phones(text: str, regions: tuple[str, ...] = PHONE_REGIONS) -> Iterator
         for region in regions:
             found = False
             for pm in phonenumbers.PhoneNumberMatcher(raw, region, phonenumbers.Leniency.VALID):
-                if any(p.fullmatch(pm.raw_string) for p in DATES):
-                    continue
+                if any(p.fullmatch(pm.raw_string) for p in DATES) or sum(
+                        ch.isdigit() for ch in pm.raw_string) < 7:
+                    continue  # a date; the "1699" tail of "03/221 1699" read in one region
                 if not pm.raw_string.startswith("+") and not cued and pm.raw_string.isdigit():
                     continue
                 found = True
@@ -282,7 +289,7 @@ ID_CUE = re.compile(
 # "PAN" only in capitals ("a frying pan" is none); "that's the ID you asked for" after the value
 # and other id acronyms that are words in lower case ("inn", "nid")
 PAN_CUE = re.compile(r"\b(?:PAN|PAN card|PAN number|[Pp]ermanent [Aa]ccount [Nn]umber|INN|SNILS|NID|IRD|CNIC|"
-                     r"NICOP|PPSN|PNF|LNCh|NUIP|NUI|CIN|CNI|TFN)\b[^.\n]{0,20}$")
+                     r"NICOP|PPSN|PNF|LNCh|NUIP|NUI|CIN|CNI|TFN|BIS|ITIN|DNI|NIT|IRD|EGN|NHS|PESEL|RUT|CUIL|CUIT)\b[^.\n]{0,20}$")
 ID_CUE_AFTER = re.compile(
     r"\s*[,;:–-]?\s*(?:(?:that|this|it)['’]?s|that is|this is|it is|is)\s+(?:the|my)\s+"
     r"(?:(?:national|personal|identity|citizen|resident|tax|civil|government)\s+)?"
@@ -391,7 +398,7 @@ def _cued_card_ok(value: str) -> bool:
 
 # After a card cue any Luhn-valid number is a card, whatever its issuer prefix
 CARD_CUE = re.compile(r"\b(?:card|visa|mastercard|amex|jcb|discover|diners|maestro|credit|debit|karte|carte|"
-                      r"tarjeta|carta|kaart|kort|karta|kartı|cartão|charge (?:it|that|this|them)? ?to|"
+                      r"tarjeta|carta|kaart|kort|karta|kartı|cartão|charge (?:it|that|this|them)? ?to|charge|"
                       r"long number|number on the front|pay(?:ing)? with|"
                       r"put (?:it|that|this|them|the rest) on)\b"
                       r"[^.\n\d]{0,25}$", re.IGNORECASE)
@@ -635,13 +642,18 @@ def find_secrets(text: str) -> Iterator[Span]:
 # asked for — never a quantity (a unit follows), a year, a price ($) or a business number (cue).
 LONE_LEAD = re.compile(r"(?:^|[.!?]\s+)(?:(?:ok(?:ay)?|sure|yes|yeah|yep|right|alright|all right|got it|"
                        r"here it is|here you go|here you are|it['’]?s|it is|that['’]?s|oh|and|so|um|uh|"
-                       r"well|ah)(?:\s*[,:]\s*|\s+))+$", re.IGNORECASE)
+                       r"well|ah|hmm|hm|try|or just|it says|it reads|it shows|"
+                       r"here['’]?s (?:the|my) (?:number|code|one))(?:\s*[,:]\s*|\s+))+$", re.IGNORECASE)
+# a lead that asks for the number itself ("Here's the number: 146040985"): any length
+LONE_NUMBER_LEAD = re.compile(r"here['’]?s (?:the|my) number\s*:?\s*$", re.IGNORECASE)
 LONE_VALUE = re.compile(r"(?<![\w:.,/#$€£+-])\d{2,}(?:[ -]\d{2,}){0,4}(?![\w:/-]|[.,]\d)")
 LONE_END = re.compile(r"\s*(?:[.!?]|$)")
 LONE_TAIL = re.compile(
     r"\s*,?\s*if you need (?:it|that|this|one)\b|"
     r"\s*,?\s*(?:that['’]?s|that is|it['’]?s|this is)\s+(?:the|my)\s+(?:one|pin|code|number|"
     r"passcode|otp|password)\b|\s+(?:if|when)\s+(?:anything|something)\s+comes?\s+up\b", re.IGNORECASE)
+# "854325888622 - that's it.", "Try 6872, I think that's it.": a number offered, of no kind named
+THATS_IT = re.compile(r"\s*(?:,|\s[-–—])\s*(?:I think |I guess |I believe )?that['’]?s it\b", re.IGNORECASE)
 
 LONE_NOT = re.compile(r"\b(?:order\s*(?:number|no|id|#)|invoice|tracking|reference|ref|confirmation|"
                       r"ticket|booking|reservation|receipt|transaction|parcel|waybill|shipment|promo|"
@@ -651,20 +663,25 @@ LONE_NOT = re.compile(r"\b(?:order\s*(?:number|no|id|#)|invoice|tracking|referen
 
 
 def find_answers(text: str) -> Iterator[Span]:
-    """Numbers of 4-13 digits said on their own as an answer (see LONE_LEAD): after a lead word
+    """Numbers of 4-14 digits said on their own as an answer (see LONE_LEAD): after a lead word
     and before the sentence's end 4-6 digits (or a phone's trunk 0), any length when named after
     ("..., that's the pin", "... if anything comes up")."""
     for m in LONE_VALUE.finditer(text):
         value = m.group(0)
         n = sum(c.isdigit() for c in value)
-        if not 4 <= n <= 13 or (n == 4 and value[:2] in ("19", "20")):
+        if not 4 <= n <= 14 or (n == 4 and value[:2] in ("19", "20")):
             continue  # a year
         if business_context(text, m.start()):
+            continue
+        sentence = re.split(r"[.!?]\s", text[max(0, m.start() - 40):m.start()])[-1]
+        if THATS_IT.match(text, m.end()) and not LONE_NOT.search(sentence):  # in its own sentence
+            yield Span(m.start(), m.end(), "secret", value)
             continue
         if not LONE_TAIL.match(text, m.end()) and not (
                 LONE_END.match(text, m.end()) and LONE_LEAD.search(text, max(0, m.start() - 40), m.start())
                 and not LONE_NOT.search(text, max(0, m.start() - 40), m.start())
-                and (n <= 6 or value[0] == "0")):
+                and (n <= 6 or value[0] == "0" or LONE_NUMBER_LEAD.search(text, max(0, m.start() - 30),
+                                                                          m.start()))):
             continue  # "Order number? It's 12345678.", "The total? It's 1500."; a longer number
             # said alone is a PIN-like code or a phone (trunk 0) only ("Here you go: 8404085535": an order?)
         yield Span(m.start(), m.end(), "secret", value)
@@ -726,6 +743,8 @@ DATES = (
     # "19-Aug-2002", "3/mar/1990"
     re.compile(rf"(?<![\w-])(?P<d>\d{{1,2}})(?P<s2>[-/])(?P<mon>{_MON})(?P=s2)(?P<y>\d{{4}})(?![\w-])",
                re.IGNORECASE),
+    # Korean: "1977. 4. 10."
+    re.compile(r"(?<![\d.])(?P<y>\d{4})\.\s(?P<m>\d{1,2})\.\s(?P<d>\d{1,2})\.?(?!\d)"),
     # Hungarian: "1980. március 15."
     re.compile(rf"(?<![\d.])(?P<y>\d{{4}})\.\s+(?P<mon>{_MON})\s+(?P<d>\d{{1,2}})\.?(?!\d)", re.IGNORECASE),
 )

@@ -584,9 +584,11 @@ def find_names(text: str) -> Iterator[tuple[int, int]]:
 USER_ID = re.compile(r"(?<![\w@.])(?<!\w['’])"  # "'mia_kim_4397'" quoted, not "o'brien_..."
                      r"([^\W\d_]+(?:['’][^\W\d_]+)*(?:[-_.][^\W\d_]+(?:['’][^\W\d_]+)*)*)_"
                      r"(?:[^\W\d_]+_)?(\d{2,6})(?![\w@])")
-USER_ID_CUE = re.compile(r"\b(?:user\s*id|username|user name|login|log(?:ged)? in as|sign(?:ed)? in as|"
-                         r"handle)\b\W{0,6}(?:is\W+)?$",
-                         re.IGNORECASE)
+# the handle a shop knows a customer by: "username", "customer number aabdalyan91", "member ID"
+_HANDLE_CUE = (r"\b(?:user\s*id|username|user name|login|log(?:ged)? in as|sign(?:ed)? in as|handle|"
+               r"(?P<shop>(?:customer|client|member|account|shopper)\s*(?:number|no\.?|id|handle)))\b\W{0,6}"
+               r"(?:is\W+)?")
+USER_ID_CUE = re.compile(_HANDLE_CUE + "$", re.IGNORECASE)
 # A handle right after these is a shop's code, not a person's id
 CODE_CUE = re.compile(r"\b(?:promo(?:tion(?:al)?)?|discount|coupon|voucher|referral|gift|offer|deal|"
                       r"campaign|code)s?\b(?:\s+(?:code|number|no\.?))?\s*(?:is|was|:|#)?\s*[\"'‘“]?$",
@@ -596,9 +598,7 @@ NOT_IN_IDS = frozenset(("card", "gift", "credit", "debit", "certificate", "paypa
 
 
 # Any handle right after a user-id cue: "Username: florinda-candia", "my login is k.novak"
-CUED_HANDLE = re.compile(r"\b(?:user\s*id|username|user name|login|log(?:ged)? in as|sign(?:ed)? in as|"
-                         r"handle)\b\W{0,6}(?:is\W+)?"
-                         r"(?P<id>[^\W_][\w.-]*[^\W_])(?![\w@-])", re.IGNORECASE)
+CUED_HANDLE = re.compile(_HANDLE_CUE + r"(?P<id>[^\W_][\w.-]*[^\W_])(?![\w@-])", re.IGNORECASE)
 # Who the customer is on the app: "I'm CX-306676 on the app" (a handle with a digit or a separator)
 ON_APP = re.compile(r"\b(?:I['’]?m|I am)\s+(?=[\w.-]{4})"
                     r"(?P<id>[^\W_][\w.-]*\d[\w.-]*|[^\W_]+[._-][\w.-]*[^\W_])"
@@ -614,6 +614,8 @@ def find_user_ids(text: str) -> Iterator[tuple[int, int]]:
     for m in CUED_HANDLE.finditer(text):
         handle = m.group("id")
         plain = handle.lower()
+        if m.group("shop") and not re.search(r"[a-z]{3}", handle):
+            continue  # "account number 79927398713", "customer id ACC-20931": the shop's numbers
         if len(handle) >= 3 and plain not in STOP and (re.search(r"[\d._-]", handle) or (
                 plain not in lex.english or lex.is_name(handle))):
             yield m.start("id"), m.end("id")

@@ -230,13 +230,15 @@ def test_eighth_probe_does_not_fall_below_its_held_out_figures() -> None:
     _meets("pii_probe_eighth.jsonl", EIGHTH_FLOOR, EIGHTH_LOOKALIKES_CHANGED)
 
 
-NINTH_FLOOR = {  # the ninth probe: HELD OUT, scored once by the lead at 21:15 UTC 2026-12-06 after the
-    # eighth-probe tuning round (the session-start scrubber gave the same 417/466 and changed 15
-    # of its 1,559 look-alikes: 7 shop possessives, 7 cards, 1 IBAN).
-    "card": 26 / 28, "dob": 43 / 44, "email": 1.0, "iban": 1.0, "name": 1.0,
-    "name_possessive": 1.0, "national_id": 21 / 32, "phone": 35 / 46, "pin": 23 / 32,
-    "postcode": 41 / 46, "street": 41 / 46, "user_id": 25 / 30}
-NINTH_LOOKALIKES_CHANGED = 1  # of 1,559, held out
+NINTH_FLOOR = {  # the ninth probe: FITS since 21:20 UTC 2026-12-06, when its misses were read and
+    # tuned on (466/466 removed, 0 of 1,559 look-alikes changed). Held out, scored once by the lead at
+    # 21:15 UTC after the eighth-probe round: 417/466 — card 26/28, dob 43/44, national_id 21/32,
+    # phone 35/46, pin 23/32, postcode 41/46, street 41/46, user_id 25/30, the rest 1.0; 1 of 1,559
+    # look-alikes changed (an EAN taken for a card).
+    "card": 1.0, "dob": 1.0, "email": 1.0, "iban": 1.0, "name": 1.0,
+    "name_possessive": 1.0, "national_id": 1.0, "phone": 1.0, "pin": 1.0,
+    "postcode": 1.0, "street": 1.0, "user_id": 1.0}
+NINTH_LOOKALIKES_CHANGED = 0  # of 1,559, a fit (held out: 1, an EAN after "The barcode says")
 
 
 def test_ninth_probe_does_not_fall_below_its_held_out_figures() -> None:
