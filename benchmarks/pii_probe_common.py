@@ -75,6 +75,16 @@ def read_towns(places: Path = PLACES, min_population: int = 5000) -> dict[str, l
     return towns
 
 
+POSTCODE_FIRST = "{street}, {postcode} {town}"
+US_ADDRESS = "{street}, {town}, {state} {postcode}"
+
+
+def lay_out(layouts: dict[str, str], country: str, **parts: str) -> tuple[str, str, str]:
+    """(whole address, street, postcode): `parts` (street, postcode, town, ...) in the country's
+    layout, `layouts[country]`, or the postcode before the town when it has none."""
+    return layouts.get(country, POSTCODE_FIRST).format(**parts), parts["street"], parts["postcode"]
+
+
 class MakerBase:
     """Seeded Faker instances per locale and the checked values drawn from them."""
 
@@ -94,12 +104,19 @@ class MakerBase:
 
     def _word(self, locale: str, method: str, tries: int = 200, taken: Collection[str] = ()) -> str:
         """A name word of three letters or more that is no word of the carrier text (nor in `taken`)."""
+        return self.fresh_word(lambda: str(getattr(self.faker(locale), method)()), f"{method} for {locale}",
+                               taken, tries)
+
+    def fresh_word(self, draw: Callable[[], str], what: str, taken: Collection[str] = (), tries: int = 300,
+                   shape: str = r"[^\W\d_]{3,}") -> str:
+        """The first of up to `tries` words from `draw` that has the form `shape` (three letters or
+        more) and is no word of the carrier text nor in `taken`."""
         for _ in range(tries):
-            word = str(getattr(self.faker(locale), method)())
-            if re.fullmatch(r"[^\W\d_]{3,}", word) and word.lower() not in self.vocabulary \
+            word = draw()
+            if re.fullmatch(shape, word) and word.lower() not in self.vocabulary \
                     and word.lower() not in taken:
                 return word
-        raise RuntimeError(f"no usable {method} for {locale}")
+        raise RuntimeError(f"no usable {what}")
 
     def _first_last(self, origin: str, tries: int = 200, taken: Collection[str] = ()) -> tuple[str, str]:
         first = self._word(origin, "first_name", tries, taken)
@@ -180,6 +197,26 @@ class MakerBase:
             if value[:2] == region and std_iban.is_valid(value):
                 return value
         raise RuntimeError(f"no valid IBAN for {locale}")
+
+    def own_format(self, module: Any, value: str, write: Callable[[str], str] | None = None) -> str:
+        """An id `value` written in its system's own format about half the time: by `write`, else by
+        `module.format` (python-stdnum) where the module has one."""
+        if self.rng.random() >= 0.5:
+            return value
+        if write is not None:
+            return write(value)
+        return str(module.format(value)) if hasattr(module, "format") else value
+
+    def faker_address(self, country: str, locales: dict[str, str], town: str,
+                      layouts: dict[str, str]) -> tuple[str, str, str]:
+        """(whole address, street, postcode): Faker's street address of `locales[country]` (white
+        space folded) and its postcode, drawn in that order, laid out with `town` (see lay_out;
+        a "{state}" in the layout draws Faker's state abbreviation last)."""
+        fake = self.faker(locales[country])
+        street = re.sub(r"\s+", " ", str(fake.street_address())).strip()
+        postcode = str(fake.postcode()).strip()
+        state = str(fake.state_abbr()) if "{state}" in layouts.get(country, "") else ""
+        return lay_out(layouts, country, street=street, postcode=postcode, town=town, state=state)
 
     def iban_of(self, country: str, faker_locales: dict[str, str], layouts: dict[str, str],
                 chars: dict[str, str]) -> str:

@@ -90,10 +90,8 @@ def romanise(word: str) -> str:
 class Maker(seventh.Maker):
     """Planted values of this probe."""
 
-    def __init__(self, vocabulary: set[str]) -> None:
-        common.MakerBase.__init__(self, SEED, vocabulary)
-        self.used_names = set()
-        self.rounds = {}
+    SEED = SEED
+    IBANS = (IBAN_LOCALE, BBAN, BBAN_CHARS)
 
     def _name_word(self, origin: str, method: str) -> str:
         for _ in range(300):
@@ -165,9 +163,6 @@ class Maker(seventh.Maker):
         street = f"{rng.choice(STREETS[country])} {number}"  # SI, UY: the number last
         postcode = str(rng.randrange(1000, 9300)) if country == "SI" else str(rng.randrange(11000, 97000))
         return f"{street}, {postcode} {town}", street, postcode
-
-    def iban(self, country: str) -> str:
-        return self.iban_of(country, IBAN_LOCALE, BBAN, BBAN_CHARS)
 
     def national(self, country: str) -> str:
         """A valid national id of `country` (its check character found by trying each), written

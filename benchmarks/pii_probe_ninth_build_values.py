@@ -247,10 +247,8 @@ def romanise(word: str, locale: str) -> str:
 class Maker(eighth.Maker):
     """Planted values of this probe."""
 
-    def __init__(self, vocabulary: set[str]) -> None:
-        common.MakerBase.__init__(self, SEED, vocabulary)
-        self.used_names = set()
-        self.rounds = {}
+    SEED = SEED
+    IBANS = (IBAN_LOCALE, BBAN, BBAN_CHARS)
 
     def _name_word(self, origin: str, method: str) -> str:
         methods = NAME_METHODS.get(origin, (method,)) if method == "first_name" else (method,)
@@ -330,9 +328,6 @@ class Maker(eighth.Maker):
                 postcode,
             )
         return f"{street}, {postcode} {town}", street, postcode
-
-    def iban(self, country: str) -> str:
-        return self.iban_of(country, IBAN_LOCALE, BBAN, BBAN_CHARS)
 
     def national(self, country: str) -> str:
         """A valid id of `country`'s system (its check digits found by trying each), written in

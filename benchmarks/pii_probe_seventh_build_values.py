@@ -78,10 +78,8 @@ SITES = ["shop.example.org/returns", "www.bean-and-leaf.com", "help.example-stor
 class Maker(sixth.Maker):
     """Planted values of this probe (the sixth probe's draws for names, e-mails, cards, codes)."""
 
-    def __init__(self, vocabulary: set[str]) -> None:
-        common.MakerBase.__init__(self, SEED, vocabulary)
-        self.used_names = set()
-        self.rounds = {}
+    SEED = SEED
+    IBANS = (IBAN_LOCALE, BBAN, BBAN_CHARS)
 
     def name(self, locale: str) -> tuple[str, str, str]:
         """(first, last, origin): every planted name word is new to the probe."""
@@ -158,9 +156,6 @@ class Maker(sixth.Maker):
             return f"{street}, {town} {postcode}", street, postcode
         street = f"{rng.choice(STREETS[country])} {number}"  # IS, DK, AL, BA: the number last
         return f"{street}, {postcode} {town}", street, postcode
-
-    def iban(self, country: str) -> str:
-        return self.iban_of(country, IBAN_LOCALE, BBAN, BBAN_CHARS)
 
     def national(self, country: str) -> str:
         """A valid national id of `country` (the check character found by trying each), with its

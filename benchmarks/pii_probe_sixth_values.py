@@ -89,10 +89,14 @@ def latin(word: str) -> str:
 
 
 class Maker(common.MakerBase):
-    """Planted values: Faker identities, checked against their own systems."""
+    """Planted values: Faker identities, checked against their own systems. A later probe's Maker
+    sets its own SEED and IBAN tables (IBANS, as iban_of takes them)."""
+
+    SEED = SEED
+    IBANS = (IBAN_LOCALE, BBAN, BBAN_CHARS)
 
     def __init__(self, vocabulary: set[str]) -> None:
-        super().__init__(SEED, vocabulary)
+        super().__init__(self.SEED, vocabulary)
         self.used_names: set[str] = set()  # every planted name word is new to the probe
         self.rounds: dict[str, Iterator[str]] = {}
 
@@ -181,7 +185,7 @@ class Maker(common.MakerBase):
         return whole, street, postcode
 
     def iban(self, country: str) -> str:
-        return self.iban_of(country, IBAN_LOCALE, BBAN, BBAN_CHARS)
+        return self.iban_of(country, *self.IBANS)
 
     def card(self) -> str:
         number = self.card_number(("visa16", "mastercard", "amex", "discover", "jcb16", "maestro"))

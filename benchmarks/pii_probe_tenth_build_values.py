@@ -136,9 +136,8 @@ OTP_PREFIXES = ["G-", "KP-", ""]
 class Maker(ninth.Maker):
     """Planted values of this probe."""
 
-    def __init__(self, vocabulary: set[str]) -> None:
-        super().__init__(vocabulary)
-        self.seed, self.rng = SEED, random.Random(SEED)  # no Faker drawn yet: each is seeded from SEED
+    SEED = SEED
+    IBANS = (IBAN_LOCALE, BBAN, BBAN_CHARS)
 
     def _written(self, origin: str, method: str) -> str:
         """A name word as written in Latin letters: Faker's pinyin or Wade-Giles ("Hsiu-Lan"),
@@ -211,9 +210,6 @@ class Maker(ninth.Maker):
             return f"{street}, {postcode} {town}" if country == "MY" else f"{street}, {town} {postcode}", \
                 street, postcode
         return f"{street}, {postcode} {town}", street, postcode
-
-    def iban(self, country: str) -> str:
-        return self.iban_of(country, IBAN_LOCALE, BBAN, BBAN_CHARS)
 
     def national(self, country: str) -> str:
         """A valid id of `country`'s system (its check character found by trying each), written in
