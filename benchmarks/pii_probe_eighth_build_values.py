@@ -94,12 +94,8 @@ class Maker(seventh.Maker):
     IBANS = (IBAN_LOCALE, BBAN, BBAN_CHARS)
 
     def _name_word(self, origin: str, method: str) -> str:
-        for _ in range(300):
-            word = romanise(str(getattr(self.faker(origin), method)()))
-            if re.fullmatch(r"[^\W\d_]{3,}", word) and word.lower() not in self.vocabulary \
-                    and word.lower() not in self.used_names:
-                return word
-        raise RuntimeError(f"no usable {method} for {origin}")
+        draw = lambda: romanise(str(getattr(self.faker(origin), method)()))  # noqa: E731
+        return self.fresh_word(draw, f"{method} for {origin}", self.used_names)
 
     def name(self, locale: str) -> tuple[str, str, str]:
         """(first, last, origin): the line's locale most of the time, every word new to the probe."""

@@ -85,6 +85,9 @@ PHONE_REGIONS = {
     "FR": "fr_FR",
 }
 FAKER_ADDRESS = {"US": "en_US", "GB": "en_GB", "DE": "de_DE", "FR": "fr_FR"}
+# the countries that put the town before the postcode (common.lay_out: the postcode first otherwise)
+ADDRESS_LAYOUTS = {"US": common.US_ADDRESS, "GB": "{street}, {town}, {postcode}",
+                   "PE": "{street}, {town} {postcode}"}
 ADDRESS_COUNTRIES = ["US", "GB", "DE", "FR", "GR", "AR", "AM", "PE", "CY", "IL", "HU"]
 # street, then the number (GR, AM, CY, IL, HU) or Spanish-style "Av. X 1234" (AR, PE); many with no
 # street-type word at all
@@ -249,18 +252,14 @@ class Maker(eighth.Maker):
 
     SEED = SEED
     IBANS = (IBAN_LOCALE, BBAN, BBAN_CHARS)
+    # look-alikes drawn from a list: a first name that is also a word in its ordinary sense, a
+    # shop's name in the possessive, a street's name in a product's
+    CHOICES = {"word_name": WORD_NAMES, "shop_possessive": BRANDS, "street_product": STREET_PRODUCTS}
 
     def _name_word(self, origin: str, method: str) -> str:
         methods = NAME_METHODS.get(origin, (method,)) if method == "first_name" else (method,)
-        for _ in range(300):
-            word = romanise(str(getattr(self.faker(origin), self.rng.choice(methods))()), origin)
-            if (
-                re.fullmatch(r"[^\W\d_]{3,}", word)
-                and word.lower() not in self.vocabulary
-                and word.lower() not in self.used_names
-            ):
-                return word
-        raise RuntimeError(f"no usable {method} for {origin}")
+        draw = lambda: romanise(str(getattr(self.faker(origin), self.rng.choice(methods))()), origin)  # noqa: E731
+        return self.fresh_word(draw, f"{method} for {origin}", self.used_names)
 
     def name(self, locale: str) -> tuple[str, str, str]:
         """(first, last, origin): the line's locale most of the time, every word new to the probe;
@@ -296,38 +295,19 @@ class Maker(eighth.Maker):
         }.get(style, national)
         if style == "pairs" and (len(str(number.national_number)) % 2 or number.country_code == 1):
             text = national  # pairs only outside North America, whole pairs
-        for written in (text, national):  # the style chosen, unless it no longer parses as valid
-            if phonenumbers.is_valid_number_for_region(phonenumbers.parse(written, region), region):
-                return written
-        raise AssertionError(national)
+        return self.as_written(text, national, region)
 
     def dob(self, country: str, iso: bool = False) -> str:
-        born = common.birth_date(self.faker("en_US"), 18, 90)
-        return born.strftime(self.rng.choice(DOB_FORMATS[country])).replace(" 0", " ")
+        return self.written_dob(DOB_FORMATS, country)  # always written out (iso unused here)
 
     def address(self, country: str) -> tuple[str, str, str]:
         """(whole address, street, postcode) in the country's order, with a real town."""
-        rng = self.rng
-        town = rng.choice(self.towns[country])
-        number = str(rng.randrange(1, 300))
+        town, number = self.town_number(country, 300)
         if country in FAKER_ADDRESS:
-            fake = self.faker(FAKER_ADDRESS[country])
-            street = re.sub(r"\s+", " ", str(fake.street_address())).strip()
-            postcode = str(fake.postcode()).strip()
-            if country == "US":
-                return f"{street}, {town}, {fake.state_abbr()} {postcode}", street, postcode
-            if country == "GB":
-                return f"{street}, {town}, {postcode}", street, postcode
-            return f"{street}, {postcode} {town}", street, postcode  # DE, FR
-        street = f"{rng.choice(STREETS[country])} {number}"
-        postcode = POSTCODES[country](rng)
-        if country in ("AR", "PE"):
-            return (
-                f"{street}, {town} {postcode}" if country == "PE" else f"{street}, {postcode} {town}",
-                street,
-                postcode,
-            )
-        return f"{street}, {postcode} {town}", street, postcode
+            return self.faker_address(country, FAKER_ADDRESS, town, ADDRESS_LAYOUTS)
+        street = f"{self.rng.choice(STREETS[country])} {number}"
+        return common.lay_out(ADDRESS_LAYOUTS, country, street=street, postcode=POSTCODES[country](self.rng),
+                              town=town)
 
     def national(self, country: str) -> str:
         """A valid id of `country`'s system (its check digits found by trying each), written in
@@ -335,7 +315,7 @@ class Maker(eighth.Maker):
         rng = self.rng
         module = ID_SYSTEMS[country][0]
         born = common.birth_date(self.faker("en_US"), 18, 80)
-        digits = lambda n: "".join(str(rng.randrange(10)) for _ in range(n))  # noqa: E731
+        digits = self.digits
         shapes = {
             "AR": lambda: str(rng.randrange(10, 45)) + digits(6),
             "NZ": lambda: str(rng.randrange(10, 150)) + digits(5),
@@ -353,7 +333,7 @@ class Maker(eighth.Maker):
             for tail in tails:
                 value = body + tail
                 if module.is_valid(value):
-                    return module.format(value) if rng.random() < 0.5 and hasattr(module, "format") else value
+                    return self.own_format(module, value)
         raise RuntimeError(f"no national id for {country}")
 
     def user_id(self, first: str, last: str) -> str:
@@ -364,16 +344,14 @@ class Maker(eighth.Maker):
         if shape == "login":
             return f"{common.ascii_fold(first)[:1]}{common.ascii_fold(last)}{rng.randrange(10, 100)}".lower()
         if shape == "account":
-            return "3" + "".join(str(rng.randrange(10)) for _ in range(7))
-        return "MBR" + "".join(str(rng.randrange(10)) for _ in range(7))
+            return "3" + self.digits(7)
+        return "MBR" + self.digits(7)
 
     def lookalike(self, kind: str) -> str:
         rng = self.rng
-        digits = lambda n: "".join(str(rng.randrange(10)) for _ in range(n))  # noqa: E731
-        if kind == "word_name":  # a first name that is also a word, in its ordinary sense
-            return rng.choice(WORD_NAMES)
-        if kind == "shop_possessive":
-            return rng.choice(BRANDS)
+        digits = self.digits
+        if kind in self.CHOICES:  # a name that is a word, a shop's possessive, a street in a product
+            return rng.choice(self.CHOICES[kind])
         if kind == "confirmation":  # nine digits in threes, like a spaced national number
             return f"{rng.randrange(100, 1000)} {digits(3)} {digits(3)}"
         if kind == "member_card":  # twelve digits in fours: shaped like a card, too short for one
@@ -384,6 +362,4 @@ class Maker(eighth.Maker):
             return f"{rng.randrange(6, 23):02d}{rng.choice(('00', '15', '30', '45'))}"
         if kind == "points":  # a five-digit quantity, like a postcode
             return f"{rng.randrange(10, 99) * 1000:,}".replace(",", "") + " points"
-        if kind == "street_product":
-            return rng.choice(STREET_PRODUCTS)
         return eighth.Maker.lookalike(self, kind)  # ean, isbn, creditor_ref, tracking, voucher, ...

@@ -83,7 +83,11 @@ STREETS = {
     "RS": ["Knez Mihailova", "Takovska", "Bulevar kralja Aleksandra", "Njegoševa", "Resavska"],
     "EC": ["Av. Amazonas", "Av. 6 de Diciembre", "Juan León Mera", "Reina Victoria", "Av. de los Shyris"],
 }
-NUMBER_FIRST = ("CN", "TW", "MY")  # "88 Nanjing Xilu", "No. 7, Xinyi Road Section 5"
+# the number first in these ("88 Nanjing Xilu", "No. 7, Xinyi Road Section 5"), after the name elsewhere
+STREET_LAYOUTS = {"CN": "{number} {name}", "TW": "No. {number}, {name}", "MY": "{number} {name}"}
+# the countries that put the town before the postcode (common.lay_out: the postcode first otherwise)
+TOWN_FIRST = "{street}, {town} {postcode}"
+ADDRESS_LAYOUTS = {"US": common.US_ADDRESS, "GB": TOWN_FIRST, "CN": TOWN_FIRST, "TW": TOWN_FIRST}
 POSTCODES: dict[str, Callable[[random.Random], str]] = {
     "KR": lambda rng: f"{rng.randrange(1000, 63645):05d}",
     "CN": lambda rng: f"{rng.randrange(10, 86)}{rng.randrange(10000):04d}",
@@ -133,11 +137,17 @@ STREET_PRODUCTS = ["Wall Street roast", "Broadway blend", "Oxford Street tote", 
 OTP_PREFIXES = ["G-", "KP-", ""]
 
 
+def _dashed_rif(value: str) -> str:
+    """A Venezuelan RIF as written: "V-12345678-9"."""
+    return f"{value[0]}-{value[1:-1]}-{value[-1]}"
+
+
 class Maker(ninth.Maker):
     """Planted values of this probe."""
 
     SEED = SEED
     IBANS = (IBAN_LOCALE, BBAN, BBAN_CHARS)
+    CHOICES = {"word_name": WORD_NAMES, "shop_possessive": BRANDS, "street_product": STREET_PRODUCTS}
 
     def _written(self, origin: str, method: str) -> str:
         """A name word as written in Latin letters: Faker's pinyin or Wade-Giles ("Hsiu-Lan"),
@@ -149,13 +159,8 @@ class Maker(ninth.Maker):
         return hangul(word) if origin == "ko_KR" else word
 
     def _name_word(self, origin: str, method: str) -> str:
-        taken = self.vocabulary | self.used_names
-        words = (self._written(origin, method) for _ in range(300))
-        shape = re.compile(r"[^\W\d_]{3,}(-[^\W\d_]+)?")
-        word = next((w for w in words if shape.fullmatch(w) and w.lower() not in taken), None)
-        if word is None:
-            raise RuntimeError(f"no usable {method} for {origin}")
-        return word
+        return self.fresh_word(lambda: self._written(origin, method), f"{method} for {origin}",
+                               self.used_names, shape=r"[^\W\d_]{3,}(-[^\W\d_]+)?")  # "Hsiu-Lan"
 
     def name(self, locale: str) -> tuple[str, str, str]:
         """(first, last, origin); every planted name word new to the probe."""
@@ -192,24 +197,11 @@ class Maker(ninth.Maker):
         """(whole address, street, postcode) in the country's order, with a real town."""
         town, number = self.town_number(country, 300)
         if country in FAKER_ADDRESS:
-            fake = self.faker(FAKER_ADDRESS[country])
-            street = re.sub(r"\s+", " ", str(fake.street_address())).strip()
-            postcode = str(fake.postcode()).strip()
-            if country == "US":
-                return f"{street}, {town}, {fake.state_abbr()} {postcode}", street, postcode
-            if country == "GB":
-                return f"{street}, {town} {postcode}", street, postcode
-            return f"{street}, {postcode} {town}", street, postcode
+            return self.faker_address(country, FAKER_ADDRESS, town, ADDRESS_LAYOUTS)
         name = self.rng.choice(STREETS[country])
         postcode = POSTCODES[country](self.rng)
-        if country == "TW":
-            street = f"No. {number}, {name}"
-            return f"{street}, {town} {postcode}", street, postcode
-        street = f"{number} {name}" if country in NUMBER_FIRST else f"{name} {number}"
-        if country in ("CN", "MY"):
-            return f"{street}, {postcode} {town}" if country == "MY" else f"{street}, {town} {postcode}", \
-                street, postcode
-        return f"{street}, {postcode} {town}", street, postcode
+        street = STREET_LAYOUTS.get(country, "{name} {number}").format(name=name, number=number)
+        return common.lay_out(ADDRESS_LAYOUTS, country, street=street, postcode=postcode, town=town)
 
     def national(self, country: str) -> str:
         """A valid id of `country`'s system (its check character found by trying each), written in
@@ -217,7 +209,7 @@ class Maker(ninth.Maker):
         rng = self.rng
         module = ID_SYSTEMS[country][0]
         born = common.birth_date(self.faker("en_US"), 18, 80)
-        digits: Callable[[int], str] = lambda n: "".join(str(rng.randrange(10)) for _ in range(n))  # noqa: E731
+        digits = self.digits
         upper = string.ascii_uppercase
         letters: Callable[[int], str] = lambda n: "".join(rng.choice(upper) for _ in range(n))  # noqa: E731
         shapes: dict[str, tuple[Callable[[], str], str]] = {  # body, check characters
@@ -233,13 +225,8 @@ class Maker(ninth.Maker):
         shape, checks = shapes[country]
         for _ in range(300):
             value = self.first_valid(module, shape(), checks, "")
-            if value is None:
-                continue
-            if rng.random() < 0.5:
-                if country == "VE":
-                    return f"{value[0]}-{value[1:-1]}-{value[-1]}"
-                return module.format(value) if hasattr(module, "format") else value
-            return value
+            if value is not None:
+                return self.own_format(module, value, _dashed_rif if country == "VE" else None)
         raise RuntimeError(f"no national id for {country}")
 
     def user_id(self, first: str, last: str) -> str:
@@ -254,14 +241,14 @@ class Maker(ninth.Maker):
             return f"{last_part}_{first_part}.{rng.randrange(1, 10)}"
         if shape == "customer":
             return f"CU-{rng.randrange(100000, 1000000)}"
-        return "0" + "".join(str(rng.randrange(10)) for _ in range(8))
+        return "0" + self.digits(8)
 
     def code(self, kind: str) -> str:
         """A PIN said digit by digit with dashes or spaces, a passcode of letters and digits, a
         one-time code with its sender's prefix ("G-482913")."""
         rng = self.rng
         while True:
-            value = str(rng.randrange(1, 10)) + "".join(str(rng.randrange(10)) for _ in range(5))
+            value = str(rng.randrange(1, 10)) + self.digits(5)
             if not re.search(r"(19|20)\d\d", value):
                 break
         if kind == "pin":
@@ -272,13 +259,7 @@ class Maker(ninth.Maker):
 
     def lookalike(self, kind: str) -> str:
         rng = self.rng
-        digits: Callable[[int], str] = lambda n: "".join(str(rng.randrange(10)) for _ in range(n))  # noqa: E731
-        if kind == "word_name":
-            return rng.choice(WORD_NAMES)
-        if kind == "shop_possessive":
-            return rng.choice(BRANDS)
-        if kind == "street_product":
-            return rng.choice(STREET_PRODUCTS)
+        digits = self.digits
         if kind == "vat":  # a German VAT number (valid, a business's), like a national id
             while True:
                 body = "DE" + str(rng.randrange(1, 10)) + digits(7)
@@ -307,4 +288,4 @@ class Maker(ninth.Maker):
                 value = "7" + digits(15)
                 if not luhn.is_valid(value):
                     return " ".join(value[i : i + 4] for i in range(0, 16, 4))
-        return ninth.Maker.lookalike(self, kind)  # ean, isbn, creditor_ref, tracking, time24, ...
+        return ninth.Maker.lookalike(self, kind)  # CHOICES, ean, isbn, creditor_ref, tracking, time24, ...
