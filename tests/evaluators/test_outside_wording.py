@@ -78,6 +78,13 @@ MEASURED_SIXTH = {  # the sixth set: FITS since 2026-12-06 ~21:10 UTC (the recog
     "consent_asked": (51 / 51, 51 / 51), "success_claimed": (51 / 53, 51 / 51),
     "transfer": (0.0, 0.0), "cost_disclosed": (18 / 21, 18 / 19),
     "cost_meaning": (17 / 19, 17 / 19)}
+SEVENTH = _records(bench.FOURTH.with_name("evaluator_labels_seventh.jsonl"))
+MEASURED_SEVENTH = {  # the seventh set: HELD OUT, scored once by the lead at ~21:40 UTC
+    # 2026-12-06 after the sixth-set round (the session-start rules gave consent 40/42, 40/47;
+    # success 57/57, 57/69; the same cost figures). Only 6 cost positives and no transfer one.
+    "consent_asked": (41 / 43, 41 / 47), "success_claimed": (57 / 57, 57 / 69),
+    "transfer": (0.0, 0.0), "cost_disclosed": (4 / 7, 4 / 6),
+    "cost_meaning": (5 / 7, 5 / 6)}
 
 
 def test_the_labelled_set_is_big_enough_and_from_three_datasets() -> None:
@@ -100,11 +107,12 @@ def test_the_second_held_out_set_is_new_turns() -> None:
         assert all(isinstance(r[k], bool) for k in bench.KINDS)
 
 
-@pytest.mark.parametrize("split", ["test", "holdout", "fresh", "fourth", "fifth", "sixth"])
+@pytest.mark.parametrize("split", ["test", "holdout", "fresh", "fourth", "fifth", "sixth",
+                                   "seventh"])
 @pytest.mark.parametrize("kind", bench.ROWS)
 def test_held_out_precision_and_recall_do_not_regress(kind: str, split: str) -> None:
     test = {"test": [r for r in RECORDS if r["split"] == "test"], "holdout": HOLDOUT,
-            "fresh": FRESH, "fourth": FOURTH, "fifth": FIFTH, "sixth": SIXTH}[split]
+            "fresh": FRESH, "fourth": FOURTH, "fifth": FIFTH, "sixth": SIXTH, "seventh": SEVENTH}[split]
     predict, label = bench.PREDICTS[kind], bench.LABEL_OF.get(kind, kind)
     got = [(predict(r), r[label]) for r in test]
     tp = sum(p and w for p, w in got)
@@ -112,7 +120,8 @@ def test_held_out_precision_and_recall_do_not_regress(kind: str, split: str) -> 
     recall = tp / max(1, sum(w for _, w in got))
     want_p, want_r = {"test": MEASURED, "holdout": MEASURED_HOLDOUT,
                       "fresh": MEASURED_FRESH, "fourth": MEASURED_FOURTH,
-                      "fifth": MEASURED_FIFTH, "sixth": MEASURED_SIXTH}[split][kind]
+                      "fifth": MEASURED_FIFTH, "sixth": MEASURED_SIXTH,
+                      "seventh": MEASURED_SEVENTH}[split][kind]
     assert precision >= want_p - 1e-9 and recall >= want_r - 1e-9, (kind, precision, recall)
-    if split in ("fresh", "fourth", "fifth", "sixth") and kind == "transfer":  # false alarms only
+    if split in ("fresh", "fourth", "fifth", "sixth", "seventh") and kind == "transfer":  # false alarms only
         assert sum(p for p, _ in got) == 0  # a fit (was 2 when scored held out)
