@@ -14,6 +14,7 @@ import gzip
 import json
 import random
 import re
+import string
 import unicodedata
 import zlib
 from collections.abc import Callable, Collection, Iterable
@@ -75,6 +76,17 @@ def read_towns(places: Path = PLACES, min_population: int = 5000) -> dict[str, l
     return towns
 
 
+COMMON_LOCALES = ["en_US", "en_GB", "de_DE", "fr_FR"]
+BBAN_CHARS = {"a": string.ascii_uppercase, "n": string.digits, "c": string.ascii_uppercase + string.digits}
+"""What each letter of a BBAN layout stands for (MakerBase.iban_of)."""
+
+
+def probe_locales(new: list[str]) -> tuple[list[str], list[str]]:
+    """(name locales, line locales) of a probe: its `new` locales and the four common ones; lines
+    take the new locales twice as often."""
+    return new + COMMON_LOCALES, new + new + COMMON_LOCALES
+
+
 POSTCODE_FIRST = "{street}, {postcode} {town}"
 US_ADDRESS = "{street}, {town}, {state} {postcode}"
 
@@ -124,6 +136,13 @@ class MakerBase:
         while last == first:
             last = self._word(origin, "last_name", tries, taken)
         return first, last
+
+    def number_forms(self, locale: str, region: str) -> tuple[phonenumbers.PhoneNumber, str, str]:
+        """A phone number valid for `region` (valid_number) and its national and international forms."""
+        number = self.valid_number(locale, region)
+        fmt = phonenumbers.PhoneNumberFormat
+        return number, phonenumbers.format_number(number, fmt.NATIONAL), \
+            phonenumbers.format_number(number, fmt.INTERNATIONAL)
 
     def valid_number(self, locale: str, region: str) -> phonenumbers.PhoneNumber:
         """A phone number valid for `region`: Faker's when it has one, else a mobile number of

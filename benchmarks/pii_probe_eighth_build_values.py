@@ -14,7 +14,6 @@ import string
 from collections.abc import Callable
 from typing import Any
 
-import phonenumbers
 import pii_probe_common as common
 import pii_probe_seventh_build_values as seventh
 from stdnum import luhn
@@ -32,9 +31,7 @@ SEED = 20261208
 
 # name locales no earlier probe drew names from; the Cyrillic ones are romanised
 NEW_NAME_LOCALES = ["ru_RU", "uk_UA", "bg_BG", "mk_MK", "de", "es"]
-COMMON = ["en_US", "en_GB", "de_DE", "fr_FR"]
-NAME_LOCALES = NEW_NAME_LOCALES + COMMON
-LINE_LOCALES = NEW_NAME_LOCALES + NEW_NAME_LOCALES + COMMON
+NAME_LOCALES, LINE_LOCALES = common.probe_locales(NEW_NAME_LOCALES)
 CYRILLIC = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюяєіїґђјљњћџѓќѕ",
                     ["a", "b", "v", "g", "d", "e", "yo", "zh", "z", "i", "y", "k", "l", "m", "n", "o", "p",
                      "r", "s", "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "yu", "ya",
@@ -70,8 +67,7 @@ IBAN_COUNTRIES = ["IE", "AT", "BE", "SI", "MK", "DO", "CR", "NL", "DE", "FR", "G
 IBAN_LOCALE = {"AT": "de_AT", "BE": "nl_BE", "NL": "nl_NL", "DE": "de_DE", "FR": "fr_FR", "GB": "en_GB"}
 BBAN = {"IE": "aaaa" + "n" * 14, "SI": "n" * 15, "MK": "nnn" + "c" * 10 + "nn", "DO": "cccc" + "n" * 20,
         "CR": "z" + "n" * 17}
-BBAN_CHARS = {"a": string.ascii_uppercase, "n": string.digits, "c": string.ascii_uppercase + string.digits,
-              "z": "0"}
+BBAN_CHARS = common.BBAN_CHARS | {"z": "0"}
 ID_MODULES: dict[str, Any] = {"IE": pps, "AU": tfn, "PK": cnic, "DO": cedula, "SI": emso, "LV": pvn,
                               "MX": rfc, "CR": cr_cpf, "CU": cu_ni}
 VOUCHER_WORDS = ["brew", "bean", "cup", "welcome", "loyal", "barista", "mug", "roast", "treat", "gift"]
@@ -103,10 +99,7 @@ class Maker(seventh.Maker):
 
     def phone(self, region: str) -> str:
         """A number valid for `region`, written as people write it."""
-        number = self.valid_number(PHONE_REGIONS[region], region)
-        fmt = phonenumbers.PhoneNumberFormat
-        national = phonenumbers.format_number(number, fmt.NATIONAL)
-        intl = phonenumbers.format_number(number, fmt.INTERNATIONAL)
+        number, national, intl = self.number_forms(PHONE_REGIONS[region], region)
         digits = str(number.national_number)
         style = self.rng.choice(("national", "international", "paren_cc", "double_zero", "bare", "fours",
                                  "dashed_intl"))

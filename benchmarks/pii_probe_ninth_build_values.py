@@ -31,9 +31,7 @@ SEED = 20261209
 
 # name locales no earlier probe drew names from (Greek, Armenian and Georgian romanised here)
 NEW_NAME_LOCALES = ["el_GR", "hy_AM", "ka_GE", "vi_VN"]
-COMMON = ["en_US", "en_GB", "de_DE", "fr_FR"]
-NAME_LOCALES = NEW_NAME_LOCALES + COMMON
-LINE_LOCALES = NEW_NAME_LOCALES + NEW_NAME_LOCALES + COMMON
+NAME_LOCALES, LINE_LOCALES = common.probe_locales(NEW_NAME_LOCALES)
 
 
 def _table(spec: str) -> dict[str, str]:
@@ -142,7 +140,6 @@ BBAN = {
     "KW": "aaaa" + "c" * 22,
     "BH": "aaaa" + "c" * 14,
 }
-BBAN_CHARS = {"a": string.ascii_uppercase, "n": string.digits, "c": string.ascii_uppercase + string.digits}
 # national id systems no earlier probe used: country -> (stdnum module, cue word)
 ID_SYSTEMS: dict[str, tuple[Any, str]] = {
     "AR": (ar_dni, "DNI"),
@@ -251,7 +248,8 @@ class Maker(eighth.Maker):
     """Planted values of this probe."""
 
     SEED = SEED
-    IBANS = (IBAN_LOCALE, BBAN, BBAN_CHARS)
+    IBANS = (IBAN_LOCALE, BBAN, common.BBAN_CHARS)
+    ADDRESS_LAYOUTS = ADDRESS_LAYOUTS
     # look-alikes drawn from a list: a first name that is also a word in its ordinary sense, a
     # shop's name in the possessive, a street's name in a product's
     CHOICES = {"word_name": WORD_NAMES, "shop_possessive": BRANDS, "street_product": STREET_PRODUCTS}
@@ -276,15 +274,12 @@ class Maker(eighth.Maker):
 
     def phone(self, region: str) -> str:
         """A number valid for `region`, written as people write it."""
-        number = self.valid_number(PHONE_REGIONS[region], region)
-        fmt = phonenumbers.PhoneNumberFormat
-        national = phonenumbers.format_number(number, fmt.NATIONAL)
-        intl = phonenumbers.format_number(number, fmt.INTERNATIONAL)
+        number, national, intl = self.number_forms(PHONE_REGIONS[region], region)
         raw = re.sub(r"\D", "", national)
         style = self.rng.choice(("national", "international", "e164", "dotted", "bare", "pairs", "slash"))
         text = {
             "international": intl,
-            "e164": phonenumbers.format_number(number, fmt.E164),
+            "e164": phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
             "dotted": re.sub(r"[ ()-]+", ".", national).strip("."),  # "210.123.4567"
             "bare": raw,  # no separators, as typed after a cue
             "pairs": f"+{number.country_code} "
@@ -301,13 +296,17 @@ class Maker(eighth.Maker):
         return self.written_dob(DOB_FORMATS, country)  # always written out (iso unused here)
 
     def address(self, country: str) -> tuple[str, str, str]:
-        """(whole address, street, postcode) in the country's order, with a real town."""
+        """(whole address, street, postcode) in the country's order (ADDRESS_LAYOUTS), with a real town."""
         town, number = self.town_number(country, 300)
         if country in FAKER_ADDRESS:
-            return self.faker_address(country, FAKER_ADDRESS, town, ADDRESS_LAYOUTS)
+            return self.faker_address(country, FAKER_ADDRESS, town, self.ADDRESS_LAYOUTS)
+        street, postcode = self._street(country, number)
+        return common.lay_out(self.ADDRESS_LAYOUTS, country, street=street, postcode=postcode, town=town)
+
+    def _street(self, country: str, number: str) -> tuple[str, str]:
+        """A street of `country` with the house `number`, and a postcode, drawn in that order."""
         street = f"{self.rng.choice(STREETS[country])} {number}"
-        return common.lay_out(ADDRESS_LAYOUTS, country, street=street, postcode=POSTCODES[country](self.rng),
-                              town=town)
+        return street, POSTCODES[country](self.rng)
 
     def national(self, country: str) -> str:
         """A valid id of `country`'s system (its check digits found by trying each), written in

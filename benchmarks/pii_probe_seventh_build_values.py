@@ -31,9 +31,7 @@ SEED = 20261207
 # line locales: names of their own that no earlier probe drew (Faker falls back to English names
 # for mt_MT, lb_LU, sq_AL, es_VE, bs_BA: those are not used for names)
 NEW_NAME_LOCALES = ["is_IS", "tw_GH", "ig_NG", "en_PK", "en_KE", "en_TH", "es_CA", "fr_DZ", "en_NG"]
-COMMON = ["en_US", "en_GB", "de_DE", "fr_FR"]
-NAME_LOCALES = NEW_NAME_LOCALES + COMMON
-LINE_LOCALES = NEW_NAME_LOCALES + NEW_NAME_LOCALES + COMMON
+NAME_LOCALES, LINE_LOCALES = common.probe_locales(NEW_NAME_LOCALES)
 # phone regions, each with the Faker locale its numbers come from (when Faker has valid ones)
 PHONE_REGIONS = {"IS": "is_IS", "GH": "tw_GH", "NG": "ig_NG", "PK": "en_PK", "KE": "en_KE", "TH": "en_TH",
                  "ES": "es_ES", "DZ": "fr_DZ", "LI": "de_CH", "MT": "mt_MT", "LU": "lb_LU", "AL": "sq_AL",
@@ -64,7 +62,6 @@ DOB_FORMATS = {"US": ["%m/%d/%Y", "%b %d, %Y"], "GB": ["%d/%m/%Y", "%d %B %Y"], 
 # BBAN layouts (a letter, n digit, c letter or digit) of the IBAN countries Faker has none of
 BBAN = {"IS": "n" * 22, "MT": "aaaa" + "n" * 5 + "c" * 18, "LU": "nnn" + "c" * 13, "LI": "n" * 5 + "c" * 12,
         "AL": "n" * 8 + "c" * 16, "BA": "n" * 16, "PK": "aaaa" + "n" * 16, "BR": "n" * 23 + "ac"}
-BBAN_CHARS = {"a": string.ascii_uppercase, "n": string.digits, "c": string.ascii_uppercase + string.digits}
 IBAN_LOCALE = {"PT": "pt_PT", "DK": "da_DK", "DE": "de_DE", "FR": "fr_FR", "GB": "en_GB"}
 IBAN_COUNTRIES = ["IS", "MT", "LU", "LI", "AL", "BA", "PK", "BR", "PT", "DK", "DE", "FR", "GB"]
 ID_MODULES: dict[str, Any] = {"IS": kennitala, "DK": cpr, "PT": nif, "IN": pan, "KR": rrn, "CN": ric,
@@ -79,7 +76,7 @@ class Maker(sixth.Maker):
     """Planted values of this probe (the sixth probe's draws for names, e-mails, cards, codes)."""
 
     SEED = SEED
-    IBANS = (IBAN_LOCALE, BBAN, BBAN_CHARS)
+    IBANS = (IBAN_LOCALE, BBAN, common.BBAN_CHARS)
 
     def name(self, locale: str) -> tuple[str, str, str]:
         """(first, last, origin): every planted name word is new to the probe."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
-import string
 from collections.abc import Iterator
 
 import phonenumbers
@@ -34,16 +33,13 @@ REGION = {"id_ID": "ID", "ja_JP": "JP", "fr_CH": "CH", "az_AZ": "AZ", "zu_ZA": "
           "vi_VN": "VN", "ka_GE": "GE", "et_EE": "EE", "lv_LV": "LV", "lt_LT": "LT", "en_US": "US",
           "en_GB": "GB", "de_DE": "DE", "fr_FR": "FR"}
 NEW_NAME_LOCALES = ["id_ID", "ja_JP", "fr_CH", "az_AZ", "zu_ZA", "yo_NG", "ha_NG", "uz_UZ", "ga_IE", "sw"]
-COMMON = ["en_US", "en_GB", "de_DE", "fr_FR"]
-NAME_LOCALES = NEW_NAME_LOCALES + COMMON
-LINE_LOCALES = NEW_NAME_LOCALES + NEW_NAME_LOCALES + COMMON  # the new locales twice as often
+NAME_LOCALES, LINE_LOCALES = common.probe_locales(NEW_NAME_LOCALES)
 PHONE_LOCALES = sorted(REGION)
 ADDRESS_COUNTRIES = ["US", "GB", "DE", "FR", "CH", "ID", "EE", "LV", "LT", "BG", "JP", "VN", "ZA", "NG"]
 IBAN_COUNTRIES = ["BG", "CH", "EE", "LV", "LT", "AZ", "UA", "GE", "DE", "FR", "GB"]
 # BBAN layouts (a letter, n digit, c letter or digit), for countries Faker has no IBAN of
 BBAN = {"BG": "aaaannnnnncccccccc", "EE": "n" * 16, "LV": "aaaa" + "c" * 13, "LT": "n" * 16,
         "GE": "aa" + "n" * 16}
-BBAN_CHARS = {"a": string.ascii_uppercase, "n": string.digits, "c": string.ascii_uppercase + string.digits}
 IBAN_LOCALE = {"CH": "fr_CH", "AZ": "az_AZ", "UA": "uk_UA", "DE": "de_DE", "FR": "fr_FR", "GB": "en_GB"}
 DOB_FORMATS = {"US": ["%m/%d/%Y", "%B %d, %Y"], "GB": ["%d/%m/%Y", "%d %B %Y"], "DE": ["%d.%m.%Y"],
                "FR": ["%d/%m/%Y"], "CH": ["%d.%m.%Y"], "ID": ["%d-%m-%Y", "%d/%m/%Y"],
@@ -93,7 +89,7 @@ class Maker(common.MakerBase):
     sets its own SEED and IBAN tables (IBANS, as iban_of takes them)."""
 
     SEED = SEED
-    IBANS = (IBAN_LOCALE, BBAN, BBAN_CHARS)
+    IBANS = (IBAN_LOCALE, BBAN, common.BBAN_CHARS)
 
     def __init__(self, vocabulary: set[str]) -> None:
         super().__init__(self.SEED, vocabulary)

@@ -15,7 +15,6 @@ import string
 from collections.abc import Callable
 from typing import Any
 
-import phonenumbers
 import pii_probe_common as common
 import pii_probe_ninth_build_values as ninth
 from stdnum import luhn
@@ -33,9 +32,7 @@ SEED = 20261210
 
 # name locales no earlier probe drew names from (Korean romanised here)
 NEW_NAME_LOCALES = ["ko_KR", "zh_CN", "zh_TW"]
-COMMON = ["en_US", "en_GB", "de_DE", "fr_FR"]
-NAME_LOCALES = NEW_NAME_LOCALES + COMMON
-LINE_LOCALES = NEW_NAME_LOCALES + NEW_NAME_LOCALES + COMMON
+NAME_LOCALES, LINE_LOCALES = common.probe_locales(NEW_NAME_LOCALES)
 
 # Revised Romanization of Hangul syllables (initial, vowel, final), surnames as their bearers write them
 _INITIALS = str.split("g kk n d tt r m b pp s ss - j jj ch k t p h")
@@ -70,7 +67,7 @@ PHONE_REGIONS = {"KR": "ko_KR", "CN": "zh_CN", "MY": "en_US", "AE": "ar_AE", "SA
                  "LK": "si_LK", "EC": "es", "BO": "es", "PY": "es", "JM": "en_US", "KZ": "ru_RU",
                  "RS": "en_US", "TN": "fr_FR", "SN": "fr_FR", "US": "en_US", "GB": "en_GB", "DE": "de_DE",
                  "FR": "fr_FR"}
-FAKER_ADDRESS = {"US": "en_US", "GB": "en_GB", "DE": "de_DE", "FR": "fr_FR"}
+# US, GB, DE and FR addresses are Faker's (the ninth's FAKER_ADDRESS), the others drawn here
 ADDRESS_COUNTRIES = ["US", "GB", "DE", "FR", "KR", "CN", "TW", "MY", "KZ", "RS", "EC"]
 # streets as written there, most with no street-type word of English ("Abay 150", "Teheran-ro 152")
 STREETS = {
@@ -118,7 +115,6 @@ IBAN_LOCALE = {"DE": "de_DE", "FR": "fr_FR", "GB": "en_GB"}
 BBAN = {"RS": "n" * 18, "MD": "c" * 20, "KZ": "nnn" + "c" * 13, "LB": "nnnn" + "c" * 20, "TN": "n" * 20,
         "SM": "a" + "n" * 10 + "c" * 12, "MC": "n" * 10 + "c" * 11 + "nn", "AD": "n" * 8 + "c" * 12,
         "EG": "n" * 25, "XK": "n" * 16, "MR": "n" * 23}
-BBAN_CHARS = {"a": string.ascii_uppercase, "n": string.digits, "c": string.ascii_uppercase + string.digits}
 # national id systems no earlier probe used: country -> (stdnum module, cue word)
 ID_SYSTEMS: dict[str, tuple[Any, str]] = {
     "CA": (sin, "SIN"), "IN": (epic, "voter ID"), "MU": (nid, "NIC number"), "KE": (ke_pin, "KRA PIN"),
@@ -146,7 +142,8 @@ class Maker(ninth.Maker):
     """Planted values of this probe."""
 
     SEED = SEED
-    IBANS = (IBAN_LOCALE, BBAN, BBAN_CHARS)
+    IBANS = (IBAN_LOCALE, BBAN, common.BBAN_CHARS)
+    ADDRESS_LAYOUTS = ADDRESS_LAYOUTS
     CHOICES = {"word_name": WORD_NAMES, "shop_possessive": BRANDS, "street_product": STREET_PRODUCTS}
 
     def _written(self, origin: str, method: str) -> str:
@@ -174,10 +171,7 @@ class Maker(ninth.Maker):
     def phone(self, region: str) -> str:
         """A number valid for `region`, as people write it: national, international, with the
         00 exit code, dashed after the country code, or in brackets around the code."""
-        number = self.valid_number(PHONE_REGIONS[region], region)
-        fmt = phonenumbers.PhoneNumberFormat
-        national = phonenumbers.format_number(number, fmt.NATIONAL)
-        intl = phonenumbers.format_number(number, fmt.INTERNATIONAL)
+        number, national, intl = self.number_forms(PHONE_REGIONS[region], region)
         style = self.rng.choice(("national", "international", "exit00", "dashed", "bracket"))
         text = {
             "international": intl,
@@ -193,15 +187,12 @@ class Maker(ninth.Maker):
         suffix = "th" if 11 <= day <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
         return born.strftime(self.rng.choice(DOB_FORMATS[country]).replace("{o}", f"{day}{suffix}"))
 
-    def address(self, country: str) -> tuple[str, str, str]:
-        """(whole address, street, postcode) in the country's order, with a real town."""
-        town, number = self.town_number(country, 300)
-        if country in FAKER_ADDRESS:
-            return self.faker_address(country, FAKER_ADDRESS, town, ADDRESS_LAYOUTS)
+    def _street(self, country: str, number: str) -> tuple[str, str]:
+        """A street as written in `country` (STREET_LAYOUTS) and a postcode; the Faker countries and
+        the address's layout are the ninth's address method's, with this probe's ADDRESS_LAYOUTS."""
         name = self.rng.choice(STREETS[country])
         postcode = POSTCODES[country](self.rng)
-        street = STREET_LAYOUTS.get(country, "{name} {number}").format(name=name, number=number)
-        return common.lay_out(ADDRESS_LAYOUTS, country, street=street, postcode=postcode, town=town)
+        return STREET_LAYOUTS.get(country, "{name} {number}").format(name=name, number=number), postcode
 
     def national(self, country: str) -> str:
         """A valid id of `country`'s system (its check character found by trying each), written in
