@@ -743,8 +743,9 @@ DATES = (
     # "19-Aug-2002", "3/mar/1990"
     re.compile(rf"(?<![\w-])(?P<d>\d{{1,2}})(?P<s2>[-/])(?P<mon>{_MON})(?P=s2)(?P<y>\d{{4}})(?![\w-])",
                re.IGNORECASE),
-    # Korean: "1977. 4. 10."
+    # Korean: "1977. 4. 10.", "1977년 4월 10일"; Japanese and Chinese "1977年4月10日"
     re.compile(r"(?<![\d.])(?P<y>\d{4})\.\s(?P<m>\d{1,2})\.\s(?P<d>\d{1,2})\.?(?!\d)"),
+    re.compile(r"(?<!\d)(?P<y>\d{4})\s?[년年]\s?(?P<m>\d{1,2})\s?[월月]\s?(?P<d>\d{1,2})\s?[일日]"),
     # Hungarian: "1980. március 15."
     re.compile(rf"(?<![\d.])(?P<y>\d{{4}})\.\s+(?P<mon>{_MON})\s+(?P<d>\d{{1,2}})\.?(?!\d)", re.IGNORECASE),
 )

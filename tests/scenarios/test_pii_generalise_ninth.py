@@ -6,9 +6,10 @@ number offered with no kind named ("Try 5821, I think that's it.", "Okay it says
 "member ID"; ids after an acronym said in capitals (BIS, ITIN, IRD, NHS, INN); a Luhn-valid card
 after "Charge", whatever its issuer prefix; a street written name, type word, then number
 ("Avenida Corrientes 1234", "Ioannou II 17") before its postcode and town, with a seven-digit or an
-Argentine CPA postcode; a Korean date of birth "1981. 7. 23.". Precision: a barcode's EAN that is
-Luhn-valid is no card; "that's it" after a business number, a total or a quantity; a street-type
-word alone before a number. Values are random, made for this file with python-stdnum."""
+Argentine CPA postcode; a Korean date of birth "1981. 7. 23." (or "1981년 7월 23일",
+"1981年7月23日"). Precision: a barcode's EAN that is Luhn-valid is no card; "that's it" after a
+business number, a total or a quantity; a street-type word alone before a number; a year-first
+date with no birth cue. Values are random, made for this file with python-stdnum."""
 
 from __future__ import annotations
 
@@ -83,6 +84,8 @@ Date of birth: [1969. 12. 2].
 I was born [2001. 3. 14]. if that matters.
 DOB [1975. 10. 30].
 My birthday is [1990. 1. 9].
+My date of birth is [1981년 7월 23일].
+DOB: [1969年12月2日]
 """
 LOOKALIKE_TEXT = """
 # barcodes and EANs (Luhn-valid ones too) are products
@@ -104,6 +107,7 @@ Or just 2 lattes.
 Best number of shots is 3.
 Take Avenue 5 north, then left.
 We open 2024. 4. 10. for sure.
+The order shipped 2025年3月2日.
 It says 2 items in the cart.
 I was charged €2,135.00 twice.
 Try 2 sugars.
