@@ -360,7 +360,7 @@ def _ratio(a: int, b: int) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--split", choices=["test", "dev", "all", "holdout", "fresh", "fourth",
-                                            "fifth", "sixth", "seventh"],
+                                            "fifth", "sixth", "seventh", "eighth"],
                         default="test")
     parser.add_argument("--errors", action="store_true", help="list the misclassified turns")
     parser.add_argument("--draw", type=Path, metavar="OUT",
@@ -384,7 +384,8 @@ def main(argv: list[str] | None = None) -> int:
     source = {"holdout": HOLDOUT, "fresh": FRESH,
               "fourth": FOURTH, "fifth": LABELS.with_name("evaluator_labels_fifth.jsonl"),
               "sixth": LABELS.with_name("evaluator_labels_sixth.jsonl"),
-              "seventh": LABELS.with_name("evaluator_labels_seventh.jsonl")}.get(args.split, LABELS)
+              "seventh": LABELS.with_name("evaluator_labels_seventh.jsonl"),
+              "eighth": LABELS.with_name("evaluator_labels_eighth.jsonl")}.get(args.split, LABELS)
     records = [json.loads(line) for line in source.read_text().splitlines() if line.strip()]
     records = [r for r in records if args.split == "all" or r["split"] == args.split]
     sources = sorted({r["source"] for r in records})
