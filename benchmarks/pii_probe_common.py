@@ -171,9 +171,9 @@ class MakerBase:
         raise RuntimeError(f"no valid phone for {region}")
 
     @staticmethod
-    def first_valid(module: Any, body: str, checks: str, tail: str) -> str | None:
-        """`body`, the first check character of `checks` that `module` (python-stdnum) accepts,
-        and `tail`; None when none does."""
+    def first_valid(module: Any, body: str, checks: Iterable[str], tail: str) -> str | None:
+        """`body`, the first check character (or string) of `checks` that `module` (python-stdnum)
+        accepts, and `tail`; None when none does."""
         for check in checks:
             if module.is_valid(body + check + tail):
                 return body + check + tail
@@ -216,6 +216,27 @@ class MakerBase:
             if value[:2] == region and std_iban.is_valid(value):
                 return value
         raise RuntimeError(f"no valid IBAN for {locale}")
+
+    def checked_id(self, module: Any, shape: Callable[[], str], checks: Iterable[str], tries: int, what: str,
+                   write: Callable[[str], str] | None = None) -> str:
+        """A valid id of `module`'s system: a body drawn by `shape` and the first of `checks` that
+        makes it valid (up to `tries` bodies), in the system's own format about half the time."""
+        for _ in range(tries):
+            value = self.first_valid(module, shape(), checks, "")
+            if value is not None:
+                return self.own_format(module, value, write)
+        raise RuntimeError(f"no {what}")
+
+    def first_new_name(self, origins: Iterable[str], locales: list[str] | None,
+                       word: Callable[[str, str], str], used: set[str]) -> tuple[str, str, str]:
+        """new_name of the first of `origins` whose names have not run out (of `locales`, or of the
+        origin alone when None)."""
+        for origin in origins:
+            try:
+                return self.new_name(origin, locales or [origin], word, used)
+            except RuntimeError:
+                continue
+        raise RuntimeError("no names left")
 
     def own_format(self, module: Any, value: str, write: Callable[[str], str] | None = None) -> str:
         """An id `value` written in its system's own format about half the time: by `write`, else by

@@ -245,7 +245,8 @@ def romanise(word: str, locale: str) -> str:
 
 
 class Maker(eighth.Maker):
-    """Planted values of this probe."""
+    """Planted values of this probe: the eighth's draws (and so the sixth's) for e-mails, cards,
+    codes and the older look-alikes; its own, from the tables here, for the rest."""
 
     SEED = SEED
     IBANS = (IBAN_LOCALE, BBAN, common.BBAN_CHARS)
@@ -265,12 +266,7 @@ class Maker(eighth.Maker):
         wanted = (
             locale if locale in NAME_LOCALES and self.rng.random() < 0.6 else self.rng.choice(NAME_LOCALES)
         )
-        for origin in [wanted, *NAME_LOCALES]:
-            try:
-                return self.new_name(origin, [origin], self._name_word, self.used_names)
-            except RuntimeError:
-                continue
-        raise RuntimeError("no names left")
+        return self.first_new_name([wanted, *NAME_LOCALES], None, self._name_word, self.used_names)
 
     def phone(self, region: str) -> str:
         """A number valid for `region`, written as people write it."""
@@ -309,8 +305,8 @@ class Maker(eighth.Maker):
         return street, POSTCODES[country](self.rng)
 
     def national(self, country: str) -> str:
-        """A valid id of `country`'s system (its check digits found by trying each), written in
-        the system's own format about half the time."""
+        """A valid id of `country`'s system, its check digits (none, one or two) found by trying
+        each (MakerBase.checked_id)."""
         rng = self.rng
         module = ID_SYSTEMS[country][0]
         born = common.birth_date(self.faker("en_US"), 18, 80)
@@ -326,14 +322,8 @@ class Maker(eighth.Maker):
             "SV": lambda: "0" + str(rng.randrange(1, 10)) + digits(2) + f"{born:%d%m%y}" + digits(3),
         }
         width = {"US": 0, "AR": 0, "RU": 2, "BE": 2}.get(country, 1)
-        for _ in range(3000):
-            body = shapes[country]()
-            tails = [""] if width == 0 else [str(n).zfill(width) for n in range(10**width)]
-            for tail in tails:
-                value = body + tail
-                if module.is_valid(value):
-                    return self.own_format(module, value)
-        raise RuntimeError(f"no national id for {country}")
+        checks = [""] if width == 0 else [str(n).zfill(width) for n in range(10**width)]
+        return self.checked_id(module, shapes[country], checks, 3000, f"national id for {country}")
 
     def user_id(self, first: str, last: str) -> str:
         """A web login made from the name, an 8-digit customer number starting with 3, or a

@@ -139,7 +139,8 @@ def _dashed_rif(value: str) -> str:
 
 
 class Maker(ninth.Maker):
-    """Planted values of this probe."""
+    """Planted values of this probe: the ninth's address and list look-alike draws with the tables
+    here (SEED, IBANS, ADDRESS_LAYOUTS, CHOICES), its own names, phones, ids, user ids and codes."""
 
     SEED = SEED
     IBANS = (IBAN_LOCALE, BBAN, common.BBAN_CHARS)
@@ -161,12 +162,7 @@ class Maker(ninth.Maker):
 
     def name(self, locale: str) -> tuple[str, str, str]:
         """(first, last, origin); every planted name word new to the probe."""
-        for origin in [locale, *NAME_LOCALES]:
-            try:
-                return self.new_name(origin, NAME_LOCALES, self._name_word, self.used_names)
-            except RuntimeError:
-                continue
-        raise RuntimeError("no names left")
+        return self.first_new_name([locale, *NAME_LOCALES], NAME_LOCALES, self._name_word, self.used_names)
 
     def phone(self, region: str) -> str:
         """A number valid for `region`, as people write it: national, international, with the
@@ -195,8 +191,8 @@ class Maker(ninth.Maker):
         return STREET_LAYOUTS.get(country, "{name} {number}").format(name=name, number=number), postcode
 
     def national(self, country: str) -> str:
-        """A valid id of `country`'s system (its check character found by trying each), written in
-        the system's own format about half the time."""
+        """A valid id of `country`'s system, its check character found by trying each of the
+        system's alphabet (MakerBase.checked_id); a RIF dashed when in its own format."""
         rng = self.rng
         module = ID_SYSTEMS[country][0]
         born = common.birth_date(self.faker("en_US"), 18, 80)
@@ -214,11 +210,8 @@ class Maker(ninth.Maker):
             "PY": (lambda: str(rng.randrange(1, 7)) + digits(6), string.digits),
         }
         shape, checks = shapes[country]
-        for _ in range(300):
-            value = self.first_valid(module, shape(), checks, "")
-            if value is not None:
-                return self.own_format(module, value, _dashed_rif if country == "VE" else None)
-        raise RuntimeError(f"no national id for {country}")
+        return self.checked_id(module, shape, checks, 300, f"national id for {country}",
+                               _dashed_rif if country == "VE" else None)
 
     def user_id(self, first: str, last: str) -> str:
         """A handle with an at sign, a dotted login with an underscore, a customer id with a
