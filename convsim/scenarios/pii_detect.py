@@ -642,10 +642,18 @@ def find_secrets(text: str) -> Iterator[Span]:
 # asked for — never a quantity (a unit follows), a year, a price ($) or a business number (cue).
 LONE_LEAD = re.compile(r"(?:^|[.!?]\s+)(?:(?:ok(?:ay)?|sure|yes|yeah|yep|right|alright|all right|got it|"
                        r"here it is|here you go|here you are|it['’]?s|it is|that['’]?s|oh|and|so|um|uh|"
-                       r"well|ah|hmm|hm|try|or just|it says|it reads|it shows|"
-                       r"here['’]?s (?:the|my) (?:number|code|one))(?:\s*[,:]\s*|\s+))+$", re.IGNORECASE)
-# a lead that asks for the number itself ("Here's the number: 146040985"): any length
-LONE_NUMBER_LEAD = re.compile(r"here['’]?s (?:the|my) number\s*:?\s*$", re.IGNORECASE)
+                       r"well|ah|hmm|hm|try|(?:let me |I['’]ll )try|or just|"
+                       # hedged: "Maybe 4821?", "I think it's 4821.", "It should be 582 019."
+                       r"maybe|probably|perhaps|I think|I believe|I guess|(?:it |that )?(?:could|should|"
+                       r"would|might) be|(?:the |my )?(?:text|sms|message|app|phone|screen) "
+                       r"(?:says|reads|shows)|it says|it reads|it shows|it came up as|"
+                       r"(?:here['’]?s|that['’]?s) (?:the|my) (?:number|code|one)|"
+                       r"(?:the |my )?number['’]?s|the number(?: is)?(?=\s*:))(?:\s*[,:]\s*|\s+))+$",
+                       re.IGNORECASE)
+# a lead that names the number itself ("Here's the number: 146040985", "Number's 146040985",
+# "The number: 146040985"): any length
+LONE_NUMBER_LEAD = re.compile(r"(?:here['’]?s (?:the|my) number|(?:^|[.!?]\s+)(?:the |my )?number['’]?s|"
+                              r"(?:^|[.!?]\s+)the number)\s*:?\s*$", re.IGNORECASE)
 LONE_VALUE = re.compile(r"(?<![\w:.,/#$€£+-])\d{2,}(?:[ -]\d{2,}){0,4}(?![\w:/-]|[.,]\d)")
 LONE_END = re.compile(r"\s*(?:[.!?]|$)")
 LONE_TAIL = re.compile(

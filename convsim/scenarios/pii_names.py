@@ -586,7 +586,8 @@ USER_ID = re.compile(r"(?<![\w@.])(?<!\w['’])"  # "'mia_kim_4397'" quoted, not
                      r"(?:[^\W\d_]+_)?(\d{2,6})(?![\w@])")
 # the handle a shop knows a customer by: "username", "customer number aabdalyan91", "member ID"
 _HANDLE_CUE = (r"\b(?:user\s*id|username|user name|login|log(?:ged)? in as|sign(?:ed)? in as|handle|"
-               r"(?P<shop>(?:customer|client|member|account|shopper)\s*(?:number|no\.?|id|handle)))\b\W{0,6}"
+               r"(?P<shop>(?:customer|client|member|account|shopper)"
+               r"(?P<named>\s*(?:number|no\.?|id|handle))?))\b\W{0,6}"
                r"(?:is\W+)?")
 USER_ID_CUE = re.compile(_HANDLE_CUE + "$", re.IGNORECASE)
 # A handle right after these is a shop's code, not a person's id
@@ -614,8 +615,10 @@ def find_user_ids(text: str) -> Iterator[tuple[int, int]]:
     for m in CUED_HANDLE.finditer(text):
         handle = m.group("id")
         plain = handle.lower()
-        if m.group("shop") and not re.search(r"[a-z]{3}", handle):
-            continue  # "account number 79927398713", "customer id ACC-20931": the shop's numbers
+        if m.group("shop") and not (re.search(r"[a-z]{3}", handle)
+                                    and (m.group("named") or re.search(r"\d", handle))):
+            continue  # "account number 79927398713", "customer id ACC-20931": the shop's numbers;
+            # "my account is locked" (after a bare "account" only a handle with a digit)
         if len(handle) >= 3 and plain not in STOP and (re.search(r"[\d._-]", handle) or (
                 plain not in lex.english or lex.is_name(handle))):
             yield m.start("id"), m.end("id")

@@ -51,12 +51,20 @@ I want a refund. [4402918835117] - that's it.
 Here's the number: [712004981].
 I need it by Friday. Here's my number: [30551872].
 Alright. [02291180564] — that's it.
+Maybe [4821]?
+I think it's [7730].
+It should be [582 019].
+The text says [660193].
+Number's [314077652].
+The number: [90412230871].
 # handles after a shop's customer cue
 Hi, customer number [jvoronova77], can you look me up?
 customer number [tkarimov90]
 My member ID is [lbertolini04].
 Client number: [ahosseini12]. I need the invoice.
 Customer ID [omutasa55] please.
+My account is [rkaplan84].
+Account: [dbenedek07], if that helps.
 # ids after an acronym in capitals (BIS, ITIN, IRD, NHS, INN)
 They asked for my BIS number, so [02250260467].
 BIS number: [57.26.04-940.28]
@@ -112,6 +120,14 @@ It says 2 items in the cart.
 I was charged €2,135.00 twice.
 Try 2 sugars.
 Here's the number of items: 12.
+Maybe 2 more?
+I think it's 2024.
+Probably 1500 dollars.
+It should be 3 weeks.
+The screen says 404.
+I think it's order 48291.
+My account is locked.
+The account holder is away.
 """
 
 
