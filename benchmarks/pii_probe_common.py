@@ -238,6 +238,16 @@ class MakerBase:
                 continue
         raise RuntimeError("no names left")
 
+    def login_or_number(self, login: Callable[[], str], account: tuple[str, int],
+                        member: tuple[str, int]) -> str:
+        """A user id: a login made from the name by `login` half the time, else a number, `account`
+        or `member` (a prefix and how many random digits follow it) a quarter of the time each."""
+        shape = self.rng.choice(("login", "login", "account", "member"))
+        if shape == "login":
+            return login()
+        prefix, n = account if shape == "account" else member
+        return prefix + self.digits(n)
+
     def own_format(self, module: Any, value: str, write: Callable[[str], str] | None = None) -> str:
         """An id `value` written in its system's own format about half the time: by `write`, else by
         `module.format` (python-stdnum) where the module has one."""

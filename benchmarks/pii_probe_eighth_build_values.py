@@ -206,14 +206,11 @@ class Maker(seventh.Maker):
 
     def user_id(self, first: str, last: str) -> str:
         """A shop login made from the name, a 10-digit account number or a "CX-" member number."""
-        rng = self.rng
-        shape = rng.choice(("login", "login", "account", "member"))
-        if shape == "login":
-            login = f"{common.ascii_fold(first)}.{common.ascii_fold(last)}".lower()
-            return f"{login}{rng.randrange(10, 100)}"
-        if shape == "account":
-            return "7" + self.digits(9)
-        return "CX-" + self.digits(6)
+        def login() -> str:
+            name = f"{common.ascii_fold(first)}.{common.ascii_fold(last)}".lower()
+            return f"{name}{self.rng.randrange(10, 100)}"
+
+        return self.login_or_number(login, ("7", 9), ("CX-", 6))
 
     def lookalike(self, kind: str) -> str:
         rng = self.rng

@@ -328,13 +328,11 @@ class Maker(eighth.Maker):
     def user_id(self, first: str, last: str) -> str:
         """A web login made from the name, an 8-digit customer number starting with 3, or a
         "MBR" member number."""
-        rng = self.rng
-        shape = rng.choice(("login", "login", "account", "member"))
-        if shape == "login":
-            return f"{common.ascii_fold(first)[:1]}{common.ascii_fold(last)}{rng.randrange(10, 100)}".lower()
-        if shape == "account":
-            return "3" + self.digits(7)
-        return "MBR" + self.digits(7)
+        def login() -> str:
+            name = f"{common.ascii_fold(first)[:1]}{common.ascii_fold(last)}".lower()
+            return f"{name}{self.rng.randrange(10, 100)}"
+
+        return self.login_or_number(login, ("3", 7), ("MBR", 7))
 
     def lookalike(self, kind: str) -> str:
         rng = self.rng

@@ -208,13 +208,11 @@ class Maker(sixth.Maker):
 
     def user_id(self, first: str, last: str) -> str:
         """A store handle made from a name, or a customer account number."""
-        rng = self.rng
-        shape = rng.choice(("handle", "handle", "account", "account_prefixed"))
-        if shape == "handle":
-            return common.user_id(sixth.latin(first), sixth.latin(last), f"x_{rng.randrange(1000, 10000)}")
-        if shape == "account":
-            return "4" + self.digits(7)
-        return "CU" + self.digits(8)
+        def handle() -> str:
+            number = self.rng.randrange(1000, 10000)
+            return common.user_id(sixth.latin(first), sixth.latin(last), f"x_{number}")
+
+        return self.login_or_number(handle, ("4", 7), ("CU", 8))
 
     def lookalike(self, kind: str) -> str:
         rng = self.rng
