@@ -88,6 +88,7 @@ class Maker(seventh.Maker):
 
     SEED = SEED
     IBANS = (IBAN_LOCALE, BBAN, BBAN_CHARS)
+    USER_NUMBERS = (("7", 9), ("CX-", 6))  # a 10-digit account number, a "CX-" member number
 
     def _name_word(self, origin: str, method: str) -> str:
         draw = lambda: romanise(str(getattr(self.faker(origin), method)()))  # noqa: E731
@@ -205,12 +206,14 @@ class Maker(seventh.Maker):
         return f"{value[0]}-{value[1:5]}-{value[5:]}"  # CR: "1-0345-0678"
 
     def user_id(self, first: str, last: str) -> str:
-        """A shop login made from the name, a 10-digit account number or a "CX-" member number."""
-        def login() -> str:
-            name = f"{common.ascii_fold(first)}.{common.ascii_fold(last)}".lower()
-            return f"{name}{self.rng.randrange(10, 100)}"
+        """A login made from the name (_login_name) and two digits, or one of USER_NUMBERS."""
+        name = self._login_name(first, last)
+        return self.login_or_number(lambda: f"{name}{self.rng.randrange(10, 100)}", *self.USER_NUMBERS)
 
-        return self.login_or_number(login, ("7", 9), ("CX-", 6))
+    @staticmethod
+    def _login_name(first: str, last: str) -> str:
+        """A shop login: "first.last"."""
+        return f"{common.ascii_fold(first)}.{common.ascii_fold(last)}".lower()
 
     def lookalike(self, kind: str) -> str:
         rng = self.rng

@@ -251,6 +251,7 @@ class Maker(eighth.Maker):
     SEED = SEED
     IBANS = (IBAN_LOCALE, BBAN, common.BBAN_CHARS)
     ADDRESS_LAYOUTS = ADDRESS_LAYOUTS
+    USER_NUMBERS = (("3", 7), ("MBR", 7))  # an 8-digit customer number starting with 3, a member number
     # look-alikes drawn from a list: a first name that is also a word in its ordinary sense, a
     # shop's name in the possessive, a street's name in a product's
     CHOICES = {"word_name": WORD_NAMES, "shop_possessive": BRANDS, "street_product": STREET_PRODUCTS}
@@ -325,14 +326,10 @@ class Maker(eighth.Maker):
         checks = [""] if width == 0 else [str(n).zfill(width) for n in range(10**width)]
         return self.checked_id(module, shapes[country], checks, 3000, f"national id for {country}")
 
-    def user_id(self, first: str, last: str) -> str:
-        """A web login made from the name, an 8-digit customer number starting with 3, or a
-        "MBR" member number."""
-        def login() -> str:
-            name = f"{common.ascii_fold(first)[:1]}{common.ascii_fold(last)}".lower()
-            return f"{name}{self.rng.randrange(10, 100)}"
-
-        return self.login_or_number(login, ("3", 7), ("MBR", 7))
+    @staticmethod
+    def _login_name(first: str, last: str) -> str:
+        """A web login: the first initial and the surname (the eighth's user_id adds two digits)."""
+        return f"{common.ascii_fold(first)[:1]}{common.ascii_fold(last)}".lower()
 
     def lookalike(self, kind: str) -> str:
         rng = self.rng
