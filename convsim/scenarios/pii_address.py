@@ -114,7 +114,8 @@ HOUSE = (r"\d{1,5}(?:[A-Za-z]|\s[A-Z](?=,))?(?:/\d{1,4}[A-Za-z]?)?\.?"
 _TOWN_WORD = r"[^\W\d_][^\W\d_'’]+"
 # after the house number: ", postcode Town", ", Town postcode" or ", Town" (a town of the gazetteer)
 _PLACE_AFTER = (
-    rf",\s+(?:(?P<code>\d{{3}} \d{{2}}|\d{{2}}-\d{{3}}|\d{{4}}-\d{{3}}|\d{{4,7}}|[A-Z]{{1,3}}-\d{{4,5}}|"
+    rf",\s+(?:(?P<code>\d{{3}} \d{{2}}|\d{{2}}-\d{{3}}|\d{{4,5}}-\d{{3}}|\d{{3}}-\d{{4}}|\d{{4,7}}|"
+    rf"[A-Z]{{1,3}}-\d{{4,5}}|"
     rf"[A-Z]\d{{4}}[A-Z]{{3}})\s+"
     rf"(?P<town>{_TOWN_WORD}(?: {_TOWN_WORD})?)|(?P<town2>{_TOWN_WORD}(?:[ -]{_TOWN_WORD}){{0,2}}),?\s+"
     rf"(?P<code2>\d{{7}}|\d{{4,6}}|\d{{3}} \d{{2}}|\d{{2}}-\d{{3}})(?![\w-])|"

@@ -86,6 +86,7 @@ The billing address is [Herzl Street 21], [6527604] Holon.
 Ship it to [Baghramyan Avenue 9], [0019] Yerevan.
 Deliver it to [Dizengoff Boulevard 88], [6433222] Tel Aviv.
 Ship it to Av. [Rivadavia 5120], [C1424CEP] Caballito.
+Deliver to [Chuo Dori 12], [100-0001] Chiyoda.
 # Korean dates of birth
 One cortado. my DOB is [1981. 7. 23].
 Date of birth: [1969. 12. 2].
@@ -114,6 +115,8 @@ Customer number please?
 Or just 2 lattes.
 Best number of shots is 3.
 Take Avenue 5 north, then left.
+Order 12, 555-1234 Main.
+Table 4, 100-200 seats.
 We open 2024. 4. 10. for sure.
 The order shipped 2025年3月2日.
 It says 2 items in the cart.
