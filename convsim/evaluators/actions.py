@@ -255,6 +255,24 @@ def names_action(text: str, words: ActionWords, values: Iterable[str] = ()) -> s
 
 
 _SENTENCES = re.compile(r"(?<=[.!?])[\"')\]*]*\s+|\n+")
+_WHAT_IS_WRITTEN = (r"(?:it|that|this|everything|all|(?:the|your|this|that) (?:[\w-]+ ){0,2}?(?:order|"
+                    r"details|drinks?|items?|summary|information|request|booking|reservation|changes?)"
+                    r"(?: (?:on|in) (?:the|your) (?:screen|display|summary)| above| below| there)?)")
+"""What a check asks about: the thing about to be written, as it is shown to the customer."""
+_SAME_AS = ((re.compile(r"\bprior to\b", re.IGNORECASE), "before"),
+            (re.compile(r"\b(?:(?:i|we)(?:'ll| will| would|'d)? need|(?:may|can|could) (?:i|we) (?:have|get))"
+                        r" your confirmation(?= (?:if|that|whether|on|of|before)\b)", re.IGNORECASE),
+             "i need you to confirm"))
+"""Ways of saying what another pattern reads, said its way: "prior to sending it" is "before
+sending it"; "I need your confirmation if it is correct" is "I need you to confirm if it is
+correct"."""
+
+
+def _plain(text: str) -> str:
+    for pattern, same in _SAME_AS:
+        text = pattern.sub(same, text)
+    return text
+
 _YES_NO_QUESTION = re.compile(
     r"^\s*(?:so,?\s+|and\s+|now,?\s+|then,?\s+)?(?:shall|should|may|can|could|would|will|do|does|"
     r"is|are|ok|okay|alright|all right|good)\b[^?]*\?|\((?:yes/no|y/n)\)|"
@@ -324,9 +342,13 @@ _GO_AHEAD = re.compile(
     r"\((?:yes/no|y/n)\)", re.IGNORECASE)
 _DO_THAT = re.compile(r"\b(?:do (?:that|it|so)|go for it)\b", re.IGNORECASE)
 _NOT_ASKING = re.compile(
+    r"\b(?:once|when|after|as soon as) you(?:'ve| have)? (?:have|get|got|find|locate)\b[^.?!,]{0,40}?"
+    r"\b(?:id|number|code)\b|"
     r"\b(?:feel free|whenever you|don't hesitate|do not hesitate|if you (?:need|have) (?:any|further|"
     r"more|other)|anything else|any (?:other|further|more|additional) (?:changes?|modifications?|"
     r"questions?|requests?|help|assistance))\b", re.IGNORECASE)
+"""Not asking for a yes now: an open invitation, or a step left until the customer has an id
+("Once you have your reservation ID and are ready to proceed, ...")."""
 _EITHER_OR = re.compile(r", or (?!(?:is there )?anything else)\w|"
                         r",? or (?:do|would|should|shall|if|is there|anything|would you|a |an |"
                         r"the |to |with |use |keep|search|\w+ing\b)|"
@@ -346,7 +368,7 @@ _CHECK_CORRECT = re.compile(
     r"\b(?:check|verify|review|look (?:at|over)|make sure|ensure|be sure|confirm|tell me|let me "
     r"know|see (?=if|whether))\b[^.?!]*?\b(?:correct|right(?! away| now| here| there| back| after| "
     r"before| then)|(?<='s )right|(?<=is )right|(?<=are )right|"
-    r"accurate|complete|has everything|everything you (?:want|"
+    r"accura(?:te|cy)|correctness|complete|has everything|everything you (?:want|"
     r"need|ordered)|looks? (?:good|ok|okay|fine))\b|"
     r"\b(?:check|review|verify|look (?:at|over)|go over)\s+(?:your|the|this)\s+(?:order|details|"
     r"summary|screen|display)\b(?! (?:status|history|confirmation|number)\b)|"
@@ -354,8 +376,10 @@ _CHECK_CORRECT = re.compile(
     r"there| back| after| before| then)|accurate|(?:look|"
     r"sound)s? (?:good|ok|okay|fine))\b[^.?!]*\?|"
     r"\bif you (?:can |could )?(?:confirm|approve) (?:your|the|this|that|it|everything)\b|"
-    r"\bconfirm (?:it|this|that|everything|(?:your|the|this) order)"
-    r"(?= so\b| before\b| first\b| and (?:i|we)\b)",
+    r"\bconfirm(?: (?:it|this|that|everything|(?:your|the|this) order))?"
+    r"(?= so\b| before\b| first\b| and (?:i|we)\b)|"
+    r"\bif " + _WHAT_IS_WRITTEN + r"(?:'s| is| are| looks?| seems?| sounds?) (?:all )?(?:correct|"
+    r"right|good|accurate|fine|ok(?:ay)?)\b(?=[^.?!]*,? (?:then )?(?:i|we)(?:'ll| will| can)\b)",
     re.IGNORECASE)
 """A request to check that what is about to be written is right ("please make sure your order
 has everything you want", "is the displayed order correct?", "look at this and check to ensure
@@ -364,9 +388,11 @@ I send it in?"), or to confirm it ahead of the next step ("please confirm it so 
 sent over"): the customer answers it with a yes."""
 _SELF_CHECK = re.compile(r"\b(?:i|we)(?:'ll| will| can| could| need to| want to| have to| must| "
                          r"should)?(?:\s+(?:first|just|now|also|quickly|\w+ly))?\s+$|"
-                         r"\blet me(?:\s+(?:first|just|now|also|quickly))?\s+$", re.IGNORECASE)
+                         r"\b(?:let|help|allow|enable) me(?: to)?(?:\s+(?:first|just|now|also|quickly))?\s+$|"
+                         r"\bfor (?:me|us) to\s+$", re.IGNORECASE)
 """The agent checking for itself ("I'll ensure the correct flights are included", "so I can make
-sure I got the correct order"): not a check asked of the customer."""
+sure I got the correct order", "this will help me verify the details"): not a check asked of the
+customer."""
 
 
 def _asks_check(sentence: str) -> bool:
@@ -379,7 +405,7 @@ _NOT_A_STEP = (r"(?!(?:check|look|find|search|verify|confirm|see|ask|help|need|l
                r"be|have a look|note|review|pull|transfer|connect|escalate|checking|looking|"
                r"finding|searching|verifying|confirming|seeing|asking|offer|suggest|recommend|"
                r"assist|answer|explain|wait|hold|try|gladly|happily|also|still|then|now|just|first|"
-               r"make sure|ensure|double-check)\b)")
+               r"make sure|ensure|double-check|continue|proceed|go on|move on|carry on)\b)")
 _NEXT_STEP = re.compile(
     r"\bbefore (?:i|we) (?:can |will |do |go ahead and )?(?:have |get )?(?:it |this |that |them )?"
     + _NOT_A_STEP + r"[a-z]+|"
@@ -388,10 +414,15 @@ _NEXT_STEP = re.compile(
     + _NOT_A_STEP + r"[a-z]+|"
     r"\b(?:i|we)(?:'ll| will| can| am going to|'m going to|'re going to| are going to)"
     r"(?: then| now| just| also| first| go ahead and)? (?:have |get )?(?:it |this |that |them )?"
-    + _NOT_A_STEP + r"[a-z]+", re.IGNORECASE)
+    + _NOT_A_STEP + r"[a-z]+|"
+    r"\b(?:are|is) (?:you |we |it |everything )?(?:now |all )?(?:ready|ok(?:ay)?|good|set) "
+    r"(?:for (?:me|us) )?to (?:have (?:it|this|that|them|the \w+|your \w+) [a-z]+|" + _NOT_A_STEP
+    + r"(?!(?:hear|order|add|pay|pick|choose|decide|select|try|go|start|begin)\b)[a-z]+ (?:it|this|"
+    r"that|them|the \w+|your \w+)\b)", re.IGNORECASE)
 """The agent's next step once the customer says it is right ("before I have it made", "before
 forwarding it", "so it can be made fresh", "if it is, I will send the request", "we will then
-have it sent"): with a check that it is right, the yes is for that step. Looking something up,
+have it sent", "are you ready to send the order to the bar?"): with a check that it is right, the
+yes is for that step. Looking something up,
 asking or helping is not a step that writes anything."""
 _BEFORE_STEP_ASKED = re.compile(
     r"^\W*(?:\w+[,!.]?\s+)?(before (?:i|we) (?:can )?" + _NOT_A_STEP + r"[a-z]+)[^?,]*,\s*(?:is|are|"
@@ -487,7 +518,7 @@ def _questions(text: str) -> list[str]:
     """The sentences that ask for a yes: yes/no questions and requests to confirm, not
     requests for information, offers to ask more, or either/or choices."""
     out = []
-    for sentence in _SENTENCES.split(text.strip()):
+    for sentence in _SENTENCES.split(_plain(text).strip()):
         s = _OR_ANYTHING_ELSE.sub("", sentence) if sentence else sentence
         # A choice in parentheses is about a detail ("(either the card or a gift card)").
         s = _PARENTHESES.sub("", s)
@@ -553,7 +584,7 @@ def asks_consent(text: str, words: Iterable[ActionWords], values: Iterable[str] 
     and another sentence of the turn, not a refusal, states the action ("Here are the details
     of the cancellation: ..."); "Would you like me to do that?" refers to the sentence just
     before it."""
-    words, values = list(words), list(values)
+    words, values, text = list(words), list(values), _plain(text)
     sentences = [s for s in _SENTENCES.split(text.strip()) if s]
 
     # A detail still to be named ("let me know the new option you'd like"): a yes about how

@@ -77,6 +77,10 @@ _CHANGED = re.compile(r"\b(?:has|have) (?:now |just |already )?(?:successfully )
                       r"submitted|placed|applied|issued|reverted|restored|modified|corrected|"
                       r"switched|moved|replaced)\b")
 """A completed change whose verb names no tool ("the bags have been added"): generic."""
+_PICKUP = (r"(?:[\w-]+ ){0,2}?(?:bar|counter|window|pick-?up(?: area| point| station| counter)?|"
+           r"hand-?off(?: area| point)?|register|coffee)")
+"""Where a finished order is handed over ("the coffee bar", "the pickup window"; "the coffee" is
+a barista's shorthand for the coffee bar)."""
 _RESULT = re.compile(
     r"\b(?:(?:your|the|this) (?:\w+ )?(?:order|drink|coffee|\w+)|it|that|this|they|everything)"
     r"(?:'ll| will| "
@@ -86,15 +90,27 @@ _RESULT = re.compile(
     r"\bgo ahead and pick (?:it |them )?up\b|"
     r"\b(?:i|we)(?:'ll| will|ll) (?:get (?:started|(?:it|that|them|everything|your \w+) (?:ready|"
     r"made|going))|have (?:it|that|this|them|everything|(?:this|that|these|those|your|the) (?:\w+ )?\w+) "
-    r"(?:ready|made|out))\b|"
+    r"(?:for you )?(?:ready|made|out|(?:right )?up|waiting|for you at the " + _PICKUP + r"|at the "
+    + _PICKUP + r"))\b|"
+    r"\b(?:your|the|this) (?:\w+ )?(?:order|drinks?|coffee|\w+)(?:'ll| will| should|(?:'s| is| are|'re) "
+    r"going to) (?:soon |now )?be (?:waiting (?:for you )?)?(?:at|by|on) the " + _PICKUP + r"\b|"
+    r"\b(?:i|we)(?:'ll| will|ll|'re| are|'m| am)? (?:going to )?(?:now )?(?:start|begin|get to) "
+    r"(?:on |making |preparing |brewing |working on )(?:it|that|this|them|your \w+|the (?:\w+ )?order)\b|"
+    r"\b(?:i|we)(?:'ll| will|ll|'m| am|'re| are) (?:going to )?work(?:ing)? on (?:it|that|this|them|"
+    r"your \w+)(?: (?:right )?(?:now|away))\b|"
+    r"\b(?:it|they|that|this|(?:your|the) (?:\w+ )?\w+)(?:'s|'re| is| are) (?:now )?being (?:sent|made|"
+    r"prepared|brewed|poured)\b|"
     r"\blook for (?:it|that|this|them|your \w+) (?:at|by) the (?:\w+ )?(?:bar|counter)\b|"
-    r"\b(?:you can|to) pick (?:it |them |up your \w+|your \w+ up)|\bready (?:for you )?(?:to pick up|"
-    r"for pick-?up)\b|\bwait (?:for (?:it|them|your \w+) )?(?:at|by) the (?:\w+ )?(?:bar|counter)\b",
+    r"\b(?:you can|you may|to) pick (?:it |them |that |this |up (?:your|the) \w+|your \w+ up)|"
+    r"\bready (?:for you )?(?:to pick up|for pick-?up)\b|"
+    r"\bwait (?:for (?:it|them|your \w+) )?(?:at|by) the (?:\w+ )?(?:bar|counter)\b|"
+    r"\bwait (?:at|by|near) the " + _PICKUP + r" for (?:it|them|your \w+)\b",
     re.IGNORECASE)
-"""The result only a completed action produces ("your order will be ready shortly", "I'll get
-started on it now", "please wait at the bar", "it should be right up", "go ahead and pick it
-up"): a generic claim that the last consequential
-call went through."""
+"""The result only a completed action produces, as its time or its place ("your order will be
+ready shortly", "I'll get started on it now", "we will start making that now", "I'll work on
+that right now", "it's being sent to the bar", "please wait at the bar", "your drink will be at
+the coffee bar", "we'll have that right up for you", "it should be right up", "go ahead and pick
+it up"): a generic claim that the last consequential call went through."""
 _RESULT_OPENING = re.compile(
     r"\W*(?:\w+[,!.]?\s+)?(?:(?:it|they|that|this|your \w+)(?:'s|'re| is| are) )?coming "
     r"(?:right )?(?:up|out)\b|"
@@ -106,13 +122,13 @@ _RESULT_OPENING = re.compile(
 the bar to be made"; not after "then" or "so": a next step)."""
 _SOON = re.compile(
     r"\b(?:soon|shortly|right away|in no time|momentarily|before you know it|in (?:just )?(?:a|one) "
-    r"(?:sec|second|moment|minute|jiffy|tick)s?|in (?:a |the next )?(?:few|couple(?: of)?|\w+) "
-    r"(?:minutes|mins|seconds|secs|moments))\b", re.IGNORECASE)
+    r"(?:sec|second|moment|minute|jiffy|tick)s?|in (?:just )?(?:a |the next )?(?:few|couple(?: of)?|\w+) "
+    r"(?:minute|min|second|sec|moment)s?|in (?:just )?a (?:little )?(?:bit|while))\b", re.IGNORECASE)
 """Soon: a result promised shortly is the result of an action already under way."""
 _SOON_RESULT = re.compile(
-    r"(?:\bwill|'ll|\bll|\bshould)\s+(?:soon\s+|now\s+|\w+ly\s+)?(?:be|have|make|prepare|brew|"
-    r"bring|serve)\b|\b(?:coming|be) (?:right )?(?:up|out)\b|\byou can (?:get|grab|collect|find) "
-    r"(?:it|them|your \w+)\b|"
+    r"(?:\bwill|'ll|\bll|\bshould|\bwould)\s+(?:soon\s+|now\s+|\w+ly\s+)?(?:be|have|make|prepare|"
+    r"brew|bring|serve|arrive)\b|(?<!\bbe )(?<!\bget )\bready\b(?! to\b| when\b| for\b)|"
+    r"\b(?:coming|be) (?:right )?(?:up|out)\b|\byou can (?:get|grab|collect|find) (?:it|them|your \w+)\b|"
     r"\b(?:pick|scoop|grab|collect)\s+(?:\w+ )?(?:\w+ )?up\b|\bpick-?up\b|\bcheck back\b",
     re.IGNORECASE)
 """With `_SOON`, the result of a done action said as what happens next ("it'll be at the bar
@@ -124,6 +140,10 @@ _NOT_A_RESULT = re.compile(
     r"respond|reply|look|check (?:on|into|if|whether)|verify|find|search)\b", re.IGNORECASE)
 """What a promise of something soon may be about other than a done action (a hand-over, a
 reply, a look-up)."""
+_POLITE_IF = re.compile(r"\bif you(?:'ll| will| would| could| can)? (?:please |just )?(?:step|head|wait|"
+                        r"move|walk|make your way|come|go)\b[^,.?!]*", re.IGNORECASE)
+"""A request said as a condition ("if you'll step to the side, your order will be up shortly"):
+nothing the result waits on."""
 _RESULT_NEGATED = re.compile(r"\b(?:not|never|unable|cannot|can't|couldn't|if|once|unfortunately|"
                              r"sorry|as soon as|after(?! (?:it|they|that)(?:'s| is| are|'re| has| "
                              r"have)? been\b))\b|n't\b")
@@ -265,6 +285,8 @@ def claimed_actions(sentence: str, words: dict[str, ActionWords]) -> tuple[list[
     low = sentence.lower()
     if not words:
         return [], False
+    if "if you" in low:
+        low = _POLITE_IF.sub("", low)
     # A sentence that opens a list ("here are the changes that will be made:") previews it.
     preview = low.rstrip().endswith(":")
     if (_RESULT.search(low) or _RESULT_OPENING.match(low)) and not _RESULT_NEGATED.search(low) \

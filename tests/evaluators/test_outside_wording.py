@@ -4,7 +4,9 @@ Both have been tuned on since (2026-12-06): these are floors against regressions
 figures. So has the fourth set (`evaluator_labels_fourth.jsonl`, scored once held out at
 16:00 UTC, tuned on since 18:30 UTC): its floors are fits too; the held-out figure is the
 fifth set's, scored once by the lead. The fifth and sixth sets have been tuned on since too
-(19:10 and 21:10 UTC): their floors are fits; the held-out figure is the seventh set's."""
+(19:10 and 21:10 UTC): their floors are fits. The seventh set, scored once held out at 21:40
+UTC, has been tuned on since ~21:35 UTC: its floors are fits too; the next held-out figure is
+the eighth set's, scored once by the lead."""
 
 from __future__ import annotations
 
@@ -79,10 +81,13 @@ MEASURED_SIXTH = {  # the sixth set: FITS since 2026-12-06 ~21:10 UTC (the recog
     "transfer": (0.0, 0.0), "cost_disclosed": (18 / 21, 18 / 19),
     "cost_meaning": (17 / 19, 17 / 19)}
 SEVENTH = _records(bench.FOURTH.with_name("evaluator_labels_seventh.jsonl"))
-MEASURED_SEVENTH = {  # the seventh set: HELD OUT, scored once by the lead at ~21:40 UTC
-    # 2026-12-06 after the sixth-set round (the session-start rules gave consent 40/42, 40/47;
-    # success 57/57, 57/69; the same cost figures). Only 6 cost positives and no transfer one.
-    "consent_asked": (41 / 43, 41 / 47), "success_claimed": (57 / 57, 57 / 69),
+MEASURED_SEVENTH = {  # the seventh set: FITS since 2026-12-06 ~21:35 UTC (the recognisers
+    # were tuned on its misses, "Evaluators tuned on the seventh set (fit)" in
+    # benchmarks/RESULTS.md). Scored once HELD OUT by the lead at ~21:40 UTC before that, after
+    # the sixth-set round: consent 41/43, 41/47; success 57/57, 57/69; cost 4/7, 4/6; meaning
+    # 5/7, 5/6 (the session-start rules gave consent 40/42, 40/47; success 57/57, 57/69). Only 6
+    # cost positives and no transfer one. The held-out set is now the eighth, scored by the lead.
+    "consent_asked": (47 / 47, 47 / 47), "success_claimed": (69 / 69, 69 / 69),
     "transfer": (0.0, 0.0), "cost_disclosed": (4 / 7, 4 / 6),
     "cost_meaning": (5 / 7, 5 / 6)}
 
