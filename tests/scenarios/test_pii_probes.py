@@ -245,6 +245,20 @@ def test_ninth_probe_does_not_fall_below_its_held_out_figures() -> None:
     _meets("pii_probe_ninth.jsonl", NINTH_FLOOR, NINTH_LOOKALIKES_CHANGED)
 
 
+
+TENTH_FLOOR = {  # the tenth probe: HELD OUT, scored once by the lead at 22:05 UTC 2026-12-06 after the
+    # ninth-probe tuning round (the session-start scrubber: 320/359, 29 of 773 look-alikes changed).
+    "card": 1.0, "dob": 1.0, "email": 1.0, "iban": 1.0, "name": 22 / 32,
+    "name_possessive": 26 / 30, "national_id": 17 / 27, "phone": 1.0, "pin": 23 / 35,
+    "postcode": 1.0, "street": 29 / 31, "user_id": 1.0}
+TENTH_LOOKALIKES_CHANGED = 28  # of 773, held out: 13 shop/brand possessives ("Ben & Milica's",
+# "from Arranz's ad"), 7 year spans and 7 serial numbers, 1 gift-card scratch code
+
+
+def test_tenth_probe_does_not_fall_below_its_held_out_figures() -> None:
+    _meets("pii_probe_tenth.jsonl", TENTH_FLOOR, TENTH_LOOKALIKES_CHANGED)
+
+
 def _meets(probe: str, floor: dict[str, float], lookalikes_changed: int) -> None:
     """The probe's recall per kind is at least its floor; at most so many look-alikes changed."""
     family, looks = _whole(probe)
