@@ -28,7 +28,6 @@ from pathlib import Path
 
 import pytest
 
-from convsim.evaluators.actions import ActionWords
 from tests.evaluators.test_wording_structures_sixth import (
     AIRLINE,
     COFFEE,
@@ -38,43 +37,45 @@ from tests.evaluators.test_wording_structures_sixth import (
     _claims,
 )
 
-CONSENT: dict[str, tuple[list[ActionWords], bool, list[str]]] = {
-    "a confirmation asked for as a noun, prior to the step": (COFFEE, True, [
+ASKS_COFFEE, ASKS_TRAVEL_RETAIL = _asks(COFFEE), _asks(AIRLINE + RETAIL)
+CLAIMS = _claims(COFFEE_TOOLS)
+STRUCTURES: dict[str, tuple[Callable[[str], bool], bool, list[str]]] = {
+    "consent: a confirmation asked for as a noun, prior to the step": (ASKS_COFFEE, True, [
         "I'll need your confirmation that the drinks are right prior to sending them over.",
         "We need your confirmation on whether the order is correct before I send it.",
         "Can I get your confirmation that this is right prior to placing the order?",
         "Prior to sending it to the bar, I need your confirmation that everything is correct.",
         "Could I have your confirmation whether the order is accurate before we make it?",
     ]),
-    "a check of the order's accuracy ahead of the making": (COFFEE, True, [
+    "consent: a check of the order's accuracy ahead of the making": (ASKS_COFFEE, True, [
         "Can you confirm the accuracy of the drinks before we start on them?",
         "Please verify the correctness of your order before I send it in.",
         "Would you check the accuracy of the order on screen before we brew it?",
         "Kindly review the order for accuracy prior to preparing it.",
         "Please confirm the accuracy of everything before we make your drinks.",
     ]),
-    "confirm, with nothing after it, before the step": (COFFEE, True, [
+    "consent: confirm, with nothing after it, before the step": (ASKS_COFFEE, True, [
         "Could you please confirm before I send it over?",
         "Just confirm first and I'll get it to the bar.",
         "Can you confirm before we make it?",
         "Please confirm prior to sending this to the bar.",
         "Will you confirm so I can send it through?",
     ]),
-    "a go-ahead conditional on what the customer sees being right": (COFFEE, True, [
+    "consent: a go-ahead conditional on what the customer sees being right": (ASKS_COFFEE, True, [
         "If the drinks on your screen look right, I'll send them to the bar.",
         "If your order is accurate, we will start on it right away.",
         "If the summary above looks good, I can have it made now.",
         "If the details are all correct, then we'll put it through.",
         "If that order on the display is right, I will send it in.",
     ]),
-    "a check, then: are you ready for the step?": (COFFEE, True, [
+    "consent: a check, then: are you ready for the step?": (ASKS_COFFEE, True, [
         "Please look over your order. Are you ready for me to send it in?",
         "Please check the screen to make sure it's correct. Are we ready to have it made?",
         "Does everything look right? Is it ok to send it to the bar now?",
         "Check that the drinks are right, please. Are you all set for me to place it?",
         "Kindly verify the order is accurate. Are you ready to have it brewed?",
     ]),
-    "near misses: a check whose only step is to go on": (COFFEE, False, [
+    "consent: near misses: a check whose only step is to go on": (ASKS_COFFEE, False, [
         "If the order looks right, we can continue.",
         "If everything is correct, we can move on.",
         "If that's right, we can proceed.",
@@ -82,8 +83,8 @@ CONSENT: dict[str, tuple[list[ActionWords], bool, list[str]]] = {
         "Does the order look right? Are you ready to hear about our pastries?",
         "I need your confirmation number before I can look up the order.",
     ]),
-    "near misses: an id asked for, the agent's own check, a step left until then": (
-        AIRLINE + RETAIL, False, [
+    "consent: near misses: an id asked for, the agent's own check, a step left until then": (
+        ASKS_TRAVEL_RETAIL, False, [
             "Please provide your user ID and reservation number; this will help me verify the "
             "details and proceed with the cancellation.",
             "May I have your order ID? It will allow me to review the order details and proceed "
@@ -94,59 +95,44 @@ CONSENT: dict[str, tuple[list[ActionWords], bool, list[str]]] = {
             "After you locate your user ID, please send it over so I can help you proceed with "
             "cancelling the trip.",
         ]),
-}
-
-CLAIMED: dict[str, list[str]] = {
-    "the order's place": [
+    "claimed: the order's place": (CLAIMS, True, [
         "Alright, your latte will be at the pickup counter.",
         "Your drinks will be waiting for you at the pickup window.",
         "Thanks! The mocha should be at the hand-off counter.",
         "Great, we'll have your cappuccino for you at the coffee bar.",
         "Your order is going to be at the bar by the door.",
-    ],
-    "the order's time": [
+    ]),
+    "claimed: the order's time": (CLAIMS, True, [
         "You can pick it up in just a bit.",
         "Your tea is being made as we speak.",
         "We'll start preparing your drinks now.",
         "I'm going to work on it right away.",
         "Your iced coffee would be ready in a few minutes.",
         "We'll have it right up for you.",
-    ],
-    "a polite request said as a condition": [
+    ]),
+    "claimed: a polite request said as a condition": (CLAIMS, True, [
         "Ok, if you'll head to the counter, your order will be up shortly.",
         "If you would step over to the side, your drink will be at the bar in a moment.",
         "Sure, please wait by the register for your drink.",
         "If you'll just wait by the window, it will be ready soon.",
         "If you could make your way to the bar, your mocha will be out shortly.",
-    ],
-}
-NOT_CLAIMED: dict[str, list[str]] = {
-    "near misses: a promise before the action, a condition, a state found": [
+    ]),
+    "not claimed: a promise before the action, a condition, a state found": (CLAIMS, False, [
         "Your drink will be ready once you confirm.",
         "If you confirm the order, it will be at the bar shortly.",
         "We'll start making it after you confirm.",
         "If you'll confirm the drinks first, I'll have them ready shortly.",
         "I can't have it ready in a few minutes, sorry.",
         "The payment is being processed on your card right now.",
-    ],
+    ]),
 }
+"""Structure -> (the recogniser, the verdict every wording must get, the wordings)."""
+WORDINGS = [(structure, text) for structure, (_, _, texts) in STRUCTURES.items() for text in texts]
 
 
-STRUCTURES: dict[str, tuple[Callable[[str], bool], bool, list[str]]] = {
-    **{f"consent: {name}": (_asks(words), want, texts)
-       for name, (words, want, texts) in CONSENT.items()},
-    **{f"claimed: {name}": (_claims(COFFEE_TOOLS), True, texts) for name, texts in CLAIMED.items()},
-    **{f"not claimed: {name}": (_claims(COFFEE_TOOLS), False, texts)
-       for name, texts in NOT_CLAIMED.items()},
-}
-
-
-@pytest.mark.parametrize("structure", list(STRUCTURES))
-def test_structures_changed_on_the_seventh_set(structure: str) -> None:
-    """Every wording of a structure gets the structure's verdict."""
-    read, want, texts = STRUCTURES[structure]
-    wrong = {text: read(text) for text in texts if read(text) is not want}
-    assert not wrong, wrong
+@pytest.mark.parametrize("structure,text", WORDINGS)
+def test_each_wording_gets_its_structures_verdict(structure: str, text: str) -> None:
+    assert STRUCTURES[structure][0](text) is STRUCTURES[structure][1]
 
 
 _spec = importlib.util.spec_from_file_location("eval_builders", Path(__file__).with_name("builders.py"))
