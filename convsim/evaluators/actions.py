@@ -259,9 +259,10 @@ _WHAT_IS_WRITTEN = (r"(?:it|that|this|everything|all|(?:the|your|this|that) (?:[
                     r"details|drinks?|items?|summary|information|request|booking|reservation|changes?)"
                     r"(?: (?:on|in) (?:the|your) (?:screen|display|summary)| above| below| there)?)")
 """What a check asks about: the thing about to be written, as it is shown to the customer."""
-_SAME_AS = ((re.compile(r"\bprior to\b", re.IGNORECASE), "before"),
-            (re.compile(r"\b(?:(?:i|we)(?:'ll| will| would|'d)? need|(?:may|can|could) (?:i|we) (?:have|get))"
-                        r" your confirmation(?= (?:if|that|whether|on|of|before)\b)", re.IGNORECASE),
+_SAME_AS = (("prior to", re.compile(r"\bprior to\b", re.IGNORECASE), "before"),
+            ("confirmation", re.compile(r"\b(?:(?:i|we)(?:'ll| will| would|'d)? need|(?:may|can|could) "
+                                        r"(?:i|we) (?:have|get)) your confirmation(?= (?:if|that|"
+                                        r"whether|on|of|before)\b)", re.IGNORECASE),
              "i need you to confirm"))
 """Ways of saying what another pattern reads, said its way: "prior to sending it" is "before
 sending it"; "I need your confirmation if it is correct" is "I need you to confirm if it is
@@ -269,8 +270,10 @@ correct"."""
 
 
 def _plain(text: str) -> str:
-    for pattern, same in _SAME_AS:
-        text = pattern.sub(same, text)
+    low = text.lower()
+    for word, pattern, same in _SAME_AS:
+        if word in low:
+            text = pattern.sub(same, text)
     return text
 
 _YES_NO_QUESTION = re.compile(

@@ -92,14 +92,6 @@ _RESULT = re.compile(
     r"made|going))|have (?:it|that|this|them|everything|(?:this|that|these|those|your|the) (?:\w+ )?\w+) "
     r"(?:for you )?(?:ready|made|out|(?:right )?up|waiting|for you at the " + _PICKUP + r"|at the "
     + _PICKUP + r"))\b|"
-    r"\b(?:your|the|this) (?:\w+ )?(?:order|drinks?|coffee|\w+)(?:'ll| will| should|(?:'s| is| are|'re) "
-    r"going to) (?:soon |now )?be (?:waiting (?:for you )?)?(?:at|by|on) the " + _PICKUP + r"\b|"
-    r"\b(?:i|we)(?:'ll| will|ll|'re| are|'m| am)? (?:going to )?(?:now )?(?:start|begin|get to) "
-    r"(?:on |making |preparing |brewing |working on )(?:it|that|this|them|your \w+|the (?:\w+ )?order)\b|"
-    r"\b(?:i|we)(?:'ll| will|ll|'m| am|'re| are) (?:going to )?work(?:ing)? on (?:it|that|this|them|"
-    r"your \w+)(?: (?:right )?(?:now|away))\b|"
-    r"\b(?:it|they|that|this|(?:your|the) (?:\w+ )?\w+)(?:'s|'re| is| are) (?:now )?being (?:sent|made|"
-    r"prepared|brewed|poured)\b|"
     r"\blook for (?:it|that|this|them|your \w+) (?:at|by) the (?:\w+ )?(?:bar|counter)\b|"
     r"\b(?:you can|you may|to) pick (?:it |them |that |this |up (?:your|the) \w+|your \w+ up)|"
     r"\bready (?:for you )?(?:to pick up|for pick-?up)\b|"
@@ -107,10 +99,24 @@ _RESULT = re.compile(
     r"\bwait (?:at|by|near) the " + _PICKUP + r" for (?:it|them|your \w+)\b",
     re.IGNORECASE)
 """The result only a completed action produces, as its time or its place ("your order will be
-ready shortly", "I'll get started on it now", "we will start making that now", "I'll work on
-that right now", "it's being sent to the bar", "please wait at the bar", "your drink will be at
-the coffee bar", "we'll have that right up for you", "it should be right up", "go ahead and pick
-it up"): a generic claim that the last consequential call went through."""
+ready shortly", "I'll get started on it now", "please wait at the bar", "we'll have that right
+up for you", "it should be right up", "go ahead and pick it up"): a generic claim that the last
+consequential call went through."""
+_UNDER_WAY_OR_THERE = re.compile(
+    r"\b(?:your|the|this) (?:\w+ )?(?:order|drinks?|coffee|\w+)(?:'ll| will| should|(?:'s| is| are|'re) "
+    r"going to) (?:soon |now )?be (?:waiting (?:for you )?)?(?:at|by|on) the " + _PICKUP + r"\b|"
+    r"\b(?:i|we)(?:'ll| will|ll|'re| are|'m| am)? (?:going to )?(?:now )?(?:start|begin|get to) "
+    r"(?:on |making |preparing |brewing |working on )(?:it|that|this|them|your \w+|the (?:\w+ )?order)\b|"
+    r"\b(?:i|we)(?:'ll| will|ll|'m| am|'re| are) (?:going to )?work(?:ing)? on (?:it|that|this|them|"
+    r"your \w+)(?: (?:right )?(?:now|away))\b|"
+    r"\b(?:it|they|that|this|(?:your|the) (?:\w+ )?\w+)(?:'s|'re| is| are) (?:now )?being (?:sent|made|"
+    r"prepared|brewed|poured)\b",
+    re.IGNORECASE)
+"""The same told as the work under way or the order's place ("we will start making that now",
+"I'll work on that right now", "it's being sent to the bar", "your drink will be at the coffee
+bar"); searched only in sentences with one of `_UNDER_WAY_WORDS` (the big search stays as
+cheap as it was)."""
+_UNDER_WAY_WORDS = (" be ", "being ", "work", "start", "begin", "get to")
 _RESULT_OPENING = re.compile(
     r"\W*(?:\w+[,!.]?\s+)?(?:(?:it|they|that|this|your \w+)(?:'s|'re| is| are) )?coming "
     r"(?:right )?(?:up|out)\b|"
@@ -289,7 +295,9 @@ def claimed_actions(sentence: str, words: dict[str, ActionWords]) -> tuple[list[
         low = _POLITE_IF.sub("", low)
     # A sentence that opens a list ("here are the changes that will be made:") previews it.
     preview = low.rstrip().endswith(":")
-    if (_RESULT.search(low) or _RESULT_OPENING.match(low)) and not _RESULT_NEGATED.search(low) \
+    if (_RESULT.search(low) or _RESULT_OPENING.match(low)
+            or (any(w in low for w in _UNDER_WAY_WORDS) and _UNDER_WAY_OR_THERE.search(low))) \
+            and not _RESULT_NEGATED.search(low) \
             and not preview:
         return [], True
     if _SOON.search(low) and _SOON_RESULT.search(low) and not _RESULT_NEGATED.search(low) \
