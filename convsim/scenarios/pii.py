@@ -38,14 +38,12 @@ from convsim.scenarios.pii_detect import (
     PHONE_REGIONS,
     Span,
     cue_before,
-    find_answers,
     find_birth_dates,
     find_cued,
     find_emails,
     find_ips,
     find_numbers,
     find_phones,
-    find_secrets,
 )
 from convsim.scenarios.pii_fake import Pseudonyms
 from convsim.scenarios.pii_names import (
@@ -55,6 +53,7 @@ from convsim.scenarios.pii_names import (
     looks_like_person,
     name_parts,
 )
+from convsim.scenarios.pii_secrets import find_answers, find_secrets
 
 # Overlapping detections: the more specific kind wins.
 PRIORITY = {"identifier": 100, "secret": 98, "user_id": 96, "known": 95, "email": 90, "iban": 85, "card": 80,

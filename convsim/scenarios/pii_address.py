@@ -60,7 +60,7 @@ DE_TWO_WORDS = re.compile(r"\b[A-ZÄÖÜ][\wäöüß-]+\s+(?:Straße|Strasse|Str
 FR_STREET = re.compile(
     rf"(?<![\w-])\d{{1,5}}(?:\s?(?:bis|ter))?,?\s+(?i:rue|avenue|av\.|boulevard|bd|place|allée|allee|"
     rf"allé|chemin|impasse|quai|cours|route|square|passage|rang|montée|côte|croissant|promenade|"
-    rf"terrasse)\s+(?:(?:de|du|des|la|le|les|d['’]|l['’])\s*)*"
+    rf"terrasse|jalan|jln\.?|lorong|lebuh|persiaran|lebuhraya)\s+(?:(?:de|du|des|la|le|les|d['’]|l['’])\s*)*"
     rf"{_CAP}(?:[\s-]+(?:(?:de|du|des|la|le|les|d['’]|l['’])\s*)*{_CAP})*")
 ES_IT_STREET = re.compile(
     rf"\b(?i:calle|c/|avenida|avda\.?|plaza|paseo|camino|carrer|via|viale|piazza|corso|largo|rua|"

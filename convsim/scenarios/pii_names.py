@@ -318,16 +318,25 @@ def _extend_back(text: str, tokens: list[re.Match[str]], i: int, lex: Lexicon) -
     return i
 
 
+HERE_END = re.compile(r"\s*(?:,|[.!]|\s[-–—])")  # "Jie Wan here, I called yesterday"
+
+
 def _sign_on(text: str, tokens: list[re.Match[str]], i: int, lex: Lexicon) -> int:
     """'meseret demirci here, ...' at the start of a message: a name the dictionary lacks."""
-    if text[:tokens[i].start()].strip():
+    if not any(i + n < len(tokens) and tokens[i + n].group(0).lower() == "here" for n in (2, 1)):
+        return 0  # most tokens: no "here" after them
+    first = not text[:tokens[i].start()].strip()
+    if not first and not (_sentence_start(text, tokens[i].start()) and _title(tokens[i].group(0), 2)):
         return 0
     for n in (2, 1):
         run = tokens[i:i + n + 1]
         if len(run) == n + 1 and run[-1].group(0).lower() == "here" and all(
                 text[a.end():b.start()] == " " for a, b in zip(run, run[1:], strict=False)) and all(
-                not _never(t.group(0)) and (t.group(0).lower() not in lex.english or lex.is_name(t.group(0)))
-                for t in run[:-1]):
+                not _never(t.group(0)) and (t.group(0).lower() not in lex.english or lex.is_name(t.group(0))
+                                            # "Jie Wan here": a surname that is also a word
+                                            or k == 1 and _title(t.group(0), 2) and not first
+                                            and _unknown(run[0].group(0), lex))
+                for k, t in enumerate(run[:-1])) and (first or HERE_END.match(text, run[-1].end())):
             return n
     return 0
 
@@ -337,7 +346,7 @@ OWNED = re.compile(r"['’]s\s+(?:account|line|card|phone|number|order|plan|subs
                    r"payment|refund|delivery|appointment|claim|loan|mortgage|pension|prescription|"
                    r"membership|password|pin|login|records?|file|ticket|flight|passport|statement|"
                    r"balance|wallet|direct debit|tariff|meter|insurance|parcels?|packages?|"
-                   r"shipments?|loyalty points|points)\b", re.I)
+                   r"shipments?|loyalty points|points|tab|standing order)\b", re.I)
 # what people do with someone else's account ("check Olusegun's order", "regarding Thandiwe's")
 OWNER_CUE = re.compile(r"\b(?:for|of|on|about|from|to|access|into|in|regarding|re|with|under|check|"
                        r"update|change|cancel|close|open|view|see|manage|reset|unlock|block|freeze|"
@@ -355,17 +364,24 @@ PERSON_OWNED = re.compile(r"['’]s\s+(?:idea|fault|decision|choice|suggestion|c
 # Said bare after "at"/"from"/"than" (nothing owned follows), or owning what only shops have.
 SHOP_WORDS = ("stores? shops? website site app locations? branch(?:es)? outlets? rewards receipts? online "
               "pharmacy bakery deli café cafe restaurant brand catalog(?:ue)? checkout self-checkout aisles? "
-              "coupons? parking.lot customer.service own.brand gift.cards?")
+              "coupons? parking.lot customer.service own.brand gift.cards? ads? flyers? circulars? "
+              "weekly.ad specials deals prices")
 SHOP_OWNED = re.compile(r"['’]s\s+(?:" + SHOP_WORDS.replace(" ", "|") + r")\b", re.I)
 SHOP_BEFORE = re.compile(r"\b(?:at|from|than|like|near|outside|inside|to|in)\s+(?:([A-Z][\w'’-]*)\s+)?$")
 SHOP_BARE = re.compile(r"['’]s(?:\s*(?:[.,;:!?)]|$)|\s+(?:though|too|instead|again|now|today|tonight|"
                        r"yesterday|anymore|either|and|or|but|is|was|has|had|sells?|sold|does|did)\b)")
 
 
+# a shop compared by what it offers, no noun after it: "Ben & Jerry's had a better deal"
+SHOP_BETTER = re.compile(r"['’]s\s+(?:had|has|have|got|is|was|were)\s+(?:a\s+|the\s+)?(?:much\s+)?"
+                         r"(?:better|cheaper|lower|best|bigger)\s+(?:deals?|prices?|offers?|sales?|"
+                         r"selection|discounts?|coupons?|promos?|specials)\b", re.I)
+
+
 def shop_possessive(text: str, start: int, end: int, lex: Lexicon) -> bool:
     """The Title-case word at text[start:end] names a shop, not a person (see SHOP_BEFORE); a
     first name before it makes it a person's home ("staying at Maria Lopez's")."""
-    if SHOP_OWNED.match(text, end):
+    if SHOP_OWNED.match(text, end) or SHOP_BETTER.match(text, end):
         return True
     before = SHOP_BEFORE.search(text[max(0, start - 30):start]) if SHOP_BARE.match(text, end) else None
     return before is not None and not (before.group(1) and lex.is_first(before.group(1)))
@@ -384,6 +400,12 @@ def _possessive_owner(text: str, tokens: list[re.Match[str]], i: int, lex: Lexic
         return 0
     if OWNER_CUE.search(text[max(0, tok.start() - 20):tok.start()]):
         return 1
+    # "cancel Tao Gong's standing order", "using Lei Svea's login": the cue before the first name
+    if i and text[tokens[i - 1].end():tok.start()] == " " and _title(tokens[i - 1].group(0), 2) \
+            and not _never(tokens[i - 1].group(0)) and tokens[i - 1].group(0).lower() not in STOP \
+            and (lex.is_name(word) or _unknown(tokens[i - 1].group(0), lex)) \
+            and OWNER_CUE.search(text[max(0, tokens[i - 1].start() - 20):tokens[i - 1].start()]):
+        return 2
     # a full name owning it: two Title-case words, neither an ordinary word ("Harto Halim's flight")
     if i and text[tokens[i - 1].end():tok.start()] == " ":
         prev = tokens[i - 1].group(0)
@@ -492,7 +514,13 @@ def _order_for(text: str, tokens: list[re.Match[str]], i: int, lex: Lexicon) -> 
             and (_unknown(tok.group(0), lex) or lex.is_name(tok.group(0)) and not _never(tok.group(0)))
             and not is_place(tok.group(0))):
         return 0
-    return 1 if ORDER_END.match(text, tok.end()) else 0
+    if ORDER_END.match(text, tok.end()):
+        return 1
+    nxt = tokens[i + 1] if i + 1 < len(tokens) else None  # "It's under Ujin Lee."
+    return 2 if nxt is not None and text[tok.end():nxt.start()] == " " and _unknown(tok.group(0), lex) \
+        and _title(nxt.group(0), 2) and (lex.is_name(nxt.group(0)) or _unknown(nxt.group(0), lex)) \
+        and not _never(nxt.group(0)) and ORDER_END.match(text, nxt.end()) \
+        and not PRODUCT_FOR.search(text[max(0, tok.start() - 30):tok.start()]) else 0
 
 
 def _full_name(text: str, tokens: list[re.Match[str]], i: int, lex: Lexicon) -> bool:

@@ -246,13 +246,15 @@ def test_ninth_probe_does_not_fall_below_its_held_out_figures() -> None:
 
 
 
-TENTH_FLOOR = {  # the tenth probe: HELD OUT, scored once by the lead at 22:05 UTC 2026-12-06 after the
-    # ninth-probe tuning round (the session-start scrubber: 320/359, 29 of 773 look-alikes changed).
-    "card": 1.0, "dob": 1.0, "email": 1.0, "iban": 1.0, "name": 22 / 32,
-    "name_possessive": 26 / 30, "national_id": 17 / 27, "phone": 1.0, "pin": 23 / 35,
-    "postcode": 1.0, "street": 29 / 31, "user_id": 1.0}
-TENTH_LOOKALIKES_CHANGED = 28  # of 773, held out: 13 shop/brand possessives ("Ben & Milica's",
-# "from Arranz's ad"), 7 year spans and 7 serial numbers, 1 gift-card scratch code
+TENTH_FLOOR = {  # the tenth probe: FITS since 22:25 UTC 2026-12-06, when its misses were read and
+    # tuned on (356/359 removed, 0 of 773 look-alikes changed). Held out, scored once by the lead at
+    # 22:05 UTC after the ninth-probe round: 321/359 — name 22/32, name_possessive 26/30,
+    # national_id 17/27, pin 23/35, street 29/31, the rest 1.0; 28 of 773 look-alikes changed.
+    "card": 1.0, "dob": 1.0, "email": 1.0, "iban": 1.0, "name": 1.0,
+    "name_possessive": 27 / 30, "national_id": 1.0, "phone": 1.0, "pin": 1.0,
+    "postcode": 1.0, "street": 1.0, "user_id": 1.0}
+TENTH_LOOKALIKES_CHANGED = 0  # of 773, a fit (held out: 28 — 13 shop/brand possessives ("Ben &
+# Milica's", "from Arranz's ad"), 7 year spans and 7 serial numbers, 1 gift-card scratch code)
 
 
 def test_tenth_probe_does_not_fall_below_its_held_out_figures() -> None:
