@@ -62,7 +62,11 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
                "submit", "plac",
                "send(?:s|ing)? (?:it|this|that|them|the order|your order)(?: on)?(?: off| over| out| "
                "through| in| forward| along)?(?: to\\b|(?= *[,.!?]| *$))",
-               "sent (?:off |over |out |through )?to", "go(?:es)? (?:off |over |out |through )to",
+               "sent (?:it |this |that |them |the order |your order )?(?:off |over |out |through )?to\\b",
+               "go(?:es)? (?:off |over |out |through )to",
+               "put (?:it |this |that |them |(?:the|your|this) order )?(?:in|through)\\b"
+               "(?! (?:a|an|the|your)\\b)",
+               "(?:ready|good|ok(?:ay)?|clear) to (?:send|be sent|place|submit|be made)\\b",
                "get (?:it|this|that|them|your \\w+|the \\w+) (?:ready|(?:over |off |out )?to the)"),
     "send": ("send", "sent", "issu"),
     "issue": ("issu", "send", "sent", "grant"),
@@ -306,7 +310,8 @@ _EMBEDDED_YES_NO = re.compile(
     r"ok|okay|fine|accurate|in order|set|good to go)|(?:i|we)(?:'ve)? (?:have|got|heard|understood|"
     r"entered|put) (?:it|that|this|everything|all of (?:it|that|this)|(?:your|the) order)(?: down| in)? "
     r"(?:all )?(?:right|correct(?:ly)?))\b,? (?:then )?(?:i|we)(?:'ll| will| can)\b|"
-    r"\b(?:once|when|after|as soon as) you(?:'ve| have)? (?:confirm(?:ed)?|approve[sd]?|ok(?:ay)?|give "
+    r"\b(?:once|when|after|as soon as) you(?:'ve| have)? (?:confirm(?:ed)?|approve[sd]?|ok(?:ay)?|"
+    r"(?:review|check|verifi|look)(?:ed)?(?: over)?|verify|give "
     r"(?:me )?the (?:ok|okay|go-ahead))(?: (?:it|this|that|everything|all (?:of )?(?:this|that)|"
     r"(?:the|your|this) (?:[\w-]+ )?(?:order|details|change|cancellation|booking|request)))?\s*(?:[,.!]|$)|"
     r"\bi (?:need|have|want) (?:you to (?:confirm|check|verify)\b|to (?:confirm|check|verify)\b"
@@ -379,6 +384,8 @@ _CHECK_CORRECT = re.compile(
     r"there| back| after| before| then)|accurate|(?:look|"
     r"sound)s? (?:good|ok|okay|fine))\b[^.?!]*\?|"
     r"\bif you (?:can |could )?(?:confirm|approve) (?:your|the|this|that|it|everything)\b|"
+    r"\b(?:once|when|after|as soon as) you(?:'ve| have)? (?:review|check|verifi|look)(?:ed)?(?: over)? "
+    r"(?:it|this|that|everything|(?:the|your|this) (?:[\w-]+ )?order)\b|"
     r"\bconfirm(?: (?:it|this|that|everything|(?:your|the|this) order))?"
     r"(?= so\b| before\b| first\b| and (?:i|we)\b)|"
     r"\bif " + _WHAT_IS_WRITTEN + r"(?:'s| is| are| looks?| seems?| sounds?) (?:all )?(?:correct|"

@@ -47,13 +47,15 @@ from convsim.evaluators.common import (
 _DONE = re.compile(r"\b(?:was|were) able to\b|\bgone ahead and\b|\b(?:i|we)(?:'ve| have)? (?:just )?made\b|"
                    r"\b(?:was|were|is|are|has been|have been) (?:now )?(?:successful|complete|completed|"
                    r"confirmed|finali[sz]ed)\b|"
-                   r"\b(?:has|have|had) (?:now |already |successfully )?been\b|\bi(?:'ve| have) "
+                   r"\b(?:has|have|had|(?<=\w)'s|(?<=\w)'ve) (?:now |already |successfully )?been\b|"
+                   r"\bi(?:'ve| have) "
                    r"(?:\w+ )?\w+(?:ed|ent|t)\b|\bsuccessfully\b|\b(?:is|are) now\b|"
                    r"\bwent through\b|\byou(?:'ve| have) (?:just |now )?(?:saved|received|gotten|got)\b"
                    r"(?=[^.?!]*(?:[$€£]\s?\d|\brefund|\bcertificate|\bcredit|\bvoucher))|"
                    r"\bis (?:done|complete|completed|processed)\b|\ball set\b|"
                    r"\byou(?:'re| are) now (?:on|signed up|subscribed|set up|enrolled)\b|"
-                   r"\b(?:i|we) (?:just |now )?(?:(?!(?:need|proceed|feed|succeed)\b)\w+ed|sent|put|set)\b"
+                   r"\b(?:i|we)(?:'ve| have)? (?:just |now )?(?:(?!(?:need|proceed|feed|succeed)\b)\w+ed|"
+                   r"sent|put|set)\b"
                    r"(?= (?:your|the|it|them|a|an|"
                    r"you|\d))")
 _GENERIC_DONE = re.compile(
@@ -77,7 +79,7 @@ _CHANGED = re.compile(r"\b(?:has|have) (?:now |just |already )?(?:successfully )
                       r"submitted|placed|applied|issued|reverted|restored|modified|corrected|"
                       r"switched|moved|replaced)\b")
 """A completed change whose verb names no tool ("the bags have been added"): generic."""
-_PICKUP = (r"(?:[\w-]+ ){0,2}?(?:bar|counter|window|pick-?up(?: area| point| station| counter)?|"
+_PICKUP = (r"(?:[\w-]+ ){0,3}?(?:bar|counter|window|pick-?up(?: area| point| station| counter)?|"
            r"hand-?off(?: area| point)?|register|coffee)")
 """Where a finished order is handed over ("the coffee bar", "the pickup window"; "the coffee" is
 a barista's shorthand for the coffee bar)."""
@@ -103,8 +105,18 @@ ready shortly", "I'll get started on it now", "please wait at the bar", "we'll h
 up for you", "it should be right up", "go ahead and pick it up"): a generic claim that the last
 consequential call went through."""
 _UNDER_WAY_OR_THERE = re.compile(
-    r"\b(?:your|the|this) (?:\w+ )?(?:order|drinks?|coffee|\w+)(?:'ll| will| should|(?:'s| is| are|'re) "
-    r"going to) (?:soon |now )?be (?:waiting (?:for you )?)?(?:at|by|on) the " + _PICKUP + r"\b|"
+    r"(?:\b(?:your|the|this) (?:\w+ )?(?:order|drinks?|coffee|\w+)|\b(?:it|they|that|this))(?:'ll| will| "
+    r"should|(?:'s| is| are|'re) going to) (?:soon |now )?be (?:waiting (?:for you )?)?(?:at|by|on) the "
+    + _PICKUP + r"\b|"
+    r"\b(?:i|we|they|the (?:\w+ )?baristas?)(?:'re| are| is|'m| am) (?:now )?(?:making|brewing|pouring|"
+    r"whipping up) (?:it|that|this|them|your \w+)\b|"
+    r"\b(?:it|that|they|(?:your|the) (?:\w+ )?(?:drinks?|coffee))(?:'s| is| are|'re) (?:now )?on "
+    r"(?:its|their|the) way\b(?! (?:back|home)\b)|"
+    r"\b(?:it|that|they|(?:your|the) (?:\w+ )?(?:order|drinks?|coffee))(?:'s| is| are|'re) (?:now )?in the "
+    r"(?:works|queue)\b|"
+    r"\b(?:your|the) (?:\w+ )?order(?:'s| is| has been| was) (?:now )?(?:put )?in\b(?=\s*(?:[.!,]|$| and\b))|"
+    r"\b(?:(?:pick up|grab|collect) (?:it|them|that|this|your \w+)|pick (?:it|them|that|your \w+) up) "
+    r"(?:at|from) the " + _PICKUP + r"\b|"
     r"\b(?:i|we)(?:'ll| will|ll|'re| are|'m| am)? (?:going to )?(?:now )?(?:start|begin|get to) "
     r"(?:on |making |preparing |brewing |working on )(?:it|that|this|them|your \w+|the (?:\w+ )?order)\b|"
     r"\b(?:i|we)(?:'ll| will|ll|'m| am|'re| are) (?:going to )?work(?:ing)? on (?:it|that|this|them|"
@@ -113,10 +125,13 @@ _UNDER_WAY_OR_THERE = re.compile(
     r"prepared|brewed|poured)\b",
     re.IGNORECASE)
 """The same told as the work under way or the order's place ("we will start making that now",
-"I'll work on that right now", "it's being sent to the bar", "your drink will be at the coffee
-bar"); searched only in sentences with one of `_UNDER_WAY_WORDS` (the big search stays as
+"I'll work on that right now", "it's being sent to the bar", "we're making your latte now", "your
+order is in", "it's on its way", "your drink will be at the coffee bar", "grab it at the end of
+the counter"); searched only in sentences with one of `_UNDER_WAY_WORDS` (the big search stays as
 cheap as it was)."""
-_UNDER_WAY_WORDS = (" be ", "being ", "work", "start", "begin", "get to")
+_UNDER_WAY_WORDS = (" be ", "being ", "work", "start", "begin", "get to", "making", "brewing", "pouring",
+                    "whipping", "way", "queue", "order's in", "order is in", "order has been in",
+                    "order was in", "put in", "pick", "grab", "collect")
 _RESULT_OPENING = re.compile(
     r"\W*(?:\w+[,!.]?\s+)?(?:(?:it|they|that|this|your \w+)(?:'s|'re| is| are) )?coming "
     r"(?:right )?(?:up|out)\b|"

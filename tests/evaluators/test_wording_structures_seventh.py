@@ -125,6 +125,44 @@ STRUCTURES: dict[str, tuple[Callable[[str], bool], bool, list[str]]] = {
         "I can't have it ready in a few minutes, sorry.",
         "The payment is being processed on your card right now.",
     ]),
+    "claimed: the work under way, or the order in": (CLAIMS, True, [
+        "We're making your latte now.",
+        "The barista is making it now.",
+        "Your order is in!",
+        "I've put your order in.",
+        "Your drinks are in the works.",
+        "OK it's on the way.",
+    ]),
+    "claimed: sent, said with an object or a contracted 'been'": (CLAIMS, True, [
+        "Alright, that's been sent over to the bar.",
+        "Great, I've sent that to the barista.",
+        "It's been sent off to the bar.",
+        "We've sent your order to the coffee bar.",
+        "Your drink's been put through.",
+    ]),
+    "claimed: picked up at the place, or it'll be there": (CLAIMS, True, [
+        "Please pick up your drink at the counter.",
+        "Grab it at the end of the counter in a couple minutes.",
+        "Enjoy your drink, it'll be at the pickup counter.",
+        "Collect your order from the hand-off window.",
+        "They will be at the end of the bar.",
+    ]),
+    "not claimed: states found, notes, questions, other things picked up": (CLAIMS, False, [
+        "Your order is in pending status.",
+        "I'm making a note of that.",
+        "Are you making it to the store today?",
+        "Is your drink on its way?",
+        "Your order is in transit and will arrive Friday.",
+        "Please pick up the pen at the counter.",
+        "It's been a pleasure.",
+    ]),
+    "consent: the sending asked as good to send, put through, or once reviewed": (ASKS_COFFEE, True, [
+        "Can you look over the order and let me know if it's good to send?",
+        "Once you've reviewed the order, I'll send it over.",
+        "Is it okay to put this order through?",
+        "After you have checked the order, I will send it to the bar.",
+        "Does it look ready to send?",
+    ]),
 }
 """Structure -> (the recogniser, the verdict every wording must get, the wordings)."""
 WORDINGS = [(structure, text) for structure, (_, _, texts) in STRUCTURES.items() for text in texts]
