@@ -335,7 +335,7 @@ def _sign_on(text: str, tokens: list[re.Match[str]], i: int, lex: Lexicon) -> in
                 not _never(t.group(0)) and (t.group(0).lower() not in lex.english or lex.is_name(t.group(0))
                                             # "Jie Wan here": a surname that is also a word
                                             or k == 1 and _title(t.group(0), 2) and not first
-                                            and _unknown(run[0].group(0), lex))
+                                            and run[0].group(0).lower() not in lex.english)
                 for k, t in enumerate(run[:-1])) and (first or HERE_END.match(text, run[-1].end())):
             return n
     return 0

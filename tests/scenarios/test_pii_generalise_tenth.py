@@ -1,12 +1,13 @@
 """The scrubber on the kinds of gap the tenth probe showed, in sentences written here (none taken
-from a probe). Recall: a romanised name signing on mid-message ("Minjun Seo here, I rang
-earlier") or said after "under" ("It's under Haeun Baek."); a two-word owner after its cue ("using
-Soyeon Bae's login"); ids with letters and dashes after an id acronym, "voter ID" or a sentence
-that is only "Number ..."; one-time codes said by how they came ("It texted me QX-204518"), PINs by
-when they were set ("I set it to 5093 last week"), passwords that start with digits ("password
-39kd021"); Malaysian streets ("14 Jalan Ampang"). Precision: year spans after "member"; serial
-numbers after "SN"; a gift card's scratch code; shops compared by their deals ("Ben & Jerry's had
-a better deal") or named for their ads ("the one from Lowe's ad"). Values are made up here."""
+from a probe). Recall: romanised Chinese given names (faker's zh_CN/zh_TW romanised lists,
+recognition only); a romanised name signing on mid-message ("Minjun Seo here, I rang earlier") or
+said after "under" ("It's under Haeun Baek."); a two-word owner after its cue ("using Soyeon Bae's
+login"); ids with letters and dashes after an id acronym, "voter ID" or a sentence that is only
+"Number ..."; one-time codes said by how they came ("It texted me QX-204518"), PINs by when they
+were set ("I set it to 5093 last week"), passwords that start with digits ("password 39kd021");
+Malaysian streets ("14 Jalan Ampang"). Precision: year spans after "member"; serial numbers after
+"SN"; a gift card's scratch code; shops compared by their deals ("Ben & Jerry's had a better
+deal") or named for their ads ("the one from Lowe's ad"). Values are made up here."""
 
 from __future__ import annotations
 
@@ -26,6 +27,12 @@ Hello again! [Zhiwei] [Luo] here, about the refund.
 I'd like a cortado. It's under [Haeun] [Baek].
 Two lattes to go. Put it under [Seojun] [Lim], please.
 The pickup is under [Xiaoming] [Tan].
+# romanised Chinese given names (faker's zh_CN/zh_TW lists), no cue
+Can [Jie] pick it up?
+Did [Guiying] call you?
+Is [Jing] around today?
+Does [Yong] have the receipt?
+Sure, [Jie] can sign for it.
 # a two-word owner after its cue
 I'm using [Soyeon] [Bae]'s login today.
 Please check [Dongmin] [Kang]'s order.
@@ -96,6 +103,11 @@ Number 5 is my favourite.
 My voter registration is done.
 The NRT office is closed.
 Jalan means road.
+Is Long Beach on the route?
+Can Gang members get a discount?
+Did Wing Stop close?
+The queue was long, so I left.
+Does Pan Am still fly there?
 """
 
 

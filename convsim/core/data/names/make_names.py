@@ -26,7 +26,7 @@ LOCALES = ("en_US", "en_GB", "en_IE", "en_IN", "en_CA", "en_AU", "de_DE", "de_AT
 EXTRA_LOCALES = ("az_AZ", "de_LI", "de_LU", "en_KE", "en_NG", "en_NZ", "en_PK", "es_AR", "es_CL", "es_CO",
                  "et_EE", "fr_BE", "fr_CH", "ha_NG", "hr_HR", "hu_HU", "id_ID", "ig_NG", "is_IS", "ja_JP",
                  "lt_LT", "lv_LV", "ro_RO", "sk_SK", "sl_SI", "sw", "tw_GH", "uz_UZ", "vi_VN", "yo_NG",
-                 "zu_ZA")
+                 "zu_ZA", "zh_CN", "zh_TW")
 FIRST = ("first_names", "first_names_male", "first_names_female", "first_romanized_names",
          "first_romanized_names_male", "first_romanized_names_female")
 LAST = ("last_names", "last_names_male", "last_names_female", "last_romanized_names")
