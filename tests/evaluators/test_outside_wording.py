@@ -5,8 +5,8 @@ figures. So has the fourth set (`evaluator_labels_fourth.jsonl`, scored once hel
 16:00 UTC, tuned on since 18:30 UTC): its floors are fits too; the held-out figure is the
 fifth set's, scored once by the lead. The fifth and sixth sets have been tuned on since too
 (19:10 and 21:10 UTC): their floors are fits. The seventh set, scored once held out at 21:40
-UTC, has been tuned on since ~21:35 UTC: its floors are fits too; the next held-out figure is
-the eighth set's, scored once by the lead."""
+UTC, has been tuned on since ~21:35 UTC: its floors are fits too. The eighth set's floors are
+its held-out figures (scored once by the lead at ~21:58 UTC)."""
 
 from __future__ import annotations
 
@@ -90,6 +90,13 @@ MEASURED_SEVENTH = {  # the seventh set: FITS since 2026-12-06 ~21:35 UTC (the r
     "consent_asked": (47 / 47, 47 / 47), "success_claimed": (69 / 69, 69 / 69),
     "transfer": (0.0, 0.0), "cost_disclosed": (4 / 7, 4 / 6),
     "cost_meaning": (5 / 7, 5 / 6)}
+EIGHTH = _records(bench.FOURTH.with_name("evaluator_labels_eighth.jsonl"))
+MEASURED_EIGHTH = {  # the eighth set: HELD OUT, scored once by the lead at ~21:58 UTC 2026-12-06
+    # after the seventh-set round (the rules before that round gave consent 35/36, 35/42;
+    # success 76/78, 76/87). Only 3 cost positives; no transfer positive and 1 false alarm.
+    "consent_asked": (37 / 38, 37 / 42), "success_claimed": (79 / 81, 79 / 87),
+    "transfer": (0.0, 0.0), "cost_disclosed": (3 / 3, 3 / 3),
+    "cost_meaning": (3 / 3, 3 / 3)}
 
 
 def test_the_labelled_set_is_big_enough_and_from_three_datasets() -> None:
@@ -113,11 +120,12 @@ def test_the_second_held_out_set_is_new_turns() -> None:
 
 
 @pytest.mark.parametrize("split", ["test", "holdout", "fresh", "fourth", "fifth", "sixth",
-                                   "seventh"])
+                                   "seventh", "eighth"])
 @pytest.mark.parametrize("kind", bench.ROWS)
 def test_held_out_precision_and_recall_do_not_regress(kind: str, split: str) -> None:
     test = {"test": [r for r in RECORDS if r["split"] == "test"], "holdout": HOLDOUT,
-            "fresh": FRESH, "fourth": FOURTH, "fifth": FIFTH, "sixth": SIXTH, "seventh": SEVENTH}[split]
+            "fresh": FRESH, "fourth": FOURTH, "fifth": FIFTH, "sixth": SIXTH, "seventh": SEVENTH,
+            "eighth": EIGHTH}[split]
     predict, label = bench.PREDICTS[kind], bench.LABEL_OF.get(kind, kind)
     got = [(predict(r), r[label]) for r in test]
     tp = sum(p and w for p, w in got)
@@ -126,7 +134,9 @@ def test_held_out_precision_and_recall_do_not_regress(kind: str, split: str) -> 
     want_p, want_r = {"test": MEASURED, "holdout": MEASURED_HOLDOUT,
                       "fresh": MEASURED_FRESH, "fourth": MEASURED_FOURTH,
                       "fifth": MEASURED_FIFTH, "sixth": MEASURED_SIXTH,
-                      "seventh": MEASURED_SEVENTH}[split][kind]
+                      "seventh": MEASURED_SEVENTH, "eighth": MEASURED_EIGHTH}[split][kind]
     assert precision >= want_p - 1e-9 and recall >= want_r - 1e-9, (kind, precision, recall)
-    if split in ("fresh", "fourth", "fifth", "sixth", "seventh") and kind == "transfer":  # false alarms only
-        assert sum(p for p, _ in got) == 0  # a fit (was 2 when scored held out)
+    if split in ("fresh", "fourth", "fifth", "sixth", "seventh", "eighth") and kind == "transfer":
+        # no transfer positive: false alarms only; 0 on the sets tuned on (fresh had 2 held out),
+        # 1 on the eighth held out (an insurance-policy explanation)
+        assert sum(p for p, _ in got) == (split == "eighth")
