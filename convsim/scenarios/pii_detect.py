@@ -273,7 +273,7 @@ ID_CUE = re.compile(
     r"carn[eé]t? de identidad|carn[eé]t? (?:de )?identidade?|tax file number|"
     r"hkid|my number|emirates id|cnp|egn|oib|amka|jmbg|isikukood|asmens kodas|henkilötunnus|hetu|"
     r"fødselsnummer|cpr|kennitala|kimlik|(?:my|her|his|your|their) (?:id|social)|"
-    r"ahv|avs|cuit|cuil|rfc|nif|nic|pps|cnp|ruc|nit|nrt|cui|dpi|svnr|sv-nummer|voter (?:id|card)|epic|"
+    r"ahv|avs|cuit|cuil|rfc|nif|nic|pps|cnp|ruc|nit|nrt|cui|dpi|svnr|sv-nummer|voter (?:id|card)|"
     r"sozialversicherungs(?:nummer)?|versicherungsnummer|insurance number|"
     r"(?:national|civil|population) regist(?:er|ry)(?: number)?|register number|"
     r"numéro (?:national|d'assurance sociale|de sécurité sociale)|número (?:nacional|de identidad|"

@@ -74,11 +74,16 @@ CODE_HINT = re.compile(r"sms|text|mail|received|got", re.IGNORECASE)
 SENT_CODE = re.compile(r"code (?:we|I|you|they) (?:just )?(?:sent|texted|got|received|emailed)",
                        re.IGNORECASE)
 SET_IT = re.compile(r"\bI\s+(?:set|changed|reset)\s+it\s+(?:back\s+)?to\s*$", re.IGNORECASE)
+# what may follow a code said by how it came or when it was set: the clause's end, or when
+CODE_END = re.compile(r"\s*(?:[.,;:!?)]|$)|\s+(?:last|yesterday|today|earlier|this|a (?:minute|moment|"
+                      r"second|while|few)|an hour|just now|ago|when|after|before|on|if|but|and|so|"
+                      r"because|since|I think|please)\b", re.IGNORECASE)
 CAME_AS = re.compile(r"\b(?:texted|sent|emailed|messaged)\s+me\s*$", re.IGNORECASE)
 QUANTITY_AFTER = re.compile(r"\s*(?:characters?|chars?|digits?|letters?|numbers?|times?|minutes?|mins?|"
                             r"hours?|hrs?|days?|weeks?|seconds?|secs?|attempts?|tries|%|percent|dollars?|"
                             r"euros?|pounds?|[ap]\.?m\b|items?|pieces?|units?|orders?)\b", re.IGNORECASE)
-SECRET_VALUE = re.compile(r"\d+(?:[ -]\d+)*(?![\w-])|[^\W_][\w-]*")  # "75wr783" too
+# a password may start with digits ("75wr783"), an ordinal may not ("2nd")
+SECRET_VALUE = re.compile(r"\d+(?:[ -]\d+)*(?![\w-])|[^\W\d_][\w-]*|\d+[^\W\d_]+\d[\w-]*")
 
 
 def find_secrets(text: str) -> Iterator[Span]:
@@ -110,8 +115,9 @@ def find_secrets(text: str) -> Iterator[Span]:
                 r"\d+(?:[ -]\d+)*", value) and not SENT_CODE.search(window) and not (
                 CAME_AS.search(window) and re.fullmatch(r"[A-Z]{1,3}-?\d{4,8}", value)):
             continue  # after a bare "the code I got" only digits are a one-time code ("SAVE20" is not)
-        if SET_IT.search(window) and not 4 <= sum(c.isdigit() for c in value) <= 8:
-            continue  # "I set it to 20 degrees": a setting, not a PIN
+        if (SET_IT.search(window) or CAME_AS.search(window)) and not (
+                4 <= sum(c.isdigit() for c in value) <= 8 and CODE_END.match(text, m.end())):
+            continue  # "I set it to 1500 watts", "They sent me 12 cups": a setting, a quantity
         if len(value) < 2 and not value.isdigit():
             continue  # "the password I received": "I" is no answer
         if not any(c.isdigit() for c in value) and not WORD_SECRET_CUE.search(

@@ -56,6 +56,8 @@ It emailed me [H-920417].
 I set it to [5093] last week.
 I changed it to [8-1-8-1] yesterday.
 I set it to [40217] when I signed up.
+It texted me [4821] just now.
+I set it to [6630], I think.
 password [39kd021]
 My password [81zz730], if you need it.
 # Malaysian streets
@@ -97,6 +99,12 @@ It's under New Management.
 Do you sell spare parts for Lego Technic?
 I set it to 20 degrees.
 I changed it to 3 shots.
+They sent me 3 boxes instead of 2.
+They sent me 1200 cups by mistake.
+I set it to 1500 watts.
+It texted me 2 reminders.
+I set it to 2024 mode.
+Wrong PIN 2nd time.
 It texted me twice.
 They sent me a parcel.
 Number 5 is my favourite.
