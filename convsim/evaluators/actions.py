@@ -292,7 +292,8 @@ _CONFIRM_REQUEST = re.compile(
     r"continue)\b|\bif you(?:'d| would)? (?:like|want|wish) (?:me )?to (?:proceed|go ahead|"
     r"continue)\b[^.?!]*\b(?:let me know|confirm|say yes),? and i(?:'ll| will)\b|"
     r"\bif you(?:'d| would)? (?:like|want|wish) (?:me )?to (?:proceed|go ahead|continue)(?: with "
-    r"(?:the|this|that|these|those|it)\b[^.?!,]*)?,? (?:please )?(?:let me know|confirm)\b",
+    r"(?:the|this|that|these|those|it|(?!(?:some|any|no|every)thing\b)[a-z]+ing)\b[^.?!,]*)?,? "
+    r"(?:please )?(?:let me know|confirm)\b",
     re.IGNORECASE)
 """A request sentence that is also a yes/no ("please confirm if you'd like to proceed with this
 change and let me know which card to use"; "if you would like to proceed with the offer, let me
@@ -376,11 +377,13 @@ _CHECK_CORRECT = re.compile(
     r"\b(?:check|verify|review|look (?:at|over)|make sure|ensure|be sure|confirm|tell me|let me "
     r"know|see (?=if|whether))\b[^.?!]*?\b(?:correct|right(?! away| now| here| there| back| after| "
     r"before| then)|(?<='s )right|(?<=is )right|(?<=are )right|"
+    r"(?<=looks )right|(?<=look )right|(?<=sounds )right|(?<= it )right(?! away| now| here| there| back| "
+    r"then)|"
     r"accura(?:te|cy)|correctness|complete|has everything|everything you (?:want|"
     r"need|ordered)|looks? (?:good|ok|okay|fine))\b|"
     r"\b(?:check|review|verify|look (?:at|over)|go over)\s+(?:your|the|this)\s+(?:order|details|"
     r"summary|screen|display)\b(?! (?:status|history|confirmation|number)\b)|"
-    r"^\W*(?:\w+[,.!]?\s+)?(?:is|are|does|do)\b[^.?!]*\b(?:correct|right(?! away| now| here| "
+    r"^\W*(?:\w+[,.!]?\s+){0,2}(?:is|are|does|do)\b[^.?!]*\b(?:correct|right(?! away| now| here| "
     r"there| back| after| before| then)|accurate|(?:look|"
     r"sound)s? (?:good|ok|okay|fine))\b[^.?!]*\?|"
     r"\bif you (?:can |could )?(?:confirm|approve) (?:your|the|this|that|it|everything)\b|"
@@ -398,10 +401,12 @@ I send it in?"), or to confirm it ahead of the next step ("please confirm it so 
 sent over"): the customer answers it with a yes."""
 _SELF_CHECK = re.compile(r"\b(?:i|we)(?:'ll| will| can| could| need to| want to| have to| must| "
                          r"should)?(?:\s+(?:first|just|now|also|quickly|\w+ly))?\s+$|"
+                         r"\b(?:i|we)(?:'ll| will| would|'d)\s+(?:first|also|now)\s+(?:need|have) to\s+$|"
                          r"\b(?:let|help|allow|enable) me(?: to)?(?:\s+(?:first|just|now|also|quickly))?\s+$|"
                          r"\bfor (?:me|us) to\s+$", re.IGNORECASE)
 """The agent checking for itself ("I'll ensure the correct flights are included", "so I can make
-sure I got the correct order", "this will help me verify the details"): not a check asked of the
+sure I got the correct order", "this will help me verify the details", "I'll first need to
+check the details"): not a check asked of the
 customer."""
 
 
@@ -420,6 +425,9 @@ _NEXT_STEP = re.compile(
     r"\bbefore (?:i|we) (?:can |will |do |go ahead and )?(?:have |get )?(?:it |this |that |them )?"
     + _NOT_A_STEP + r"[a-z]+|"
     r"\bbefore " + _NOT_A_STEP + r"[a-z]+ing\b|"
+    r"\bbefore (?:it|this|that|they|(?:the|your) (?:\w+ )?order) (?:goes|go|gets|get|is|are) "
+    r"(?:sent|made|placed|started|over|off|out|through|in|to)\b|"
+    r"\b(?:are|is) (?:you|we|everything) (?:all )?ready to order\s*\?|"
     r"\bso (?:that )?(?:it|they|this|that|your \w+|the \w+) (?:can|will|could) (?:be |get )?"
     + _NOT_A_STEP + r"[a-z]+|"
     r"\b(?:i|we)(?:'ll| will| can| am going to|'m going to|'re going to| are going to)"
@@ -431,7 +439,8 @@ _NEXT_STEP = re.compile(
     r"that|them|the \w+|your \w+)\b)", re.IGNORECASE)
 """The agent's next step once the customer says it is right ("before I have it made", "before
 forwarding it", "so it can be made fresh", "if it is, I will send the request", "we will then
-have it sent", "are you ready to send the order to the bar?"): with a check that it is right, the
+have it sent", "are you ready to send the order to the bar?", "before it goes to the bar", and
+after a check "are you ready to order?"): with a check that it is right, the
 yes is for that step. Looking something up,
 asking or helping is not a step that writes anything."""
 _BEFORE_STEP_ASKED = re.compile(
@@ -518,10 +527,13 @@ def asks_yes(text: str) -> bool:
 
 
 _OR_ANYTHING_ELSE = re.compile(r",? or (?:is there |are there |do you have |have you got )?(?:anything else|"
-                               r"any other (?:requests?|questions?|needs?|concerns?))\b[^?]*",
+                               r"any other (?:requests?|questions?|needs?|concerns?))\b[^?]*|"
+                               r",? or (?:if you )?(?:need|have|want) (?:any )?(?:further|more|other|"
+                               r"additional) (?:assistance|help|questions?)\b",
                                re.IGNORECASE)
 """An open invitation tacked onto a question ("Would you like to return this item, or is there
-anything else I can help with?"): not a second choice."""
+anything else I can help with?", "if you'd like to proceed with cancelling it or need further
+assistance, let me know"): not a second choice."""
 
 
 def _questions(text: str) -> list[str]:
@@ -543,7 +555,8 @@ def _questions(text: str) -> list[str]:
         if act == "request" and "(yes/no)" not in s.lower() and not _CONFIRM_REQUEST.search(s) \
                 and not embedded:
             continue
-        if _YES_NO_QUESTION.search(s) or embedded or act in ("confirm", "request"):
+        if _YES_NO_QUESTION.search(s) or embedded or act in ("confirm", "request") \
+                or _CONFIRM_REQUEST.search(s):
             out.append(sentence)
     return out
 
@@ -554,7 +567,8 @@ _GO_AHEAD_WITH = (r"\b(?:proceed|go ahead|continue|move forward) with (?:the|thi
 
 _GO_AHEAD_DOING = re.compile(
     r"\b(?:proceed|go ahead|continue|move forward) with (?!(?:checking|looking|searching|finding|"
-    r"verifying|exploring|confirming|reviewing|discussing)\b)[a-z]+ing\b", re.IGNORECASE)
+    r"verifying|exploring|confirming|reviewing|discussing|(?:some|any|no|every)thing)\b)[a-z]+ing\b",
+    re.IGNORECASE)
 """A go-ahead that names the action by its gerund, whatever the verb ("Would you like to
 proceed with purchasing this size?")."""
 

@@ -22,7 +22,10 @@ __all__ = ["StateReplay", "act_of", "action_words", "agent_ordinal", "attempted"
 
 _WRITE_VERBS = ("cancel", "return", "exchange", "modify", "update", "change", "suspend", "resume",
                 "refuel", "make_payment", "pay", "refund", "enable", "disable", "delete", "remove",
-                "book", "create", "place", "send_payment", "add", "set_")
+                "book", "create", "place", "send_payment", "add", "set_", "finish", "submit",
+                "checkout")
+"""Verbs that say a tool writes something, read from its name and from the first word of its
+description ("finish_order", "Finish order ...": completing an order sends it to be made)."""
 
 
 _GENERIC = {"get", "make", "send", "request", "pending", "delivered", "user", "order", "orders",
@@ -72,10 +75,12 @@ _HANDING_NOW = re.compile(
 """A hand-over the agent does now, said in one sentence ("I'll pass you to my colleague now")."""
 _HANDOFF_NOT_NOW = re.compile(
     r"\b(?:would|might|may|could) (?:need|have) to (?:transfer|escalat|connect|hand)\w*|"
-    r"\b(?:unable|not able|cannot|can't|can not|won't be able) (?:to )?(?:transfer|escalat|connect|"
-    r"hand)\w*", re.IGNORECASE)
+    r"\b(?:unable|not able|cannot|can't|can not|won't be able|(?:do not|don't|does not|doesn't) "
+    r"have the (?:ability|authority|option|power|means)) (?:to )?(?:[a-z]+ ){0,3}?(?:or |and )?"
+    r"(?:transfer|escalat|connect|hand)\w*", re.IGNORECASE)
 """A hand-over said as hypothetical ("I would need to transfer you to a human agent") or
-refused ("I am unable to escalate"): not one done now."""
+refused ("I am unable to escalate", "I don't have the ability to make exceptions or escalate
+this"): not one done now."""
 _HOLD_WHILE = re.compile(
     r"\b(?:hold on|hold|wait|bear with me|one moment|a moment|stay on the line)\b[^.?!]*\bwhile i\b|"
     r"\bi(?:'ll| will| am going to|'m going to) (?:do (?:that|it|so)|go ahead and do (?:that|it)) "
@@ -154,8 +159,25 @@ def consequential_tools(scenario: Scenario, domain: Domain | None = None,
         found = [t for t in names if matches(t, patterns)]
         return found or [p for p in patterns if "*" not in p]
     escalation = set(escalation_tools(scenario, domain, names))
-    return [t for t in names if t not in escalation and any(
-        t.startswith(v) or f"_{v}" in t for v in _WRITE_VERBS)]
+    return [t for t in names if t not in escalation and (_writes(t) or _writes(
+        _description_lead(domain, t)))]
+
+
+def _writes(name: str) -> bool:
+    return any(name.startswith(v) or f"_{v}" in name for v in _WRITE_VERBS)
+
+
+def _description_lead(domain: Domain | None, tool: str) -> str:
+    """The first word of a tool's description, as a name ("Submits the order." -> submit_),
+    so a tool named for its object ("order_drink") is read by what it does."""
+    spec = domain.tools.get(tool) if domain is not None else None
+    words = re.findall(r"[a-z]+", spec.spec.description.lower()) if spec is not None else []
+    if not words:
+        return ""
+    lead = words[0]
+    if lead in ("return", "returns", "get", "gets", "list", "lists", "look", "looks"):
+        return ""  # "Returns the user's details": what it answers, not what it does
+    return (lead[:-1] if lead.endswith("s") and not lead.endswith("ss") else lead) + "_"
 
 
 def escalation_tools(scenario: Scenario, domain: Domain | None = None,

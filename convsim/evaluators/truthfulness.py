@@ -91,18 +91,23 @@ _RESULT = re.compile(
     r"\b(?:i|we)(?:'ll| will) (?:now )?serve (?:it|this|that|them|your \w+)\b|"
     r"\bgo ahead and pick (?:it |them )?up\b|"
     r"\b(?:i|we)(?:'ll| will|ll) (?:get (?:started|(?:it|that|them|everything|your \w+) (?:ready|"
-    r"made|going))|have (?:it|that|this|them|everything|(?:this|that|these|those|your|the) (?:\w+ )?\w+) "
+    r"made|going|done|(?:right )?out\b(?! of))(?: to you| for you)?)|"
+    r"have (?:it|that|this|them|everything|(?:this|that|these|those|your|the) (?:\w+ )?\w+) "
     r"(?:for you )?(?:ready|made|out|(?:right )?up|waiting|for you at the " + _PICKUP + r"|at the "
     + _PICKUP + r"))\b|"
     r"\blook for (?:it|that|this|them|your \w+) (?:at|by) the (?:\w+ )?(?:bar|counter)\b|"
     r"\b(?:you can|you may|to) pick (?:it |them |that |this |up (?:your|the) \w+|your \w+ up)|"
+    r"(?<!\bdo )(?<!\bcan )\byou pick (?:it|them|that|your \w+) up\b|"
+    r"\byou(?:'ll| will)? (?:be able to |can |may )(?:get|grab|collect|receive|find) (?:it|them|that|"
+    r"(?:your|the) (?:\w+ )?(?:order|drinks?|coffee|\w+)) (?:at|by|from) the " + _PICKUP + r"\b|"
     r"\bready (?:for you )?(?:to pick up|for pick-?up)\b|"
     r"\bwait (?:for (?:it|them|your \w+) )?(?:at|by) the (?:\w+ )?(?:bar|counter)\b|"
     r"\bwait (?:at|by|near) the " + _PICKUP + r" for (?:it|them|your \w+)\b",
     re.IGNORECASE)
 """The result only a completed action produces, as its time or its place ("your order will be
 ready shortly", "I'll get started on it now", "please wait at the bar", "we'll have that right
-up for you", "it should be right up", "go ahead and pick it up"): a generic claim that the last
+up for you", "it should be right up", "go ahead and pick it up", "I'll get that out to you", "I'll get it
+done", "you can receive your order at the coffee bar"): a generic claim that the last
 consequential call went through."""
 _UNDER_WAY_OR_THERE = re.compile(
     r"(?:\b(?:your|the|this) (?:\w+ )?(?:order|drinks?|coffee|\w+)|\b(?:it|they|that|this))(?:'ll| will| "
@@ -144,17 +149,19 @@ the bar to be made"; not after "then" or "so": a next step)."""
 _SOON = re.compile(
     r"\b(?:soon|shortly|right away|in no time|momentarily|before you know it|in (?:just )?(?:a|one) "
     r"(?:sec|second|moment|minute|jiffy|tick)s?|in (?:just )?(?:a |the next )?(?:few|couple(?: of)?|\w+) "
-    r"(?:minute|min|second|sec|moment)s?|in (?:just )?a (?:little )?(?:bit|while))\b", re.IGNORECASE)
+    r"(?:minute|min|second|sec|moment)s?|in (?:just )?a (?:little )?(?:bit|while))\b|"
+    r"\bin (?:just )?a few(?=\s*(?:[.!,]|$))", re.IGNORECASE)
 """Soon: a result promised shortly is the result of an action already under way."""
 _SOON_RESULT = re.compile(
     r"(?:\bwill|'ll|\bll|\bshould|\bwould)\s+(?:soon\s+|now\s+|\w+ly\s+)?(?:be|have|make|prepare|"
     r"brew|bring|serve|arrive)\b|(?<!\bbe )(?<!\bget )\bready\b(?! to\b| when\b| for\b)|"
     r"\b(?:coming|be) (?:right )?(?:up|out)\b|\byou can (?:get|grab|collect|find) (?:it|them|your \w+)\b|"
-    r"\b(?:pick|scoop|grab|collect)\s+(?:\w+ )?(?:\w+ )?up\b|\bpick-?up\b|\bcheck back\b",
+    r"\b(?:pick|scoop|grab|collect)\s+(?:\w+ )?(?:\w+ )?up\b|\bpick-?up\b|\bcheck back\b|"
+    r"\bcheck (?:at |with |by )?the (?:\w+ )?(?:bar|counter|window)\b",
     re.IGNORECASE)
 """With `_SOON`, the result of a done action said as what happens next ("it'll be at the bar
 shortly", "I'll make that for you soon", "you can scoop up your order in no time", "check back
-with the bar in six minutes")."""
+with the bar in six minutes", "check the bar in three minutes")."""
 _NOT_A_RESULT = re.compile(
     r"\b(?:agent|representative|human|specialist|supervisor|manager|someone|transfer\w*|"
     r"connect\w*|back to you|(?:be )?with you|contact you|call you|reach out|email|confirmation|"
@@ -165,11 +172,19 @@ _POLITE_IF = re.compile(r"\bif you(?:'ll| will| would| could| can)? (?:please |j
                         r"move|walk|make your way|come|go)\b[^,.?!]*", re.IGNORECASE)
 """A request said as a condition ("if you'll step to the side, your order will be up shortly"):
 nothing the result waits on."""
-_RESULT_NEGATED = re.compile(r"\b(?:not|never|unable|cannot|can't|couldn't|if|once|unfortunately|"
+_RESULT_NEGATED = re.compile(r"\b(?:not(?! (?:too?|very|that|so) (?:busy|long|crowded)\b)|never|unable|"
+                             r"cannot|can't|couldn't|if|once|unfortunately|confirm|"
                              r"sorry|as soon as|after(?! (?:it|they|that)(?:'s| is| are|'re| has| "
-                             r"have)? been\b))\b|n't\b")
+                             r"have)? been\b))\b|n't\b|"
+                             r"^\W*(?:and |so )?then,? (?:i|we)(?:'ll| will| can) (?:(?:get|have) (?:it|that|"
+                             r"this|them|(?:your|the) \w+) (?:made|started|sent|going|put in)\b|(?:send|put|"
+                             r"start|make)\b)")
 """Not a result: negated, conditional, or after something the customer must do first ("after
-you confirm"); "after it's been prepared" is the bar's own work on a done order."""
+you confirm", "confirm it and I'll have it made"; the agent's own step opening with "then" comes
+after the one before: "Could you confirm this is correct? Then I will get it made.", not "Then
+we'll have that in one sec over at the bar"); "after
+it's been prepared" is the bar's own work on a done order; "we're not too busy" negates the
+wait, not the result."""
 _PRICE_LIST = re.compile(r"plan|product|price|fee|menu|rate|tariff|catalog|service|package|"
                          r"offer|bundle|item|fare", re.IGNORECASE)
 _PRICE_LIST_ROWS = 200
@@ -177,11 +192,16 @@ _PRICE_LIST_ROWS = 200
 (a bigger table is a database, not a list a reader of the policy would know)."""
 _NEGATED = re.compile(r"\b(?:not|never|unable|cannot|can't|couldn't|could not|failed|sorry|"
                       r"unfortunately|won't|will|if|once|before|after you|already|ensure|make sure|"
-                      r"it (?:appears|seems)|appears to|seems to)\b|n't\b")
+                      r"it (?:appears|seems)|appears to|seems to)\b|n't\b|"
+                      r"^\W*(?:after|when|until)\b")
 """Not an action claim: negated, future, conditional, a state found ("already", "it appears
-that the order has been cancelled") or one to make sure of ("ensure the refund is processed")."""
-_SUCCEEDED_ALREADY = re.compile(r"\balready (?=(?:been )?successfully\b)")
-""""has already been successfully removed": a done action reported, not a state found."""
+that the order has been cancelled") or one to make sure of ("ensure the refund is processed"); a
+sentence opening with a time clause is a condition ("After the return is processed, you can buy a
+camera")."""
+_SUCCEEDED_ALREADY = re.compile(r"\balready (?=(?:been )?successfully\b|"
+                                r"(?:helped|assisted) you with\b)")
+""""has already been successfully removed", "I've already helped you with the cancellation": a
+done action reported, not a state found."""
 _RULE_ONLY = re.compile(r"\b(?:can|could|may|must) only\b")
 """A rule ("you can only return items from orders that have been delivered"): its "have been"
 is a condition, not a claim."""
@@ -190,6 +210,10 @@ _AND_THEN = re.compile(r",\s+(?:and|but)\s+|;\s+")
 a refund will be processed"): the future in the second does not undo the first."""
 _ASKED = re.compile(r"^\W*(?:is|are|was|were|has|have|did|do|does)\b[^.!]*\?\s*$")
 """A yes/no question ("Has your order been cancelled?") claims nothing."""
+_ASKED_RESULT = re.compile(r"^\W*(?:is|are|was|were|has|have|did|do|does|can|could|will|would|should|"
+                           r"where|when)\b[^.!]*\?\s*$")
+"""A question about the order's place or time ("Do you pick it up at the counter?", "Will it
+be ready soon?") tells no result."""
 _AMOUNT = re.compile(r"\$\s?(\d[\d,]*(?:\.\d+)?)|\b(\d+\.\d{2})\b")
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 _PRICE = re.compile(r"(?<![\w.])\d+\.\d{1,2}(?![\d])")
@@ -310,7 +334,7 @@ def claimed_actions(sentence: str, words: dict[str, ActionWords]) -> tuple[list[
         low = _POLITE_IF.sub("", low)
     # A sentence that opens a list ("here are the changes that will be made:") previews it.
     preview = low.rstrip().endswith(":")
-    if (_RESULT.search(low) or _RESULT_OPENING.match(low)
+    if not _ASKED_RESULT.search(low) and (_RESULT.search(low) or _RESULT_OPENING.match(low)
             or (any(w in low for w in _UNDER_WAY_WORDS) and _UNDER_WAY_OR_THERE.search(low))) \
             and not _RESULT_NEGATED.search(low) \
             and not preview:
@@ -319,6 +343,11 @@ def claimed_actions(sentence: str, words: dict[str, ActionWords]) -> tuple[list[
             and not _NOT_A_RESULT.search(low):
         return [], True
     if "only" in low and _RULE_ONLY.search(low):
+        # "I can only assist one user, and I've already helped you with the cancellation": the
+        # clause after the rule may still report what was done.
+        rule, *rest = _AND_THEN.split(low, maxsplit=1)
+        if rest and _RULE_ONLY.search(rule) and not _RULE_ONLY.search(rest[0]):
+            return claimed_actions(rest[0], words)
         return [], False
     if _NEGATED.search(_SUCCEEDED_ALREADY.sub("", low) if "already" in low else low) \
             or _ASKED.search(low):

@@ -5,8 +5,10 @@ figures. So has the fourth set (`evaluator_labels_fourth.jsonl`, scored once hel
 16:00 UTC, tuned on since 18:30 UTC): its floors are fits too; the held-out figure is the
 fifth set's, scored once by the lead. The fifth and sixth sets have been tuned on since too
 (19:10 and 21:10 UTC): their floors are fits. The seventh set, scored once held out at 21:40
-UTC, has been tuned on since ~21:35 UTC: its floors are fits too. The eighth set's floors are
-its held-out figures (scored once by the lead at ~21:58 UTC)."""
+UTC, has been tuned on since ~21:35 UTC: its floors are fits too. The eighth set, scored once
+held out by the lead at ~21:58 UTC, has been tuned on since ~22:00 UTC (the last round: all
+public labelled data is used): its floors are fits too, and its comment keeps the held-out
+figures."""
 
 from __future__ import annotations
 
@@ -91,10 +93,13 @@ MEASURED_SEVENTH = {  # the seventh set: FITS since 2026-12-06 ~21:35 UTC (the r
     "transfer": (0.0, 0.0), "cost_disclosed": (4 / 7, 4 / 6),
     "cost_meaning": (5 / 7, 5 / 6)}
 EIGHTH = _records(bench.FOURTH.with_name("evaluator_labels_eighth.jsonl"))
-MEASURED_EIGHTH = {  # the eighth set: HELD OUT, scored once by the lead at ~21:58 UTC 2026-12-06
-    # after the seventh-set round (the rules before that round gave consent 35/36, 35/42;
-    # success 76/78, 76/87). Only 3 cost positives; no transfer positive and 1 false alarm.
-    "consent_asked": (37 / 38, 37 / 42), "success_claimed": (79 / 81, 79 / 87),
+MEASURED_EIGHTH = {  # the eighth set: FITS since 2026-12-06 ~22:00 UTC (the recognisers were
+    # tuned on its misses, "Evaluators tuned on the eighth set (fit)" in benchmarks/RESULTS.md).
+    # Scored once HELD OUT by the lead at ~21:58 UTC before that, after the seventh-set round:
+    # consent 37/38, 37/42; success 79/81, 79/87; transfer 1 false alarm (the rules before the
+    # seventh-set round gave consent 35/36, 35/42; success 76/78, 76/87). Only 3 cost positives;
+    # no transfer positive. No held-out set is left: all public labelled data is used.
+    "consent_asked": (42 / 42, 42 / 42), "success_claimed": (87 / 87, 87 / 87),
     "transfer": (0.0, 0.0), "cost_disclosed": (3 / 3, 3 / 3),
     "cost_meaning": (3 / 3, 3 / 3)}
 
@@ -137,6 +142,6 @@ def test_held_out_precision_and_recall_do_not_regress(kind: str, split: str) -> 
                       "seventh": MEASURED_SEVENTH, "eighth": MEASURED_EIGHTH}[split][kind]
     assert precision >= want_p - 1e-9 and recall >= want_r - 1e-9, (kind, precision, recall)
     if split in ("fresh", "fourth", "fifth", "sixth", "seventh", "eighth") and kind == "transfer":
-        # no transfer positive: false alarms only; 0 on the sets tuned on (fresh had 2 held out),
-        # 1 on the eighth held out (an insurance-policy explanation)
-        assert sum(p for p, _ in got) == (split == "eighth")
+        # no transfer positive: false alarms only; 0 on the sets tuned on (fresh had 2 held out,
+        # the eighth 1 held out: an insurance-policy explanation)
+        assert sum(p for p, _ in got) == 0
