@@ -437,3 +437,10 @@ class AgentReply(Record):
     """The agent closed the conversation."""
     handoff: bool = False
     """The agent handed the customer over to a human."""
+
+
+def left_unasked(conversation: Conversation) -> str | None:
+    """Why nothing was asked of the agent: the customer left without making its scenario's
+    request (its `LEFT_UNASKED` label), or None."""
+    how = conversation.labels.get(LEFT_UNASKED)
+    return f"the customer left without making its request ({how})" if how else None

@@ -25,7 +25,7 @@ claim about it, an honest report (an agent turn after the fault says it failed o
 over), and a retry or a hand-over (when the pack has a transfer tool). The rationale
 says which goal was judged.
 
-A customer who left without making its request (see `process.left_unasked`) set the agent no
+A customer who left without making its request (see `core.records.left_unasked`) set the agent no
 goal: not applicable, unless the agent carried out a consequential action anyway (then judged
 as usual: nothing should have changed).
 """
@@ -35,7 +35,7 @@ from __future__ import annotations
 from typing import Any
 
 from convsim.core.packs.model import Domain
-from convsim.core.records import Conversation, Scenario, Score, ToolCall
+from convsim.core.records import Conversation, Scenario, Score, ToolCall, left_unasked
 from convsim.core.registry import evaluator
 from convsim.evaluators.common import (
     StateReplay,
@@ -46,7 +46,6 @@ from convsim.evaluators.common import (
     pack_of,
     quote,
 )
-from convsim.evaluators.process import left_unasked
 from convsim.evaluators.truthfulness import action_claims, claimable_tools
 
 _MISSING = object()

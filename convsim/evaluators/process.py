@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from convsim.core.records import LEFT_UNASKED, Conversation, Scenario, Score, ToolCall
+from convsim.core.records import Conversation, Scenario, Score, ToolCall, left_unasked
 from convsim.core.registry import evaluator
 
 
@@ -49,13 +49,6 @@ def unreachable_steps(calls: list[ToolCall], steps: list[Any]) -> tuple[list[str
         later = [s.name for s in required[k:] if first_ok_call(calls, s.tools) is None]
         return later, fault
     return [], None
-
-
-def left_unasked(conversation: Conversation) -> str | None:
-    """Why nothing was asked of the agent: the customer left without making its scenario's
-    request (its `LEFT_UNASKED` label), or None."""
-    how = conversation.labels.get(LEFT_UNASKED)
-    return f"the customer left without making its request ({how})" if how else None
 
 
 class ProcessEvaluator:
