@@ -4,12 +4,17 @@ Faker instances and the checked numbers (phones, cards, IBANs) drawn from them.
 
 Every draw here takes the builder's own random generator in the order the builders always
 drew, so each builder still writes its committed probe byte for byte.
+
+Faker reads the clock for some values (a PESEL or a Belgian national number holds a birth date
+drawn up to "now"; others count back from today), so a builder that draws them runs under
+`at_build_time`: the clock stopped at the instant its probe was written.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import gzip
 import json
 import random
@@ -19,9 +24,11 @@ import unicodedata
 import zlib
 from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 import phonenumbers
+import time_machine
 from faker import Faker
 from stdnum import iban as std_iban
 from stdnum import luhn
@@ -29,6 +36,21 @@ from stdnum import luhn
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data"  # /work/shared/data beside the checkout, and in CI
 PLACES = REPO / "convsim" / "scenarios" / "data" / "places.tsv.gz"  # used as a list of towns only
+# When the clock-reading probes were written; any instant from 18:00 to 22:00 UTC that day
+# rebuilds them byte for byte (benchmarks/RESULTS.md, "Probe builders no longer read the clock").
+BUILT_AT = dt.datetime(2026, 12, 6, 20, 0, tzinfo=ZoneInfo("UTC"))
+
+Build = TypeVar("Build", bound=Callable[..., Any])
+
+
+def at_build_time(build: Build) -> Build:
+    """`build` run with the clock (and the local time zone) stopped at BUILT_AT, so Faker's
+    clock-based values are the ones the committed probe holds, whatever the day or zone."""
+    @functools.wraps(build)
+    def frozen(*args: Any, **kwargs: Any) -> Any:
+        with time_machine.travel(BUILT_AT, tick=False):
+            return build(*args, **kwargs)
+    return frozen  # type: ignore[return-value]
 
 
 def parse_args(doc: str | None, out: Path, data: Path = DATA) -> argparse.Namespace:

@@ -524,6 +524,7 @@ def _replace_once(text: str, old: str, new: str) -> str | None:
     return pattern.sub(lambda _: new, text)
 
 
+@common.at_build_time
 def build(data: Path) -> list[dict[str, Any]]:
     lines_in, vocabulary = carriers(data)
     maker = Maker(vocabulary)

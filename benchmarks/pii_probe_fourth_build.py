@@ -294,6 +294,7 @@ def plan() -> list[str]:
     return jobs
 
 
+@common.at_build_time
 def build(data: Path) -> list[dict[str, Any]]:
     lines_in, vocabulary = carriers(data)
     maker = Maker(vocabulary)
