@@ -17,7 +17,6 @@ import ipaddress
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date
 
 import phonenumbers
 from stdnum import iban, luhn
@@ -620,6 +619,13 @@ NOT_BIRTH_CUE = re.compile(
     r"publicado|fundado|abierto|inaugurad[oa]|uscito|fondato|aperto)\b", re.IGNORECASE)
 
 
+REFERENCE_YEAR = 2026
+"""The year the date rules count from (a two-digit year's century, the latest birth year, 16
+years for an old date), fixed rather than read from the clock: the same transcript scrubs
+the same whatever the day it is ingested (read from the clock, 'dated 03/04/2011' became a
+date of birth on 1 January 2027)."""
+
+
 def _date_parts(m: re.Match[str]) -> tuple[int, int, int] | None:
     g = m.groupdict()
     month = MONTHS[g["mon"].lower()] if g.get("mon") else int(g["m"])
@@ -627,8 +633,8 @@ def _date_parts(m: re.Match[str]) -> tuple[int, int, int] | None:
     if g.get("m") and g.get("s") and month > 12 and day <= 12:
         day, month = month, day  # US month/day order
     if year < 100:
-        year += 1900 if year > date.today().year % 100 else 2000
-    if not (1 <= month <= 12 and 1 <= day <= 31 and 1900 <= year <= date.today().year):
+        year += 1900 if year > REFERENCE_YEAR % 100 else 2000
+    if not (1 <= month <= 12 and 1 <= day <= 31 and 1900 <= year <= REFERENCE_YEAR):
         return None
     return year, month, day
 
@@ -637,7 +643,8 @@ YEAR_DIGITS = re.compile(r"(?<!\d)\d{4}(?!\d)")
 
 
 def find_birth_dates(text: str) -> Iterator[Span]:
-    """Dates of birth: a date with a birth cue nearby, or a full date over 16 years ago."""
+    """Dates of birth: a date with a birth cue nearby, or a full date 16 years before
+    `REFERENCE_YEAR` or earlier."""
     taken: list[tuple[int, int]] = []
     # every pattern but the first needs a four-digit year: most texts have none
     for pattern in DATES if YEAR_DIGITS.search(text) else DATES[:1]:
@@ -651,7 +658,7 @@ def find_birth_dates(text: str) -> Iterator[Span]:
             before = re.split(r"\d{4}|[.!?;]\s", text[max(0, m.start() - 40):m.start()])[-1]
             after = re.split(r"\d|[.!?;,]\s", text[m.end():m.end() + 25])[0]
             near = before + " " + after
-            old = parts[0] <= date.today().year - 16 and len(m.group("y")) == 4
+            old = parts[0] <= REFERENCE_YEAR - 16 and len(m.group("y")) == 4
             if BIRTH_CUE.search(near) or old and not NOT_BIRTH_CUE.search(before):
                 taken.append((m.start(), m.end()))
                 yield Span(m.start(), m.end(), "dob", "{:04d}-{:02d}-{:02d}".format(*parts))
