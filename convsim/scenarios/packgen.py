@@ -444,6 +444,17 @@ def _steps_taken(steps: list[dict[str, Any]], conv: _Conv) -> list[dict[str, Any
     return [{**s, "before": [b for b in s["before"] if b in names]} for s in kept]
 
 
+def adds_later(slots: dict[str, Any], opening: str, later_turns: list[str]) -> list[str]:
+    """The slots the real customer did not open with but said in a later turn ("Can I add
+    Hazelnut?" after "Can I get a latte?"): the simulated customer adds them before agreeing
+    to the order (`adds_later`, read by the agenda customer). A value never said (a quantity
+    of 1 nobody spoke) is not added."""
+    said = {w for t in later_turns for w in _words(t)}
+    said |= {NUMBER_WORDS[w] for w in list(said) if w in NUMBER_WORDS}
+    return [k for k, v in slots.items() if "{" + k + "}" not in opening
+            and isinstance(v, str) and _said(v, said)]
+
+
 def _deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     out = dict(base)
     for k, v in extra.items():
@@ -588,6 +599,9 @@ def pack_from_transcripts(transcripts: Sequence[str | Path], out: str | Path, na
             c = usable[i]
             slots = per_conv[c.id]
             opening = _templatize(c.customer[0], slots)
+            later = adds_later(slots, opening, c.customer[1:])
+            if later:
+                slots = {**slots, "adds_later": later}
             scenarios.append({
                 "intent": intent, "weight": weight,
                 "goal": f"{_humanize(intent).capitalize()}: {opening}",

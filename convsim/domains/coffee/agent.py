@@ -81,6 +81,8 @@ class CoffeeOrder(BaseModel):
     asked: list[str] = Field(default_factory=list)
     """Slots already asked for (each at most twice: the agent never nags)."""
     order_id: str | None = None
+    menu_item_id: str | None = None
+    order_item_id: str | None = None
     unclear: int = 0
 
 
@@ -151,6 +153,19 @@ def _summary(order: CoffeeOrder) -> str:
     return text + (f", {order.here_or_to_go.lower()}" if order.here_or_to_go else "")
 
 
+ATTRIBUTES = (("milk-options", "milk"), ("caffeine", "caffeine"), ("hot-or-iced", "hot_or_iced"),
+              ("espresso-shots", "espresso_shots"))
+"""The menu's attribute ids and the order fields they hold."""
+AMENDABLE = ("quantity", "milk", "caffeine", "hot_or_iced", "espresso_shots", "here_or_to_go", "addons")
+"""What a customer can still change at the summary (the drink itself is a new order)."""
+
+
+def _attributes(order: CoffeeOrder, since: CoffeeOrder | None = None) -> list[dict[str, str]]:
+    """The order's attributes (those changed since `since`, when given)."""
+    return [{"attribute_id": a, "option": getattr(order, f)} for a, f in ATTRIBUTES
+            if getattr(order, f) and (since is None or getattr(order, f) != getattr(since, f))]
+
+
 def _first(value: Any, key: str) -> Any:
     """`value[key]`, or the first item's when the value is a list of records."""
     if isinstance(value, dict):
@@ -215,26 +230,13 @@ class ScriptedCoffeeAgent:
             state.asked.append("drink")
             return AgentReply(text=f"Sorry, we don't have {drink} on the menu. Which other "
                                    f"{_word('drink')} would you like?")
-        attributes = [{"attribute_id": a, "option": v} for a, v in (
-            ("milk-options", state.milk), ("caffeine", state.caffeine),
-            ("hot-or-iced", state.hot_or_iced), ("espresso-shots", state.espresso_shots)) if v]
+        state.menu_item_id = str(item_id)
         args: dict[str, Any] = {"menu_item_id": item_id, "quantity": str(state.quantity)}
-        if attributes or state.addons or state.here_or_to_go:
-            wanted = [a["option"] for a in attributes] + state.addons + (
-                [state.here_or_to_go.lower()] if state.here_or_to_go else [])
-            found_addons = await self._call(tools, "get_addons", {
-                "query": " OR ".join(wanted), "menu_item_id": item_id})
-            if not found_addons.ok:
-                return self._handoff("get_addons", found_addons)
-            offered = found_addons.value.get("addons") if isinstance(found_addons.value, dict) \
-                else None
-            addons = [{"addon_id": a["addon_id"], "option": "ADD"} for a in offered or []
-                      if isinstance(a, dict) and a.get("addon_id")
-                      and any(w in str(a.get("name", "")).lower() for w in state.addons)]
-            if attributes:
-                args["attributes"] = attributes
-            if addons:
-                args["addons"] = addons
+        extras = await self._extras(tools, item_id, _attributes(state), state.addons,
+                                    state.here_or_to_go)
+        if isinstance(extras, AgentReply):
+            return extras
+        args.update(extras)
         added = await self._call(tools, "add_order_item", args)
         if not added.ok:
             return self._handoff("add_order_item", added)
@@ -242,11 +244,54 @@ class ScriptedCoffeeAgent:
         if not order_id:
             return self._handoff("add_order_item", ToolOutcome(ok=False, error="no order id"))
         state.order_id = str(order_id)
+        item = added.value.get("order_item_id")
+        state.order_item_id = str(item) if item else None
+        return await self._read_back(state, tools)
+
+    async def _extras(self, tools: ToolClient, item_id: Any, attributes: list[dict[str, str]],
+                      addons: list[str], to_go: str | None) -> dict[str, Any] | AgentReply:
+        """The `attributes` and `addons` arguments for the drink: the add-ons looked up on the
+        menu (get_addons) when anything beyond the plain drink is wanted."""
+        if not (attributes or addons or to_go):
+            return {}
+        wanted = [a["option"] for a in attributes] + addons + ([to_go.lower()] if to_go else [])
+        found = await self._call(tools, "get_addons", {"query": " OR ".join(wanted),
+                                                       "menu_item_id": item_id})
+        if not found.ok:
+            return self._handoff("get_addons", found)
+        offered = found.value.get("addons") if isinstance(found.value, dict) else None
+        ids = [{"addon_id": a["addon_id"], "option": "ADD"} for a in offered or []
+               if isinstance(a, dict) and a.get("addon_id")
+               and any(w in str(a.get("name", "")).lower() for w in addons)]
+        return ({"attributes": attributes} if attributes else {}) | ({"addons": ids} if ids else {})
+
+    async def _read_back(self, state: CoffeeOrder, tools: ToolClient) -> AgentReply:
         details = await self._call(tools, "get_order_details", {"order_id": state.order_id})
         if not details.ok:
             return self._handoff("get_order_details", details)
         state.stage = "confirm"
         return AgentReply(text=f"I have {_summary(state)} on your order. Does this look correct?")
+
+    async def _amend(self, state: CoffeeOrder, amended: CoffeeOrder,
+                     tools: ToolClient) -> AgentReply:
+        """The customer adds to the order at the summary ("Can I add hazelnut?", "Can I get
+        that decaf?"): the Taskmaster baristas' way, the add-ons looked up, the order item
+        updated, the order read back."""
+        new_addons = [a for a in amended.addons if a not in state.addons]
+        to_go = amended.here_or_to_go if amended.here_or_to_go != state.here_or_to_go else None
+        extras = await self._extras(tools, state.menu_item_id, _attributes(amended, since=state),
+                                    new_addons, to_go)
+        if isinstance(extras, AgentReply):
+            return extras
+        args: dict[str, Any] = {"order_item_id": state.order_item_id, **extras}
+        if amended.quantity != state.quantity:
+            args["quantity"] = str(amended.quantity)
+        updated = await self._call(tools, "update_order_item", args)
+        if not updated.ok:
+            return self._handoff("update_order_item", updated)
+        for name in AMENDABLE:
+            setattr(state, name, getattr(amended, name))
+        return await self._read_back(state, tools)
 
     async def _confirm(self, state: CoffeeOrder, text: str, tools: ToolClient) -> AgentReply:
         if YES.search(text):
@@ -267,6 +312,11 @@ class ScriptedCoffeeAgent:
             for name in CoffeeOrder.model_fields:
                 setattr(state, name, getattr(fresh, name))
             return await self._place(state, tools)
+        amended = state.model_copy(deep=True)
+        read_order(text, amended)
+        if state.order_item_id and amended.drink == state.drink and any(
+                getattr(amended, f) != getattr(state, f) for f in AMENDABLE):
+            return await self._amend(state, amended, tools)
         state.unclear += 1
         if state.unclear > 2:
             return AgentReply(text="I'll leave the order open for now. Goodbye!", end=True)

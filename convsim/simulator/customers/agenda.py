@@ -24,6 +24,10 @@ before, byte for byte. Keys:
 `open_<intent>`, `identify_<way>`, `answer_<slot>` or `answer_<slot>=<value>`,
 `dont_know_<slot>`, `hint_<slot>`, and the general ones in DEFAULTS.
 
+A scenario's `adds_later` slots (packs built from transcripts set them: what the real
+customer said after its opening) are said at the agent's first summary that lacks them,
+instead of a yes: a customer does not accept an order without the add-on it came for.
+
 Size: over 400 lines because it holds one customer's reply policy (a state machine over the
 agent's acts) with its utterance choice; the pieces only make sense together.
 """
@@ -58,6 +62,7 @@ DEFAULTS: dict[str, list[str]] = {
     "dont_know": ["Sorry, I don't know the {slot_words}.", "I'm not sure about the {slot_words}."],
     "answer": ["My {slot_words} is {value}.", "It's {value}.", "{value}"],
     "answer_many": ["Sure: {pairs}.", "{pairs}"],
+    "add": ["Could you add {value} to that?", "Can I also get {value}?", "And {value} too, please."],
     "confused": ["Sorry, what do you need from me?", "I'm not sure what you mean."],
     "restate": ["I need help with this: {goal_lower}", "Like I said, {goal_lower}"],
     "open": ["Hi, {goal_lower}", "Hello. {goal}", "Hi there, I need some help. {goal}"],
@@ -96,6 +101,17 @@ def say_value(value: Any) -> str:
                     f"{value.get('state', '')} {value.get('zip', '')}").strip(", ")
         return ", ".join(say_value(v) for v in value.values())
     return str(value)
+
+
+_NUMBER_WORDS = {"1": "one", "2": "two", "3": "three", "4": "four", "5": "five"}
+
+
+def _mentioned(value: Any, text: str) -> bool:
+    """`value` is said in `text` (lower case), a small number also as a word ("1 latte",
+    "one latte")."""
+    said = say_value(value).lower()
+    return any(re.search(rf"(?<!\w){re.escape(v)}(?!\w)", text)
+               for v in (said, _NUMBER_WORDS.get(said, said)))
 
 
 @cache
@@ -222,6 +238,7 @@ class AgendaUser:
                           if isinstance(index, int) and self.fitted else None)
         self._said: set[str] = set()
         self._request: tuple[str, str] | None = None
+        self._opened = ""  # the opening as said (lower case): what it carried is not added later
 
     @property
     def outcome(self) -> str | None:
@@ -404,7 +421,7 @@ class AgendaUser:
 
     # ------------------------------------------------------------------ answers
 
-    def _answer_slot(self, slot: str) -> str:
+    def _answer_slot(self, slot: str, default: str = "answer") -> str:
         value = self.value(slot)
         if value is None:
             n = self.asks.get(f"unknown:{slot}", 0) + 1
@@ -418,9 +435,22 @@ class AgendaUser:
         self.told.add(slot)
         spoken = say_value(value)
         return (self._say(f"answer_{slot}={spoken}") or self._say(f"answer_{slot}")
-                or self._real_answer(slot)
-                or self._say("answer", {"slot_words": self._words(slot), "value": spoken})
+                # a real order naming the slot answers "which drink?", not the summary
+                or (self._real_answer(slot) if default == "answer" else None)
+                or self._say(default, {"slot_words": self._words(slot), "value": spoken})
                 or spoken)
+
+    def _adds_later(self, agent_text: str) -> str | None:
+        """Before agreeing to the agent's summary: what the customer wants and has not said
+        yet (the scenario's `adds_later` slots, as its real customer added them: "Can I add
+        Hazelnut?"), unless the summary or the customer's opening already holds it."""
+        low = agent_text.lower()
+        slots = [s for s in self.slots.get("adds_later") or [] if s not in self.told
+                 and s not in self.unknown and self.value(s) is not None
+                 and not _mentioned(self.value(s), low) and not _mentioned(self.value(s), self._opened)]
+        if not slots:
+            return None
+        return " ".join(self._answer_slot(s, "add") for s in slots)
 
     def _identify_way(self, requested: list[str]) -> list[str] | None:
         """The identity slots to give: the preferred way if it covers a requested slot."""
@@ -570,6 +600,11 @@ class AgendaUser:
         return str(fill(ok[min(int(draw / rate * len(ok)), len(ok) - 1)], ctx)) if ok else None
 
     async def opening(self) -> UserReply:
+        reply = self._open()
+        self._opened = reply.text.lower()
+        return reply
+
+    def _open(self) -> UserReply:
         question = self._question_only()
         if question is not None:  # asks, hears the answer, goes: the scenario is not pursued
             self._outcome = "abandoned"
@@ -662,6 +697,9 @@ class AgendaUser:
                     return UserReply(text=mistyped, act=a.act)
             return UserReply(text=text, act=a.act)
         if a.act == "confirm":
+            added = self._adds_later(agent_text)
+            if added is not None:
+                return UserReply(text=added, act=a.act)
             real_yes = self._real_yes() if self.fitted and not self.first_request else None
             if real_yes is not None:
                 text, last = real_yes

@@ -51,7 +51,7 @@ MARKERS = {"###DONE###": "completed", "###GIVE_UP###": "abandoned",
 START = "(The chat with customer service has just opened. Write your first message.)"
 """The first `user` message of the customer's chat: the customer speaks first."""
 META_SLOTS = {"unknown", "opening", "opening_intent", "identify_with", "first_request",
-              "wrong_info_first", "hint", "customer_turns"}
+              "wrong_info_first", "hint", "customer_turns", "adds_later"}
 """Scenario slots that steer the customer rather than being facts it knows."""
 AGENT_TALK = [re.compile(p, re.IGNORECASE) for p in (
     r"\bhow (can|may|could) i (help|assist)\b",
