@@ -5,13 +5,15 @@ Each path runs under two clocks far apart (time-machine moves the date, the time
 the local zone of this process): New Year's Eve afternoon in Los Angeles, when it is already
 1 January 2027 in UTC, and a winter morning in Auckland in 2031, when it is still 30 June in
 UTC. Ray workers and subprocesses keep the real clock; benchmarks/RESULTS.md ("Dates and time
-zones") says how those were checked instead. The probe builders are checked under a moved
-clock by tests/scenarios/probe_checks.assert_builder_writes.
+zones") says how those were checked instead. The probe builders in benchmarks/ are checked
+under a moved clock by tests/scenarios/probe_checks.assert_builder_writes, as is here the one in
+tests/data.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import json
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -79,6 +81,19 @@ def test_ingested_transcripts_are_the_same_on_any_day(tmp_path: Path) -> None:
         turns.append(pl.read_parquet(tmp_path / f"out{i}" / "turns" / "*.parquet")
                      .select("conversation_id", "turn_index", "role", "text").sort("turn_index"))
     assert turns[0].height == len(DATED) and turns[0].equals(turns[1])
+
+
+def test_the_external_probe_builder_writes_its_file_on_any_day(tmp_path: Path) -> None:
+    """tests/data/make_pii_probe_external.py draws Faker dates of birth, which count back from
+    today: it rebuilt pii_probe_external.jsonl only on the day it was built."""
+    spec = importlib.util.spec_from_file_location(
+        "probe_checks", REPO / "tests" / "scenarios" / "probe_checks.py")
+    assert spec and spec.loader
+    checks = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(checks)
+    data = REPO / "tests" / "data"
+    checks.assert_builder_writes(data / "make_pii_probe_external.py", data / "pii_probe_external.jsonl",
+                                 ("tau_bench", "tau2_bench"), tmp_path)
 
 
 def _tables(run_dir: Path) -> dict[str, pl.DataFrame]:

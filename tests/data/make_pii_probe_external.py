@@ -16,7 +16,8 @@ Lines (same format as pii_probe.jsonl, scored by `benchmarks/pii_probe.py --prob
   dataset's.
 
 Nothing here was used to tune the scrubber: the figures in benchmarks/RESULTS.md are the
-first measurement on it. Deterministic (fixed seed).
+first measurement on it. Deterministic (fixed seed, and the clock stopped at BUILT_AT while
+Faker draws dates of birth: they count back from today).
 
     .venv/bin/python tests/data/make_pii_probe_external.py [--data /work/shared/data]
 """
@@ -24,6 +25,7 @@ first measurement on it. Deterministic (fixed seed).
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import random
 import re
@@ -31,9 +33,13 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
+import time_machine
 from faker import Faker
 
 HERE = Path(__file__).resolve().parent
+DATA = HERE.parents[1].parent / "shared" / "data"
+BUILT_AT = dt.datetime(2026, 12, 6, 20, 0, tzinfo=dt.UTC)
+"""The day the committed probe was built: Faker's date_of_birth counts back from the clock."""
 LOCALES = ("pl_PL", "pt_PT", "da_DK", "fi_FI", "cs_CZ", "no_NO", "en_IE", "en_NZ", "ro_RO",
            "hu_HU")
 HELD_OUT_TASKS = range(8, 1000)
@@ -197,7 +203,8 @@ def _relocalised(lines: list[dict[str, Any]], seed: int = 23) -> list[dict[str, 
 
 def build(data: Path) -> list[dict[str, Any]]:
     tau, tau2 = _tau_lines(data), _tau2_lines(data)
-    local = _relocalised([x for x in tau + tau2 if x["spans"]])
+    with time_machine.travel(BUILT_AT, tick=False):
+        local = _relocalised([x for x in tau + tau2 if x["spans"]])
     lines = []
     for prefix, group in (("ext-tau", tau), ("ext-tau2", tau2), ("ext-loc", local)):
         for n, line in enumerate(group, 1):
@@ -208,8 +215,7 @@ def build(data: Path) -> list[dict[str, Any]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path,
-                        default=Path(__file__).resolve().parents[2].parent / "shared" / "data")
+    parser.add_argument("--data", type=Path, default=DATA)
     args = parser.parse_args()
     lines = build(args.data)
     target = HERE / "pii_probe_external.jsonl"
