@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from convsim.core.acts import classify
+from convsim.core.acts import CACHED_CHARS, classify
 
 # Verb families: a word of a tool's name or description -> word starts (regex, matched after
 # \b) that say the same action. Written from English, not from any pack's agent.
@@ -536,9 +536,16 @@ anything else I can help with?", "if you'd like to proceed with cancelling it or
 assistance, let me know"): not a second choice."""
 
 
-def _questions(text: str) -> list[str]:
+def _questions(text: str) -> tuple[str, ...]:
     """The sentences that ask for a yes: yes/no questions and requests to confirm, not
-    requests for information, offers to ask more, or either/or choices."""
+    requests for information, offers to ask more, or either/or choices. Cached for texts up
+    to `CACHED_CHARS` (as the dialog act is): the consent rule asks it up to three times of
+    each agent turn before each guarded call, and agents repeat their templates."""
+    return _cached_questions(text) if len(text) <= CACHED_CHARS else _find_questions(text)
+
+
+def _find_questions(text: str) -> tuple[str, ...]:
+    """`_questions`, uncached."""
     out = []
     for sentence in _SENTENCES.split(_plain(text).strip()):
         s = _OR_ANYTHING_ELSE.sub("", sentence) if sentence else sentence
@@ -558,7 +565,10 @@ def _questions(text: str) -> list[str]:
         if _YES_NO_QUESTION.search(s) or embedded or act in ("confirm", "request") \
                 or _CONFIRM_REQUEST.search(s):
             out.append(sentence)
-    return out
+    return tuple(out)
+
+
+_cached_questions = lru_cache(maxsize=8192)(_find_questions)
 
 
 _GO_AHEAD_WITH = (r"\b(?:proceed|go ahead|continue|move forward) with (?:the|this|that|your|these|"

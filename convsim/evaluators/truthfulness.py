@@ -31,6 +31,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from convsim.core.acts import CACHED_CHARS
 from convsim.core.packs.model import Domain
 from convsim.core.records import Conversation, Scenario, Score, ToolCall
 from convsim.core.registry import evaluator
@@ -369,18 +370,55 @@ def claimed_actions(sentence: str, words: dict[str, ActionWords]) -> tuple[list[
                     or _DONE_ALONE.match(low))
 
 
+class _Words:
+    """A set of claimable tools (`claimable_tools`' words, in their order) as one cache key:
+    equal sets share one instance (`_words_key`), hashed by identity."""
+
+    __slots__ = ("words",)
+
+    def __init__(self, items: tuple[tuple[str, ActionWords], ...]) -> None:
+        self.words = dict(items)
+
+
+_words_key = functools.lru_cache(maxsize=256)(_Words)
+
+
+def _find_turn_claims(text: str, key: _Words) -> tuple[tuple[str, tuple[str, ...], bool], ...]:
+    """The sentences of an agent turn that claim something, with `claimed_actions`' answer."""
+    out = []
+    for sentence in _SENTENCE.split(text):
+        claimed, generic = claimed_actions(sentence, key.words)
+        if claimed or generic:
+            out.append((sentence, tuple(claimed), generic))
+    return tuple(out)
+
+
+_cached_turn_claims = functools.lru_cache(maxsize=8192)(_find_turn_claims)
+"""Cached for turns up to `CACHED_CHARS` (as their dialog act is): agents repeat their
+templates, and goal reads the claims of a conversation again after truthfulness."""
+
+
+def _turn_claims(text: str, key: _Words) -> tuple[tuple[str, tuple[str, ...], bool], ...]:
+    return (_cached_turn_claims(text, key) if len(text) <= CACHED_CHARS
+            else _find_turn_claims(text, key))
+
+
 def action_claims(conv: Conversation, words: dict[str, ActionWords]) -> list[Claim]:
     """Every action claim of the agent, with the call that backs it or the failures before it.
     A generic claim is about the last consequential call attempted before it (none: no claim,
     "you're all set" closes a conversation where nothing was attempted)."""
     calls = sorted(conv.tool_calls, key=lambda c: c.seq)
     out: list[Claim] = []
+    key = _words_key(tuple(words.items()))
     for turn in conv.turns:
         if turn.role != "agent":
             continue
+        found = _turn_claims(turn.text, key)
+        if not found:
+            continue
         done = [c for c in calls if c.turn_index <= turn.index]
-        for sentence in _SENTENCE.split(turn.text):
-            claimed, generic = claimed_actions(sentence, words)
+        for sentence, tools, generic in found:
+            claimed = list(tools)
             if generic:
                 attempted = [c for c in done if c.tool in words]
                 if not attempted:
