@@ -37,6 +37,7 @@ import polars as pl
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from convsim.core.acts import recognise
 from convsim.core.packs.declarative import load_domain_folder
 from convsim.core.packs.model import PackError
 from convsim.scenarios.importers.taskmaster import json_or_raw
@@ -78,6 +79,9 @@ class _Conv:
     escalated: bool
     customer: list[str]
     calls: list[_Call] = field(default_factory=list)
+    prompted: list[bool] = field(default_factory=list)
+    """Per customer turn: the agent's turn before it asked for something (an answer, not an
+    addition of the customer's own)."""
     slot_names: set[str] = field(default_factory=set)
 
 
@@ -101,17 +105,22 @@ def read_conversations(transcripts: Sequence[str | Path]) -> list[_Conv]:
         turns = _read_table(folder, "turns")
         calls = _read_table(folder, "tool_calls")
         customer: dict[str, list[str]] = defaultdict(list)
+        prompted: dict[str, list[bool]] = defaultdict(list)
         if turns.height:
+            agent_said: dict[str, str] = {}
             for cid, _i, role, text in turns.sort("conversation_id", "turn_index").select(
                     "conversation_id", "turn_index", "role", "text").iter_rows():
                 if role == "customer" and text and text.strip():
                     customer[cid].append(text.strip())
+                    prompted[cid].append(recognise(agent_said.pop(cid, "")).act == "request")
+                elif role == "agent" and text and text.strip():
+                    agent_said[cid] = text
         for row in meta.iter_rows(named=True):
             cid = row["conversation_id"]
             convs.setdefault(cid, _Conv(
                 id=cid, intent=row.get("intent") or "", outcome=row.get("outcome"),
                 escalated=bool(row.get("escalated")) or row.get("outcome") in ESCALATED_OUTCOMES,
-                customer=customer.get(cid, [])))
+                customer=customer.get(cid, []), prompted=prompted.get(cid, [])))
         if calls.height:
             seen = {cid for cid, c in convs.items() if c.calls}
             for cid, tool, args, result, status in calls.sort("conversation_id", "seq").select(
@@ -445,10 +454,11 @@ def _steps_taken(steps: list[dict[str, Any]], conv: _Conv) -> list[dict[str, Any
 
 
 def adds_later(slots: dict[str, Any], opening: str, later_turns: list[str]) -> list[str]:
-    """The slots the real customer did not open with but said in a later turn ("Can I add
-    Hazelnut?" after "Can I get a latte?"): the simulated customer adds them before agreeing
+    """The slots the real customer did not open with but said in a later turn of its own
+    (`later_turns`: those not answering an agent's request, "Can I add Hazelnut?" after "Can
+    I get a latte?" ... "Is this correct?"): the simulated customer adds them before agreeing
     to the order (`adds_later`, read by the agenda customer). A value never said (a quantity
-    of 1 nobody spoke) is not added."""
+    of 1 nobody spoke) is not added; an identity the agent asked for is not an addition."""
     said = {w for t in later_turns for w in _words(t)}
     said |= {NUMBER_WORDS[w] for w in list(said) if w in NUMBER_WORDS}
     return [k for k, v in slots.items() if "{" + k + "}" not in opening
@@ -599,7 +609,8 @@ def pack_from_transcripts(transcripts: Sequence[str | Path], out: str | Path, na
             c = usable[i]
             slots = per_conv[c.id]
             opening = _templatize(c.customer[0], slots)
-            later = adds_later(slots, opening, c.customer[1:])
+            later = adds_later(slots, opening, [t for t, asked in zip(
+                c.customer[1:], c.prompted[1:], strict=False) if not asked])
             if later:
                 slots = {**slots, "adds_later": later}
             scenarios.append({

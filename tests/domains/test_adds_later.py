@@ -172,3 +172,19 @@ def test_the_coffee_agent_updates_the_item_like_the_baristas() -> None:
     update = calls[5][1]
     assert update["order_item_id"] == item and "attributes" not in update  # only what changed
     assert [a["addon_id"] for a in update["addons"]] and "hazelnut" in update["addons"][0]["addon_id"]
+
+
+def test_what_the_agent_asked_for_is_an_answer_not_an_addition(tmp_path: Path) -> None:
+    """The bank team's chat logs: its customers give their phone or name and date of birth
+    after the agent asks ("Could you please provide your phone number...?"); those are
+    answers, so no scenario of the pack built from them lists them to add unasked."""
+    from convsim.core.packs.declarative import load_domain_folder as load
+    from convsim.scenarios.ingest import ingest_transcripts
+    from convsim.scenarios.packgen import PackgenConfig, pack_from_transcripts
+
+    logs = KITE.parent / "bank" / "transcripts.jsonl"
+    ingest_transcripts([logs], "openai", tmp_path / "ingested", salt="adds")
+    pack_from_transcripts([tmp_path / "ingested"], tmp_path / "bankish", "bankish", PackgenConfig())
+    bank = load(tmp_path / "bankish")
+    assert len(bank.scenarios) >= 20
+    assert not [t.slots["adds_later"] for t in bank.scenarios if t.slots.get("adds_later")]
