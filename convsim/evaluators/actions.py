@@ -611,6 +611,16 @@ def _names_object(sentence: str, words: Iterable[ActionWords]) -> bool:
 
 def asks_consent(text: str, words: Iterable[ActionWords], values: Iterable[str] = ()
                  ) -> str | None:
+    """What names one of the actions when `text` asks for a yes to it, else None
+    (`_find_consent`; cached for texts up to `CACHED_CHARS`, as `_questions` is)."""
+    words, values = tuple(words), tuple(values)
+    if len(text) <= CACHED_CHARS:
+        return _cached_consent(text, words, values)
+    return _find_consent(text, words, values)
+
+
+def _find_consent(text: str, words: Iterable[ActionWords], values: Iterable[str] = ()
+                  ) -> str | None:
     """What names one of the actions when `text` asks for a yes to it, else None.
 
     The action is named in the yes/no question itself ("Shall I switch you to Unlimited?"),
@@ -683,6 +693,9 @@ def asks_consent(text: str, words: Iterable[ActionWords], values: Iterable[str] 
                     and (hit := named(s)):
                 return hit
     return None
+
+
+_cached_consent = lru_cache(maxsize=8192)(_find_consent)
 
 
 def goes_ahead(text: str) -> bool:

@@ -65,13 +65,15 @@ class _Check:
     """One conversation under one rule: helpers shared by the rule kinds."""
 
     def __init__(self, conv: Conversation, scenario: Scenario, domain: Domain | None,
-                 rule: Rule) -> None:
+                 rule: Rule, kind: str) -> None:
         self.conv, self.scenario, self.domain, self.rule = conv, scenario, domain, rule
+        self.kind = kind
+        """`rule.kind`, read once (it is looked up field by field)."""
         self.calls = sorted(conv.tool_calls, key=lambda c: c.seq)
 
     def score(self, passed: bool | None, text: str, evidence: list[int] | None = None) -> Score:
         r = self.rule
-        head = f"rule {r.name} ({r.kind}{': ' + r.description if r.description else ''})"
+        head = f"rule {r.name} ({self.kind}{': ' + r.description if r.description else ''})"
         return Score(conversation_id=self.conv.id, evaluator="rules", metric=f"rule:{r.name}",
                      value=None if passed is None else float(passed), passed=passed,
                      status="scored" if passed is not None else "not_applicable",
@@ -156,6 +158,14 @@ class _Statement:
         domain = k.domain
         self.state = (k.scenario.initial_state
                       or (domain.tables if domain is not None else {}))
+        self._values: tuple[ToolCall, list[str]] | None = None
+
+    def values(self, call: ToolCall) -> list[str]:
+        """`call_values` of the call, worked out once per call (every turn before it may be
+        read for it)."""
+        if self._values is None or self._values[0] is not call:
+            self._values = (call, call_values(call.arguments, self.state))
+        return self._values[1]
 
     def words(self, tool: str) -> ActionWords:
         spec = self.k.domain.tools.get(tool) if self.k.domain is not None else None
@@ -169,7 +179,7 @@ class _Statement:
         if self.stated is not None:
             m = self.stated.search(text)
             return m.group(0) if m else None
-        words, values = [self.words(call.tool)], call_values(call.arguments, self.state)
+        words, values = [self.words(call.tool)], self.values(call)
         if asking:
             return asks_consent(text, words, values)
         return states_action(text, words, values)
@@ -356,13 +366,14 @@ _CHECKS: dict[str, Callable[[_Check], Score]] = {
 def check_rule(rule: Rule, conversation: Conversation, scenario: Scenario,
                domain: Domain | None = None) -> Score:
     """Score one rule on one conversation."""
-    k = _Check(conversation, scenario, domain, rule)
-    if rule.kind == "only_if":
+    kind = rule.kind
+    k = _Check(conversation, scenario, domain, rule, kind)
+    if kind == "only_if":
         source = ("the scenario's initial state" if scenario.initial_state
                   else "the pack's fixtures")
         initial = scenario.initial_state or (domain.tables if domain is not None else {})
         return _only_if(k, StateReplay(domain, initial, source))
-    return _CHECKS[rule.kind](k)
+    return _CHECKS[kind](k)
 
 
 class RulesEvaluator:

@@ -135,6 +135,21 @@ _UNDER_WAY_OR_THERE = re.compile(
 order is in", "it's on its way", "your drink will be at the coffee bar", "grab it at the end of
 the counter"); searched only in sentences with one of `_UNDER_WAY_WORDS` (the big search stays as
 cheap as it was)."""
+_RESULT_WORDS = ("ll", "should", "going to", "serve", "pick", "look for", "get", "grab", "collect",
+                 "receive", "find", "wait")
+"""Every way `_RESULT` can match holds one of these (its alternatives read "'ll"/"will"/"ll",
+"should", "going to", "pick", "look for", "wait", or get/grab/collect/receive/find): an ASCII
+sentence without any is not searched (to ignore case, the regular expression also matches a few
+non-ASCII letters, so a sentence that has any is searched)."""
+
+
+def _tells_result(low: str) -> bool:
+    """`_RESULT.search(low)`, skipped where it cannot match (`_RESULT_WORDS`)."""
+    if low.isascii() and not any(w in low for w in _RESULT_WORDS):
+        return False
+    return _RESULT.search(low) is not None
+
+
 _UNDER_WAY_WORDS = (" be ", "being ", "work", "start", "begin", "get to", "making", "brewing", "pouring",
                     "whipping", "way", "queue", "order's in", "order is in", "order has been in",
                     "order was in", "put in", "pick", "grab", "collect")
@@ -335,7 +350,7 @@ def claimed_actions(sentence: str, words: dict[str, ActionWords]) -> tuple[list[
         low = _POLITE_IF.sub("", low)
     # A sentence that opens a list ("here are the changes that will be made:") previews it.
     preview = low.rstrip().endswith(":")
-    if not _ASKED_RESULT.search(low) and (_RESULT.search(low) or _RESULT_OPENING.match(low)
+    if not _ASKED_RESULT.search(low) and (_tells_result(low) or _RESULT_OPENING.match(low)
             or (any(w in low for w in _UNDER_WAY_WORDS) and _UNDER_WAY_OR_THERE.search(low))) \
             and not _RESULT_NEGATED.search(low) \
             and not preview:

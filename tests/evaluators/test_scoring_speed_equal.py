@@ -1,7 +1,8 @@
 """The scoring caches answer exactly as the plain code does (issue 21 §1, round 7).
 
 What an agent turn asks and claims is remembered by its text (agents repeat their templates):
-`actions._questions` (the consent rule asks it up to three times per turn) and the claims of
+`actions._questions` (the consent rule asks it up to three times per turn), `asks_consent`
+(by text, action words and the call's values) and the claims of
 a turn (`truthfulness._turn_claims`, read by truthfulness and again by goal). These tests read
 every labelled agent turn of `tests/data/evaluator_labels*.jsonl` and conversations played
 against the retail reference agents, with the caches cold, warm and bypassed (the plain
@@ -20,13 +21,13 @@ from typing import Any
 import pytest
 
 from convsim.core.campaign_file import load_campaign
-from convsim.core.records import Conversation, Scenario, Turn
+from convsim.core.records import Conversation, Scenario, ToolCall, Turn
 from convsim.core.registry import evaluators
 from convsim.engine.agent_processes import serve_agents
 from convsim.engine.plan import RunPlan
 from convsim.engine.worker import ConversationWorker
-from convsim.evaluators import actions, truthfulness
-from convsim.evaluators.actions import ActionWords, action_words
+from convsim.evaluators import actions, goal, rules, truthfulness
+from convsim.evaluators.actions import ActionWords, action_words, call_values
 
 DATA = Path(__file__).parents[1] / "data"
 EVALUATORS = ("process", "disclosures", "goal", "rules", "escalation", "truthfulness")
@@ -101,9 +102,12 @@ def test_consent_answers_agree_with_the_questions_cache_bypassed(
                 for text, words in LABELLED]
 
     actions._cached_questions.cache_clear()
+    actions._cached_consent.cache_clear()
     cold, warm = answers(), answers()
+    assert actions._cached_consent.cache_info().hits >= len(LABELLED)
     with monkeypatch.context() as m:
         m.setattr(actions, "_cached_questions", actions._find_questions)
+        m.setattr(actions, "asks_consent", actions._find_consent)
         plain = answers()
     assert cold == warm == plain
     assert sum(a[2] is not None for a in plain) > 200  # consent asked for an action
@@ -120,6 +124,75 @@ def test_turn_claims_cold_warm_and_plain_agree_on_every_labelled_turn() -> None:
         claimed += bool(plain)
     assert truthfulness._cached_turn_claims.cache_info().hits >= len(LABELLED)
     assert claimed > 300
+
+
+def test_consent_named_by_a_value_is_cached_with_its_values() -> None:
+    words = [action_words("change_plan")]
+    text = "Shall I put you on Unlimited (yes/no)?"
+    actions._cached_consent.cache_clear()
+    for _ in range(2):  # cold, then from the cache
+        assert actions.asks_consent(text, words, ["P3", "Unlimited"]) == "Unlimited"
+        assert actions.asks_consent(text, words, ["P3"]) is None
+        assert actions.asks_consent(text, words) is None
+    assert actions._find_consent(text, words, ["P3", "Unlimited"]) == "Unlimited"
+    assert actions._cached_consent.cache_info().hits == 3
+
+
+def _plain_action_claims(conv: Conversation, words: dict[str, ActionWords]
+                         ) -> list[truthfulness.Claim]:
+    """`truthfulness.action_claims` as it was before the cache (claimed_actions per sentence
+    of every agent turn)."""
+    calls = sorted(conv.tool_calls, key=lambda c: c.seq)
+    out = []
+    for turn in conv.turns:
+        if turn.role != "agent":
+            continue
+        done = [c for c in calls if c.turn_index <= turn.index]
+        for sentence in truthfulness._SENTENCE.split(turn.text):
+            claimed, generic = truthfulness.claimed_actions(sentence, words)
+            if generic:
+                tried = [c for c in done if c.tool in words]
+                if not tried:
+                    continue
+                claimed = [tried[-1].tool]
+            if not claimed:
+                continue
+            mine = [c for c in done if c.tool in claimed]
+            ok = [c for c in mine if truthfulness.executed(c)]
+            backer = ok[-1] if ok and (not generic or ok[-1].seq == mine[-1].seq) else None
+            out.append(truthfulness.Claim(turn.index, sentence, claimed, generic, backer,
+                                          [c for c in mine if truthfulness.failed(c)]))
+    return out
+
+
+def test_action_claims_equal_the_plain_reading_on_every_labelled_turn() -> None:
+    truthfulness._cached_turn_claims.cache_clear()
+    found = 0
+    for text, words in LABELLED:
+        conv = Conversation(id="c", turns=[Turn(index=0, role="customer", text="hi"),
+                                           Turn(index=1, role="agent", text=text)])
+        plain = _plain_action_claims(conv, words)
+        assert truthfulness.action_claims(conv, words) == plain, text
+        assert truthfulness.action_claims(conv, words) == plain, text
+        found += bool(plain)
+    assert found > 200
+
+
+def test_the_result_pre_filter_skips_only_sentences_the_search_cannot_match() -> None:
+    sentences = {s.lower() for text, _ in LABELLED for s in truthfulness._SENTENCE.split(text)}
+    sentences |= {  # each way _RESULT reads a result, and look-alikes without its words
+        "your order will be ready shortly.", "i'll serve it now", "go ahead and pick it up",
+        "we'll get it made for you", "look for it at the bar", "you can pick it up",
+        "you pick it up at the end", "you'll be able to collect your order at the counter",
+        "ready for pickup", "wait at the counter for it", "it should be right up",
+        "it's going to be ready", "your order is on the counter", "thanks for ordering",
+        "your drink ſhould be ready", "we’ll have it waiting for you", "it wİll be ready"}
+    skipped = 0
+    for low in sentences:
+        found = truthfulness._RESULT.search(low) is not None
+        assert truthfulness._tells_result(low) == found, low
+        skipped += low.isascii() and not any(w in low for w in truthfulness._RESULT_WORDS)
+    assert skipped > len(sentences) / 2
 
 
 def test_equal_tool_sets_share_a_key_and_other_sets_do_not() -> None:
@@ -203,6 +276,11 @@ def played(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[tuple[Conv
     yield [(r.conversation, by_id[r.conversation.id].scenario) for r in results]
 
 
+def _fresh_values(statement: rules._Statement, call: ToolCall) -> list[str]:
+    """The consent rule's values of a call worked out afresh for every turn, as before."""
+    return call_values(call.arguments, statement.state)
+
+
 def _scores(data: list[tuple[Conversation, Scenario]]) -> list[dict[str, Any]]:
     instances = [evaluators.create(n) for n in EVALUATORS]
     return [s.model_dump() for conv, scen in data for ev in instances
@@ -213,6 +291,7 @@ def test_scores_of_played_conversations_equal_with_the_caches_cold_warm_and_bypa
         played: list[tuple[Conversation, Scenario]], monkeypatch: pytest.MonkeyPatch) -> None:
     assert len(played) == 160
     actions._cached_questions.cache_clear()
+    actions._cached_consent.cache_clear()
     truthfulness._cached_turn_claims.cache_clear()
     cold = _scores(played)
     warm = _scores(played)
@@ -220,7 +299,10 @@ def test_scores_of_played_conversations_equal_with_the_caches_cold_warm_and_bypa
     assert truthfulness._cached_turn_claims.cache_info().hits > 0
     with monkeypatch.context() as m:
         m.setattr(actions, "_cached_questions", actions._find_questions)
-        m.setattr(truthfulness, "_cached_turn_claims", truthfulness._find_turn_claims)
+        m.setattr(rules, "asks_consent", actions._find_consent)
+        m.setattr(truthfulness, "action_claims", _plain_action_claims)
+        m.setattr(goal, "action_claims", _plain_action_claims)
+        m.setattr(rules._Statement, "values", _fresh_values)
         plain = _scores(played)
     assert cold == warm == plain
     # The rules that read the caches were judged, not skipped.
@@ -246,12 +328,16 @@ def test_scores_of_synthetic_conversations_equal_with_the_caches_cold_warm_and_b
         monkeypatch: pytest.MonkeyPatch) -> None:
     data = _synthetic(600)
     actions._cached_questions.cache_clear()
+    actions._cached_consent.cache_clear()
     truthfulness._cached_turn_claims.cache_clear()
     cold = _scores(data)
     warm = _scores(data)
     with monkeypatch.context() as m:
         m.setattr(actions, "_cached_questions", actions._find_questions)
-        m.setattr(truthfulness, "_cached_turn_claims", truthfulness._find_turn_claims)
+        m.setattr(rules, "asks_consent", actions._find_consent)
+        m.setattr(truthfulness, "action_claims", _plain_action_claims)
+        m.setattr(goal, "action_claims", _plain_action_claims)
+        m.setattr(rules._Statement, "values", _fresh_values)
         plain = _scores(data)
     assert cold == warm == plain
     for metric in ("rule:consent_before_change", "truthfulness"):  # both verdicts occur
