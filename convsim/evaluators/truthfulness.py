@@ -557,7 +557,6 @@ class TruthfulnessEvaluator:
                 continue
             if turn.role != "agent":
                 continue
-            done = [c for c in calls if c.turn_index <= turn.index]
             for claim in by_turn.get(turn.index, []):
                 claims += 1
                 if claim.backed_by is not None:
@@ -567,9 +566,13 @@ class TruthfulnessEvaluator:
                 problems.append((self._claim(turn.index, claim.sentence, claim.tools,
                                              claim.tried, claim.generic),
                                  [turn.index, *(c.turn_index for c in claim.tried[-1:])]))
+            amounts = list(_AMOUNT.finditer(turn.text))
+            if not amounts:
+                continue  # no figure quoted: no result to read for one
+            done = [c for c in calls if c.turn_index <= turn.index]
             texts = [c.result or "" for c in done if executed(c)]
             results = frozenset().union(*(_numbers(t) for t in texts)) if texts else frozenset()
-            for m in _AMOUNT.finditer(turn.text):
+            for m in amounts:
                 raw = (m.group(1) or m.group(2)).replace(",", "")
                 claims += 1
                 value = round(float(raw), 2)
