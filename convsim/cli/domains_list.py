@@ -86,9 +86,32 @@ def _details(domain: Any) -> dict[str, Any]:
     return d
 
 
+# Faker providers whose values count from today's date (dates, expiries, ids that hold a
+# birth date): a seed then gives other values on another day (docs/packs.md).
+CLOCK_FAKER = re.compile(r"date|time|year|month|day|birth|dob|expire|ssn|pesel|passport|"
+                         r"century|unix|iso8601|am_pm|timezone", re.IGNORECASE)
+
+
+def _clock_slots(domain: Any) -> list[str]:
+    """`name (provider)` of the pack's faker slots and template slots whose provider reads the
+    clock (`numerify:`/`bothify:` shapes never do)."""
+    found = {f"{name} ({spec.faker})" for name, spec in domain.slots.items()
+             if spec.faker and ":" not in spec.faker and CLOCK_FAKER.search(spec.faker)}
+    for t in domain.scenarios:
+        for name, value in t.slots.items():
+            provider = value.get("faker") if isinstance(value, dict) else None
+            if isinstance(provider, str) and ":" not in provider and CLOCK_FAKER.search(provider):
+                found.add(f"{name} ({provider})")
+    return sorted(found)
+
+
 def _warnings(domain: Any) -> list[str]:
     """What makes a pack that loads still hard to run a campaign on."""
     warnings = []
+    clock = _clock_slots(domain)
+    if clock:
+        warnings.append(f"faker slots follow today's date: {', '.join(clock)}; the same seed plays "
+                        "other values on another day (list `values:` or use `numerify:`)")
     if not domain.tools:
         warnings.append("no tools: the agent cannot act on anything")
     if domain.binding is None:

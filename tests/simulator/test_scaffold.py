@@ -189,3 +189,24 @@ def test_scaffolded_campaign_runs_offline(pack: Path, monkeypatch: pytest.Monkey
     rates = {r["metric"]: r["passed"] / r["len"] for r in passed.iter_rows(named=True)}
     assert set(rates) == {"process", "goal"}
     assert rates["process"] > 0.8 and rates["goal"] > 0.9
+
+
+def test_domains_warns_of_faker_slots_that_follow_the_clock(pack: Path) -> None:
+    """A `faker:` date provider counts from today: the same seed plays other values another
+    day. `convsim domains` names such slots; a `numerify:` shape is not named."""
+    domain_yaml = pack / "domain.yaml"
+    domain_yaml.write_text(domain_yaml.read_text().replace(
+        "  problem: {type: string",
+        "  born: {type: string, faker: date_of_birth, words: [date of birth]}\n"
+        "  card_expiry: {type: string, faker: credit_card_expire, words: [expiry]}\n"
+        "  ticket_ref: {type: string, faker: 'numerify:TK-####', words: [ticket]}\n"
+        "  problem: {type: string"))
+    result = invoke("domains", str(pack))
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    warning = said[said.index("faker slots follow"):]
+    assert warning.startswith("faker slots follow today's date: born (date_of_birth), "
+                              "card_expiry (credit_card_expire); the same seed")
+    plain = invoke("domains", "--json")
+    assert not [w for r in json.loads(plain.output) if r["name"] in ("retail", "telecom", "coffee")
+                for w in r.get("warnings", []) if "today's date" in w]
