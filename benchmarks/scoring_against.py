@@ -17,7 +17,6 @@ A step is DATA:EVALUATOR (or DATA:all), or labels:claims / labels:consent.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import pickle
@@ -103,14 +102,7 @@ def play_wire(n: int, out: Path) -> None:
         specs = list(RunPlan.of(config).specs)
         worker = ConversationWorker(config.agents, config.evaluators, config.execution,
                                     config.llm)
-
-        async def play() -> list[Any]:
-            try:
-                return await worker.run_batch(specs)
-            finally:
-                await worker.stop()
-
-        results = asyncio.run(play())
+        results = worker.play(specs)
         by_id = {s.id: s for s in specs}
         data = [(r.conversation, by_id[r.conversation.id].scenario) for r in results]
         out.write_bytes(pickle.dumps({"evaluators": list(worker._evaluator_names),

@@ -383,14 +383,7 @@ def parts(url: str, conversations: int, concurrency: int, other: str | None = No
     config = CampaignConfig.model_validate(raw)
     specs = list(RunPlan.of(config).specs)
     worker = ConversationWorker(config.agents, config.evaluators, config.execution, config.llm)
-
-    async def play() -> list[Any]:
-        try:
-            return await worker.run_batch(specs)
-        finally:
-            await worker.stop()
-
-    results = asyncio.run(play())
+    results = worker.play(specs)
     by_id = {s.id: s for s in specs}
     n = len(specs)
     turns = sum(t.role == "agent" for r in results for t in r.conversation.turns)

@@ -295,6 +295,17 @@ class ConversationWorker:
         await self.start()
         return list(await asyncio.gather(*(self.run_spec(s) for s in specs)))
 
+    def play(self, specs: Sequence[ConversationSpec]) -> list[ConversationResult]:
+        """`specs` played and scored on a fresh event loop, the worker stopped after (for
+        scripts, benchmarks and tests that want the results, not a run folder)."""
+        async def batch() -> list[ConversationResult]:
+            try:
+                return await self.run_batch(specs)
+            finally:
+                await self.stop()
+
+        return asyncio.run(batch())
+
     async def run_packed(self, specs: Sequence[ConversationSpec], packing: Packing
                          ) -> ResultBatch:
         """A batch's results packed into the run's tables here, where the conversations

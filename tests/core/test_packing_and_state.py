@@ -5,7 +5,6 @@ and the simulated customer draws the same values when its generators are seeded 
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import json
 from datetime import UTC, datetime
@@ -55,14 +54,7 @@ def played(tmp_path_factory: pytest.TempPathFactory
     config = load_campaign(path)
     specs = list(RunPlan.of(config).specs)
     worker = ConversationWorker(config.agents, config.evaluators, config.execution, config.llm)
-
-    async def play() -> list[ConversationResult]:
-        try:
-            return await worker.run_batch(specs)
-        finally:
-            await worker.stop()
-
-    return specs, asyncio.run(play())
+    return specs, worker.play(specs)
 
 
 def _from_rows(results: list[ConversationResult], specs: dict[str, ConversationSpec],

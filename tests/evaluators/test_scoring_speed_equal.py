@@ -11,7 +11,6 @@ functions), and require the same answers and the same scores, field for field.
 
 from __future__ import annotations
 
-import asyncio
 import importlib.util
 import json
 from collections.abc import Iterator
@@ -263,15 +262,8 @@ def played(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[tuple[Conv
     config = load_campaign(path)
     specs = list(RunPlan.of(config).specs)
     with serve_agents(config.agents) as agents:
-        worker = ConversationWorker(agents, config.evaluators, config.execution, config.llm)
-
-        async def play() -> list[Any]:
-            try:
-                return await worker.run_batch(specs)
-            finally:
-                await worker.stop()
-
-        results = asyncio.run(play())
+        results = ConversationWorker(agents, config.evaluators, config.execution,
+                                     config.llm).play(specs)
     by_id = {s.id: s for s in specs}
     yield [(r.conversation, by_id[r.conversation.id].scenario) for r in results]
 
@@ -279,6 +271,15 @@ def played(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[tuple[Conv
 def _fresh_values(statement: rules._Statement, call: ToolCall) -> list[str]:
     """The consent rule's values of a call worked out afresh for every turn, as before."""
     return call_values(call.arguments, statement.state)
+
+
+def _bypass_caches(m: pytest.MonkeyPatch) -> None:
+    """The scoring paths as they were before the caches: every reading done afresh."""
+    m.setattr(actions, "_cached_questions", actions._find_questions)
+    m.setattr(rules, "asks_consent", actions._find_consent)
+    m.setattr(truthfulness, "action_claims", _plain_action_claims)
+    m.setattr(goal, "action_claims", _plain_action_claims)
+    m.setattr(rules._Statement, "values", _fresh_values)
 
 
 def _scores(data: list[tuple[Conversation, Scenario]]) -> list[dict[str, Any]]:
@@ -298,11 +299,7 @@ def test_scores_of_played_conversations_equal_with_the_caches_cold_warm_and_bypa
     assert actions._cached_questions.cache_info().hits > 0
     assert truthfulness._cached_turn_claims.cache_info().hits > 0
     with monkeypatch.context() as m:
-        m.setattr(actions, "_cached_questions", actions._find_questions)
-        m.setattr(rules, "asks_consent", actions._find_consent)
-        m.setattr(truthfulness, "action_claims", _plain_action_claims)
-        m.setattr(goal, "action_claims", _plain_action_claims)
-        m.setattr(rules._Statement, "values", _fresh_values)
+        _bypass_caches(m)
         plain = _scores(played)
     assert cold == warm == plain
     # The rules that read the caches were judged, not skipped.
@@ -333,11 +330,7 @@ def test_scores_of_synthetic_conversations_equal_with_the_caches_cold_warm_and_b
     cold = _scores(data)
     warm = _scores(data)
     with monkeypatch.context() as m:
-        m.setattr(actions, "_cached_questions", actions._find_questions)
-        m.setattr(rules, "asks_consent", actions._find_consent)
-        m.setattr(truthfulness, "action_claims", _plain_action_claims)
-        m.setattr(goal, "action_claims", _plain_action_claims)
-        m.setattr(rules._Statement, "values", _fresh_values)
+        _bypass_caches(m)
         plain = _scores(data)
     assert cold == warm == plain
     for metric in ("rule:consent_before_change", "truthfulness"):  # both verdicts occur
