@@ -36,6 +36,7 @@ from convsim.evaluators.process import ProcessEvaluator
 from convsim.scenarios.packgen import adds_later
 from convsim.simulator.connectors.http import PythonConnector, _SandboxTools
 from convsim.simulator.customers.agenda import AgendaUser
+from tests.cli_shell import convsim
 
 KITE = Path(__file__).resolve().parents[1] / "data" / "packs" / "kite"
 PERSONA = Persona(
@@ -188,3 +189,43 @@ def test_what_the_agent_asked_for_is_an_answer_not_an_addition(tmp_path: Path) -
     bank = load(tmp_path / "bankish")
     assert len(bank.scenarios) >= 20
     assert not [t.slots["adds_later"] for t in bank.scenarios if t.slots.get("adds_later")]
+
+
+NO_AMEND = '''"""A coffee agent v2 that hears the add-on at the summary and drops it."""
+from convsim.domains.coffee.agent import CoffeeOrder, ScriptedCoffeeAgent
+
+
+class NoAmend(ScriptedCoffeeAgent):
+    async def _amend(self, state, amended, tools):
+        return await self._read_back(state, tools)
+
+
+def make():
+    return NoAmend(), CoffeeOrder
+'''
+
+
+def test_the_gate_blocks_an_agent_that_drops_the_added_add_on(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before `adds_later` no customer added anything at the summary, so this regression could
+    not show; now v2 fails the gate on process, and v1 against itself passes."""
+    (tmp_path / "noamend.py").write_text(NO_AMEND)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    (tmp_path / "gate.yaml").write_text(f"""name: coffee-gate
+seed: 4
+scenarios: {{domain: coffee, n: 240}}
+personas: {{n: 40}}
+agents:
+  - {{version: v1, connector: python, reference: coffee:scripted}}
+  - {{version: v1_rerun, connector: python, reference: coffee:scripted}}
+  - {{version: v2, connector: python, target: "noamend:make"}}
+execution: {{executor: local}}
+output_dir: {tmp_path / "runs"}
+""")
+    assert convsim("run", tmp_path / "gate.yaml").exit_code == 0
+    [run] = (tmp_path / "runs" / "coffee-gate").iterdir()
+    blocked = convsim("gate", run, "--baseline", "v1", "--candidate", "v2", "--out", tmp_path / "g2")
+    verdict = json.loads((tmp_path / "g2" / "gate.json").read_text())
+    assert blocked.exit_code == 1 and [f["metric"] for f in verdict["findings"]] == ["process"]
+    same = convsim("gate", run, "--baseline", "v1", "--candidate", "v1_rerun", "--out", tmp_path / "g1")
+    assert same.exit_code == 0, same.output
