@@ -166,3 +166,19 @@ def test_campaign_on_coffee_local_and_ray(tmp_path: Path, ray_local) -> None:
     on_ray = run_campaign(load_campaign(_campaign(tmp_path, "ray")))
     assert local.written == on_ray.written == 8
     assert _check_run(local.run_dir).equals(_check_run(on_ray.run_dir))
+
+
+def test_scripted_agent_writes_special_requests_into_the_notes_like_the_baristas() -> None:
+    """"Extra hot", "extra foam": the Taskmaster baristas looked them up (get_addons) and wrote
+    them into the item's notes; the agent did neither before and failed the get_addons step of
+    such scenarios."""
+    sandbox = _sandbox()
+    replies = _talk(["I'd like a cortado, but make it extra hot, it's cold out today.", "Whole milk",
+                     "yes"], sandbox)
+    assert "cortado with Whole Milk, extra hot" in replies[1][0]
+    calls = {c.tool: c.arguments for c in sandbox.calls}
+    assert "extra hot" in calls["get_addons"]["query"]
+    assert calls["add_order_item"]["notes"] == "extra hot" and "finish_order" in calls
+    plain = _sandbox()
+    _talk(["A cortado please", "Whole milk", "yes"], plain)
+    assert all("notes" not in c.arguments for c in plain.calls)

@@ -30,6 +30,10 @@ MILKS = {"oat": "Oat Milk", "almond": "Almond Milk", "2%": "2% Milk", "whole": "
          "skim": "Non-Fat Milk", "lactose": "2% Lactose Free Milk", "soy": "Soy Milk"}
 SHOTS = {"single": "Single", "double": "Double", "triple": "Triple", "quad": "Quadruple"}
 ADDONS = ("caramel", "chocolate", "hazelnut", "vanilla", "sugar-free vanilla", "sugar free vanilla")
+NOTES = re.compile(r"\b(?:extra (?:foam(?:y)?|hot|dark|milk|matcha|sugar)|double foam|piping hot"
+                   r"|room temperature|(?:just )?a pinch of milk|light on the milk|easy milk)\b")
+"""Special requests the Taskmaster baristas wrote into an item's `notes` (after looking them up
+with get_addons): "extra foam", "extra hot", "room temperature", "a pinch of milk"."""
 NUMBERS = {"one": 1, "two": 2, "three": 3, "a couple": 2, "1": 1, "2": 2, "3": 3}
 SPELLINGS = {"cappucino": "cappuccino", "capuccino": "cappuccino", "capucino": "cappuccino",
              "cappuchino": "cappuccino", "expresso": "espresso", "machiato": "macchiato",
@@ -78,6 +82,7 @@ class CoffeeOrder(BaseModel):
     espresso_shots: str | None = None
     here_or_to_go: str | None = None
     addons: list[str] = Field(default_factory=list)
+    notes: str | None = None
     asked: list[str] = Field(default_factory=list)
     """Slots already asked for (each at most twice: the agent never nags)."""
     order_id: str | None = None
@@ -135,6 +140,9 @@ def read_order(text: str, order: CoffeeOrder) -> None:
             order.espresso_shots = shots
     if re.search(r"\bto go\b|\btake ?away\b", low):
         order.here_or_to_go = "To go"
+    note = NOTES.search(low)
+    if note:
+        order.notes = note.group(0)
     for addon in ADDONS:
         if addon in low and addon not in order.addons and not any(addon in a for a in order.addons):
             order.addons.append(addon)
@@ -150,13 +158,15 @@ def _summary(order: CoffeeOrder) -> str:
     head = f"{order.quantity} {drink}{'s' if order.quantity > 1 else ''}"
     extras = [e for e in ([order.milk] if order.milk else []) + order.addons]
     text = head + (f" with {' and '.join(extras)}" if extras else "")
+    text += f", {order.notes}" if order.notes else ""
     return text + (f", {order.here_or_to_go.lower()}" if order.here_or_to_go else "")
 
 
 ATTRIBUTES = (("milk-options", "milk"), ("caffeine", "caffeine"), ("hot-or-iced", "hot_or_iced"),
               ("espresso-shots", "espresso_shots"))
 """The menu's attribute ids and the order fields they hold."""
-AMENDABLE = ("quantity", "milk", "caffeine", "hot_or_iced", "espresso_shots", "here_or_to_go", "addons")
+AMENDABLE = ("quantity", "milk", "caffeine", "hot_or_iced", "espresso_shots", "here_or_to_go", "addons",
+             "notes")
 """What a customer can still change at the summary (the drink itself is a new order)."""
 
 
@@ -233,7 +243,7 @@ class ScriptedCoffeeAgent:
         state.menu_item_id = str(item_id)
         args: dict[str, Any] = {"menu_item_id": item_id, "quantity": str(state.quantity)}
         extras = await self._extras(tools, item_id, _attributes(state), state.addons,
-                                    state.here_or_to_go)
+                                    state.here_or_to_go, state.notes)
         if isinstance(extras, AgentReply):
             return extras
         args.update(extras)
@@ -249,12 +259,14 @@ class ScriptedCoffeeAgent:
         return await self._read_back(state, tools)
 
     async def _extras(self, tools: ToolClient, item_id: Any, attributes: list[dict[str, str]],
-                      addons: list[str], to_go: str | None) -> dict[str, Any] | AgentReply:
-        """The `attributes` and `addons` arguments for the drink: the add-ons looked up on the
-        menu (get_addons) when anything beyond the plain drink is wanted."""
-        if not (attributes or addons or to_go):
+                      addons: list[str], to_go: str | None, notes: str | None = None
+                      ) -> dict[str, Any] | AgentReply:
+        """The `attributes`, `addons` and `notes` arguments for the drink: the add-ons looked up
+        on the menu (get_addons) when anything beyond the plain drink is wanted."""
+        if not (attributes or addons or to_go or notes):
             return {}
-        wanted = [a["option"] for a in attributes] + addons + ([to_go.lower()] if to_go else [])
+        wanted = [a["option"] for a in attributes] + addons + ([to_go.lower()] if to_go else []) \
+            + ([notes] if notes else [])
         found = await self._call(tools, "get_addons", {"query": " OR ".join(wanted),
                                                        "menu_item_id": item_id})
         if not found.ok:
@@ -263,7 +275,8 @@ class ScriptedCoffeeAgent:
         ids = [{"addon_id": a["addon_id"], "option": "ADD"} for a in offered or []
                if isinstance(a, dict) and a.get("addon_id")
                and any(w in str(a.get("name", "")).lower() for w in addons)]
-        return ({"attributes": attributes} if attributes else {}) | ({"addons": ids} if ids else {})
+        return ({"attributes": attributes} if attributes else {}) | ({"addons": ids} if ids else {}) \
+            | ({"notes": notes} if notes else {})
 
     async def _read_back(self, state: CoffeeOrder, tools: ToolClient) -> AgentReply:
         details = await self._call(tools, "get_order_details", {"order_id": state.order_id})
@@ -279,8 +292,9 @@ class ScriptedCoffeeAgent:
         updated, the order read back."""
         new_addons = [a for a in amended.addons if a not in state.addons]
         to_go = amended.here_or_to_go if amended.here_or_to_go != state.here_or_to_go else None
+        note = amended.notes if amended.notes != state.notes else None
         extras = await self._extras(tools, state.menu_item_id, _attributes(amended, since=state),
-                                    new_addons, to_go)
+                                    new_addons, to_go, note)
         if isinstance(extras, AgentReply):
             return extras
         args: dict[str, Any] = {"order_item_id": state.order_item_id, **extras}
